@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import knex, { type Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import { acquireDirectoryLock } from './directory-lock.js';
+
+/** PostgreSQL's type oid for int8 (bigint and count(*)). */
+const INT8_OID = 20;
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../db/migrations', import.meta.url));
+
+export interface Database {
+  readonly knex: Knex;
+  readonly kind: 'postgres' | 'pglite';
+  /** Closes every connection and releases the data directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * Our ids stay far below 2^53, so int8 is parsed to a JS number on both drivers
+ * (pg returns strings, PGlite numbers or BigInts otherwise).
+ */
+const parseInt8 = (value: string) => Number(value);
+
+export function postgresKnex(connectionString: string, poolMax: number): Knex {
+  return knex({
+    client: 'pg',
+    connection: { connectionString, types: { getTypeParser: pgTypeParser } } as Knex.PgConnectionConfig,
+    pool: { min: 0, max: poolMax },
+    acquireConnectionTimeout: 5_000,
+  });
+}
+
+function pgTypeParser(oid: number, format?: string) {
+  if (oid === INT8_OID) return parseInt8;
+  return pg.types.getTypeParser(oid, format as 'text');
+}
+
+/** Knex over an existing PGlite instance; closing the Knex closes the instance. */
+export function pgliteKnex(instance: PGlite): Knex {
+  return knex({ client: ClientPgLite, connection: () => ({ pglite: instance }) } as Knex.Config);
+}
+
+export function createPglite(dataDir?: string): Promise<PGlite> {
+  return PGlite.create(dataDir, { parsers: { [INT8_OID]: parseInt8 } });
+}
+
+export async function migrate(db: Knex): Promise<void> {
+  await db.migrate.latest({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts'] });
+}
+
+/** Opens the configured database (PostgreSQL with DATABASE_URL, embedded PGlite otherwise) and migrates it. */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dataDir'>): Promise<Database> {
+  if (config.databaseUrl) {
+    const db = postgresKnex(config.databaseUrl, config.dbPoolMax);
+    await migrateOrClose(db);
+    return { knex: db, kind: 'postgres', close: () => db.destroy() };
+  }
+
+  await mkdir(config.dataDir, { recursive: true });
+  const release = await acquireDirectoryLock(config.dataDir);
+  try {
+    const db = pgliteKnex(await createPglite(path.join(config.dataDir, 'pgdata')));
+    await migrateOrClose(db);
+    return {
+      knex: db,
+      kind: 'pglite',
+      close: async () => {
+        try {
+          await db.destroy();
+        } finally {
+          await release();
+        }
+      },
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+async function migrateOrClose(db: Knex): Promise<void> {
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+}

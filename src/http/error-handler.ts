@@ -1,0 +1,16 @@
+import type { ErrorRequestHandler } from 'express';
+import { toProblem } from './error-mapping.js';
+import { HttpProblem, sendProblem } from './problem.js';
+
+/** The one place that writes error responses: every error becomes problem+json. */
+export function errorHandler(): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const problem = toProblem(error, req);
+    if (problem) return sendProblem(req, res, problem);
+    // Unexpected: the log gets everything (pino-http logs `res.err` on the request's line),
+    // the client gets nothing it could learn internals from.
+    res.err = error instanceof Error ? error : new Error(String(error));
+    sendProblem(req, res, new HttpProblem(500, 'An unexpected error occurred.'));
+  };
+}

@@ -1,0 +1,107 @@
+import type { Request } from 'express';
+import { isDatabaseUnavailable } from '../db/availability.js';
+import { HttpProblem, type ValidationIssue } from './problem.js';
+
+/** Seconds a client should wait before retrying while the database is unavailable. */
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Turns any error into the problem the client sees, or `undefined` for an unexpected error
+ * (answered with a bare 500). Library messages are not passed through: every detail is ours.
+ */
+export function toProblem(error: unknown, req: Request): HttpProblem | undefined {
+  if (error instanceof HttpProblem) return error;
+  if (isBodyParserError(error)) return fromBodyParser(error, req);
+  if (isValidatorError(error)) return fromValidator(error, req);
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
+  return undefined;
+}
+
+export function databaseUnavailable(): HttpProblem {
+  return new HttpProblem(503, 'The database is unavailable; try again shortly.', {
+    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+  });
+}
+
+interface BodyParserError extends Error {
+  type: string;
+  status: number;
+  limit?: number;
+}
+
+function isBodyParserError(error: unknown): error is BodyParserError {
+  return error instanceof Error && typeof (error as { type?: unknown }).type === 'string' && 'status' in error;
+}
+
+function fromBodyParser(error: BodyParserError, req: Request): HttpProblem {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return new HttpProblem(400, 'The request body is not valid JSON, or not a JSON object.', {
+        errors: [{ location: 'body', pointer: '', message: 'must be a well-formed JSON object' }],
+      });
+    case 'entity.too.large':
+      return new HttpProblem(413, `The request body exceeds the limit of ${error.limit ?? 'the allowed'} bytes.`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpProblem(415, `Unsupported Content-Type: ${contentType(req)}.`);
+    case 'request.aborted':
+      return new HttpProblem(400, 'The request body was not received in full.');
+    default:
+      return new HttpProblem(error.status >= 400 && error.status < 500 ? error.status : 400, 'The request body could not be read.');
+  }
+}
+
+interface ValidatorError extends Error {
+  status: number;
+  errors: { path: string; message: string; errorCode?: string }[];
+  headers?: { Allow?: string };
+}
+
+function isValidatorError(error: unknown): error is ValidatorError {
+  return (
+    error instanceof Error &&
+    typeof (error as { status?: unknown }).status === 'number' &&
+    Array.isArray((error as { errors?: unknown }).errors)
+  );
+}
+
+function fromValidator(error: ValidatorError, req: Request): HttpProblem | undefined {
+  switch (error.status) {
+    case 400:
+      return new HttpProblem(400, 'The request is not valid.', { errors: error.errors.map(toIssue) });
+    case 404:
+      return new HttpProblem(404, `No resource at ${req.path}.`);
+    case 405: {
+      const allow = error.headers?.Allow ?? '';
+      return new HttpProblem(405, `${req.method} is not allowed on ${req.path}; allowed: ${allow}.`, {
+        headers: { Allow: allow },
+      });
+    }
+    case 415:
+      return new HttpProblem(415, `Unsupported Content-Type: ${contentType(req)}.`);
+    case 413:
+      return new HttpProblem(413, 'The request body is too large.');
+    default:
+      return undefined; // response validation (500) and anything unforeseen stay internal
+  }
+}
+
+const LOCATIONS: Record<string, ValidationIssue['location']> = {
+  body: 'body',
+  query: 'query',
+  params: 'path',
+  path: 'path',
+  headers: 'header',
+};
+
+/** The validator reports `/body/title`, `/query/limit`, `/params/task_id`, `/headers/...`. */
+function toIssue(item: ValidatorError['errors'][number]): ValidationIssue {
+  const [, root = '', ...rest] = item.path.split('/');
+  const location = LOCATIONS[root];
+  if (location === undefined) return { location: 'body', pointer: item.path, message: item.message };
+  return { location, pointer: rest.length ? `/${rest.join('/')}` : '', message: item.message };
+}
+
+function contentType(req: Request): string {
+  return (req.headers['content-type'] ?? 'none').slice(0, 100);
+}

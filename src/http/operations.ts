@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import type { operations } from '../../generated/api.js';
+import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+
+/** Every operationId in the spec. */
+export type OperationId = keyof operations;
+
+/** Operations the spec declares with `security: []`; checked against the spec when the app starts. */
+export const PUBLIC_OPERATIONS = ['getHealth', 'getReadiness'] as const;
+export type PublicOperationId = (typeof PUBLIC_OPERATIONS)[number];
+
+type Operation<K extends OperationId> = operations[K];
+type Section<T, Name extends string> = T extends { [P in Name]?: infer S } ? ([S] extends [never] ? undefined : NonNullable<S>) : undefined;
+type JsonBody<T> = T extends { content: infer C } ? (C extends Record<string, unknown> ? C[keyof C] : undefined) : undefined;
+type RequestBody<K extends OperationId> = Operation<K> extends { requestBody: infer B }
+  ? JsonBody<B>
+  : Operation<K> extends { requestBody?: infer B }
+    ? JsonBody<NonNullable<B>> | undefined
+    : undefined;
+
+type SuccessStatus<K extends OperationId> = Extract<keyof Operation<K>['responses'], 200 | 201 | 202 | 204>;
+
+/** What a handler receives: plain, validated values; never `req` or `res`. */
+export interface OperationInput<K extends OperationId> {
+  readonly path: Section<Operation<K>['parameters'], 'path'>;
+  readonly query: Section<Operation<K>['parameters'], 'query'>;
+  readonly body: RequestBody<K>;
+  /** The request's logger (carries the request id). */
+  readonly log: Logger;
+  /** The signed-in user; absent only for public operations. */
+  readonly user: K extends PublicOperationId ? undefined : AuthenticatedUser;
+}
+
+/** What a handler returns: one of the operation's success responses, exactly as the spec types it. */
+export type OperationResult<K extends OperationId> = {
+  [S in SuccessStatus<K>]: {
+    status: S;
+    body: JsonBody<Operation<K>['responses'][S]>;
+    headers?: Record<string, string>;
+  };
+}[SuccessStatus<K>];
+
+export type OperationHandler<K extends OperationId> = (input: OperationInput<K>) => Promise<OperationResult<K>>;
+
+/** One handler per operationId: a spec operation without a handler fails to compile. */
+export type OperationHandlers = { [K in OperationId]: OperationHandler<K> };

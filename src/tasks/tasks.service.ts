@@ -1,0 +1,81 @@
+import type { Knex } from 'knex';
+import type { components } from '../../generated/api.js';
+import { HttpProblem } from '../http/problem.js';
+import { decodeCursor, encodeCursor } from './list-cursor.js';
+import * as store from './tasks.store.js';
+import type { CompletionFilter, TaskChanges, TaskRow } from './tasks.store.js';
+
+type Schemas = components['schemas'];
+
+export interface ListOptions {
+  readonly status: CompletionFilter;
+  readonly limit: number;
+  readonly cursor: string | undefined;
+}
+
+export interface TaskPage {
+  readonly rows: TaskRow[];
+  readonly nextCursor: string | null;
+}
+
+export type TaskService = ReturnType<typeof createTaskService>;
+
+/** The rules of tasks: what a write means, and what "not found" is. Knows nothing of HTTP requests. */
+export function createTaskService(db: Knex) {
+  async function existing<T>(id: number, row: T | undefined): Promise<T> {
+    if (row === undefined) throw new HttpProblem(404, `Task ${id} was not found.`);
+    return row;
+  }
+
+  return {
+    async list(userId: string, options: ListOptions): Promise<TaskPage> {
+      const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, options.status);
+      // One extra row tells whether another page follows.
+      const rows = await store.listTasks(db, userId, { completion: options.status, limit: options.limit + 1, after });
+      const page = rows.slice(0, options.limit);
+      const last = page.at(-1);
+      const nextCursor =
+        rows.length > options.limit && last
+          ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id, status: options.status })
+          : null;
+      return { rows: page, nextCursor };
+    },
+
+    create(userId: string, input: Schemas['TaskCreate']): Promise<TaskRow> {
+      return store.insertTask(db, userId, {
+        title: input.title.trim(),
+        description: input.description ?? null,
+        completed: input.completed ?? false,
+      });
+    },
+
+    async get(userId: string, id: number): Promise<TaskRow> {
+      return existing(id, await store.findTask(db, userId, id));
+    },
+
+    async replace(userId: string, id: number, input: Schemas['TaskReplace']): Promise<TaskRow> {
+      const changes = { title: input.title.trim(), description: input.description, completed: input.completed };
+      return existing(id, await store.updateTask(db, userId, id, changes));
+    },
+
+    async update(userId: string, id: number, patch: Schemas['TaskPatch']): Promise<TaskRow> {
+      const changes: TaskChanges = {
+        ...(patch.title !== undefined ? { title: patch.title.trim() } : {}),
+        ...('description' in patch ? { description: patch.description ?? null } : {}),
+        ...(patch.completed !== undefined ? { completed: patch.completed } : {}),
+      };
+      // An empty merge patch changes nothing, not even updated_at.
+      if (Object.keys(changes).length === 0) return this.get(userId, id);
+      return existing(id, await store.updateTask(db, userId, id, changes));
+    },
+
+    /** Sets the completion state, or toggles it when `completed` is undefined. */
+    async complete(userId: string, id: number, completed: boolean | undefined): Promise<TaskRow> {
+      return existing(id, await store.updateTask(db, userId, id, { completed: completed ?? 'toggle' }));
+    },
+
+    async remove(userId: string, id: number): Promise<void> {
+      if (!(await store.deleteTask(db, userId, id))) throw new HttpProblem(404, `Task ${id} was not found.`);
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import type { components } from '../../generated/api.js';
+import { assertConformsToSpec } from './spec-conformance.js';
+import { tokenFor } from './tokens.js';
+
+export type Task = components['schemas']['Task'];
+export type Problem = components['schemas']['Problem'];
+
+export interface RequestOptions {
+  /** Sent as `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** JSON-encoded with `Content-Type: application/json` unless `contentType` says otherwise. */
+  readonly json?: unknown;
+  /** Sent as is. */
+  readonly rawBody?: string;
+  readonly contentType?: string;
+  readonly headers?: Record<string, string>;
+}
+
+export interface ApiResponse<T = any> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+}
+
+/**
+ * Sends a request and checks the response against the spec before returning it, so every
+ * response any API test sees is validated against the contract.
+ */
+export async function request<T = any>(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined = options.rawBody;
+  if (options.json !== undefined) body = JSON.stringify(options.json);
+  if (body !== undefined) headers['content-type'] ??= options.contentType ?? 'application/json';
+  const response = await fetch(new URL(path, baseUrl), { method, headers, body });
+  const text = await response.text();
+  const parsed = text.length > 0 ? (JSON.parse(text) as T) : (undefined as T);
+  assertConformsToSpec({ method, path: new URL(path, baseUrl).pathname, status: response.status, headers: response.headers, body: parsed });
+  return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/** A signed-in user of its own, so that tests never see each other's data. */
+export class TestUser {
+  readonly id = `user-${randomUUID()}`;
+  private token: string | undefined;
+
+  constructor(readonly baseUrl: string) {}
+
+  async bearer(): Promise<string> {
+    this.token ??= await tokenFor(this.id);
+    return this.token;
+  }
+
+  /** `path` is relative to `/api/{user_id}` when it starts with `/tasks`. */
+  async call<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const full = path.startsWith('/tasks') ? `/api/${encodeURIComponent(this.id)}${path}` : path;
+    return request<T>(this.baseUrl, method, full, { token: await this.bearer(), ...options });
+  }
+
+  async createTask(fields: Record<string, unknown> = {}): Promise<Task> {
+    const response = await this.call<Task>('POST', '/tasks', { json: { title: 'A task', ...fields } });
+    if (response.status !== 201) throw new Error(`create failed: ${response.status} ${JSON.stringify(response.body)}`);
+    return response.body;
+  }
+}

@@ -1,0 +1,41 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Knex } from 'knex';
+import { createApp } from '../../src/app.js';
+import type { Config } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { TEST_SECRET } from './tokens.js';
+
+export interface TestServer {
+  readonly baseUrl: string;
+  /** Every log line the server wrote, parsed. */
+  readonly logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+/** The app over `db`, listening on a free loopback port. */
+export async function startTestServer(db: Knex, auth: Partial<Config['auth']> = {}): Promise<TestServer> {
+  const logs: Record<string, unknown>[] = [];
+  const logger = createLogger(
+    { logLevel: 'info', logFormat: 'json' },
+    { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  const config = {
+    env: 'test' as const,
+    auth: { secret: TEST_SECRET, issuer: undefined, audience: undefined, clockSkewSeconds: 0, ...auth },
+  };
+  const server: Server = createServer(createApp({ config, db, logger }));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    logs,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
