@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
+import { isDatabaseUnavailable } from './db/availability.js';
 import { DirectoryInUseError } from './db/directory-lock.js';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { createLogger } from './logger.js';
@@ -11,7 +12,10 @@ import { createLogger } from './logger.js';
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { stdoutIsTTY: process.stdout.isTTY });
   const logger = createLogger(config);
-  const database = await openDatabase(config);
+  const database = await openDatabase(config, {
+    warn: (message) => logger.warn({ component: 'knex' }, message),
+    error: (message) => logger.error({ component: 'knex' }, message),
+  });
   logger.info(
     { database: database.kind, ...(database.kind === 'pglite' ? { data_dir: config.dataDir } : {}) },
     'database ready',
@@ -31,9 +35,15 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
   else if (error instanceof DirectoryInUseError) console.error(`Cannot start: ${error.message}`);
   else if (isListenError(error)) console.error(`Cannot start: ${error.message}`);
+  else if (isDatabaseUnavailable(error)) console.error(`Cannot start: the database is unreachable (${describeCode(error)})`);
   else console.error(error);
   process.exit(1);
 });
+
+function describeCode(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : 'no connection';
+}
 
 function isListenError(error: unknown): error is Error {
   const code = (error as { code?: unknown })?.code;

@@ -26,9 +26,17 @@ export interface Database {
  */
 const parseInt8 = (value: string) => Number(value);
 
-export function postgresKnex(connectionString: string, poolMax: number): Knex {
+/** Where Knex's own warnings go (pino in the server; silence by default, e.g. for tests' probes). */
+export interface KnexLog {
+  warn(message: string): void;
+  error(message: string): void;
+}
+const SILENT: KnexLog = { warn: () => undefined, error: () => undefined };
+
+export function postgresKnex(connectionString: string, poolMax: number, log: KnexLog = SILENT): Knex {
   return knex({
     client: 'pg',
+    log: { ...log, deprecate: log.warn, debug: () => undefined },
     connection: { connectionString, types: { getTypeParser: pgTypeParser } } as Knex.PgConnectionConfig,
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 5_000,
@@ -54,9 +62,12 @@ export async function migrate(db: Knex): Promise<void> {
 }
 
 /** Opens the configured database (PostgreSQL with DATABASE_URL, embedded PGlite otherwise) and migrates it. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dataDir'>): Promise<Database> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dataDir'>,
+  log?: KnexLog,
+): Promise<Database> {
   if (config.databaseUrl) {
-    const db = postgresKnex(config.databaseUrl, config.dbPoolMax);
+    const db = postgresKnex(config.databaseUrl, config.dbPoolMax, log);
     await migrateOrClose(db);
     return { knex: db, kind: 'postgres', close: () => db.destroy() };
   }

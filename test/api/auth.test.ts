@@ -1,0 +1,311 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import { describeEachDatabase } from '../helpers/api-suite.js';
+import { request, type ApiResponse, type RequestOptions } from '../helpers/api-client.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { nowSeconds, signRaw, tokenFor, unsignedToken } from '../helpers/tokens.js';
+
+/** A secret the test servers do not trust, long enough to be a plausible one. */
+const OTHER_SECRET = 'another-secret-that-is-also-long-enough-9876543210';
+
+/** Messages of jsonwebtoken / passport-jwt that must never reach a client. */
+const LIBRARY_MESSAGES = [
+  'jwt expired',
+  'jwt malformed',
+  'jwt must be provided',
+  'jwt signature is required',
+  'jwt not active',
+  'jwt audience invalid',
+  'jwt issuer invalid',
+  'jwt subject invalid',
+  'invalid signature',
+  'invalid algorithm',
+  'invalid token',
+  'No auth token',
+  'TokenExpiredError',
+  'JsonWebTokenError',
+  'NotBeforeError',
+  'Unexpected token',
+];
+
+const newSubject = () => `user-${randomUUID()}`;
+const inAnHour = () => nowSeconds() + 3600;
+
+/** The protected operation the token cases are tried on. */
+const tasksOf = (userId: string) => `/api/${encodeURIComponent(userId)}/tasks`;
+
+/** Everything a client can read of a response, for looking for leaks. */
+function visibleText(response: ApiResponse): string {
+  return `${response.headers.get('www-authenticate') ?? ''}\n${JSON.stringify(response.body)}`;
+}
+
+/** A 401 for a token that was sent and refused (RFC 6750 `invalid_token`), in our own words only. */
+function expectInvalidToken(response: ApiResponse, token: string): void {
+  expect(response.status).to.equal(401);
+  expect(response.headers.get('content-type')).to.match(/^application\/problem\+json/);
+  expect(response.body).to.include({ type: 'about:blank', title: 'Unauthorized', status: 401 });
+  const challenge = response.headers.get('www-authenticate') ?? '';
+  expect(challenge.startsWith('Bearer error="invalid_token"'), `WWW-Authenticate: ${challenge}`).to.equal(true);
+  expect(challenge).to.match(/^Bearer error="invalid_token", error_description="[^"\\]+"$/);
+  const text = visibleText(response);
+  for (const message of LIBRARY_MESSAGES) {
+    expect(text.toLowerCase(), `leaks "${message}"`).not.to.include(message.toLowerCase());
+  }
+  expect(text, 'echoes the token').not.to.include(token);
+}
+
+/** A 401 for a request that sent no Bearer token: the plain challenge, no error code. */
+function expectMissingToken(response: ApiResponse): void {
+  expect(response.status).to.equal(401);
+  expect(response.headers.get('content-type')).to.match(/^application\/problem\+json/);
+  expect(response.body).to.include({ title: 'Unauthorized', status: 401 });
+  expect(response.headers.get('www-authenticate')).to.equal('Bearer');
+}
+
+interface TokenCase {
+  readonly name: string;
+  /** The token, for a request to `subject`'s own tasks. */
+  readonly token: (subject: string) => Promise<string> | string;
+  /** What the `error_description` must say, when the case has its own words. */
+  readonly description?: RegExp;
+}
+
+const INVALID_TOKENS: TokenCase[] = [
+  { name: 'a garbage string', token: () => 'not-a-jwt-at-all' },
+  { name: 'three dot-separated garbage parts', token: () => 'abc.def.ghi' },
+  { name: 'a token signed with another secret', token: (sub) => signRaw({ sub, exp: inAnHour() }, { secret: OTHER_SECRET }) },
+  {
+    name: 'a token whose signature was tampered with',
+    token: async (sub) => {
+      const [header, payload] = (await tokenFor(sub)).split('.');
+      return `${header}.${payload}.${Buffer.from('forged-signature').toString('base64url')}`;
+    },
+  },
+  {
+    name: 'a token whose claims were changed after signing',
+    token: async (sub) => {
+      const [header, , signature] = (await tokenFor(newSubject())).split('.');
+      const payload = Buffer.from(JSON.stringify({ sub, exp: inAnHour() })).toString('base64url');
+      return `${header}.${payload}.${signature}`;
+    },
+  },
+  { name: 'an expired token', token: (sub) => signRaw({ sub, exp: nowSeconds() - 2 }), description: /expired/ },
+  { name: 'a token that expired an hour ago', token: (sub) => signRaw({ sub, exp: nowSeconds() - 3600 }), description: /expired/ },
+  { name: 'a token that is not valid yet (nbf)', token: (sub) => signRaw({ sub, exp: inAnHour(), nbf: nowSeconds() + 600 }) },
+  { name: 'an unsigned token (alg: none)', token: (sub) => unsignedToken({ sub, exp: inAnHour() }) },
+  { name: 'an HS512 token signed with the right secret', token: (sub) => signRaw({ sub, exp: inAnHour() }, { alg: 'HS512' }) },
+  { name: 'an HS384 token signed with the right secret', token: (sub) => signRaw({ sub, exp: inAnHour() }, { alg: 'HS384' }) },
+  { name: 'a token without sub', token: () => signRaw({ exp: inAnHour(), email: 'nobody@example.com' }), description: /sub/ },
+  { name: 'a token with an empty sub', token: () => signRaw({ sub: '', exp: inAnHour() }), description: /sub/ },
+  { name: 'a token with a numeric sub', token: () => signRaw({ sub: 42, exp: inAnHour() }), description: /sub/ },
+  { name: 'a token with an object sub', token: () => signRaw({ sub: { id: 'alice' }, exp: inAnHour() }), description: /sub/ },
+  { name: 'a token with a sub longer than 255 characters', token: () => signRaw({ sub: 'x'.repeat(256), exp: inAnHour() }) },
+  { name: 'a token without exp', token: (sub) => signRaw({ sub }), description: /exp/ },
+  { name: 'a token with a non-numeric exp', token: (sub) => signRaw({ sub, exp: 'tomorrow' }) },
+];
+
+/** Every operation under `/api/{user_id}`, with a body the validator accepts, on `taskId`. */
+function userOperations(taskId: number): { name: string; method: string; suffix: string; options: RequestOptions }[] {
+  return [
+    { name: 'listTasks', method: 'GET', suffix: '/tasks', options: {} },
+    { name: 'createTask', method: 'POST', suffix: '/tasks', options: { json: { title: 'Not yours' } } },
+    { name: 'getTask', method: 'GET', suffix: `/tasks/${taskId}`, options: {} },
+    {
+      name: 'replaceTask',
+      method: 'PUT',
+      suffix: `/tasks/${taskId}`,
+      options: { json: { title: 'Not yours', description: null, completed: true } },
+    },
+    { name: 'updateTask', method: 'PATCH', suffix: `/tasks/${taskId}`, options: { json: { title: 'Not yours' } } },
+    { name: 'deleteTask', method: 'DELETE', suffix: `/tasks/${taskId}`, options: {} },
+    { name: 'completeTask', method: 'PATCH', suffix: `/tasks/${taskId}/complete`, options: { json: { completed: true } } },
+  ];
+}
+
+const OPERATION_NAMES = userOperations(1).map((operation) => operation.name);
+
+describeEachDatabase('auth: Bearer tokens', (suite) => {
+  const get = (path: string, options: RequestOptions = {}) => request(suite.server().baseUrl, 'GET', path, options);
+
+  describe('a valid token (control)', () => {
+    it('lets the token from signDevToken list its own tasks', async () => {
+      const sub = newSubject();
+      const response = await get(tasksOf(sub), { token: await tokenFor(sub) });
+      expect(response.status).to.equal(200);
+    });
+
+    it('lets a minimal HS256 token with only sub and exp through', async () => {
+      const sub = newSubject();
+      const response = await get(tasksOf(sub), { token: await signRaw({ sub, exp: inAnHour() }) });
+      expect(response.status).to.equal(200);
+    });
+
+    it('accepts the scheme name in any case ("bearer")', async () => {
+      const sub = newSubject();
+      const response = await get(tasksOf(sub), { headers: { authorization: `bearer ${await tokenFor(sub)}` } });
+      expect(response.status).to.equal(200);
+    });
+  });
+
+  describe('without a Bearer token', () => {
+    it('answers 401 with exactly "WWW-Authenticate: Bearer" when no Authorization header is sent', async () => {
+      expectMissingToken(await get(tasksOf(newSubject())));
+    });
+
+    it('answers 401 with the plain Bearer challenge for another scheme (Basic)', async () => {
+      const response = await get(tasksOf(newSubject()), { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+      expectMissingToken(response);
+      expect(visibleText(response)).not.to.include('dXNlcjpwYXNz');
+    });
+
+    it('answers 401 on every protected operation, /api/me included', async () => {
+      const alice = suite.newUser();
+      const task = await alice.createTask();
+      const operations = [
+        ...userOperations(task.id).map((operation) => ({ ...operation, path: `/api/${alice.id}${operation.suffix}` })),
+        { name: 'getCurrentUser', method: 'GET', path: '/api/me', options: {} },
+      ];
+      for (const operation of operations) {
+        const response = await request(suite.server().baseUrl, operation.method, operation.path, operation.options);
+        expect(response.status, operation.name).to.equal(401);
+        expect(response.headers.get('www-authenticate'), operation.name).to.equal('Bearer');
+      }
+      expect((await alice.call('GET', `/tasks/${task.id}`)).body, 'the task is untouched').to.deep.equal(task);
+    });
+  });
+
+  describe('with an invalid token', () => {
+    for (const tokenCase of INVALID_TOKENS) {
+      it(`refuses ${tokenCase.name}: 401 invalid_token, in our own words`, async () => {
+        const sub = newSubject();
+        const token = await tokenCase.token(sub);
+        const response = await get(tasksOf(sub), { token });
+        expectInvalidToken(response, token);
+        if (tokenCase.description) {
+          expect(response.headers.get('www-authenticate')).to.match(tokenCase.description);
+          expect(response.body.detail).to.match(tokenCase.description);
+        }
+      });
+    }
+
+    it('refuses an invalid token on /api/me too', async () => {
+      const token = await signRaw({ sub: newSubject(), exp: inAnHour() }, { secret: OTHER_SECRET });
+      expectInvalidToken(await get('/api/me', { token }), token);
+    });
+
+    it('does not provision a user from a refused token', async () => {
+      const sub = newSubject();
+      const token = await signRaw({ sub, exp: inAnHour(), email: 'mallory@example.com' }, { secret: OTHER_SECRET });
+      expectInvalidToken(await get('/api/me', { token }), token);
+      const row = await suite.database().knex('users').where({ id: sub }).first();
+      expect(row).to.equal(undefined);
+    });
+  });
+
+  describe('with a server that checks issuer and audience', () => {
+    const issuer = 'https://auth.example';
+    const audience = 'https://api.example';
+    let server: TestServer | undefined;
+
+    before(async () => {
+      server = await startTestServer(suite.database().knex, { issuer, audience });
+    });
+    after(async () => server?.close());
+
+    const getOwnTasks = (sub: string, token: string) => request(server!.baseUrl, 'GET', tasksOf(sub), { token });
+
+    const accepted: { name: string; claims: Record<string, unknown> }[] = [
+      { name: 'the right iss and aud', claims: { iss: issuer, aud: audience } },
+      { name: 'the right iss and an aud list that includes this service', claims: { iss: issuer, aud: ['https://other.example', audience] } },
+    ];
+    for (const { name, claims } of accepted) {
+      it(`accepts a token with ${name}`, async () => {
+        const sub = newSubject();
+        const response = await getOwnTasks(sub, await signRaw({ sub, exp: inAnHour(), ...claims }));
+        expect(response.status).to.equal(200);
+      });
+    }
+
+    it('accepts the token signDevToken makes with issuer and audience', async () => {
+      const sub = newSubject();
+      expect((await getOwnTasks(sub, await tokenFor(sub, { issuer, audience }))).status).to.equal(200);
+    });
+
+    const refused: { name: string; claims: Record<string, unknown> }[] = [
+      { name: 'a wrong iss', claims: { iss: 'https://evil.example', aud: audience } },
+      { name: 'no iss', claims: { aud: audience } },
+      { name: 'a wrong aud', claims: { iss: issuer, aud: 'https://other.example' } },
+      { name: 'no aud', claims: { iss: issuer } },
+      { name: 'neither iss nor aud', claims: {} },
+    ];
+    for (const { name, claims } of refused) {
+      it(`refuses a token with ${name}: 401 invalid_token`, async () => {
+        const sub = newSubject();
+        const token = await signRaw({ sub, exp: inAnHour(), ...claims });
+        const response = await getOwnTasks(sub, token);
+        expectInvalidToken(response, token);
+        expect(response.body.detail).to.equal('The token was not issued for this service.');
+      });
+    }
+  });
+
+  describe("403 when the path's user_id is not the token's sub", () => {
+    for (const name of OPERATION_NAMES) {
+      it(`answers 403 to ${name} on another user's path`, async () => {
+        const alice = suite.newUser();
+        const mallory = suite.newUser();
+        const task = await alice.createTask({ description: 'private' });
+        const operation = userOperations(task.id).find((candidate) => candidate.name === name)!;
+        const response = await mallory.call(operation.method, `/api/${alice.id}${operation.suffix}`, operation.options);
+        expect(response.status).to.equal(403);
+        expect(response.body).to.include({ title: 'Forbidden', status: 403 });
+        expect(response.body.detail).to.equal("The token does not grant access to this user's resources.");
+        expect((await alice.call('GET', `/tasks/${task.id}`)).body, 'the task is untouched').to.deep.equal(task);
+      });
+    }
+
+    it('answers 403, not 404, for a path user that does not exist', async () => {
+      const mallory = suite.newUser();
+      for (const operation of userOperations(1)) {
+        const response = await mallory.call(operation.method, `/api/${newSubject()}${operation.suffix}`, operation.options);
+        expect(response.status, operation.name).to.equal(403);
+      }
+    });
+
+    it('compares user ids exactly: a sub that differs only in case is another user', async () => {
+      const alice = suite.newUser();
+      const response = await alice.call('GET', `/api/${alice.id.toUpperCase()}/tasks`);
+      expect(response.status).to.equal(403);
+    });
+
+    it('lets a sub with characters that need percent-encoding reach its own path', async () => {
+      const sub = `google-oauth2|${randomUUID()} @x`;
+      const token = await tokenFor(sub);
+      const created = await request(suite.server().baseUrl, 'POST', tasksOf(sub), { token, json: { title: 'Mine' } });
+      expect(created.status).to.equal(201);
+      expect(created.body.user_id).to.equal(sub);
+      const listed = await get(tasksOf(sub), { token });
+      expect(listed.status).to.equal(200);
+      expect(listed.body.items.map((task: { id: number }) => task.id)).to.deep.equal([created.body.id]);
+    });
+  });
+
+  describe('public operations', () => {
+    for (const [path, status] of [
+      ['/health', 'ok'],
+      ['/ready', 'ready'],
+    ] as const) {
+      it(`GET ${path} answers 200 without a token`, async () => {
+        const response = await get(path);
+        expect(response.status).to.equal(200);
+        expect(response.body).to.deep.equal({ status });
+        expect(response.headers.has('www-authenticate')).to.equal(false);
+      });
+
+      it(`GET ${path} ignores an invalid token`, async () => {
+        const response = await get(path, { token: 'not-a-jwt-at-all' });
+        expect(response.status).to.equal(200);
+      });
+    }
+  });
+});

@@ -1,0 +1,246 @@
+import { expect } from 'chai';
+import { describeEachDatabase } from '../helpers/api-suite.js';
+import type { ApiResponse, Problem, RequestOptions, Task, TestUser } from '../helpers/api-client.js';
+
+type Issue = Pick<NonNullable<Problem['errors']>[number], 'location' | 'pointer'>;
+
+const inBody = (pointer: string): Issue => ({ location: 'body', pointer });
+const inQuery = (pointer: string): Issue => ({ location: 'query', pointer });
+const inPath = (pointer: string): Issue => ({ location: 'path', pointer });
+
+const MAX_TASK_ID = 9007199254740991;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A problem document with this status, its request id matching the `X-Request-Id` header. */
+function expectProblem(response: ApiResponse, status: number): Problem {
+  expect(response.status, JSON.stringify(response.body)).to.equal(status);
+  expect(response.headers.get('content-type')).to.match(/^application\/problem\+json(;|$)/);
+  const problem = response.body as Problem;
+  expect(problem.status).to.equal(status);
+  expect(problem.request_id).to.be.a('string').and.equal(response.headers.get('x-request-id'));
+  return problem;
+}
+
+/** A 400 whose `errors` name exactly these places (several entries may name the same one). */
+function expectBadRequest(response: ApiResponse, ...expected: Issue[]): Problem {
+  const problem = expectProblem(response, 400);
+  expect(problem.errors, 'errors').to.be.an('array').that.is.not.empty;
+  const named = new Map(problem.errors!.map(({ location, pointer }) => [`${location} ${pointer}`, { location, pointer }]));
+  expect([...named.values()], JSON.stringify(problem.errors)).to.have.deep.members(expected);
+  return problem;
+}
+
+/** All of the user's tasks (the tests never create more than a page). */
+async function tasksOf(user: TestUser): Promise<Task[]> {
+  const response = await user.call<{ items: Task[] }>('GET', '/tasks?limit=100');
+  expect(response.status).to.equal(200);
+  return response.body.items;
+}
+
+async function expectNoTasks(user: TestUser): Promise<void> {
+  expect(await tasksOf(user), 'the rejected write left a task behind').to.deep.equal([]);
+}
+
+describeEachDatabase('request validation and request errors', (suite) => {
+  describe('createTask body', () => {
+    const invalid: { name: string; send: RequestOptions; issues: Issue[] }[] = [
+      { name: 'an empty title', send: { json: { title: '' } }, issues: [inBody('/title')] },
+      { name: 'a blank title', send: { json: { title: '   ' } }, issues: [inBody('/title')] },
+      { name: 'a title of 201 characters', send: { json: { title: 'x'.repeat(201) } }, issues: [inBody('/title')] },
+      { name: 'a title containing NUL', send: { json: { title: 'Buy\u0000milk' } }, issues: [inBody('/title')] },
+      { name: 'a description of 5001 characters', send: { json: { title: 'ok', description: 'd'.repeat(5001) } }, issues: [inBody('/description')] },
+      { name: 'a description containing NUL', send: { json: { title: 'ok', description: 'a\u0000b' } }, issues: [inBody('/description')] },
+      { name: 'an unknown property', send: { json: { title: 'ok', priority: 'high' } }, issues: [inBody('/priority')] },
+      { name: 'a server-owned id', send: { json: { title: 'ok', id: 7 } }, issues: [inBody('/id')] },
+      { name: 'a server-owned user_id', send: { json: { title: 'ok', user_id: 'mallory' } }, issues: [inBody('/user_id')] },
+      { name: 'a server-owned created_at', send: { json: { title: 'ok', created_at: '2026-01-01T00:00:00.000Z' } }, issues: [inBody('/created_at')] },
+      { name: 'a numeric title', send: { json: { title: 123 } }, issues: [inBody('/title')] },
+      { name: 'a string completed', send: { json: { title: 'ok', completed: 'yes' } }, issues: [inBody('/completed')] },
+      { name: 'a numeric description', send: { json: { title: 'ok', description: 5 } }, issues: [inBody('/description')] },
+      { name: 'no title', send: { json: { description: 'no title' } }, issues: [inBody('/title')] },
+      { name: 'a JSON array', send: { rawBody: '[{"title":"ok"}]' }, issues: [inBody('')] },
+      { name: 'JSON null', send: { rawBody: 'null' }, issues: [inBody('')] },
+      { name: 'a JSON string', send: { rawBody: '"Buy milk"' }, issues: [inBody('')] },
+      { name: 'malformed JSON', send: { rawBody: '{"title":' }, issues: [inBody('')] },
+      {
+        name: 'several problems at once, listing each',
+        send: { json: { title: '', completed: 'yes', description: 5, extra: true } },
+        issues: [inBody('/title'), inBody('/completed'), inBody('/description'), inBody('/extra')],
+      },
+    ];
+    for (const { name, send, issues } of invalid) {
+      it(`rejects ${name} with 400 and creates nothing`, async () => {
+        const alice = suite.newUser();
+        expectBadRequest(await alice.call('POST', '/tasks', send), ...issues);
+        await expectNoTasks(alice);
+      });
+    }
+
+    const boundaries: { name: string; fields: Record<string, string> }[] = [
+      { name: 'a title of exactly 200 characters', fields: { title: 't'.repeat(200) } },
+      { name: 'a description of exactly 5000 characters', fields: { title: 'ok', description: 'd'.repeat(5000) } },
+    ];
+    for (const { name, fields } of boundaries) {
+      it(`accepts ${name}`, async () => {
+        const response = await suite.newUser().call<Task>('POST', '/tasks', { json: fields });
+        expect(response.status).to.equal(201);
+        expect(response.body).to.include(fields);
+      });
+    }
+  });
+
+  describe('replaceTask and updateTask bodies', () => {
+    const invalid: { name: string; method: 'PUT' | 'PATCH'; json: unknown; issues: Issue[] }[] = [
+      { name: 'a PUT without description', method: 'PUT', json: { title: 'new', completed: true }, issues: [inBody('/description')] },
+      { name: 'a PUT without completed', method: 'PUT', json: { title: 'new', description: null }, issues: [inBody('/completed')] },
+      { name: 'a PATCH with a null title', method: 'PATCH', json: { title: null }, issues: [inBody('/title')] },
+      { name: 'a PATCH with an unknown property', method: 'PATCH', json: { priority: 'high' }, issues: [inBody('/priority')] },
+      { name: 'a PATCH with a server-owned completed_at', method: 'PATCH', json: { completed_at: null }, issues: [inBody('/completed_at')] },
+    ];
+    for (const { name, method, json, issues } of invalid) {
+      it(`rejects ${name} with 400 and leaves the task as it was`, async () => {
+        const alice = suite.newUser();
+        const task = await alice.createTask({ title: 'old', description: 'keep' });
+        expectBadRequest(await alice.call(method, `/tasks/${task.id}`, { json }), ...issues);
+        expect((await alice.call<Task>('GET', `/tasks/${task.id}`)).body).to.deep.equal(task);
+      });
+    }
+  });
+
+  describe('task id in the path', () => {
+    const invalidIds = ['abc', '1.5', '0', '-1', String(MAX_TASK_ID + 1), '99999999999999999999999'];
+    for (const id of invalidIds) {
+      it(`rejects task id ${id} with 400`, async () => {
+        expectBadRequest(await suite.newUser().call('GET', `/tasks/${id}`), inPath('/task_id'));
+      });
+    }
+
+    it(`accepts the largest task id, ${MAX_TASK_ID}, as a well-formed id (404, not 400)`, async () => {
+      expectProblem(await suite.newUser().call('GET', `/tasks/${MAX_TASK_ID}`), 404);
+    });
+  });
+
+  describe('listTasks query', () => {
+    const invalid: { query: string; issues: Issue[] }[] = [
+      { query: 'limit=0', issues: [inQuery('/limit')] },
+      { query: 'limit=101', issues: [inQuery('/limit')] },
+      { query: 'limit=abc', issues: [inQuery('/limit')] },
+      { query: 'limit=1.5', issues: [inQuery('/limit')] },
+      { query: 'status=bogus', issues: [inQuery('/status')] },
+      { query: 'sort=title', issues: [inQuery('/sort')] },
+      { query: 'cursor=', issues: [inQuery('/cursor')] },
+      { query: `cursor=${'c'.repeat(513)}`, issues: [inQuery('/cursor')] },
+      { query: 'cursor=!!not-a-cursor!!', issues: [inQuery('/cursor')] },
+      { query: `cursor=${Buffer.from('not json at all').toString('base64url')}`, issues: [inQuery('/cursor')] },
+      { query: `cursor=${Buffer.from('{"v":1,"c":"yesterday","i":1,"s":"all"}').toString('base64url')}`, issues: [inQuery('/cursor')] },
+    ];
+    for (const { query, issues } of invalid) {
+      it(`rejects ?${query.length > 60 ? `${query.slice(0, 40)}…` : query} with 400`, async () => {
+        expectBadRequest(await suite.newUser().call('GET', `/tasks?${query}`), ...issues);
+      });
+    }
+
+    for (const limit of [1, 100]) {
+      it(`accepts limit=${limit}`, async () => {
+        expect((await suite.newUser().call('GET', `/tasks?limit=${limit}`)).status).to.equal(200);
+      });
+    }
+
+    it('rejects a real cursor reused with another status filter, and accepts it with its own', async () => {
+      const alice = suite.newUser();
+      for (const title of ['one', 'two', 'three']) await alice.createTask({ title });
+      const first = await alice.call('GET', '/tasks?status=all&limit=1');
+      expect(first.status).to.equal(200);
+      const cursor = first.body.next_cursor as string;
+      expect(cursor).to.be.a('string');
+      const query = `limit=1&cursor=${encodeURIComponent(cursor)}`;
+      expectBadRequest(await alice.call('GET', `/tasks?status=open&${query}`), inQuery('/cursor'));
+      expect((await alice.call('GET', `/tasks?status=all&${query}`)).status).to.equal(200);
+    });
+  });
+
+  describe('routing', () => {
+    for (const path of ['/nope', '/api/x/unknown', '/tasks/1/nope']) {
+      it(`answers 404 for the unknown route ${path}`, async () => {
+        expectProblem(await suite.newUser().call('GET', path), 404);
+      });
+    }
+
+    const notAllowed: { method: string; path: string; allowed: string[] }[] = [
+      { method: 'POST', path: '/health', allowed: ['GET'] },
+      { method: 'DELETE', path: '/tasks', allowed: ['GET', 'POST'] },
+      { method: 'POST', path: '/tasks/1', allowed: ['GET', 'PUT', 'PATCH', 'DELETE'] },
+    ];
+    for (const { method, path, allowed } of notAllowed) {
+      it(`answers 405 with an Allow header for ${method} ${path}`, async () => {
+        const response = await suite.newUser().call(method, path);
+        expectProblem(response, 405);
+        const allow = (response.headers.get('allow') ?? '').split(',').map((name) => name.trim().toUpperCase());
+        expect(allow).to.have.members(allowed);
+      });
+    }
+  });
+
+  describe('request bodies the server will not read', () => {
+    /** The writes under test; each returns the path to write to, creating what it needs. */
+    const writes: { method: 'POST' | 'PATCH'; path: (user: TestUser) => Promise<string> }[] = [
+      { method: 'POST', path: async () => '/tasks' },
+      { method: 'PATCH', path: async (user) => `/tasks/${(await user.createTask({ title: 'untouched' })).id}` },
+    ];
+    const refusals: { name: string; status: number; send: RequestOptions }[] = [
+      { name: 'a text/plain body', status: 415, send: { rawBody: '{"title":"plain"}', contentType: 'text/plain' } },
+      { name: 'a body over 100 kB', status: 413, send: { json: { title: 'big', description: 'x'.repeat(150 * 1024) } } },
+    ];
+    for (const { method, path } of writes) {
+      for (const { name, status, send } of refusals) {
+        it(`answers ${status} for ${name} on ${method}, changing nothing`, async () => {
+          const alice = suite.newUser();
+          const target = await path(alice);
+          const before = await tasksOf(alice);
+          expectProblem(await alice.call(method, target, send), status);
+          expect(await tasksOf(alice)).to.deep.equal(before);
+        });
+      }
+    }
+  });
+
+  describe('X-Request-Id', () => {
+    const safe = ['abc-123', 'A.z_0:9-', 'r'.repeat(128)];
+    for (const id of safe) {
+      it(`keeps the safe id ${id.length > 20 ? `of ${id.length} characters` : id} in the header and the error body`, async () => {
+        const response = await suite.newUser().call('GET', '/tasks/abc', { headers: { 'x-request-id': id } });
+        expect(response.headers.get('x-request-id')).to.equal(id);
+        expect(expectProblem(response, 400).request_id).to.equal(id);
+      });
+    }
+
+    const unsafe = ['abc 123', 'r'.repeat(129), 'a/b', 'x;y=z', ''];
+    for (const id of unsafe) {
+      it(`replaces the unsafe id ${JSON.stringify(id.length > 20 ? `${id.slice(0, 10)}…` : id)} with a generated one`, async () => {
+        const response = await suite.newUser().call('GET', '/tasks/abc', { headers: { 'x-request-id': id } });
+        const generated = response.headers.get('x-request-id');
+        expect(generated).to.match(UUID);
+        expect(expectProblem(response, 400).request_id).to.equal(generated);
+      });
+    }
+
+    it('sends a distinct id on every response, success or error', async () => {
+      const alice = suite.newUser();
+      const task = await alice.createTask();
+      const responses = [
+        await alice.call('GET', '/health'),
+        await alice.call('GET', '/tasks'),
+        await alice.call('POST', '/tasks', { json: { title: 'another' } }),
+        await alice.call('DELETE', `/tasks/${task.id}`),
+        await alice.call('GET', `/tasks/${task.id}`),
+        await alice.call('POST', '/tasks', { json: {} }),
+        await alice.call('POST', '/health'),
+        await alice.call('GET', '/nope'),
+      ];
+      expect(responses.map((response) => response.status)).to.deep.equal([200, 200, 201, 204, 404, 400, 405, 404]);
+      const ids = responses.map((response) => response.headers.get('x-request-id'));
+      for (const id of ids) expect(id).to.match(UUID);
+      expect(new Set(ids).size).to.equal(ids.length);
+    });
+  });
+});

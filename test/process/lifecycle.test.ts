@@ -1,0 +1,260 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import http from 'node:http';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { postgresKnex } from '../../src/db/database.js';
+import { request, type Task } from '../helpers/api-client.js';
+import { DATABASE_KINDS, POSTGRES_ADMIN_URL } from '../helpers/databases.js';
+import {
+  cleanUpProcesses,
+  makeTempDir,
+  runScript,
+  runServerToExit,
+  startServer,
+  withTimeout,
+  type Finished,
+  type ServerProcess,
+} from '../helpers/server-process.js';
+import { assertConformsToSpec } from '../helpers/spec-conformance.js';
+import { tokenFor } from '../helpers/tokens.js';
+
+describe('the server as a process', function () {
+  this.timeout(60_000);
+  afterEach(cleanUpProcesses);
+
+  describe('on the embedded database (PGlite)', () => {
+    it('keeps tasks across a restart on the same DATA_DIR', async () => {
+      const dataDir = await makeTempDir();
+      const first = await startServer({ dataDir });
+      const created = await createTask(first.baseUrl, 'alice', { title: 'Survive a restart', description: 'kept' });
+      await expectCleanStop(first, 'SIGTERM');
+      expect(existsSync(path.join(dataDir, 'server.pid')), 'lock file released').to.equal(false);
+
+      const second = await startServer({ dataDir });
+      const response = await request<Task>(second.baseUrl, 'GET', `/api/alice/tasks/${created.id}`, { token: await tokenFor('alice') });
+      expect(response.status).to.equal(200);
+      expect(response.body).to.deep.equal(created);
+      await expectCleanStop(second, 'SIGTERM');
+    });
+
+    it('refuses a second server on a DATA_DIR in use, with one line and exit code 1', async () => {
+      const first = await startServer();
+      const second = await runServerToExit({ dataDir: first.dataDir });
+      expectOneLineFailure(second);
+      expect(second.stderr).to.include('in use').and.to.include(first.dataDir).and.to.include(`process ${first.pid}`);
+
+      const ready = await request(first.baseUrl, 'GET', '/ready');
+      expect(ready.status, 'the first server still serves').to.equal(200);
+      await expectCleanStop(first, 'SIGTERM');
+    });
+  });
+
+  describe('graceful shutdown', () => {
+    it('on SIGTERM finishes the request in flight, refuses new connections, then exits 0', async () => {
+      const server = await startServer();
+      const inFlight = await beginHalfSentPost(server.baseUrl, '/api/alice/tasks', await tokenFor('alice'), { title: 'In flight' });
+
+      server.signal('SIGTERM');
+      await server.waitForLog('shutting down');
+      expect(await attemptRequest(`${server.baseUrl}/health`)).to.be.oneOf(['ECONNREFUSED', 'ECONNRESET']);
+      await sleep(300);
+      expect(await isPending(inFlight.response), 'the in-flight request is still open').to.equal(true);
+      expect(await isPending(server.exited), 'the server waits for it').to.equal(true);
+
+      inFlight.sendRest();
+      const response = await withTimeout(inFlight.response, 10_000, 'the in-flight response');
+      expect(response.status).to.equal(201);
+      expect(response.body).to.include({ user_id: 'alice', title: 'In flight' });
+      expect(response.headers.get('connection')).to.equal('close');
+      expect(await server.waitForExit()).to.deep.equal({ code: 0, signal: null });
+    });
+
+    it('exits 0 on SIGINT', async () => {
+      await expectCleanStop(await startServer(), 'SIGINT');
+    });
+  });
+
+  describe('configuration errors: exit code 1, one line naming the variable', () => {
+    const cases: { readonly variable: string; readonly when: string; readonly value: string | undefined }[] = [
+      { variable: 'BETTER_AUTH_SECRET', when: 'missing', value: undefined },
+      { variable: 'BETTER_AUTH_SECRET', when: 'shorter than 32 characters', value: 'x'.repeat(31) },
+      { variable: 'PORT', when: 'not a number', value: 'abc' },
+      { variable: 'LOG_LEVEL', when: 'not a level', value: 'loud' },
+      { variable: 'DATABASE_URL', when: 'not PostgreSQL', value: 'mysql://x' },
+    ];
+    for (const { variable, when, value } of cases) {
+      it(`${variable} ${when}`, async () => {
+        const result = await runServerToExit({ env: { [variable]: value } });
+        expectOneLineFailure(result);
+        expect(result.stderr).to.match(/^Configuration error: /).and.to.include(variable);
+        expect(result.stdout).not.to.include('listening on');
+      });
+    }
+  });
+
+  describe('on PostgreSQL (DATABASE_URL)', () => {
+    it('serves on a database of its own and exits 0 on SIGTERM', async function () {
+      if (!DATABASE_KINDS.includes('postgres')) this.skip();
+      const database = await createPostgresDatabase();
+      try {
+        const server = await startServer({ env: { DATABASE_URL: database.url } });
+        expect(server.logs().find((line) => line.msg === 'database ready')).to.include({ database: 'postgres' });
+        expect((await request(server.baseUrl, 'GET', '/ready')).status).to.equal(200);
+        await createTask(server.baseUrl, 'alice', { title: 'On PostgreSQL' });
+        await expectCleanStop(server, 'SIGTERM');
+      } finally {
+        await database.drop();
+      }
+    });
+  });
+
+  describe('development tools', () => {
+    it('make token: the printed token is accepted for its own user only', async () => {
+      const printed = await runScript('src/cli/token.ts', ['alice']);
+      expect(printed.code, printed.stderr).to.equal(0);
+      const token = printed.stdout.trim();
+      expect(token.split('.')).to.have.length(3);
+
+      const server = await startServer();
+      expect((await request(server.baseUrl, 'GET', '/api/alice/tasks', { token })).status).to.equal(200);
+      expect((await request(server.baseUrl, 'GET', '/api/bob/tasks', { token })).status).to.equal(403);
+      await expectCleanStop(server, 'SIGTERM');
+    });
+
+    it('dev-secret: prints the same secret every time, kept in DATA_DIR/dev-secret with mode 0600', async () => {
+      const dataDir = await makeTempDir();
+      const [first, second] = [await runDevSecret(dataDir), await runDevSecret(dataDir)];
+      for (const run of [first, second]) expect(run.code, run.stderr).to.equal(0);
+      const secret = first.stdout.trim();
+      expect(secret).to.have.length.of.at.least(32);
+      expect(second.stdout.trim()).to.equal(secret);
+      expect((await stat(path.join(dataDir, 'dev-secret'))).mode & 0o777).to.equal(0o600);
+    });
+
+    it('dev-secret: refuses production with exit code 1 and writes nothing', async () => {
+      const dataDir = await makeTempDir();
+      const result = await runDevSecret(dataDir, { NODE_ENV: 'production' });
+      expectOneLineFailure(result);
+      expect(result.stderr).to.match(/^Configuration error: /);
+      expect(existsSync(path.join(dataDir, 'dev-secret'))).to.equal(false);
+    });
+  });
+});
+
+async function createTask(baseUrl: string, user: string, fields: Record<string, unknown>): Promise<Task> {
+  const response = await request<Task>(baseUrl, 'POST', `/api/${user}/tasks`, { token: await tokenFor(user), json: fields });
+  expect(response.status).to.equal(201);
+  return response.body;
+}
+
+async function expectCleanStop(server: ServerProcess, signal: NodeJS.Signals): Promise<void> {
+  server.signal(signal);
+  expect(await server.waitForExit(), `exit on ${signal}`).to.deep.equal({ code: 0, signal: null });
+}
+
+/** Exit code 1 and a single line on stderr, without a stack trace. */
+function expectOneLineFailure(result: Finished): void {
+  expect(result.code, result.stderr).to.equal(1);
+  expect(result.stderr.trimEnd().split('\n'), result.stderr).to.have.length(1);
+  expect(result.stderr).not.to.match(/^ {4}at /m);
+}
+
+function runDevSecret(dataDir: string, env: Record<string, string> = {}): Promise<Finished> {
+  return runScript('src/cli/dev-secret.ts', [], { dataDir, env: { BETTER_AUTH_SECRET: undefined, ...env } });
+}
+
+async function isPending(promise: Promise<unknown>): Promise<boolean> {
+  const settled = Symbol('settled');
+  const outcome = await Promise.race([promise.then(() => settled, () => settled), sleep(0)]);
+  return outcome !== settled;
+}
+
+interface RawResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any;
+}
+
+interface HalfSentRequest {
+  readonly response: Promise<RawResponse>;
+  sendRest(): void;
+}
+
+/**
+ * A JSON POST whose Content-Length announces the whole body, of which only the first half is
+ * sent (and given time to reach the server) before this returns.
+ */
+async function beginHalfSentPost(baseUrl: string, path: string, token: string, json: unknown): Promise<HalfSentRequest> {
+  const body = Buffer.from(JSON.stringify(json));
+  const half = Math.floor(body.length / 2);
+  const req = http.request(new URL(path, baseUrl), {
+    method: 'POST',
+    agent: false,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': body.length },
+  });
+  const response = readResponse(req, path);
+  response.catch(() => undefined); // awaited later; not an unhandled rejection meanwhile
+  await new Promise<void>((resolve, reject) => req.write(body.subarray(0, half), (error) => (error ? reject(error) : resolve())));
+  await sleep(200);
+  return { response, sendRest: () => void req.end(body.subarray(half)) };
+}
+
+/** The response to `req`, checked against the spec. */
+function readResponse(req: http.ClientRequest, path: string): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    req.once('error', reject);
+    req.once('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.once('error', reject);
+      res.once('end', () => {
+        try {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, String(value));
+          const result = { status: res.statusCode!, headers, body: text ? JSON.parse(text) : undefined };
+          assertConformsToSpec({ method: req.method, path, ...result });
+          resolve(result);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+  });
+}
+
+/** The status of a fresh connection's GET, or the error code when the connection fails. */
+function attemptRequest(url: string): Promise<string> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { agent: false, timeout: 5_000 }, (res) => {
+      res.resume();
+      resolve(`status ${res.statusCode}`);
+    });
+    req.once('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+/** A new, empty PostgreSQL database next to POSTGRES_ADMIN_URL, and the way to drop it. */
+async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `todo_process_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = postgresKnex(POSTGRES_ADMIN_URL, 1);
+  const drop = async () => {
+    try {
+      await admin.raw(`drop database if exists ${name} with (force)`);
+    } finally {
+      await admin.destroy();
+    }
+  };
+  try {
+    await admin.raw(`create database ${name}`);
+  } catch (error) {
+    await admin.destroy();
+    throw error;
+  }
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop };
+}

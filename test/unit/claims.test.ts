@@ -1,0 +1,26 @@
+import { expect } from 'chai';
+import { userFromClaims } from '../../src/auth/claims.js';
+
+describe('user from token claims', () => {
+  const exp = 2_000_000_000;
+
+  it('takes id, email and name', () => {
+    expect(userFromClaims({ sub: 'u1', exp, email: 'a@b.c', name: 'A' })).to.deep.equal({ id: 'u1', email: 'a@b.c', name: 'A' });
+  });
+
+  it('turns absent or non-string email and name into null', () => {
+    expect(userFromClaims({ sub: 'u1', exp, email: 5 })).to.deep.equal({ id: 'u1', email: null, name: null });
+  });
+
+  const refused: [string, Record<string, unknown>][] = [
+    ['no sub', { exp }],
+    ['an empty sub', { sub: '', exp }],
+    ['a numeric sub', { sub: 12, exp }],
+    ['a sub longer than 255 characters', { sub: 'x'.repeat(256), exp }],
+    ['no exp', { sub: 'u1' }],
+    ['a string exp', { sub: 'u1', exp: '2000000000' }],
+  ];
+  for (const [name, claims] of refused) {
+    it(`refuses ${name}`, () => expect(userFromClaims(claims)).to.equal(undefined));
+  }
+});
