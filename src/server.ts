@@ -12,6 +12,11 @@ import { createLogger } from './logger.js';
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { stdoutIsTTY: process.stdout.isTTY });
   const logger = createLogger(config);
+  // A stop asked for while starting (migrations can take a while) is honoured once the database is open.
+  let stopDuringStart: NodeJS.Signals | undefined;
+  const rememberStop = (signal: NodeJS.Signals) => (stopDuringStart = signal);
+  process.on('SIGTERM', rememberStop).on('SIGINT', rememberStop);
+  logger.info('opening the database');
   const database = await openDatabase(config, {
     warn: (message) => logger.warn({ component: 'knex' }, message),
     error: (message) => logger.error({ component: 'knex' }, message),
@@ -20,6 +25,13 @@ async function main(): Promise<void> {
     { database: database.kind, ...(database.kind === 'pglite' ? { data_dir: config.dataDir } : {}) },
     'database ready',
   );
+
+  process.off('SIGTERM', rememberStop).off('SIGINT', rememberStop);
+  if (stopDuringStart) {
+    logger.info({ signal: stopDuringStart }, 'stopped before serving');
+    await database.close();
+    return;
+  }
 
   const server = createServer(createApp({ config, db: database.knex, logger }));
   installGracefulShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, close: database.close });

@@ -20,6 +20,8 @@ const LIBRARY_MESSAGES = [
   'jwt subject invalid',
   'invalid signature',
   'invalid algorithm',
+  'invalid exp value',
+  'invalid nbf value',
   'invalid token',
   'No auth token',
   'TokenExpiredError',

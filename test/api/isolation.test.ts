@@ -43,7 +43,9 @@ const ALL_USER_OPERATIONS: TaskOperation[] = [
 
 /** A problem document with the task id taken out, to compare "not yours" with "not there". */
 function shapeOf(response: ApiResponse, taskId: number): unknown {
-  const anonymise = (value: unknown) => (typeof value === 'string' ? value.split(String(taskId)).join('{task_id}') : value);
+  // Only where a task id is meant ("Task 42 was…", "…/tasks/42"), never inside the user id.
+  const taskIdPlaces = new RegExp(`(?<=Task |/tasks/)${taskId}\\b`, 'g');
+  const anonymise = (value: unknown) => (typeof value === 'string' ? value.replace(taskIdPlaces, '{task_id}') : value);
   const { request_id: requestId, ...rest } = response.body as Record<string, unknown>;
   expect(requestId, 'request_id').to.be.a('string');
   return {

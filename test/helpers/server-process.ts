@@ -199,27 +199,39 @@ export interface ServerProcess {
   waitForLog(prefix: string, timeoutMs?: number): Promise<LogLine>;
 }
 
-/** Starts `src/server.ts` and waits until it logs that it listens; kills it if it does not. */
-export async function startServer(options: ChildOptions = {}): Promise<ServerProcess> {
+/** A server process that has not necessarily started listening. */
+export type StartingServer = Pick<ServerProcess, 'pid' | 'dataDir' | 'output' | 'logs' | 'signal' | 'exited' | 'waitForExit' | 'waitForLog'>;
+
+/** Starts `src/server.ts` and returns once it has logged a line starting with `prefix`; kills it if it does not. */
+export async function startServerUntil(prefix: string, options: ChildOptions = {}): Promise<StartingServer & { line: LogLine }> {
   const dataDir = options.dataDir ?? (await makeTempDir());
   const child = spawnScript(SERVER_SCRIPT, [], baseEnv(dataDir, options.env));
-  let listening: LogLine;
+  let line: LogLine;
   try {
-    listening = await waitForLogLine(child, 'listening on', options.timeoutMs ?? START_TIMEOUT_MS);
-    if (typeof listening.port !== 'number') throw new Error('the "listening on" log line has no numeric port');
+    line = await waitForLogLine(child, prefix, options.timeoutMs ?? START_TIMEOUT_MS);
   } catch (error) {
     await kill(child);
     throw new Error(`the server did not start: ${(error as Error).message}${describeOutput(child)}`);
   }
   return {
+    line,
     pid: child.process.pid!,
-    baseUrl: `http://${String(listening.host ?? '127.0.0.1')}:${listening.port}`,
     dataDir,
     output: child.output,
     logs: () => parseLogLines(child.output.stdout),
     signal: (name) => void child.process.kill(name),
     exited: child.exited,
     waitForExit: (timeoutMs = EXIT_TIMEOUT_MS) => withTimeout(child.exited, timeoutMs, `server ${child.process.pid} to exit`),
-    waitForLog: (prefix, timeoutMs = EXIT_TIMEOUT_MS) => waitForLogLine(child, prefix, timeoutMs),
+    waitForLog: (logPrefix, timeoutMs = EXIT_TIMEOUT_MS) => waitForLogLine(child, logPrefix, timeoutMs),
   };
+}
+
+/** Starts `src/server.ts` and waits until it logs that it listens; kills it if it does not. */
+export async function startServer(options: ChildOptions = {}): Promise<ServerProcess> {
+  const { line, ...server } = await startServerUntil('listening on', options);
+  if (typeof line.port !== 'number') {
+    server.signal('SIGKILL');
+    throw new Error('the "listening on" log line has no numeric port');
+  }
+  return { ...server, baseUrl: `http://${String(line.host ?? '127.0.0.1')}:${line.port}` };
 }

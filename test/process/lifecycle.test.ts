@@ -14,6 +14,7 @@ import {
   runScript,
   runServerToExit,
   startServer,
+  startServerUntil,
   withTimeout,
   type Finished,
   type ServerProcess,
@@ -74,6 +75,13 @@ describe('the server as a process', function () {
 
     it('exits 0 on SIGINT', async () => {
       await expectCleanStop(await startServer(), 'SIGINT');
+    });
+
+    it('honours SIGTERM sent while starting: exits 0 and releases the data directory', async () => {
+      const starting = await startServerUntil('opening the database');
+      await expectCleanStop(starting, 'SIGTERM');
+      expect(starting.logs().some((line) => line.msg === 'stopped before serving')).to.equal(true);
+      expect(existsSync(path.join(starting.dataDir, 'server.pid')), 'lock file released').to.equal(false);
     });
   });
 
@@ -150,14 +158,14 @@ async function createTask(baseUrl: string, user: string, fields: Record<string, 
   return response.body;
 }
 
-async function expectCleanStop(server: ServerProcess, signal: NodeJS.Signals): Promise<void> {
+async function expectCleanStop(server: Pick<ServerProcess, 'signal' | 'waitForExit'>, signal: NodeJS.Signals): Promise<void> {
   server.signal(signal);
   expect(await server.waitForExit(), `exit on ${signal}`).to.deep.equal({ code: 0, signal: null });
 }
 
 /** Exit code 1 and a single line on stderr, without a stack trace. */
 function expectOneLineFailure(result: Finished): void {
-  expect(result.code, result.stderr).to.equal(1);
+  expect({ code: result.code, signal: result.signal }, result.stderr).to.deep.equal({ code: 1, signal: null });
   expect(result.stderr.trimEnd().split('\n'), result.stderr).to.have.length(1);
   expect(result.stderr).not.to.match(/^ {4}at /m);
 }

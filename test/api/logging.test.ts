@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect } from 'chai';
+import { describeEachDatabase } from '../helpers/api-suite.js';
+import { request, type ApiResponse, type TestUser } from '../helpers/api-client.js';
+import { nowSeconds, signRaw } from '../helpers/tokens.js';
+
+/** The parts of a pino / pino-http JSON line these tests read. */
+interface LogLine {
+  level: number;
+  msg?: string;
+  user_id?: string;
+  req?: { id?: string; method?: string; url?: string; headers?: Record<string, unknown> };
+  res?: { statusCode?: number };
+  err?: unknown;
+  audit?: { action: string; user_id: string; task_id: number };
+}
+
+/** pino's level for `error`. */
+const ERROR_LEVEL = 50;
+
+describeEachDatabase('logging', (suite) => {
+  const lines = () => suite.server().logs as unknown as LogLine[];
+  const requestIdOf = (response: ApiResponse) => response.headers.get('x-request-id') ?? expect.fail('no X-Request-Id header');
+
+  /** pino-http writes a request's line when the response finishes: give it a moment. */
+  async function completionLine(requestId: string): Promise<LogLine> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const found = lines().filter((line) => line.req?.id === requestId && line.res !== undefined);
+      if (found.length > 0) {
+        expect(found, `one completion line for request ${requestId}`).to.have.lengthOf(1);
+        return found[0]!;
+      }
+      await sleep(10);
+    }
+    return expect.fail(`no log line for request ${requestId}`);
+  }
+
+  const auditLines = (user: TestUser) => lines().filter((line) => line.audit?.user_id === user.id);
+  const allLogText = () => lines().map((line) => JSON.stringify(line)).join('\n');
+
+  describe("each request's log line", () => {
+    it('carries the request id of the X-Request-Id response header and the caller as user_id', async () => {
+      const alice = suite.newUser();
+      const response = await alice.call('GET', '/tasks');
+      expect(response.status).to.equal(200);
+      const line = await completionLine(requestIdOf(response));
+      expect(line.user_id).to.equal(alice.id);
+      expect(line.req).to.include({ method: 'GET', url: `/api/${alice.id}/tasks` });
+      expect(line.res?.statusCode).to.equal(200);
+    });
+
+    it("keeps the client's safe X-Request-Id in the header, the error body and the log", async () => {
+      const alice = suite.newUser();
+      const incoming = `client-${randomUUID()}`;
+      const response = await alice.call('GET', '/tasks/987654321', { headers: { 'x-request-id': incoming } });
+      expect(response.status).to.equal(404);
+      expect(requestIdOf(response)).to.equal(incoming);
+      expect(response.body.request_id).to.equal(incoming);
+      expect((await completionLine(incoming)).user_id).to.equal(alice.id);
+    });
+
+    it('logs the generated id, not an unsafe incoming one', async () => {
+      const alice = suite.newUser();
+      const unsafe = `evil id ${randomUUID()}`;
+      const response = await alice.call('GET', '/tasks', { headers: { 'x-request-id': unsafe } });
+      const generated = requestIdOf(response);
+      expect(generated).to.not.equal(unsafe);
+      const line = await completionLine(generated);
+      expect(line.user_id).to.equal(alice.id);
+      expect(lines().some((candidate) => candidate.req?.id === unsafe)).to.equal(false);
+    });
+
+    it('names the user on the line of a refused (403) request too', async () => {
+      const alice = suite.newUser();
+      const response = await alice.call('GET', `/api/${suite.newUser().id}/tasks`);
+      expect(response.status).to.equal(403);
+      expect((await completionLine(requestIdOf(response))).user_id).to.equal(alice.id);
+    });
+
+    it('has no user_id when the request was not authenticated', async () => {
+      const response = await request(suite.server().baseUrl, 'GET', `/api/user-${randomUUID()}/tasks`);
+      expect(response.status).to.equal(401);
+      const line = await completionLine(requestIdOf(response));
+      expect(line).to.not.have.property('user_id');
+      expect(line.res?.statusCode).to.equal(401);
+    });
+
+    it('has no user_id on a public operation', async () => {
+      const response = await request(suite.server().baseUrl, 'GET', '/health');
+      expect((await completionLine(requestIdOf(response))).user_id).to.equal(undefined);
+    });
+  });
+
+  describe('credentials', () => {
+    it("never writes a valid token, on success or failure, anywhere in the log", async () => {
+      const alice = suite.newUser();
+      const token = await alice.bearer();
+      const task = await alice.createTask();
+      const responses = [
+        await alice.call('GET', '/tasks'),
+        await alice.call('PATCH', `/tasks/${task.id}`, { json: { title: 'Renamed' } }),
+        await alice.call('GET', '/tasks/987654321'), // 404
+        await alice.call('POST', '/tasks', { json: { title: '' } }), // 400
+        await alice.call('GET', `/api/${suite.newUser().id}/tasks`), // 403
+        await alice.call('DELETE', `/tasks/${task.id}`),
+      ];
+      for (const response of responses) {
+        const line = await completionLine(requestIdOf(response));
+        expect(line.req?.headers?.authorization, `request ${line.req?.id}`).to.equal('[redacted]');
+      }
+      const text = allLogText();
+      expect(text).to.not.include(token);
+      expect(text, 'the signature alone').to.not.include(token.split('.')[2]!);
+    });
+
+    const refusedTokens: { name: string; token: () => Promise<string> }[] = [
+      { name: 'an expired token', token: () => signRaw({ sub: `user-${randomUUID()}`, exp: nowSeconds() - 60 }) },
+      {
+        name: 'a token signed with another secret',
+        token: () => signRaw({ sub: `user-${randomUUID()}`, exp: nowSeconds() + 60 }, { secret: 'some-other-secret-that-is-long-enough-000' }),
+      },
+      { name: 'a token without exp', token: () => signRaw({ sub: `user-${randomUUID()}` }) },
+    ];
+    for (const refused of refusedTokens) {
+      it(`never writes ${refused.name} into the log`, async () => {
+        const token = await refused.token();
+        const response = await request(suite.server().baseUrl, 'GET', `/api/user-${randomUUID()}/tasks`, { token });
+        expect(response.status).to.equal(401);
+        const line = await completionLine(requestIdOf(response));
+        expect(line.req?.headers?.authorization).to.equal('[redacted]');
+        expect(allLogText()).to.not.include(token);
+      });
+    }
+
+    it('redacts cookies', async () => {
+      const alice = suite.newUser();
+      const secret = `session-${randomUUID()}`;
+      const response = await alice.call('GET', '/tasks', { headers: { cookie: `sid=${secret}; theme=dark` } });
+      expect(response.status).to.equal(200);
+      const line = await completionLine(requestIdOf(response));
+      expect(line.req?.headers?.cookie).to.equal('[redacted]');
+      expect(allLogText()).to.not.include(secret);
+    });
+  });
+
+  describe('audit trail', () => {
+    it('writes one audit line per create, replace, update, complete, reopen and delete', async () => {
+      const alice = suite.newUser();
+      const created = await alice.call('POST', '/tasks', { json: { title: 'Audited' } });
+      const id: number = created.body.id;
+      const steps: { action: string; response: ApiResponse }[] = [
+        { action: 'task.create', response: created },
+        {
+          action: 'task.replace',
+          response: await alice.call('PUT', `/tasks/${id}`, { json: { title: 'Replaced', description: null, completed: false } }),
+        },
+        { action: 'task.update', response: await alice.call('PATCH', `/tasks/${id}`, { json: { description: 'more' } }) },
+        { action: 'task.complete', response: await alice.call('PATCH', `/tasks/${id}/complete`, { json: { completed: true } }) },
+        { action: 'task.reopen', response: await alice.call('PATCH', `/tasks/${id}/complete`) },
+        { action: 'task.delete', response: await alice.call('DELETE', `/tasks/${id}`) },
+      ];
+      for (const { response } of steps) await completionLine(requestIdOf(response));
+
+      const audit = auditLines(alice);
+      expect(audit.map((line) => line.audit)).to.deep.equal(
+        steps.map(({ action }) => ({ action, user_id: alice.id, task_id: id })),
+      );
+      steps.forEach(({ action, response }, index) => {
+        expect(audit[index]!.req?.id, `${action} is logged under its request's id`).to.equal(requestIdOf(response));
+      });
+    });
+
+    it('writes no audit line for reads', async () => {
+      const alice = suite.newUser();
+      const task = await alice.createTask();
+      const reads = [await alice.call('GET', '/tasks'), await alice.call('GET', `/tasks/${task.id}`), await alice.call('GET', '/api/me')];
+      for (const response of reads) await completionLine(requestIdOf(response));
+      expect(auditLines(alice).map((line) => line.audit?.action)).to.deep.equal(['task.create']);
+    });
+
+    it('writes no audit line for a write that was refused or found nothing', async () => {
+      const alice = suite.newUser();
+      const bob = suite.newUser();
+      const task = await alice.createTask();
+      const refused = [
+        await bob.call('PATCH', `/tasks/${task.id}`, { json: { title: 'Not mine' } }), // 404
+        await bob.call('DELETE', `/tasks/${task.id}`), // 404
+        await bob.call('PATCH', `/tasks/${task.id}/complete`), // 404
+        await bob.call('PUT', `/api/${alice.id}/tasks/${task.id}`, { json: { title: 'x', description: null, completed: true } }), // 403
+        await bob.call('POST', `/api/${alice.id}/tasks`, { json: { title: 'Planted' } }), // 403
+        await alice.call('POST', '/tasks', { json: { title: '' } }), // 400
+        await alice.call('DELETE', '/tasks/987654321'), // 404
+      ];
+      for (const response of refused) {
+        expect(response.status).to.be.within(400, 499);
+        await completionLine(requestIdOf(response));
+      }
+      expect(auditLines(bob)).to.deep.equal([]);
+      expect(auditLines(alice).map((line) => line.audit?.action)).to.deep.equal(['task.create']);
+    });
+  });
+
+  describe('this suite as a whole', () => {
+    it('never answered or logged a server error', () => {
+      const serverErrors = lines().filter(
+        (line) => (line.res?.statusCode ?? 0) >= 500 || line.level >= ERROR_LEVEL || line.err !== undefined,
+      );
+      expect(serverErrors.map((line) => JSON.stringify(line))).to.deep.equal([]);
+      expect(lines().length, 'the log was written at all').to.be.greaterThan(0);
+    });
+  });
+});

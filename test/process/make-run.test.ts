@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from '../helpers/api-client.js';
+import { cleanUpProcesses, makeTempDir, withTimeout } from '../helpers/server-process.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const HEALTHY_WITHIN_MS = 15_000;
+
+describe('`make run` on a bare configuration', function () {
+  this.timeout(60_000);
+  afterEach(cleanUpProcesses);
+
+  it('answers /health within 15 s with no configuration, then stops on SIGTERM', async () => {
+    const dataDir = await makeTempDir();
+    // No BETTER_AUTH_SECRET and no DATABASE_URL: the embedded database and a development secret.
+    // `-o` keeps make from reinstalling packages under the running test suite.
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', LOG_FORMAT: 'json' };
+    const started = Date.now();
+    const make = spawn('make', ['-s', '-o', 'node_modules/.installed', 'run'], {
+      cwd: PROJECT_ROOT,
+      env,
+      detached: true, // its own process group, so the whole group can be signalled
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const closed = once(make, 'close');
+    let output = '';
+    make.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-make.pid!, signal);
+      } catch {
+        // already gone
+      }
+    };
+    try {
+      const port = await withTimeout(listeningPort(make.stdout, (line) => (output += line)), HEALTHY_WITHIN_MS, `the listening line; output:\n${output}`);
+      const health = await request(`http://127.0.0.1:${port}`, 'GET', '/health');
+      expect(health.status).to.equal(200);
+      expect(Date.now() - started).to.be.below(HEALTHY_WITHIN_MS);
+      expect(existsSync(path.join(dataDir, 'dev-secret')), 'a development secret was kept').to.equal(true);
+
+      signalGroup('SIGTERM');
+      await withTimeout(closed, 15_000, 'make run to stop');
+      expect(output).to.include('"msg":"stopped"');
+      expect(existsSync(path.join(dataDir, 'server.pid')), 'the data directory was released').to.equal(false);
+    } finally {
+      signalGroup('SIGKILL');
+    }
+  });
+});
+
+/** Resolves with the port from the server's "listening on" log line. */
+function listeningPort(stdout: NodeJS.ReadableStream, record: (line: string) => void): Promise<number> {
+  return new Promise((resolve) => {
+    let buffer = '';
+    stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        record(`${line}\n`);
+        const match = /"port":(\d+),"msg":"listening on/.exec(line);
+        if (match) resolve(Number(match[1]));
+      }
+    });
+  });
+}
