@@ -195,7 +195,16 @@ export interface components {
             /** @enum {string} */
             status: "ready";
         };
-        /** @description A user, as last seen in their token. */
+        /**
+         * @description A user, as last seen in their token.
+         * @example {
+         *       "id": "alice",
+         *       "email": "alice@example.com",
+         *       "name": "Alice",
+         *       "created_at": "2026-11-01T08:00:00.000Z",
+         *       "updated_at": "2026-11-21T09:30:00.000Z"
+         *     }
+         */
         User: {
             /**
              * @description The user id (the token's `sub`).
@@ -222,16 +231,30 @@ export interface components {
          */
         Timestamp: string;
         /**
-         * @description 1–200 characters, not blank; leading and trailing white space is removed.
+         * @description 1–200 characters, not blank; leading and trailing white space is removed before storing.
+         *     No NUL characters and no unpaired UTF-16 surrogates (text is stored exactly as sent).
          * @example Buy milk
          */
         Title: string;
         /**
-         * @description Free text up to 5000 characters, or null.
+         * @description Free text up to 5000 characters, or null. No NUL characters and no unpaired UTF-16
+         *     surrogates (text is stored exactly as sent).
          * @example Two litres, semi-skimmed.
          */
         Description: string | null;
-        /** @description A task. */
+        /**
+         * @description A task.
+         * @example {
+         *       "id": 42,
+         *       "user_id": "alice",
+         *       "title": "Buy milk",
+         *       "description": "Two litres, semi-skimmed.",
+         *       "completed": true,
+         *       "completed_at": "2026-11-21T10:05:12.345Z",
+         *       "created_at": "2026-11-21T09:30:00.000Z",
+         *       "updated_at": "2026-11-21T10:05:12.345Z"
+         *     }
+         */
         Task: {
             /**
              * Format: int64
@@ -253,12 +276,29 @@ export interface components {
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
-        /** @description One page of tasks, newest first. */
+        /**
+         * @description One page of tasks, newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": 43,
+         *           "user_id": "alice",
+         *           "title": "Call the plumber",
+         *           "description": null,
+         *           "completed": false,
+         *           "completed_at": null,
+         *           "created_at": "2026-11-21T09:31:00.000Z",
+         *           "updated_at": "2026-11-21T09:31:00.000Z"
+         *         }
+         *       ],
+         *       "next_cursor": "eyJ2IjoxLCJjIjoiMjAyNi0xMS0yMVQwOTozMTowMC4wMDBaIiwiaSI6NDMsInMiOiJhbGwifQ"
+         *     }
+         */
         TaskList: {
             items: components["schemas"]["Task"][];
             /**
              * @description Pass as `cursor` for the next page; null on the last page.
-             * @example eyJjIjoiMjAyNi0xMS0yMVQwOTozMDowMC4wMDBaIiwiaSI6NDJ9
+             * @example eyJ2IjoxLCJjIjoiMjAyNi0xMS0yMVQwOTozMTowMC4wMDBaIiwiaSI6NDMsInMiOiJhbGwifQ
              */
             next_cursor: string | null;
         };

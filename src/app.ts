@@ -7,6 +7,7 @@ import { createBearerAuthenticator } from './auth/bearer-authenticator.js';
 import type { Config } from './config.js';
 import { dispatchOperations } from './http/dispatch.js';
 import { errorHandler } from './http/error-handler.js';
+import { headAsGet } from './http/head-as-get.js';
 import type { OperationHandlers } from './http/operations.js';
 import { requestId } from './http/request-id.js';
 import { assertPublicOperationsMatch, loadSpec } from './http/spec.js';
@@ -51,6 +52,7 @@ export function createApp({ config, db, logger }: AppDependencies): Express {
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
+  app.use(headAsGet());
   app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
   app.use(
     OpenApiValidator.middleware({

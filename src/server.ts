@@ -36,7 +36,12 @@ async function main(): Promise<void> {
   const server = createServer(createApp({ config, db: database.knex, logger }));
   installGracefulShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, close: database.close });
   server.listen(config.port, config.host);
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await database.close(); // releases the data directory for the next start
+    throw error;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ host: config.host, port }, `listening on http://${config.host}:${port}`);

@@ -67,7 +67,7 @@ function unauthorized(reason: unknown): HttpProblem {
 
 /** Our own words for each failure: library messages never reach the client. */
 function describe(reason: unknown): string {
-  if (reason === BAD_CLAIMS) return 'The token must have a subject (sub) and an expiry (exp)';
+  if (reason === BAD_CLAIMS) return 'The token must have a subject (sub) of 1 to 255 characters and an expiry (exp)';
   const name = reason instanceof Error ? reason.name : '';
   const message = reason instanceof Error ? reason.message : '';
   if (name === 'TokenExpiredError') return 'The token has expired';

@@ -2,18 +2,27 @@ import type { AuthenticatedUser } from './authenticated-user.js';
 
 /** The longest user id we accept; matches the `user_id` path parameter and the users table. */
 const MAX_SUBJECT_LENGTH = 255;
+/** Ids that cannot be a URL path segment: clients resolve them away, even percent-encoded. */
+const UNADDRESSABLE = new Set(['.', '..']);
 
 /**
- * The user a verified token speaks for, or `undefined` when its claims are unusable:
- * `sub` must be a non-empty string and `exp` must be present (tokens that never expire are refused).
+ * The user a verified token speaks for, or `undefined` when its claims are unusable: `sub` must be
+ * 1-255 characters of storable text and `exp` must be present (tokens that never expire are refused).
  */
 export function userFromClaims(claims: Record<string, unknown>): AuthenticatedUser | undefined {
   const { sub, exp } = claims;
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUBJECT_LENGTH) return undefined;
+  if (!isStorableText(sub)) return undefined;
+  const length = [...sub].length; // code points, as PostgreSQL and the path parameter count them
+  if (length === 0 || length > MAX_SUBJECT_LENGTH || UNADDRESSABLE.has(sub)) return undefined;
   if (typeof exp !== 'number') return undefined;
   return { id: sub, email: optionalText(claims.email), name: optionalText(claims.name) };
 }
 
+/** Text PostgreSQL stores exactly as given: no NUL, no lone UTF-16 surrogate (which would become U+FFFD). */
+function isStorableText(value: unknown): value is string {
+  return typeof value === 'string' && value.isWellFormed() && !value.includes('\u0000');
+}
+
 function optionalText(value: unknown): string | null {
-  return typeof value === 'string' && value.length > 0 ? value : null;
+  return isStorableText(value) && value.length > 0 ? value : null;
 }

@@ -21,5 +21,6 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (error.name === 'KnexTimeoutError') return true; // no pooled connection within the timeout
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-  return /Connection terminated|connection is closed/i.test(error.message);
+  // pg's own words for a lost connection and for its client-side query_timeout.
+  return /Connection terminated|connection is closed|Query read timeout/i.test(error.message);
 }

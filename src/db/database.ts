@@ -8,6 +8,10 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { acquireDirectoryLock } from './directory-lock.js';
 
+/** Bounds on talking to PostgreSQL; beyond them the request gets a 503. */
+const CONNECT_TIMEOUT_MS = 5_000;
+const QUERY_TIMEOUT_MS = 10_000;
+
 /** PostgreSQL's type oid for int8 (bigint and count(*)). */
 const INT8_OID = 20;
 
@@ -37,7 +41,14 @@ export function postgresKnex(connectionString: string, poolMax: number, log: Kne
   return knex({
     client: 'pg',
     log: { ...log, deprecate: log.warn, debug: () => undefined },
-    connection: { connectionString, types: { getTypeParser: pgTypeParser } } as Knex.PgConnectionConfig,
+    connection: {
+      connectionString,
+      types: { getTypeParser: pgTypeParser },
+      // Client-side bounds, so a stalled server or network never hangs a request (they hold through a pooler too).
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: QUERY_TIMEOUT_MS,
+      keepAlive: true,
+    } as Knex.PgConnectionConfig,
     pool: { min: 0, max: poolMax },
     acquireConnectionTimeout: 5_000,
   });

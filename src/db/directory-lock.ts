@@ -25,7 +25,8 @@ export async function acquireDirectoryLock(directory: string): Promise<() => Pro
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(owner) && owner > 0 && isRunning(owner)) {
+      // Our own pid in the file is a lock left by an earlier run (a container's pid 1, say).
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner)) {
         throw new DirectoryInUseError(
           `${directory} is in use by process ${owner}; stop it or choose another DATA_DIR`,
         );

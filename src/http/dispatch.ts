@@ -34,7 +34,8 @@ export function dispatchOperations({ handlers, authenticate, provisionUser }: Di
   return async (req: Request, res: Response, next: NextFunction) => {
     const { openapi } = req as MatchedRequest;
     const operationId = openapi?.schema.operationId as OperationId | undefined;
-    if (openapi === undefined || operationId === undefined) return next();
+    // The validator answers every request outside the spec; this is only a safety net.
+    if (openapi === undefined || operationId === undefined) return next(new HttpProblem(404, `No resource at ${req.path}.`));
     // The validator's path parameters, coerced to their spec types (Express's own are per route).
     const path = openapi.pathParams;
     try {

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { isDatabaseUnavailable } from '../db/availability.js';
+import { InvalidCursorError, TaskNotFoundError } from '../tasks/task-errors.js';
 import { HttpProblem, type ValidationIssue } from './problem.js';
 
 /** Seconds a client should wait before retrying while the database is unavailable. */
@@ -11,7 +12,11 @@ const RETRY_AFTER_SECONDS = 5;
  */
 export function toProblem(error: unknown, req: Request): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
-  if (isBodyParserError(error)) return fromBodyParser(error, req);
+  if (error instanceof TaskNotFoundError) return new HttpProblem(404, error.message);
+  if (error instanceof InvalidCursorError) {
+    return new HttpProblem(400, error.message, { errors: [{ location: 'query', pointer: '/cursor', message: error.reason }] });
+  }
+  if (isBodyReadingError(error)) return fromBodyReading(error, req);
   if (isValidatorError(error)) return fromValidator(error, req);
   if (isDatabaseUnavailable(error)) return databaseUnavailable();
   return undefined;
@@ -23,17 +28,20 @@ export function databaseUnavailable(): HttpProblem {
   });
 }
 
-interface BodyParserError extends Error {
-  type: string;
+/** An error raised while reading the body (body-parser's, or zlib's for a bad Content-Encoding): http-errors style. */
+interface BodyReadingError extends Error {
+  type?: string;
   status: number;
+  expose: true;
   limit?: number;
 }
 
-function isBodyParserError(error: unknown): error is BodyParserError {
-  return error instanceof Error && typeof (error as { type?: unknown }).type === 'string' && 'status' in error;
+function isBodyReadingError(error: unknown): error is BodyReadingError {
+  const { status, expose } = error as { status?: unknown; expose?: unknown };
+  return error instanceof Error && expose === true && typeof status === 'number' && status >= 400 && status < 500;
 }
 
-function fromBodyParser(error: BodyParserError, req: Request): HttpProblem {
+function fromBodyReading(error: BodyReadingError, req: Request): HttpProblem {
   switch (error.type) {
     case 'entity.parse.failed':
       return new HttpProblem(400, 'The request body is not valid JSON, or not a JSON object.', {
@@ -42,12 +50,13 @@ function fromBodyParser(error: BodyParserError, req: Request): HttpProblem {
     case 'entity.too.large':
       return new HttpProblem(413, `The request body exceeds the limit of ${error.limit ?? 'the allowed'} bytes.`);
     case 'encoding.unsupported':
+      return new HttpProblem(415, `Unsupported Content-Encoding: ${header(req, 'content-encoding')}.`);
     case 'charset.unsupported':
-      return new HttpProblem(415, `Unsupported Content-Type: ${contentType(req)}.`);
+      return new HttpProblem(415, `Unsupported Content-Type: ${header(req, 'content-type')}.`);
     case 'request.aborted':
       return new HttpProblem(400, 'The request body was not received in full.');
     default:
-      return new HttpProblem(error.status >= 400 && error.status < 500 ? error.status : 400, 'The request body could not be read.');
+      return new HttpProblem(error.status, 'The request body could not be read or decoded.');
   }
 }
 
@@ -78,9 +87,7 @@ function fromValidator(error: ValidatorError, req: Request): HttpProblem | undef
       });
     }
     case 415:
-      return new HttpProblem(415, `Unsupported Content-Type: ${contentType(req)}.`);
-    case 413:
-      return new HttpProblem(413, 'The request body is too large.');
+      return new HttpProblem(415, `Unsupported Content-Type: ${header(req, 'content-type')}.`);
     default:
       return undefined; // response validation (500) and anything unforeseen stay internal
   }
@@ -94,14 +101,18 @@ const LOCATIONS: Record<string, ValidationIssue['location']> = {
   headers: 'header',
 };
 
-/** The validator reports `/body/title`, `/query/limit`, `/params/task_id`, `/headers/...`. */
+/**
+ * The validator reports `/body/title`, `/query/limit`, `/params/task_id`, `/headers/...`; anything
+ * else concerns the URL itself (such as a malformed percent-encoding), whose message stays ours.
+ */
 function toIssue(item: ValidatorError['errors'][number]): ValidationIssue {
   const [, root = '', ...rest] = item.path.split('/');
   const location = LOCATIONS[root];
-  if (location === undefined) return { location: 'body', pointer: item.path, message: item.message };
+  if (location === undefined) return { location: 'path', pointer: '', message: 'must be a well-formed URL path' };
   return { location, pointer: rest.length ? `/${rest.join('/')}` : '', message: item.message };
 }
 
-function contentType(req: Request): string {
-  return (req.headers['content-type'] ?? 'none').slice(0, 100);
+function header(req: Request, name: string): string {
+  const value = req.headers[name];
+  return (typeof value === 'string' ? value : 'none').slice(0, 100);
 }

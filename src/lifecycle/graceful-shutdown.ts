@@ -12,13 +12,14 @@ interface ShutdownOptions {
 
 /**
  * On SIGTERM or SIGINT: stop accepting connections, let in-flight requests finish (bounded),
- * close the database, exit 0. A second signal during shutdown is ignored; the bound still holds.
+ * close the database (bounded too), exit 0, or 1 when something could not be closed in time.
+ * A second signal during shutdown is ignored.
  */
 export function installGracefulShutdown({ server, logger, timeoutMs, close }: ShutdownOptions): void {
   let stopping = false;
 
-  // Responses sent while stopping ask keep-alive clients to reconnect elsewhere.
-  server.on('request', (_req, res) => {
+  // Responses sent while stopping ask keep-alive clients to reconnect elsewhere (first, before the app answers).
+  server.prependListener('request', (_req, res) => {
     if (stopping) res.setHeader('Connection', 'close');
   });
 
@@ -37,9 +38,9 @@ export function installGracefulShutdown({ server, logger, timeoutMs, close }: Sh
     clearTimeout(cutOff);
     let exitCode = 0;
     try {
-      await close();
+      await closeWithin(close, timeoutMs);
     } catch (error) {
-      logger.error({ err: error }, 'error while closing the database');
+      logger.error({ err: error }, 'could not close the database');
       exitCode = 1;
     }
     logger.info('stopped');
@@ -49,4 +50,16 @@ export function installGracefulShutdown({ server, logger, timeoutMs, close }: Sh
 
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+async function closeWithin(close: () => Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`closing took longer than ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([close(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

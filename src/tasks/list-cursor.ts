@@ -1,4 +1,4 @@
-import { HttpProblem } from '../http/problem.js';
+import { InvalidCursorError } from './task-errors.js';
 
 /** Where the previous page ended (newest-first order: created_at, then id) and the filter it belongs to. */
 export interface ListPosition {
@@ -26,9 +26,11 @@ export function decodeCursor(cursor: string, status: string): ListPosition {
     payload.i < 1 ||
     typeof payload.s !== 'string'
   ) {
-    throw invalidCursor('is not a cursor this API issued');
+    throw new InvalidCursorError('is not a cursor this API issued');
   }
-  if (payload.s !== status) throw invalidCursor('belongs to a list with other filters; start again without a cursor');
+  if (payload.s !== status) {
+    throw new InvalidCursorError('belongs to a list with other filters; start again without a cursor');
+  }
   return { createdAt: payload.c, id: payload.i, status: payload.s };
 }
 
@@ -42,13 +44,9 @@ function parse(cursor: string): Record<string, unknown> | undefined {
   }
 }
 
+/** Exactly what `toISOString` writes for years 1 to 9999, which PostgreSQL's timestamptz also holds. */
 function isCanonicalTimestamp(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value) || value.startsWith('0000')) return false;
   const date = new Date(value);
   return !Number.isNaN(date.getTime()) && date.toISOString() === value;
-}
-
-function invalidCursor(reason: string): HttpProblem {
-  return new HttpProblem(400, `The cursor ${reason}.`, {
-    errors: [{ location: 'query', pointer: '/cursor', message: reason }],
-  });
 }

@@ -34,7 +34,7 @@ export function createTaskHandlers(tasks: TaskService): Pick<OperationHandlers, 
 
     async updateTask(input) {
       const row = await tasks.update(input.user.id, input.path.task_id, input.body);
-      audit(input, 'task.update', row.id);
+      if (Object.keys(input.body).length > 0) audit(input, 'task.update', row.id);
       return { status: 200, body: toTask(row) };
     },
 

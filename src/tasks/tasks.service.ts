@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { components } from '../../generated/api.js';
-import { HttpProblem } from '../http/problem.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
+import { TaskNotFoundError } from './task-errors.js';
 import * as store from './tasks.store.js';
 import type { CompletionFilter, TaskChanges, TaskRow } from './tasks.store.js';
 
@@ -20,14 +20,21 @@ export interface TaskPage {
 
 export type TaskService = ReturnType<typeof createTaskService>;
 
-/** The rules of tasks: what a write means, and what "not found" is. Knows nothing of HTTP requests. */
+/** The user's task, or TaskNotFoundError. */
+function found(id: number, row: TaskRow | undefined): TaskRow {
+  if (row === undefined) throw new TaskNotFoundError(id);
+  return row;
+}
+
+/** The rules of tasks: what each write means, and what "not found" is. Knows nothing of HTTP. */
 export function createTaskService(db: Knex) {
-  async function existing<T>(id: number, row: T | undefined): Promise<T> {
-    if (row === undefined) throw new HttpProblem(404, `Task ${id} was not found.`);
-    return row;
-  }
+  const get = async (userId: string, id: number) => found(id, await store.findTask(db, userId, id));
+  const change = async (userId: string, id: number, changes: TaskChanges) =>
+    found(id, await store.updateTask(db, userId, id, changes));
 
   return {
+    get,
+
     async list(userId: string, options: ListOptions): Promise<TaskPage> {
       const after = options.cursor === undefined ? undefined : decodeCursor(options.cursor, options.status);
       // One extra row tells whether another page follows.
@@ -49,33 +56,27 @@ export function createTaskService(db: Knex) {
       });
     },
 
-    async get(userId: string, id: number): Promise<TaskRow> {
-      return existing(id, await store.findTask(db, userId, id));
+    replace(userId: string, id: number, input: Schemas['TaskReplace']): Promise<TaskRow> {
+      return change(userId, id, { title: input.title.trim(), description: input.description, completed: input.completed });
     },
 
-    async replace(userId: string, id: number, input: Schemas['TaskReplace']): Promise<TaskRow> {
-      const changes = { title: input.title.trim(), description: input.description, completed: input.completed };
-      return existing(id, await store.updateTask(db, userId, id, changes));
-    },
-
-    async update(userId: string, id: number, patch: Schemas['TaskPatch']): Promise<TaskRow> {
+    update(userId: string, id: number, patch: Schemas['TaskPatch']): Promise<TaskRow> {
       const changes: TaskChanges = {
         ...(patch.title !== undefined ? { title: patch.title.trim() } : {}),
         ...('description' in patch ? { description: patch.description ?? null } : {}),
         ...(patch.completed !== undefined ? { completed: patch.completed } : {}),
       };
-      // An empty merge patch changes nothing, not even updated_at.
-      if (Object.keys(changes).length === 0) return this.get(userId, id);
-      return existing(id, await store.updateTask(db, userId, id, changes));
+      // An empty merge patch changes nothing.
+      return Object.keys(changes).length === 0 ? get(userId, id) : change(userId, id, changes);
     },
 
     /** Sets the completion state, or toggles it when `completed` is undefined. */
-    async complete(userId: string, id: number, completed: boolean | undefined): Promise<TaskRow> {
-      return existing(id, await store.updateTask(db, userId, id, { completed: completed ?? 'toggle' }));
+    complete(userId: string, id: number, completed: boolean | undefined): Promise<TaskRow> {
+      return change(userId, id, { completed: completed ?? 'toggle' });
     },
 
     async remove(userId: string, id: number): Promise<void> {
-      if (!(await store.deleteTask(db, userId, id))) throw new HttpProblem(404, `Task ${id} was not found.`);
+      if (!(await store.deleteTask(db, userId, id))) throw new TaskNotFoundError(id);
     },
   };
 }

@@ -63,19 +63,33 @@ export async function insertTask(db: Knex, userId: string, task: NewTask): Promi
   return row;
 }
 
-/** Applies the changes and returns the task as it now is, or `undefined` when the user has no such task. */
+/**
+ * Applies the changes and returns the task as it now is, or `undefined` when the user has no such
+ * task. `updated_at` moves only when a value really changes: writing what is already there is a no-op.
+ */
 export async function updateTask(db: Knex, userId: string, id: number, changes: TaskChanges): Promise<TaskRow | undefined> {
-  const set: Record<string, unknown> = { updated_at: db.fn.now() };
-  if (changes.title !== undefined) set.title = changes.title;
-  if (changes.description !== undefined) set.description = changes.description;
+  const set: Record<string, unknown> = {};
+  const compared: [column: string, value: Knex.Value][] = [];
+  if (changes.title !== undefined) compared.push(['title', changes.title]);
+  if (changes.description !== undefined) compared.push(['description', changes.description]);
+  for (const [column, value] of compared) set[column] = value;
+
   if (changes.completed === 'toggle') {
     // The right-hand sides read the row as it was before this update.
     set.completed = db.raw('not completed');
     set.completed_at = db.raw('case when completed then null else now() end');
-  } else if (changes.completed !== undefined) {
-    set.completed = changes.completed;
-    // Completing an already completed task keeps the moment it was first completed.
-    set.completed_at = changes.completed ? db.raw('coalesce(completed_at, now())') : null;
+    set.updated_at = db.fn.now();
+  } else {
+    if (changes.completed !== undefined) {
+      compared.push(['completed', changes.completed]);
+      set.completed = changes.completed;
+      // Completing an already completed task keeps the moment it was first completed.
+      set.completed_at = changes.completed ? db.raw('coalesce(completed_at, now())') : null;
+    }
+    const columns = compared.map(([column]) => `"${column}"`).join(', ');
+    const placeholders = compared.map(() => '?').join(', ');
+    const values = compared.map(([, value]) => value);
+    set.updated_at = db.raw(`case when (${columns}) is distinct from (${placeholders}) then now() else updated_at end`, values);
   }
   const [row] = await db<TaskRow>('tasks').where({ user_id: userId, id }).update(set).returning('*');
   return row;

@@ -114,6 +114,34 @@ describeEachDatabase('tasks: each operation', (suite) => {
     expect(completed.body.items.map((task: Task) => task.id)).to.deep.equal([second.id]);
   });
 
+  it('keeps updated_at when a write repeats what is already there', async () => {
+    const alice = suite.newUser();
+    const created = await alice.createTask({ title: 'Same', description: 'same', completed: true });
+    const same = { title: 'Same', description: 'same', completed: true };
+    const replaced = await alice.call<Task>('PUT', `/tasks/${created.id}`, { json: same });
+    const patched = await alice.call<Task>('PATCH', `/tasks/${created.id}`, { json: { title: ' Same ' } });
+    const completed = await alice.call<Task>('PATCH', `/tasks/${created.id}/complete`, { json: { completed: true } });
+    for (const response of [replaced, patched, completed]) {
+      expect(response.status).to.equal(200);
+      expect(response.body).to.deep.equal(created);
+    }
+    const changed = await alice.call<Task>('PATCH', `/tasks/${created.id}`, { json: { description: 'other', title: 'Same' } });
+    expect(changed.body.description).to.equal('other');
+    expect(Date.parse(changed.body.updated_at)).to.be.at.least(Date.parse(created.updated_at));
+    const row = await suite.database().knex('tasks').where({ id: created.id }).first('updated_at');
+    expect(row.updated_at.toISOString()).to.equal(changed.body.updated_at);
+  });
+
+  it('answers HEAD like GET, without a body', async () => {
+    const alice = suite.newUser();
+    const created = await alice.createTask();
+    const head = await alice.call('HEAD', `/tasks/${created.id}`);
+    expect(head.status).to.equal(200);
+    expect(head.headers.get('content-type')).to.match(/^application\/json/);
+    expect((await alice.call('HEAD', '/tasks/987654321')).status).to.equal(404);
+    expect((await alice.call('HEAD', '/health')).status).to.equal(200);
+  });
+
   it('answers 404 for a task that does not exist, on every task operation', async () => {
     const alice = suite.newUser();
     const missing = '/tasks/987654321';

@@ -50,6 +50,8 @@ describeEachDatabase('request validation and request errors', (suite) => {
       { name: 'a title containing NUL', send: { json: { title: 'Buy\u0000milk' } }, issues: [inBody('/title')] },
       { name: 'a description of 5001 characters', send: { json: { title: 'ok', description: 'd'.repeat(5001) } }, issues: [inBody('/description')] },
       { name: 'a description containing NUL', send: { json: { title: 'ok', description: 'a\u0000b' } }, issues: [inBody('/description')] },
+      { name: 'a title with an unpaired surrogate', send: { rawBody: '{"title":"Buy \\ud800 milk"}' }, issues: [inBody('/title')] },
+      { name: 'a description with an unpaired surrogate', send: { rawBody: '{"title":"ok","description":"\\udc00"}' }, issues: [inBody('/description')] },
       { name: 'an unknown property', send: { json: { title: 'ok', priority: 'high' } }, issues: [inBody('/priority')] },
       { name: 'a server-owned id', send: { json: { title: 'ok', id: 7 } }, issues: [inBody('/id')] },
       { name: 'a server-owned user_id', send: { json: { title: 'ok', user_id: 'mallory' } }, issues: [inBody('/user_id')] },
@@ -133,6 +135,9 @@ describeEachDatabase('request validation and request errors', (suite) => {
       { query: 'cursor=!!not-a-cursor!!', issues: [inQuery('/cursor')] },
       { query: `cursor=${Buffer.from('not json at all').toString('base64url')}`, issues: [inQuery('/cursor')] },
       { query: `cursor=${Buffer.from('{"v":1,"c":"yesterday","i":1,"s":"all"}').toString('base64url')}`, issues: [inQuery('/cursor')] },
+      // Valid JavaScript dates that PostgreSQL cannot hold must not reach the database.
+      { query: `cursor=${Buffer.from('{"v":1,"c":"0000-01-01T00:00:00.000Z","i":1,"s":"all"}').toString('base64url')}`, issues: [inQuery('/cursor')] },
+      { query: `cursor=${Buffer.from('{"v":1,"c":"+275760-09-13T00:00:00.000Z","i":1,"s":"all"}').toString('base64url')}`, issues: [inQuery('/cursor')] },
     ];
     for (const { query, issues } of invalid) {
       it(`rejects ?${query.length > 60 ? `${query.slice(0, 40)}…` : query} with 400`, async () => {
@@ -160,6 +165,10 @@ describeEachDatabase('request validation and request errors', (suite) => {
   });
 
   describe('routing', () => {
+    it('answers 400 naming the path for a malformed percent-encoding', async () => {
+      expectBadRequest(await suite.newUser().call('GET', '/api/%/tasks'), inPath(''));
+    });
+
     for (const path of ['/nope', '/api/x/unknown', '/tasks/1/nope']) {
       it(`answers 404 for the unknown route ${path}`, async () => {
         expectProblem(await suite.newUser().call('GET', path), 404);
@@ -190,6 +199,8 @@ describeEachDatabase('request validation and request errors', (suite) => {
     const refusals: { name: string; status: number; send: RequestOptions }[] = [
       { name: 'a text/plain body', status: 415, send: { rawBody: '{"title":"plain"}', contentType: 'text/plain' } },
       { name: 'a body over 100 kB', status: 413, send: { json: { title: 'big', description: 'x'.repeat(150 * 1024) } } },
+      { name: 'a gzip body that does not decompress', status: 400, send: { rawBody: 'not gzip', headers: { 'content-encoding': 'gzip' } } },
+      { name: 'an unknown Content-Encoding', status: 415, send: { rawBody: '{"title":"x"}', headers: { 'content-encoding': 'bogus' } } },
     ];
     for (const { method, path } of writes) {
       for (const { name, status, send } of refusals) {

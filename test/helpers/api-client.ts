@@ -42,10 +42,12 @@ export async function request<T = any>(baseUrl: string, method: string, path: st
 
 /** A signed-in user of its own, so that tests never see each other's data. */
 export class TestUser {
-  readonly id = `user-${randomUUID()}`;
   private token: string | undefined;
 
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    readonly id = `user-${randomUUID()}`,
+  ) {}
 
   async bearer(): Promise<string> {
     this.token ??= await tokenFor(this.id);

@@ -44,6 +44,8 @@ export interface ObservedResponse {
   readonly status: number;
   readonly headers: Headers;
   readonly body: unknown;
+  /** The body was left out on purpose (a HEAD request): only status and headers are checked. */
+  readonly bodyless?: boolean;
 }
 
 /**
@@ -53,10 +55,15 @@ export interface ObservedResponse {
  */
 export function assertConformsToSpec(response: ObservedResponse): void {
   const where = `${response.method} ${response.path} -> ${response.status}`;
+  if (response.method === 'HEAD') {
+    // Answered as GET without a body: the GET response's status and headers must conform.
+    if (response.body !== undefined) throw new Error(`${where}: HEAD response with a body`);
+    return assertConformsToSpec({ ...response, method: 'GET', body: undefined, bodyless: true });
+  }
   const route = routes.find((candidate) => candidate.pattern.test(response.path));
   const operation = route?.item[response.method.toLowerCase()] as Json | undefined;
   if (!route || !operation || !METHODS.has(response.method.toLowerCase())) {
-    assertBody(where, response, '#/components/schemas/Problem', 'application/problem+json');
+    if (!response.bodyless) assertBody(where, response, '#/components/schemas/Problem', 'application/problem+json');
     return;
   }
   const documented = (operation.responses as Record<string, Json>)[String(response.status)];
@@ -73,6 +80,7 @@ export function assertConformsToSpec(response: ObservedResponse): void {
   const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
   const media = content[mediaType];
   if (!media) throw new Error(`${where}: content type ${mediaType} not documented`);
+  if (response.bodyless) return;
   const schema = media.schema as Json;
   if (typeof schema.$ref !== 'string') throw new Error(`${where}: response schema is not a named schema`);
   assertBody(where, response, schema.$ref, mediaType);

@@ -8,8 +8,13 @@ describe('user from token claims', () => {
     expect(userFromClaims({ sub: 'u1', exp, email: 'a@b.c', name: 'A' })).to.deep.equal({ id: 'u1', email: 'a@b.c', name: 'A' });
   });
 
-  it('turns absent or non-string email and name into null', () => {
+  it('turns absent, non-string or unstorable email and name into null', () => {
     expect(userFromClaims({ sub: 'u1', exp, email: 5 })).to.deep.equal({ id: 'u1', email: null, name: null });
+    expect(userFromClaims({ sub: 'u1', exp, email: 'a\u0000@b.c', name: '\udc00' })).to.deep.equal({ id: 'u1', email: null, name: null });
+  });
+
+  it('counts the subject in characters, not UTF-16 units', () => {
+    expect(userFromClaims({ sub: '😀'.repeat(255), exp })?.id).to.equal('😀'.repeat(255));
   });
 
   const refused: [string, Record<string, unknown>][] = [
@@ -17,6 +22,9 @@ describe('user from token claims', () => {
     ['an empty sub', { sub: '', exp }],
     ['a numeric sub', { sub: 12, exp }],
     ['a sub longer than 255 characters', { sub: 'x'.repeat(256), exp }],
+    ['a sub that is "." or ".." (not addressable in a URL)', { sub: '..', exp }],
+    ['a sub with a NUL character', { sub: 'a\u0000b', exp }],
+    ['a sub with an unpaired surrogate', { sub: 'a\ud800', exp }],
     ['no exp', { sub: 'u1' }],
     ['a string exp', { sub: 'u1', exp: '2000000000' }],
   ];

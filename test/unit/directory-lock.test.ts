@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,19 +22,26 @@ describe('data directory lock', () => {
     );
   });
 
-  it('is refused while a live process holds it', async () => {
-    const release = await acquireDirectoryLock(directory);
+  it('is refused while another live process holds it', async () => {
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
     try {
+      await writeFile(path.join(directory, 'server.pid'), `${holder.pid}\n`);
       await acquireDirectoryLock(directory).then(
-        () => expect.fail('acquired twice'),
+        () => expect.fail('acquired a held lock'),
         (error: Error) => {
           expect(error).to.be.instanceOf(DirectoryInUseError);
-          expect(error.message).to.include(directory);
+          expect(error.message).to.include(directory).and.include(`process ${holder.pid}`);
         },
       );
     } finally {
-      await release();
+      holder.kill('SIGKILL');
     }
+  });
+
+  it('is taken over when it names this very process (left by an earlier run with the same pid)', async () => {
+    await writeFile(path.join(directory, 'server.pid'), `${process.pid}\n`);
+    const release = await acquireDirectoryLock(directory);
+    await release();
   });
 
   it('is taken over from a process that no longer runs', async () => {
