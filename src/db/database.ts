@@ -10,6 +10,7 @@ import { acquireDirectoryLock } from './directory-lock.js';
 
 /** Bounds on talking to PostgreSQL; beyond them the request gets a 503. */
 const CONNECT_TIMEOUT_MS = 5_000;
+const ACQUIRE_TIMEOUT_MS = 5_000; // waiting for a free pooled connection
 const QUERY_TIMEOUT_MS = 10_000;
 
 /** PostgreSQL's type oid for int8 (bigint and count(*)). */
@@ -50,7 +51,7 @@ export function postgresKnex(connectionString: string, poolMax: number, log: Kne
       keepAlive: true,
     } as Knex.PgConnectionConfig,
     pool: { min: 0, max: poolMax },
-    acquireConnectionTimeout: 5_000,
+    acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import { withTimeout } from './with-timeout.js';
 
 interface ShutdownOptions {
   readonly server: Server;
@@ -38,7 +39,7 @@ export function installGracefulShutdown({ server, logger, timeoutMs, close }: Sh
     clearTimeout(cutOff);
     let exitCode = 0;
     try {
-      await closeWithin(close, timeoutMs);
+      await withTimeout(close(), timeoutMs, 'the database to close');
     } catch (error) {
       logger.error({ err: error }, 'could not close the database');
       exitCode = 1;
@@ -50,16 +51,4 @@ export function installGracefulShutdown({ server, logger, timeoutMs, close }: Sh
 
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-}
-
-async function closeWithin(close: () => Promise<void>, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`closing took longer than ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    await Promise.race([close(), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

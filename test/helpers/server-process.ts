@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { withTimeout } from '../../src/lifecycle/with-timeout.js';
 import { TEST_SECRET } from './tokens.js';
 
 // Runs the real server (and the CLI scripts) as child processes, with a minimal explicit
@@ -68,17 +69,7 @@ export async function cleanUpProcesses(): Promise<void> {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
-export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { withTimeout };
 
 function baseEnv(dataDir: string, overrides: EnvOverrides = {}): NodeJS.ProcessEnv {
   const env: Record<string, string | undefined> = {

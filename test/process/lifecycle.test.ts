@@ -103,6 +103,25 @@ describe('the server as a process', function () {
     }
   });
 
+  describe('start-up failures: exit code 1, one line, nothing left held', () => {
+    it('a port already in use releases the data directory', async () => {
+      const first = await startServer();
+      const port = new URL(first.baseUrl).port;
+      const dataDir = await makeTempDir();
+      const second = await runServerToExit({ dataDir, env: { PORT: port } });
+      expectOneLineFailure(second);
+      expect(second.stderr).to.match(/^Cannot start: .*EADDRINUSE/);
+      expect(existsSync(path.join(dataDir, 'server.pid')), 'lock file released').to.equal(false);
+      await expectCleanStop(first, 'SIGTERM');
+    });
+
+    it('an unreachable DATABASE_URL', async () => {
+      const result = await runServerToExit({ env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' } });
+      expectOneLineFailure(result);
+      expect(result.stderr).to.equal('Cannot start: the database is unreachable (ECONNREFUSED)\n');
+    });
+  });
+
   describe('on PostgreSQL (DATABASE_URL)', () => {
     it('serves on a database of its own and exits 0 on SIGTERM', async function () {
       if (!DATABASE_KINDS.includes('postgres')) this.skip();
