@@ -80,10 +80,27 @@ export interface paths {
         };
         /**
          * List tasks
-         * @description Lists the user's tasks, newest first (by `created_at`, then `id`). Pages are cut by an
-         *     opaque cursor: pass the previous page's `next_cursor` as `cursor` to get the next page;
-         *     `next_cursor` is null on the last page. Cursors stay correct while tasks are added or
-         *     removed between pages, and are only valid with the same `status` filter.
+         * @description Lists the user's tasks, filtered and sorted. Filters combine with AND: `status`,
+         *     `priority` (any of the given ones), `tag` (tasks having every given tag), a due window
+         *     (`due_after` inclusive, `due_before` exclusive), `overdue`, and `q`, a full-text search over
+         *     title and description (PostgreSQL full-text search in English: words match their other
+         *     forms, e.g. `plan` finds "planning").
+         *
+         *     **Due times compared.** A task due at an instant (`due_at`) is due at that instant. An
+         *     all-day task (`due_date`) is due at the start of that day in its `time_zone`, or in UTC
+         *     when it has none, and is overdue once that whole day has passed. Completed tasks are never
+         *     overdue.
+         *
+         *     **Sorting.** `sort` is `created_at` (the default), `updated_at`, `due` (undated tasks
+         *     last, whatever the order), `priority`, `title`, or `relevance` (the default when `q` is
+         *     given; only with `q`). `order` is `desc` (the default) or `asc`. Ties are broken by `id`
+         *     in the same order, so that the order is total.
+         *
+         *     **Pages** are cut by an opaque cursor: pass the previous page's `next_cursor` as `cursor`
+         *     to get the next page; `next_cursor` is null on the last page. Cursors stay correct while
+         *     tasks are added or removed between pages (no task is skipped or repeated), and are only
+         *     valid with the same filters and sort (otherwise 400). A cursor is not a credential: it only
+         *     ever lists the caller's own tasks.
          */
         get: operations["listTasks"];
         put?: never;
@@ -177,8 +194,175 @@ export interface paths {
          *     (repeating it changes nothing). Without a body, or with an empty object, toggles it, as
          *     the original API did.
          *     `completed_at` is set when the task becomes completed and cleared when it is reopened.
+         *
+         *     **Recurring tasks.** Completing an occurrence of a recurring task (here, or by setting
+         *     `completed` with PATCH, PUT or a bulk action) also creates the next occurrence, in the same
+         *     transaction, unless the series has ended (`until` passed, `count` occurrences made, or
+         *     past the year 9999). The completed occurrence stays as history and names the new one in
+         *     `next_occurrence_id`; the new one copies title, description, priority, tags, zone and rule.
+         *     Dates are local to the task's `time_zone` (UTC for an all-day task without one):
+         *     - `from_due`: the next date after the occurrence's due that fits the rule, counted from
+         *       the series' first due; `from_completion`: the same, as if the series began on the day
+         *       the occurrence was completed.
+         *     - daily and weekly: `interval` days or weeks on; weekly `weekdays`: the next listed day of
+         *       the same week (Monday to Sunday), else the first listed day `interval` weeks on.
+         *     - monthly and yearly keep the first due's day of the month, clamped to shorter months
+         *       (Jan 31 → Feb 28, or 29 in a leap year → Mar 31).
+         *     - a due instant keeps its local time of day across daylight-saving changes; a time the
+         *       clocks skip moves on by the gap, a repeated one means its first occurrence.
+         *     Reopening a completed occurrence does not remove the next one, completing it again does
+         *     not create another, and two simultaneous completions create exactly one. Setting a due or
+         *     a rule restarts the series from that due.
          */
         patch: operations["completeTask"];
+        trace?: never;
+    };
+    "/api/{user_id}/tasks/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run several task actions at once
+         * @description Runs up to 100 actions (create, update, complete, delete) in order, in one request.
+         *
+         *     With `atomic: true` they succeed or fail together, in one transaction: on success the
+         *     answer is 200 with one result per action; when one fails, nothing is changed and the answer
+         *     is that action's problem (400 or 404), whose `errors` point at the action
+         *     (`/actions/3/...`).
+         *
+         *     Otherwise (`atomic: false`, the default) each action stands alone: the answer is 207 with
+         *     one result per action, each with its own status and either the task or a problem.
+         */
+        post: operations["bulkTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/tasks/clear-completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete every completed task
+         * @description Deletes all of the user's completed tasks for good and says how many there were.
+         */
+        post: operations["clearCompletedTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/tags": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List tags
+         * @description The user's tags, by name, each with the number of tasks carrying it (and how many of those
+         *     are open). At most 2000 tags are listed; `truncated` says when there are more.
+         */
+        get: operations["listTags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get this contract as JSON
+         * @description The OpenAPI document the server implements, bundled into one JSON file.
+         */
+        get: operations["getOpenApiJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/openapi.yaml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get this contract as YAML
+         * @description The OpenAPI document the server implements, bundled into one YAML file.
+         */
+        get: operations["getOpenApiYaml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the API reference
+         * @description The API reference rendered from this document by Redoc: one self-contained HTML page that
+         *     loads nothing from the network. Built by `make docs`.
+         */
+        get: operations["getDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -206,24 +390,26 @@ export interface components {
          *     }
          */
         User: {
+            id: components["schemas"]["UserId"];
             /**
-             * @description The user id (the token's `sub`).
-             * @example alice
-             */
-            id: string;
-            /**
-             * @description The token's `email` claim, if any.
+             * @description The token's `email` claim, if any (null when absent or longer than 320 characters).
              * @example alice@example.com
              */
             email: string | null;
             /**
-             * @description The token's `name` claim, if any.
+             * @description The token's `name` claim, if any (null when absent or longer than 255 characters).
              * @example Alice
              */
             name: string | null;
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
+        /**
+         * @description The user id (the token's `sub`); opaque text without NUL characters, byte order marks
+         *     (U+FEFF) or unpaired UTF-16 surrogates.
+         * @example alice
+         */
+        UserId: string;
         /**
          * Format: date-time
          * @description RFC 3339 in UTC with milliseconds.
@@ -232,13 +418,14 @@ export interface components {
         Timestamp: string;
         /**
          * @description 1–200 characters, not blank; leading and trailing white space is removed before storing.
-         *     No NUL characters and no unpaired UTF-16 surrogates (text is stored exactly as sent).
+         *     No NUL characters, byte order marks (U+FEFF) or unpaired UTF-16 surrogates: text is
+         *     stored and read back exactly as sent, and these cannot be.
          * @example Buy milk
          */
         Title: string;
         /**
-         * @description Free text up to 5000 characters, or null. No NUL characters and no unpaired UTF-16
-         *     surrogates (text is stored exactly as sent).
+         * @description Free text up to 5000 characters, or null. No NUL characters, byte order marks (U+FEFF) or
+         *     unpaired UTF-16 surrogates: text is stored and read back exactly as sent, and these cannot be.
          * @example Two litres, semi-skimmed.
          */
         Description: string | null;
@@ -251,6 +438,25 @@ export interface components {
          *       "description": "Two litres, semi-skimmed.",
          *       "completed": true,
          *       "completed_at": "2026-11-21T10:05:12.345Z",
+         *       "priority": "medium",
+         *       "tags": [
+         *         "shopping"
+         *       ],
+         *       "due_date": null,
+         *       "due_at": "2026-11-21T18:00:00+01:00",
+         *       "time_zone": "Europe/Berlin",
+         *       "recurrence": {
+         *         "frequency": "weekly",
+         *         "interval": 1,
+         *         "weekdays": [
+         *           "saturday"
+         *         ],
+         *         "until": null,
+         *         "count": null,
+         *         "mode": "from_due"
+         *       },
+         *       "series_id": 40,
+         *       "next_occurrence_id": 57,
          *       "created_at": "2026-11-21T09:30:00.000Z",
          *       "updated_at": "2026-11-21T10:05:12.345Z"
          *     }
@@ -261,8 +467,7 @@ export interface components {
              * @example 42
              */
             id: number;
-            /** @example alice */
-            user_id: string;
+            user_id: components["schemas"]["UserId"];
             title: components["schemas"]["Title"];
             description: components["schemas"]["Description"];
             /** @example false */
@@ -273,11 +478,29 @@ export interface components {
              * @example null
              */
             completed_at: string | null;
+            priority: components["schemas"]["Priority"];
+            tags: components["schemas"]["Tags"];
+            due_date: components["schemas"]["DueDate"];
+            due_at: components["schemas"]["DueAt"];
+            time_zone: components["schemas"]["TimeZone"];
+            recurrence: components["schemas"]["Recurrence"];
+            /**
+             * Format: int64
+             * @description For an occurrence of a recurring task, the id of the series' first occurrence (kept even once that one is deleted); otherwise null.
+             * @example 40
+             */
+            series_id: number | null;
+            /**
+             * Format: int64
+             * @description For a completed occurrence of a recurring task, the id of the occurrence its completion created; null again if that one is deleted.
+             * @example 57
+             */
+            next_occurrence_id: number | null;
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
         /**
-         * @description One page of tasks, newest first.
+         * @description One page of tasks, in the order the list asked for.
          * @example {
          *       "items": [
          *         {
@@ -287,18 +510,26 @@ export interface components {
          *           "description": null,
          *           "completed": false,
          *           "completed_at": null,
+         *           "priority": "none",
+         *           "tags": [],
+         *           "due_date": "2026-11-23",
+         *           "due_at": null,
+         *           "time_zone": null,
+         *           "recurrence": null,
+         *           "series_id": null,
+         *           "next_occurrence_id": null,
          *           "created_at": "2026-11-21T09:31:00.000Z",
          *           "updated_at": "2026-11-21T09:31:00.000Z"
          *         }
          *       ],
-         *       "next_cursor": "eyJ2IjoxLCJjIjoiMjAyNi0xMS0yMVQwOTozMTowMC4wMDBaIiwiaSI6NDMsInMiOiJhbGwifQ"
+         *       "next_cursor": "eyJ2IjoyLCJzIjoiY3JlYXRlZF9hdCIsIm8iOiJkZXNjIiwiayI6IjIwMjYtMTEtMjFUMDk6MzE6MDAuMDAwWiIsImkiOjQzLCJmIjoiLXg4V1N3VWZSZ2NvTU9jcURxS1NYdyJ9"
          *     }
          */
         TaskList: {
             items: components["schemas"]["Task"][];
             /**
              * @description Pass as `cursor` for the next page; null on the last page.
-             * @example eyJ2IjoxLCJjIjoiMjAyNi0xMS0yMVQwOTozMTowMC4wMDBaIiwiaSI6NDMsInMiOiJhbGwifQ
+             * @example eyJ2IjoyLCJzIjoiY3JlYXRlZF9hdCIsIm8iOiJkZXNjIiwiayI6IjIwMjYtMTEtMjFUMDk6MzE6MDAuMDAwWiIsImkiOjQzLCJmIjoiLXg4V1N3VWZSZ2NvTU9jcURxS1NYdyJ9
              */
             next_cursor: string | null;
         };
@@ -308,26 +539,226 @@ export interface components {
             description?: components["schemas"]["Description"];
             /** @default false */
             completed: boolean;
+            priority?: components["schemas"]["Priority"];
+            tags?: components["schemas"]["Tags"];
+            due_date?: components["schemas"]["DueDate"];
+            due_at?: components["schemas"]["DueAt"];
+            time_zone?: components["schemas"]["TimeZone"];
+            recurrence?: components["schemas"]["Recurrence"];
         };
-        /** @description Every writable field of a task. */
+        /**
+         * @description Every writable field of a task. `title`, `description` and `completed` are required; the
+         *     others, when absent, are reset to their defaults (no priority, no tags, no due date, no
+         *     recurrence).
+         */
         TaskReplace: {
             title: components["schemas"]["Title"];
             description: components["schemas"]["Description"];
             completed: boolean;
+            priority?: components["schemas"]["Priority"];
+            tags?: components["schemas"]["Tags"];
+            due_date?: components["schemas"]["DueDate"];
+            due_at?: components["schemas"]["DueAt"];
+            time_zone?: components["schemas"]["TimeZone"];
+            recurrence?: components["schemas"]["Recurrence"];
         };
-        /** @description The fields to change (JSON Merge Patch); absent fields stay as they are. */
+        /**
+         * @description The fields to change (JSON Merge Patch); absent fields stay as they are, `null` clears a
+         *     nullable one. The due fields are checked on the task as patched: to move from a due
+         *     instant to a due date, send `"due_date": "…", "due_at": null`.
+         */
         TaskPatch: {
             title?: components["schemas"]["Title"];
             description?: components["schemas"]["Description"];
             completed?: boolean;
+            priority?: components["schemas"]["Priority"];
+            tags?: components["schemas"]["Tags"];
+            due_date?: components["schemas"]["DueDate"];
+            due_at?: components["schemas"]["DueAt"];
+            time_zone?: components["schemas"]["TimeZone"];
+            recurrence?: components["schemas"]["Recurrence"];
         };
         /** @description The completion state to set; without `completed`, the state is toggled. */
         TaskCompletion: {
             completed?: boolean;
         };
+        /**
+         * @description How important the task is; `none` by default.
+         * @example high
+         * @enum {string}
+         */
+        Priority: "none" | "low" | "medium" | "high";
+        /**
+         * @description A label of 1–40 characters, stored in Unicode NFC, trimmed and in lower case (`Work ` is
+         *     `work`; `café` is one tag however its accent is typed). No control characters, byte order
+         *     marks or unpaired UTF-16 surrogates.
+         * @example work
+         */
+        Tag: string;
+        /**
+         * @description Up to 20 tags; duplicates (after trimming and lower-casing) are kept once, in the order first given.
+         * @example [
+         *       "work",
+         *       "reports"
+         *     ]
+         */
+        Tags: components["schemas"]["Tag"][];
+        /**
+         * Format: date
+         * @description An all-day due date (`2026-12-01`), read back exactly as sent, from `0001-01-02` to
+         *     `9999-12-30` (so that the day stays within years 1 to 9999 in every zone). Cannot be set
+         *     together with `due_at`.
+         * @example 2026-12-01
+         */
+        DueDate: string | null;
+        /**
+         * Format: date-time
+         * @description A due instant in RFC 3339 with its offset (`2026-12-01T17:00:00+01:00`), read back
+         *     exactly as sent, never converted. Needs `time_zone`; cannot be set together with `due_date`.
+         * @example 2026-12-01T17:00:00+01:00
+         */
+        DueAt: string | null;
+        /**
+         * @description An IANA time zone (`Europe/Berlin`, `America/New_York`, `UTC`): the one `due_at` is meant
+         *     in, and the one recurring due dates are computed in. Required with `due_at`, optional with
+         *     `due_date`, not allowed without either. An unknown zone is a 400.
+         * @example Europe/Berlin
+         */
+        TimeZone: string | null;
+        /**
+         * Format: date-time
+         * @description An RFC 3339 date-time with an offset.
+         * @example 2026-12-01T00:00:00Z
+         */
+        Instant: string;
+        /**
+         * @example monday
+         * @enum {string}
+         */
+        Weekday: "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
+        /**
+         * @description How the task repeats; null when it does not. Needs a due date or instant. Every
+         *     `interval` days, weeks, months or years; weekly rules may name the `weekdays` (the due
+         *     date's own weekday otherwise). It ends after `until` (a date, inclusive) or after `count`
+         *     occurrences in all, whichever is set (not both).
+         * @example {
+         *       "frequency": "weekly",
+         *       "interval": 2,
+         *       "weekdays": [
+         *         "monday",
+         *         "thursday"
+         *       ],
+         *       "until": "2027-06-30",
+         *       "count": null,
+         *       "mode": "from_due"
+         *     }
+         */
+        Recurrence: {
+            /** @enum {string} */
+            frequency: "daily" | "weekly" | "monthly" | "yearly";
+            /**
+             * Format: int32
+             * @default 1
+             */
+            interval: number;
+            /** @description For weekly rules only. */
+            weekdays?: components["schemas"]["Weekday"][];
+            /**
+             * Format: date
+             * @description The last day an occurrence may be due on.
+             * @example 2027-06-30
+             */
+            until?: string | null;
+            /** Format: int32 */
+            count?: number | null;
+            /**
+             * @default from_due
+             * @enum {string}
+             */
+            mode: "from_due" | "from_completion";
+        } | null;
+        /** @description A tag and how many of the user's tasks carry it. */
+        TagSummary: {
+            name: components["schemas"]["Tag"];
+            /** Format: int32 */
+            task_count: number;
+            /** Format: int32 */
+            open_task_count: number;
+        };
+        /**
+         * @description The user's tags, by name.
+         * @example {
+         *       "items": [
+         *         {
+         *           "name": "shopping",
+         *           "task_count": 3,
+         *           "open_task_count": 1
+         *         },
+         *         {
+         *           "name": "work",
+         *           "task_count": 12,
+         *           "open_task_count": 5
+         *         }
+         *       ],
+         *       "truncated": false
+         *     }
+         */
+        TagSummaryList: {
+            items: components["schemas"]["TagSummary"][];
+            /** @description True when the user has more than the 2000 tags listed. */
+            truncated: boolean;
+        };
+        /**
+         * @description One action: `create` takes `task`; `update` takes `id` and `patch` (a merge patch);
+         *     `complete` takes `id` and optionally `completed` (absent toggles); `delete` takes `id`.
+         *     Fields another action takes are not allowed.
+         */
+        BulkAction: {
+            /** @enum {string} */
+            op: "create" | "update" | "complete" | "delete";
+            /** Format: int64 */
+            id?: number;
+            task?: components["schemas"]["TaskCreate"];
+            patch?: components["schemas"]["TaskPatch"];
+            completed?: boolean;
+        };
+        /** @description Up to 100 actions, run in order. */
+        BulkRequest: {
+            /**
+             * @description All actions succeed, or none changes anything.
+             * @default false
+             */
+            atomic: boolean;
+            actions: components["schemas"]["BulkAction"][];
+        };
+        /** @description What one action did. `task` is the task as it now is (absent after a delete or a failure); `problem` says why an action failed (absent when it succeeded). */
+        BulkActionResult: {
+            /** Format: int32 */
+            index: number;
+            /**
+             * Format: int32
+             * @description The status the action alone would have had (200, 201, 204, 400 or 404).
+             */
+            status: number;
+            task?: components["schemas"]["Task"];
+            problem?: components["schemas"]["Problem"];
+        };
+        /** @description One result per action, in the order of the actions. */
+        BulkResult: {
+            results: components["schemas"]["BulkActionResult"][];
+        };
+        /** @description How many completed tasks were deleted. */
+        ClearedTasks: {
+            /**
+             * Format: int32
+             * @example 12
+             */
+            deleted: number;
+        };
         /** @description An RFC 9457 problem document. */
         Problem: {
             /**
+             * Format: uri-reference
              * @description A URI reference identifying the problem type; `about:blank` when the status says it all.
              * @example about:blank
              */
@@ -337,7 +768,10 @@ export interface components {
              * @example Bad Request
              */
             title: string;
-            /** @example 400 */
+            /**
+             * Format: int32
+             * @example 400
+             */
             status: number;
             /**
              * @description What went wrong with this request, for a human.
@@ -345,7 +779,7 @@ export interface components {
              */
             detail?: string;
             /**
-             * @description The path of the request.
+             * @description The path of the request (cut to 2048 characters).
              * @example /api/alice/tasks
              */
             instance?: string;
@@ -354,7 +788,7 @@ export interface components {
              * @example 5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11
              */
             request_id: string;
-            /** @description Each problem found by validation. */
+            /** @description Each problem found by validation (the first 100 when there are more). */
             errors?: components["schemas"]["ValidationIssue"][];
         };
         /** @description One validation problem. */
@@ -369,6 +803,23 @@ export interface components {
             /** @example must NOT have more than 200 characters */
             message: string;
         };
+        /** @description An OpenAPI 3.0 document. */
+        OpenApiDocument: {
+            /** @example 3.0.3 */
+            openapi: string;
+            /** @description The document's title, version and description. */
+            info: {
+                [key: string]: unknown;
+            };
+            /** @description The operations, by path. */
+            paths: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description An OpenAPI 3.0 document in YAML. */
+        YamlDocument: string;
+        /** @description A complete HTML page. */
+        HtmlPage: string;
     };
     responses: {
         /** @description The request does not match the contract, or its JSON is malformed. */
@@ -493,6 +944,25 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The reference page has not been built on this server (`make docs` builds it). */
+        DocsNotBuilt: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Not Found",
+                 *       "status": 404,
+                 *       "detail": "The API reference has not been built; run `make docs`.",
+                 *       "instance": "/docs",
+                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description An unexpected error. The body reveals nothing about its cause; the logs do, under the request id. */
         InternalError: {
             headers: {
@@ -538,7 +1008,7 @@ export interface components {
          * @description The user whose tasks are addressed; must equal the token's `sub`.
          * @example alice
          */
-        UserId: string;
+        UserId: components["schemas"]["UserId"];
         /**
          * @description The task's id.
          * @example 42
@@ -546,6 +1016,36 @@ export interface components {
         TaskId: number;
         /** @description Which tasks to list by completion state. */
         Status: "open" | "completed" | "all";
+        /**
+         * @description Only tasks with one of these priorities (repeat the parameter for several).
+         * @example [
+         *       "high",
+         *       "medium"
+         *     ]
+         */
+        PriorityFilter: components["schemas"]["Priority"][];
+        /**
+         * @description Only tasks carrying every one of these tags (repeat the parameter for several); compared in lower case.
+         * @example [
+         *       "work"
+         *     ]
+         */
+        TagFilter: components["schemas"]["Tag"][];
+        /** @description Only tasks due at or after this instant (see "Due times compared"). */
+        DueAfter: components["schemas"]["Instant"];
+        /** @description Only tasks due before this instant (see "Due times compared"). */
+        DueBefore: components["schemas"]["Instant"];
+        /** @description `true`: only open tasks whose due time has passed; `false`: only tasks that are not overdue. */
+        Overdue: boolean;
+        /**
+         * @description Words to search for in title and description (all of them must match).
+         * @example quarterly report
+         */
+        Search: string;
+        /** @description The order of the list; `relevance` needs `q` (and is its default). */
+        Sort: "created_at" | "updated_at" | "due" | "priority" | "title" | "relevance";
+        /** @description Descending (the default) or ascending. */
+        Order: "desc" | "asc";
         /** @description The most tasks to return in one page. */
         Limit: number;
         /** @description The `next_cursor` of the previous page. Opaque; do not build or change it. */
@@ -592,7 +1092,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            500: components["responses"]["InternalError"];
+            400: components["responses"]["BadRequest"];
         };
     };
     getReadiness: {
@@ -618,7 +1118,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            500: components["responses"]["InternalError"];
+            400: components["responses"]["BadRequest"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -640,6 +1140,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -650,6 +1151,36 @@ export interface operations {
             query?: {
                 /** @description Which tasks to list by completion state. */
                 status?: components["parameters"]["Status"];
+                /**
+                 * @description Only tasks with one of these priorities (repeat the parameter for several).
+                 * @example [
+                 *       "high",
+                 *       "medium"
+                 *     ]
+                 */
+                priority?: components["parameters"]["PriorityFilter"];
+                /**
+                 * @description Only tasks carrying every one of these tags (repeat the parameter for several); compared in lower case.
+                 * @example [
+                 *       "work"
+                 *     ]
+                 */
+                tag?: components["parameters"]["TagFilter"];
+                /** @description Only tasks due at or after this instant (see "Due times compared"). */
+                due_after?: components["parameters"]["DueAfter"];
+                /** @description Only tasks due before this instant (see "Due times compared"). */
+                due_before?: components["parameters"]["DueBefore"];
+                /** @description `true`: only open tasks whose due time has passed; `false`: only tasks that are not overdue. */
+                overdue?: components["parameters"]["Overdue"];
+                /**
+                 * @description Words to search for in title and description (all of them must match).
+                 * @example quarterly report
+                 */
+                q?: components["parameters"]["Search"];
+                /** @description The order of the list; `relevance` needs `q` (and is its default). */
+                sort?: components["parameters"]["Sort"];
+                /** @description Descending (the default) or ascending. */
+                order?: components["parameters"]["Order"];
                 /** @description The most tasks to return in one page. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `next_cursor` of the previous page. Opaque; do not build or change it. */
@@ -942,6 +1473,211 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    bulkTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "atomic": true,
+                 *       "actions": [
+                 *         {
+                 *           "op": "create",
+                 *           "task": {
+                 *             "title": "Buy milk",
+                 *             "tags": [
+                 *               "shopping"
+                 *             ]
+                 *           }
+                 *         },
+                 *         {
+                 *           "op": "update",
+                 *           "id": 42,
+                 *           "patch": {
+                 *             "priority": "high"
+                 *           }
+                 *         },
+                 *         {
+                 *           "op": "complete",
+                 *           "id": 43,
+                 *           "completed": true
+                 *         },
+                 *         {
+                 *           "op": "delete",
+                 *           "id": 44
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkRequest"];
+            };
+        };
+        responses: {
+            /** @description Every action of an atomic request succeeded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            /** @description The result of each action of a non-atomic request. */
+            207: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    clearCompletedTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The completed tasks were deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearedTasks"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listTags: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's tags. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TagSummaryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOpenApiJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenApiDocument"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getOpenApiYaml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": components["schemas"]["YamlDocument"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getDocs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The API reference page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": components["schemas"]["HtmlPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["DocsNotBuilt"];
         };
     };
 }

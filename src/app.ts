@@ -5,13 +5,19 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { createBearerAuthenticator } from './auth/bearer-authenticator.js';
 import type { Config } from './config.js';
+import { createDocsHandlers } from './docs/docs.handlers.js';
 import { dispatchOperations } from './http/dispatch.js';
 import { errorHandler } from './http/error-handler.js';
+import { exactPaths } from './http/exact-paths.js';
 import { headAsGet } from './http/head-as-get.js';
 import type { OperationHandlers } from './http/operations.js';
 import { requestId } from './http/request-id.js';
+import { strictUrl } from './http/strict-url.js';
 import { assertPublicOperationsMatch, loadSpec } from './http/spec.js';
 import { createSystemHandlers } from './system/system.handlers.js';
+import { createTagHandlers } from './tags/tags.handlers.js';
+import { createBulkHandlers } from './tasks/bulk.handlers.js';
+import { createBulkService } from './tasks/bulk.js';
 import { createTaskHandlers } from './tasks/tasks.handlers.js';
 import { createTaskService } from './tasks/tasks.service.js';
 import { createUserHandlers } from './users/users.handlers.js';
@@ -21,13 +27,15 @@ export interface AppDependencies {
   readonly config: Pick<Config, 'env' | 'auth'>;
   readonly db: Knex;
   readonly logger: Logger;
+  /** The reference page `make docs` builds; tests point it elsewhere. */
+  readonly docsPagePath?: string;
 }
 
 /** The largest request body accepted. */
 const BODY_LIMIT_BYTES = 100 * 1024;
 
 /** Builds the whole HTTP application from its dependencies; no globals, so tests build their own. */
-export function createApp({ config, db, logger }: AppDependencies): Express {
+export function createApp({ config, db, logger, docsPagePath }: AppDependencies): Express {
   const spec = loadSpec();
   assertPublicOperationsMatch(spec);
 
@@ -35,11 +43,16 @@ export function createApp({ config, db, logger }: AppDependencies): Express {
     ...createSystemHandlers(db),
     ...createUserHandlers(db),
     ...createTaskHandlers(createTaskService(db)),
+    ...createBulkHandlers(createBulkService(db)),
+    ...createTagHandlers(db),
+    ...createDocsHandlers(spec, docsPagePath),
   };
 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // conditional requests are the contract's to define, not Express's
+  // Paths match the spec exactly: `/API/me` is not `/api/me` (the validator reads this setting).
+  app.enable('case sensitive routing');
 
   app.use(
     pinoHttp({
@@ -52,7 +65,9 @@ export function createApp({ config, db, logger }: AppDependencies): Express {
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
+  app.use(exactPaths());
   app.use(headAsGet());
+  app.use(strictUrl(spec));
   app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
   app.use(
     OpenApiValidator.middleware({
@@ -62,6 +77,8 @@ export function createApp({ config, db, logger }: AppDependencies): Express {
       validateResponses: config.env !== 'production',
       validateSecurity: false, // Passport authenticates, after validation
       ignoreUndocumented: false,
+      // Full format checks: `2026-02-30` is not a date, `24:00` not a time.
+      ajvFormats: { mode: 'full' },
     }),
   );
   app.use(

@@ -13,8 +13,10 @@ const CONNECT_TIMEOUT_MS = 5_000;
 const ACQUIRE_TIMEOUT_MS = 5_000; // waiting for a free pooled connection
 const QUERY_TIMEOUT_MS = 10_000;
 
-/** PostgreSQL's type oid for int8 (bigint and count(*)). */
+/** PostgreSQL's type oids for int8 (bigint and count(*)) and date. */
 const INT8_OID = 20;
+const DATE_OID = 1082;
+const TIMESTAMPTZ_OID = 1184;
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../db/migrations', import.meta.url));
 
@@ -30,6 +32,8 @@ export interface Database {
  * (pg returns strings, PGlite numbers or BigInts otherwise).
  */
 const parseInt8 = (value: string) => Number(value);
+/** A date stays the calendar date it is (`2026-12-01`): no Date object, no time zone involved. */
+const parseDate = (value: string) => value;
 
 /** Where Knex's own warnings go (pino in the server; silence by default, e.g. for tests' probes). */
 export interface KnexLog {
@@ -57,6 +61,7 @@ export function postgresKnex(connectionString: string, poolMax: number, log: Kne
 
 function pgTypeParser(oid: number, format?: string) {
   if (oid === INT8_OID) return parseInt8;
+  if (oid === DATE_OID) return parseDate;
   return pg.types.getTypeParser(oid, format as 'text');
 }
 
@@ -66,7 +71,9 @@ export function pgliteKnex(instance: PGlite): Knex {
 }
 
 export function createPglite(dataDir?: string): Promise<PGlite> {
-  return PGlite.create(dataDir, { parsers: { [INT8_OID]: parseInt8 } });
+  // Timestamps through pg's parser: PGlite's reads years 1-99 as 1901-1999 (JavaScript's Date parsing).
+  const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text');
+  return PGlite.create(dataDir, { parsers: { [INT8_OID]: parseInt8, [DATE_OID]: parseDate, [TIMESTAMPTZ_OID]: parseTimestamptz } });
 }
 
 export async function migrate(db: Knex): Promise<void> {

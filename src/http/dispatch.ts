@@ -3,7 +3,7 @@ import type { Authenticator } from '../auth/bearer-authenticator.js';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import type { UserProvisioner } from '../users/user-provisioning.js';
 import { PUBLIC_OPERATIONS, type OperationHandlers, type OperationId } from './operations.js';
-import { HttpProblem } from './problem.js';
+import { HttpProblem, noSuchRoute, problemSource } from './problem.js';
 
 interface DispatchDependencies {
   readonly handlers: OperationHandlers;
@@ -35,7 +35,7 @@ export function dispatchOperations({ handlers, authenticate, provisionUser }: Di
     const { openapi } = req as MatchedRequest;
     const operationId = openapi?.schema.operationId as OperationId | undefined;
     // The validator answers every request outside the spec; this is only a safety net.
-    if (openapi === undefined || operationId === undefined) return next(new HttpProblem(404, `No resource at ${req.path}.`));
+    if (openapi === undefined || operationId === undefined) return next(noSuchRoute(req.path));
     // The validator's path parameters, coerced to their spec types (Express's own are per route).
     const path = openapi.pathParams;
     try {
@@ -47,7 +47,7 @@ export function dispatchOperations({ handlers, authenticate, provisionUser }: Di
         await provisionUser(user);
       }
       const handler = handlers[operationId] as (input: unknown) => Promise<AnyResult>;
-      const result = await handler({ path, query: req.query, body: req.body, log: req.log, user });
+      const result = await handler({ path, query: req.query, body: req.body, log: req.log, problemSource: problemSource(req), user });
       send(res, result);
     } catch (error) {
       next(error);
@@ -65,5 +65,6 @@ function send(res: Response, result: AnyResult): void {
   if (result.headers) res.set(result.headers);
   res.status(result.status);
   if (result.body === undefined) res.end();
+  else if (typeof result.body === 'string') res.send(result.body); // a document; its handler set Content-Type
   else res.json(result.body);
 }

@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import { isDatabaseUnavailable } from '../db/availability.js';
-import { InvalidCursorError, TaskNotFoundError } from '../tasks/task-errors.js';
-import { HttpProblem, type ValidationIssue } from './problem.js';
+import { InvalidCursorError, InvalidTaskError, TaskNotFoundError } from '../tasks/task-errors.js';
+import { HttpProblem, noSuchRoute } from './problem.js';
+import { toIssue, type ValidatorIssue } from './validator-issues.js';
 
 /** Seconds a client should wait before retrying while the database is unavailable. */
 const RETRY_AFTER_SECONDS = 5;
@@ -12,14 +13,23 @@ const RETRY_AFTER_SECONDS = 5;
  */
 export function toProblem(error: unknown, req: Request): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
-  if (error instanceof TaskNotFoundError) return new HttpProblem(404, error.message);
-  if (error instanceof InvalidCursorError) {
-    return new HttpProblem(400, error.message, { errors: [{ location: 'query', pointer: '/cursor', message: error.reason }] });
-  }
+  if (error instanceof TaskNotFoundError || error instanceof InvalidCursorError || error instanceof InvalidTaskError) return taskProblem(error);
   if (isBodyReadingError(error)) return fromBodyReading(error, req);
   if (isValidatorError(error)) return fromValidator(error, req);
   if (isDatabaseUnavailable(error)) return databaseUnavailable();
   return undefined;
+}
+
+/** The problem a task rule's error means; it needs no request, so one action of a bulk request maps alike. */
+export function taskProblem(error: TaskNotFoundError | InvalidCursorError | InvalidTaskError): HttpProblem {
+  if (error instanceof TaskNotFoundError) {
+    const named = error.pointer === undefined ? {} : { errors: [{ location: 'body' as const, pointer: error.pointer, message: 'is not the id of one of your tasks' }] };
+    return new HttpProblem(404, error.message, named);
+  }
+  if (error instanceof InvalidCursorError) {
+    return new HttpProblem(400, error.message, { errors: [{ location: 'query', pointer: '/cursor', message: error.reason }] });
+  }
+  return new HttpProblem(400, 'The request is not valid.', { errors: error.issues.map((issue) => ({ location: 'body', ...issue })) });
 }
 
 export function databaseUnavailable(): HttpProblem {
@@ -62,7 +72,7 @@ function fromBodyReading(error: BodyReadingError, req: Request): HttpProblem {
 
 interface ValidatorError extends Error {
   status: number;
-  errors: { path: string; message: string; errorCode?: string }[];
+  errors: ValidatorIssue[];
   headers?: { Allow?: string };
 }
 
@@ -77,9 +87,9 @@ function isValidatorError(error: unknown): error is ValidatorError {
 function fromValidator(error: ValidatorError, req: Request): HttpProblem | undefined {
   switch (error.status) {
     case 400:
-      return new HttpProblem(400, 'The request is not valid.', { errors: error.errors.map(toIssue) });
+      return new HttpProblem(400, 'The request is not valid.', { errors: error.errors.map((item) => toIssue(item, req.body)) });
     case 404:
-      return new HttpProblem(404, `No resource at ${req.path}.`);
+      return noSuchRoute(req.path);
     case 405: {
       const allow = error.headers?.Allow ?? '';
       return new HttpProblem(405, `${req.method} is not allowed on ${req.path}; allowed: ${allow}.`, {
@@ -91,25 +101,6 @@ function fromValidator(error: ValidatorError, req: Request): HttpProblem | undef
     default:
       return undefined; // response validation (500) and anything unforeseen stay internal
   }
-}
-
-const LOCATIONS: Record<string, ValidationIssue['location']> = {
-  body: 'body',
-  query: 'query',
-  params: 'path',
-  path: 'path',
-  headers: 'header',
-};
-
-/**
- * The validator reports `/body/title`, `/query/limit`, `/params/task_id`, `/headers/...`; anything
- * else concerns the URL itself (such as a malformed percent-encoding), whose message stays ours.
- */
-function toIssue(item: ValidatorError['errors'][number]): ValidationIssue {
-  const [, root = '', ...rest] = item.path.split('/');
-  const location = LOCATIONS[root];
-  if (location === undefined) return { location: 'path', pointer: '', message: 'must be a well-formed URL path' };
-  return { location, pointer: rest.length ? `/${rest.join('/')}` : '', message: item.message };
 }
 
 function header(req: Request, name: string): string {

@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import type { operations } from '../../generated/api.js';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import type { ProblemSource } from './problem.js';
 
 /** Every operationId in the spec. */
 export type OperationId = keyof operations;
 
 /** Operations the spec declares with `security: []`; checked against the spec when the app starts. */
-export const PUBLIC_OPERATIONS = ['getHealth', 'getReadiness'] as const;
+export const PUBLIC_OPERATIONS = ['getHealth', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml', 'getDocs'] as const;
 export type PublicOperationId = (typeof PUBLIC_OPERATIONS)[number];
 
 type Operation<K extends OperationId> = operations[K];
@@ -18,7 +19,7 @@ type RequestBody<K extends OperationId> = Operation<K> extends { requestBody: in
     ? JsonBody<NonNullable<B>> | undefined
     : undefined;
 
-type SuccessStatus<K extends OperationId> = Extract<keyof Operation<K>['responses'], 200 | 201 | 202 | 204>;
+type SuccessStatus<K extends OperationId> = Extract<keyof Operation<K>['responses'], 200 | 201 | 202 | 204 | 207>;
 
 /** What a handler receives: plain, validated values; never `req` or `res`. */
 export interface OperationInput<K extends OperationId> {
@@ -27,6 +28,8 @@ export interface OperationInput<K extends OperationId> {
   readonly body: RequestBody<K>;
   /** The request's logger (carries the request id). */
   readonly log: Logger;
+  /** The request as problem documents name it, for those a handler puts in its own answer (bulk results). */
+  readonly problemSource: ProblemSource;
   /** The signed-in user; absent only for public operations. */
   readonly user: K extends PublicOperationId ? undefined : AuthenticatedUser;
 }

@@ -21,18 +21,59 @@ export class HttpProblem extends Error {
   }
 }
 
+/** The answer to a path the spec does not declare. */
+export function noSuchRoute(path: string): HttpProblem {
+  return new HttpProblem(404, `No resource at ${path}.`);
+}
+
+/**
+ * The spec's limits on a problem document. Details, paths and messages can echo what the client
+ * sent (a path, a parameter name), so they are cut to size rather than trusted to be short.
+ */
+const LIMITS = { detail: 1000, instance: 2048, errors: 100, pointer: 1000, message: 1000 } as const;
+
+/** What a problem document says of the request it answers: its id, and its path as `instance`. */
+export interface ProblemSource {
+  readonly requestId: string;
+  readonly path: string;
+}
+
+export function problemSource(req: Request): ProblemSource {
+  return { requestId: String(req.id), path: req.originalUrl.split('?')[0] ?? '/' };
+}
+
 export function sendProblem(req: Request, res: Response, problem: HttpProblem): void {
-  const body: ProblemDocument = {
-    type: 'about:blank',
-    title: STATUS_CODES[problem.status] ?? 'Error',
-    status: problem.status,
-    detail: problem.detail,
-    instance: req.originalUrl.split('?')[0] ?? '/',
-    request_id: String(req.id),
-    ...(problem.extras.errors ? { errors: problem.extras.errors } : {}),
-  };
   res.status(problem.status);
   if (problem.extras.headers) res.set(problem.extras.headers);
   res.set('Content-Type', 'application/problem+json; charset=utf-8');
-  res.send(JSON.stringify(body));
+  res.send(JSON.stringify(problemDocument(problemSource(req), problem)));
+}
+
+/** The document for a problem: the body of an error response, or one failed action's in a bulk answer. */
+export function problemDocument(source: ProblemSource, problem: HttpProblem): ProblemDocument {
+  const { errors } = problem.extras;
+  const omitted = errors && errors.length > LIMITS.errors ? ` Only the first ${LIMITS.errors} of ${errors.length} problems are listed.` : '';
+  return {
+    type: 'about:blank',
+    title: STATUS_CODES[problem.status] ?? 'Error',
+    status: problem.status,
+    detail: cut(problem.detail, LIMITS.detail - omitted.length) + omitted,
+    instance: cut(source.path, LIMITS.instance),
+    request_id: source.requestId,
+    ...(errors
+      ? {
+          errors: errors.slice(0, LIMITS.errors).map((issue) => ({
+            location: issue.location,
+            pointer: cut(issue.pointer, LIMITS.pointer).replace(/~$/, ''), // no escape cut in half
+            message: cut(issue.message, LIMITS.message),
+          })),
+        }
+      : {}),
+  };
+}
+
+/** At most `max` code points (the unit JSON Schema's maxLength counts). */
+function cut(text: string, max: number): string {
+  const codePoints = [...text];
+  return codePoints.length <= max ? text : codePoints.slice(0, max).join('');
 }

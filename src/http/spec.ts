@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { unescapeToken } from './json-pointer.js';
 import { PUBLIC_OPERATIONS } from './operations.js';
 
-/** The contract, bundled to one JSON document by `make generate`. */
+/** The contract, bundled to one document by `make generate`, in JSON and in YAML. */
 export const SPEC_PATH = fileURLToPath(new URL('../../generated/openapi.json', import.meta.url));
+export const SPEC_YAML_PATH = fileURLToPath(new URL('../../generated/openapi.yaml', import.meta.url));
 
 interface OperationObject {
   operationId?: string;
@@ -14,7 +16,35 @@ export interface SpecDocument {
   paths: Record<string, Record<string, OperationObject | unknown>>;
 }
 
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+/** The keys of a path item that are operations (OpenAPI 3.0). */
+export const OPERATION_METHODS: readonly string[] = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** A regular expression matching the concrete paths of a template, capturing each `{parameter}` raw. */
+export function routePattern(template: string): RegExp {
+  return new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '([^/]+)')}$`);
+}
+
+/**
+ * The spec's paths in the order a request's path is matched against them: concrete before
+ * templated, as OpenAPI matches (`/tasks/bulk` is not the task `{task_id}` = "bulk").
+ */
+export function pathsInMatchOrder<Item>(paths: Record<string, Item>): [string, Item][] {
+  const parameterCount = (template: string) => template.split('{').length - 1;
+  return Object.entries(paths).sort(([a], [b]) => parameterCount(a) - parameterCount(b));
+}
+
+/** The node a local `$ref` (`#/components/...`) points to, followed through any chain of refs. */
+export function resolveRef<T>(spec: object, node: T): T {
+  let target: unknown = node;
+  while (typeof (target as { $ref?: unknown }).$ref === 'string') {
+    const ref = (target as { $ref: string }).$ref;
+    target = ref
+      .slice(2)
+      .split('/')
+      .reduce<unknown>((parent, token) => (parent as Record<string, unknown>)[unescapeToken(token)], spec);
+  }
+  return target as T;
+}
 
 export function loadSpec(): SpecDocument {
   return JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as SpecDocument;
@@ -28,7 +58,7 @@ export function loadSpec(): SpecDocument {
 export function assertPublicOperationsMatch(spec: SpecDocument): void {
   const publicInSpec = new Set<string>();
   for (const item of Object.values(spec.paths)) {
-    for (const method of METHODS) {
+    for (const method of OPERATION_METHODS) {
       const operation = item[method] as OperationObject | undefined;
       if (operation?.operationId && (operation.security ?? spec.security ?? []).length === 0) {
         publicInSpec.add(operation.operationId);

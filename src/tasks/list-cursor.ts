@@ -1,52 +1,118 @@
+import { createHash } from 'node:crypto';
+import { isStorableInstant } from './instants.js';
 import { InvalidCursorError } from './task-errors.js';
+import { SORT_VALUES, type Direction, type ListPosition, type ListView, type SortName, type SortType, type SortValue } from './list-query.js';
 
-/** Where the previous page ended (newest-first order: created_at, then id) and the filter it belongs to. */
-export interface ListPosition {
-  readonly createdAt: string;
-  readonly id: number;
-  readonly status: string;
+// A cursor is base64url JSON: { v: 2, s: sort, o: direction, k: the last row's sort value,
+// i: its id, f: fingerprint of the view }. It carries only a position, never authority: every
+// query is scoped by the token's user, so another user's cursor positions within their own tasks.
+
+const VERSION = 2;
+const FINGERPRINT_LENGTH = 22; // base64url characters: 132 bits of SHA-256
+const KEYS = ['f', 'i', 'k', 'o', 's', 'v'];
+
+/** A sort value as JSON carries it: instants as `toISOString` text. */
+type CursorValue = string | number | null;
+
+interface Payload {
+  readonly v: typeof VERSION;
+  readonly s: SortName;
+  readonly o: Direction;
+  readonly k: CursorValue;
+  readonly i: number;
+  readonly f: string;
 }
 
-const VERSION = 1;
-
-/** Opaque to clients; carries only a position, never authority (every query is scoped by the token's user). */
-export function encodeCursor(position: ListPosition): string {
-  const payload = { v: VERSION, c: position.createdAt, i: position.id, s: position.status };
+export function encodeCursor(view: ListView, position: ListPosition): string {
+  const payload: Payload = { v: VERSION, s: view.sort, o: view.direction, k: toCursorValue(position.value), i: position.id, f: fingerprint(view) };
   return Buffer.from(JSON.stringify(payload)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, status: string): ListPosition {
+/** The position a cursor issued for this view holds; InvalidCursorError for any other text. */
+export function decodeCursor(cursor: string, view: ListView): ListPosition {
   const payload = parse(cursor);
-  if (
-    payload?.v !== VERSION ||
-    typeof payload.c !== 'string' ||
-    !isCanonicalTimestamp(payload.c) ||
-    typeof payload.i !== 'number' ||
-    !Number.isSafeInteger(payload.i) ||
-    payload.i < 1 ||
-    typeof payload.s !== 'string'
-  ) {
-    throw new InvalidCursorError('is not a cursor this API issued');
+  if (!isPayload(payload)) throw new InvalidCursorError('is not a cursor this API issued');
+  if (payload.s !== view.sort || payload.o !== view.direction || payload.f !== fingerprint(view)) {
+    throw new InvalidCursorError('belongs to a list with other filters or another order; start again without a cursor');
   }
-  if (payload.s !== status) {
-    throw new InvalidCursorError('belongs to a list with other filters; start again without a cursor');
-  }
-  return { createdAt: payload.c, id: payload.i, status: payload.s };
+  return { value: fromCursorValue(payload.s, payload.k), id: payload.i };
+}
+
+/**
+ * A digest of everything that decides which tasks a list holds and in what order (not `limit`):
+ * a cursor only fits the view it was issued for. Filters are compared as sets and instants as
+ * instants, so that equivalent spellings of one view share cursors.
+ */
+function fingerprint({ filters, sort, direction }: ListView): string {
+  const canonical = [
+    sort,
+    direction,
+    filters.completion,
+    [...new Set(filters.priorities)].sort((a, b) => a - b),
+    [...new Set(filters.tags)].sort(),
+    filters.dueAfter?.getTime() ?? null,
+    filters.dueBefore?.getTime() ?? null,
+    filters.overdue,
+    filters.search,
+  ];
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url').slice(0, FINGERPRINT_LENGTH);
+}
+
+function toCursorValue(value: SortValue): CursorValue {
+  if (value instanceof Date) return value.toISOString();
+  // A real read through a double: carried as exactly that float4, so that it binds back to itself.
+  return typeof value === 'number' ? Math.fround(value) : value;
+}
+
+function fromCursorValue(sort: SortName, value: CursorValue): SortValue {
+  return SORT_VALUES[sort].type === 'timestamptz' && typeof value === 'string' ? new Date(value) : value;
 }
 
 function parse(cursor: string): Record<string, unknown> | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Exactly what `toISOString` writes for years 1 to 9999, which PostgreSQL's timestamptz also holds. */
-function isCanonicalTimestamp(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value) || value.startsWith('0000')) return false;
+/** Exactly the shape `encodeCursor` writes, with a value the sort's SQL type holds: nothing else reaches a query. */
+function isPayload(payload: Record<string, unknown> | undefined): payload is Payload & Record<string, unknown> {
+  if (payload === undefined || Object.keys(payload).sort().join() !== KEYS.join()) return false;
+  const { v, s, o, k, i, f } = payload;
+  return (
+    v === VERSION &&
+    typeof s === 'string' &&
+    Object.hasOwn(SORT_VALUES, s) &&
+    (o === 'asc' || o === 'desc') &&
+    typeof i === 'number' &&
+    Number.isSafeInteger(i) &&
+    i >= 1 &&
+    typeof f === 'string' &&
+    f.length === FINGERPRINT_LENGTH &&
+    isSortValue(SORT_VALUES[s as SortName], k)
+  );
+}
+
+function isSortValue(sort: { type: SortType; nullable: boolean }, value: unknown): boolean {
+  if (value === null) return sort.nullable;
+  switch (sort.type) {
+    case 'timestamptz':
+      return typeof value === 'string' && isCanonicalInstant(value);
+    case 'smallint':
+      return Number.isInteger(value) && Math.abs(value as number) <= 32767;
+    case 'real':
+      return typeof value === 'number' && Number.isFinite(value) && Math.fround(value) === value;
+    case 'text':
+      // PostgreSQL text holds no NUL, and UTF-8 no lone surrogate.
+      return typeof value === 'string' && !value.includes('\u0000') && value.isWellFormed();
+  }
+}
+
+/** Exactly what `toISOString` writes, for an instant a task can hold (years 1 to 9999 in UTC). */
+function isCanonicalInstant(value: string): boolean {
   const date = new Date(value);
-  return !Number.isNaN(date.getTime()) && date.toISOString() === value;
+  return !Number.isNaN(date.getTime()) && date.toISOString() === value && isStorableInstant(date);
 }

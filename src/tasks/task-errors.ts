@@ -2,7 +2,11 @@
 export class TaskNotFoundError extends Error {
   override name = 'TaskNotFoundError';
 
-  constructor(readonly taskId: number) {
+  /** `pointer`: where the request body names the task, when it does (a bulk action); a path's id needs none. */
+  constructor(
+    readonly taskId: number,
+    readonly pointer?: string,
+  ) {
     super(`Task ${taskId} was not found.`);
   }
 }
@@ -13,5 +17,20 @@ export class InvalidCursorError extends Error {
 
   constructor(readonly reason: string) {
     super(`The cursor ${reason}.`);
+  }
+}
+
+/** One rule a task's fields break, at a JSON Pointer into the request body. */
+export interface TaskIssue {
+  readonly pointer: string;
+  readonly message: string;
+}
+
+/** Fields that each match the spec but break a rule together (both due forms, an unknown zone...). */
+export class InvalidTaskError extends Error {
+  override name = 'InvalidTaskError';
+
+  constructor(readonly issues: readonly TaskIssue[]) {
+    super('The task is not valid.');
   }
 }

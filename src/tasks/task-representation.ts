@@ -1,4 +1,5 @@
 import type { components } from '../../generated/api.js';
+import { completeRecurrence, PRIORITIES } from './task-fields.js';
 import type { TaskRow } from './tasks.store.js';
 
 export type Task = components['schemas']['Task'];
@@ -11,6 +12,16 @@ export function toTask(row: TaskRow): Task {
     description: row.description,
     completed: row.completed,
     completed_at: row.completed_at ? row.completed_at.toISOString() : null,
+    priority: PRIORITIES[row.priority]!,
+    tags: row.tags,
+    due_date: row.due_date,
+    due_at: row.due_at_text,
+    time_zone: row.time_zone,
+    // jsonb keeps its own key order: shown in the spec's.
+    recurrence: row.recurrence && completeRecurrence(row.recurrence),
+    // The first occurrence of a series is its own series.
+    series_id: row.series_id ?? (row.recurrence ? row.id : null),
+    next_occurrence_id: row.next_occurrence_id,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

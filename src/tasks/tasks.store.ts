@@ -1,66 +1,103 @@
 import type { Knex } from 'knex';
+import type { Recurrence } from './task-fields.js';
+import { buildListQuery, type ListQuery, type Listed } from './list-query.js';
 
-export interface TaskRow {
+/** The fields written with a task beyond title, description and completion (issue 4). */
+export interface TaskDetails {
+  /** Index into PRIORITIES: 0 none .. 3 high. */
+  priority: number;
+  tags: string[];
+  due_date: string | null;
+  due_at: Date | null;
+  /** `due_at` as the client sent it, which is what it reads back. */
+  due_at_text: string | null;
+  time_zone: string | null;
+  /** When the task counts as due (filters, sorting) and as overdue. */
+  due_key: Date | null;
+  overdue_at: Date | null;
+  recurrence: Recurrence | null;
+  /** The due of the series' first occurrence, as sent: monthly rules keep its day of the month. */
+  recurrence_anchor: string | null;
+}
+
+export interface TaskRow extends TaskDetails {
   id: number;
   user_id: string;
   title: string;
   description: string | null;
   completed: boolean;
   completed_at: Date | null;
+  series_id: number | null;
+  occurrence: number | null;
+  next_occurrence_id: number | null;
   created_at: Date;
   updated_at: Date;
 }
 
+/** Every column but the search vector, which only queries read. */
+export const TASK_COLUMNS: string[] = [
+  'id', 'user_id', 'title', 'description', 'completed', 'completed_at', 'priority', 'tags', 'due_date',
+  'due_at', 'due_at_text', 'time_zone', 'due_key', 'overdue_at', 'recurrence', 'recurrence_anchor',
+  'series_id', 'occurrence', 'next_occurrence_id', 'created_at', 'updated_at',
+];
+
 export type CompletionFilter = 'open' | 'completed' | 'all';
 
-export interface ListQuery {
-  readonly completion: CompletionFilter;
-  readonly limit: number;
-  /** Only tasks strictly after this position in newest-first order. */
-  readonly after?: { readonly createdAt: string; readonly id: number };
-}
 
-export interface NewTask {
+export interface NewTask extends TaskDetails {
   readonly title: string;
   readonly description: string | null;
   readonly completed: boolean;
+  /** For an occurrence after a series' first: its place in the series. */
+  readonly series_id?: number;
+  readonly occurrence?: number;
 }
 
 /** The fields to change; `completed` may also be 'toggle'. Absent fields stay as they are. */
-export interface TaskChanges {
+export interface TaskChanges extends Partial<TaskDetails> {
   readonly title?: string;
   readonly description?: string | null;
   readonly completed?: boolean | 'toggle';
 }
 
-// Every query below filters on user_id first: a task of another user is never read or written.
-
-export function listTasks(db: Knex, userId: string, query: ListQuery): Promise<TaskRow[]> {
-  const rows = db<TaskRow>('tasks').where('user_id', userId);
-  if (query.completion !== 'all') rows.andWhere('completed', query.completion === 'completed');
-  if (query.after) rows.andWhereRaw('(created_at, id) < (?::timestamptz, ?)', [query.after.createdAt, query.after.id]);
-  return rows.orderBy([
-    { column: 'created_at', order: 'desc' },
-    { column: 'id', order: 'desc' },
-  ]).limit(query.limit);
+/** The details as bound parameters: JSON for the recurrence (jsonb), the rest as they are. */
+function detailValues(details: Partial<TaskDetails>): Record<string, unknown> {
+  const values: Record<string, unknown> = { ...details };
+  if ('recurrence' in details) values.recurrence = details.recurrence === null ? null : JSON.stringify(details.recurrence);
+  return values;
 }
 
-export async function findTask(db: Knex, userId: string, id: number): Promise<TaskRow | undefined> {
-  return db<TaskRow>('tasks').where({ user_id: userId, id }).first();
+// Every query below filters on user_id first: a task of another user is never read or written.
+
+/** The query listTasks runs (the plan tests EXPLAIN it). */
+export function listTasksQuery(db: Knex, userId: string, query: ListQuery): Knex.QueryBuilder {
+  return buildListQuery(db, userId, query, TASK_COLUMNS);
+}
+
+export async function listTasks(db: Knex, userId: string, query: ListQuery): Promise<Listed<TaskRow>[]> {
+  return (await listTasksQuery(db, userId, query)) as Listed<TaskRow>[];
+}
+
+export async function findTask(db: Knex, userId: string, id: number, options: { forUpdate?: boolean } = {}): Promise<TaskRow | undefined> {
+  const query = db<TaskRow>('tasks').select(TASK_COLUMNS).where({ user_id: userId, id });
+  if (options.forUpdate) query.forUpdate();
+  return (await query.first()) as TaskRow | undefined;
 }
 
 export async function insertTask(db: Knex, userId: string, task: NewTask): Promise<TaskRow> {
+  const { title, description, completed, ...details } = task;
   const [row] = await db<TaskRow>('tasks')
     .insert({
       user_id: userId,
-      title: task.title,
-      description: task.description,
-      completed: task.completed,
-      completed_at: task.completed ? db.fn.now() : null,
+      title,
+      description,
+      completed,
+      completed_at: completed ? db.fn.now() : null,
+      ...detailValues(details),
     } as Partial<TaskRow>)
-    .returning('*');
+    .returning(TASK_COLUMNS);
   if (!row) throw new Error('insert returned no row');
-  return row;
+  return row as TaskRow;
 }
 
 /**
@@ -69,30 +106,29 @@ export async function insertTask(db: Knex, userId: string, task: NewTask): Promi
  */
 export async function updateTask(db: Knex, userId: string, id: number, changes: TaskChanges): Promise<TaskRow | undefined> {
   const set: Record<string, unknown> = {};
-  const compared: [column: string, value: Knex.Value][] = [];
-  if (changes.title !== undefined) compared.push(['title', changes.title]);
-  if (changes.description !== undefined) compared.push(['description', changes.description]);
+  const { completed, ...values } = changes;
+  const compared = Object.entries(detailValues(values)).filter(([, value]) => value !== undefined) as [string, Knex.Value][];
   for (const [column, value] of compared) set[column] = value;
 
-  if (changes.completed === 'toggle') {
+  if (completed === 'toggle') {
     // The right-hand sides read the row as it was before this update.
     set.completed = db.raw('not completed');
     set.completed_at = db.raw('case when completed then null else now() end');
     set.updated_at = db.fn.now();
   } else {
-    if (changes.completed !== undefined) {
-      compared.push(['completed', changes.completed]);
-      set.completed = changes.completed;
+    if (completed !== undefined) {
+      compared.push(['completed', completed]);
+      set.completed = completed;
       // Completing an already completed task keeps the moment it was first completed.
-      set.completed_at = changes.completed ? db.raw('coalesce(completed_at, now())') : null;
+      set.completed_at = completed ? db.raw('coalesce(completed_at, now())') : null;
     }
     const columns = compared.map(([column]) => `"${column}"`).join(', ');
     const placeholders = compared.map(() => '?').join(', ');
     const values = compared.map(([, value]) => value);
     set.updated_at = db.raw(`case when (${columns}) is distinct from (${placeholders}) then now() else updated_at end`, values);
   }
-  const [row] = await db<TaskRow>('tasks').where({ user_id: userId, id }).update(set).returning('*');
-  return row;
+  const [row] = await db<TaskRow>('tasks').where({ user_id: userId, id }).update(set).returning(TASK_COLUMNS);
+  return row as TaskRow | undefined;
 }
 
 /** Returns whether the user had such a task. */
@@ -100,4 +136,25 @@ export async function deleteTask(db: Knex, userId: string, id: number): Promise<
   // `returning` rather than the affected-row count, which the PGlite driver does not report.
   const deleted = await db('tasks').where({ user_id: userId, id }).delete().returning('id');
   return deleted.length > 0;
+}
+
+/** Deletes the user's completed tasks; returns their ids. */
+export async function deleteCompletedTasks(db: Knex, userId: string): Promise<number[]> {
+  const deleted: { id: number }[] = await db('tasks').where({ user_id: userId, completed: true }).delete().returning('id');
+  return deleted.map((row) => row.id);
+}
+
+/** Links a completed occurrence to the one its completion created. */
+export async function setNextOccurrence(db: Knex, userId: string, id: number, nextId: number): Promise<TaskRow | undefined> {
+  const [row] = await db('tasks')
+    .where({ user_id: userId, id })
+    .update({ next_occurrence_id: nextId, updated_at: db.fn.now() })
+    .returning(TASK_COLUMNS);
+  return row as TaskRow | undefined;
+}
+
+/** Locks the user's tasks with these ids, in id order (a consistent order cannot deadlock). */
+export async function lockTasks(db: Knex, userId: string, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db('tasks').select('id').where('user_id', userId).whereIn('id', [...new Set(ids)]).orderBy('id').forUpdate();
 }

@@ -210,7 +210,7 @@ describeEachDatabase('auth: Bearer tokens', (suite) => {
     let server: TestServer | undefined;
 
     before(async () => {
-      server = await startTestServer(suite.database().knex, { issuer, audience });
+      server = await startTestServer(suite.database().knex, { auth: { issuer, audience } });
     });
     after(async () => server?.close());
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { components } from '../../generated/api.js';
-import { assertConformsToSpec } from './spec-conformance.js';
+import { expect } from 'chai';
+import { parseBody } from './spec-conformance.js';
+import { observeResponse } from './spec-coverage.js';
 import { tokenFor } from './tokens.js';
 
 export type Task = components['schemas']['Task'];
@@ -25,7 +27,8 @@ export interface ApiResponse<T = any> {
 
 /**
  * Sends a request and checks the response against the spec before returning it, so every
- * response any API test sees is validated against the contract.
+ * response any API test sees is validated against the contract (and counted for coverage).
+ * JSON bodies are parsed; other bodies (HTML, YAML) are returned as text.
  */
 export async function request<T = any>(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
@@ -34,10 +37,19 @@ export async function request<T = any>(baseUrl: string, method: string, path: st
   if (options.json !== undefined) body = JSON.stringify(options.json);
   if (body !== undefined) headers['content-type'] ??= options.contentType ?? 'application/json';
   const response = await fetch(new URL(path, baseUrl), { method, headers, body });
-  const text = await response.text();
-  const parsed = text.length > 0 ? (JSON.parse(text) as T) : (undefined as T);
-  assertConformsToSpec({ method, path: new URL(path, baseUrl).pathname, status: response.status, headers: response.headers, body: parsed });
+  const parsed = parseBody(await response.text(), response.headers) as T;
+  observeResponse({ method, path: new URL(path, baseUrl).pathname, status: response.status, headers: response.headers, body: parsed });
   return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/** A problem document with this status, its request id matching the `X-Request-Id` header. */
+export function expectProblem(response: ApiResponse, status: number): Problem {
+  expect(response.status, JSON.stringify(response.body)).to.equal(status);
+  expect(response.headers.get('content-type')).to.match(/^application\/problem\+json(;|$)/);
+  const problem = response.body as Problem;
+  expect(problem.status).to.equal(status);
+  expect(problem.request_id).to.be.a('string').and.equal(response.headers.get('x-request-id'));
+  return problem;
 }
 
 /** A signed-in user of its own, so that tests never see each other's data. */

@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { loadSpec } from '../../src/http/spec.js';
+import { loadSpec, OPERATION_METHODS, pathsInMatchOrder, resolveRef, routePattern } from '../../src/http/spec.js';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under NodeNext.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -11,22 +11,11 @@ const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addSchema(spec, 'spec');
 
-const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace']);
+const METHODS = new Set(OPERATION_METHODS);
 
-const routes = Object.entries(spec.paths).map(([template, item]) => ({
-  template,
-  pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
-  item,
-}));
+const routes = pathsInMatchOrder(spec.paths).map(([template, item]) => ({ template, pattern: routePattern(template), item }));
 
-function resolve(node: Json): Json {
-  const ref = node.$ref;
-  if (typeof ref !== 'string') return node;
-  const [, ...segments] = ref.split('/');
-  let target: unknown = spec;
-  for (const segment of segments) target = (target as Json)[segment.replace(/~1/g, '/').replace(/~0/g, '~')];
-  return resolve(target as Json);
-}
+const resolve = (node: Json): Json => resolveRef(spec, node);
 
 const validators = new Map<string, ValidateFunction>();
 function validatorFor(ref: string): ValidateFunction {
@@ -48,12 +37,17 @@ export interface ObservedResponse {
   readonly bodyless?: boolean;
 }
 
+/** Statuses with which the server answers a request that matches no operation of the spec. */
+const OUTSIDE_THE_SPEC = new Set([400, 404, 405]);
+
 /**
  * Throws unless the response is one the contract allows: a documented status of the matched
  * operation, with its documented headers, media type and body schema. A request that matches no
- * operation must have been answered with a problem document.
+ * operation must have been refused (404, 405, or 400 for a path that is not even well-formed)
+ * with a problem document: the server answers on no route the spec does not declare.
+ * Returns the matched operation's id, `undefined` for a request outside the spec.
  */
-export function assertConformsToSpec(response: ObservedResponse): void {
+export function assertConformsToSpec(response: ObservedResponse): string | undefined {
   const where = `${response.method} ${response.path} -> ${response.status}`;
   if (response.method === 'HEAD') {
     // Answered as GET without a body: the GET response's status and headers must conform.
@@ -63,11 +57,13 @@ export function assertConformsToSpec(response: ObservedResponse): void {
   const route = routes.find((candidate) => candidate.pattern.test(response.path));
   const operation = route?.item[response.method.toLowerCase()] as Json | undefined;
   if (!route || !operation || !METHODS.has(response.method.toLowerCase())) {
+    if (!OUTSIDE_THE_SPEC.has(response.status)) throw new Error(`${where}: answered outside the spec's operations`);
     if (!response.bodyless) assertBody(where, response, '#/components/schemas/Problem', 'application/problem+json');
-    return;
+    return undefined;
   }
+  const operationId = String(operation.operationId);
   const documented = (operation.responses as Record<string, Json>)[String(response.status)];
-  if (!documented) throw new Error(`${where}: status not documented for ${String(operation.operationId)}`);
+  if (!documented) throw new Error(`${where}: status not documented for ${operationId}`);
   const definition = resolve(documented);
   for (const name of Object.keys((definition.headers as Json | undefined) ?? {})) {
     if (!response.headers.has(name)) throw new Error(`${where}: documented header ${name} missing`);
@@ -75,19 +71,78 @@ export function assertConformsToSpec(response: ObservedResponse): void {
   const content = definition.content as Record<string, Json> | undefined;
   if (!content) {
     if (response.body !== undefined) throw new Error(`${where}: body sent where the spec documents none`);
-    return;
+    return operationId;
   }
-  const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+  const mediaType = mediaTypeOf(response.headers);
   const media = content[mediaType];
   if (!media) throw new Error(`${where}: content type ${mediaType} not documented`);
-  if (response.bodyless) return;
+  if (response.bodyless) return operationId;
   const schema = media.schema as Json;
   if (typeof schema.$ref !== 'string') throw new Error(`${where}: response schema is not a named schema`);
   assertBody(where, response, schema.$ref, mediaType);
+  return operationId;
+}
+
+/** The media type of a response, without parameters (`application/json; charset=utf-8` -> `application/json`). */
+export function mediaTypeOf(headers: Headers): string {
+  return (headers.get('content-type') ?? '').split(';')[0]!.trim();
+}
+
+export interface SpecOperation {
+  readonly operationId: string;
+  readonly method: string;
+  /** The path template, e.g. `/api/{user_id}/tasks/{task_id}`. */
+  readonly path: string;
+  /** Declared with `security: []`. */
+  readonly isPublic: boolean;
+  /** The request body's media types, in the spec's order (empty without a body). */
+  readonly requestMediaTypes: string[];
+  /** The first example of the first media type's request body, if the spec gives one. */
+  readonly requestExample: unknown;
+  /** The documented statuses, e.g. `['200', '400']`. */
+  readonly statuses: string[];
+}
+
+/** Every operation the spec declares. */
+export function specOperations(): SpecOperation[] {
+  return Object.entries(spec.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => METHODS.has(method))
+      .map(([method, operation]) => ({
+        operationId: String(operation.operationId),
+        method: method.toUpperCase(),
+        path,
+        isPublic: ((operation.security ?? spec.security) as unknown[]).length === 0,
+        requestMediaTypes: Object.keys(requestContent(operation)),
+        requestExample: firstExample(Object.values(requestContent(operation))[0]),
+        statuses: Object.keys(operation.responses as Json),
+      })),
+  );
+}
+
+function requestContent(operation: Json): Record<string, Json> {
+  return ((operation.requestBody as Json | undefined)?.content ?? {}) as Record<string, Json>;
+}
+
+function firstExample(media: Json | undefined): unknown {
+  if (media === undefined) return undefined;
+  if ('example' in media) return media.example;
+  return (Object.values((media.examples ?? {}) as Record<string, Json>)[0])?.value;
+}
+
+/** A response body as the checks read it: JSON parsed, other media types as text, nothing as `undefined`. */
+export function parseBody(text: string, headers: Headers): unknown {
+  if (text.length === 0) return undefined;
+  return /[/+]json$/.test(mediaTypeOf(headers)) ? JSON.parse(text) : text;
+}
+
+/** Every operation × status the spec documents, as `operationId status`. */
+export function documentedResponses(): Set<string> {
+  return new Set(specOperations().flatMap(({ operationId, statuses }) => statuses.map((status) => `${operationId} ${status}`)));
 }
 
 function assertBody(where: string, response: ObservedResponse, ref: string, mediaType: string): void {
-  const actual = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+  const actual = mediaTypeOf(response.headers);
   if (actual !== mediaType) throw new Error(`${where}: content type ${actual}, expected ${mediaType}`);
   const validate = validatorFor(ref);
   if (!validate(response.body)) {

@@ -14,8 +14,15 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+export interface TestServerOptions {
+  /** Overrides of the test trust settings (HS256 with TEST_SECRET, no issuer or audience). */
+  readonly auth?: Partial<Config['auth']>;
+  /** Where the reference page is read from (default: the one `make docs` builds). */
+  readonly docsPagePath?: string;
+}
+
 /** The app over `db`, listening on a free loopback port. */
-export async function startTestServer(db: Knex, auth: Partial<Config['auth']> = {}): Promise<TestServer> {
+export async function startTestServer(db: Knex, { auth = {}, docsPagePath }: TestServerOptions = {}): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger(
     { logLevel: 'info', logFormat: 'json' },
@@ -25,7 +32,7 @@ export async function startTestServer(db: Knex, auth: Partial<Config['auth']> = 
     env: 'test' as const,
     auth: { secret: TEST_SECRET, issuer: undefined, audience: undefined, clockSkewSeconds: 0, ...auth },
   };
-  const server: Server = createServer(createApp({ config, db, logger }));
+  const server: Server = createServer(createApp({ config, db, logger, docsPagePath }));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;

@@ -11,6 +11,14 @@ describe('spec conformance check', () => {
     description: null,
     completed: false,
     completed_at: null,
+    priority: 'none',
+    tags: [],
+    due_date: null,
+    due_at: null,
+    time_zone: null,
+    recurrence: null,
+    series_id: null,
+    next_occurrence_id: null,
     created_at: '2026-11-21T09:30:00.000Z',
     updated_at: '2026-11-21T09:30:00.000Z',
   };
@@ -30,6 +38,7 @@ describe('spec conformance check', () => {
     ['a 201 without its Location header', { method: 'POST', path: '/api/alice/tasks', status: 201, headers: json, body: task }],
     ['a 401 without WWW-Authenticate', { ...getTask, status: 401, headers: new Headers({ 'content-type': 'application/problem+json' }), body: { type: 'about:blank', title: 'Unauthorized', status: 401, request_id: 'r' } }],
     ['an unknown route answered with JSON', { method: 'GET', path: '/nope', status: 404, headers: json, body: {} }],
+    ['an unknown route answered with success', { method: 'GET', path: '/nope', status: 200, headers: new Headers({ 'content-type': 'application/problem+json' }), body: { type: 'about:blank', title: 'OK', status: 400, request_id: 'r' } }],
   ];
   for (const [name, response] of broken) {
     it(`rejects ${name}`, () => {

@@ -1,0 +1,128 @@
+import type { Knex } from 'knex';
+import type { components } from '../../generated/api.js';
+import { InvalidTaskError, TaskNotFoundError, type TaskIssue } from './task-errors.js';
+import { createTaskService, type TaskService } from './tasks.service.js';
+import * as store from './tasks.store.js';
+import type { TaskRow } from './tasks.store.js';
+
+type Schemas = components['schemas'];
+type ActionField = Exclude<keyof Schemas['BulkAction'], 'op'>;
+
+/** A bulk action as its op's rules shape it (the schema alone allows any mix of fields). */
+export type BulkAction =
+  | { readonly op: 'create'; readonly task: Schemas['TaskCreate'] }
+  | { readonly op: 'update'; readonly id: number; readonly patch: Schemas['TaskPatch'] }
+  | { readonly op: 'complete'; readonly id: number; readonly completed?: boolean }
+  | { readonly op: 'delete'; readonly id: number };
+
+/** The fields each op takes besides `op`: the ones in `required` and `optional`, no other. */
+const OP_FIELDS: Record<BulkAction['op'], { required: ActionField[]; optional: ActionField[] }> = {
+  create: { required: ['task'], optional: [] },
+  update: { required: ['id', 'patch'], optional: [] },
+  complete: { required: ['id'], optional: ['completed'] },
+  delete: { required: ['id'], optional: [] },
+};
+const ACTION_FIELDS: ActionField[] = ['id', 'task', 'patch', 'completed'];
+
+/** Where in an action the task's own fields are, so that a task rule's pointers lead into the bulk body. */
+const TASK_FIELDS_AT: Record<BulkAction['op'], string> = { create: '/task', update: '/patch', complete: '', delete: '' };
+
+/** An action that succeeded: the status it would have had alone, and the task as it now is (null once deleted). */
+export interface AppliedAction {
+  readonly index: number;
+  readonly action: BulkAction;
+  readonly status: 200 | 201 | 204;
+  readonly row: TaskRow | null;
+  /** The next occurrence a completion created. */
+  readonly newOccurrence: TaskRow | null;
+}
+
+/** An action that broke a task rule, its error's pointers leading to it in the bulk body (`/actions/{index}...`). */
+export interface FailedAction {
+  readonly index: number;
+  readonly action: BulkAction;
+  readonly error: TaskNotFoundError | InvalidTaskError;
+}
+
+export type ActionOutcome = AppliedAction | FailedAction;
+
+export type BulkService = ReturnType<typeof createBulkService>;
+
+/** Several task writes in one request, each by the task service's own rules. Knows nothing of HTTP. */
+export function createBulkService(db: Knex) {
+  return {
+    /**
+     * Runs the actions in order, each on its own: an action that breaks a task rule fails alone,
+     * and each outcome is yielded once its change is stored. Any other error ends the run.
+     */
+    async *separately(userId: string, actions: readonly Schemas['BulkAction'][]): AsyncGenerator<ActionOutcome> {
+      const checked = checkActions(actions);
+      const tasks = createTaskService(db);
+      for (const [index, action] of checked.entries()) yield await attempt(tasks, userId, index, action);
+    },
+
+    /** Runs the actions in order in one transaction: all of them, or none (the first failure is thrown). */
+    async together(userId: string, actions: readonly Schemas['BulkAction'][]): Promise<AppliedAction[]> {
+      const checked = checkActions(actions);
+      return db.transaction(async (trx) => {
+        // Locked up front, in id order: two atomic requests naming the same tasks in another
+        // order then wait for each other instead of deadlocking.
+        await store.lockTasks(trx, userId, checked.flatMap((action) => ('id' in action ? [action.id] : [])));
+        const tasks = createTaskService(trx);
+        const applied: AppliedAction[] = [];
+        for (const [index, action] of checked.entries()) {
+          const outcome = await attempt(tasks, userId, index, action);
+          if ('error' in outcome) throw outcome.error;
+          applied.push(outcome);
+        }
+        return applied;
+      });
+    },
+  };
+}
+
+/** The actions, once every one takes exactly the fields of its op; otherwise every misfit, before anything runs. */
+function checkActions(actions: readonly Schemas['BulkAction'][]): BulkAction[] {
+  const issues = actions.flatMap((action, index): TaskIssue[] => {
+    const { required, optional } = OP_FIELDS[action.op];
+    const at = (field: ActionField) => `/actions/${index}/${field}`;
+    return [
+      ...required.filter((field) => !Object.hasOwn(action, field)).map((field) => ({ pointer: at(field), message: `is required for op ${action.op}` })),
+      ...ACTION_FIELDS.filter((field) => Object.hasOwn(action, field) && !required.includes(field) && !optional.includes(field)).map((field) => ({
+        pointer: at(field),
+        message: `is not allowed for op ${action.op}`,
+      })),
+    ];
+  });
+  if (issues.length > 0) throw new InvalidTaskError(issues);
+  return actions as BulkAction[];
+}
+
+/** One action; a task rule it breaks becomes its failed outcome, anything else is thrown. */
+async function attempt(tasks: TaskService, userId: string, index: number, action: BulkAction): Promise<ActionOutcome> {
+  try {
+    return { index, action, ...(await apply(tasks, userId, action)) };
+  } catch (error) {
+    const at = `/actions/${index}`;
+    if (error instanceof TaskNotFoundError) return { index, action, error: new TaskNotFoundError(error.taskId, at) };
+    if (error instanceof InvalidTaskError) {
+      const prefix = `${at}${TASK_FIELDS_AT[action.op]}`;
+      return { index, action, error: new InvalidTaskError(error.issues.map((issue) => ({ ...issue, pointer: prefix + issue.pointer }))) };
+    }
+    throw error;
+  }
+}
+
+async function apply(tasks: TaskService, userId: string, action: BulkAction): Promise<Pick<AppliedAction, 'status' | 'row' | 'newOccurrence'>> {
+  switch (action.op) {
+    case 'create':
+      return { status: 201, row: await tasks.create(userId, action.task), newOccurrence: null };
+    case 'update':
+      return { status: 200, ...(await tasks.update(userId, action.id, action.patch)) };
+    case 'complete':
+      return { status: 200, ...(await tasks.complete(userId, action.id, action.completed)) };
+    case 'delete':
+      await tasks.remove(userId, action.id);
+      return { status: 204, row: null, newOccurrence: null };
+  }
+}

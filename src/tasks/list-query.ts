@@ -1,0 +1,139 @@
+import type { Knex } from 'knex';
+import type { CompletionFilter } from './tasks.store.js';
+
+export type SortName = 'created_at' | 'updated_at' | 'due' | 'priority' | 'title' | 'relevance';
+export type Direction = 'asc' | 'desc';
+
+/** Which of the user's tasks are listed; every member narrows the list (AND). */
+export interface ListFilters {
+  readonly completion: CompletionFilter;
+  /** Priority indexes (0 none .. 3 high), any of them; empty: every priority. */
+  readonly priorities: readonly number[];
+  /** Tags as stored (trimmed, lower case), all of them. */
+  readonly tags: readonly string[];
+  /** Due at or after (inclusive). */
+  readonly dueAfter: Date | null;
+  /** Due before (exclusive). */
+  readonly dueBefore: Date | null;
+  readonly overdue: boolean | null;
+  /** Web-search syntax (`websearch_to_tsquery`): every word must match. */
+  readonly search: string | null;
+}
+
+/** A list as the client sees it: filters and order. A cursor is valid for one view only. */
+export interface ListView {
+  readonly filters: ListFilters;
+  /** `relevance` needs `filters.search`. */
+  readonly sort: SortName;
+  readonly direction: Direction;
+}
+
+/** The value of the row's sort key as the database returns it (`due` of an undated task: null). */
+export type SortValue = Date | number | string | null;
+
+/** The last row of the previous page: the page starts strictly after it. */
+export interface ListPosition {
+  readonly value: SortValue;
+  readonly id: number;
+}
+
+export interface ListQuery extends ListView {
+  readonly limit: number;
+  readonly after?: ListPosition;
+}
+
+/** A listed row: the task's columns, plus the value of its sort key for the next cursor. */
+export type Listed<Row> = Row & { sort_value: SortValue };
+
+/** The SQL type of each sort's value, which also decides how a cursor carries it. */
+export type SortType = 'timestamptz' | 'smallint' | 'text' | 'real';
+
+/** Each sort's value type, and whether it can be null (the due of an undated task). */
+export const SORT_VALUES: Record<SortName, { readonly type: SortType; readonly nullable: boolean }> = {
+  created_at: { type: 'timestamptz', nullable: false },
+  updated_at: { type: 'timestamptz', nullable: false },
+  due: { type: 'timestamptz', nullable: true },
+  priority: { type: 'smallint', nullable: false },
+  title: { type: 'text', nullable: false },
+  relevance: { type: 'real', nullable: false },
+};
+
+/**
+ * One way of ordering: the row's value, and the expression the rows are ordered by, applied to
+ * the row's value or to the cursor's. That expression is the sort index's own
+ * (db/migrations/20261121030000_task_list_indexes.ts), so that the planner walks the index.
+ */
+interface SortKey {
+  value(db: Knex, filters: ListFilters): Knex.Raw;
+  ordered(db: Knex, value: Knex.Raw, direction: Direction): Knex.Raw;
+}
+
+const asIs = (_db: Knex, value: Knex.Raw) => value;
+const column = (name: string) => (db: Knex) => db.raw('??', [name]);
+const tsQuery = (db: Knex, search: string | null) => db.raw("websearch_to_tsquery('english', ?)", [search]);
+
+const SORT_KEYS: Record<SortName, SortKey> = {
+  created_at: { value: column('created_at'), ordered: asIs },
+  updated_at: { value: column('updated_at'), ordered: asIs },
+  priority: { value: column('priority'), ordered: asIs },
+  // The ICU root collation orders as people read, the same on every database.
+  title: { value: column('title'), ordered: (db, value) => db.raw('? collate "und-x-icu"', [value]) },
+  // Undated tasks last in both directions: they sort as +infinity ascending, -infinity descending.
+  due: {
+    value: column('due_key'),
+    ordered: (db, value, direction) => db.raw(`coalesce(?, '${direction === 'asc' ? '' : '-'}infinity'::timestamptz)`, [value]),
+  },
+  relevance: {
+    value: (db, filters) => db.raw('ts_rank(search, ?)', [tsQuery(db, filters.search)]),
+    ordered: asIs,
+  },
+};
+
+/** Open tasks whose due time has passed. */
+const OVERDUE = 'not completed and overdue_at <= now()';
+
+/**
+ * The query that lists one page of the user's tasks: filtered, ordered by the sort key then id
+ * (a total order), starting after `query.after` (keyset pagination: rows added or removed
+ * elsewhere in the list never shift a page). Selects `columns` and the row's `sort_value`.
+ */
+export function buildListQuery(db: Knex, userId: string, query: ListQuery, columns: readonly string[]): Knex.QueryBuilder {
+  if (query.sort === 'relevance' && query.filters.search === null) throw new Error('relevance needs a search');
+  const key = SORT_KEYS[query.sort];
+  const value = key.value(db, query.filters);
+  const ordered = key.ordered(db, value, query.direction);
+  const rows = db('tasks').where('user_id', userId);
+  applyFilters(db, rows, query.filters);
+  if (query.after) {
+    const cursorValue = key.ordered(db, db.raw(`?::${SORT_VALUES[query.sort].type}`, [bindable(query.after.value)]), query.direction);
+    rows.whereRaw(`(?, id) ${query.direction === 'asc' ? '>' : '<'} (?, ?)`, [ordered, cursorValue, query.after.id]);
+  }
+  return rows
+    .select([...columns, db.raw('? as sort_value', [value])])
+    .orderByRaw(`? ${query.direction}, id ${query.direction}`, [ordered])
+    .limit(query.limit);
+}
+
+function applyFilters(db: Knex, rows: Knex.QueryBuilder, filters: ListFilters): void {
+  if (filters.completion !== 'all') rows.where('completed', filters.completion === 'completed');
+  if (filters.priorities.length > 0) rows.whereIn('priority', filters.priorities);
+  if (filters.tags.length > 0) rows.whereRaw('tags @> ?::text[]', [[...filters.tags]]);
+  if (filters.dueAfter || filters.dueBefore) {
+    // The window is a range of one of the due sort's expressions, so that a due index serves it
+    // (as one range, which the planner estimates as such). Undated tasks stay outside: they are
+    // -infinity in the one used with a lower bound, +infinity in the one used with only an upper.
+    const due = SORT_KEYS.due.ordered(db, column('due_key')(db), filters.dueAfter ? 'desc' : 'asc');
+    if (filters.dueAfter) rows.whereRaw('? >= ?::timestamptz', [due, bindable(filters.dueAfter)]);
+    if (filters.dueBefore) rows.whereRaw('? < ?::timestamptz', [due, bindable(filters.dueBefore)]);
+  }
+  if (filters.overdue !== null) rows.whereRaw(filters.overdue ? OVERDUE : `(${OVERDUE}) is not true`);
+  if (filters.search !== null) rows.whereRaw('search @@ ?', [tsQuery(db, filters.search)]);
+}
+
+/**
+ * A value as a query parameter, the same text on both drivers. Every instant here (a stored due,
+ * a filter, a cursor's) is within years 1 to 9999, where `toISOString` is what PostgreSQL reads.
+ */
+function bindable(value: SortValue): string | number | null {
+  return value instanceof Date ? value.toISOString() : value;
+}

@@ -1,0 +1,144 @@
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import type { Direction, ListFilters, ListQuery, SortName } from '../../src/tasks/list-query.js';
+import { listTasksQuery } from '../../src/tasks/tasks.store.js';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
+
+// Every list query the store builds uses an index on PostgreSQL, with 10,000 tasks for one user
+// and twice as many for others: the plans of the exact SQL listTasks runs (EXPLAIN of its query
+// builder), for every filter and every sort, on a first page and after a cursor.
+
+const USER = 'planned-user';
+const OTHERS = 20;
+
+/**
+ * Varied enough that every filter and sort has something to choose from: `rare` tags and words
+ * are 1 in 500; half the tasks are due, over the next two years, a few of them already overdue.
+ */
+const SEED = [
+  `insert into users (id) select '${USER}' union all select 'other-' || g from generate_series(1, ${OTHERS}) g`,
+  `insert into tasks (user_id, title, description, completed, completed_at, priority, tags, due_date, due_key, overdue_at, created_at, updated_at)
+   select case when g <= 10000 then '${USER}' else 'other-' || (g % ${OTHERS} + 1) end,
+          (array['Plan the trip', 'buy milk', 'Write the report', 'call the plumber', 'review budget'])[g % 5 + 1] || ' ' || g,
+          case when g % 500 = 0 then 'a rare zeppelin' when g % 3 = 0 then 'planning notes ' || g end,
+          g % 4 = 0, case when g % 4 = 0 then now() end,
+          g % 4,
+          case when g % 500 = 1 then '{rare}' else (array['{work}', '{home,errand}', '{work,urgent}', '{}'])[g % 4 + 1] end::text[],
+          due, due::timestamptz, due::timestamptz + interval '1 day',
+          now() - g * interval '1 minute', now() - (g % 997) * interval '1 minute'
+   from generate_series(1, 30000) g
+   cross join lateral (select case when g % 2 = 0 then current_date - 30 + g % 700 end as due) d`,
+  'analyze tasks',
+];
+
+const DAY_MS = 86_400_000;
+const daysFromNow = (days: number) => new Date(Date.now() + days * DAY_MS);
+
+const NO_FILTERS: ListFilters = { completion: 'all', priorities: [], tags: [], dueAfter: null, dueBefore: null, overdue: null, search: null };
+const SORTS: Exclude<SortName, 'relevance'>[] = ['created_at', 'updated_at', 'due', 'priority', 'title'];
+const DIRECTIONS: Direction[] = ['asc', 'desc'];
+
+/** A cursor position in the middle of the user's list, for each sort. */
+const MIDDLE: Record<SortName, ListQuery['after']> = {
+  created_at: { value: new Date(Date.now() - 5000 * 60_000), id: 5000 },
+  updated_at: { value: new Date(Date.now() - 500 * 60_000), id: 5000 },
+  due: { value: daysFromNow(300), id: 5000 },
+  priority: { value: 2, id: 5000 },
+  title: { value: 'call the plumber 5000', id: 5000 },
+  relevance: { value: 0.05, id: 5000 },
+};
+
+/** The index each sort walks in order (created_at: the first migration's). */
+const SORT_INDEXES: Record<Exclude<SortName, 'relevance'>, Record<Direction, string>> = {
+  created_at: { asc: 'tasks_user_created_idx', desc: 'tasks_user_created_idx' },
+  updated_at: { asc: 'tasks_user_updated_idx', desc: 'tasks_user_updated_idx' },
+  due: { asc: 'tasks_user_due_asc_idx', desc: 'tasks_user_due_desc_idx' },
+  priority: { asc: 'tasks_user_priority_idx', desc: 'tasks_user_priority_idx' },
+  title: { asc: 'tasks_user_title_idx', desc: 'tasks_user_title_idx' },
+};
+
+/** Each filter alone and all together; a selective one names the index that must serve it. */
+const FILTERS: [string, Partial<ListFilters>, string?][] = [
+  ['status=open', { completion: 'open' }],
+  ['status=completed', { completion: 'completed' }, 'tasks_user_completed_created_idx'],
+  ['priority=high', { priorities: [3] }],
+  ['priority=low,medium', { priorities: [1, 2] }],
+  ['tag=work', { tags: ['work'] }],
+  ['tag=rare', { tags: ['rare'] }, 'tasks_tags_idx'],
+  ['tag=work&tag=urgent', { tags: ['work', 'urgent'] }],
+  ['due_after', { dueAfter: daysFromNow(665) }, 'tasks_user_due_desc_idx'],
+  ['due_before', { dueBefore: daysFromNow(-20) }, 'tasks_user_due_asc_idx'],
+  ['due window', { dueAfter: daysFromNow(100), dueBefore: daysFromNow(107) }, 'tasks_user_due_desc_idx'],
+  ['overdue=true', { overdue: true }, 'tasks_user_overdue_idx'],
+  ['overdue=false', { overdue: false }],
+  ['q=plan', { search: 'plan' }],
+  ['q=zeppelin', { search: 'zeppelin' }, 'tasks_search_idx'],
+  ['everything at once', { completion: 'open', priorities: [2, 3], tags: ['work'], dueAfter: daysFromNow(30), overdue: false, search: 'report' }],
+];
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function nodesOf(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
+}
+
+async function planOf(knex: Knex, query: ListQuery): Promise<PlanNode[]> {
+  const { sql, bindings } = listTasksQuery(knex, USER, query).toSQL();
+  const result = await knex.raw(`explain (format json) ${sql}`, bindings);
+  return nodesOf((result.rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
+}
+
+const describePostgres = DATABASE_KINDS.includes('postgres') ? describe : describe.skip;
+
+describePostgres('list query plans on PostgreSQL (10,000 tasks for the user, 20,000 for others)', function () {
+  this.timeout(60_000);
+  let database: TestDatabase;
+  before(async () => {
+    database = await createTestDatabase('postgres');
+    for (const statement of SEED) await database.knex.raw(statement);
+  });
+  after(async () => database?.close());
+
+  /** No sequential scan of tasks, and at least one index of tasks read; returns the indexes read. */
+  async function expectIndexed(query: ListQuery): Promise<{ indexes: string[]; sorted: boolean }> {
+    const nodes = await planOf(database.knex, query);
+    const summary = JSON.stringify(nodes.map((node) => [node['Node Type'], node['Index Name']]));
+    expect(nodes.filter((node) => node['Node Type'] === 'Seq Scan'), summary).to.be.empty;
+    const indexes = nodes.flatMap((node) => (node['Index Name'] ? [node['Index Name']] : []));
+    expect(indexes, summary).not.to.be.empty;
+    return { indexes, sorted: nodes.some((node) => node['Node Type'] === 'Sort') };
+  }
+
+  for (const sort of SORTS) {
+    for (const direction of DIRECTIONS) {
+      for (const page of ['first page', 'after a cursor'] as const) {
+        it(`sort=${sort}&order=${direction}, ${page}: walks ${SORT_INDEXES[sort][direction]} in order`, async () => {
+          const after = page === 'first page' ? undefined : MIDDLE[sort];
+          const plan = await expectIndexed({ filters: NO_FILTERS, sort, direction, limit: 51, after });
+          expect(plan.indexes).to.deep.equal([SORT_INDEXES[sort][direction]]);
+          expect(plan.sorted, 'no sort step: the index gives the order').to.equal(false);
+        });
+      }
+    }
+  }
+
+  for (const [name, filters, index] of FILTERS) {
+    for (const sort of [...SORTS, ...(filters.search ? (['relevance'] as const) : [])]) {
+      it(`${name}, sort=${sort}: uses an index`, async () => {
+        await expectIndexed({ filters: { ...NO_FILTERS, ...filters }, sort, direction: 'desc', limit: 51 });
+        await expectIndexed({ filters: { ...NO_FILTERS, ...filters }, sort, direction: 'asc', limit: 51, after: MIDDLE[sort] });
+      });
+    }
+    if (index) {
+      it(`${name} is served by ${index}`, async () => {
+        const plan = await expectIndexed({ filters: { ...NO_FILTERS, ...filters }, sort: 'created_at', direction: 'desc', limit: 51 });
+        expect(plan.indexes).to.include(index);
+      });
+    }
+  }
+});

@@ -1,0 +1,105 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { OPERATION_METHODS } from '../../src/http/spec.js';
+import { sharedTestDatabase } from '../helpers/databases.js';
+import { ARTIFACTS_DIR } from '../helpers/root-hooks.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const DOCS_PAGE = fileURLToPath(new URL('../../docs/index.html', import.meta.url));
+const SCREENSHOT = join(ARTIFACTS_DIR, 'docs-portal.png');
+
+const spec = JSON.parse(readFileSync(fileURLToPath(new URL('../../generated/openapi.json', import.meta.url)), 'utf8')) as {
+  info: { title: string };
+  paths: Record<string, Record<string, { operationId: string; summary: string; tags: string[] }>>;
+};
+const operations = Object.values(spec.paths).flatMap((item) => OPERATION_METHODS.flatMap((method) => item[method] ?? []));
+
+describe('the docs portal, rendered by a browser with no network', function () {
+  this.timeout(60_000);
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  /** Every request that left the page for elsewhere than the test server: each one is aborted. */
+  const offsite: string[] = [];
+  /** What the page's Content-Security-Policy refused, as Chromium reports it (before any request). */
+  const refusedByPolicy: string[] = [];
+  const scriptErrors: string[] = [];
+
+  before(async () => {
+    // Never skipped, not even locally: a missing prerequisite is a failure with its fix.
+    if (!existsSync(DOCS_PAGE)) throw new Error(`${DOCS_PAGE} is missing: run \`make docs\` (\`make test\` builds it first)`);
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+    // The page needs no database, but the app is always built over one.
+    server = await startTestServer((await sharedTestDatabase('pglite')).knex);
+    const origin = new URL(server.baseUrl).origin;
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const context = await browser.newContext();
+    await context.route('**/*', (route) => {
+      const url = new URL(route.request().url());
+      // data: and blob: URLs are made inside the page: they are not network.
+      if (url.origin === origin || url.protocol === 'data:' || url.protocol === 'blob:') return route.continue();
+      offsite.push(url.href);
+      return route.abort('blockedbyclient');
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('websocket', (socket) => offsite.push(socket.url()));
+    page.on('pageerror', (error) => scriptErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && message.text().includes('Content Security Policy')) refusedByPolicy.push(message.text());
+    });
+    await page.goto(`${server.baseUrl}/docs`);
+    await page.getByRole('heading', { level: 1, name: spec.info.title }).waitFor();
+  });
+
+  after(async () => {
+    try {
+      if (page) {
+        // From the top, so that the picture shows the overview and the side menu (a string: no DOM types here).
+        await page.evaluate('window.scrollTo(0, 0)');
+        mkdirSync(ARTIFACTS_DIR, { recursive: true });
+        await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      }
+    } finally {
+      await browser?.close();
+      await server?.close();
+    }
+  });
+
+  it("shows every operation's summary in the side menu and, once chosen, as its heading", async () => {
+    expect(operations, 'operations in the spec').to.not.be.empty;
+    const menuEntry = (text: string) => page!.getByTestId('menu-item-label').getByText(text, { exact: true });
+    for (const { operationId, summary, tags } of operations) {
+      expect(summary, `${operationId} has a summary`).to.be.a('string');
+      const entry = menuEntry(summary);
+      // Redoc shows one tag's operations at a time: open the tag when they are folded away.
+      if (!(await entry.isVisible())) await menuEntry(tags[0]!).click();
+      await entry.waitFor({ state: 'visible' });
+      await entry.click();
+      // Content is rendered lazily: the heading appears once its operation is chosen.
+      await page!.locator('h2').getByText(summary, { exact: true }).waitFor();
+    }
+  });
+
+  it('throws no script error', () => {
+    expect(scriptErrors).to.deep.equal([]);
+  });
+
+  it('sends no request outside the server (it renders offline)', () => {
+    expect(offsite, 'requests the page sent outside the server').to.deep.equal([]);
+  });
+
+  it("needs nothing its policy refuses: the only off-site load tried is Redocly's logo, a decoration", () => {
+    // Redoc's sidebar asks for its logo on Redocly's CDN; everything the page shows is inline.
+    const offsiteLoads = refusedByPolicy.flatMap((text) => text.match(/'(https?:\/\/[^']+)'/)?.[1] ?? []);
+    for (const url of offsiteLoads) expect(url).to.match(/^https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini[-\w]*\.svg$/);
+  });
+});

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { tokenFor } from '../helpers/tokens.js';
+import { ConsumerProject, SDK_DIR, type Finished, type Resolution } from './consumer-project.js';
+import { describeSdk } from './sdk-suite.js';
+
+const RESOLUTIONS: Resolution[] = ['NodeNext', 'bundler'];
+
+/** A consumer that uses the SDK with full types: inferred results, Dates, the typed error. */
+const MAIN = `
+import { Configuration, ResponseError, SystemApi, TasksApi, UsersApi, type Task } from '@todo-tasks/sdk';
+
+const config = new Configuration({ basePath: process.env.TODO_API_URL, accessToken: async () => process.env.TODO_API_TOKEN ?? '' });
+const health = await new SystemApi(config).getHealth();
+const me = await new UsersApi(config).getCurrentUser();
+const tasks = new TasksApi(config);
+const task: Task = await tasks.createTask({ userId: me.id, taskCreate: { title: 'From the consumer' } });
+const createdAt: Date = task.created_at;
+const page = await tasks.listTasks({ userId: me.id, limit: 10 });
+let missing: number | undefined;
+try {
+  await tasks.getTask({ userId: me.id, taskId: 987654321 });
+} catch (error) {
+  if (error instanceof ResponseError) missing = error.problem?.status;
+}
+console.log(JSON.stringify({ health: health.status, user: me.id, titles: page.items.map((item) => item.title), createdAt: createdAt.toISOString(), missing }));
+`;
+
+/** Mistakes the SDK's types must catch, each on a line of its own. */
+const WRONG = `
+import { Configuration, TasksApi } from '@todo-tasks/sdk';
+
+const tasks = new TasksApi(new Configuration({ basePath: 'http://localhost:8000' }));
+const task = await tasks.createTask({ userId: 'alice', taskCreate: { title: 42 } });
+task.created_at.toUpperCase();
+await tasks.getTask({ userId: 'alice' });
+`;
+
+/** Every error tsc printed, as `file:line TSnnnn` (`TSnnnn` alone for one without a place), wherever it is: src/ or the SDK's .d.ts files. */
+function diagnostics(result: Finished): string[] {
+  return [...result.output.matchAll(/^(?:(\S+)\((\d+),\d+\): )?error (TS\d+)/gm)].map(([, file, line, code]) => (file ? `${file}:${line} ${code}` : code!));
+}
+
+/** The README's one TypeScript example. */
+async function readmeExample(): Promise<string> {
+  const readme = await readFile(path.join(SDK_DIR, 'README.md'), 'utf8');
+  const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map(([, code]) => code!);
+  expect(blocks, 'TypeScript blocks in generated/sdk/README.md').to.have.length(1);
+  return blocks[0]!;
+}
+
+describeSdk('SDK: a separate project installs it by path and calls the API', (suite) => {
+  let tempDir = '';
+  let project: ConsumerProject;
+  const checks = new Map<Resolution, Promise<Finished>>();
+  /**
+   * One tsc run per resolution over the consumer, the README example and the mistakes (tsc is
+   * slow to start), made by whichever test needs it first; under NodeNext it also emits dist/.
+   */
+  const check = (resolution: Resolution) => {
+    if (!checks.has(resolution)) checks.set(resolution, project.compile(resolution, ['main.ts', 'readme.ts', 'wrong.ts']));
+    return checks.get(resolution)!;
+  };
+
+  before(async function () {
+    this.timeout(60_000);
+    tempDir = await mkdtemp(path.join(os.tmpdir(), 'todo-sdk-consumer-'));
+    project = await ConsumerProject.create(tempDir);
+    await project.write('src/main.ts', MAIN);
+    await project.write('src/readme.ts', await readmeExample());
+    await project.write('src/wrong.ts', WRONG);
+  });
+  after(async () => rm(tempDir, { recursive: true, force: true }));
+
+  /** The environment the consumer and the README example read: the test server and a fresh user's token. */
+  async function asNewUser(): Promise<{ id: string; env: Record<string, string> }> {
+    const id = `sdk-${randomUUID()}`;
+    return { id, env: { TODO_API_URL: suite.baseUrl(), TODO_API_TOKEN: await tokenFor(id) } };
+  }
+
+  it('installs a package with no dependencies that ships only dist/ and the README', async () => {
+    const installed = path.join(project.dir, 'node_modules/@todo-tasks/sdk');
+    expect((await readdir(installed)).sort()).to.deep.equal(['README.md', 'dist', 'package.json']);
+    const manifest = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest).to.include({ type: 'module' });
+    expect(manifest).to.not.have.any.keys('dependencies', 'peerDependencies', 'scripts');
+    expect(manifest.exports).to.deep.equal({ '.': { types: './dist/index.d.ts', import: './dist/index.js' } });
+  });
+
+  for (const resolution of RESOLUTIONS) {
+    it(`type-checks the consumer and the README example, strict, under moduleResolution ${resolution}, reporting only the deliberate mistakes`, async function () {
+      this.timeout(30_000);
+      const result = await check(resolution);
+      expect(diagnostics(result), result.output).to.deep.equal(['src/wrong.ts:5 TS2322', 'src/wrong.ts:6 TS2339', 'src/wrong.ts:7 TS2345']);
+    });
+  }
+
+  it('runs the compiled consumer against the API', async function () {
+    this.timeout(30_000);
+    await check('NodeNext');
+    const { id, env } = await asNewUser();
+    const result = await project.runCompiled('main.ts', env);
+    expect(result.code, result.output).to.equal(0);
+    const summary = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(summary).to.deep.include({ health: 'ok', user: id, titles: ['From the consumer'], missing: 404 });
+    expect(summary.createdAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it("runs the README's example against the API", async function () {
+    this.timeout(30_000);
+    await check('NodeNext');
+    const { env } = await asNewUser();
+    const result = await project.runCompiled('readme.ts', env);
+    expect(result.code, result.output).to.equal(0);
+    expect(result.stdout).to.match(/^completed at \d{4}-/m);
+    expect(result.stdout).to.match(/ Buy milk \d{4}-/);
+    expect(result.stdout).to.match(/^400 body \/title /m);
+  });
+});

@@ -1,0 +1,111 @@
+import { expect } from 'chai';
+import { Priority, type Task } from '../../generated/sdk/dist/index.js';
+import { describeSdk, expectResponseError } from './sdk-suite.js';
+
+// Issue 4's features, driven only through the SDK: what a frontend writes is what it reads back.
+describeSdk('SDK: task features', (suite) => {
+  it('creates a task with priority, tags, a due instant and a rule, reading them back as sent', async () => {
+    const alice = suite.newUser();
+    const task = await alice.tasks.createTask({
+      userId: alice.id,
+      taskCreate: {
+        title: 'Quarterly report',
+        priority: 'high',
+        tags: ['Work', 'reports'],
+        due_at: '2026-12-01T17:00:00+01:00',
+        time_zone: 'Europe/Berlin',
+        recurrence: { frequency: 'monthly', interval: 3 },
+      },
+    });
+    expect(task).to.deep.include({
+      priority: Priority.High,
+      tags: ['work', 'reports'],
+      due_date: null,
+      due_at: '2026-12-01T17:00:00+01:00',
+      time_zone: 'Europe/Berlin',
+      series_id: task.id,
+      next_occurrence_id: null,
+    });
+    expect(task.recurrence).to.deep.equal({ frequency: 'monthly', interval: 3, weekdays: [], until: null, count: null, mode: 'from_due' });
+    expect(await alice.tasks.getTask({ userId: alice.id, taskId: task.id })).to.deep.equal(task);
+  });
+
+  it('completes an occurrence of a recurring task and finds the next one', async () => {
+    const alice = suite.newUser();
+    const rent = await alice.tasks.createTask({
+      userId: alice.id,
+      taskCreate: { title: 'Pay rent', due_date: '2027-01-31', recurrence: { frequency: 'monthly' } },
+    });
+    const paid = await alice.tasks.completeTask({ userId: alice.id, taskId: rent.id, taskCompletion: { completed: true } });
+    expect(paid.next_occurrence_id).to.be.a('number');
+    const next = await alice.tasks.getTask({ userId: alice.id, taskId: paid.next_occurrence_id! });
+    expect(next).to.include({ due_date: '2027-02-28', series_id: rent.id, completed: false });
+  });
+
+  it('lists with filters, search and sorting, following cursors to the end', async () => {
+    const alice = suite.newUser();
+    const make = (title: string, priority: Priority, tags: string[], due_date: string | null) =>
+      alice.tasks.createTask({ userId: alice.id, taskCreate: { title, priority, tags, due_date } });
+    const plan = await make('Plan the offsite', 'high', ['work'], '2026-12-03');
+    const report = await make('Planning report', 'medium', ['work', 'reports'], '2026-12-01');
+    await make('Buy milk', 'high', ['home'], null);
+    const undated = await make('Plan holidays', 'high', ['work'], null);
+
+    const walk = async (query: Parameters<typeof alice.tasks.listTasks>[0]): Promise<Task[]> => {
+      const seen: Task[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await alice.tasks.listTasks({ ...query, limit: 1, cursor });
+        seen.push(...page.items);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor !== undefined);
+      return seen;
+    };
+    const ids = (tasks: Task[]) => tasks.map((task) => task.id);
+
+    expect(ids(await walk({ userId: alice.id, priority: ['high', 'medium'], tag: ['WORK'], sort: 'due', order: 'asc' }))).to.deep.equal([report.id, plan.id, undated.id]);
+    expect(ids(await walk({ userId: alice.id, q: 'plan', tag: ['work'], sort: 'created_at' }))).to.deep.equal([undated.id, report.id, plan.id]);
+    expect(ids(await walk({ userId: alice.id, dueAfter: new Date('2026-12-02T00:00:00Z') }))).to.deep.equal([plan.id]);
+  });
+
+  it('lists tags with counts, runs bulk actions and clears completed tasks', async () => {
+    const alice = suite.newUser();
+    const result = await alice.tasks.bulkTasks({
+      userId: alice.id,
+      bulkRequest: {
+        atomic: true,
+        actions: [
+          { op: 'create', task: { title: 'One', tags: ['Home'] } },
+          { op: 'create', task: { title: 'Two', tags: ['home', 'garden'], completed: true } },
+        ],
+      },
+    });
+    expect(result.results.map((entry) => entry.status)).to.deep.equal([201, 201]);
+    expect(result.results[0]!.task?.tags).to.deep.equal(['home']);
+
+    const tags = await alice.tasks.listTags({ userId: alice.id });
+    expect(tags).to.deep.equal({
+      items: [
+        { name: 'garden', task_count: 1, open_task_count: 0 },
+        { name: 'home', task_count: 2, open_task_count: 1 },
+      ],
+      truncated: false,
+    });
+
+    expect(await alice.tasks.clearCompletedTasks({ userId: alice.id })).to.deep.equal({ deleted: 1 });
+    expect((await alice.tasks.listTasks({ userId: alice.id })).items.map((task) => task.title)).to.deep.equal(['One']);
+  });
+
+  it('raises a ResponseError naming the field for an impossible due date, and for a failed atomic action', async () => {
+    const alice = suite.newUser();
+    const impossible = await expectResponseError(alice.tasks.createTask({ userId: alice.id, taskCreate: { title: 'x', due_date: '2027-02-29' } }), 400);
+    expect(impossible.problem?.errors?.map((issue) => issue.pointer)).to.deep.equal(['/due_date']);
+
+    const missing = await expectResponseError(
+      alice.tasks.bulkTasks({ userId: alice.id, bulkRequest: { atomic: true, actions: [{ op: 'create', task: { title: 'kept?' } }, { op: 'delete', id: 999_999_999 }] } }),
+      404,
+    );
+    expect(missing.problem?.errors?.map((issue) => issue.pointer)).to.deep.equal(['/actions/1']);
+    expect((await alice.tasks.listTasks({ userId: alice.id })).items).to.deep.equal([]);
+  });
+});
