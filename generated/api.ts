@@ -44,6 +44,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the service's metrics
+         * @description The process's metrics in the Prometheus text format: requests and their latency by
+         *     operation and status, the database pool's connections in use and waiting requests, and
+         *     the Node.js process (memory, CPU, event loop). When the server is configured with
+         *     `METRICS_TOKEN`, that token must be sent as a Bearer token.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -818,6 +841,13 @@ export interface components {
         };
         /** @description An OpenAPI 3.0 document in YAML. */
         YamlDocument: string;
+        /**
+         * @description Prometheus exposition format 0.0.4.
+         * @example # HELP http_requests_total Requests answered, by operation and status.
+         *     # TYPE http_requests_total counter
+         *     http_requests_total{operation="listTasks",method="GET",status="200"} 12
+         */
+        MetricsText: string;
         /** @description A complete HTML page. */
         HtmlPage: string;
     };
@@ -825,6 +855,9 @@ export interface components {
         /** @description The request does not match the contract, or its JSON is malformed. */
         BadRequest: {
             headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -851,6 +884,9 @@ export interface components {
         /** @description No valid Bearer token was sent. */
         Unauthorized: {
             headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
                 [name: string]: unknown;
             };
@@ -871,6 +907,9 @@ export interface components {
         /** @description The path's user id is not the token's subject. */
         Forbidden: {
             headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -890,6 +929,9 @@ export interface components {
         /** @description No such task for this user. */
         NotFound: {
             headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -909,6 +951,9 @@ export interface components {
         /** @description The body is larger than 100 kB. */
         PayloadTooLarge: {
             headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -928,6 +973,9 @@ export interface components {
         /** @description The body's content type is not one this operation accepts. */
         UnsupportedMediaType: {
             headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
@@ -938,6 +986,149 @@ export interface components {
                  *       "status": 415,
                  *       "detail": "Unsupported Content-Type: text/plain.",
                  *       "instance": "/api/alice/tasks",
+                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The task has not changed since the `ETag` in `If-None-Match`; no body. */
+        NotModified: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                ETag: components["headers"]["ETag"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description A request with this `Idempotency-Key` is still being processed; retry later. */
+        IdempotencyKeyInProgress: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Conflict",
+                 *       "status": 409,
+                 *       "detail": "A request with this Idempotency-Key is still being processed.",
+                 *       "instance": "/api/alice/tasks",
+                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The task's `ETag` is none of those in `If-Match`, so someone changed it since you read it. Nothing was written. */
+        PreconditionFailed: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Precondition Failed",
+                 *       "status": 412,
+                 *       "detail": "The task has changed since it was read (If-Match).",
+                 *       "instance": "/api/alice/tasks/42",
+                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description This `Idempotency-Key` was already used for a different request. */
+        IdempotencyKeyReused: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Unprocessable Content",
+                 *       "status": 422,
+                 *       "detail": "This Idempotency-Key was already used for a different request.",
+                 *       "instance": "/api/alice/tasks",
+                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description This server requires `If-Match` on writes (`REQUIRE_IF_MATCH`). */
+        PreconditionRequired: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Precondition Required",
+                 *       "status": 428,
+                 *       "detail": "This write needs an If-Match header with the ETag of the task as last read.",
+                 *       "instance": "/api/alice/tasks/42",
+                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too many requests from this client address or user in the current window. */
+        TooManyRequests: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Retry-After": components["headers"]["RetryAfter"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Too Many Requests",
+                 *       "status": 429,
+                 *       "detail": "Too many requests; try again after Retry-After seconds.",
+                 *       "instance": "/api/alice/tasks",
+                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The server has a `METRICS_TOKEN` and the request did not send it as a Bearer token. */
+        MetricsUnauthorized: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Unauthorized",
+                 *       "status": 401,
+                 *       "detail": "The metrics need the Bearer token the server is configured with.",
+                 *       "instance": "/metrics",
                  *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
                  *     }
                  */
@@ -985,6 +1176,7 @@ export interface components {
         /** @description The database is unavailable; try again after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
@@ -1004,6 +1196,24 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description Write only if the task's current `ETag` is one of these (strong comparison), or, with `*`,
+         *     if the task exists. Otherwise 412 and nothing changes.
+         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+         */
+        IfMatch: string;
+        /**
+         * @description Answer 304 with no body when the task's current `ETag` is one of these (or with `*`).
+         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+         */
+        IfNoneMatch: string;
+        /**
+         * @description A key the client makes up for this request (a UUID is a good choice), sent again with
+         *     every retry of it. Up to 255 visible ASCII characters, bare or as a structured-field string
+         *     in double quotes (`"abc"` and `abc` are the same key).
+         * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
+         */
+        IdempotencyKey: string;
         /**
          * @description The user whose tasks are addressed; must equal the token's `sub`.
          * @example alice
@@ -1054,10 +1264,32 @@ export interface components {
     requestBodies: never;
     headers: {
         /**
+         * @description Sent when the request's `Origin` is one of the server's `CORS_ORIGINS`: that origin, so
+         *     that a browser app there may read the response. Absent for any other origin.
+         * @example https://app.example.com
+         */
+        "Access-Control-Allow-Origin": string;
+        /**
          * @description Seconds to wait before trying again.
          * @example 5
          */
         RetryAfter: number;
+        /**
+         * @description The task's strong entity tag, which changes whenever any field of the task does.
+         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+         */
+        ETag: string;
+        /**
+         * @description What is left of the limit that applies to this request (IETF httpapi RateLimit header
+         *     draft): the policy's name, `r` requests remaining and `t` seconds until the window resets.
+         * @example "user"; r=598; t=42
+         */
+        RateLimit: string;
+        /**
+         * @description The limit that applies (IETF httpapi RateLimit header draft) as `q` requests per `w` seconds.
+         * @example "user"; q=600; w=60; pk=:YWxpY2U=:
+         */
+        RateLimitPolicy: string;
         /**
          * @description The Bearer challenge (RFC 6750): plain `Bearer` when no token was sent,
          *     `Bearer error="invalid_token", error_description="..."` when one was sent and failed.
@@ -1122,6 +1354,28 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["MetricsText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["MetricsUnauthorized"];
+        };
+    };
     getCurrentUser: {
         parameters: {
             query?: never;
@@ -1134,6 +1388,9 @@ export interface operations {
             /** @description The caller's user record. */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1142,6 +1399,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1201,6 +1459,9 @@ export interface operations {
             /** @description One page of tasks. */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1210,6 +1471,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1217,7 +1479,15 @@ export interface operations {
     createTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up for this request (a UUID is a good choice), sent again with
+                 *     every retry of it. Up to 255 visible ASCII characters, bare or as a structured-field string
+                 *     in double quotes (`"abc"` and `abc` are the same key).
+                 * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The user whose tasks are addressed; must equal the token's `sub`.
@@ -1236,6 +1506,10 @@ export interface operations {
             /** @description The task was created. */
             201: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     /**
                      * @description The URL of the new task.
                      * @example /api/alice/tasks/42
@@ -1250,8 +1524,11 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            409: components["responses"]["IdempotencyKeyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1259,7 +1536,13 @@ export interface operations {
     getTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Answer 304 with no body when the task's current `ETag` is one of these (or with `*`).
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /**
                  * @description The user whose tasks are addressed; must equal the token's `sub`.
@@ -1279,16 +1562,22 @@ export interface operations {
             /** @description The task. */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Task"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1296,7 +1585,14 @@ export interface operations {
     replaceTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Write only if the task's current `ETag` is one of these (strong comparison), or, with `*`,
+                 *     if the task exists. Otherwise 412 and nothing changes.
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The user whose tasks are addressed; must equal the token's `sub`.
@@ -1327,6 +1623,10 @@ export interface operations {
             /** @description The task as replaced. */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1337,8 +1637,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1346,7 +1649,14 @@ export interface operations {
     deleteTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Write only if the task's current `ETag` is one of these (strong comparison), or, with `*`,
+                 *     if the task exists. Otherwise 412 and nothing changes.
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The user whose tasks are addressed; must equal the token's `sub`.
@@ -1366,6 +1676,9 @@ export interface operations {
             /** @description The task was deleted. */
             204: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1374,6 +1687,9 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1381,7 +1697,14 @@ export interface operations {
     updateTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Write only if the task's current `ETag` is one of these (strong comparison), or, with `*`,
+                 *     if the task exists. Otherwise 412 and nothing changes.
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
             path: {
                 /**
                  * @description The user whose tasks are addressed; must equal the token's `sub`.
@@ -1411,6 +1734,10 @@ export interface operations {
             /** @description The task as updated. */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1421,8 +1748,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1430,7 +1760,21 @@ export interface operations {
     completeTask: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Write only if the task's current `ETag` is one of these (strong comparison), or, with `*`,
+                 *     if the task exists. Otherwise 412 and nothing changes.
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+                /**
+                 * @description A key the client makes up for this request (a UUID is a good choice), sent again with
+                 *     every retry of it. Up to 255 visible ASCII characters, bare or as a structured-field string
+                 *     in double quotes (`"abc"` and `abc` are the same key).
+                 * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The user whose tasks are addressed; must equal the token's `sub`.
@@ -1459,6 +1803,10 @@ export interface operations {
             /** @description The task with its new completion state. */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1469,8 +1817,13 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInProgress"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1478,7 +1831,15 @@ export interface operations {
     bulkTasks: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up for this request (a UUID is a good choice), sent again with
+                 *     every retry of it. Up to 255 visible ASCII characters, bare or as a structured-field string
+                 *     in double quotes (`"abc"` and `abc` are the same key).
+                 * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /**
                  * @description The user whose tasks are addressed; must equal the token's `sub`.
@@ -1529,6 +1890,9 @@ export interface operations {
             /** @description Every action of an atomic request succeeded. */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1538,6 +1902,9 @@ export interface operations {
             /** @description The result of each action of a non-atomic request. */
             207: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1548,8 +1915,11 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["IdempotencyKeyInProgress"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1572,6 +1942,9 @@ export interface operations {
             /** @description The completed tasks were deleted. */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1581,6 +1954,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1603,6 +1977,9 @@ export interface operations {
             /** @description The user's tags. */
             200: {
                 headers: {
+                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1612,6 +1989,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -10,6 +10,7 @@ import { dispatchOperations } from './http/dispatch.js';
 import { errorHandler } from './http/error-handler.js';
 import { exactPaths } from './http/exact-paths.js';
 import { headAsGet } from './http/head-as-get.js';
+import { headerParameterNames } from './http/header-parameters.js';
 import type { OperationHandlers } from './http/operations.js';
 import { requestId } from './http/request-id.js';
 import { strictUrl } from './http/strict-url.js';
@@ -24,7 +25,7 @@ import { createUserHandlers } from './users/users.handlers.js';
 import { createUserProvisioner } from './users/user-provisioning.js';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'env' | 'auth'>;
+  readonly config: Pick<Config, 'env' | 'auth' | 'http' | 'rateLimit'>;
   readonly db: Knex;
   readonly logger: Logger;
   /** The reference page `make docs` builds; tests point it elsewhere. */
@@ -84,6 +85,7 @@ export function createApp({ config, db, logger, docsPagePath }: AppDependencies)
   app.use(
     dispatchOperations({
       handlers,
+      headerParameters: headerParameterNames(spec),
       authenticate: createBearerAuthenticator(config.auth),
       provisionUser: createUserProvisioner(db),
     }),

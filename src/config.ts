@@ -9,15 +9,53 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   readonly dbPoolMax: number;
   readonly dataDir: string;
-  readonly auth: {
-    readonly secret: string;
-    readonly issuer: string | undefined;
-    readonly audience: string | undefined;
-    readonly clockSkewSeconds: number;
-  };
+  readonly auth: AuthConfig;
+  readonly http: HttpConfig;
+  readonly rateLimit: RateLimitConfig;
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
   readonly shutdownTimeoutMs: number;
+}
+
+/** How tokens are trusted: a shared HS256 secret, a JWKS endpoint, or both (at least one). */
+export interface AuthConfig {
+  /** BETTER_AUTH_SECRET: the HS256 secret shared with the auth server. */
+  readonly secret: string | undefined;
+  /** JWT_JWKS_URL: where the auth server publishes its public keys (Better Auth: /api/auth/jwks). */
+  readonly jwksUrl: string | undefined;
+  /** JWT_JWKS_CACHE_SECONDS: how long fetched keys are used before they are fetched again. */
+  readonly jwksCacheSeconds: number;
+  /** JWT_JWKS_COOLDOWN_SECONDS: the least time between two fetches (an unknown `kid` asks for one). */
+  readonly jwksCooldownSeconds: number;
+  /** JWT_JWKS_TIMEOUT_MS: how long a fetch of the keys may take. */
+  readonly jwksTimeoutMs: number;
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+  readonly clockSkewSeconds: number;
+}
+
+export interface HttpConfig {
+  /** REQUIRE_IF_MATCH: writes to a task without If-Match are refused with 428. */
+  readonly requireIfMatch: boolean;
+  /** CORS_ORIGINS: the browser origins allowed to call the API (comma-separated); none by default. */
+  readonly corsOrigins: readonly string[];
+  /** TRUST_PROXY: Express's `trust proxy` (hops, `true`, or addresses/subnets), so that the client address is the real one behind a load balancer. */
+  readonly trustProxy: boolean | number | string;
+  /** METRICS_TOKEN: when set, GET /metrics needs it as a Bearer token. */
+  readonly metricsToken: string | undefined;
+  /** REQUEST_TIMEOUT_MS: the most a request may take, from its first byte to the end of its answer. */
+  readonly requestTimeoutMs: number;
+}
+
+export interface RateLimitConfig {
+  /** RATE_LIMIT_WINDOW_SECONDS */
+  readonly windowSeconds: number;
+  /** RATE_LIMIT_PER_ADDRESS: requests per window per client address, before authentication; 0 turns it off. */
+  readonly perAddress: number;
+  /** RATE_LIMIT_PER_USER: requests per window per user, after authentication; 0 turns it off. */
+  readonly perUser: number;
+  /** REDIS_URL: counters in Redis; otherwise in PostgreSQL (or in memory on the embedded database, one process by construction). */
+  readonly redisUrl: string | undefined;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -38,6 +76,19 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
     port: integer(env, 'PORT', { min: 0, max: 65535, fallback: 8000 }),
     ...loadDatabaseConfig(env),
     auth: loadAuthConfig(env),
+    http: {
+      requireIfMatch: boolean(env, 'REQUIRE_IF_MATCH', false),
+      corsOrigins: corsOrigins(env),
+      trustProxy: trustProxy(env),
+      metricsToken: text(env, 'METRICS_TOKEN'),
+      requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', { min: 1000, max: 600_000, fallback: 30_000 }),
+    },
+    rateLimit: {
+      windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', { min: 1, max: 86_400, fallback: 60 }),
+      perAddress: integer(env, 'RATE_LIMIT_PER_ADDRESS', { min: 0, max: 1_000_000_000, fallback: 1200 }),
+      perUser: integer(env, 'RATE_LIMIT_PER_USER', { min: 0, max: 1_000_000_000, fallback: 600 }),
+      redisUrl: redisUrl(env),
+    },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(
       env,
@@ -59,9 +110,20 @@ export function loadDatabaseConfig(env: Env): Pick<Config, 'databaseUrl' | 'dbPo
 }
 
 /** The token settings alone, for tools that only sign tokens (`make token`). */
-export function loadAuthConfig(env: Env): Config['auth'] {
+export function loadAuthConfig(env: Env): AuthConfig {
+  const secret = sharedSecret(env);
+  const jwksUrl = httpUrl(env, 'JWT_JWKS_URL');
+  if (secret === undefined && jwksUrl === undefined) {
+    throw new ConfigError(
+      `BETTER_AUTH_SECRET or JWT_JWKS_URL is required: the HS256 secret shared with the auth server (at least ${MIN_SECRET_LENGTH} characters), or the URL of its JWKS (Better Auth: https://<auth-server>/api/auth/jwks)`,
+    );
+  }
   return {
-    secret: secret(env),
+    secret,
+    jwksUrl,
+    jwksCacheSeconds: integer(env, 'JWT_JWKS_CACHE_SECONDS', { min: 1, max: 86_400, fallback: 600 }),
+    jwksCooldownSeconds: integer(env, 'JWT_JWKS_COOLDOWN_SECONDS', { min: 0, max: 3600, fallback: 30 }),
+    jwksTimeoutMs: integer(env, 'JWT_JWKS_TIMEOUT_MS', { min: 100, max: 60_000, fallback: 2000 }),
     issuer: text(env, 'JWT_ISSUER'),
     audience: text(env, 'JWT_AUDIENCE'),
     clockSkewSeconds: integer(env, 'JWT_CLOCK_SKEW_SECONDS', { min: 0, max: 300, fallback: 30 }),
@@ -109,16 +171,58 @@ function databaseUrl(env: Env): string | undefined {
 
 const MIN_SECRET_LENGTH = 32;
 
-function secret(env: Env): string {
+function sharedSecret(env: Env): string | undefined {
   // Not trimmed: the secret is used exactly as given, like the auth server that shares it.
   const value = env.BETTER_AUTH_SECRET;
-  if (!value) {
-    throw new ConfigError(
-      `BETTER_AUTH_SECRET is required: the HS256 secret shared with the auth server (at least ${MIN_SECRET_LENGTH} characters)`,
-    );
-  }
+  if (!value) return undefined;
   if (value.length < MIN_SECRET_LENGTH) {
     throw new ConfigError(`BETTER_AUTH_SECRET must be at least ${MIN_SECRET_LENGTH} characters long`);
   }
   return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+function httpUrl(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') throw new ConfigError(`${name} must be an http:// or https:// URL (got "${raw}")`);
+  return raw;
+}
+
+function corsOrigins(env: Env): string[] {
+  const raw = text(env, 'CORS_ORIGINS');
+  if (raw === undefined) return [];
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    // An origin is scheme://host[:port] exactly: no path, no trailing slash, no wildcard.
+    const url = URL.canParse(origin) ? new URL(origin) : undefined;
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS must list origins such as https://app.example.com, separated by commas (got "${origin}")`);
+    }
+    return origin;
+  });
+}
+
+function trustProxy(env: Env): boolean | number | string {
+  const raw = text(env, 'TRUST_PROXY');
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw; // addresses, subnets or names such as `loopback`, as Express reads them
+}
+
+function redisUrl(env: Env): string | undefined {
+  const raw = text(env, 'REDIS_URL');
+  if (raw === undefined) return undefined;
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') throw new ConfigError('REDIS_URL must be a URL such as redis://127.0.0.1:6379');
+  return raw;
 }

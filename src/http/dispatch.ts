@@ -3,10 +3,13 @@ import type { Authenticator } from '../auth/bearer-authenticator.js';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import type { UserProvisioner } from '../users/user-provisioning.js';
 import { PUBLIC_OPERATIONS, type OperationHandlers, type OperationId } from './operations.js';
+import { headerValues } from './header-parameters.js';
 import { HttpProblem, noSuchRoute, problemSource } from './problem.js';
 
 interface DispatchDependencies {
   readonly handlers: OperationHandlers;
+  /** Each operation's header parameters (from the spec), handed to its handler as `headers`. */
+  readonly headerParameters: ReadonlyMap<string, readonly string[]>;
   readonly authenticate: Authenticator;
   readonly provisionUser: UserProvisioner;
 }
@@ -30,7 +33,7 @@ interface AnyResult {
  * authenticates (unless the operation is public), checks that the path's user is the caller,
  * calls the operation's handler with plain values and sends what it returns.
  */
-export function dispatchOperations({ handlers, authenticate, provisionUser }: DispatchDependencies): RequestHandler {
+export function dispatchOperations({ handlers, headerParameters, authenticate, provisionUser }: DispatchDependencies): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const { openapi } = req as MatchedRequest;
     const operationId = openapi?.schema.operationId as OperationId | undefined;
@@ -47,7 +50,8 @@ export function dispatchOperations({ handlers, authenticate, provisionUser }: Di
         await provisionUser(user);
       }
       const handler = handlers[operationId] as (input: unknown) => Promise<AnyResult>;
-      const result = await handler({ path, query: req.query, body: req.body, log: req.log, problemSource: problemSource(req), user });
+      const headers = headerValues(headerParameters.get(operationId) ?? [], (name) => req.get(name));
+      const result = await handler({ path, query: req.query, headers, body: req.body, log: req.log, problemSource: problemSource(req), user });
       send(res, result);
     } catch (error) {
       next(error);

@@ -25,6 +25,8 @@ type SuccessStatus<K extends OperationId> = Extract<keyof Operation<K>['response
 export interface OperationInput<K extends OperationId> {
   readonly path: Section<Operation<K>['parameters'], 'path'>;
   readonly query: Section<Operation<K>['parameters'], 'query'>;
+  /** The header parameters the spec declares for the operation, keyed as it names them (`If-Match`). */
+  readonly headers: Section<Operation<K>['parameters'], 'header'>;
   readonly body: RequestBody<K>;
   /** The request's logger (carries the request id). */
   readonly log: Logger;

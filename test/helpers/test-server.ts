@@ -15,14 +15,18 @@ export interface TestServer {
 }
 
 export interface TestServerOptions {
-  /** Overrides of the test trust settings (HS256 with TEST_SECRET, no issuer or audience). */
+  /** Overrides of the test trust settings (HS256 with TEST_SECRET, no JWKS, no issuer or audience). */
   readonly auth?: Partial<Config['auth']>;
+  /** Overrides of the HTTP settings (defaults: no If-Match required, no CORS origin, no proxy, no metrics token). */
+  readonly http?: Partial<Config['http']>;
+  /** Overrides of the rate limits (off by default in tests: every test's requests come from one address). */
+  readonly rateLimit?: Partial<Config['rateLimit']>;
   /** Where the reference page is read from (default: the one `make docs` builds). */
   readonly docsPagePath?: string;
 }
 
 /** The app over `db`, listening on a free loopback port. */
-export async function startTestServer(db: Knex, { auth = {}, docsPagePath }: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(db: Knex, { auth = {}, http = {}, rateLimit = {}, docsPagePath }: TestServerOptions = {}): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger(
     { logLevel: 'info', logFormat: 'json' },
@@ -30,7 +34,19 @@ export async function startTestServer(db: Knex, { auth = {}, docsPagePath }: Tes
   );
   const config = {
     env: 'test' as const,
-    auth: { secret: TEST_SECRET, issuer: undefined, audience: undefined, clockSkewSeconds: 0, ...auth },
+    auth: {
+      secret: TEST_SECRET,
+      jwksUrl: undefined,
+      jwksCacheSeconds: 600,
+      jwksCooldownSeconds: 30,
+      jwksTimeoutMs: 2000,
+      issuer: undefined,
+      audience: undefined,
+      clockSkewSeconds: 0,
+      ...auth,
+    },
+    http: { requireIfMatch: false, corsOrigins: [], trustProxy: false, metricsToken: undefined, requestTimeoutMs: 30_000, ...http },
+    rateLimit: { windowSeconds: 60, perAddress: 0, perUser: 0, redisUrl: undefined, ...rateLimit },
   };
   const server: Server = createServer(createApp({ config, db, logger, docsPagePath }));
   server.listen(0, '127.0.0.1');
