@@ -261,11 +261,17 @@ export interface paths {
          *
          *     With `atomic: true` they succeed or fail together, in one transaction: on success the
          *     answer is 200 with one result per action; when one fails, nothing is changed and the answer
-         *     is that action's problem (400 or 404), whose `errors` point at the action
+         *     is that action's problem (400, 404, 412 or 428), whose `errors` point at the action
          *     (`/actions/3/...`).
          *
          *     Otherwise (`atomic: false`, the default) each action stands alone: the answer is 207 with
          *     one result per action, each with its own status and either the task or a problem.
+         *
+         *     An update, complete or delete action's `if_match` works as `If-Match` does on the single
+         *     write: a stale one fails that action with 412 (its problem points at
+         *     `/actions/3/if_match`) and leaves its task as it was. A server run with
+         *     `REQUIRE_IF_MATCH=true` fails such an action without `if_match` with 428; creates need none.
+         *     Each result with a task carries the task's `etag`, for the `if_match` of a later request.
          */
         post: operations["bulkTasks"];
         delete?: never;
@@ -732,9 +738,20 @@ export interface components {
             truncated: boolean;
         };
         /**
+         * @description A task's strong entity tag, which changes whenever any field of the task does.
+         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+         */
+        EntityTag: string;
+        /**
+         * @description `*`, or a comma-separated list of entity tags, as in `If-Match` and `If-None-Match` (RFC 9110 §8.8.3).
+         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+         */
+        EntityTagCondition: string;
+        /**
          * @description One action: `create` takes `task`; `update` takes `id` and `patch` (a merge patch);
          *     `complete` takes `id` and optionally `completed` (absent toggles); `delete` takes `id`.
-         *     Fields another action takes are not allowed.
+         *     `update`, `complete` and `delete` also take `if_match`. Fields another action takes are
+         *     not allowed.
          */
         BulkAction: {
             /** @enum {string} */
@@ -744,6 +761,12 @@ export interface components {
             task?: components["schemas"]["TaskCreate"];
             patch?: components["schemas"]["TaskPatch"];
             completed?: boolean;
+            /**
+             * @description What the action's `If-Match` header would be alone: run it only if the task's current
+             *     `ETag` is one of these (strong comparison), or, with `*`, if the task exists; otherwise
+             *     the action fails with 412 and does not change the task.
+             */
+            if_match?: components["schemas"]["EntityTagCondition"];
         };
         /** @description Up to 100 actions, run in order. */
         BulkRequest: {
@@ -754,16 +777,22 @@ export interface components {
             atomic: boolean;
             actions: components["schemas"]["BulkAction"][];
         };
-        /** @description What one action did. `task` is the task as it now is (absent after a delete or a failure); `problem` says why an action failed (absent when it succeeded). */
+        /**
+         * @description What one action did. `task` is the task as it now is (absent after a delete or a failure),
+         *     with its `etag` to send in the `if_match` of a later action; `problem` says why an action
+         *     failed (absent when it succeeded).
+         */
         BulkActionResult: {
             /** Format: int32 */
             index: number;
             /**
              * Format: int32
-             * @description The status the action alone would have had (200, 201, 204, 400 or 404).
+             * @description The status the action alone would have had (200, 201, 204, 400, 404, 412 or 428).
              */
             status: number;
             task?: components["schemas"]["Task"];
+            /** @description The `ETag` of `task`, as a GET of the task would answer it; present exactly when `task` is. */
+            etag?: components["schemas"]["EntityTag"];
             problem?: components["schemas"]["Problem"];
         };
         /** @description One result per action, in the order of the actions. */
@@ -1025,7 +1054,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The task's `ETag` is none of those in `If-Match`, so someone changed it since you read it. Nothing was written. */
+        /** @description The task's `ETag` is none of those in `If-Match` (or a bulk action's `if_match`), so someone changed it since you read it. Nothing was written. */
         PreconditionFailed: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -1069,7 +1098,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description This server requires `If-Match` on writes (`REQUIRE_IF_MATCH`). */
+        /** @description This server requires `If-Match` on writes, and `if_match` on bulk update, complete and delete actions (`REQUIRE_IF_MATCH`). */
         PreconditionRequired: {
             headers: {
                 "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
@@ -1201,12 +1230,12 @@ export interface components {
          *     if the task exists. Otherwise 412 and nothing changes.
          * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
          */
-        IfMatch: string;
+        IfMatch: components["schemas"]["EntityTagCondition"];
         /**
          * @description Answer 304 with no body when the task's current `ETag` is one of these (or with `*`).
          * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
          */
-        IfNoneMatch: string;
+        IfNoneMatch: components["schemas"]["EntityTagCondition"];
         /**
          * @description A key the client makes up for this request (a UUID is a good choice), sent again with
          *     every retry of it. Up to 255 visible ASCII characters, bare or as a structured-field string
@@ -1278,7 +1307,7 @@ export interface components {
          * @description The task's strong entity tag, which changes whenever any field of the task does.
          * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
          */
-        ETag: string;
+        ETag: components["schemas"]["EntityTag"];
         /**
          * @description What is left of the limit that applies to this request (IETF httpapi RateLimit header
          *     draft): the policy's name, `r` requests remaining and `t` seconds until the window resets.
@@ -1514,7 +1543,7 @@ export interface operations {
                      * @description The URL of the new task.
                      * @example /api/alice/tasks/42
                      */
-                    Location?: string;
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1916,9 +1945,11 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["IdempotencyKeyInProgress"];
+            412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["IdempotencyKeyReused"];
+            428: components["responses"]["PreconditionRequired"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

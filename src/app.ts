@@ -1,10 +1,12 @@
 import express, { type Express, type Request } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
+import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { createBearerAuthenticator } from './auth/bearer-authenticator.js';
 import type { Config } from './config.js';
+import { corsPolicy } from './http/cors.js';
 import { createDocsHandlers } from './docs/docs.handlers.js';
 import { dispatchOperations } from './http/dispatch.js';
 import { errorHandler } from './http/error-handler.js';
@@ -12,9 +14,15 @@ import { exactPaths } from './http/exact-paths.js';
 import { headAsGet } from './http/head-as-get.js';
 import { headerParameterNames } from './http/header-parameters.js';
 import type { OperationHandlers } from './http/operations.js';
+import { createRateLimits } from './http/rate-limit.js';
 import { requestId } from './http/request-id.js';
 import { strictUrl } from './http/strict-url.js';
+import { noStore, securityHeaders } from './http/security-headers.js';
 import { assertPublicOperationsMatch, loadSpec } from './http/spec.js';
+import { createIdempotencyGuard } from './idempotency/guard.js';
+import { createMetrics } from './metrics/metrics.js';
+import { requireMetricsToken } from './metrics/metrics-access.js';
+import { createMetricsHandlers } from './system/metrics.handlers.js';
 import { createSystemHandlers } from './system/system.handlers.js';
 import { createTagHandlers } from './tags/tags.handlers.js';
 import { createBulkHandlers } from './tasks/bulk.handlers.js';
@@ -28,6 +36,8 @@ export interface AppDependencies {
   readonly config: Pick<Config, 'env' | 'auth' | 'http' | 'rateLimit'>;
   readonly db: Knex;
   readonly logger: Logger;
+  /** Where the rate-limit counters are kept when REDIS_URL is set; otherwise in the database. */
+  readonly redis?: Redis;
   /** The reference page `make docs` builds; tests point it elsewhere. */
   readonly docsPagePath?: string;
 }
@@ -36,15 +46,18 @@ export interface AppDependencies {
 const BODY_LIMIT_BYTES = 100 * 1024;
 
 /** Builds the whole HTTP application from its dependencies; no globals, so tests build their own. */
-export function createApp({ config, db, logger, docsPagePath }: AppDependencies): Express {
+export function createApp({ config, db, logger, redis, docsPagePath }: AppDependencies): Express {
   const spec = loadSpec();
   assertPublicOperationsMatch(spec);
+  const metrics = createMetrics({ spec, db });
+  const rateLimits = createRateLimits({ config: config.rateLimit, db, redis, logger });
 
   const handlers: OperationHandlers = {
     ...createSystemHandlers(db),
+    ...createMetricsHandlers(metrics.registry),
     ...createUserHandlers(db),
-    ...createTaskHandlers(createTaskService(db)),
-    ...createBulkHandlers(createBulkService(db)),
+    ...createTaskHandlers(createTaskService(db), config.http),
+    ...createBulkHandlers(createBulkService(db), config.http),
     ...createTagHandlers(db),
     ...createDocsHandlers(spec, docsPagePath),
   };
@@ -54,7 +67,10 @@ export function createApp({ config, db, logger, docsPagePath }: AppDependencies)
   app.set('etag', false); // conditional requests are the contract's to define, not Express's
   // Paths match the spec exactly: `/API/me` is not `/api/me` (the validator reads this setting).
   app.enable('case sensitive routing');
+  // The client address (rate limits, logs) is the one the trusted proxies report (TRUST_PROXY).
+  app.set('trust proxy', config.http.trustProxy);
 
+  app.use(metrics.recordRequests);
   app.use(
     pinoHttp({
       logger,
@@ -66,6 +82,11 @@ export function createApp({ config, db, logger, docsPagePath }: AppDependencies)
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
+  app.use(securityHeaders());
+  app.use(corsPolicy(config.http.corsOrigins));
+  // Every /api answer is uncacheable, and every /api request counts against its address before
+  // anything else reads it (body, token): probes, documents and metrics are not limited.
+  app.use('/api', noStore(), rateLimits.byAddress);
   app.use(exactPaths());
   app.use(headAsGet());
   app.use(strictUrl(spec));
@@ -82,12 +103,15 @@ export function createApp({ config, db, logger, docsPagePath }: AppDependencies)
       ajvFormats: { mode: 'full' },
     }),
   );
+  app.get('/metrics', requireMetricsToken(config.http.metricsToken));
   app.use(
     dispatchOperations({
       handlers,
       headerParameters: headerParameterNames(spec),
-      authenticate: createBearerAuthenticator(config.auth),
+      authenticate: createBearerAuthenticator(config.auth, logger),
       provisionUser: createUserProvisioner(db),
+      limitUser: rateLimits.byUser,
+      idempotency: createIdempotencyGuard(db),
     }),
   );
   app.use(errorHandler());

@@ -1,4 +1,6 @@
+import { isIP, isIPv4 } from 'node:net';
 import path from 'node:path';
+import { DEFAULT_POSTGRES_BOUNDS, type PostgresBounds } from './db/bounds.js';
 
 /** Every setting the service reads, parsed and checked once at start. */
 export interface Config {
@@ -8,6 +10,8 @@ export interface Config {
   /** PostgreSQL connection string; when absent the embedded PGlite database in `dataDir` is used. */
   readonly databaseUrl: string | undefined;
   readonly dbPoolMax: number;
+  /** DB_CONNECT_TIMEOUT_MS, DB_ACQUIRE_TIMEOUT_MS, DB_STATEMENT_TIMEOUT_MS (see db/bounds.ts). */
+  readonly dbTimeouts: PostgresBounds;
   readonly dataDir: string;
   readonly auth: AuthConfig;
   readonly http: HttpConfig;
@@ -35,7 +39,7 @@ export interface AuthConfig {
 }
 
 export interface HttpConfig {
-  /** REQUIRE_IF_MATCH: writes to a task without If-Match are refused with 428. */
+  /** REQUIRE_IF_MATCH: writes to a task without If-Match (a bulk action's if_match) are refused with 428. */
   readonly requireIfMatch: boolean;
   /** CORS_ORIGINS: the browser origins allowed to call the API (comma-separated); none by default. */
   readonly corsOrigins: readonly string[];
@@ -43,7 +47,7 @@ export interface HttpConfig {
   readonly trustProxy: boolean | number | string;
   /** METRICS_TOKEN: when set, GET /metrics needs it as a Bearer token. */
   readonly metricsToken: string | undefined;
-  /** REQUEST_TIMEOUT_MS: the most a request may take, from its first byte to the end of its answer. */
+  /** REQUEST_TIMEOUT_MS: the most a client may take to send its request, headers and body (then 408); handlers are bounded by the database timeouts. */
   readonly requestTimeoutMs: number;
 }
 
@@ -80,7 +84,7 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       requireIfMatch: boolean(env, 'REQUIRE_IF_MATCH', false),
       corsOrigins: corsOrigins(env),
       trustProxy: trustProxy(env),
-      metricsToken: text(env, 'METRICS_TOKEN'),
+      metricsToken: metricsToken(env),
       requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', { min: 1000, max: 600_000, fallback: 30_000 }),
     },
     rateLimit: {
@@ -101,12 +105,30 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
 }
 
 /** The database settings alone, for tools that need no secret (`make migrate`). */
-export function loadDatabaseConfig(env: Env): Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dataDir'> {
+export function loadDatabaseConfig(env: Env): Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbTimeouts' | 'dataDir'> {
   return {
     databaseUrl: databaseUrl(env),
     dbPoolMax: integer(env, 'DB_POOL_MAX', { min: 1, max: 1000, fallback: 10 }),
+    dbTimeouts: databaseTimeouts(env),
     dataDir: path.resolve(text(env, 'DATA_DIR') ?? 'data'),
   };
+}
+
+function databaseTimeouts(env: Env): PostgresBounds {
+  const bound = (name: string, fallback: number) => integer(env, name, { min: 100, max: 60_000, fallback });
+  const timeouts = {
+    connectTimeoutMs: bound('DB_CONNECT_TIMEOUT_MS', DEFAULT_POSTGRES_BOUNDS.connectTimeoutMs),
+    acquireTimeoutMs: bound('DB_ACQUIRE_TIMEOUT_MS', DEFAULT_POSTGRES_BOUNDS.acquireTimeoutMs),
+    statementTimeoutMs: bound('DB_STATEMENT_TIMEOUT_MS', DEFAULT_POSTGRES_BOUNDS.statementTimeoutMs),
+  };
+  // Waiting for a pooled connection includes opening one: shorter, and a request would fail while
+  // a healthy database is still accepting its connection.
+  if (timeouts.acquireTimeoutMs < timeouts.connectTimeoutMs) {
+    throw new ConfigError(
+      `DB_ACQUIRE_TIMEOUT_MS (${timeouts.acquireTimeoutMs}) must be at least DB_CONNECT_TIMEOUT_MS (${timeouts.connectTimeoutMs}): waiting for a pooled connection includes opening one`,
+    );
+  }
+  return timeouts;
 }
 
 /** The token settings alone, for tools that only sign tokens (`make token`). */
@@ -182,10 +204,11 @@ function sharedSecret(env: Env): string | undefined {
 }
 
 function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = text(env, name)?.toLowerCase();
+  const raw = text(env, name);
   if (raw === undefined) return fallback;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
+  const value = raw.toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
   throw new ConfigError(`${name} must be true or false (got "${raw}")`);
 }
 
@@ -211,12 +234,47 @@ function corsOrigins(env: Env): string[] {
   });
 }
 
+/** The names Express accepts in `trust proxy` for groups of addresses. */
+const PROXY_ADDRESS_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
 function trustProxy(env: Env): boolean | number | string {
   const raw = text(env, 'TRUST_PROXY');
-  if (raw === undefined || raw === 'false') return false;
-  if (raw === 'true') return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  return raw; // addresses, subnets or names such as `loopback`, as Express reads them
+  if (raw === undefined || raw.toLowerCase() === 'false') return false;
+  if (raw.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(raw)) return integer(env, 'TRUST_PROXY', { min: 0, max: 100, fallback: 0 }); // hops
+  // Checked here, so that a mistake is a one-line error naming the variable, not Express's own at start.
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const invalid = entries.find((entry) => !PROXY_ADDRESS_NAMES.has(entry) && !isAddressOrSubnet(entry));
+  if (invalid !== undefined) {
+    throw new ConfigError(
+      `TRUST_PROXY must be true, false, a number of hops, or addresses, subnets and the names loopback, linklocal, uniquelocal separated by commas (got "${invalid}")`,
+    );
+  }
+  return entries.join(',');
+}
+
+/** `10.0.0.1`, `::1`, `10.0.0.0/8`, `fd00::/8` or `10.0.0.0/255.0.0.0`, as Express reads them. */
+function isAddressOrSubnet(entry: string): boolean {
+  const [address = '', range, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (version === 4 ? 32 : 128);
+  return version === 4 && isIPv4(range);
+}
+
+const MIN_METRICS_TOKEN_LENGTH = 16;
+
+function metricsToken(env: Env): string | undefined {
+  const value = text(env, 'METRICS_TOKEN');
+  if (value === undefined) return undefined;
+  // What a Bearer token may be (RFC 6750 b64token): a token with a space, say, could never be sent.
+  if (value.length < MIN_METRICS_TOKEN_LENGTH || !/^[A-Za-z0-9\-._~+/]+=*$/.test(value)) {
+    throw new ConfigError(
+      `METRICS_TOKEN must be at least ${MIN_METRICS_TOKEN_LENGTH} characters of letters, digits and - . _ ~ + / (optionally ending in =)`,
+    );
+  }
+  return value;
 }
 
 function redisUrl(env: Env): string | undefined {

@@ -6,7 +6,11 @@ import { openDatabase } from './db/database.js';
 import { isDatabaseUnavailable } from './db/availability.js';
 import { DirectoryInUseError } from './db/directory-lock.js';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js';
+import { createRedisClient, waitUntilReady } from './http/rate-limit-redis.js';
 import { createLogger } from './logger.js';
+
+/** How long start-up waits for Redis; without it the server starts anyway (not rate limited until it connects). */
+const REDIS_START_WAIT_MS = 2_000;
 
 /** The only file that opens a port. */
 async function main(): Promise<void> {
@@ -22,9 +26,20 @@ async function main(): Promise<void> {
     error: (message) => logger.error({ component: 'knex' }, message),
   });
   logger.info(
-    { database: database.kind, ...(database.kind === 'pglite' ? { data_dir: config.dataDir } : {}) },
+    {
+      database: database.kind,
+      ...(database.kind === 'pglite' ? { data_dir: config.dataDir } : { statement_timeout: database.statementBound }),
+    },
     'database ready',
   );
+  if (database.statementBound === 'client') {
+    // Through a transaction-mode pooler the client ends a long statement with a cancel request;
+    // a server-side setting also bounds what the client cannot reach (a stalled network).
+    logger.warn(
+      { statement_timeout_ms: config.dbTimeouts.statementTimeoutMs },
+      'the database ignores the statement_timeout startup parameter (a transaction-mode pooler?): statements are cancelled by the client; also set it on the role, e.g. ALTER ROLE app SET statement_timeout',
+    );
+  }
 
   process.off('SIGTERM', rememberStop).off('SIGINT', rememberStop);
   if (stopDuringStart) {
@@ -33,13 +48,27 @@ async function main(): Promise<void> {
     return;
   }
 
-  const server = createServer(createApp({ config, db: database.knex, logger }));
-  installGracefulShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, close: database.close });
+  const redis = config.rateLimit.redisUrl ? createRedisClient(config.rateLimit.redisUrl, logger) : undefined;
+  if (redis) await waitUntilReady(redis, REDIS_START_WAIT_MS);
+  const close = async () => {
+    redis?.disconnect(); // counters need no flushing: every hit was written when it was counted
+    await database.close();
+  };
+
+  // A client gets REQUEST_TIMEOUT_MS to send its whole request, headers included (then 408):
+  // slow senders cannot hold connections open. Node checks every connectionsCheckingInterval
+  // (30 s by default): checked every second, the timeout holds to about a second.
+  const { requestTimeoutMs } = config.http;
+  const server = createServer(
+    { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: 1_000 },
+    createApp({ config, db: database.knex, logger, redis }),
+  );
+  installGracefulShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, close });
   server.listen(config.port, config.host);
   try {
     await once(server, 'listening');
   } catch (error) {
-    await database.close(); // releases the data directory for the next start
+    await close(); // releases the data directory for the next start
     throw error;
   }
   const address = server.address();

@@ -6,12 +6,10 @@ import ClientPgLite from 'knex-pglite';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { CLIENT_GRACE_MS, DEFAULT_POSTGRES_BOUNDS, type PostgresBounds } from './bounds.js';
+import { abandonedConnectionGuard } from './abandoned-connections.js';
 import { acquireDirectoryLock } from './directory-lock.js';
-
-/** Bounds on talking to PostgreSQL; beyond them the request gets a 503. */
-const CONNECT_TIMEOUT_MS = 5_000;
-const ACQUIRE_TIMEOUT_MS = 5_000; // waiting for a free pooled connection
-const QUERY_TIMEOUT_MS = 10_000;
+import { detectStatementBound, type StatementBound } from './statement-bound.js';
 
 /** PostgreSQL's type oids for int8 (bigint and count(*)) and date. */
 const INT8_OID = 20;
@@ -23,6 +21,8 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('../../db/migrations', import.meta.
 export interface Database {
   readonly knex: Knex;
   readonly kind: 'postgres' | 'pglite';
+  /** On PostgreSQL, who ends a statement that runs too long (see statement-bound.ts). */
+  readonly statementBound?: StatementBound;
   /** Closes every connection and releases the data directory. */
   close(): Promise<void>;
 }
@@ -42,21 +42,40 @@ export interface KnexLog {
 }
 const SILENT: KnexLog = { warn: () => undefined, error: () => undefined };
 
-export function postgresKnex(connectionString: string, poolMax: number, log: KnexLog = SILENT): Knex {
-  return knex({
+export interface PostgresOptions {
+  readonly bounds?: PostgresBounds;
+  /** `client` unless the server is known to apply the startup parameter (detectStatementBound). */
+  readonly statementBound?: StatementBound;
+  readonly log?: KnexLog;
+}
+
+/**
+ * Knex over PostgreSQL (directly or through a pooler), every wait bounded by `bounds`, so that a
+ * database that is down, stalled or saturated costs a request a 503, never a hang.
+ */
+export function postgresKnex(
+  connectionString: string,
+  poolMax: number,
+  { bounds = DEFAULT_POSTGRES_BOUNDS, statementBound = 'client', log = SILENT }: PostgresOptions = {},
+): Knex {
+  const guard = abandonedConnectionGuard(bounds.connectTimeoutMs);
+  const db = knex({
     client: 'pg',
     log: { ...log, deprecate: log.warn, debug: () => undefined },
     connection: {
       connectionString,
       types: { getTypeParser: pgTypeParser },
-      // Client-side bounds, so a stalled server or network never hangs a request (they hold through a pooler too).
-      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      query_timeout: QUERY_TIMEOUT_MS,
+      // Client-side bounds hold whatever is in between (a pooler, a stalled network).
+      connectionTimeoutMillis: bounds.connectTimeoutMs,
+      ...(statementBound === 'none' ? {} : { query_timeout: bounds.statementTimeoutMs + CLIENT_GRACE_MS }),
+      ...(statementBound === 'server' ? { statement_timeout: bounds.statementTimeoutMs } : {}),
       keepAlive: true,
     } as Knex.PgConnectionConfig,
-    pool: { min: 0, max: poolMax },
-    acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+    pool: { min: 0, max: poolMax, afterCreate: guard.afterCreate, validate: guard.validate },
+    acquireConnectionTimeout: bounds.acquireTimeoutMs,
   });
+  guard.watch(db);
+  return db;
 }
 
 function pgTypeParser(oid: number, format?: string) {
@@ -82,13 +101,13 @@ export async function migrate(db: Knex): Promise<void> {
 
 /** Opens the configured database (PostgreSQL with DATABASE_URL, embedded PGlite otherwise) and migrates it. */
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dataDir'>,
+  config: Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbTimeouts' | 'dataDir'>,
   log?: KnexLog,
 ): Promise<Database> {
   if (config.databaseUrl) {
-    const db = postgresKnex(config.databaseUrl, config.dbPoolMax, log);
-    await migrateOrClose(db);
-    return { knex: db, kind: 'postgres', close: () => db.destroy() };
+    await migratePostgres(config.databaseUrl, config.dbTimeouts, log);
+    const { knex: db, statementBound } = await openPostgresPool(config.databaseUrl, config.dbPoolMax, config.dbTimeouts, log);
+    return { knex: db, kind: 'postgres', statementBound, close: () => db.destroy() };
   }
 
   await mkdir(config.dataDir, { recursive: true });
@@ -111,6 +130,30 @@ export async function openDatabase(
     await release();
     throw error;
   }
+}
+
+/**
+ * Applies the migrations over a connection of their own, without the statement bound: a migration
+ * may take longer than any request's statement should.
+ */
+export async function migratePostgres(url: string, bounds: PostgresBounds = DEFAULT_POSTGRES_BOUNDS, log?: KnexLog): Promise<void> {
+  const db = postgresKnex(url, 1, { bounds, statementBound: 'none', log });
+  try {
+    await migrate(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The serving pool over `url`, its statements bounded by the server when it allows that. */
+export async function openPostgresPool(
+  url: string,
+  poolMax: number,
+  bounds: PostgresBounds = DEFAULT_POSTGRES_BOUNDS,
+  log?: KnexLog,
+): Promise<{ knex: Knex; statementBound: StatementBound }> {
+  const statementBound = await detectStatementBound(url, bounds);
+  return { knex: postgresKnex(url, poolMax, { bounds, statementBound, log }), statementBound };
 }
 
 async function migrateOrClose(db: Knex): Promise<void> {

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Authenticator } from '../auth/bearer-authenticator.js';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import type { IdempotencyGuard } from '../idempotency/guard.js';
 import type { UserProvisioner } from '../users/user-provisioning.js';
 import { PUBLIC_OPERATIONS, type OperationHandlers, type OperationId } from './operations.js';
 import { headerValues } from './header-parameters.js';
@@ -12,6 +13,10 @@ interface DispatchDependencies {
   readonly headerParameters: ReadonlyMap<string, readonly string[]>;
   readonly authenticate: Authenticator;
   readonly provisionUser: UserProvisioner;
+  /** The per-user rate limit: counts the authenticated request, throws the 429 beyond the limit. */
+  readonly limitUser: (req: Request, res: Response) => Promise<void>;
+  /** Runs requests that carry an Idempotency-Key at most once per key (retries get the stored answer). */
+  readonly idempotency: IdempotencyGuard;
 }
 
 const PUBLIC: ReadonlySet<string> = new Set(PUBLIC_OPERATIONS);
@@ -33,7 +38,7 @@ interface AnyResult {
  * authenticates (unless the operation is public), checks that the path's user is the caller,
  * calls the operation's handler with plain values and sends what it returns.
  */
-export function dispatchOperations({ handlers, headerParameters, authenticate, provisionUser }: DispatchDependencies): RequestHandler {
+export function dispatchOperations({ handlers, headerParameters, authenticate, provisionUser, limitUser, idempotency }: DispatchDependencies): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const { openapi } = req as MatchedRequest;
     const operationId = openapi?.schema.operationId as OperationId | undefined;
@@ -47,11 +52,13 @@ export function dispatchOperations({ handlers, headerParameters, authenticate, p
         user = await authenticate(req, res);
         req.user = user;
         assertOwnPath(path, user);
+        await limitUser(req, res);
         await provisionUser(user);
       }
       const handler = handlers[operationId] as (input: unknown) => Promise<AnyResult>;
       const headers = headerValues(headerParameters.get(operationId) ?? [], (name) => req.get(name));
-      const result = await handler({ path, query: req.query, headers, body: req.body, log: req.log, problemSource: problemSource(req), user });
+      const input = { path, query: req.query, headers, body: req.body, log: req.log, problemSource: problemSource(req), user };
+      const result = await idempotency({ operationId, ...input }, () => handler(input));
       send(res, result);
     } catch (error) {
       next(error);

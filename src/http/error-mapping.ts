@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import { isDatabaseUnavailable } from '../db/availability.js';
-import { InvalidCursorError, InvalidTaskError, TaskNotFoundError } from '../tasks/task-errors.js';
-import { HttpProblem, noSuchRoute } from './problem.js';
+import { InvalidCursorError, InvalidTaskError, TaskNotFoundError, TaskPreconditionFailedError, TaskPreconditionRequiredError } from '../tasks/task-errors.js';
+import { preconditionRequired } from './conditional-requests.js';
+import { HttpProblem, noSuchRoute, type ValidationIssue } from './problem.js';
 import { toIssue, type ValidatorIssue } from './validator-issues.js';
 
 /** Seconds a client should wait before retrying while the database is unavailable. */
@@ -13,7 +14,15 @@ const RETRY_AFTER_SECONDS = 5;
  */
 export function toProblem(error: unknown, req: Request): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
-  if (error instanceof TaskNotFoundError || error instanceof InvalidCursorError || error instanceof InvalidTaskError) return taskProblem(error);
+  if (
+    error instanceof TaskNotFoundError ||
+    error instanceof InvalidCursorError ||
+    error instanceof InvalidTaskError ||
+    error instanceof TaskPreconditionFailedError ||
+    error instanceof TaskPreconditionRequiredError
+  ) {
+    return taskProblem(error);
+  }
   if (isBodyReadingError(error)) return fromBodyReading(error, req);
   if (isValidatorError(error)) return fromValidator(error, req);
   if (isDatabaseUnavailable(error)) return databaseUnavailable();
@@ -21,15 +30,23 @@ export function toProblem(error: unknown, req: Request): HttpProblem | undefined
 }
 
 /** The problem a task rule's error means; it needs no request, so one action of a bulk request maps alike. */
-export function taskProblem(error: TaskNotFoundError | InvalidCursorError | InvalidTaskError): HttpProblem {
-  if (error instanceof TaskNotFoundError) {
-    const named = error.pointer === undefined ? {} : { errors: [{ location: 'body' as const, pointer: error.pointer, message: 'is not the id of one of your tasks' }] };
-    return new HttpProblem(404, error.message, named);
+export function taskProblem(
+  error: TaskNotFoundError | InvalidCursorError | InvalidTaskError | TaskPreconditionFailedError | TaskPreconditionRequiredError,
+): HttpProblem {
+  if (error instanceof TaskNotFoundError) return new HttpProblem(404, error.message, namedInBody(error.pointer, 'is not the id of one of your tasks'));
+  if (error instanceof TaskPreconditionFailedError) {
+    return new HttpProblem(412, 'The task has changed since it was read (If-Match); nothing was written.', namedInBody(error.pointer, "is not the task's current ETag"));
   }
+  if (error instanceof TaskPreconditionRequiredError) return preconditionRequired(error.pointer);
   if (error instanceof InvalidCursorError) {
     return new HttpProblem(400, error.message, { errors: [{ location: 'query', pointer: '/cursor', message: error.reason }] });
   }
   return new HttpProblem(400, 'The request is not valid.', { errors: error.issues.map((issue) => ({ location: 'body', ...issue })) });
+}
+
+/** The issue at the pointer into the body where a bulk action went wrong, when the error has one (a single write's has none). */
+function namedInBody(pointer: string | undefined, message: string): { errors?: ValidationIssue[] } {
+  return pointer === undefined ? {} : { errors: [{ location: 'body', pointer, message }] };
 }
 
 export function databaseUnavailable(): HttpProblem {

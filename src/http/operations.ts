@@ -6,8 +6,12 @@ import type { ProblemSource } from './problem.js';
 /** Every operationId in the spec. */
 export type OperationId = keyof operations;
 
-/** Operations the spec declares with `security: []`; checked against the spec when the app starts. */
-export const PUBLIC_OPERATIONS = ['getHealth', 'getReadiness', 'getOpenApiJson', 'getOpenApiYaml', 'getDocs'] as const;
+/**
+ * Operations the spec does not secure with `bearerAuth` (no user token, so no user): the probes and
+ * documents (`security: []`), and the metrics, which have a token of their own (`metricsToken`,
+ * checked by src/metrics/metrics-access.ts). Checked against the spec when the app starts.
+ */
+export const PUBLIC_OPERATIONS = ['getHealth', 'getReadiness', 'getMetrics', 'getOpenApiJson', 'getOpenApiYaml', 'getDocs'] as const;
 export type PublicOperationId = (typeof PUBLIC_OPERATIONS)[number];
 
 type Operation<K extends OperationId> = operations[K];
@@ -19,7 +23,8 @@ type RequestBody<K extends OperationId> = Operation<K> extends { requestBody: in
     ? JsonBody<NonNullable<B>> | undefined
     : undefined;
 
-type SuccessStatus<K extends OperationId> = Extract<keyof Operation<K>['responses'], 200 | 201 | 202 | 204 | 207>;
+/** The statuses a handler answers with itself; 304 is the answer to a met `If-None-Match`, not an error. */
+type SuccessStatus<K extends OperationId> = Extract<keyof Operation<K>['responses'], 200 | 201 | 202 | 204 | 207 | 304>;
 
 /** What a handler receives: plain, validated values; never `req` or `res`. */
 export interface OperationInput<K extends OperationId> {

@@ -50,19 +50,24 @@ export function loadSpec(): SpecDocument {
   return JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as SpecDocument;
 }
 
+/** The security scheme of the user's token: the one `dispatchOperations` authenticates. */
+const USER_SCHEME = 'bearerAuth';
+
 /**
- * The spec decides which operations need no token; the code's list must say the same,
- * or the app refuses to start (a public handler typed without a user must never get one, and
- * a protected operation must never run unauthenticated).
+ * The spec decides which operations need no user token: those where some security requirement
+ * can be met without `bearerAuth` (`security: []`, or `{}` or another scheme among the
+ * alternatives, as GET /metrics with its own token). The code's list must say the same, or the
+ * app refuses to start (a public handler typed without a user must never get one, and a
+ * protected operation must never run unauthenticated).
  */
 export function assertPublicOperationsMatch(spec: SpecDocument): void {
   const publicInSpec = new Set<string>();
   for (const item of Object.values(spec.paths)) {
     for (const method of OPERATION_METHODS) {
       const operation = item[method] as OperationObject | undefined;
-      if (operation?.operationId && (operation.security ?? spec.security ?? []).length === 0) {
-        publicInSpec.add(operation.operationId);
-      }
+      const requirements = (operation?.security ?? spec.security ?? []) as Record<string, unknown>[];
+      const needsUserToken = requirements.length > 0 && requirements.every((requirement) => USER_SCHEME in requirement);
+      if (operation?.operationId && !needsUserToken) publicInSpec.add(operation.operationId);
     }
   }
   const publicInCode = new Set<string>(PUBLIC_OPERATIONS);

@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
+import net from 'node:net';
 import type { Logger } from 'pino';
 import { withTimeout } from './with-timeout.js';
 
@@ -18,24 +19,32 @@ interface ShutdownOptions {
  */
 export function installGracefulShutdown({ server, logger, timeoutMs, close }: ShutdownOptions): void {
   let stopping = false;
+  const inFlight = new Set<ServerResponse>();
 
-  // Responses sent while stopping ask keep-alive clients to reconnect elsewhere (first, before the app answers).
+  // First, before the app answers: requests that arrive on a kept-alive connection while stopping
+  // are served, and their connection closed after them; earlier ones are tracked until they end.
   server.prependListener('request', (_req, res) => {
-    if (stopping) res.setHeader('Connection', 'close');
+    if (stopping) return closeAfter(res);
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
   });
 
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    logger.info({ signal, in_flight: inFlight.size }, 'shutting down: finishing in-flight requests');
+    // Without this a keep-alive connection would outlive its in-flight response, idle, and be cut
+    // while its client may already be sending the next request on it.
+    for (const res of inFlight) closeAfter(res);
     const cutOff = setTimeout(() => {
       logger.warn({ timeoutMs }, 'shutdown timeout: closing remaining connections');
       server.closeAllConnections();
     }, timeoutMs);
     cutOff.unref();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    await closed;
+    // Stop listening, but leave kept-alive connections open: http's close() would cut the idle ones
+    // at once, while their clients may be sending the next request on them. Each of those is now
+    // closed after its next response (Connection: close), or by the keep-alive timeout.
+    await new Promise<void>((resolve) => net.Server.prototype.close.call(server, () => resolve()));
     clearTimeout(cutOff);
     let exitCode = 0;
     try {
@@ -51,4 +60,10 @@ export function installGracefulShutdown({ server, logger, timeoutMs, close }: Sh
 
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** Ends the response's connection once the response is complete (`Connection: close`, or a FIN once it is sent). */
+function closeAfter(res: ServerResponse): void {
+  if (!res.headersSent) res.setHeader('Connection', 'close');
+  else res.once('finish', () => res.socket?.end());
 }

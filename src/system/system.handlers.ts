@@ -1,8 +1,12 @@
 import type { Knex } from 'knex';
 import type { OperationHandlers } from '../http/operations.js';
 import { databaseUnavailable } from '../http/error-mapping.js';
+import { withTimeout } from '../lifecycle/with-timeout.js';
 
-/** How long readiness waits for the database before answering 503. */
+/**
+ * How long readiness waits for the database before answering 503: the whole probe, waiting for a
+ * pooled connection included (a saturated pool is not ready for more traffic either).
+ */
 const READINESS_TIMEOUT_MS = 2_000;
 
 export function createSystemHandlers(db: Knex): Pick<OperationHandlers, 'getHealth' | 'getReadiness'> {
@@ -13,7 +17,7 @@ export function createSystemHandlers(db: Knex): Pick<OperationHandlers, 'getHeal
 
     async getReadiness({ log }) {
       try {
-        await db.raw('select 1').timeout(READINESS_TIMEOUT_MS);
+        await withTimeout(Promise.resolve(db.raw('select 1')), READINESS_TIMEOUT_MS, 'the database');
       } catch (error) {
         log.warn({ err: error }, 'database not ready');
         throw databaseUnavailable();

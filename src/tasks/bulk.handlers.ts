@@ -1,25 +1,33 @@
 import type { components } from '../../generated/api.js';
+import { entityTagCondition } from '../http/conditional-requests.js';
 import { taskProblem } from '../http/error-mapping.js';
 import type { OperationHandlers, OperationInput } from '../http/operations.js';
 import { problemDocument } from '../http/problem.js';
-import type { AppliedAction, BulkService, FailedAction } from './bulk.js';
-import { toTask } from './task-representation.js';
-import { audit, auditWrite } from './tasks.handlers.js';
+import type { ActionPreconditions, AppliedAction, BulkService, FailedAction } from './bulk.js';
+import { taskEntityTag, toTask } from './task-representation.js';
+import { audit, auditWrite, ifMatchPrecondition, type TaskHandlerOptions } from './tasks.handlers.js';
 
 type BulkActionResult = components['schemas']['BulkActionResult'];
 
-export function createBulkHandlers(bulk: BulkService): Pick<OperationHandlers, 'bulkTasks'> {
+export function createBulkHandlers(bulk: BulkService, { requireIfMatch }: TaskHandlerOptions): Pick<OperationHandlers, 'bulkTasks'> {
   return {
     async bulkTasks(input) {
       const { user, body } = input;
+      // Every if_match is read before any action runs, as the single write reads its If-Match.
+      const preconditions: ActionPreconditions = {
+        byIndex: body.actions.map(({ if_match }, index) =>
+          if_match === undefined ? undefined : ifMatchPrecondition(entityTagCondition({ bodyPointer: `/actions/${index}/if_match` }, if_match)),
+        ),
+        required: requireIfMatch,
+      };
       if (body.atomic) {
         // Nothing is logged before the transaction commits: a rolled-back action changed nothing.
-        const applied = await bulk.together(user.id, body.actions);
+        const applied = await bulk.together(user.id, body.actions, preconditions);
         applied.forEach((outcome) => auditApplied(input, outcome));
         return { status: 200, body: { results: applied.map(appliedResult) } };
       }
       const results: BulkActionResult[] = [];
-      for await (const outcome of bulk.separately(user.id, body.actions)) {
+      for await (const outcome of bulk.separately(user.id, body.actions, preconditions)) {
         if ('error' in outcome) {
           results.push(failedResult(input, outcome));
         } else {
@@ -32,8 +40,11 @@ export function createBulkHandlers(bulk: BulkService): Pick<OperationHandlers, '
   };
 }
 
+/** The task with its ETag, so that a client can make its next write to it conditional. */
 function appliedResult({ index, status, row }: AppliedAction): BulkActionResult {
-  return row ? { index, status, task: toTask(row) } : { index, status };
+  if (!row) return { index, status };
+  const task = toTask(row);
+  return { index, status, task, etag: taskEntityTag(task) };
 }
 
 /** The failed action's problem document: the single operation's problem, its pointers leading into the bulk body. */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { components } from '../../generated/api.js';
-import { InvalidTaskError, TaskNotFoundError, type TaskIssue } from './task-errors.js';
-import { createTaskService, type TaskService } from './tasks.service.js';
+import { InvalidTaskError, TaskNotFoundError, TaskPreconditionFailedError, TaskPreconditionRequiredError, type TaskIssue } from './task-errors.js';
+import { createTaskService, type Precondition, type TaskService } from './tasks.service.js';
 import * as store from './tasks.store.js';
 import type { TaskRow } from './tasks.store.js';
 
@@ -11,18 +11,18 @@ type ActionField = Exclude<keyof Schemas['BulkAction'], 'op'>;
 /** A bulk action as its op's rules shape it (the schema alone allows any mix of fields). */
 export type BulkAction =
   | { readonly op: 'create'; readonly task: Schemas['TaskCreate'] }
-  | { readonly op: 'update'; readonly id: number; readonly patch: Schemas['TaskPatch'] }
-  | { readonly op: 'complete'; readonly id: number; readonly completed?: boolean }
-  | { readonly op: 'delete'; readonly id: number };
+  | { readonly op: 'update'; readonly id: number; readonly patch: Schemas['TaskPatch']; readonly if_match?: string }
+  | { readonly op: 'complete'; readonly id: number; readonly completed?: boolean; readonly if_match?: string }
+  | { readonly op: 'delete'; readonly id: number; readonly if_match?: string };
 
 /** The fields each op takes besides `op`: the ones in `required` and `optional`, no other. */
 const OP_FIELDS: Record<BulkAction['op'], { required: ActionField[]; optional: ActionField[] }> = {
   create: { required: ['task'], optional: [] },
-  update: { required: ['id', 'patch'], optional: [] },
-  complete: { required: ['id'], optional: ['completed'] },
-  delete: { required: ['id'], optional: [] },
+  update: { required: ['id', 'patch'], optional: ['if_match'] },
+  complete: { required: ['id'], optional: ['completed', 'if_match'] },
+  delete: { required: ['id'], optional: ['if_match'] },
 };
-const ACTION_FIELDS: ActionField[] = ['id', 'task', 'patch', 'completed'];
+const ACTION_FIELDS: ActionField[] = ['id', 'task', 'patch', 'completed', 'if_match'];
 
 /** Where in an action the task's own fields are, so that a task rule's pointers lead into the bulk body. */
 const TASK_FIELDS_AT: Record<BulkAction['op'], string> = { create: '/task', update: '/patch', complete: '', delete: '' };
@@ -37,11 +37,21 @@ export interface AppliedAction {
   readonly newOccurrence: TaskRow | null;
 }
 
-/** An action that broke a task rule, its error's pointers leading to it in the bulk body (`/actions/{index}...`). */
+/** An action that broke a task rule or its precondition, its error's pointers leading to it in the bulk body (`/actions/{index}...`). */
 export interface FailedAction {
   readonly index: number;
   readonly action: BulkAction;
-  readonly error: TaskNotFoundError | InvalidTaskError;
+  readonly error: TaskNotFoundError | InvalidTaskError | TaskPreconditionFailedError | TaskPreconditionRequiredError;
+}
+
+/**
+ * What the writes of update, complete and delete actions must meet, as the caller reads their
+ * `if_match`: each action's precondition by index (none without `if_match`), and whether such an
+ * action without one fails instead of writing unconditionally.
+ */
+export interface ActionPreconditions {
+  readonly byIndex: readonly (Precondition | undefined)[];
+  readonly required: boolean;
 }
 
 export type ActionOutcome = AppliedAction | FailedAction;
@@ -55,23 +65,24 @@ export function createBulkService(db: Knex) {
      * Runs the actions in order, each on its own: an action that breaks a task rule fails alone,
      * and each outcome is yielded once its change is stored. Any other error ends the run.
      */
-    async *separately(userId: string, actions: readonly Schemas['BulkAction'][]): AsyncGenerator<ActionOutcome> {
+    async *separately(userId: string, actions: readonly Schemas['BulkAction'][], preconditions: ActionPreconditions): AsyncGenerator<ActionOutcome> {
       const checked = checkActions(actions);
       const tasks = createTaskService(db);
-      for (const [index, action] of checked.entries()) yield await attempt(tasks, userId, index, action);
+      for (const [index, action] of checked.entries()) yield await attempt(tasks, userId, index, action, preconditions);
     },
 
     /** Runs the actions in order in one transaction: all of them, or none (the first failure is thrown). */
-    async together(userId: string, actions: readonly Schemas['BulkAction'][]): Promise<AppliedAction[]> {
+    async together(userId: string, actions: readonly Schemas['BulkAction'][], preconditions: ActionPreconditions): Promise<AppliedAction[]> {
       const checked = checkActions(actions);
       return db.transaction(async (trx) => {
         // Locked up front, in id order: two atomic requests naming the same tasks in another
-        // order then wait for each other instead of deadlocking.
+        // order then wait for each other instead of deadlocking. Each precondition is checked on
+        // its task as the earlier actions left it, under this lock.
         await store.lockTasks(trx, userId, checked.flatMap((action) => ('id' in action ? [action.id] : [])));
         const tasks = createTaskService(trx);
         const applied: AppliedAction[] = [];
         for (const [index, action] of checked.entries()) {
-          const outcome = await attempt(tasks, userId, index, action);
+          const outcome = await attempt(tasks, userId, index, action, preconditions);
           if ('error' in outcome) throw outcome.error;
           applied.push(outcome);
         }
@@ -99,12 +110,18 @@ function checkActions(actions: readonly Schemas['BulkAction'][]): BulkAction[] {
 }
 
 /** One action; a task rule it breaks becomes its failed outcome, anything else is thrown. */
-async function attempt(tasks: TaskService, userId: string, index: number, action: BulkAction): Promise<ActionOutcome> {
+async function attempt(tasks: TaskService, userId: string, index: number, action: BulkAction, preconditions: ActionPreconditions): Promise<ActionOutcome> {
+  const at = `/actions/${index}`;
+  const precondition = preconditions.byIndex[index];
+  // Refused before its task is read, as the single write without If-Match is: a 428 says nothing of the task.
+  if (action.op !== 'create' && precondition === undefined && preconditions.required) {
+    return { index, action, error: new TaskPreconditionRequiredError(`${at}/if_match`) };
+  }
   try {
-    return { index, action, ...(await apply(tasks, userId, action)) };
+    return { index, action, ...(await apply(tasks, userId, action, precondition)) };
   } catch (error) {
-    const at = `/actions/${index}`;
     if (error instanceof TaskNotFoundError) return { index, action, error: new TaskNotFoundError(error.taskId, at) };
+    if (error instanceof TaskPreconditionFailedError) return { index, action, error: new TaskPreconditionFailedError(error.taskId, `${at}/if_match`) };
     if (error instanceof InvalidTaskError) {
       const prefix = `${at}${TASK_FIELDS_AT[action.op]}`;
       return { index, action, error: new InvalidTaskError(error.issues.map((issue) => ({ ...issue, pointer: prefix + issue.pointer }))) };
@@ -113,16 +130,21 @@ async function attempt(tasks: TaskService, userId: string, index: number, action
   }
 }
 
-async function apply(tasks: TaskService, userId: string, action: BulkAction): Promise<Pick<AppliedAction, 'status' | 'row' | 'newOccurrence'>> {
+async function apply(
+  tasks: TaskService,
+  userId: string,
+  action: BulkAction,
+  precondition: Precondition | undefined,
+): Promise<Pick<AppliedAction, 'status' | 'row' | 'newOccurrence'>> {
   switch (action.op) {
     case 'create':
       return { status: 201, row: await tasks.create(userId, action.task), newOccurrence: null };
     case 'update':
-      return { status: 200, ...(await tasks.update(userId, action.id, action.patch)) };
+      return { status: 200, ...(await tasks.update(userId, action.id, action.patch, precondition)) };
     case 'complete':
-      return { status: 200, ...(await tasks.complete(userId, action.id, action.completed)) };
+      return { status: 200, ...(await tasks.complete(userId, action.id, action.completed, precondition)) };
     case 'delete':
-      await tasks.remove(userId, action.id);
+      await tasks.remove(userId, action.id, precondition);
       return { status: 204, row: null, newOccurrence: null };
   }
 }

@@ -11,6 +11,29 @@ export class TaskNotFoundError extends Error {
   }
 }
 
+/** The task is no longer as the writer last read it (its `If-Match`): nothing was written. */
+export class TaskPreconditionFailedError extends Error {
+  override name = 'TaskPreconditionFailedError';
+
+  /** `pointer`: where the request body states the precondition, when it does (a bulk action's `if_match`). */
+  constructor(
+    readonly taskId: number,
+    readonly pointer?: string,
+  ) {
+    super(`Task ${taskId} has changed since it was read.`);
+  }
+}
+
+/** A bulk action would write a task unconditionally on a server that requires a precondition: it did not run. */
+export class TaskPreconditionRequiredError extends Error {
+  override name = 'TaskPreconditionRequiredError';
+
+  /** `pointer`: where the action's `if_match` belongs in the request body. */
+  constructor(readonly pointer: string) {
+    super('The action needs a precondition.');
+  }
+}
+
 /** A list cursor that this API did not issue, or issued for other filters. */
 export class InvalidCursorError extends Error {
   override name = 'InvalidCursorError';

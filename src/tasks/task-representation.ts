@@ -1,4 +1,5 @@
 import type { components } from '../../generated/api.js';
+import { strongEntityTag } from '../http/conditional-requests.js';
 import { completeRecurrence, PRIORITIES } from './task-fields.js';
 import type { TaskRow } from './tasks.store.js';
 
@@ -25,4 +26,16 @@ export function toTask(row: TaskRow): Task {
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
+}
+
+/**
+ * The task's strong ETag: a hash of its representation (toTask builds it with a fixed key order).
+ * Not a version column: a hash cannot miss a write path that forgets to bump it, and it stays the
+ * same after a write that leaves the task as it was (the store keeps `updated_at` then), which a
+ * counter would not. Every change the client can see changes the hash; the columns it cannot see
+ * (the series' anchor, the due instants derived from the due fields) change only along with
+ * fields it can, `updated_at` at least.
+ */
+export function taskEntityTag(task: Task): string {
+  return strongEntityTag(task);
 }

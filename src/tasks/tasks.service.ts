@@ -3,7 +3,7 @@ import type { components } from '../../generated/api.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import type { ListView } from './list-query.js';
 import { nextDue } from './recurrence.js';
-import { TaskNotFoundError } from './task-errors.js';
+import { TaskNotFoundError, TaskPreconditionFailedError } from './task-errors.js';
 import * as store from './tasks.store.js';
 import type { TaskChanges, TaskDetails, TaskRow } from './tasks.store.js';
 import { completeRecurrence, dueColumns, normalizeTags, PRIORITIES, type Due, type Recurrence } from './task-fields.js';
@@ -26,6 +26,18 @@ export type TaskService = ReturnType<typeof createTaskService>;
 export interface Written {
   readonly row: TaskRow;
   readonly newOccurrence: TaskRow | null;
+}
+
+/**
+ * What the writer expects of the task as it is (its `If-Match`): a write goes ahead only if the
+ * task, read under the write's row lock, meets it.
+ */
+export type Precondition = (current: TaskRow) => boolean;
+
+/** The user's task, once it meets the precondition (if any); otherwise TaskPreconditionFailedError. */
+function meeting(precondition: Precondition | undefined, row: TaskRow): TaskRow {
+  if (precondition !== undefined && !precondition(row)) throw new TaskPreconditionFailedError(row.id);
+  return row;
 }
 
 /** The writable fields that decide when a task is due and how it repeats. */
@@ -114,16 +126,22 @@ export function createTaskService(db: Knex) {
   const get = async (userId: string, id: number) => found(id, await store.findTask(db, userId, id));
 
   /**
-   * Writes changes to the task. A write that may complete it, or whose changes depend on the task
-   * as it is, locks the row in a transaction; an occurrence of a recurring task that becomes
-   * completed then continues its series, once (the lock makes a concurrent completion wait).
+   * Writes changes to the task. A write that may complete it, whose changes depend on the task as
+   * it is, or that has a precondition, locks the row in a transaction: a concurrent writer waits,
+   * then reads the row as this one left it, so a precondition on the task as last read cannot pass
+   * twice. An occurrence of a recurring task that becomes completed then continues its series, once.
    */
-  const change = async (userId: string, id: number, changes: TaskChanges | ((current: TaskRow) => TaskChanges)): Promise<Written> => {
-    if (typeof changes !== 'function' && changes.completed === undefined) {
+  const change = async (
+    userId: string,
+    id: number,
+    changes: TaskChanges | ((current: TaskRow) => TaskChanges),
+    precondition?: Precondition,
+  ): Promise<Written> => {
+    if (precondition === undefined && typeof changes !== 'function' && changes.completed === undefined) {
       return { row: found(id, await store.updateTask(db, userId, id, changes)), newOccurrence: null };
     }
     return db.transaction(async (trx) => {
-      const before = found(id, await store.findTask(trx, userId, id, { forUpdate: true }));
+      const before = meeting(precondition, found(id, await store.findTask(trx, userId, id, { forUpdate: true })));
       const row = found(id, await store.updateTask(trx, userId, id, typeof changes === 'function' ? changes(before) : changes));
       const becameCompleted = row.completed && !before.completed;
       return becameCompleted && row.recurrence !== null && row.next_occurrence_id === null ? continueSeries(trx, row) : { row, newOccurrence: null };
@@ -152,11 +170,16 @@ export function createTaskService(db: Knex) {
       });
     },
 
-    replace(userId: string, id: number, input: Schemas['TaskReplace']): Promise<Written> {
-      return change(userId, id, (current) => ({ title: input.title.trim(), description: input.description, completed: input.completed, ...details(input, current) }));
+    replace(userId: string, id: number, input: Schemas['TaskReplace'], precondition?: Precondition): Promise<Written> {
+      return change(
+        userId,
+        id,
+        (current) => ({ title: input.title.trim(), description: input.description, completed: input.completed, ...details(input, current) }),
+        precondition,
+      );
     },
 
-    async update(userId: string, id: number, patch: Schemas['TaskPatch']): Promise<Written> {
+    async update(userId: string, id: number, patch: Schemas['TaskPatch'], precondition?: Precondition): Promise<Written> {
       const changes: TaskChanges = {
         ...(patch.title !== undefined ? { title: patch.title.trim() } : {}),
         ...('description' in patch ? { description: patch.description ?? null } : {}),
@@ -165,21 +188,30 @@ export function createTaskService(db: Knex) {
         ...(patch.tags !== undefined ? { tags: normalizeTags(patch.tags) } : {}),
       };
       if (!SCHEDULE_FIELDS.some((field) => field in patch)) {
-        // An empty merge patch changes nothing.
-        return Object.keys(changes).length === 0 ? { row: await get(userId, id), newOccurrence: null } : change(userId, id, changes);
+        // An empty merge patch changes nothing, so its precondition needs no lock.
+        if (Object.keys(changes).length === 0) return { row: meeting(precondition, await get(userId, id)), newOccurrence: null };
+        return change(userId, id, changes, precondition);
       }
       // Due fields are checked on the task as patched.
       const patched = pick(patch, SCHEDULE_FIELDS);
-      return change(userId, id, (current) => ({ ...changes, ...scheduleColumns({ ...currentSchedule(current), ...patched }, current) }));
+      return change(userId, id, (current) => ({ ...changes, ...scheduleColumns({ ...currentSchedule(current), ...patched }, current) }), precondition);
     },
 
     /** Sets the completion state, or toggles it when `completed` is undefined. */
-    complete(userId: string, id: number, completed: boolean | undefined): Promise<Written> {
-      return change(userId, id, { completed: completed ?? 'toggle' });
+    complete(userId: string, id: number, completed: boolean | undefined, precondition?: Precondition): Promise<Written> {
+      return change(userId, id, { completed: completed ?? 'toggle' }, precondition);
     },
 
-    async remove(userId: string, id: number): Promise<void> {
-      if (!(await store.deleteTask(db, userId, id))) throw new TaskNotFoundError(id);
+    async remove(userId: string, id: number, precondition?: Precondition): Promise<void> {
+      if (precondition === undefined) {
+        if (!(await store.deleteTask(db, userId, id))) throw new TaskNotFoundError(id);
+        return;
+      }
+      // Checked on the locked row, as a conditional change is.
+      await db.transaction(async (trx) => {
+        meeting(precondition, found(id, await store.findTask(trx, userId, id, { forUpdate: true })));
+        await store.deleteTask(trx, userId, id);
+      });
     },
 
     /** Deletes every completed task of the user; returns the ids deleted. */

@@ -1,34 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
-import { request, type ApiResponse, type RequestOptions } from '../helpers/api-client.js';
+import { expectProblem, request, type ApiResponse, type RequestOptions } from '../helpers/api-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { nowSeconds, signRaw, tokenFor, unsignedToken } from '../helpers/tokens.js';
+import { expectInvalidToken, nowSeconds, signRaw, tokenFor, unsignedToken, visibleText } from '../helpers/tokens.js';
 
 /** A secret the test servers do not trust, long enough to be a plausible one. */
 const OTHER_SECRET = 'another-secret-that-is-also-long-enough-9876543210';
-
-/** Messages of jsonwebtoken / passport-jwt that must never reach a client. */
-const LIBRARY_MESSAGES = [
-  'jwt expired',
-  'jwt malformed',
-  'jwt must be provided',
-  'jwt signature is required',
-  'jwt not active',
-  'jwt audience invalid',
-  'jwt issuer invalid',
-  'jwt subject invalid',
-  'invalid signature',
-  'invalid algorithm',
-  'invalid exp value',
-  'invalid nbf value',
-  'invalid token',
-  'No auth token',
-  'TokenExpiredError',
-  'JsonWebTokenError',
-  'NotBeforeError',
-  'Unexpected token',
-];
 
 const newSubject = () => `user-${randomUUID()}`;
 const inAnHour = () => nowSeconds() + 3600;
@@ -36,31 +14,9 @@ const inAnHour = () => nowSeconds() + 3600;
 /** The protected operation the token cases are tried on. */
 const tasksOf = (userId: string) => `/api/${encodeURIComponent(userId)}/tasks`;
 
-/** Everything a client can read of a response, for looking for leaks. */
-function visibleText(response: ApiResponse): string {
-  return `${response.headers.get('www-authenticate') ?? ''}\n${JSON.stringify(response.body)}`;
-}
-
-/** A 401 for a token that was sent and refused (RFC 6750 `invalid_token`), in our own words only. */
-function expectInvalidToken(response: ApiResponse, token: string): void {
-  expect(response.status).to.equal(401);
-  expect(response.headers.get('content-type')).to.match(/^application\/problem\+json/);
-  expect(response.body).to.include({ type: 'about:blank', title: 'Unauthorized', status: 401 });
-  const challenge = response.headers.get('www-authenticate') ?? '';
-  expect(challenge.startsWith('Bearer error="invalid_token"'), `WWW-Authenticate: ${challenge}`).to.equal(true);
-  expect(challenge).to.match(/^Bearer error="invalid_token", error_description="[^"\\]+"$/);
-  const text = visibleText(response);
-  for (const message of LIBRARY_MESSAGES) {
-    expect(text.toLowerCase(), `leaks "${message}"`).not.to.include(message.toLowerCase());
-  }
-  expect(text, 'echoes the token').not.to.include(token);
-}
-
 /** A 401 for a request that sent no Bearer token: the plain challenge, no error code. */
 function expectMissingToken(response: ApiResponse): void {
-  expect(response.status).to.equal(401);
-  expect(response.headers.get('content-type')).to.match(/^application\/problem\+json/);
-  expect(response.body).to.include({ title: 'Unauthorized', status: 401 });
+  expect(expectProblem(response, 401)).to.include({ title: 'Unauthorized' });
   expect(response.headers.get('www-authenticate')).to.equal('Bearer');
 }
 
@@ -93,10 +49,14 @@ const INVALID_TOKENS: TokenCase[] = [
   },
   { name: 'an expired token', token: (sub) => signRaw({ sub, exp: nowSeconds() - 2 }), description: /expired/ },
   { name: 'a token that expired an hour ago', token: (sub) => signRaw({ sub, exp: nowSeconds() - 3600 }), description: /expired/ },
-  { name: 'a token that is not valid yet (nbf)', token: (sub) => signRaw({ sub, exp: inAnHour(), nbf: nowSeconds() + 600 }) },
+  { name: 'a token that is not valid yet (nbf)', token: (sub) => signRaw({ sub, exp: inAnHour(), nbf: nowSeconds() + 600 }), description: /not valid yet/ },
   { name: 'an unsigned token (alg: none)', token: (sub) => unsignedToken({ sub, exp: inAnHour() }) },
   { name: 'an HS512 token signed with the right secret', token: (sub) => signRaw({ sub, exp: inAnHour() }, { alg: 'HS512' }) },
   { name: 'an HS384 token signed with the right secret', token: (sub) => signRaw({ sub, exp: inAnHour() }, { alg: 'HS384' }) },
+  {
+    name: 'a token that says EdDSA to a server that trusts only the secret',
+    token: (sub) => `${unsignedToken({ sub, exp: inAnHour() }, { alg: 'EdDSA' }).slice(0, -1)}.${Buffer.from('x'.repeat(64)).toString('base64url')}`,
+  },
   { name: 'a token without sub', token: () => signRaw({ exp: inAnHour(), email: 'nobody@example.com' }), description: /sub/ },
   { name: 'a token with an empty sub', token: () => signRaw({ sub: '', exp: inAnHour() }), description: /sub/ },
   { name: 'a token with a numeric sub', token: () => signRaw({ sub: 42, exp: inAnHour() }), description: /sub/ },

@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { createPglite, migrate, pgliteKnex, postgresKnex } from '../../src/db/database.js';
+import { createPglite, migrate, migratePostgres, openPostgresPool, pgliteKnex, postgresKnex } from '../../src/db/database.js';
+import type { StatementBound } from '../../src/db/statement-bound.js';
+import { pgbouncerPath, startPgBouncer, type PgBouncer } from './pgbouncer.js';
 
-export type DatabaseKind = 'pglite' | 'postgres';
+/**
+ * `pgbouncer`: PostgreSQL through a PgBouncer in transaction pooling mode that the run starts
+ * itself, so every API suite also proves the service keeps no session state between statements.
+ */
+export type DatabaseKind = 'pglite' | 'postgres' | 'pgbouncer';
 
 /** The server every run creates its own database on; trust auth, as on the CI machine. */
 export const POSTGRES_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -19,14 +25,17 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
+/** Under CI no real-database half may be skipped silently; locally a missing one is a warning. */
+function unavailable(what: string): [] {
+  if (process.env.CI) throw new Error(`${what}; CI requires it`);
+  console.warn(`\n  WARNING: ${what}: skipping it\n`);
+  return [];
+}
+
 async function detectKinds(): Promise<DatabaseKind[]> {
-  if (await postgresReachable()) return ['pglite', 'postgres'];
-  if (process.env.CI) {
-    // Under CI the real-database half must never be skipped silently.
-    throw new Error(`PostgreSQL is unreachable at ${POSTGRES_ADMIN_URL}; CI requires it`);
-  }
-  console.warn(`\n  WARNING: PostgreSQL unreachable at ${POSTGRES_ADMIN_URL}: running on PGlite only\n`);
-  return ['pglite'];
+  if (!(await postgresReachable())) return ['pglite', ...unavailable(`PostgreSQL unreachable at ${POSTGRES_ADMIN_URL}`)];
+  const pooled: DatabaseKind[] = pgbouncerPath() ? ['pgbouncer'] : unavailable('pgbouncer is not installed (Debian: apt-get install pgbouncer)');
+  return ['pglite', 'postgres', ...pooled];
 }
 
 /** The databases every API suite runs against. */
@@ -35,6 +44,8 @@ export const DATABASE_KINDS: DatabaseKind[] = await detectKinds();
 export interface TestDatabase {
   readonly kind: DatabaseKind;
   readonly knex: Knex;
+  /** On PostgreSQL, who ends a statement that runs too long: `server` directly, `client` through the pooler. */
+  readonly statementBound?: StatementBound;
   close(): Promise<void>;
 }
 
@@ -48,19 +59,45 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   const name = `todo_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = postgresKnex(POSTGRES_ADMIN_URL, 1);
   await admin.raw(`create database ${name}`);
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  const knex = postgresKnex(url.toString(), 10);
-  await migrate(knex);
-  return {
-    kind,
-    knex,
-    close: async () => {
-      await knex.destroy();
+  const drop = async () => {
+    try {
       await admin.raw(`drop database if exists ${name} with (force)`);
+    } finally {
       await admin.destroy();
-    },
+    }
   };
+  try {
+    const direct = new URL(POSTGRES_ADMIN_URL);
+    direct.pathname = `/${name}`;
+    // Migrations run directly against PostgreSQL, as a deployment would run them; the suites go through the pooler.
+    await migratePostgres(direct.toString());
+    const url = kind === 'pgbouncer' ? (await sharedPgBouncer()).urlFor(name) : direct.toString();
+    const { knex, statementBound } = await openPostgresPool(url, 10);
+    return {
+      kind,
+      knex,
+      statementBound,
+      close: async () => {
+        await knex.destroy();
+        await drop();
+      },
+    };
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+}
+
+let pgbouncer: Promise<PgBouncer> | undefined;
+
+/** The run's one PgBouncer, in front of the PostgreSQL at POSTGRES_ADMIN_URL, started on first use. */
+function sharedPgBouncer(): Promise<PgBouncer> {
+  if (!pgbouncer) {
+    const { hostname, port } = new URL(POSTGRES_ADMIN_URL);
+    pgbouncer = startPgBouncer({ host: hostname, port: Number(port || 5432) });
+    pgbouncer.catch(() => (pgbouncer = undefined)); // a failed start is retried by the next suite, not cached
+  }
+  return pgbouncer;
 }
 
 const shared = new Map<DatabaseKind, Promise<TestDatabase>>();
@@ -75,8 +112,15 @@ export function sharedTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
   return database;
 }
 
+/** Closes (and drops) the shared databases, then stops the PgBouncer in front of them. */
 export async function closeSharedTestDatabases(): Promise<void> {
   const all = [...shared.values()];
   shared.clear();
-  await Promise.all(all.map(async (database) => (await database).close()));
+  try {
+    await Promise.all(all.map(async (database) => (await database).close()));
+  } finally {
+    const running = pgbouncer;
+    pgbouncer = undefined;
+    await running?.then((bouncer) => bouncer.stop(), () => undefined);
+  }
 }

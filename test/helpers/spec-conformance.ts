@@ -65,8 +65,18 @@ export function assertConformsToSpec(response: ObservedResponse): string | undef
   const documented = (operation.responses as Record<string, Json>)[String(response.status)];
   if (!documented) throw new Error(`${where}: status not documented for ${operationId}`);
   const definition = resolve(documented);
-  for (const name of Object.keys((definition.headers as Json | undefined) ?? {})) {
-    if (!response.headers.has(name)) throw new Error(`${where}: documented header ${name} missing`);
+  // Headers the spec marks required must be sent; any documented header that is sent must match its schema.
+  for (const [name, reference] of Object.entries((definition.headers as Record<string, Json> | undefined) ?? {})) {
+    const header = resolve(reference);
+    const value = response.headers.get(name);
+    if (value === null) {
+      if (header.required === true) throw new Error(`${where}: required header ${name} missing`);
+      continue;
+    }
+    // Resolved: a header's schema may be a named one (ETag's is the EntityTag a bulk result carries too).
+    const schema = resolve((header.schema ?? {}) as Json) as { pattern?: string; maxLength?: number };
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) throw new Error(`${where}: header ${name} "${value}" does not match ${schema.pattern}`);
+    if (schema.maxLength !== undefined && value.length > schema.maxLength) throw new Error(`${where}: header ${name} longer than ${schema.maxLength}`);
   }
   const content = definition.content as Record<string, Json> | undefined;
   if (!content) {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import { createApp } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
+import { createRedisClient, waitUntilReady } from '../../src/http/rate-limit-redis.js';
 import { createLogger } from '../../src/logger.js';
 import { TEST_SECRET } from './tokens.js';
 
@@ -21,12 +22,17 @@ export interface TestServerOptions {
   readonly http?: Partial<Config['http']>;
   /** Overrides of the rate limits (off by default in tests: every test's requests come from one address). */
   readonly rateLimit?: Partial<Config['rateLimit']>;
+  /** With `rateLimit.redisUrl`: the prefix of the server's Redis keys, so that tests never see each other's counters. */
+  readonly redisKeyPrefix?: string;
   /** Where the reference page is read from (default: the one `make docs` builds). */
   readonly docsPagePath?: string;
 }
 
 /** The app over `db`, listening on a free loopback port. */
-export async function startTestServer(db: Knex, { auth = {}, http = {}, rateLimit = {}, docsPagePath }: TestServerOptions = {}): Promise<TestServer> {
+export async function startTestServer(
+  db: Knex,
+  { auth = {}, http = {}, rateLimit = {}, redisKeyPrefix, docsPagePath }: TestServerOptions = {},
+): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger(
     { logLevel: 'info', logFormat: 'json' },
@@ -48,7 +54,9 @@ export async function startTestServer(db: Knex, { auth = {}, http = {}, rateLimi
     http: { requireIfMatch: false, corsOrigins: [], trustProxy: false, metricsToken: undefined, requestTimeoutMs: 30_000, ...http },
     rateLimit: { windowSeconds: 60, perAddress: 0, perUser: 0, redisUrl: undefined, ...rateLimit },
   };
-  const server: Server = createServer(createApp({ config, db, logger, docsPagePath }));
+  const redis = config.rateLimit.redisUrl ? createRedisClient(config.rateLimit.redisUrl, logger, redisKeyPrefix) : undefined;
+  if (redis) await waitUntilReady(redis, 2_000);
+  const server: Server = createServer(createApp({ config, db, logger, redis, docsPagePath }));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -59,6 +67,6 @@ export async function startTestServer(db: Knex, { auth = {}, http = {}, rateLimi
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }),
+      }).finally(() => redis?.disconnect()),
   };
 }

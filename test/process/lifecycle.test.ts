@@ -92,6 +92,8 @@ describe('the server as a process', function () {
       { variable: 'PORT', when: 'not a number', value: 'abc' },
       { variable: 'LOG_LEVEL', when: 'not a level', value: 'loud' },
       { variable: 'DATABASE_URL', when: 'not PostgreSQL', value: 'mysql://x' },
+      { variable: 'DB_STATEMENT_TIMEOUT_MS', when: 'not a number', value: 'soon' },
+      { variable: 'DB_ACQUIRE_TIMEOUT_MS', when: 'shorter than the connect timeout (1000 by default)', value: '500' },
     ];
     for (const { variable, when, value } of cases) {
       it(`${variable} ${when}`, async () => {

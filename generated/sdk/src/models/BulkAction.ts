@@ -2,7 +2,7 @@
 /* eslint-disable */
 /**
  * Todo Tasks API
- * The backend a todo app\'s frontend calls to manage the signed-in user\'s tasks.  **Authentication.** Every `/api` operation needs `Authorization: Bearer <JWT>`. The token\'s `sub` claim is the user id; it must equal the `{user_id}` in the path (otherwise 403). Another user\'s task is indistinguishable from a missing one (404).  **Errors.** Every error is an RFC 9457 `application/problem+json` document. Validation failures list each problem in `errors`, with the `location` (body, query, path or header) and a JSON `pointer` to the offending value inside it.  **Request ids.** A safe incoming `X-Request-Id` (1–128 characters of `A-Z a-z 0-9 . _ : -`) is kept, otherwise one is generated; it is echoed in the `X-Request-Id` response header and in error bodies as `request_id`.  **Concurrency.** Every task response carries a strong `ETag`. Send it back in `If-Match` on PUT, PATCH, DELETE and complete to write only if nobody changed the task since you read it (otherwise 412, and nothing is written); `If-None-Match` on GET answers 304 while the task is unchanged. A server run with `REQUIRE_IF_MATCH=true` refuses those writes without `If-Match` (428).  **Safe retries.** `Idempotency-Key` (the IETF httpapi draft) on create, complete and bulk: the first response to a key is kept for 24 hours, and a retry with the same key and the same request gets that response again (same status, body and headers) without writing anything. The same key with another request is a 422; a retry while the first is still running is a 409. Keys belong to the user who sent them. Only successful responses are kept: after an error the key is free and a retry runs again.  **Rate limits.** Requests to `/api` are counted per client address before authentication and per user after it, over a window. Responses carry the IETF `RateLimit-Policy` and `RateLimit` headers; beyond the limit the answer is 429 with `Retry-After`.  **Caching.** Every `/api` response is `Cache-Control: no-store`.  **Timestamps** are RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T09:30:00.000Z`.  **Unknown query parameters** are rejected with 400 on every operation, so that a typo in a filter is never silently ignored.  **This document** is served by the API itself at `/openapi.json` and `/openapi.yaml`, and rendered at `/docs`. 
+ * The backend a todo app\'s frontend calls to manage the signed-in user\'s tasks.  **Authentication.** Every `/api` operation needs `Authorization: Bearer <JWT>`. The token\'s `sub` claim is the user id; it must equal the `{user_id}` in the path (otherwise 403). Another user\'s task is indistinguishable from a missing one (404).  **Errors.** Every error is an RFC 9457 `application/problem+json` document. Validation failures list each problem in `errors`, with the `location` (body, query, path or header) and a JSON `pointer` to the offending value inside it.  **Request ids.** A safe incoming `X-Request-Id` (1–128 characters of `A-Z a-z 0-9 . _ : -`) is kept, otherwise one is generated; it is echoed in the `X-Request-Id` response header and in error bodies as `request_id`.  **Concurrency.** Every task response carries a strong `ETag`. Send it back in `If-Match` on PUT, PATCH, DELETE and complete to write only if nobody changed the task since you read it (otherwise 412, and nothing is written); `If-None-Match` on GET answers 304 while the task is unchanged. A server run with `REQUIRE_IF_MATCH=true` refuses those writes without `If-Match` (428). Bulk update, complete and delete actions take the same condition in `if_match`.  **Safe retries.** `Idempotency-Key` (the IETF httpapi draft) on create, complete and bulk: the first response to a key is kept for 24 hours, and a retry with the same key and the same request gets that response again (same status, body and headers) without writing anything. The same key with another request is a 422; a retry while the first is still running is a 409. Keys belong to the user who sent them. Only successful responses are kept: after an error the key is free and a retry runs again.  **Rate limits.** Requests to `/api` are counted per client address before authentication and per user after it, over a window. Responses carry the IETF `RateLimit-Policy` and `RateLimit` headers; beyond the limit the answer is 429 with `Retry-After`.  **Caching.** Every `/api` response is `Cache-Control: no-store`.  **Timestamps** are RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T09:30:00.000Z`.  **Unknown query parameters** are rejected with 400 on every operation, so that a typo in a filter is never silently ignored.  **This document** is served by the API itself at `/openapi.json` and `/openapi.yaml`, and rendered at `/docs`. 
  *
  * The version of the OpenAPI document: 0.1.0
  * 
@@ -27,7 +27,8 @@ import {
 /**
  * One action: `create` takes `task`; `update` takes `id` and `patch` (a merge patch);
  * `complete` takes `id` and optionally `completed` (absent toggles); `delete` takes `id`.
- * Fields another action takes are not allowed.
+ * `update`, `complete` and `delete` also take `if_match`. Fields another action takes are
+ * not allowed.
  * @export
  * @interface BulkAction
  */
@@ -62,6 +63,14 @@ export interface BulkAction {
      * @memberof BulkAction
      */
     completed?: boolean;
+    /**
+     * What the action's `If-Match` header would be alone: run it only if the task's current
+     * `ETag` is one of these (strong comparison), or, with `*`, if the task exists; otherwise
+     * the action fails with 412 and does not change the task.
+     * @type {string}
+     * @memberof BulkAction
+     */
+    if_match?: string;
 }
 
 export function BulkActionFromJSON(json: any): BulkAction {
@@ -79,6 +88,7 @@ export function BulkActionFromJSONTyped(json: any, ignoreDiscriminator: boolean)
         'task': json['task'] === undefined ? undefined : TaskCreateFromJSON(json['task']),
         'patch': json['patch'] === undefined ? undefined : TaskPatchFromJSON(json['patch']),
         'completed': json['completed'] === undefined ? undefined : json['completed'],
+        'if_match': json['if_match'] === undefined ? undefined : json['if_match'],
     };
 }
 
@@ -96,6 +106,7 @@ export function BulkActionToJSON(value?: BulkAction | null): any {
         'task': TaskCreateToJSON(value.task),
         'patch': TaskPatchToJSON(value.patch),
         'completed': value.completed,
+        'if_match': value.if_match,
     };
 }
 

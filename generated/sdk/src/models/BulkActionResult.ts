@@ -2,7 +2,7 @@
 /* eslint-disable */
 /**
  * Todo Tasks API
- * The backend a todo app\'s frontend calls to manage the signed-in user\'s tasks.  **Authentication.** Every `/api` operation needs `Authorization: Bearer <JWT>`. The token\'s `sub` claim is the user id; it must equal the `{user_id}` in the path (otherwise 403). Another user\'s task is indistinguishable from a missing one (404).  **Errors.** Every error is an RFC 9457 `application/problem+json` document. Validation failures list each problem in `errors`, with the `location` (body, query, path or header) and a JSON `pointer` to the offending value inside it.  **Request ids.** A safe incoming `X-Request-Id` (1–128 characters of `A-Z a-z 0-9 . _ : -`) is kept, otherwise one is generated; it is echoed in the `X-Request-Id` response header and in error bodies as `request_id`.  **Concurrency.** Every task response carries a strong `ETag`. Send it back in `If-Match` on PUT, PATCH, DELETE and complete to write only if nobody changed the task since you read it (otherwise 412, and nothing is written); `If-None-Match` on GET answers 304 while the task is unchanged. A server run with `REQUIRE_IF_MATCH=true` refuses those writes without `If-Match` (428).  **Safe retries.** `Idempotency-Key` (the IETF httpapi draft) on create, complete and bulk: the first response to a key is kept for 24 hours, and a retry with the same key and the same request gets that response again (same status, body and headers) without writing anything. The same key with another request is a 422; a retry while the first is still running is a 409. Keys belong to the user who sent them. Only successful responses are kept: after an error the key is free and a retry runs again.  **Rate limits.** Requests to `/api` are counted per client address before authentication and per user after it, over a window. Responses carry the IETF `RateLimit-Policy` and `RateLimit` headers; beyond the limit the answer is 429 with `Retry-After`.  **Caching.** Every `/api` response is `Cache-Control: no-store`.  **Timestamps** are RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T09:30:00.000Z`.  **Unknown query parameters** are rejected with 400 on every operation, so that a typo in a filter is never silently ignored.  **This document** is served by the API itself at `/openapi.json` and `/openapi.yaml`, and rendered at `/docs`. 
+ * The backend a todo app\'s frontend calls to manage the signed-in user\'s tasks.  **Authentication.** Every `/api` operation needs `Authorization: Bearer <JWT>`. The token\'s `sub` claim is the user id; it must equal the `{user_id}` in the path (otherwise 403). Another user\'s task is indistinguishable from a missing one (404).  **Errors.** Every error is an RFC 9457 `application/problem+json` document. Validation failures list each problem in `errors`, with the `location` (body, query, path or header) and a JSON `pointer` to the offending value inside it.  **Request ids.** A safe incoming `X-Request-Id` (1–128 characters of `A-Z a-z 0-9 . _ : -`) is kept, otherwise one is generated; it is echoed in the `X-Request-Id` response header and in error bodies as `request_id`.  **Concurrency.** Every task response carries a strong `ETag`. Send it back in `If-Match` on PUT, PATCH, DELETE and complete to write only if nobody changed the task since you read it (otherwise 412, and nothing is written); `If-None-Match` on GET answers 304 while the task is unchanged. A server run with `REQUIRE_IF_MATCH=true` refuses those writes without `If-Match` (428). Bulk update, complete and delete actions take the same condition in `if_match`.  **Safe retries.** `Idempotency-Key` (the IETF httpapi draft) on create, complete and bulk: the first response to a key is kept for 24 hours, and a retry with the same key and the same request gets that response again (same status, body and headers) without writing anything. The same key with another request is a 422; a retry while the first is still running is a 409. Keys belong to the user who sent them. Only successful responses are kept: after an error the key is free and a retry runs again.  **Rate limits.** Requests to `/api` are counted per client address before authentication and per user after it, over a window. Responses carry the IETF `RateLimit-Policy` and `RateLimit` headers; beyond the limit the answer is 429 with `Retry-After`.  **Caching.** Every `/api` response is `Cache-Control: no-store`.  **Timestamps** are RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T09:30:00.000Z`.  **Unknown query parameters** are rejected with 400 on every operation, so that a typo in a filter is never silently ignored.  **This document** is served by the API itself at `/openapi.json` and `/openapi.yaml`, and rendered at `/docs`. 
  *
  * The version of the OpenAPI document: 0.1.0
  * 
@@ -25,7 +25,9 @@ import {
 } from './index.js';
 
 /**
- * What one action did. `task` is the task as it now is (absent after a delete or a failure); `problem` says why an action failed (absent when it succeeded).
+ * What one action did. `task` is the task as it now is (absent after a delete or a failure),
+ * with its `etag` to send in the `if_match` of a later action; `problem` says why an action
+ * failed (absent when it succeeded).
  * @export
  * @interface BulkActionResult
  */
@@ -37,7 +39,7 @@ export interface BulkActionResult {
      */
     index: number;
     /**
-     * The status the action alone would have had (200, 201, 204, 400 or 404).
+     * The status the action alone would have had (200, 201, 204, 400, 404, 412 or 428).
      * @type {number}
      * @memberof BulkActionResult
      */
@@ -48,6 +50,12 @@ export interface BulkActionResult {
      * @memberof BulkActionResult
      */
     task?: Task;
+    /**
+     * The `ETag` of `task`, as a GET of the task would answer it; present exactly when `task` is.
+     * @type {string}
+     * @memberof BulkActionResult
+     */
+    etag?: string;
     /**
      * 
      * @type {Problem}
@@ -69,6 +77,7 @@ export function BulkActionResultFromJSONTyped(json: any, ignoreDiscriminator: bo
         'index': json['index'],
         'status': json['status'],
         'task': json['task'] === undefined ? undefined : TaskFromJSON(json['task']),
+        'etag': json['etag'] === undefined ? undefined : json['etag'],
         'problem': json['problem'] === undefined ? undefined : ProblemFromJSON(json['problem']),
     };
 }
@@ -85,6 +94,7 @@ export function BulkActionResultToJSON(value?: BulkActionResult | null): any {
         'index': value.index,
         'status': value.status,
         'task': TaskToJSON(value.task),
+        'etag': value.etag,
         'problem': ProblemToJSON(value.problem),
     };
 }

@@ -1,0 +1,89 @@
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { Logger } from 'pino';
+import type { AuthConfig } from '../config.js';
+import { createJwksKeyCache } from './jwks-key-cache.js';
+
+/** Why a token was refused; each has its own words for the client (see the authenticator). */
+export type TokenRefusal =
+  | 'expired'
+  | 'not-yet-valid'
+  | 'not-for-this-service'
+  | 'unknown-key'
+  | 'ambiguous-key'
+  | 'invalid';
+
+/** A token that does not verify; carries the reason, never the library's message. */
+export class TokenRefused extends Error {
+  override name = 'TokenRefused';
+  constructor(readonly refusal: TokenRefusal) {
+    super(`token refused: ${refusal}`);
+  }
+}
+
+/** Checks a token's signature and standard claims and returns its claims, or throws `TokenRefused`. */
+export type TokenVerifier = (token: string) => Promise<JWTPayload>;
+
+/** What Better Auth's JWT plugin can sign with (EdDSA, on Ed25519, by default). */
+const JWKS_ALGORITHMS = ['EdDSA', 'ES256', 'ES512', 'RS256', 'PS256'] as const;
+/** What the shared secret signs with. */
+const SECRET_ALGORITHM = 'HS256';
+
+export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVerifier {
+  // Each algorithm has exactly one source of keys: HS256 the secret, the asymmetric ones the JWKS.
+  // A token therefore cannot have itself checked with a public key used as an HMAC secret, and
+  // an algorithm whose source is not configured is refused before any key is looked at.
+  const keySources = new Map<string, JWTVerifyGetKey>();
+  if (auth.secret !== undefined) {
+    const secret = new TextEncoder().encode(auth.secret);
+    keySources.set(SECRET_ALGORITHM, () => secret);
+  }
+  if (auth.jwksUrl !== undefined) {
+    const jwksUrl = auth.jwksUrl;
+    const jwksKeys = createJwksKeyCache({
+      url: jwksUrl,
+      cacheSeconds: auth.jwksCacheSeconds,
+      cooldownSeconds: auth.jwksCooldownSeconds,
+      timeoutMs: auth.jwksTimeoutMs,
+      onFetchFailed: (reason) =>
+        logger.warn({ jwks_url: withoutCredentials(jwksUrl), reason }, `JWKS refresh failed: the endpoint ${reason}; keys fetched before, if any, stay in use`),
+    });
+    for (const algorithm of JWKS_ALGORITHMS) keySources.set(algorithm, jwksKeys);
+  }
+  const algorithms = [...keySources.keys()];
+  // jwtVerify refuses any `alg` outside `algorithms` before it asks for a key, so a source exists.
+  const keyFor: JWTVerifyGetKey = (header, token) => keySources.get(header.alg!)!(header, token);
+  const options = {
+    algorithms,
+    issuer: auth.issuer,
+    audience: auth.audience,
+    clockTolerance: auth.clockSkewSeconds,
+  };
+
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, keyFor, options);
+      return payload;
+    } catch (error) {
+      // Anything else is a fault of ours, not of the token: it must surface as one.
+      if (!(error instanceof errors.JOSEError)) throw error;
+      throw new TokenRefused(refusalFor(error));
+    }
+  };
+}
+
+function refusalFor(error: errors.JOSEError): TokenRefusal {
+  if (error instanceof errors.JWTExpired) return 'expired';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf' && error.reason === 'check_failed') return 'not-yet-valid';
+    if (error.claim === 'iss' || error.claim === 'aud') return 'not-for-this-service';
+  }
+  if (error instanceof errors.JWKSNoMatchingKey) return 'unknown-key';
+  if (error instanceof errors.JWKSMultipleMatchingKeys) return 'ambiguous-key';
+  return 'invalid';
+}
+
+/** The URL as logged: without user name, password or query, any of which may carry a secret. */
+function withoutCredentials(url: string): string {
+  const { origin, pathname } = new URL(url);
+  return `${origin}${pathname}`;
+}

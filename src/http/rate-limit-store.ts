@@ -1,0 +1,89 @@
+import type { Knex } from 'knex';
+import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
+
+/** Ended windows deleted per clean-up statement: a clean-up never holds many row locks or runs long. */
+export const CLEANUP_BATCH = 500;
+
+/**
+ * express-rate-limit's counters in PostgreSQL (table `rate_limit_counters`), shared by every API
+ * process on the database. Each hit is one statement that counts it and starts a new fixed window
+ * when the old one has ended, atomically: no read-then-write race between processes, and no
+ * session state, so it works through a transaction-mode pooler on the app's own pool. Windows are
+ * timed by the database's clock, the one clock all processes share.
+ */
+export class PostgresRateLimitStore implements Store {
+  readonly localKeys = false;
+  private windowSeconds = 60;
+  private nextCleanupAt = 0;
+  private cleaning = false;
+
+  constructor(
+    private readonly db: Knex,
+    /** Keeps the keys of each limiter apart in the one table (`address:`, `user:`). */
+    readonly prefix: string,
+    /** Where a failed background clean-up is reported (it never fails a request). */
+    private readonly onCleanupError: (error: unknown) => void,
+  ) {}
+
+  init(options: Options): void {
+    this.windowSeconds = options.windowMs / 1000;
+  }
+
+  async increment(key: string): Promise<ClientRateLimitInfo> {
+    this.cleanUpNowAndThen();
+    const { rows } = await this.db.raw<{ rows: { hits: number; reset_at: Date }[] }>(
+      `insert into rate_limit_counters as counter (key, hits, reset_at)
+       values (?, 1, now() + make_interval(secs => ?))
+       on conflict (key) do update set
+         hits = case when counter.reset_at <= now() then 1 else counter.hits + 1 end,
+         reset_at = case when counter.reset_at <= now() then excluded.reset_at else counter.reset_at end
+       returning hits, reset_at`,
+      [this.prefix + key, this.windowSeconds],
+    );
+    const row = rows[0]!;
+    return { totalHits: row.hits, resetTime: row.reset_at };
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.db.raw('update rate_limit_counters set hits = hits - 1 where key = ? and hits > 0 and reset_at > now()', [this.prefix + key]);
+  }
+
+  async resetKey(key: string): Promise<void> {
+    await this.db.raw('delete from rate_limit_counters where key = ?', [this.prefix + key]);
+  }
+
+  /**
+   * Deletes up to `CLEANUP_BATCH` of this limiter's ended windows; returns how many. Rows another
+   * request is counting right now are skipped, not waited for. Any process may delete any ended
+   * window of the prefix: an ended window is restarted by the next hit whether its row exists or not.
+   */
+  async deleteEndedWindows(): Promise<number> {
+    const { rowCount } = await this.db.raw<{ rowCount: number }>(
+      `delete from rate_limit_counters where key in (
+         select key from rate_limit_counters
+         where reset_at <= now() and key like ? escape '\\'
+         limit ${CLEANUP_BATCH} for update skip locked
+       )`,
+      [`${this.prefix.replace(/[\\%_]/g, '\\$&')}%`],
+    );
+    return rowCount;
+  }
+
+  /**
+   * In the background, one batch at a time per process: once a window, or again on the next hit
+   * while a batch came back full, so that keys seen once (a passing address) do not pile up
+   * however many there are.
+   */
+  private cleanUpNowAndThen(): void {
+    if (this.cleaning || Date.now() < this.nextCleanupAt) return;
+    this.cleaning = true;
+    const inAWindow = () => Date.now() + this.windowSeconds * 1000;
+    this.deleteEndedWindows()
+      .then((deleted) => (this.nextCleanupAt = deleted < CLEANUP_BATCH ? inAWindow() : 0))
+      .catch((error: unknown) => {
+        this.nextCleanupAt = inAWindow();
+        this.onCleanupError(error);
+      })
+      .finally(() => (this.cleaning = false));
+  }
+}

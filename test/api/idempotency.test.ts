@@ -1,0 +1,441 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import type { components } from '../../generated/api.js';
+import { postgresKnex } from '../../src/db/database.js';
+import { ABANDONED_AFTER_MS } from '../../src/idempotency/guard.js';
+import { createIdempotencyStore, RETENTION_HOURS, SWEEP_LIMIT } from '../../src/idempotency/store.js';
+import { describeEachDatabase, type ApiSuite } from '../helpers/api-suite.js';
+import { expectProblem, TestUser, type ApiResponse, type Task } from '../helpers/api-client.js';
+import { auditTrail, storedTasks } from '../helpers/task-state.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+type BulkResult = components['schemas']['BulkResult'];
+
+
+/** A task id no test creates (ids are an identity sequence starting at 1). */
+const MISSING_TASK_ID = 8_765_432_109;
+
+const newKey = () => randomUUID();
+const keyed = (key: string, headers: Record<string, string> = {}) => ({ ...headers, 'Idempotency-Key': key });
+
+interface KeyRow {
+  fingerprint: string;
+  attempt: string;
+  response_status: number | null;
+}
+
+/** The stored record of the user's key, read past the API. */
+function storedKey(suite: ApiSuite, user: TestUser, key: string): Promise<KeyRow | undefined> {
+  return suite.database().knex('idempotency_keys').where({ user_id: user.id, key }).first('fingerprint', 'attempt', 'response_status');
+}
+
+/** Moves the key's times into the past, as if `ms` had gone by since it was claimed (and answered). */
+async function age(suite: ApiSuite, user: TestUser, key: string, ms: number): Promise<void> {
+  const interval = suite.database().knex.raw(`?::integer * interval '1 millisecond'`, [ms]);
+  const moved = await suite
+    .database()
+    .knex('idempotency_keys')
+    .where({ user_id: user.id, key })
+    .update({ claimed_at: suite.database().knex.raw('claimed_at - ?', [interval]), expires_at: suite.database().knex.raw('expires_at - ?', [interval]) });
+  expect(moved, 'the key is stored').to.equal(1);
+}
+
+/**
+ * Stores `count` keys of the user (`expired-0`...) that expired in 2000, before anything the other
+ * tests leave behind, so that a sweep takes them first (the user must exist: make a request first).
+ */
+async function insertExpired(suite: ApiSuite, user: TestUser, count: number): Promise<void> {
+  const rows = Array.from({ length: count }, (_, index) => ({
+    user_id: user.id,
+    key: `expired-${index}`,
+    fingerprint: '0'.repeat(64),
+    attempt: randomUUID(),
+    claimed_at: new Date(Date.UTC(2000, 0, 1) + index),
+    expires_at: new Date(Date.UTC(2000, 0, 2) + index),
+  }));
+  await suite.database().knex('idempotency_keys').insert(rows);
+}
+
+/** The parts of an answer a replay must repeat: status, body (its keys in the same order too) and the handler's headers. */
+function answer(response: ApiResponse) {
+  return {
+    status: response.status,
+    body: JSON.stringify(response.body),
+    location: response.headers.get('location'),
+    etag: response.headers.get('etag'),
+    contentType: response.headers.get('content-type'),
+  };
+}
+
+/** The three operations that take a key, each as a request a test can send and repeat. */
+interface KeyedOperation {
+  readonly operationId: string;
+  readonly status: number;
+  /** Prepares what the request needs (a task) and returns the request. */
+  prepare(user: TestUser): Promise<(headers: Record<string, string>) => Promise<ApiResponse>>;
+}
+
+const OPERATIONS: KeyedOperation[] = [
+  {
+    operationId: 'createTask',
+    status: 201,
+    prepare: async (user) => (headers) => user.call<Task>('POST', '/tasks', { json: { title: 'Buy milk' }, headers }),
+  },
+  {
+    operationId: 'completeTask',
+    status: 200,
+    prepare: async (user) => {
+      const task = await user.createTask();
+      return (headers) => user.call<Task>('PATCH', `/tasks/${task.id}/complete`, { headers });
+    },
+  },
+  {
+    operationId: 'bulkTasks',
+    status: 200,
+    prepare: async (user) => (headers) => user.call<BulkResult>('POST', '/tasks/bulk', { json: { atomic: true, actions: [{ op: 'create', task: { title: 'Bulk' } }] }, headers }),
+  },
+];
+
+async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describeEachDatabase('idempotency keys', (suite) => {
+  describe('a retry of the same request gets the first answer again, without writing', () => {
+    it('createTask: the same 201, task, Location and ETag; one task stored, one audit line', async () => {
+      const alice = suite.newUser();
+      const key = newKey();
+      const first = await alice.call<Task>('POST', '/tasks', { json: { title: 'Buy milk', description: 'two litres' }, headers: keyed(key) });
+      expect(first.status).to.equal(201);
+      expect(first.headers.get('location')).to.equal(`/api/${alice.id}/tasks/${first.body.id}`);
+      // A change in between shows that the retry answers from the stored response, not from the task as it now is.
+      expect((await alice.call('PATCH', `/tasks/${first.body.id}`, { json: { title: 'Renamed' } })).status).to.equal(200);
+
+      // The same JSON with its keys in another order is the same request.
+      const retry = await alice.call<Task>('POST', '/tasks', { json: { description: 'two litres', title: 'Buy milk' }, headers: keyed(key) });
+      expect(answer(retry)).to.deep.equal(answer(first));
+      expect(retry.headers.get('x-request-id'), 'a response of its own').to.not.equal(first.headers.get('x-request-id'));
+      expect(await storedTasks(suite, alice)).to.have.length(1);
+      expect(auditTrail(suite, alice).filter((line) => line.startsWith('task.create'))).to.deep.equal([`task.create ${first.body.id}`]);
+    });
+
+    it('completeTask: a toggle is applied once, and a recurring task gets one next occurrence', async () => {
+      const alice = suite.newUser();
+      const task = await alice.createTask({ title: 'Daily', due_date: '2026-03-01', recurrence: { frequency: 'daily' } });
+      const key = newKey();
+      const first = await alice.call<Task>('PATCH', `/tasks/${task.id}/complete`, { headers: keyed(key) });
+      expect(first.status).to.equal(200);
+      expect(first.body.completed).to.equal(true);
+
+      const retry = await alice.call<Task>('PATCH', `/tasks/${task.id}/complete`, { headers: keyed(key) });
+      expect(answer(retry)).to.deep.equal(answer(first));
+      const stored = await storedTasks(suite, alice);
+      expect(stored.map((row) => row.completed), 'still completed, not toggled back; one next occurrence').to.deep.equal([true, false]);
+    });
+
+    for (const { name, body, status } of [
+      { name: 'atomic', body: { atomic: true, actions: [{ op: 'create', task: { title: 'One' } }] }, status: 200 },
+      { name: 'non-atomic, one action failing', body: { actions: [{ op: 'create', task: { title: 'One' } }, { op: 'delete', id: MISSING_TASK_ID }] }, status: 207 },
+    ]) {
+      it(`bulkTasks (${name}): the same ${status} and results; the actions run once`, async () => {
+        const alice = suite.newUser();
+        const key = newKey();
+        const first = await alice.call<BulkResult>('POST', '/tasks/bulk', { json: body, headers: keyed(key) });
+        expect(first.status).to.equal(status);
+        const retry = await alice.call<BulkResult>('POST', '/tasks/bulk', { json: body, headers: keyed(key) });
+        expect(answer(retry)).to.deep.equal(answer(first));
+        expect(await storedTasks(suite, alice)).to.have.length(1);
+      });
+    }
+
+    it('the quoted form of a key ("abc", a structured-field string) is the same key as the bare one', async () => {
+      const alice = suite.newUser();
+      const key = newKey();
+      const first = await alice.call<Task>('POST', '/tasks', { json: { title: 'Quoted' }, headers: keyed(`"${key}"`) });
+      expect(first.status).to.equal(201);
+      const retry = await alice.call<Task>('POST', '/tasks', { json: { title: 'Quoted' }, headers: keyed(key) });
+      expect(answer(retry)).to.deep.equal(answer(first));
+      expect(await storedKey(suite, alice, key), 'stored without its quotes').to.include({ response_status: 201 });
+      expect(await storedTasks(suite, alice)).to.have.length(1);
+    });
+  });
+
+  describe('the same key with a different request is a 422, and changes nothing', () => {
+    it('createTask with another body', async () => {
+      const alice = suite.newUser();
+      const key = newKey();
+      const first = await alice.call<Task>('POST', '/tasks', { json: { title: 'First' }, headers: keyed(key) });
+      expect(first.status).to.equal(201);
+      const problem = expectProblem(await alice.call('POST', '/tasks', { json: { title: 'Second' }, headers: keyed(key) }), 422);
+      expect(problem.detail).to.equal('This Idempotency-Key was already used for a different request.');
+      expect(await storedTasks(suite, alice)).to.have.length(1);
+      // The stored answer is still there for the request it belongs to.
+      expect(answer(await alice.call('POST', '/tasks', { json: { title: 'First' }, headers: keyed(key) }))).to.deep.equal(answer(first));
+    });
+
+    it('completeTask on another path, or with another If-Match', async () => {
+      const alice = suite.newUser();
+      const [one, two] = [await alice.createTask({ title: 'One' }), await alice.createTask({ title: 'Two' })];
+      const key = newKey();
+      expect((await alice.call('PATCH', `/tasks/${one.id}/complete`, { headers: keyed(key) })).status).to.equal(200);
+      expectProblem(await alice.call('PATCH', `/tasks/${two.id}/complete`, { headers: keyed(key) }), 422);
+      expectProblem(await alice.call('PATCH', `/tasks/${one.id}/complete`, { headers: keyed(key, { 'If-Match': '"some-other-tag"' }) }), 422);
+      expectProblem(await alice.call('PATCH', `/tasks/${one.id}/complete`, { json: { completed: true }, headers: keyed(key) }), 422);
+      expect((await storedTasks(suite, alice)).map((row) => row.completed)).to.deep.equal([true, false]);
+    });
+
+    it('bulkTasks after the key was used by another operation', async () => {
+      const alice = suite.newUser();
+      const key = newKey();
+      expect((await alice.call('POST', '/tasks', { json: { title: 'Created' }, headers: keyed(key) })).status).to.equal(201);
+      expectProblem(await alice.call('POST', '/tasks/bulk', { json: { actions: [{ op: 'create', task: { title: 'Created' } }] }, headers: keyed(key) }), 422);
+      expect(await storedTasks(suite, alice)).to.have.length(1);
+    });
+  });
+
+  it("keys are the user's: two users with the same key both write", async () => {
+    const [alice, bob] = [suite.newUser(), suite.newUser()];
+    const key = newKey();
+    const forAlice = await alice.call<Task>('POST', '/tasks', { json: { title: 'Same' }, headers: keyed(key) });
+    const forBob = await bob.call<Task>('POST', '/tasks', { json: { title: 'Same' }, headers: keyed(key) });
+    expect([forAlice.status, forBob.status]).to.deep.equal([201, 201]);
+    expect(forBob.body.user_id).to.equal(bob.id);
+    expect(await storedTasks(suite, alice)).to.have.length(1);
+    expect(await storedTasks(suite, bob)).to.have.length(1);
+  });
+
+  describe('concurrent retries', () => {
+    it('10 simultaneous creates with one key: one task; every other answer is the replay or a 409', async () => {
+      const alice = suite.newUser();
+      await alice.call('GET', '/api/me'); // provisioned first, so that the requests race on the key alone
+      const key = newKey();
+      const responses = await Promise.all(Array.from({ length: 10 }, () => alice.call<Task>('POST', '/tasks', { json: { title: 'Once' }, headers: keyed(key) })));
+      const created = responses.filter((response) => response.status === 201);
+      for (const response of responses.filter((response) => response.status !== 201)) expectProblem(response, 409);
+      expect(created.length).to.be.at.least(1);
+      expect(new Set(created.map((response) => response.body.id)).size, 'every 201 is the same task').to.equal(1);
+      expect(await storedTasks(suite, alice)).to.have.length(1);
+    });
+
+    it('10 simultaneous toggles with one key: the task is toggled once', async () => {
+      const alice = suite.newUser();
+      const task = await alice.createTask();
+      const key = newKey();
+      const responses = await Promise.all(Array.from({ length: 10 }, () => alice.call<Task>('PATCH', `/tasks/${task.id}/complete`, { headers: keyed(key) })));
+      for (const response of responses) {
+        if (response.status === 200) expect(response.body.completed).to.equal(true);
+        else expectProblem(response, 409);
+      }
+      expect((await storedTasks(suite, alice)).map((row) => row.completed)).to.deep.equal([true]);
+    });
+  });
+
+  describe('a request still in progress holds its key', () => {
+    // A lock held from a separate transaction (the task's row for a complete, the tasks table against
+    // inserts for a create or a bulk create) stops the first request inside its handler, after it
+    // claimed the key. PGlite is a single connection, so a held transaction would stop every request.
+    for (const { operationId, status, prepare } of OPERATIONS) {
+      it(`${operationId}: a retry while the first waits on a lock is a 409; once it finishes, the replay`, async function () {
+        if (suite.kind === 'pglite') this.skip();
+        const alice = suite.newUser();
+        const send = await prepare(alice);
+        const key = newKey();
+        const db = suite.database().knex;
+        let first: Promise<ApiResponse> | undefined;
+        await db.transaction(async (trx) => {
+          if (operationId === 'completeTask') await trx('tasks').where({ user_id: alice.id }).forUpdate();
+          else await trx.raw('lock table tasks in share mode'); // no insert into tasks until it commits
+          first = send(keyed(key));
+          await waitFor(async () => (await storedKey(suite, alice, key))?.response_status === null, 'the first request to claim its key');
+          const problem = expectProblem(await send(keyed(key)), 409);
+          expect(problem.detail).to.equal('A request with this Idempotency-Key is still being processed; retry later.');
+        });
+        const firstAnswer = await first!;
+        expect(firstAnswer.status).to.equal(status);
+        expect(answer(await send(keyed(key)))).to.deep.equal(answer(firstAnswer));
+      });
+    }
+
+    // The same state on every database: a claim that another process made and has not finished.
+    for (const { operationId, status, prepare } of OPERATIONS) {
+      it(`${operationId}: a claim left unfinished answers 409 until ${ABANDONED_AFTER_MS / 60_000} minutes old, then the retry takes it over`, async () => {
+        const alice = suite.newUser();
+        const send = await prepare(alice);
+        const store = createIdempotencyStore(suite.database().knex, { takeoverAfterMs: ABANDONED_AFTER_MS });
+        // The request's fingerprint, as the server computes it, from a first run under a key of its own.
+        const probe = newKey();
+        expect((await send(keyed(probe))).status).to.equal(status);
+        const { fingerprint } = (await storedKey(suite, alice, probe))!;
+
+        const key = newKey();
+        const abandoned = await store.claim(alice.id, key, fingerprint);
+        if (abandoned.outcome !== 'claimed') throw new Error(`not claimed: ${abandoned.outcome}`);
+        expectProblem(await send(keyed(key)), 409);
+        await age(suite, alice, key, ABANDONED_AFTER_MS - 5_000);
+        expectProblem(await send(keyed(key)), 409);
+        // A claim of another request is not abandoned for this one: it stays a 422 however old.
+        await age(suite, alice, key, 10_000);
+        expectProblem(await alice.call('POST', '/tasks', { json: { title: 'Other' }, headers: keyed(key) }), 422);
+
+        const takenOver = await send(keyed(key));
+        expect(takenOver.status).to.equal(status);
+        // The abandoned attempt, should it wake up, neither overwrites nor frees what its successor stored.
+        expect(await store.complete(alice.id, key, abandoned.attempt, { status, headers: {}, body: { stale: true } })).to.equal(false);
+        await store.release(alice.id, key, abandoned.attempt);
+        expect(answer(await send(keyed(key)))).to.deep.equal(answer(takenOver));
+      });
+    }
+  });
+
+  it('the store: a claim taken over belongs to its new attempt; the old one can neither complete nor release it', async () => {
+    const alice = suite.newUser();
+    await alice.call('GET', '/api/me');
+    const store = createIdempotencyStore(suite.database().knex, { takeoverAfterMs: ABANDONED_AFTER_MS });
+    const [key, fingerprint] = [newKey(), 'f'.repeat(64)];
+    const first = await store.claim(alice.id, key, fingerprint);
+    expect(await store.claim(alice.id, key, fingerprint)).to.deep.equal({ outcome: 'in_progress' });
+    await age(suite, alice, key, ABANDONED_AFTER_MS + 1_000);
+    const second = await store.claim(alice.id, key, fingerprint);
+    if (first.outcome !== 'claimed' || second.outcome !== 'claimed') throw new Error('both attempts should have claimed the key');
+    expect(second.attempt).to.not.equal(first.attempt);
+
+    const response = { status: 201, headers: { Location: '/somewhere' }, body: { b: 1, a: [2, null] } };
+    expect(await store.complete(alice.id, key, first.attempt, { ...response, body: { stale: true } })).to.equal(false);
+    await store.release(alice.id, key, first.attempt);
+    expect(await storedKey(suite, alice, key)).to.include({ attempt: second.attempt, response_status: null });
+    expect(await store.complete(alice.id, key, second.attempt, response)).to.equal(true);
+    const replay = await store.claim(alice.id, key, fingerprint);
+    expect(replay).to.deep.equal({ outcome: 'replay', response });
+    if (replay.outcome === 'replay') expect(Object.keys(replay.response.body as object), 'the body as it was written').to.deep.equal(['b', 'a']);
+  });
+
+  describe('a failed request does not keep its key', () => {
+    it('completeTask of a missing task (404): the key is free for another request', async () => {
+      const alice = suite.newUser();
+      const key = newKey();
+      expectProblem(await alice.call('PATCH', `/tasks/${MISSING_TASK_ID}/complete`, { headers: keyed(key) }), 404);
+      expect(await storedKey(suite, alice, key)).to.equal(undefined);
+      const task = await alice.createTask();
+      const response = await alice.call<Task>('PATCH', `/tasks/${task.id}/complete`, { headers: keyed(key) });
+      expect(response.status).to.equal(200);
+    });
+
+    it('a body the validator refuses (400) never claims the key', async () => {
+      const alice = suite.newUser();
+      const key = newKey();
+      expectProblem(await alice.call('POST', '/tasks', { json: { title: '' }, headers: keyed(key) }), 400);
+      expect((await alice.call('POST', '/tasks', { json: { title: 'Fixed' }, headers: keyed(key) })).status).to.equal(201);
+    });
+
+    it("a task rule the handler refuses (400) releases the key, and the retry runs again", async () => {
+      const alice = suite.newUser();
+      const key = newKey();
+      const bothDueForms = { title: 'Both', due_date: '2026-12-01', due_at: '2026-12-01T09:00:00Z', time_zone: 'UTC' };
+      expectProblem(await alice.call('POST', '/tasks', { json: bothDueForms, headers: keyed(key) }), 400);
+      expect(await storedKey(suite, alice, key)).to.equal(undefined);
+      expectProblem(await alice.call('POST', '/tasks', { json: bothDueForms, headers: keyed(key) }), 400);
+      expect((await alice.call('POST', '/tasks', { json: { title: 'Fixed' }, headers: keyed(key) })).status).to.equal(201);
+    });
+  });
+
+  describe('malformed keys are a 400, and nothing is written', () => {
+    for (const [name, value] of [
+      ['empty', ''],
+      ['with a space', 'two words'],
+      ['an unfinished quoted string', '"abc'],
+      ['a quoted string with a quote inside', '"a"b"'],
+      ['256 characters', 'k'.repeat(256)],
+      ['256 characters in quotes', `"${'k'.repeat(256)}"`],
+    ] as const) {
+      it(name, async () => {
+        const alice = suite.newUser();
+        const problem = expectProblem(await alice.call('POST', '/tasks', { json: { title: 'Never' }, headers: keyed(value) }), 400);
+        expect(problem.errors).to.not.be.empty;
+        for (const issue of problem.errors!) expect(issue).to.include({ location: 'header', pointer: '/idempotency-key' });
+        expect(await storedTasks(suite, alice)).to.have.length(0);
+      });
+    }
+
+    it('255 characters, bare or quoted, are a key', async () => {
+      const alice = suite.newUser();
+      const key = 'k'.repeat(255);
+      const first = await alice.call('POST', '/tasks', { json: { title: 'Long key' }, headers: keyed(`"${key}"`) });
+      expect(first.status).to.equal(201);
+      expect(answer(await alice.call('POST', '/tasks', { json: { title: 'Long key' }, headers: keyed(key) }))).to.deep.equal(answer(first));
+    });
+  });
+
+  describe(`keys are kept ${RETENTION_HOURS} hours`, () => {
+    it('an expired key is new: the same request runs again, and another request may use it', async () => {
+      const alice = suite.newUser();
+      const key = newKey();
+      const first = await alice.call<Task>('POST', '/tasks', { json: { title: 'Yesterday' }, headers: keyed(key) });
+      await age(suite, alice, key, RETENTION_HOURS * 3_600_000 - 60_000);
+      expect(answer(await alice.call('POST', '/tasks', { json: { title: 'Yesterday' }, headers: keyed(key) })), 'a minute before expiry').to.deep.equal(answer(first));
+
+      await age(suite, alice, key, 60_000);
+      // Older expired keys keep the sweep busy, so the claim itself must see that this one has expired.
+      await insertExpired(suite, alice, SWEEP_LIMIT);
+      const again = await alice.call<Task>('POST', '/tasks', { json: { title: 'Yesterday' }, headers: keyed(key) });
+      expect(again.status).to.equal(201);
+      expect(again.body.id).to.not.equal(first.body.id);
+      expect(await suite.database().knex('idempotency_keys').where({ user_id: alice.id }).pluck('key'), 'the older ones swept').to.deep.equal([key]);
+
+      await age(suite, alice, key, RETENTION_HOURS * 3_600_000);
+      expect((await alice.call('POST', '/tasks', { json: { title: 'Today' }, headers: keyed(key) })).status).to.equal(201);
+      expect(await storedTasks(suite, alice)).to.have.length(3);
+    });
+
+    it(`each claim deletes up to ${SWEEP_LIMIT} expired keys of any user, oldest first`, async () => {
+      const [old, claimer] = [suite.newUser(), suite.newUser()];
+      await old.call('GET', '/api/me');
+      await insertExpired(suite, old, SWEEP_LIMIT + 20);
+      const db = suite.database().knex;
+      await db('idempotency_keys').insert({ user_id: old.id, key: 'live', fingerprint: '0'.repeat(64), attempt: randomUUID(), claimed_at: db.fn.now(), expires_at: db.raw(`now() + interval '1 hour'`) });
+      const remaining = async () => (await db('idempotency_keys').where({ user_id: old.id }).orderBy('key').pluck('key')) as string[];
+
+      expect((await claimer.call('POST', '/tasks', { json: { title: 'Sweep' }, headers: keyed(newKey()) })).status).to.equal(201);
+      expect(await remaining()).to.deep.equal([...Array.from({ length: 20 }, (_, index) => `expired-${SWEEP_LIMIT + index}`).sort(), 'live']);
+      expect((await claimer.call('POST', '/tasks', { json: { title: 'Sweep' }, headers: keyed(newKey()) })).status).to.equal(201);
+      expect(await remaining()).to.deep.equal(['live']);
+    });
+  });
+
+  describe('two server instances over one database share the keys', () => {
+    let other: TestServer | undefined;
+    let otherDb: Knex | undefined;
+    before(async () => {
+      // On PostgreSQL, a pool of its own, as another process has; PGlite is one process by construction.
+      const { knex } = suite.database();
+      if (suite.kind !== 'pglite') otherDb = postgresKnex((knex.client.config.connection as { connectionString: string }).connectionString, 5);
+      other = await startTestServer(otherDb ?? knex);
+    });
+    after(async () => {
+      await other?.close();
+      await otherDb?.destroy();
+    });
+
+    it('a retry on the other instance gets the replay; racing retries on both write once', async () => {
+      const alice = suite.newUser();
+      const onOther = new TestUser(other!.baseUrl, alice.id);
+      const key = newKey();
+      const first = await alice.call<Task>('POST', '/tasks', { json: { title: 'Shared' }, headers: keyed(key) });
+      expect(first.status).to.equal(201);
+      expect(answer(await onOther.call('POST', '/tasks', { json: { title: 'Shared' }, headers: keyed(key) }))).to.deep.equal(answer(first));
+      expectProblem(await onOther.call('POST', '/tasks', { json: { title: 'Other' }, headers: keyed(key) }), 422);
+
+      const raced = newKey();
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, (_, index) => (index % 2 ? onOther : alice).call<Task>('POST', '/tasks', { json: { title: 'Raced' }, headers: keyed(raced) })),
+      );
+      for (const response of responses.filter((response) => response.status !== 201)) expectProblem(response, 409);
+      expect(new Set(responses.filter((response) => response.status === 201).map((response) => response.body.id)).size).to.equal(1);
+      expect(await storedTasks(suite, alice)).to.have.length(2);
+    });
+  });
+});

@@ -1,0 +1,262 @@
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_POSTGRES_BOUNDS, type PostgresBounds } from '../../src/db/bounds.js';
+import { migratePostgres, openPostgresPool, postgresKnex } from '../../src/db/database.js';
+import type { StatementBound } from '../../src/db/statement-bound.js';
+import { loadSpec } from '../../src/http/spec.js';
+import { expectProblem, request, TestUser, type ApiResponse } from '../helpers/api-client.js';
+import { pgbouncerPath, startPgBouncer, type PgBouncer } from '../helpers/pgbouncer.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { createThrowawayPostgres, postgresBinDir, type ThrowawayPostgres } from '../helpers/throwaway-postgres.js';
+
+// The service against a PostgreSQL of the test's own, which the test stops, starts and locks at
+// will: every wait on the database is bounded, ends in a 503 with Retry-After, and the service
+// recovers by itself once the database is back.
+
+/** The promise made to clients: with the database unavailable, an answer within this time. */
+const ANSWER_WITHIN_MS = 2_000;
+
+describe('the service when its database fails', function () {
+  this.timeout(60_000);
+  let postgres: ThrowawayPostgres | undefined;
+  let admin: Knex | undefined;
+
+  before(async function () {
+    if (!postgresBinDir()) {
+      if (process.env.CI) throw new Error('initdb and pg_ctl are not installed; CI requires them');
+      console.warn('\n  WARNING: initdb / pg_ctl not installed: skipping the database outage tests\n');
+      this.skip();
+    }
+    postgres = await createThrowawayPostgres();
+    await migratePostgres(postgres.adminUrl);
+    admin = postgresKnex(postgres.adminUrl, 4);
+  });
+  after(async () => {
+    await admin?.destroy();
+    await postgres?.remove();
+  });
+
+  /** The app over a pool of its own on the throwaway database; `route` puts a PgBouncer in between. */
+  function useServer(options: { poolMax: number; bounds: PostgresBounds; route?: 'direct' | 'pgbouncer' }) {
+    const state: { server?: TestServer; pool?: Knex; statementBound?: StatementBound; pgbouncer?: PgBouncer } = {};
+    before(async function () {
+      if (options.route === 'pgbouncer') {
+        if (!pgbouncerPath()) {
+          if (process.env.CI) throw new Error('pgbouncer is not installed; CI requires it');
+          this.skip();
+        }
+        state.pgbouncer = await startPgBouncer({ host: '127.0.0.1', port: postgres!.port });
+      }
+      const url = state.pgbouncer ? state.pgbouncer.urlFor('postgres') : postgres!.adminUrl;
+      const { knex, statementBound } = await openPostgresPool(url, options.poolMax, options.bounds);
+      state.pool = knex;
+      state.statementBound = statementBound;
+      state.server = await startTestServer(knex);
+    });
+    after(async () => {
+      await state.server?.close();
+      await state.pool?.destroy();
+      await state.pgbouncer?.stop();
+    });
+    return state as Required<Pick<typeof state, 'server' | 'pool' | 'statementBound'>>;
+  }
+
+  describe('stopped, then started again', () => {
+    const running = useServer({ poolMax: 10, bounds: DEFAULT_POSTGRES_BOUNDS });
+
+    it('answers every database operation with 503 and Retry-After within 2 s, keeps /health, and recovers without a restart', async () => {
+      const { baseUrl } = running.server;
+      const alice = new TestUser(baseUrl);
+      const task = await alice.createTask({ title: 'Outlives an outage' });
+      const doomed = await alice.createTask({ title: 'To delete' });
+      const operations = databaseOperations(alice, task.id, doomed.id);
+      expect(operations.map((operation) => operation.operationId).sort()).to.deep.equal(operationsDeclaring503());
+
+      await postgres!.stop();
+      try {
+        const slowest = { operationId: '', ms: 0 };
+        for (const operation of operations) {
+          const { response, ms } = await timed(() => operation.send());
+          expectUnavailable(response, operation.operationId);
+          if (ms > slowest.ms) Object.assign(slowest, { operationId: operation.operationId, ms });
+        }
+        expect(slowest.ms, `slowest: ${slowest.operationId}`).to.be.below(ANSWER_WITHIN_MS);
+        expect((await request(baseUrl, 'GET', '/health')).status, 'liveness does not need the database').to.equal(200);
+      } finally {
+        await postgres!.start();
+      }
+
+      // The same process, the same pool: dead connections are discarded, new ones opened on demand.
+      for (const operation of operations) {
+        const response = await operation.send();
+        expect(response.status, `${operation.operationId}: ${JSON.stringify(response.body)}`).to.equal(operation.succeeds);
+      }
+    });
+  });
+
+  describe('pool exhausted', () => {
+    const bounds = { connectTimeoutMs: 500, acquireTimeoutMs: 500, statementTimeoutMs: 10_000 };
+    const running = useServer({ poolMax: 1, bounds });
+
+    it('answers 503 within the acquire bound while the only connection waits, then everything completes', async () => {
+      const alice = new TestUser(running.server.baseUrl);
+      const task = await alice.createTask({ title: 'Locked' });
+      const holder = await admin!.transaction();
+      try {
+        await holder('tasks').where({ id: task.id }).forUpdate();
+        // Takes the pool's only connection, and keeps it while it waits for the row lock.
+        const blocked = rename(alice, task.id, 'Renamed through the API');
+        await waitForLockWaiters(admin!, (waiting) => waiting === 1, 'the request to wait for the row lock');
+
+        const { response, ms } = await timed(() => alice.call('GET', `/tasks/${task.id}`));
+        expectUnavailable(response, 'getTask');
+        expect(ms).to.be.at.least(bounds.acquireTimeoutMs - 50).and.below(ANSWER_WITHIN_MS);
+        expectUnavailable(await request(running.server.baseUrl, 'GET', '/ready'), 'getReadiness');
+
+        await holder('tasks').where({ id: task.id }).update({ description: 'written by the lock holder' });
+        await holder.commit();
+        const renamed = await blocked;
+        expect(renamed.status).to.equal(200);
+        expect(renamed.body).to.include({ title: 'Renamed through the API', description: 'written by the lock holder' });
+      } finally {
+        if (!holder.isCompleted()) await holder.rollback();
+      }
+      expect((await alice.call('GET', `/tasks/${task.id}`)).status).to.equal(200);
+      expect((await request(running.server.baseUrl, 'GET', '/ready')).status).to.equal(200);
+    });
+  });
+
+  for (const route of ['direct', 'pgbouncer'] as const) {
+    describe(`a statement longer than DB_STATEMENT_TIMEOUT_MS (${route})`, () => {
+      const bounds = { connectTimeoutMs: 1_000, acquireTimeoutMs: 1_000, statementTimeoutMs: 500 };
+      const running = useServer({ poolMax: 10, bounds, route });
+
+      it('is a 503 with Retry-After, not a hang, and leaves the lock holder unaffected', async () => {
+        // Directly, PostgreSQL ends the statement; a transaction-mode pooler refuses the startup
+        // parameter, so there the client ends it (a little later) and drops the connection.
+        expect(running.statementBound).to.equal(route === 'direct' ? 'server' : 'client');
+        const alice = new TestUser(running.server.baseUrl);
+        const task = await alice.createTask({ title: 'Contended' });
+        const holder = await admin!.transaction();
+        try {
+          await holder('tasks').where({ id: task.id }).update({ title: 'Written by the lock holder' });
+
+          const { response, ms } = await timed(() => rename(alice, task.id, 'Never written'));
+          expectUnavailable(response, 'updateTask');
+          expect(ms).to.be.at.least(bounds.statementTimeoutMs - 50).and.below(ANSWER_WITHIN_MS);
+          await waitForLockWaiters(admin!, (waiting) => waiting === 0, 'the server to cancel the abandoned statement');
+
+          await holder.commit();
+        } finally {
+          if (!holder.isCompleted()) await holder.rollback();
+        }
+        // The abandoned update never committed anything over the holder's.
+        const [row] = await admin!('tasks').where({ id: task.id }).select('title');
+        expect(row.title).to.equal('Written by the lock holder');
+        const again = await rename(alice, task.id, 'Renamed after the lock');
+        expect(again.status).to.equal(200);
+        expect(again.body.title).to.equal('Renamed after the lock');
+      });
+    });
+  }
+
+  describe('a burst of requests on a pool of 10', () => {
+    const running = useServer({ poolMax: 10, bounds: DEFAULT_POSTGRES_BOUNDS });
+
+    it('queues them all within the default bounds: no spurious 503', async () => {
+      const alice = new TestUser(running.server.baseUrl);
+      await alice.bearer();
+      const burst = 300;
+      const { response: statuses, ms } = await timed(() =>
+        Promise.all(
+          Array.from({ length: burst }, async (_, index) =>
+            (index % 2 === 0 ? alice.call('POST', '/tasks', { json: { title: `Burst ${index}` } }) : alice.call('GET', '/tasks')).then(
+              (response) => response.status,
+            ),
+          ),
+        ),
+      );
+      const counts = statuses.reduce<Record<number, number>>((tally, status) => ({ ...tally, [status]: (tally[status] ?? 0) + 1 }), {});
+      expect(counts, `${burst} requests in ${ms} ms`).to.deep.equal({ 200: burst / 2, 201: burst / 2 });
+    });
+  });
+});
+
+interface DatabaseOperation {
+  readonly operationId: string;
+  /** The status it answers once the database is back. */
+  readonly succeeds: number;
+  send(): Promise<ApiResponse>;
+}
+
+/** One valid request for every operation that needs the database, each of which succeeds once the database is back. */
+function databaseOperations(user: TestUser, taskId: number, doomedTaskId: number): DatabaseOperation[] {
+  const task = `/tasks/${taskId}`;
+  const mergePatch = 'application/merge-patch+json';
+  return [
+    { operationId: 'getReadiness', succeeds: 200, send: () => request(user.baseUrl, 'GET', '/ready') },
+    { operationId: 'getCurrentUser', succeeds: 200, send: () => user.call('GET', '/api/me') },
+    { operationId: 'listTasks', succeeds: 200, send: () => user.call('GET', '/tasks') },
+    { operationId: 'createTask', succeeds: 201, send: () => user.call('POST', '/tasks', { json: { title: 'Another' } }) },
+    { operationId: 'getTask', succeeds: 200, send: () => user.call('GET', task) },
+    {
+      operationId: 'replaceTask',
+      succeeds: 200,
+      send: () => user.call('PUT', task, { json: { title: 'Replaced', description: null, completed: false } }),
+    },
+    { operationId: 'updateTask', succeeds: 200, send: () => user.call('PATCH', task, { json: { title: 'Patched' }, contentType: mergePatch }) },
+    { operationId: 'completeTask', succeeds: 200, send: () => user.call('PATCH', `${task}/complete`, { json: { completed: true } }) },
+    {
+      operationId: 'bulkTasks',
+      succeeds: 200,
+      send: () => user.call('POST', '/tasks/bulk', { json: { atomic: true, actions: [{ op: 'create', task: { title: 'In bulk' } }] } }),
+    },
+    { operationId: 'clearCompletedTasks', succeeds: 200, send: () => user.call('POST', '/tasks/clear-completed') },
+    { operationId: 'listTags', succeeds: 200, send: () => user.call('GET', `/api/${encodeURIComponent(user.id)}/tags`) },
+    // A task of its own: clear-completed above removed the other one.
+    { operationId: 'deleteTask', succeeds: 204, send: () => user.call('DELETE', `/tasks/${doomedTaskId}`) },
+  ];
+}
+
+/** The operations whose contract says they may answer 503: those that need the database. */
+function operationsDeclaring503(): string[] {
+  const spec = loadSpec() as unknown as { paths: Record<string, Record<string, { operationId?: string; responses?: Record<string, unknown> }>> };
+  return Object.values(spec.paths)
+    .flatMap((item) => Object.values(item))
+    .filter((operation) => operation.operationId && operation.responses?.['503'])
+    .map((operation) => operation.operationId!)
+    .sort();
+}
+
+function expectUnavailable(response: ApiResponse, operationId: string): void {
+  const problem = expectProblem(response, 503);
+  expect(problem.detail ?? problem.title, operationId).to.be.a('string');
+  expect(Number(response.headers.get('retry-after')), `${operationId}: Retry-After`).to.be.above(0);
+}
+
+function rename(user: TestUser, taskId: number, title: string): Promise<ApiResponse> {
+  return user.call('PATCH', `/tasks/${taskId}`, { json: { title }, contentType: 'application/merge-patch+json' });
+}
+
+async function timed<T>(action: () => Promise<T>): Promise<{ response: T; ms: number }> {
+  const start = performance.now();
+  const response = await action();
+  return { response, ms: Math.round(performance.now() - start) };
+}
+
+/** How many statements of the database are waiting for a lock right now. */
+async function lockWaiters(db: Knex): Promise<number> {
+  const { rows } = await db.raw<{ rows: { count: number }[] }>(
+    `select count(*)::integer as count from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+  );
+  return rows[0]!.count;
+}
+
+async function waitForLockWaiters(db: Knex, until: (waiting: number) => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!until(await lockWaiters(db))) {
+    if (Date.now() > deadline) throw new Error(`timed out after 5 s waiting for ${what}`);
+    await sleep(20);
+  }
+}
