@@ -16,8 +16,10 @@ DOCS_PAGE := docs/index.html
 SDK_DIST := generated/sdk/dist/index.js
 # The development secret for `make run` and `make token` when BETTER_AUTH_SECRET is not set.
 SECRET := BETTER_AUTH_SECRET="$${BETTER_AUTH_SECRET:-$$($(NODE) src/cli/dev-secret.ts)}"
+# `make run` trusts only the JWKS when JWT_JWKS_URL is set and no secret is: no development tokens then.
+RUN_SECRET := BETTER_AUTH_SECRET="$${BETTER_AUTH_SECRET:-$$([ -n "$${JWT_JWKS_URL:-}" ] || $(NODE) src/cli/dev-secret.ts)}"
 
-.PHONY: help run test generate check-generated sdk docs lint typecheck unit migrate token clean
+.PHONY: help run test generate check-generated sdk docs lint typecheck unit migrate token bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -27,7 +29,7 @@ $(INSTALLED): package.json package-lock.json
 	@touch $@
 
 run: $(INSTALLED) $(DOCS_PAGE) ## start the server (embedded database unless DATABASE_URL is set)
-	@$(SECRET) exec $(NODE) src/server.ts
+	@$(RUN_SECRET) exec $(NODE) src/server.ts
 
 test: $(INSTALLED) check-generated lint typecheck $(DOCS_PAGE) ## every check and every test
 	SPEC_COVERAGE=required $(BIN)/mocha
@@ -70,6 +72,7 @@ lint: $(INSTALLED) ## lint the spec: Redocly (recommended + house rules) and Spe
 
 typecheck: $(INSTALLED) $(SDK_DIST) ## type-check everything (tsx does not)
 	$(BIN)/tsc -p .
+	$(BIN)/tsc -p bench
 
 unit: $(INSTALLED) $(SDK_DIST) $(DOCS_PAGE) ## the tests alone, without the checks
 	$(BIN)/mocha
@@ -79,6 +82,9 @@ migrate: $(INSTALLED) ## apply database migrations (DATABASE_URL, or the embedde
 
 token: $(INSTALLED) ## print a development token: make token USER=alice
 	@$(SECRET) $(NODE) src/cli/token.ts "$(USER)"
+
+bench: typecheck ## load-test against PostgreSQL and the floor server (bench/run.ts, ~4 min), results in bench/results/
+	$(NODE) bench/run.ts
 
 clean: ## remove installed packages (keeps data/)
 	rm -rf node_modules

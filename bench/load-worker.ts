@@ -1,0 +1,31 @@
+/**
+ * The load generator, run as its own process (`node --import tsx bench/load-worker.ts job.json`) so
+ * that it never shares an event loop with the server it measures. Prints one LoadResult as JSON.
+ */
+import { readFile } from 'node:fs/promises';
+import { runClosedLoop } from './closed-loop.js';
+import { runOpenLoop } from './open-loop.js';
+import { mixedRequest, OPEN_LOOP_RATE_PER_USER, requestSource, type Fixture, type Scenario } from './scenarios.js';
+import type { LoadResult } from './stats.js';
+
+export interface LoadJob {
+  readonly baseUrl: string;
+  readonly scenario: Scenario;
+  readonly fixtureFile: string;
+  readonly warmupSeconds: number;
+  readonly seconds: number;
+}
+
+async function runFor(job: LoadJob, fixture: Fixture, seconds: number): Promise<LoadResult> {
+  const { scenario, baseUrl } = job;
+  if (scenario.name === 'open loop') {
+    return runOpenLoop({ baseUrl, users: fixture.users, ratePerUser: OPEN_LOOP_RATE_PER_USER, seconds, expected: scenario.expected, next: mixedRequest });
+  }
+  return runClosedLoop({ baseUrl, connections: scenario.connections, seconds, expected: scenario.expected, next: requestSource(scenario.name, fixture) });
+}
+
+const job = JSON.parse(await readFile(process.argv[2]!, 'utf8')) as LoadJob;
+const fixture = JSON.parse(await readFile(job.fixtureFile, 'utf8')) as Fixture;
+// The warm-up opens the connections and lets V8 optimise the hot paths; its figures are dropped.
+await runFor(job, fixture, job.warmupSeconds);
+process.stdout.write(JSON.stringify(await runFor(job, fixture, job.seconds)));

@@ -1,0 +1,129 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Machine } from './machine.js';
+import type { Scenario } from './scenarios.js';
+import type { LoadResult } from './stats.js';
+
+/** One scenario against one server. */
+export interface Measurement {
+  readonly server: 'api' | 'floor';
+  readonly scenario: Scenario;
+  readonly result: LoadResult;
+  readonly peakRssMb: number;
+}
+
+export interface Target {
+  readonly target: string;
+  readonly measured: string;
+  readonly pass: boolean;
+}
+
+export interface Report {
+  readonly startedAt: string;
+  readonly totalSeconds: number;
+  readonly machine: Machine;
+  readonly settings: Record<string, string | number>;
+  readonly measurements: readonly Measurement[];
+  readonly targets: readonly Target[];
+}
+
+const MIN_FLOOR_RATIO = 0.8;
+const MAX_OPEN_LOOP_P99_MS = 100;
+const MAX_RSS_MB = 150;
+
+/** Our requests/s over the floor's for the same scenario in the same run, when the floor ran it. */
+export function floorRatio(measurements: readonly Measurement[], ours: Measurement): number | undefined {
+  const floor = measurements.find((m) => m.server === 'floor' && m.scenario.name === ours.scenario.name);
+  return floor ? Math.round((ours.result.requestsPerSecond / floor.result.requestsPerSecond) * 100) / 100 : undefined;
+}
+
+/** The issue's targets, judged on this run's measurements. */
+export function judgeTargets(measurements: readonly Measurement[]): Target[] {
+  const api = measurements.filter((m) => m.server === 'api');
+  const ratios = api.flatMap((m) => {
+    const ratio = floorRatio(measurements, m);
+    return ratio === undefined ? [] : [{ name: m.scenario.name, ratio }];
+  });
+  const wide = api.filter((m) => m.scenario.connections >= 1000);
+  const openLoop = api.find((m) => m.scenario.mode === 'open');
+  const peaks = measurements.map((m) => m.peakRssMb);
+  return [
+    {
+      target: `every database scenario ≥ ${MIN_FLOOR_RATIO}× the floor at 64 connections`,
+      measured: ratios.map((r) => `${r.name} ${r.ratio}×`).join(', '),
+      pass: ratios.length > 0 && ratios.every((r) => r.ratio >= MIN_FLOOR_RATIO),
+    },
+    {
+      target: '1000 connections held with zero errors and zero timeouts',
+      measured: wide.map((m) => `${m.scenario.name}: ${m.result.errors} errors, ${m.result.timeouts} timeouts`).join('; '),
+      pass: wide.length > 0 && wide.every((m) => m.result.errors === 0 && m.result.timeouts === 0),
+    },
+    {
+      target: `open loop, 1000 users × 1 request/s: p99 < ${MAX_OPEN_LOOP_P99_MS} ms`,
+      measured: openLoop ? `p99 ${openLoop.result.latencyMs.p99} ms at ${openLoop.result.requestsPerSecond} req/s` : 'not run',
+      pass: openLoop !== undefined && openLoop.result.latencyMs.p99 < MAX_OPEN_LOOP_P99_MS,
+    },
+    {
+      target: `at most ${MAX_RSS_MB} MB RSS per server process`,
+      measured: `peak ${Math.max(...api.map((m) => m.peakRssMb))} MB (ours), ${Math.max(0, ...measurements.filter((m) => m.server === 'floor').map((m) => m.peakRssMb))} MB (floor)`,
+      pass: Math.max(...peaks) <= MAX_RSS_MB,
+    },
+  ];
+}
+
+export function renderMarkdown(report: Report): string {
+  const { machine, measurements } = report;
+  const rows = measurements.map((m) => {
+    const { result } = m;
+    const ratio = m.server === 'api' ? floorRatio(measurements, m) : undefined;
+    return [
+      m.server === 'floor' ? `floor: ${m.scenario.name}` : m.scenario.name,
+      m.scenario.connections,
+      result.requestsPerSecond,
+      result.latencyMs.p50,
+      result.latencyMs.p95,
+      result.latencyMs.p99,
+      result.errors,
+      result.timeouts,
+      m.peakRssMb,
+      ratio === undefined ? '' : `${ratio}×`,
+    ];
+  });
+  const table = (header: string[], body: (string | number)[][]) =>
+    [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+  return `# Benchmark, ${report.startedAt}
+
+${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB RAM, ${machine.os}; Node ${machine.node}; PostgreSQL ${machine.postgres}.
+Server, PostgreSQL and load generator share these cores; the load generator is a separate process on loopback.
+Settings: ${Object.entries(report.settings).map(([key, value]) => `${key}=${value}`).join(', ')}.
+Rate limits are off: all the load comes from one address (127.0.0.1), which the per-address limit would stop.
+The whole run took ${report.totalSeconds} s.
+
+${table(['scenario', 'connections', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'timeouts', 'peak RSS MB', 'vs floor'], rows)}
+
+- errors: responses with a status the scenario does not expect (the unauthenticated scenario expects 401, the others 2xx), plus connection errors; timeouts: no response within 10 s.
+- floor: \`bench/floor-server.ts\`, bare node:http + pg running the same SQL; "vs floor" is our req/s over the floor's in this run.
+- open loop: latency counted from each request's scheduled send time, so that queueing is not hidden.
+
+## Targets
+
+${table(['target', 'measured', 'result'], report.targets.map((t) => [t.target, t.measured, t.pass ? 'pass' : '**FAIL**']))}
+
+## Scenarios
+
+${measurements.filter((m) => m.server === 'api').map((m) => `- **${m.scenario.name}**: ${m.scenario.description}; statuses ${JSON.stringify(m.result.statuses)}`).join('\n')}
+`;
+}
+
+/** Writes `<stamp>.json` and `<stamp>.md` into `dir`, and the same as `latest.json` and `latest.md`. */
+export async function writeReport(dir: string, report: Report): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const stamp = report.startedAt.replace(/[:.]/g, '-');
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  const markdown = renderMarkdown(report);
+  for (const name of [stamp, 'latest']) {
+    await writeFile(path.join(dir, `${name}.json`), json);
+    await writeFile(path.join(dir, `${name}.md`), markdown);
+  }
+  return path.join(dir, `${stamp}.md`);
+}

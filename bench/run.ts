@@ -1,0 +1,111 @@
+/**
+ * `make bench`: our server in production mode on a fresh PostgreSQL database, seeded through the
+ * API, loaded by a separate process on loopback; then the floor server (floor-server.ts) on the
+ * same data and the same scenarios it implements. Writes bench/results/<time>.{md,json} and latest.*.
+ *
+ * Env: BENCH_SECONDS (10) and BENCH_WARMUP_SECONDS (2) per scenario; BENCH_SCENARIOS, names
+ * separated by commas, to run some only; BENCH_SERVER_NODE_ARGS, node flags for our server
+ * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); BENCH_ADMIN_DATABASE_URL (see database.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { stopAllChildren } from './children.js';
+import { createDatabase, dropDatabase } from './database.js';
+import { runLoad } from './load-process.js';
+import { describeMachine } from './machine.js';
+import { judgeTargets, renderMarkdown, writeReport, type Measurement } from './report.js';
+import { followRss } from './rss.js';
+import { SCENARIOS, type Scenario } from './scenarios.js';
+import { seed } from './seed.js';
+import { startServer, type RunningServer } from './server-process.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const RESULTS_DIR = path.join(import.meta.dirname, 'results');
+/** The issue's budget is 10 minutes; past this the run gives up, cleaning up after itself. */
+const DEADLINE_MS = 9.5 * 60_000;
+const POOL_SIZE = '10'; // ours by default (DB_POOL_MAX), given to both servers explicitly
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const only = process.env.BENCH_SCENARIOS?.split(',').map((name) => name.trim());
+const serverNodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+const scenarios = SCENARIOS.filter((scenario) => !only || only.includes(scenario.name));
+
+async function measure(server: RunningServer, which: Measurement['server'], scenario: Scenario, fixtureFile: string, workDir: string): Promise<Measurement> {
+  const peakRss = followRss(server.pid);
+  const result = await runLoad({ baseUrl: server.url, scenario, fixtureFile, seconds, warmupSeconds }, workDir);
+  const measurement = { server: which, scenario, result, peakRssMb: peakRss() };
+  console.log(`${which} ${scenario.name}: ${result.requestsPerSecond} req/s, p99 ${result.latencyMs.p99} ms, ${result.errors} errors, ${result.timeouts} timeouts, ${measurement.peakRssMb} MB`);
+  return measurement;
+}
+
+async function main(workDir: string, databaseUrl: string): Promise<void> {
+  const started = Date.now();
+  const secret = randomBytes(32).toString('base64url');
+  const env = { NODE_ENV: 'production', DATABASE_URL: databaseUrl, BETTER_AUTH_SECRET: secret, DB_POOL_MAX: POOL_SIZE };
+  const measurements: Measurement[] = [];
+
+  const api = await startServer('our server', path.join(ROOT, 'src/server.ts'), {
+    ...env,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_ADDRESS: '0',
+    RATE_LIMIT_PER_USER: '0',
+  }, serverNodeArgs);
+  const fixtureFile = path.join(workDir, 'fixture.json');
+  try {
+    console.log(`seeding through the API at ${api.url}…`);
+    await writeFile(fixtureFile, JSON.stringify(await seed(api.url, secret)));
+    for (const scenario of scenarios) measurements.push(await measure(api, 'api', scenario, fixtureFile, workDir));
+  } finally {
+    await api.stop();
+  }
+
+  const floorScenarios = scenarios.filter((scenario) => scenario.onFloor);
+  if (floorScenarios.length > 0) {
+    const floor = await startServer('the floor server', path.join(import.meta.dirname, 'floor-server.ts'), env);
+    try {
+      for (const scenario of floorScenarios) measurements.push(await measure(floor, 'floor', scenario, fixtureFile, workDir));
+    } finally {
+      await floor.stop();
+    }
+  }
+
+  const report = {
+    startedAt: new Date(started).toISOString(),
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+    machine: await describeMachine(),
+    settings: { seconds_per_scenario: seconds, warmup_seconds: warmupSeconds, closed_loop_connections: 64, DB_POOL_MAX: POOL_SIZE, NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+    measurements,
+    targets: judgeTargets(measurements),
+  };
+  const written = await writeReport(RESULTS_DIR, report);
+  console.log(`\n${renderMarkdown(report)}\nwritten to ${path.relative(ROOT, written)} and bench/results/latest.md`);
+}
+
+const workDir = await mkdtemp(path.join(os.tmpdir(), 'bench-'));
+const database = await createDatabase();
+let cleaned: Promise<void> | undefined;
+/** Stops every child this run started and drops its database: on success, failure, signal or deadline. */
+const cleanUp = () =>
+  (cleaned ??= (async () => {
+    await stopAllChildren();
+    await dropDatabase(database.name).catch((error: Error) => console.error(`could not drop database ${database.name}: ${error.message}`));
+    await rm(workDir, { recursive: true, force: true });
+  })());
+const abort = (reason: string) => {
+  console.error(reason);
+  void cleanUp().finally(() => process.exit(1));
+};
+process.once('SIGINT', () => abort('interrupted')).once('SIGTERM', () => abort('terminated'));
+const deadline = setTimeout(() => abort(`the benchmark took longer than ${DEADLINE_MS / 60_000} minutes: stopped`), DEADLINE_MS);
+try {
+  await main(workDir, database.url);
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  clearTimeout(deadline);
+  await cleanUp();
+}
