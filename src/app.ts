@@ -18,7 +18,7 @@ import { createRateLimits } from './http/rate-limit.js';
 import { requestId } from './http/request-id.js';
 import { strictUrl } from './http/strict-url.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
-import { assertPublicOperationsMatch, loadSpec } from './http/spec.js';
+import { assertPublicOperationsMatch, loadSpec, specRoutes } from './http/spec.js';
 import { createIdempotencyGuard } from './idempotency/guard.js';
 import { createMetrics } from './metrics/metrics.js';
 import { requireMetricsToken } from './metrics/metrics-access.js';
@@ -49,7 +49,8 @@ const BODY_LIMIT_BYTES = 100 * 1024;
 export function createApp({ config, db, logger, redis, docsPagePath }: AppDependencies): Express {
   const spec = loadSpec();
   assertPublicOperationsMatch(spec);
-  const metrics = createMetrics({ spec, db });
+  const routes = specRoutes(spec);
+  const metrics = createMetrics({ routes, db });
   const rateLimits = createRateLimits({ config: config.rateLimit, db, redis, logger });
 
   const handlers: OperationHandlers = {
@@ -89,7 +90,7 @@ export function createApp({ config, db, logger, redis, docsPagePath }: AppDepend
   app.use('/api', noStore(), rateLimits.byAddress);
   app.use(exactPaths());
   app.use(headAsGet());
-  app.use(strictUrl(spec));
+  app.use(strictUrl(routes));
   app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
   app.use(
     OpenApiValidator.middleware({
@@ -107,7 +108,7 @@ export function createApp({ config, db, logger, redis, docsPagePath }: AppDepend
   app.use(
     dispatchOperations({
       handlers,
-      headerParameters: headerParameterNames(spec),
+      headerParameters: headerParameterNames(routes),
       authenticate: createBearerAuthenticator(config.auth, logger),
       provisionUser: createUserProvisioner(db),
       limitUser: rateLimits.byUser,

@@ -1,20 +1,11 @@
-import { OPERATION_METHODS, resolveRef, type SpecDocument } from './spec.js';
-
-interface ParameterObject {
-  name: string;
-  in: string;
-}
+import type { SpecRoute } from './spec.js';
 
 /** Each operation's header parameters as the spec names them (`If-Match`), path-level ones included. */
-export function headerParameterNames(spec: SpecDocument): ReadonlyMap<string, readonly string[]> {
+export function headerParameterNames(routes: readonly SpecRoute[]): ReadonlyMap<string, readonly string[]> {
   const names = new Map<string, string[]>();
-  for (const item of Object.values(spec.paths)) {
-    const shared = (item.parameters as ParameterObject[] | undefined) ?? [];
-    for (const method of OPERATION_METHODS) {
-      const operation = item[method] as { operationId?: string; parameters?: ParameterObject[] } | undefined;
-      if (!operation?.operationId) continue;
-      const headers = [...shared, ...(operation.parameters ?? [])].map((parameter) => resolveRef(spec, parameter)).filter((parameter) => parameter.in === 'header');
-      names.set(operation.operationId, headers.map((parameter) => parameter.name));
+  for (const route of routes) {
+    for (const { operationId, parameters } of route.operations.values()) {
+      names.set(operationId, parameters.filter((parameter) => parameter.in === 'header').map((parameter) => parameter.name));
     }
   }
   return names;

@@ -46,6 +46,46 @@ export function resolveRef<T>(spec: object, node: T): T {
   return target as T;
 }
 
+/** A parameter as the middleware reads it, its `$ref` resolved. */
+export interface SpecParameter {
+  readonly name: string;
+  readonly in: string;
+  readonly schema?: { type?: string };
+}
+
+/** One path of the spec: the pattern its concrete paths match, and its operations by upper-case method. */
+export interface SpecRoute {
+  readonly template: string;
+  readonly pattern: RegExp;
+  readonly operations: ReadonlyMap<string, { readonly operationId: string; readonly parameters: readonly SpecParameter[] }>;
+}
+
+/**
+ * The spec's paths in match order, each operation with its parameters (path-level ones included,
+ * every `$ref` resolved): read once at start by whatever needs to know a request's operation.
+ */
+export function specRoutes(spec: SpecDocument): SpecRoute[] {
+  const resolve = (parameter: SpecParameter): SpecParameter => {
+    const resolved = resolveRef(spec, parameter);
+    return { ...resolved, schema: resolveRef(spec, resolved.schema ?? {}) };
+  };
+  return pathsInMatchOrder(spec.paths).map(([template, item]) => {
+    const shared = ((item.parameters as SpecParameter[] | undefined) ?? []).map(resolve);
+    const operations = new Map<string, { operationId: string; parameters: SpecParameter[] }>();
+    for (const method of OPERATION_METHODS) {
+      const operation = item[method] as { operationId?: string; parameters?: SpecParameter[] } | undefined;
+      if (!operation?.operationId) continue;
+      operations.set(method.toUpperCase(), { operationId: operation.operationId, parameters: [...shared, ...(operation.parameters ?? []).map(resolve)] });
+    }
+    return { template, pattern: routePattern(template), operations };
+  });
+}
+
+/** The route a concrete path belongs to, if any. */
+export function routeOf<R extends SpecRoute>(routes: readonly R[], path: string): R | undefined {
+  return routes.find((route) => route.pattern.test(path));
+}
+
 export function loadSpec(): SpecDocument {
   return JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as SpecDocument;
 }

@@ -1,17 +1,10 @@
 import type { RequestHandler } from 'express';
 import { pointerTo } from './json-pointer.js';
 import { HttpProblem, type ValidationIssue } from './problem.js';
-import { OPERATION_METHODS, pathsInMatchOrder, resolveRef, routePattern, type SpecDocument } from './spec.js';
+import { routeOf, specRoutes, type SpecParameter, type SpecRoute } from './spec.js';
 
 /** An integer as the spec's integer parameters are written: decimal digits, no sign or exponent games. */
 const DECIMAL_INTEGER = /^-?(0|[1-9][0-9]*)$/;
-
-interface Parameter {
-  name: string;
-  in: string;
-  schema?: { type?: string; $ref?: string };
-  $ref?: string;
-}
 
 interface OperationRules {
   /** Query parameter names the operation declares, with whether each is an integer. */
@@ -20,8 +13,7 @@ interface OperationRules {
   readonly integerPath: Set<string>;
 }
 
-interface Route {
-  readonly pattern: RegExp;
+interface Route extends SpecRoute {
   readonly names: string[];
   readonly methods: Map<string, OperationRules>;
 }
@@ -33,10 +25,10 @@ interface Route {
  * must be written in decimal digits and every query name must be one the operation declares.
  * Requests that match no operation are left to the validator (404/405).
  */
-export function strictUrl(spec: SpecDocument): RequestHandler {
-  const routes = compileRoutes(spec);
+export function strictUrl(specRoutes: readonly SpecRoute[]): RequestHandler {
+  const routes = compileRoutes(specRoutes);
   return (req, _res, next) => {
-    const route = routes.find((candidate) => candidate.pattern.test(req.path));
+    const route = routeOf(routes, req.path);
     const rules = route?.methods.get(req.method);
     if (!route || !rules) return next();
     const issues = [...pathIssues(route, rules, req.path), ...queryIssues(rules, req.originalUrl)];
@@ -78,24 +70,17 @@ function decodeQueryComponent(raw: string): string {
   }
 }
 
-function compileRoutes(spec: SpecDocument): Route[] {
-  const resolve = <T>(node: T): T => resolveRef(spec, node);
-  const isInteger = (parameter: Parameter) => resolve(parameter.schema ?? {}).type === 'integer';
-
-  return pathsInMatchOrder(spec.paths).map(([template, item]) => {
-    const names = [...template.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!);
-    const pattern = routePattern(template);
-    const shared = ((item.parameters as Parameter[] | undefined) ?? []).map(resolve);
+function compileRoutes(routes: readonly SpecRoute[]): Route[] {
+  const isInteger = (parameter: SpecParameter) => parameter.schema?.type === 'integer';
+  return routes.map((route) => {
+    const names = [...route.template.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]!);
     const methods = new Map<string, OperationRules>();
-    for (const method of OPERATION_METHODS) {
-      const operation = item[method] as { parameters?: Parameter[] } | undefined;
-      if (!operation) continue;
-      const parameters = [...shared, ...(operation.parameters ?? []).map(resolve)];
-      methods.set(method.toUpperCase(), {
+    for (const [method, { parameters }] of route.operations) {
+      methods.set(method, {
         query: new Map(parameters.filter((p) => p.in === 'query').map((p) => [p.name, isInteger(p)])),
         integerPath: new Set(parameters.filter((p) => p.in === 'path' && isInteger(p)).map((p) => p.name)),
       });
     }
-    return { pattern, names, methods };
+    return { ...route, names, methods };
   });
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { SpecDocument } from '../http/spec.js';
+import type { SpecRoute } from '../http/spec.js';
 import { operationLabeller } from './operation-label.js';
 import { registerPoolGauges } from './pool-gauges.js';
 
@@ -14,7 +14,7 @@ export interface Metrics {
 
 const LABELS = ['operation', 'method', 'status'] as const;
 
-export function createMetrics({ spec, db }: { spec: SpecDocument; db: Knex }): Metrics {
+export function createMetrics({ routes, db }: { routes: readonly SpecRoute[]; db: Knex }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registerPoolGauges(registry, db);
@@ -30,7 +30,7 @@ export function createMetrics({ spec, db }: { spec: SpecDocument; db: Knex }): M
     labelNames: LABELS,
     registers: [registry],
   });
-  const operationOf = operationLabeller(spec);
+  const operationOf = operationLabeller(routes);
 
   const recordRequests: RequestHandler = (req, res, next) => {
     const started = process.hrtime.bigint();

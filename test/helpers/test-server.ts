@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import { createApp } from '../../src/app.js';
-import type { Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { createRedisClient, waitUntilReady } from '../../src/http/rate-limit-redis.js';
 import { createLogger } from '../../src/logger.js';
 import { TEST_SECRET } from './tokens.js';
@@ -38,21 +38,14 @@ export async function startTestServer(
     { logLevel: 'info', logFormat: 'json' },
     { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
   );
+  // The service's own defaults, read by its own parser, with what tests need instead: the test
+  // secret, no clock skew, and no rate limits (every test's requests come from one address).
+  const defaults = loadConfig({ NODE_ENV: 'test', BETTER_AUTH_SECRET: TEST_SECRET, JWT_CLOCK_SKEW_SECONDS: '0', RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_USER: '0' });
   const config = {
-    env: 'test' as const,
-    auth: {
-      secret: TEST_SECRET,
-      jwksUrl: undefined,
-      jwksCacheSeconds: 600,
-      jwksCooldownSeconds: 30,
-      jwksTimeoutMs: 2000,
-      issuer: undefined,
-      audience: undefined,
-      clockSkewSeconds: 0,
-      ...auth,
-    },
-    http: { requireIfMatch: false, corsOrigins: [], trustProxy: false, metricsToken: undefined, requestTimeoutMs: 30_000, ...http },
-    rateLimit: { windowSeconds: 60, perAddress: 0, perUser: 0, redisUrl: undefined, ...rateLimit },
+    env: defaults.env,
+    auth: { ...defaults.auth, ...auth },
+    http: { ...defaults.http, ...http },
+    rateLimit: { ...defaults.rateLimit, ...rateLimit },
   };
   const redis = config.rateLimit.redisUrl ? createRedisClient(config.rateLimit.redisUrl, logger, redisKeyPrefix) : undefined;
   if (redis) await waitUntilReady(redis, 2_000);
