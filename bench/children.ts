@@ -4,9 +4,12 @@ import { createServer } from 'node:net';
 /** Every child this run started and has not yet seen exit, so that a failing run can stop them all. */
 const running = new Set<ChildProcess>();
 
-/** Starts `node --import tsx <args>` from the project root; remembers it until it exits. */
-export function startNode(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `node --import tsx <args>` from the project root, or plain `node <args>` without `tsx`
+ * (compiled JavaScript, as production runs our server); remembers it until it exits.
+ */
+export function startNode(args: readonly string[], env: NodeJS.ProcessEnv, { tsx = true }: { tsx?: boolean } = {}): ChildProcess {
+  const child = spawn(process.execPath, [...(tsx ? ['--import', 'tsx'] : []), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;

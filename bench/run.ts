@@ -1,7 +1,7 @@
 /**
- * `make bench`: our server in production mode on a fresh PostgreSQL database, seeded through the
- * API, loaded by a separate process on loopback; then the floor server (floor-server.ts) on the
- * same data and the same scenarios it implements. Writes bench/results/<time>.{md,json} and latest.*.
+ * `make bench`: our server compiled (dist/, `make build`) in production mode on a fresh PostgreSQL
+ * database, seeded through the API, loaded by a separate process on loopback; then the floor server
+ * (floor-server.ts) on the same data and the same scenarios it implements. Writes bench/results/<time>.{md,json} and latest.*.
  *
  * Env: BENCH_SECONDS (10) and BENCH_WARMUP_SECONDS (2) per scenario; BENCH_SCENARIOS, names
  * separated by commas, to run some only; BENCH_SERVER_NODE_ARGS, node flags for our server
@@ -25,7 +25,10 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const RESULTS_DIR = path.join(import.meta.dirname, 'results');
 /** The issue's budget is 10 minutes; past this the run gives up, cleaning up after itself. */
 const DEADLINE_MS = 9.5 * 60_000;
-const POOL_SIZE = '10'; // ours by default (DB_POOL_MAX), given to both servers explicitly
+/** Database connections per server process (DB_POOL_MAX, ours by default): the floor's and each of our workers'. */
+const POOL_SIZE = 10;
+/** Our server's worker processes (WEB_CONCURRENCY): one per core unless BENCH_WEB_CONCURRENCY says otherwise. */
+const workers = Number(process.env.BENCH_WEB_CONCURRENCY ?? os.availableParallelism());
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
@@ -44,15 +47,17 @@ async function measure(server: RunningServer, which: Measurement['server'], scen
 async function main(workDir: string, databaseUrl: string): Promise<void> {
   const started = Date.now();
   const secret = randomBytes(32).toString('base64url');
-  const env = { NODE_ENV: 'production', DATABASE_URL: databaseUrl, BETTER_AUTH_SECRET: secret, DB_POOL_MAX: POOL_SIZE };
+  const env = { NODE_ENV: 'production', DATABASE_URL: databaseUrl, BETTER_AUTH_SECRET: secret, DB_POOL_MAX: String(POOL_SIZE) };
   const measurements: Measurement[] = [];
 
-  const api = await startServer('our server', path.join(ROOT, 'src/server.ts'), {
+  // Compiled, without tsx, as production runs it (`make bench` builds it first: `make build`).
+  const api = await startServer('our server', path.join(ROOT, 'dist/src/server.js'), {
     ...env,
     LOG_LEVEL: 'warn',
     RATE_LIMIT_PER_ADDRESS: '0',
     RATE_LIMIT_PER_USER: '0',
-  }, serverNodeArgs);
+    WEB_CONCURRENCY: String(workers),
+  }, { nodeArgs: serverNodeArgs, tsx: false });
   const fixtureFile = path.join(workDir, 'fixture.json');
   try {
     console.log(`seeding through the API at ${api.url}…`);
@@ -76,7 +81,15 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
     startedAt: new Date(started).toISOString(),
     totalSeconds: Math.round((Date.now() - started) / 1000),
     machine: await describeMachine(),
-    settings: { seconds_per_scenario: seconds, warmup_seconds: warmupSeconds, closed_loop_connections: 64, DB_POOL_MAX: POOL_SIZE, NODE_ENV: 'production', LOG_LEVEL: 'warn' },
+    settings: {
+      seconds_per_scenario: seconds,
+      warmup_seconds: warmupSeconds,
+      closed_loop_connections: 64,
+      WEB_CONCURRENCY: workers,
+      DB_POOL_MAX: `${POOL_SIZE} per process`,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+    },
     measurements,
     targets: judgeTargets(measurements),
   };

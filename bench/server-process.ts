@@ -11,12 +11,17 @@ export interface RunningServer {
 const START_TIMEOUT_MS = 60_000;
 
 /**
- * Starts a server (`entry` run with tsx, extra node flags in `nodeArgs`) on a free loopback port and
- * resolves once GET /health answers 200.
+ * Starts a server (`entry` run with tsx, or plain node when `tsx` is false, extra node flags in
+ * `nodeArgs`) on a free loopback port and resolves once GET /health answers 200.
  */
-export async function startServer(name: string, entry: string, env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = []): Promise<RunningServer> {
+export async function startServer(
+  name: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  { nodeArgs = [], tsx = true }: { nodeArgs?: readonly string[]; tsx?: boolean } = {},
+): Promise<RunningServer> {
   const port = await freePort();
-  const child = startNode([...nodeArgs, entry], { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) });
+  const child = startNode([...nodeArgs, entry], { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) }, { tsx });
   const output = tail(child);
   const url = `http://127.0.0.1:${port}`;
   try {

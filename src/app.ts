@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { createBearerAuthenticator } from './auth/bearer-authenticator.js';
+import { shareMetricsWithPrimary } from './cluster/cluster-metrics.js';
 import type { Config } from './config.js';
 import { corsPolicy } from './http/cors.js';
 import { createDocsHandlers } from './docs/docs.handlers.js';
@@ -38,6 +39,8 @@ export interface AppDependencies {
   readonly logger: Logger;
   /** Where the rate-limit counters are kept when REDIS_URL is set; otherwise in the database. */
   readonly redis?: Redis;
+  /** A worker of several (WEB_CONCURRENCY): /metrics then reports every worker's, through the primary. */
+  readonly clusterWorker?: boolean;
   /** The reference page `make docs` builds; tests point it elsewhere. */
   readonly docsPagePath?: string;
 }
@@ -46,7 +49,7 @@ export interface AppDependencies {
 const BODY_LIMIT_BYTES = 100 * 1024;
 
 /** Builds the whole HTTP application from its dependencies; no globals, so tests build their own. */
-export function createApp({ config, db, logger, redis, docsPagePath }: AppDependencies): Express {
+export function createApp({ config, db, logger, redis, clusterWorker = false, docsPagePath }: AppDependencies): Express {
   const spec = loadSpec();
   assertPublicOperationsMatch(spec);
   const routes = specRoutes(spec);
@@ -55,7 +58,7 @@ export function createApp({ config, db, logger, redis, docsPagePath }: AppDepend
 
   const handlers: OperationHandlers = {
     ...createSystemHandlers(db),
-    ...createMetricsHandlers(metrics.registry),
+    ...createMetricsHandlers(metrics.registry, clusterWorker ? shareMetricsWithPrimary(metrics.registry) : undefined),
     ...createUserHandlers(db),
     ...createTaskHandlers(createTaskService(db), config.http),
     ...createBulkHandlers(createBulkService(db), config.http),

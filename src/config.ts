@@ -19,6 +19,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
   readonly shutdownTimeoutMs: number;
+  /** WEB_CONCURRENCY: how many worker processes serve (one by default; more need DATABASE_URL). */
+  readonly webConcurrency: number;
 }
 
 /** How tokens are trusted: a shared HS256 secret, a JWKS endpoint, or both (at least one). */
@@ -74,11 +76,12 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const database = loadDatabaseConfig(env);
   return {
     env: nodeEnv,
     host: text(env, 'HOST') ?? '127.0.0.1',
     port: integer(env, 'PORT', { min: 0, max: 65535, fallback: 8000 }),
-    ...loadDatabaseConfig(env),
+    ...database,
     auth: loadAuthConfig(env),
     http: {
       requireIfMatch: boolean(env, 'REQUIRE_IF_MATCH', false),
@@ -101,7 +104,16 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       options.stdoutIsTTY && nodeEnv === 'development' ? 'pretty' : 'json',
     ),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', { min: 0, max: 600_000, fallback: 10_000 }),
+    webConcurrency: webConcurrency(env, database.databaseUrl),
   };
+}
+
+function webConcurrency(env: Env, databaseUrl: string | undefined): number {
+  const workers = integer(env, 'WEB_CONCURRENCY', { min: 1, max: 64, fallback: 1 });
+  if (workers > 1 && databaseUrl === undefined) {
+    throw new ConfigError(`WEB_CONCURRENCY=${workers} needs DATABASE_URL: the embedded database serves one process`);
+  }
+  return workers;
 }
 
 /** The database settings alone, for tools that need no secret (`make migrate`). */

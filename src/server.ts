@@ -1,30 +1,43 @@
+import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { runPrimary } from './cluster/primary.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { isDatabaseUnavailable } from './db/availability.js';
 import { DirectoryInUseError } from './db/directory-lock.js';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { createRedisClient, waitUntilReady } from './http/rate-limit-redis.js';
 import { createLogger } from './logger.js';
+import type { Logger } from 'pino';
 
 /** How long start-up waits for Redis; without it the server starts anyway (not rate limited until it connects). */
 const REDIS_START_WAIT_MS = 2_000;
 
-/** The only file that opens a port. */
+/** The only file that opens a port: one server, or with WEB_CONCURRENCY > 1 the primary of that many. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { stdoutIsTTY: process.stdout.isTTY });
   const logger = createLogger(config);
+  if (cluster.isPrimary && config.webConcurrency > 1) return runPrimary(config, logger);
+  return serve(config, logger);
+}
+
+/** Opens the database and serves until SIGTERM/SIGINT; a cluster worker leaves the migrations to its primary. */
+async function serve(config: Config, logger: Logger): Promise<void> {
   // A stop asked for while starting (migrations can take a while) is honoured once the database is open.
   let stopDuringStart: NodeJS.Signals | undefined;
   const rememberStop = (signal: NodeJS.Signals) => (stopDuringStart = signal);
   process.on('SIGTERM', rememberStop).on('SIGINT', rememberStop);
   logger.info('opening the database');
-  const database = await openDatabase(config, {
-    warn: (message) => logger.warn({ component: 'knex' }, message),
-    error: (message) => logger.error({ component: 'knex' }, message),
-  });
+  const database = await openDatabase(
+    config,
+    {
+      warn: (message) => logger.warn({ component: 'knex' }, message),
+      error: (message) => logger.error({ component: 'knex' }, message),
+    },
+    { applyMigrations: cluster.isPrimary },
+  );
   logger.info(
     {
       database: database.kind,
@@ -61,7 +74,7 @@ async function main(): Promise<void> {
   const { requestTimeoutMs } = config.http;
   const server = createServer(
     { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: 1_000 },
-    createApp({ config, db: database.knex, logger, redis }),
+    createApp({ config, db: database.knex, logger, redis, clusterWorker: cluster.isWorker }),
   );
   installGracefulShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, close });
   server.listen(config.port, config.host);

@@ -1,7 +1,9 @@
+import { webcrypto } from 'node:crypto';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import type { AuthConfig } from '../config.js';
 import { createJwksKeyCache } from './jwks-key-cache.js';
+import { rememberVerifiedTokens } from './verified-tokens.js';
 
 /** Why a token was refused; each has its own words for the client (see the authenticator). */
 export type TokenRefusal =
@@ -34,8 +36,9 @@ export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVeri
   // an algorithm whose source is not configured is refused before any key is looked at.
   const keySources = new Map<string, JWTVerifyGetKey>();
   if (auth.secret !== undefined) {
-    const secret = new TextEncoder().encode(auth.secret);
-    keySources.set(SECRET_ALGORITHM, () => secret);
+    // Imported once: given the raw bytes, jose would import a CryptoKey for every token.
+    const secretKey = importSecret(auth.secret);
+    keySources.set(SECRET_ALGORITHM, () => secretKey);
   }
   if (auth.jwksUrl !== undefined) {
     const jwksUrl = auth.jwksUrl;
@@ -59,7 +62,7 @@ export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVeri
     clockTolerance: auth.clockSkewSeconds,
   };
 
-  return async (token) => {
+  return rememberVerifiedTokens(async (token) => {
     try {
       const { payload } = await jwtVerify(token, keyFor, options);
       return payload;
@@ -68,7 +71,11 @@ export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVeri
       if (!(error instanceof errors.JOSEError)) throw error;
       throw new TokenRefused(refusalFor(error));
     }
-  };
+  }, auth.clockSkewSeconds);
+}
+
+function importSecret(secret: string): Promise<webcrypto.CryptoKey> {
+  return webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
 }
 
 function refusalFor(error: errors.JOSEError): TokenRefusal {

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import knex, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { PGlite } from '@electric-sql/pglite';
@@ -9,14 +8,13 @@ import type { Config } from '../config.js';
 import { CLIENT_GRACE_MS, DEFAULT_POSTGRES_BOUNDS, type PostgresBounds } from './bounds.js';
 import { abandonedConnectionGuard } from './abandoned-connections.js';
 import { acquireDirectoryLock } from './directory-lock.js';
+import { migrationSource } from './migration-source.js';
 import { detectStatementBound, type StatementBound } from './statement-bound.js';
 
 /** PostgreSQL's type oids for int8 (bigint and count(*)) and date. */
 const INT8_OID = 20;
 const DATE_OID = 1082;
 const TIMESTAMPTZ_OID = 1184;
-
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../db/migrations', import.meta.url));
 
 export interface Database {
   readonly knex: Knex;
@@ -95,17 +93,22 @@ export function createPglite(dataDir?: string): Promise<PGlite> {
   return PGlite.create(dataDir, { parsers: { [INT8_OID]: parseInt8, [DATE_OID]: parseDate, [TIMESTAMPTZ_OID]: parseTimestamptz } });
 }
 
+/** Applies db/migrations, recorded under their source names whether running compiled or not (see migration-source.ts). */
 export async function migrate(db: Knex): Promise<void> {
-  await db.migrate.latest({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts'] });
+  await db.migrate.latest({ migrationSource });
 }
 
-/** Opens the configured database (PostgreSQL with DATABASE_URL, embedded PGlite otherwise) and migrates it. */
+/**
+ * Opens the configured database (PostgreSQL with DATABASE_URL, embedded PGlite otherwise) and
+ * migrates it, unless `applyMigrations` is false (a cluster worker: its primary has migrated PostgreSQL).
+ */
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dbPoolMax' | 'dbTimeouts' | 'dataDir'>,
   log?: KnexLog,
+  { applyMigrations = true }: { applyMigrations?: boolean } = {},
 ): Promise<Database> {
   if (config.databaseUrl) {
-    await migratePostgres(config.databaseUrl, config.dbTimeouts, log);
+    if (applyMigrations) await migratePostgres(config.databaseUrl, config.dbTimeouts, log);
     const { knex: db, statementBound } = await openPostgresPool(config.databaseUrl, config.dbPoolMax, config.dbTimeouts, log);
     return { knex: db, kind: 'postgres', statementBound, close: () => db.destroy() };
   }

@@ -46,6 +46,8 @@ export interface TestDatabase {
   readonly knex: Knex;
   /** On PostgreSQL, who ends a statement that runs too long: `server` directly, `client` through the pooler. */
   readonly statementBound?: StatementBound;
+  /** On PostgreSQL, the database's own URL (not the pooler's): for work the request bounds would cut short. */
+  readonly directUrl?: string;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
       kind,
       knex,
       statementBound,
+      directUrl: direct.toString(),
       close: async () => {
         await knex.destroy();
         await drop();

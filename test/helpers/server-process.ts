@@ -32,6 +32,8 @@ export interface ChildOptions {
   readonly dataDir?: string;
   readonly env?: EnvOverrides;
   readonly timeoutMs?: number;
+  /** The server's entry: SERVER_SCRIPT (through tsx) by default; a `.js` one (dist/src/server.js) runs compiled, without tsx. */
+  readonly script?: string;
 }
 
 export type LogLine = Record<string, unknown> & { readonly msg?: unknown };
@@ -86,7 +88,8 @@ function baseEnv(dataDir: string, overrides: EnvOverrides = {}): NodeJS.ProcessE
 }
 
 function spawnScript(script: string, args: readonly string[], env: NodeJS.ProcessEnv): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const proc = spawn(process.execPath, [...loader, script, ...args], {
     cwd: PROJECT_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -157,7 +160,7 @@ export interface Finished extends Exit {
   readonly stderr: string;
 }
 
-/** Runs `node --import tsx <script> <args>` to its end (bounded; killed on timeout). */
+/** Runs `node --import tsx <script> <args>` (plain node for a `.js` script) to its end (bounded; killed on timeout). */
 export async function runScript(script: string, args: readonly string[] = [], options: ChildOptions = {}): Promise<Finished> {
   const dataDir = options.dataDir ?? (await makeTempDir());
   const child = spawnScript(script, args, baseEnv(dataDir, options.env));
@@ -173,7 +176,7 @@ export async function runScript(script: string, args: readonly string[] = [], op
 
 /** Runs the server when it is expected to stop by itself (a start-up error). */
 export function runServerToExit(options: ChildOptions = {}): Promise<Finished> {
-  return runScript(SERVER_SCRIPT, [], options);
+  return runScript(options.script ?? SERVER_SCRIPT, [], options);
 }
 
 export interface ServerProcess {
@@ -193,10 +196,10 @@ export interface ServerProcess {
 /** A server process that has not necessarily started listening. */
 export type StartingServer = Pick<ServerProcess, 'pid' | 'dataDir' | 'output' | 'logs' | 'signal' | 'exited' | 'waitForExit' | 'waitForLog'>;
 
-/** Starts `src/server.ts` and returns once it has logged a line starting with `prefix`; kills it if it does not. */
+/** Starts the server (`src/server.ts` unless `options.script`) and returns once it has logged a line starting with `prefix`; kills it if it does not. */
 export async function startServerUntil(prefix: string, options: ChildOptions = {}): Promise<StartingServer & { line: LogLine }> {
   const dataDir = options.dataDir ?? (await makeTempDir());
-  const child = spawnScript(SERVER_SCRIPT, [], baseEnv(dataDir, options.env));
+  const child = spawnScript(options.script ?? SERVER_SCRIPT, [], baseEnv(dataDir, options.env));
   let line: LogLine;
   try {
     line = await waitForLogLine(child, prefix, options.timeoutMs ?? START_TIMEOUT_MS);
@@ -217,7 +220,7 @@ export async function startServerUntil(prefix: string, options: ChildOptions = {
   };
 }
 
-/** Starts `src/server.ts` and waits until it logs that it listens; kills it if it does not. */
+/** Starts the server (`src/server.ts` unless `options.script`) and waits until it logs that it listens; kills it if it does not. */
 export async function startServer(options: ChildOptions = {}): Promise<ServerProcess> {
   const { line, ...server } = await startServerUntil('listening on', options);
   if (typeof line.port !== 'number') {

@@ -18,6 +18,7 @@ describe('config', () => {
       logLevel: 'info',
       logFormat: 'json',
       shutdownTimeoutMs: 10_000,
+      webConcurrency: 1,
     });
     expect(config.auth).to.deep.equal({
       secret: SECRET,
@@ -62,6 +63,7 @@ describe('config', () => {
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
       SHUTDOWN_TIMEOUT_MS: '2000',
+      WEB_CONCURRENCY: '4',
     });
     expect(config).to.deep.include({ env: 'production', host: '0.0.0.0', port: 9000, dbPoolMax: 25, dataDir: '/var/lib/todo' });
     expect(config.databaseUrl).to.equal('postgresql://app@db:5432/todo');
@@ -83,7 +85,7 @@ describe('config', () => {
       requestTimeoutMs: 15_000,
     });
     expect(config.rateLimit).to.deep.equal({ windowSeconds: 30, perAddress: 100, perUser: 0, redisUrl: 'rediss://:password@redis.internal:6380/2' });
-    expect(config).to.deep.include({ logLevel: 'debug', logFormat: 'pretty', shutdownTimeoutMs: 2000 });
+    expect(config).to.deep.include({ logLevel: 'debug', logFormat: 'pretty', shutdownTimeoutMs: 2000, webConcurrency: 4 });
   });
 
   it('logs readably in a development terminal only', () => {
@@ -187,6 +189,10 @@ describe('config', () => {
     ['an acquire timeout shorter than the connect timeout', { DB_CONNECT_TIMEOUT_MS: '2000', DB_ACQUIRE_TIMEOUT_MS: '1000' }, /^DB_ACQUIRE_TIMEOUT_MS \(1000\) must be at least DB_CONNECT_TIMEOUT_MS \(2000\)/],
     ['a REDIS_URL of another scheme', { REDIS_URL: 'http://redis:6379' }, /^REDIS_URL must be a URL such as redis:/],
     ['a REDIS_URL that is not a URL', { REDIS_URL: 'redis' }, /^REDIS_URL must be a URL such as redis:/],
+    ['WEB_CONCURRENCY=0', { WEB_CONCURRENCY: '0', DATABASE_URL: 'postgres://db/todo' }, /^WEB_CONCURRENCY must be a whole number from 1 to 64/],
+    ['WEB_CONCURRENCY over 64', { WEB_CONCURRENCY: '65', DATABASE_URL: 'postgres://db/todo' }, /^WEB_CONCURRENCY must be a whole number from 1 to 64/],
+    ['WEB_CONCURRENCY=auto', { WEB_CONCURRENCY: 'auto', DATABASE_URL: 'postgres://db/todo' }, /^WEB_CONCURRENCY must be a whole number/],
+    ['several workers on the embedded database', { WEB_CONCURRENCY: '2' }, /^WEB_CONCURRENCY=2 needs DATABASE_URL: the embedded database serves one process$/],
   ];
   for (const [name, env, message] of invalid) {
     it(`refuses ${name}, naming the variable`, () => {

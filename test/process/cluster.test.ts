@@ -1,0 +1,155 @@
+import { expect } from 'chai';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { postgresKnex } from '../../src/db/database.js';
+import { POSTGRES_ADMIN_URL } from '../helpers/databases.js';
+import { cleanUpProcesses, runServerToExit, startServer, type LogLine, type ServerProcess } from '../helpers/server-process.js';
+import { tokenFor } from '../helpers/tokens.js';
+
+// WEB_CONCURRENCY=2 on a fresh PostgreSQL database: the real server process as a primary with
+// two workers. What is read from outside: the log (pino writes each line's pid), /metrics, the
+// migrations table and the processes themselves.
+
+const WORKERS = 2;
+
+describe('the server as a process: several workers (WEB_CONCURRENCY)', function () {
+  this.timeout(60_000);
+  let name: string;
+  let databaseUrl: string;
+  const admin = postgresKnex(POSTGRES_ADMIN_URL, 1);
+
+  beforeEach(async () => {
+    name = `todo_cluster_${process.pid}_${randomBytes(4).toString('hex')}`;
+    await admin.raw(`create database ${name}`);
+    const url = new URL(POSTGRES_ADMIN_URL);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+  });
+  afterEach(async () => {
+    await cleanUpProcesses();
+    await admin.raw(`drop database if exists ${name} with (force)`);
+  });
+  after(() => admin.destroy());
+
+  const startCluster = async (env: Record<string, string> = {}) => {
+    const server = await startServer({ env: { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(WORKERS), ...env } });
+    await waitFor(() => listeningWorkers(server).length >= WORKERS, 'both workers to listen');
+    return server;
+  };
+
+  it('migrates once, serves from every worker on one port, counts every worker in /metrics, and stops them all on SIGTERM', async () => {
+    const server = await startCluster();
+    const workers = listeningWorkers(server);
+    expect(new Set(workers), 'distinct worker processes').to.have.lengthOf(WORKERS);
+    expect(workers).to.not.include(server.pid);
+
+    const token = await tokenFor('alice');
+    const requestIds = Array.from({ length: 20 }, () => `cluster-${randomUUID()}`);
+    for (const id of requestIds) {
+      // A new connection each time: the primary hands connections to the workers in turn.
+      const response = await fetch(`${server.baseUrl}/api/alice/tasks`, {
+        headers: { authorization: `Bearer ${token}`, 'x-request-id': id, connection: 'close' },
+      });
+      expect(response.status).to.equal(200);
+      await response.arrayBuffer();
+    }
+    await waitFor(() => requestIds.every((id) => lineOf(server, id) !== undefined), 'every request to be logged');
+    const servedBy = new Set(requestIds.map((id) => lineOf(server, id)!.pid));
+    expect([...servedBy].sort(), 'the workers that answered').to.deep.equal([...workers].sort());
+
+    // Whichever worker answers the scrape, the count covers both.
+    for (let scrape = 0; scrape < WORKERS; scrape++) {
+      const metrics = await (await fetch(`${server.baseUrl}/metrics`, { headers: { connection: 'close' } })).text();
+      expect(metrics).to.include(`http_requests_total{operation="listTasks",method="GET",status="200"} ${requestIds.length}`);
+    }
+
+    const migrations = await readdir(new URL('../../db/migrations', import.meta.url));
+    const recorded = await withDatabase((db) => db('knex_migrations').select('name'));
+    expect(recorded.map((row: { name: string }) => row.name).sort()).to.deep.equal(migrations.filter((file) => file.endsWith('.ts')).sort());
+
+    server.signal('SIGTERM');
+    expect(await server.waitForExit()).to.deep.equal({ code: 0, signal: null });
+    for (const pid of workers) expect(isRunning(pid), `worker ${pid} after the primary exited`).to.equal(false);
+    expect(server.logs().filter((line) => line.msg === 'stopped').map((line) => line.pid).sort()).to.deep.equal([...workers].sort());
+  });
+
+  it('replaces a worker that dies and keeps serving', async () => {
+    const server = await startCluster();
+    const [victim, survivor] = listeningWorkers(server);
+    process.kill(victim!, 'SIGKILL');
+    const report = await server.waitForLog('a worker exited unexpectedly');
+    expect(report).to.include({ worker_pid: victim, signal: 'SIGKILL' });
+    await waitFor(() => listeningWorkers(server).length === WORKERS + 1, 'a new worker to listen');
+    const replacement = listeningWorkers(server).at(-1)!;
+    expect([victim, survivor]).to.not.include(replacement);
+
+    const token = await tokenFor('bob');
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const response = await fetch(`${server.baseUrl}/api/bob/tasks`, { headers: { authorization: `Bearer ${token}`, connection: 'close' } });
+      expect(response.status).to.equal(200);
+      await response.arrayBuffer();
+    }
+    server.signal('SIGTERM');
+    expect(await server.waitForExit()).to.deep.equal({ code: 0, signal: null });
+  });
+
+  it('stops with exit code 1 when the workers cannot start (the port is taken)', async () => {
+    const taken = await occupyPort();
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const finished = await runServerToExit({ env: { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(WORKERS), PORT: String(port) } });
+      expect(finished.code).to.equal(1);
+      expect(finished.stderr).to.include('Cannot start');
+      expect(finished.stdout).to.include('a worker could not start: stopping');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  async function withDatabase<T>(use: (db: ReturnType<typeof postgresKnex>) => Promise<T>): Promise<T> {
+    const db = postgresKnex(databaseUrl, 1);
+    try {
+      return await use(db);
+    } finally {
+      await db.destroy();
+    }
+  }
+});
+
+/** The pids of the processes that logged that they listen, in order. */
+function listeningWorkers(server: ServerProcess): number[] {
+  return server
+    .logs()
+    .filter((line) => String(line.msg).startsWith('listening on'))
+    .map((line) => line.pid as number);
+}
+
+function lineOf(server: ServerProcess, requestId: string): LogLine | undefined {
+  return server.logs().find((line) => (line.req as { id?: string } | undefined)?.id === requestId && line.res !== undefined);
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function occupyPort(): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1');
+    server.once('listening', () => resolve(server)).once('error', reject);
+  });
+}
