@@ -58,28 +58,17 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
     await migrate(knex);
     return { kind, knex, close: () => knex.destroy() };
   }
-  const name = `todo_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = postgresKnex(POSTGRES_ADMIN_URL, 1);
-  await admin.raw(`create database ${name}`);
-  const drop = async () => {
-    try {
-      await admin.raw(`drop database if exists ${name} with (force)`);
-    } finally {
-      await admin.destroy();
-    }
-  };
+  const { url: directUrl, drop } = await createEmptyPostgresDatabase('todo_test');
   try {
-    const direct = new URL(POSTGRES_ADMIN_URL);
-    direct.pathname = `/${name}`;
     // Migrations run directly against PostgreSQL, as a deployment would run them; the suites go through the pooler.
-    await migratePostgres(direct.toString());
-    const url = kind === 'pgbouncer' ? (await sharedPgBouncer()).urlFor(name) : direct.toString();
+    await migratePostgres(directUrl);
+    const url = kind === 'pgbouncer' ? (await sharedPgBouncer()).urlFor(new URL(directUrl).pathname.slice(1)) : directUrl;
     const { knex, statementBound } = await openPostgresPool(url, 10);
     return {
       kind,
       knex,
       statementBound,
-      directUrl: direct.toString(),
+      directUrl,
       close: async () => {
         await knex.destroy();
         await drop();
@@ -126,4 +115,26 @@ export async function closeSharedTestDatabases(): Promise<void> {
     pgbouncer = undefined;
     await running?.then((bouncer) => bouncer.stop(), () => undefined);
   }
+}
+
+/** A new, empty PostgreSQL database next to POSTGRES_ADMIN_URL (named `<prefix>_<pid>_<random>`), and the way to drop it. */
+export async function createEmptyPostgresDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = postgresKnex(POSTGRES_ADMIN_URL, 1);
+  const drop = async () => {
+    try {
+      await admin.raw(`drop database if exists ${name} with (force)`);
+    } finally {
+      await admin.destroy();
+    }
+  };
+  try {
+    await admin.raw(`create database ${name}`);
+  } catch (error) {
+    await admin.destroy();
+    throw error;
+  }
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop };
 }

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { postgresKnex } from '../../src/db/database.js';
-import { POSTGRES_ADMIN_URL } from '../helpers/databases.js';
+import { createEmptyPostgresDatabase } from '../helpers/databases.js';
 import { cleanUpProcesses, runServerToExit, startServer, type LogLine, type ServerProcess } from '../helpers/server-process.js';
 import { tokenFor } from '../helpers/tokens.js';
 
@@ -16,22 +16,16 @@ const WORKERS = 2;
 
 describe('the server as a process: several workers (WEB_CONCURRENCY)', function () {
   this.timeout(60_000);
-  let name: string;
   let databaseUrl: string;
-  const admin = postgresKnex(POSTGRES_ADMIN_URL, 1);
+  let dropDatabase: () => Promise<void>;
 
   beforeEach(async () => {
-    name = `todo_cluster_${process.pid}_${randomBytes(4).toString('hex')}`;
-    await admin.raw(`create database ${name}`);
-    const url = new URL(POSTGRES_ADMIN_URL);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
+    ({ url: databaseUrl, drop: dropDatabase } = await createEmptyPostgresDatabase('todo_cluster'));
   });
   afterEach(async () => {
     await cleanUpProcesses();
-    await admin.raw(`drop database if exists ${name} with (force)`);
+    await dropDatabase();
   });
-  after(() => admin.destroy());
 
   const startCluster = async (env: Record<string, string> = {}) => {
     const server = await startServer({ env: { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(WORKERS), ...env } });

@@ -1,12 +1,11 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { migratePostgres, postgresKnex } from '../../src/db/database.js';
 import { request, type Task } from '../helpers/api-client.js';
-import { DATABASE_KINDS, POSTGRES_ADMIN_URL } from '../helpers/databases.js';
+import { createEmptyPostgresDatabase, DATABASE_KINDS } from '../helpers/databases.js';
 import { cleanUpProcesses, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tokenFor } from '../helpers/tokens.js';
 
@@ -45,7 +44,7 @@ describe('the compiled build (make build, node dist/src/server.js)', function ()
   });
 
   async function freshDatabase(): Promise<string> {
-    const database = await createPostgresDatabase();
+    const database = await createEmptyPostgresDatabase('todo_compiled');
     databases.push(database);
     return database.url;
   }
@@ -110,26 +109,4 @@ async function migrationRows(url: string): Promise<MigrationRow[]> {
 async function expectCleanStop(server: ServerProcess): Promise<void> {
   server.signal('SIGTERM');
   expect(await server.waitForExit()).to.deep.equal({ code: 0, signal: null });
-}
-
-/** A new, empty PostgreSQL database next to POSTGRES_ADMIN_URL, and the way to drop it. */
-async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `todo_compiled_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = postgresKnex(POSTGRES_ADMIN_URL, 1);
-  const drop = async () => {
-    try {
-      await admin.raw(`drop database if exists ${name} with (force)`);
-    } finally {
-      await admin.destroy();
-    }
-  };
-  try {
-    await admin.raw(`create database ${name}`);
-  } catch (error) {
-    await admin.destroy();
-    throw error;
-  }
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop };
 }

@@ -1,13 +1,11 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { postgresKnex } from '../../src/db/database.js';
 import { request, type Task } from '../helpers/api-client.js';
-import { DATABASE_KINDS, POSTGRES_ADMIN_URL } from '../helpers/databases.js';
+import { createEmptyPostgresDatabase, DATABASE_KINDS } from '../helpers/databases.js';
 import {
   cleanUpProcesses,
   makeTempDir,
@@ -127,7 +125,7 @@ describe('the server as a process', function () {
   describe('on PostgreSQL (DATABASE_URL)', () => {
     it('serves on a database of its own and exits 0 on SIGTERM', async function () {
       if (!DATABASE_KINDS.includes('postgres')) this.skip();
-      const database = await createPostgresDatabase();
+      const database = await createEmptyPostgresDatabase('todo_process');
       try {
         const server = await startServer({ env: { DATABASE_URL: database.url } });
         expect(server.logs().find((line) => line.msg === 'database ready')).to.include({ database: 'postgres' });
@@ -264,26 +262,4 @@ function attemptRequest(url: string): Promise<string> {
     req.once('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
-}
-
-/** A new, empty PostgreSQL database next to POSTGRES_ADMIN_URL, and the way to drop it. */
-async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `todo_process_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = postgresKnex(POSTGRES_ADMIN_URL, 1);
-  const drop = async () => {
-    try {
-      await admin.raw(`drop database if exists ${name} with (force)`);
-    } finally {
-      await admin.destroy();
-    }
-  };
-  try {
-    await admin.raw(`create database ${name}`);
-  } catch (error) {
-    await admin.destroy();
-    throw error;
-  }
-  const url = new URL(POSTGRES_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop };
 }
