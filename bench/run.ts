@@ -5,7 +5,8 @@
  *
  * Env: BENCH_SECONDS (10) and BENCH_WARMUP_SECONDS (2) per scenario; BENCH_SCENARIOS, names
  * separated by commas, to run some only; BENCH_SERVER_NODE_ARGS, node flags for our server
- * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); BENCH_ADMIN_DATABASE_URL (see database.ts).
+ * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); BENCH_WEB_CONCURRENCY, our server's workers (one per
+ * core); BENCH_ADMIN_DATABASE_URL (see database.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

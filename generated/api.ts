@@ -53,10 +53,11 @@ export interface paths {
         };
         /**
          * Get the service's metrics
-         * @description The process's metrics in the Prometheus text format: requests and their latency by
+         * @description The server's metrics in the Prometheus text format: requests and their latency by
          *     operation and status, the database pool's connections in use and waiting requests, and
-         *     the Node.js process (memory, CPU, event loop). When the server is configured with
-         *     `METRICS_TOKEN`, that token must be sent as a Bearer token.
+         *     the Node.js process (memory, CPU, event loop). With several worker processes
+         *     (`WEB_CONCURRENCY`) they are every worker's, added up, whichever worker answers. When the
+         *     server is configured with `METRICS_TOKEN`, that token must be sent as a Bearer token.
          */
         get: operations["getMetrics"];
         put?: never;
@@ -1164,6 +1165,30 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description With several worker processes, a worker did not report its metrics in time (it is busy or
+         *     stuck): no partial sum is sent. Try again after `Retry-After` seconds.
+         */
+        MetricsUnavailable: {
+            headers: {
+                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "about:blank",
+                 *       "title": "Service Unavailable",
+                 *       "status": 503,
+                 *       "detail": "Not every worker reported its metrics in time; try again shortly.",
+                 *       "instance": "/metrics",
+                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The reference page has not been built on this server (`make docs` builds it). */
         DocsNotBuilt: {
             headers: {
@@ -1403,6 +1428,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["MetricsUnauthorized"];
+            503: components["responses"]["MetricsUnavailable"];
         };
     };
     getCurrentUser: {

@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
+import type { KnexLog } from './db/database.js';
 
 /** Paths that may hold credentials; pino-http logs request and response headers under these keys. */
 const REDACTED = [
@@ -19,4 +20,12 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, des
       : {}),
   };
   return destination ? pino(options, destination) : pino(options);
+}
+
+/** Where Knex's own warnings and errors go: this logger, marked as Knex's. */
+export function knexLog(logger: Logger): KnexLog {
+  return {
+    warn: (message) => logger.warn({ component: 'knex' }, message),
+    error: (message) => logger.error({ component: 'knex' }, message),
+  };
 }

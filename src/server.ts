@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
+import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { runPrimary } from './cluster/primary.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -9,8 +10,7 @@ import { isDatabaseUnavailable } from './db/availability.js';
 import { DirectoryInUseError } from './db/directory-lock.js';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { createRedisClient, waitUntilReady } from './http/rate-limit-redis.js';
-import { createLogger } from './logger.js';
-import type { Logger } from 'pino';
+import { createLogger, knexLog } from './logger.js';
 
 /** How long start-up waits for Redis; without it the server starts anyway (not rate limited until it connects). */
 const REDIS_START_WAIT_MS = 2_000;
@@ -30,14 +30,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   const rememberStop = (signal: NodeJS.Signals) => (stopDuringStart = signal);
   process.on('SIGTERM', rememberStop).on('SIGINT', rememberStop);
   logger.info('opening the database');
-  const database = await openDatabase(
-    config,
-    {
-      warn: (message) => logger.warn({ component: 'knex' }, message),
-      error: (message) => logger.error({ component: 'knex' }, message),
-    },
-    { applyMigrations: cluster.isPrimary },
-  );
+  const database = await openDatabase(config, knexLog(logger), { applyMigrations: cluster.isPrimary });
   logger.info(
     {
       database: database.kind,

@@ -1,5 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
+import { serviceUnavailable } from '../http/error-mapping.js';
 
 /**
  * /metrics across worker processes (WEB_CONCURRENCY > 1): the worker that receives the scrape
@@ -24,15 +26,21 @@ interface CollectedMessage {
   readonly error?: string;
 }
 
+/** No partial sum: a scrape that misses a worker would show its counters going down. */
+const metricsUnavailable = () => serviceUnavailable('Not every worker reported its metrics in time; try again shortly.');
+
 /** In the primary: answers the workers' requests for the metrics of all of them. */
-export function relayClusterMetrics(): void {
+export function relayClusterMetrics(logger: Logger): void {
   const aggregator = new AggregatorRegistry();
   cluster.on('message', (worker: Worker, message: Partial<CollectMessage>) => {
     if (message?.type !== COLLECT || typeof message.id !== 'number') return;
     const id = message.id;
     aggregator.clusterMetrics().then(
       (text) => reply(worker, { type: COLLECTED, id, text }),
-      (error: Error) => reply(worker, { type: COLLECTED, id, error: error.message }),
+      (error: Error) => {
+        logger.warn({ reason: error.message }, 'a scrape could not gather every worker\'s metrics');
+        reply(worker, { type: COLLECTED, id, error: error.message });
+      },
     );
   });
 }
@@ -55,7 +63,7 @@ export function shareMetricsWithPrimary(registry: Registry): () => Promise<strin
     const waiting = pending.get(message.id);
     pending.delete(message.id);
     if (message.text !== undefined) waiting?.resolve(message.text);
-    else waiting?.reject(new Error(`the primary could not collect the metrics: ${message.error ?? 'no answer'}`));
+    else waiting?.reject(metricsUnavailable());
   });
 
   return () =>
@@ -63,7 +71,7 @@ export function shareMetricsWithPrimary(registry: Registry): () => Promise<strin
       const id = nextId++;
       const timer = setTimeout(() => {
         pending.delete(id);
-        reject(new Error('the primary did not send the metrics in time'));
+        reject(metricsUnavailable());
       }, COLLECT_TIMEOUT_MS);
       pending.set(id, {
         resolve: (text) => (clearTimeout(timer), resolve(text)),

@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { migratePostgres } from '../db/database.js';
+import { knexLog } from '../logger.js';
 import { relayClusterMetrics } from './cluster-metrics.js';
 
 /** More unexpected worker exits than this within CRASH_WINDOW_MS: the server stops (a crash loop). */
@@ -18,11 +19,8 @@ const KILL_GRACE_MS = 5_000;
  */
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   logger.info({ workers: config.webConcurrency }, 'applying migrations before starting the workers');
-  await migratePostgres(config.databaseUrl!, config.dbTimeouts, {
-    warn: (message) => logger.warn({ component: 'knex' }, message),
-    error: (message) => logger.error({ component: 'knex' }, message),
-  });
-  relayClusterMetrics();
+  await migratePostgres(config.databaseUrl!, config.dbTimeouts, knexLog(logger));
+  relayClusterMetrics(logger);
 
   const running = new Set<Worker>();
   const crashes: number[] = [];

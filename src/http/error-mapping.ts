@@ -50,9 +50,12 @@ function namedInBody(pointer: string | undefined, message: string): { errors?: V
 }
 
 export function databaseUnavailable(): HttpProblem {
-  return new HttpProblem(503, 'The database is unavailable; try again shortly.', {
-    headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
-  });
+  return serviceUnavailable('The database is unavailable; try again shortly.');
+}
+
+/** A 503 the client should retry after RETRY_AFTER_SECONDS. */
+export function serviceUnavailable(detail: string): HttpProblem {
+  return new HttpProblem(503, detail, { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
 }
 
 /** An error raised while reading the body (body-parser's, or zlib's for a bad Content-Encoding): http-errors style. */

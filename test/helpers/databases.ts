@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import type { Knex } from 'knex';
 import { createPglite, migrate, migratePostgres, openPostgresPool, pgliteKnex, postgresKnex } from '../../src/db/database.js';
 import type { StatementBound } from '../../src/db/statement-bound.js';
@@ -137,4 +138,27 @@ export async function createEmptyPostgresDatabase(prefix: string): Promise<{ url
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop };
+}
+
+/** The migrations' names as the sources give them and databases record them: their file names, in order. */
+export const MIGRATION_FILES: readonly string[] = readdirSync(new URL('../../db/migrations/', import.meta.url))
+  .filter((file) => file.endsWith('.ts'))
+  .sort();
+
+/** A row of knex_migrations: what a database records of each migration applied to it. */
+export interface MigrationRow {
+  readonly id: number;
+  readonly name: string;
+  readonly batch: number;
+  readonly migration_time: Date;
+}
+
+/** The migrations the database at `url` has recorded, in the order they were applied. */
+export async function migrationRows(url: string): Promise<MigrationRow[]> {
+  const db = postgresKnex(url, 1);
+  try {
+    return await db<MigrationRow>('knex_migrations').select('id', 'name', 'batch', 'migration_time').orderBy('id');
+  } finally {
+    await db.destroy();
+  }
 }

@@ -111,6 +111,8 @@ export interface SpecOperation {
   readonly requestExample: unknown;
   /** The documented statuses, e.g. `['200', '400']`. */
   readonly statuses: string[];
+  /** The shared response (under components/responses) each status refers to, e.g. `{ '503': 'ServiceUnavailable' }`. */
+  readonly sharedResponses: Record<string, string | undefined>;
 }
 
 /** Every operation the spec declares. */
@@ -126,6 +128,12 @@ export function specOperations(): SpecOperation[] {
         requestMediaTypes: Object.keys(requestContent(operation)),
         requestExample: firstExample(Object.values(requestContent(operation))[0]),
         statuses: Object.keys(operation.responses as Json),
+        sharedResponses: Object.fromEntries(
+          Object.entries(operation.responses as Record<string, Json>).map(([status, response]) => [
+            status,
+            typeof response.$ref === 'string' ? response.$ref.replace('#/components/responses/', '') : undefined,
+          ]),
+        ),
       })),
   );
 }

@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { postgresKnex } from '../../src/db/database.js';
-import { createEmptyPostgresDatabase } from '../helpers/databases.js';
+import { createEmptyPostgresDatabase, MIGRATION_FILES, migrationRows } from '../helpers/databases.js';
+import { request } from '../helpers/api-client.js';
 import { cleanUpProcesses, runServerToExit, startServer, type LogLine, type ServerProcess } from '../helpers/server-process.js';
 import { tokenFor } from '../helpers/tokens.js';
 
@@ -59,9 +58,7 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
       expect(metrics).to.include(`http_requests_total{operation="listTasks",method="GET",status="200"} ${requestIds.length}`);
     }
 
-    const migrations = await readdir(new URL('../../db/migrations', import.meta.url));
-    const recorded = await withDatabase((db) => db('knex_migrations').select('name'));
-    expect(recorded.map((row: { name: string }) => row.name).sort()).to.deep.equal(migrations.filter((file) => file.endsWith('.ts')).sort());
+    expect((await migrationRows(databaseUrl)).map((row) => row.name)).to.deep.equal(MIGRATION_FILES);
 
     server.signal('SIGTERM');
     expect(await server.waitForExit()).to.deep.equal({ code: 0, signal: null });
@@ -89,6 +86,30 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
     expect(await server.waitForExit()).to.deep.equal({ code: 0, signal: null });
   });
 
+  it('answers a scrape with 503 and Retry-After, not a partial sum, while a worker cannot report', async () => {
+    const server = await startCluster();
+    const [stuck] = listeningWorkers(server);
+    process.kill(stuck!, 'SIGSTOP');
+    try {
+      // A new connection each: the stuck worker takes none after the first it cannot accept, so one
+      // of them reaches the other worker, which waits for the primary (prom-client waits 5 s).
+      const scrapes = [0, 1].map(() => request(server.baseUrl, 'GET', '/metrics', { headers: { connection: 'close' } }));
+      const answered = await Promise.race(scrapes);
+      expect(answered.status).to.equal(503);
+      expect(answered.headers.get('retry-after')).to.equal('5');
+      expect(answered.body.detail).to.equal('Not every worker reported its metrics in time; try again shortly.');
+      await server.waitForLog('a scrape could not gather every worker');
+      process.kill(stuck!, 'SIGCONT');
+      await Promise.all(scrapes);
+    } finally {
+      process.kill(stuck!, 'SIGCONT');
+    }
+    // Once the worker reports again, so does the scrape.
+    expect((await request(server.baseUrl, 'GET', '/metrics', { headers: { connection: 'close' } })).status).to.equal(200);
+    server.signal('SIGTERM');
+    expect(await server.waitForExit()).to.deep.equal({ code: 0, signal: null });
+  });
+
   it('stops with exit code 1 when the workers cannot start (the port is taken)', async () => {
     const taken = await occupyPort();
     try {
@@ -102,14 +123,6 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
     }
   });
 
-  async function withDatabase<T>(use: (db: ReturnType<typeof postgresKnex>) => Promise<T>): Promise<T> {
-    const db = postgresKnex(databaseUrl, 1);
-    try {
-      return await use(db);
-    } finally {
-      await db.destroy();
-    }
-  }
 });
 
 /** The pids of the processes that logged that they listen, in order. */

@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { migratePostgres, postgresKnex } from '../../src/db/database.js';
+import { migratePostgres } from '../../src/db/database.js';
 import { request, type Task } from '../helpers/api-client.js';
-import { createEmptyPostgresDatabase, DATABASE_KINDS } from '../helpers/databases.js';
+import { createEmptyPostgresDatabase, DATABASE_KINDS, MIGRATION_FILES, migrationRows } from '../helpers/databases.js';
 import { cleanUpProcesses, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tokenFor } from '../helpers/tokens.js';
 
@@ -17,15 +16,6 @@ import { tokenFor } from '../helpers/tokens.js';
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const COMPILED_SERVER = 'dist/src/server.js';
 const BUILD_TIMEOUT_MS = 180_000;
-/** The names the sources give the migrations: their file names. */
-const SOURCE_NAMES = readdirSync(new URL('../../db/migrations/', import.meta.url)).filter((file) => file.endsWith('.ts')).sort();
-
-interface MigrationRow {
-  readonly id: number;
-  readonly name: string;
-  readonly batch: number;
-  readonly migration_time: Date;
-}
 
 describe('the compiled build (make build, node dist/src/server.js)', function () {
   this.timeout(60_000);
@@ -56,7 +46,7 @@ describe('the compiled build (make build, node dist/src/server.js)', function ()
     const url = await freshDatabase();
     await migratePostgres(url); // in-process, through tsx: the sources' migrations
     const before = await migrationRows(url);
-    expect(before.map((row) => row.name)).to.deep.equal(SOURCE_NAMES);
+    expect(before.map((row) => row.name)).to.deep.equal(MIGRATION_FILES);
 
     const server = await startCompiled(url);
     expect(server.output.stderr).to.equal('');
@@ -74,7 +64,7 @@ describe('the compiled build (make build, node dist/src/server.js)', function ()
     await expectCleanStop(server);
 
     const compiled = await migrationRows(compiledUrl);
-    expect(compiled.map((row) => row.name)).to.deep.equal(SOURCE_NAMES);
+    expect(compiled.map((row) => row.name)).to.deep.equal(MIGRATION_FILES);
     expect(compiled.map(({ id, name, batch }) => ({ id, name, batch }))).to.deep.equal(
       (await migrationRows(sourceUrl)).map(({ id, name, batch }) => ({ id, name, batch })),
     );
@@ -96,15 +86,6 @@ describe('the compiled build (make build, node dist/src/server.js)', function ()
     await expectCleanStop(server);
   });
 });
-
-async function migrationRows(url: string): Promise<MigrationRow[]> {
-  const db = postgresKnex(url, 1);
-  try {
-    return await db<MigrationRow>('knex_migrations').select('id', 'name', 'batch', 'migration_time').orderBy('id');
-  } finally {
-    await db.destroy();
-  }
-}
 
 async function expectCleanStop(server: ServerProcess): Promise<void> {
   server.signal('SIGTERM');

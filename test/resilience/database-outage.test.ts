@@ -4,9 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_POSTGRES_BOUNDS, type PostgresBounds } from '../../src/db/bounds.js';
 import { migratePostgres, openPostgresPool, postgresKnex } from '../../src/db/database.js';
 import type { StatementBound } from '../../src/db/statement-bound.js';
-import { loadSpec } from '../../src/http/spec.js';
 import { expectProblem, request, TestUser, type ApiResponse } from '../helpers/api-client.js';
 import { pgbouncerPath, startPgBouncer, type PgBouncer } from '../helpers/pgbouncer.js';
+import { specOperations } from '../helpers/spec-conformance.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { createThrowawayPostgres, postgresBinDir, type ThrowawayPostgres } from '../helpers/throwaway-postgres.js';
 
@@ -219,13 +219,11 @@ function databaseOperations(user: TestUser, taskId: number, doomedTaskId: number
   ];
 }
 
-/** The operations whose contract says they may answer 503: those that need the database. */
+/** The operations whose contract says the database being unavailable is a 503 for them. */
 function operationsDeclaring503(): string[] {
-  const spec = loadSpec() as unknown as { paths: Record<string, Record<string, { operationId?: string; responses?: Record<string, unknown> }>> };
-  return Object.values(spec.paths)
-    .flatMap((item) => Object.values(item))
-    .filter((operation) => operation.operationId && operation.responses?.['503'])
-    .map((operation) => operation.operationId!)
+  return specOperations()
+    .filter((operation) => operation.sharedResponses['503'] === 'ServiceUnavailable')
+    .map((operation) => operation.operationId)
     .sort();
 }
 

@@ -60,7 +60,7 @@ export class SystemApi extends runtime.BaseAPI {
     }
 
     /**
-     * The process\'s metrics in the Prometheus text format: requests and their latency by operation and status, the database pool\'s connections in use and waiting requests, and the Node.js process (memory, CPU, event loop). When the server is configured with `METRICS_TOKEN`, that token must be sent as a Bearer token. 
+     * The server\'s metrics in the Prometheus text format: requests and their latency by operation and status, the database pool\'s connections in use and waiting requests, and the Node.js process (memory, CPU, event loop). With several worker processes (`WEB_CONCURRENCY`) they are every worker\'s, added up, whichever worker answers. When the server is configured with `METRICS_TOKEN`, that token must be sent as a Bearer token. 
      * Get the service\'s metrics
      */
     async getMetricsRaw(): Promise<runtime.ApiResponse<string>> {
@@ -87,7 +87,7 @@ export class SystemApi extends runtime.BaseAPI {
     }
 
     /**
-     * The process\'s metrics in the Prometheus text format: requests and their latency by operation and status, the database pool\'s connections in use and waiting requests, and the Node.js process (memory, CPU, event loop). When the server is configured with `METRICS_TOKEN`, that token must be sent as a Bearer token. 
+     * The server\'s metrics in the Prometheus text format: requests and their latency by operation and status, the database pool\'s connections in use and waiting requests, and the Node.js process (memory, CPU, event loop). With several worker processes (`WEB_CONCURRENCY`) they are every worker\'s, added up, whichever worker answers. When the server is configured with `METRICS_TOKEN`, that token must be sent as a Bearer token. 
      * Get the service\'s metrics
      */
     async getMetrics(): Promise<string> {
