@@ -4,34 +4,36 @@ import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { createBearerAuthenticator } from './auth/bearer-authenticator.js';
-import { shareMetricsWithPrimary } from './cluster/cluster-metrics.js';
 import type { Config } from './config.js';
-import { corsPolicy } from './http/cors.js';
+import type { OperationHandlers } from './contract/operations.js';
+import { loadSpec } from './contract/spec-document.js';
 import { createDocsHandlers } from './docs/docs.handlers.js';
+import { createBearerAuthenticator } from './http/authentication.js';
+import { corsPolicy } from './http/cors.js';
 import { dispatchOperations } from './http/dispatch.js';
 import { errorHandler } from './http/error-handler.js';
 import { exactPaths } from './http/exact-paths.js';
 import { headAsGet } from './http/head-as-get.js';
-import { headerParameterNames } from './http/header-parameters.js';
-import type { OperationHandlers } from './http/operations.js';
-import { createRateLimits } from './http/rate-limit.js';
+import { checkMetricsAccess } from './http/metrics-access.js';
+import { assertPublicOperationsMatch, OperationIndex, resolveOperations } from './http/operation-index.js';
+import { createRateLimits } from './http/rate-limits.js';
+import { recordRequests } from './http/request-metrics.js';
 import { requestId } from './http/request-id.js';
-import { strictUrl } from './http/strict-url.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
-import { assertPublicOperationsMatch, loadSpec, specRoutes } from './http/spec.js';
-import { createIdempotencyGuard } from './idempotency/guard.js';
+import { strictUrl } from './http/strict-url.js';
+import { createIdempotencyGuard } from './idempotency/idempotency.service.js';
+import { shareMetricsWithPrimary } from './metrics/cluster-metrics.js';
+import { metricsAccessCheck } from './metrics/metrics-access.js';
+import { createMetricsHandlers } from './metrics/metrics.handlers.js';
 import { createMetrics } from './metrics/metrics.js';
-import { requireMetricsToken } from './metrics/metrics-access.js';
-import { createMetricsHandlers } from './system/metrics.handlers.js';
 import { createSystemHandlers } from './system/system.handlers.js';
 import { createTagHandlers } from './tags/tags.handlers.js';
 import { createBulkHandlers } from './tasks/bulk.handlers.js';
-import { createBulkService } from './tasks/bulk.js';
+import { createBulkService } from './tasks/bulk.service.js';
 import { createTaskHandlers } from './tasks/tasks.handlers.js';
 import { createTaskService } from './tasks/tasks.service.js';
 import { createUserHandlers } from './users/users.handlers.js';
-import { createUserProvisioner } from './users/user-provisioning.js';
+import { createUserProvisioner } from './users/users.service.js';
 
 export interface AppDependencies {
   readonly config: Pick<Config, 'env' | 'auth' | 'http' | 'rateLimit'>;
@@ -52,16 +54,15 @@ const BODY_LIMIT_BYTES = 100 * 1024;
 export function createApp({ config, db, logger, redis, clusterWorker = false, docsPagePath }: AppDependencies): Express {
   const spec = loadSpec();
   assertPublicOperationsMatch(spec);
-  const routes = specRoutes(spec);
-  const metrics = createMetrics({ routes, db });
+  const metrics = createMetrics({ db });
   const rateLimits = createRateLimits({ config: config.rateLimit, db, redis, logger });
 
   const handlers: OperationHandlers = {
     ...createSystemHandlers(db),
     ...createMetricsHandlers(metrics.registry, clusterWorker ? shareMetricsWithPrimary(metrics.registry) : undefined),
     ...createUserHandlers(db),
-    ...createTaskHandlers(createTaskService(db), config.http),
-    ...createBulkHandlers(createBulkService(db), config.http),
+    ...createTaskHandlers(createTaskService(db, config.http)),
+    ...createBulkHandlers(createBulkService(db, config.http)),
     ...createTagHandlers(db),
     ...createDocsHandlers(spec, docsPagePath),
   };
@@ -74,7 +75,8 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
   // The client address (rate limits, logs) is the one the trusted proxies report (TRUST_PROXY).
   app.set('trust proxy', config.http.trustProxy);
 
-  app.use(metrics.recordRequests);
+  app.use(resolveOperations(new OperationIndex(spec)));
+  app.use(recordRequests(metrics));
   app.use(
     pinoHttp({
       logger,
@@ -93,7 +95,7 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
   app.use('/api', noStore(), rateLimits.byAddress);
   app.use(exactPaths());
   app.use(headAsGet());
-  app.use(strictUrl(routes));
+  app.use(strictUrl());
   app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
   app.use(
     OpenApiValidator.middleware({
@@ -107,11 +109,10 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
       ajvFormats: { mode: 'full' },
     }),
   );
-  app.get('/metrics', requireMetricsToken(config.http.metricsToken));
+  app.get('/metrics', checkMetricsAccess(metricsAccessCheck(config.http.metricsToken)));
   app.use(
     dispatchOperations({
       handlers,
-      headerParameters: headerParameterNames(routes),
       authenticate: createBearerAuthenticator(config.auth, logger),
       provisionUser: createUserProvisioner(db),
       limitUser: rateLimits.byUser,

@@ -9,7 +9,7 @@ import { openDatabase } from './db/database.js';
 import { isDatabaseUnavailable } from './db/availability.js';
 import { DirectoryInUseError } from './db/directory-lock.js';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js';
-import { createRedisClient, waitUntilReady } from './http/rate-limit-redis.js';
+import { createRedisClient, waitUntilReady } from './rate-limit/rate-limit.redis-store.js';
 import { createLogger, knexLog } from './logger.js';
 
 /** How long start-up waits for Redis; without it the server starts anyway (not rate limited until it connects). */

@@ -1,4 +1,3 @@
-import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
 import { userFromClaims } from './claims.js';
 import { TokenRefused, type TokenRefusal, type TokenVerifier } from './token-verifier.js';
@@ -11,6 +10,11 @@ export type BearerFailure = TokenRefusal | 'no-token' | 'bad-claims';
  * its claims must name a user (claims.ts). It fails with a `BearerFailure` as the challenge, which
  * the authenticator turns into words; an error that is not about the token is passed on as one.
  */
+/** What the strategy reads of a request: its headers. */
+interface BearerRequest {
+  readonly headers: { readonly authorization?: string | undefined };
+}
+
 export class BearerTokenStrategy extends Strategy {
   readonly name = 'bearer-token';
 
@@ -18,7 +22,7 @@ export class BearerTokenStrategy extends Strategy {
     super();
   }
 
-  override authenticate(req: Request): void {
+  override authenticate(req: BearerRequest): void {
     const token = bearerToken(req);
     if (token === undefined) return this.failWith('no-token');
     this.verify(token).then(
@@ -40,6 +44,6 @@ export class BearerTokenStrategy extends Strategy {
 }
 
 /** The token of an `Authorization: Bearer` header (the scheme name in any case, RFC 7235). */
-function bearerToken(req: Request): string | undefined {
+function bearerToken(req: BearerRequest): string | undefined {
   return /^bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1];
 }

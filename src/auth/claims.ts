@@ -1,4 +1,4 @@
-import type { AuthenticatedUser } from './authenticated-user.js';
+import type { AuthenticatedUser } from '../contract/authenticated-user.js';
 
 /** The longest user id we accept; matches the `user_id` path parameter and the users table. */
 const MAX_SUBJECT_LENGTH = 255;

@@ -1,6 +1,5 @@
 import type { JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
-import type { TokenVerifier } from './token-verifier.js';
 
 /** Enough for the tokens of this many active clients per process (about 1 KB each). */
 const MAX_TOKENS = 5_000;
@@ -17,7 +16,9 @@ const TRUST_FOR_MS = 60_000;
  * largest single cost of an authenticated request (make bench profile). Refused tokens are not
  * remembered: each is checked, and refused, again.
  */
-export function rememberVerifiedTokens(verify: TokenVerifier, clockSkewSeconds: number): TokenVerifier {
+type Verify = (token: string) => Promise<JWTPayload>;
+
+export function rememberVerifiedTokens(verify: Verify, clockSkewSeconds: number): Verify {
   const verified = new LRUCache<string, JWTPayload>({ max: MAX_TOKENS });
   return async (token) => {
     const known = verified.get(token);

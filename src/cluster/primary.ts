@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { migratePostgres } from '../db/database.js';
 import { knexLog } from '../logger.js';
-import { relayClusterMetrics } from './cluster-metrics.js';
+import { relayClusterMetrics } from '../metrics/cluster-metrics.js';
 
 /** More unexpected worker exits than this within CRASH_WINDOW_MS: the server stops (a crash loop). */
 const MAX_CRASHES = 5;

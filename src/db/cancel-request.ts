@@ -10,6 +10,8 @@ const CANCEL_REQUEST_CODE = 80877102;
  * requests to the server connection they are using, so this works through a transaction-mode
  * pooler, where no startup parameter or session setting can bound a statement.
  * Best effort and bounded: resolves once the message is sent, or when it could not be.
+ * Not pg's own `Client#cancel`: it is undocumented, missing from pg's types, reads the deprecated
+ * `activeQuery` (a deprecation warning per cancel in pg 8.23) and has no bound on its connection.
  */
 export function sendCancelRequest(
   target: ({ host: string; port: number } | { path: string }) & { processId: number; secretKey: number },

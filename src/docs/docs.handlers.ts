@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { OperationHandlers } from '../http/operations.js';
-import { HttpProblem } from '../http/problem.js';
-import { SPEC_YAML_PATH, type SpecDocument } from '../http/spec.js';
+import type { OperationHandlers } from '../contract/operations.js';
+import { DomainError } from '../contract/domain-error.js';
+import { SPEC_YAML_PATH, type SpecDocument } from '../contract/spec-document.js';
 
 /**
  * The reference page runs Redoc's inline scripts and styles, and nothing from elsewhere: Redoc's
@@ -59,7 +59,7 @@ export function createDocsHandlers(
         page = undefined;
         // Missing (or unreadable: the log says which): either way there is no page to show.
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ err: error }, 'the API reference page cannot be read');
-        throw new HttpProblem(404, 'The API reference has not been built; run `make docs`.');
+        throw new DomainError('not_found', 'The API reference has not been built; run `make docs`.');
       }
     },
   };

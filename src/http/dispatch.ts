@@ -1,16 +1,16 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { Authenticator } from '../auth/bearer-authenticator.js';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import type { IdempotencyGuard } from '../idempotency/guard.js';
-import type { UserProvisioner } from '../users/user-provisioning.js';
-import { PUBLIC_OPERATIONS, type OperationHandlers, type OperationId } from './operations.js';
-import { headerValues } from './header-parameters.js';
-import { HttpProblem, noSuchRoute, problemSource } from './problem.js';
+import type { AuthenticatedUser } from '../contract/authenticated-user.js';
+import { DomainError } from '../contract/domain-error.js';
+import { PUBLIC_OPERATIONS, type OperationHandlers, type OperationId } from '../contract/operations.js';
+import type { IdempotencyGuard } from '../idempotency/idempotency.service.js';
+import type { UserProvisioner } from '../users/users.service.js';
+import type { Authenticator } from './authentication.js';
+import { domainProblem } from './error-mapping.js';
+import { resolvedOperation } from './operation-index.js';
+import { noSuchRoute, problemDocument, problemSource } from './problem.js';
 
 interface DispatchDependencies {
   readonly handlers: OperationHandlers;
-  /** Each operation's header parameters (from the spec), handed to its handler as `headers`. */
-  readonly headerParameters: ReadonlyMap<string, readonly string[]>;
   readonly authenticate: Authenticator;
   readonly provisionUser: UserProvisioner;
   /** The per-user rate limit: counts the authenticated request, throws the 429 beyond the limit. */
@@ -21,9 +21,9 @@ interface DispatchDependencies {
 
 const PUBLIC: ReadonlySet<string> = new Set(PUBLIC_OPERATIONS);
 
-/** What the OpenAPI validator adds to a request it matched to an operation. */
-interface MatchedRequest extends Request {
-  openapi?: { schema: { operationId?: string }; pathParams: Record<string, unknown> };
+/** What the OpenAPI validator adds to a request it validated: the path parameters coerced to their spec types. */
+interface ValidatedRequest extends Request {
+  openapi?: { pathParams: Record<string, unknown> };
 }
 
 /** Any handler's result, once its precise type has done its work at compile time. */
@@ -34,17 +34,17 @@ interface AnyResult {
 }
 
 /**
- * Runs after the OpenAPI validator has matched the request to an operation and validated it:
- * authenticates (unless the operation is public), checks that the path's user is the caller,
- * calls the operation's handler with plain values and sends what it returns.
+ * Runs after the OpenAPI validator has validated the request against its operation (the one
+ * `resolveOperations` found): authenticates (unless the operation is public), checks that the
+ * path's user is the caller, calls the operation's handler with plain values and sends what it returns.
  */
-export function dispatchOperations({ handlers, headerParameters, authenticate, provisionUser, limitUser, idempotency }: DispatchDependencies): RequestHandler {
+export function dispatchOperations({ handlers, authenticate, provisionUser, limitUser, idempotency }: DispatchDependencies): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
-    const { openapi } = req as MatchedRequest;
-    const operationId = openapi?.schema.operationId as OperationId | undefined;
+    const resolved = resolvedOperation(req);
+    const { openapi } = req as ValidatedRequest;
     // The validator answers every request outside the spec; this is only a safety net.
-    if (openapi === undefined || operationId === undefined) return next(noSuchRoute(req.path));
-    // The validator's path parameters, coerced to their spec types (Express's own are per route).
+    if (resolved === undefined || openapi === undefined) return next(noSuchRoute(req.path));
+    const operationId = resolved.entry.operationId as OperationId;
     const path = openapi.pathParams;
     try {
       let user: AuthenticatedUser | undefined;
@@ -56,8 +56,10 @@ export function dispatchOperations({ handlers, headerParameters, authenticate, p
         await provisionUser(user);
       }
       const handler = handlers[operationId] as (input: unknown) => Promise<AnyResult>;
-      const headers = headerValues(headerParameters.get(operationId) ?? [], (name) => req.get(name));
-      const input = { path, query: req.query, headers, body: req.body, log: req.log, problemSource: problemSource(req), user };
+      const headers = headerValues(resolved.entry.headers, req);
+      const source = problemSource(req);
+      const problemFor = (error: DomainError) => problemDocument(source, domainProblem(error));
+      const input = { path, query: req.query, headers, body: req.body, log: req.log, problemFor, user };
       const result = await idempotency({ operationId, ...input }, () => handler(input));
       send(res, result);
     } catch (error) {
@@ -68,8 +70,18 @@ export function dispatchOperations({ handlers, headerParameters, authenticate, p
 
 function assertOwnPath(path: Record<string, unknown>, user: AuthenticatedUser): void {
   if ('user_id' in path && path.user_id !== user.id) {
-    throw new HttpProblem(403, "The token does not grant access to this user's resources.");
+    throw new DomainError('forbidden', "The token does not grant access to this user's resources.");
   }
+}
+
+/** The request's values of the operation's header parameters, keyed as the spec names them; absent ones are left out. */
+function headerValues(names: readonly string[], req: Request): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const name of names) {
+    const value = req.get(name);
+    if (value !== undefined) values[name] = value;
+  }
+  return values;
 }
 
 function send(res: Response, result: AnyResult): void {

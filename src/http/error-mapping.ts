@@ -1,12 +1,22 @@
 import type { Request } from 'express';
+import { databaseUnavailable, DomainError, type DomainErrorKind } from '../contract/domain-error.js';
 import { isDatabaseUnavailable } from '../db/availability.js';
-import { InvalidCursorError, InvalidTaskError, TaskNotFoundError, TaskPreconditionFailedError, TaskPreconditionRequiredError } from '../tasks/task-errors.js';
-import { preconditionRequired } from './conditional-requests.js';
-import { HttpProblem, noSuchRoute, type ValidationIssue } from './problem.js';
+import { HttpProblem, noSuchRoute } from './problem.js';
 import { toIssue, type ValidatorIssue } from './validator-issues.js';
 
-/** Seconds a client should wait before retrying while the database is unavailable. */
-const RETRY_AFTER_SECONDS = 5;
+/** The one table from the rules' words to HTTP's. */
+const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  unprocessable: 422,
+  precondition_required: 428,
+  rate_limited: 429,
+  unavailable: 503,
+};
 
 /**
  * Turns any error into the problem the client sees, or `undefined` for an unexpected error
@@ -14,48 +24,22 @@ const RETRY_AFTER_SECONDS = 5;
  */
 export function toProblem(error: unknown, req: Request): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
-  if (
-    error instanceof TaskNotFoundError ||
-    error instanceof InvalidCursorError ||
-    error instanceof InvalidTaskError ||
-    error instanceof TaskPreconditionFailedError ||
-    error instanceof TaskPreconditionRequiredError
-  ) {
-    return taskProblem(error);
-  }
+  if (error instanceof DomainError) return domainProblem(error);
   if (isBodyReadingError(error)) return fromBodyReading(error, req);
   if (isValidatorError(error)) return fromValidator(error, req);
-  if (isDatabaseUnavailable(error)) return databaseUnavailable();
+  if (isDatabaseUnavailable(error)) return domainProblem(databaseUnavailable());
   return undefined;
 }
 
-/** The problem a task rule's error means; it needs no request, so one action of a bulk request maps alike. */
-export function taskProblem(
-  error: TaskNotFoundError | InvalidCursorError | InvalidTaskError | TaskPreconditionFailedError | TaskPreconditionRequiredError,
-): HttpProblem {
-  if (error instanceof TaskNotFoundError) return new HttpProblem(404, error.message, namedInBody(error.pointer, 'is not the id of one of your tasks'));
-  if (error instanceof TaskPreconditionFailedError) {
-    return new HttpProblem(412, 'The task has changed since it was read (If-Match); nothing was written.', namedInBody(error.pointer, "is not the task's current ETag"));
-  }
-  if (error instanceof TaskPreconditionRequiredError) return preconditionRequired(error.pointer);
-  if (error instanceof InvalidCursorError) {
-    return new HttpProblem(400, error.message, { errors: [{ location: 'query', pointer: '/cursor', message: error.reason }] });
-  }
-  return new HttpProblem(400, 'The request is not valid.', { errors: error.issues.map((issue) => ({ location: 'body', ...issue })) });
-}
-
-/** The issue at the pointer into the body where a bulk action went wrong, when the error has one (a single write's has none). */
-function namedInBody(pointer: string | undefined, message: string): { errors?: ValidationIssue[] } {
-  return pointer === undefined ? {} : { errors: [{ location: 'body', pointer, message }] };
-}
-
-export function databaseUnavailable(): HttpProblem {
-  return serviceUnavailable('The database is unavailable; try again shortly.');
-}
-
-/** A 503 the client should retry after RETRY_AFTER_SECONDS. */
-export function serviceUnavailable(detail: string): HttpProblem {
-  return new HttpProblem(503, detail, { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
+/** The problem a rule's error means; it needs no request, so one action of a bulk request maps alike. */
+export function domainProblem({ kind, message, details }: DomainError): HttpProblem {
+  const headers: Record<string, string> = {};
+  if (details.retryAfterSeconds !== undefined) headers['Retry-After'] = String(details.retryAfterSeconds);
+  if (details.challenge !== undefined) headers['WWW-Authenticate'] = details.challenge;
+  return new HttpProblem(STATUS_OF_KIND[kind], message, {
+    ...(details.issues ? { errors: details.issues } : {}),
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+  });
 }
 
 /** An error raised while reading the body (body-parser's, or zlib's for a bad Content-Encoding): http-errors style. */

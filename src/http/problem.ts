@@ -1,13 +1,12 @@
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
-import type { components } from '../../generated/api.js';
-
-export type ProblemDocument = components['schemas']['Problem'];
-export type ValidationIssue = components['schemas']['ValidationIssue'];
+import type { Issue } from '../contract/domain-error.js';
+import type { ProblemDocument } from '../contract/operations.js';
 
 /**
- * An error that is meant for the client: thrown anywhere, turned into an RFC 9457 problem
- * document by the one error handler. `detail` must never carry secrets or internals.
+ * An answer the adapter itself gives (a route, a method, a body it cannot take), and the HTTP form
+ * of every DomainError (error-mapping.ts): turned into an RFC 9457 problem document by the one
+ * error handler. `detail` must never carry secrets or internals.
  */
 export class HttpProblem extends Error {
   override name = 'HttpProblem';
@@ -15,7 +14,7 @@ export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
-    readonly extras: { errors?: ValidationIssue[]; headers?: Record<string, string> } = {},
+    readonly extras: { errors?: readonly Issue[]; headers?: Record<string, string> } = {},
   ) {
     super(detail);
   }

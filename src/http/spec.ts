@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { unescapeToken } from './json-pointer.js';
-import { PUBLIC_OPERATIONS } from './operations.js';
+import { PUBLIC_OPERATIONS } from '../contract/operations.js';
 
 /** The contract, bundled to one document by `make generate`, in JSON and in YAML. */
 export const SPEC_PATH = fileURLToPath(new URL('../../generated/openapi.json', import.meta.url));

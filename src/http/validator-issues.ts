@@ -1,5 +1,5 @@
 import { pointerToken, unescapeToken } from './json-pointer.js';
-import type { ValidationIssue } from './problem.js';
+import type { Issue as ValidationIssue } from '../contract/domain-error.js';
 
 /** One problem as express-openapi-validator reports it. */
 export interface ValidatorIssue {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { configure } from 'safe-stable-stringify';
 import { IDEMPOTENCY_KEY_HEADER } from './key.js';
 
 /** What makes two requests "the same request" for an Idempotency-Key, as the handler receives them. */
@@ -25,14 +26,8 @@ export function requestFingerprint({ operationId, path, query, headers, body }: 
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** JSON with object keys sorted (by code unit) at every level; properties whose value is undefined are left out, as JSON.stringify does. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([name, item]) => `${JSON.stringify(name)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+/**
+ * JSON with object keys sorted (by code unit) at every level; properties whose value is undefined
+ * are left out, and undefined array items are null, as JSON.stringify does.
+ */
+export const canonicalJson = configure({ deterministic: true }) as (value: unknown) => string;

@@ -1,20 +1,27 @@
 import type { Knex } from 'knex';
-import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { SpecRoute } from '../http/spec.js';
-import { operationLabeller } from './operation-label.js';
 import { registerPoolGauges } from './pool-gauges.js';
+
+/** The label of a request that matches no operation of the spec (an unknown path, a CORS preflight). */
+export const UNMATCHED_OPERATION = 'unmatched';
+
+/** One answered request: its operationId (never the raw path, so the label has as many values as the spec has operations), method and status. */
+export interface RequestLabels {
+  readonly operation: string;
+  readonly method: string;
+  readonly status: string;
+}
 
 export interface Metrics {
   /** This app's registry: not prom-client's global one, so that several apps (tests) never share series. */
   readonly registry: Registry;
-  /** Counts and times every response; mounted first, so that the time covers the whole pipeline. */
-  readonly recordRequests: RequestHandler;
+  /** Counts and times one answered request. */
+  observeRequest(labels: RequestLabels, seconds: number): void;
 }
 
 const LABELS = ['operation', 'method', 'status'] as const;
 
-export function createMetrics({ routes, db }: { routes: readonly SpecRoute[]; db: Knex }): Metrics {
+export function createMetrics({ db }: { db: Knex }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registerPoolGauges(registry, db);
@@ -30,20 +37,11 @@ export function createMetrics({ routes, db }: { routes: readonly SpecRoute[]; db
     labelNames: LABELS,
     registers: [registry],
   });
-  const operationOf = operationLabeller(routes);
-
-  const recordRequests: RequestHandler = (req, res, next) => {
-    const started = process.hrtime.bigint();
-    // Read now: later middleware rewrites the method (HEAD is answered as GET).
-    const method = req.method;
-    const operation = operationOf(method, req.path);
-    // Only answered requests are counted: one whose client went away has no status to count under.
-    res.once('finish', () => {
-      const labels = { operation, method, status: String(res.statusCode) };
-      requests.inc(labels);
-      duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-    });
-    next();
+  return {
+    registry,
+    observeRequest(labels, seconds) {
+      requests.inc({ ...labels });
+      duration.observe({ ...labels }, seconds);
+    },
   };
-  return { registry, recordRequests };
 }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { OperationHandlers } from '../http/operations.js';
-import { databaseUnavailable } from '../http/error-mapping.js';
+import type { OperationHandlers } from '../contract/operations.js';
+import { databaseUnavailable } from '../contract/domain-error.js';
 import { withTimeout } from '../lifecycle/with-timeout.js';
 
 /**

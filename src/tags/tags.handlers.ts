@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { OperationHandlers } from '../http/operations.js';
+import type { OperationHandlers } from '../contract/operations.js';
 import { countTags } from './tags.store.js';
 
 /** The most tags one answer lists (the spec's `maxItems`). */

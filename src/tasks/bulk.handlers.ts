@@ -1,33 +1,23 @@
 import type { components } from '../../generated/api.js';
-import { entityTagCondition } from '../http/conditional-requests.js';
-import { taskProblem } from '../http/error-mapping.js';
-import type { OperationHandlers, OperationInput } from '../http/operations.js';
-import { problemDocument } from '../http/problem.js';
-import type { ActionPreconditions, AppliedAction, BulkService, FailedAction } from './bulk.js';
+import type { OperationHandlers, OperationInput } from '../contract/operations.js';
+import type { AppliedAction, BulkService, FailedAction } from './bulk.service.js';
 import { taskEntityTag, toTask } from './task-representation.js';
-import { audit, auditWrite, ifMatchPrecondition, type TaskHandlerOptions } from './tasks.handlers.js';
+import { audit, auditWrite } from './tasks.handlers.js';
 
 type BulkActionResult = components['schemas']['BulkActionResult'];
 
-export function createBulkHandlers(bulk: BulkService, { requireIfMatch }: TaskHandlerOptions): Pick<OperationHandlers, 'bulkTasks'> {
+export function createBulkHandlers(bulk: BulkService): Pick<OperationHandlers, 'bulkTasks'> {
   return {
     async bulkTasks(input) {
       const { user, body } = input;
-      // Every if_match is read before any action runs, as the single write reads its If-Match.
-      const preconditions: ActionPreconditions = {
-        byIndex: body.actions.map(({ if_match }, index) =>
-          if_match === undefined ? undefined : ifMatchPrecondition(entityTagCondition({ bodyPointer: `/actions/${index}/if_match` }, if_match)),
-        ),
-        required: requireIfMatch,
-      };
       if (body.atomic) {
         // Nothing is logged before the transaction commits: a rolled-back action changed nothing.
-        const applied = await bulk.together(user.id, body.actions, preconditions);
+        const applied = await bulk.together(user.id, body.actions);
         applied.forEach((outcome) => auditApplied(input, outcome));
         return { status: 200, body: { results: applied.map(appliedResult) } };
       }
       const results: BulkActionResult[] = [];
-      for await (const outcome of bulk.separately(user.id, body.actions, preconditions)) {
+      for await (const outcome of bulk.separately(user.id, body.actions)) {
         if ('error' in outcome) {
           results.push(failedResult(input, outcome));
         } else {
@@ -49,20 +39,19 @@ function appliedResult({ index, status, row }: AppliedAction): BulkActionResult 
 
 /** The failed action's problem document: the single operation's problem, its pointers leading into the bulk body. */
 function failedResult(input: OperationInput<'bulkTasks'>, { index, error }: FailedAction): BulkActionResult {
-  const problem = taskProblem(error);
-  return { index, status: problem.status, problem: problemDocument(input.problemSource, problem) };
+  const problem = input.problemFor(error);
+  return { index, status: problem.status, problem };
 }
 
-/** The audit line the single operation logs for the same change; an empty patch changes nothing. */
-function auditApplied(input: OperationInput<'bulkTasks'>, { action, row, newOccurrence }: AppliedAction): void {
+/** The audit line the single operation logs for the same change. */
+function auditApplied(input: OperationInput<'bulkTasks'>, { action, row, newOccurrence, changed }: AppliedAction): void {
   switch (action.op) {
     case 'create':
       return audit(input, 'task.create', row!.id);
     case 'update':
-      if (Object.keys(action.patch).length > 0) auditWrite(input, 'task.update', { row: row!, newOccurrence });
-      return;
+      return auditWrite(input, 'task.update', { row: row!, newOccurrence, changed });
     case 'complete':
-      return auditWrite(input, row!.completed ? 'task.complete' : 'task.reopen', { row: row!, newOccurrence });
+      return auditWrite(input, row!.completed ? 'task.complete' : 'task.reopen', { row: row!, newOccurrence, changed });
     case 'delete':
       return audit(input, 'task.delete', action.id);
   }

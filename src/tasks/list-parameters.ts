@@ -1,5 +1,5 @@
-import type { OperationInput } from '../http/operations.js';
-import { HttpProblem } from '../http/problem.js';
+import { invalidRequest, type DomainError } from '../contract/domain-error.js';
+import type { OperationInput } from '../contract/operations.js';
 import type { ListView } from './list-query.js';
 import { parseInstant } from './instants.js';
 import { normalizeTag, PRIORITIES } from './task-fields.js';
@@ -28,8 +28,8 @@ export function listViewOf(query: ListTasksQuery): ListView {
   };
 }
 
-function invalidQuery(pointer: string, message: string): HttpProblem {
-  return new HttpProblem(400, 'The request is not valid.', { errors: [{ location: 'query', pointer, message }] });
+function invalidQuery(pointer: string, message: string): DomainError {
+  return invalidRequest([{ location: 'query', pointer, message }]);
 }
 
 function instant(text: string, pointer: string): Date {

@@ -1,8 +1,10 @@
 import type { Knex } from 'knex';
-import type { CompletionFilter } from './tasks.store.js';
 
 export type SortName = 'created_at' | 'updated_at' | 'due' | 'priority' | 'title' | 'relevance';
 export type Direction = 'asc' | 'desc';
+
+/** Which tasks a list shows by completion. */
+export type CompletionFilter = 'open' | 'completed' | 'all';
 
 /** Which of the user's tasks are listed; every member narrows the list (AND). */
 export interface ListFilters {

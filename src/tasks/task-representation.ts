@@ -1,5 +1,5 @@
 import type { components } from '../../generated/api.js';
-import { strongEntityTag } from '../http/conditional-requests.js';
+import { strongEntityTag } from '../contract/entity-tags.js';
 import { completeRecurrence, PRIORITIES } from './task-fields.js';
 import type { TaskRow } from './tasks.store.js';
 

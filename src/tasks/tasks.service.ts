@@ -1,9 +1,11 @@
 import type { Knex } from 'knex';
 import type { components } from '../../generated/api.js';
+import { entityTagCondition, ifMatchHolds, ifNoneMatchFails } from '../contract/entity-tags.js';
 import { decodeCursor, encodeCursor } from './list-cursor.js';
 import type { ListView } from './list-query.js';
 import { nextDue } from './recurrence.js';
-import { TaskNotFoundError, TaskPreconditionFailedError } from './task-errors.js';
+import { TaskNotFoundError, TaskPreconditionFailedError, TaskPreconditionRequiredError } from './task-errors.js';
+import { taskEntityTag, toTask } from './task-representation.js';
 import * as store from './tasks.store.js';
 import type { TaskChanges, TaskDetails, TaskRow } from './tasks.store.js';
 import { completeRecurrence, dueColumns, normalizeTags, PRIORITIES, type Due, type Recurrence } from './task-fields.js';
@@ -26,17 +28,49 @@ export type TaskService = ReturnType<typeof createTaskService>;
 export interface Written {
   readonly row: TaskRow;
   readonly newOccurrence: TaskRow | null;
+  /** Whether the write asked for any change (a merge patch with no field asks for none): what the audit trail records. */
+  readonly changed: boolean;
+}
+
+/**
+ * What a write of an existing task expects of it: the `If-Match` the client sent, if any, and
+ * where a bulk action states it (`/actions/3/if_match`), for problems to point at.
+ */
+export interface WriteCondition {
+  readonly ifMatch?: string | undefined;
+  readonly ifMatchAt?: string;
+}
+
+export interface TaskPolicy {
+  /**
+   * REQUIRE_IF_MATCH: replace, update, complete and delete without `If-Match` are refused (428),
+   * single writes and bulk actions alike: bulk is no way around it.
+   */
+  readonly requireIfMatch: boolean;
 }
 
 /**
  * What the writer expects of the task as it is (its `If-Match`): a write goes ahead only if the
  * task, read under the write's row lock, meets it.
  */
-export type Precondition = (current: TaskRow) => boolean;
+type Precondition = (current: TaskRow) => boolean;
+
+/**
+ * The write's precondition, read before the task is (a malformed or missing one says nothing of
+ * the task): undefined without `If-Match`, unless the policy requires one.
+ */
+export function preconditionOf({ ifMatch, ifMatchAt }: WriteCondition, { requireIfMatch }: TaskPolicy): Precondition | undefined {
+  if (ifMatch === undefined) {
+    if (requireIfMatch) throw new TaskPreconditionRequiredError(ifMatchAt);
+    return undefined;
+  }
+  const condition = entityTagCondition(ifMatchAt === undefined ? 'If-Match' : { bodyPointer: ifMatchAt }, ifMatch);
+  return (current) => ifMatchHolds(condition, taskEntityTag(toTask(current)));
+}
 
 /** The user's task, once it meets the precondition (if any); otherwise TaskPreconditionFailedError. */
-function meeting(precondition: Precondition | undefined, row: TaskRow): TaskRow {
-  if (precondition !== undefined && !precondition(row)) throw new TaskPreconditionFailedError(row.id);
+function assertIfMatch(precondition: Precondition | undefined, row: TaskRow, { ifMatchAt }: WriteCondition): TaskRow {
+  if (precondition !== undefined && !precondition(row)) throw new TaskPreconditionFailedError(row.id, ifMatchAt);
   return row;
 }
 
@@ -91,7 +125,7 @@ function pick<T extends object, K extends keyof T>(object: T, keys: readonly K[]
 }
 
 /** The user's task, or TaskNotFoundError. */
-function found(id: number, row: TaskRow | undefined): TaskRow {
+function requireTask(id: number, row: TaskRow | undefined): TaskRow {
   if (row === undefined) throw new TaskNotFoundError(id);
   return row;
 }
@@ -105,7 +139,7 @@ async function continueSeries(trx: Knex.Transaction, completed: TaskRow): Promis
     occurrence: completed.occurrence ?? 1,
     completedAt: completed.completed_at!,
   });
-  if (due === null) return { row: completed, newOccurrence: null };
+  if (due === null) return { row: completed, newOccurrence: null, changed: true };
   const next = await store.insertTask(trx, completed.user_id, {
     title: completed.title,
     description: completed.description,
@@ -118,12 +152,13 @@ async function continueSeries(trx: Knex.Transaction, completed: TaskRow): Promis
     series_id: completed.series_id ?? completed.id,
     occurrence: (completed.occurrence ?? 1) + 1,
   });
-  return { row: found(completed.id, await store.setNextOccurrence(trx, completed.user_id, completed.id, next.id)), newOccurrence: next };
+  const row = requireTask(completed.id, await store.setNextOccurrence(trx, completed.user_id, completed.id, next.id));
+  return { row, newOccurrence: next, changed: true };
 }
 
-/** The rules of tasks: what each write means, and what "not found" is. Knows nothing of HTTP. */
-export function createTaskService(db: Knex) {
-  const get = async (userId: string, id: number) => found(id, await store.findTask(db, userId, id));
+/** The rules of tasks: what each write means, what it must meet, and what "not found" is. Knows nothing of HTTP. */
+export function createTaskService(db: Knex, policy: TaskPolicy) {
+  const get = async (userId: string, id: number) => requireTask(id, await store.findTask(db, userId, id));
 
   /**
    * Writes changes to the task. A write that may complete it, whose changes depend on the task as
@@ -135,21 +170,31 @@ export function createTaskService(db: Knex) {
     userId: string,
     id: number,
     changes: TaskChanges | ((current: TaskRow) => TaskChanges),
-    precondition?: Precondition,
+    condition: WriteCondition,
   ): Promise<Written> => {
+    const precondition = preconditionOf(condition, policy);
     if (precondition === undefined && typeof changes !== 'function' && changes.completed === undefined) {
-      return { row: found(id, await store.updateTask(db, userId, id, changes)), newOccurrence: null };
+      return { row: requireTask(id, await store.updateTask(db, userId, id, changes)), newOccurrence: null, changed: true };
     }
     return db.transaction(async (trx) => {
-      const before = meeting(precondition, found(id, await store.findTask(trx, userId, id, { forUpdate: true })));
-      const row = found(id, await store.updateTask(trx, userId, id, typeof changes === 'function' ? changes(before) : changes));
+      const before = assertIfMatch(precondition, requireTask(id, await store.findTask(trx, userId, id, { forUpdate: true })), condition);
+      const row = requireTask(id, await store.updateTask(trx, userId, id, typeof changes === 'function' ? changes(before) : changes));
       const becameCompleted = row.completed && !before.completed;
-      return becameCompleted && row.recurrence !== null && row.next_occurrence_id === null ? continueSeries(trx, row) : { row, newOccurrence: null };
+      return becameCompleted && row.recurrence !== null && row.next_occurrence_id === null
+        ? continueSeries(trx, row)
+        : { row, newOccurrence: null, changed: true };
     });
   };
 
   return {
     get,
+
+    /** The task, unless the client's copy is current (its `If-None-Match` holds a tag equal to the task's). */
+    async getUnlessCurrent(userId: string, id: number, ifNoneMatch: string | undefined): Promise<{ row: TaskRow; current: boolean }> {
+      const row = await get(userId, id);
+      const current = ifNoneMatch !== undefined && ifNoneMatchFails(entityTagCondition('If-None-Match', ifNoneMatch), taskEntityTag(toTask(row)));
+      return { row, current };
+    },
 
     async list(userId: string, { limit, cursor, ...view }: ListOptions): Promise<TaskPage> {
       const after = cursor === undefined ? undefined : decodeCursor(cursor, view);
@@ -170,16 +215,16 @@ export function createTaskService(db: Knex) {
       });
     },
 
-    replace(userId: string, id: number, input: Schemas['TaskReplace'], precondition?: Precondition): Promise<Written> {
+    replace(userId: string, id: number, input: Schemas['TaskReplace'], condition: WriteCondition = {}): Promise<Written> {
       return change(
         userId,
         id,
         (current) => ({ title: input.title.trim(), description: input.description, completed: input.completed, ...details(input, current) }),
-        precondition,
+        condition,
       );
     },
 
-    async update(userId: string, id: number, patch: Schemas['TaskPatch'], precondition?: Precondition): Promise<Written> {
+    async update(userId: string, id: number, patch: Schemas['TaskPatch'], condition: WriteCondition = {}): Promise<Written> {
       const changes: TaskChanges = {
         ...(patch.title !== undefined ? { title: patch.title.trim() } : {}),
         ...('description' in patch ? { description: patch.description ?? null } : {}),
@@ -189,27 +234,31 @@ export function createTaskService(db: Knex) {
       };
       if (!SCHEDULE_FIELDS.some((field) => field in patch)) {
         // An empty merge patch changes nothing, so its precondition needs no lock.
-        if (Object.keys(changes).length === 0) return { row: meeting(precondition, await get(userId, id)), newOccurrence: null };
-        return change(userId, id, changes, precondition);
+        if (Object.keys(changes).length === 0) {
+          const precondition = preconditionOf(condition, policy);
+          return { row: assertIfMatch(precondition, await get(userId, id), condition), newOccurrence: null, changed: false };
+        }
+        return change(userId, id, changes, condition);
       }
       // Due fields are checked on the task as patched.
       const patched = pick(patch, SCHEDULE_FIELDS);
-      return change(userId, id, (current) => ({ ...changes, ...scheduleColumns({ ...currentSchedule(current), ...patched }, current) }), precondition);
+      return change(userId, id, (current) => ({ ...changes, ...scheduleColumns({ ...currentSchedule(current), ...patched }, current) }), condition);
     },
 
     /** Sets the completion state, or toggles it when `completed` is undefined. */
-    complete(userId: string, id: number, completed: boolean | undefined, precondition?: Precondition): Promise<Written> {
-      return change(userId, id, { completed: completed ?? 'toggle' }, precondition);
+    complete(userId: string, id: number, completed: boolean | undefined, condition: WriteCondition = {}): Promise<Written> {
+      return change(userId, id, { completed: completed ?? 'toggle' }, condition);
     },
 
-    async remove(userId: string, id: number, precondition?: Precondition): Promise<void> {
+    async remove(userId: string, id: number, condition: WriteCondition = {}): Promise<void> {
+      const precondition = preconditionOf(condition, policy);
       if (precondition === undefined) {
         if (!(await store.deleteTask(db, userId, id))) throw new TaskNotFoundError(id);
         return;
       }
       // Checked on the locked row, as a conditional change is.
       await db.transaction(async (trx) => {
-        meeting(precondition, found(id, await store.findTask(trx, userId, id, { forUpdate: true })));
+        assertIfMatch(precondition, requireTask(id, await store.findTask(trx, userId, id, { forUpdate: true })), condition);
         await store.deleteTask(trx, userId, id);
       });
     },

@@ -41,7 +41,6 @@ export const TASK_COLUMNS: string[] = [
   'series_id', 'occurrence', 'next_occurrence_id', 'created_at', 'updated_at',
 ];
 
-export type CompletionFilter = 'open' | 'completed' | 'all';
 
 
 export interface NewTask extends TaskDetails {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { OperationHandlers } from '../http/operations.js';
+import type { OperationHandlers } from '../contract/operations.js';
 import { findUser } from './users.store.js';
 
 export function createUserHandlers(db: Knex): Pick<OperationHandlers, 'getCurrentUser'> {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import type { AuthenticatedUser } from '../contract/authenticated-user.js';
 
 export interface UserRow {
   id: string;

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Config } from '../../src/config.js';
-import { CLEANUP_BATCH, PostgresRateLimitStore } from '../../src/http/rate-limit-store.js';
+import { CLEANUP_BATCH, PostgresRateLimitStore } from '../../src/rate-limit/rate-limit.postgres-store.js';
 import { expectProblem, request, TestUser, type ApiResponse, type RequestOptions } from '../helpers/api-client.js';
 import { DATABASE_KINDS, sharedTestDatabase } from '../helpers/databases.js';
 import { specOperations } from '../helpers/spec-conformance.js';

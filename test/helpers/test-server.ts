@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createRedisClient, waitUntilReady } from '../../src/http/rate-limit-redis.js';
+import { createRedisClient, waitUntilReady } from '../../src/rate-limit/rate-limit.redis-store.js';
 import { createLogger } from '../../src/logger.js';
 import { TEST_SECRET } from './tokens.js';
 

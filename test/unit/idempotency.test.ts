@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { HttpProblem } from '../../src/http/problem.js';
+import { DomainError } from '../../src/contract/domain-error.js';
+import { domainProblem } from '../../src/http/error-mapping.js';
 import { canonicalJson, requestFingerprint, type FingerprintedRequest } from '../../src/idempotency/fingerprint.js';
-import { idempotencyGuard, type GuardedRequest, type HandlerResult } from '../../src/idempotency/guard.js';
+import { idempotencyGuard, type GuardedRequest, type HandlerResult } from '../../src/idempotency/idempotency.service.js';
 import { parseIdempotencyKey } from '../../src/idempotency/key.js';
-import type { Claim, IdempotencyStore, StoredResponse } from '../../src/idempotency/store.js';
+import type { Claim, IdempotencyStore, StoredResponse } from '../../src/idempotency/idempotency.store.js';
 
 describe('idempotency: the key', () => {
   it('is the same bare or as a structured-field string', () => {
@@ -122,7 +123,8 @@ describe('idempotency: the guard', () => {
     it(`answers ${status} when the key is ${outcome}, without running the request`, async () => {
       const { store } = fakeStore({ outcome });
       const error = await idempotencyGuard(store)(guarded('k'), () => Promise.reject(new Error('must not run'))).catch((caught: unknown) => caught);
-      expect(error).to.be.instanceOf(HttpProblem).and.include({ status });
+      expect(error).to.be.instanceOf(DomainError);
+      expect(domainProblem(error as DomainError)).to.include({ status });
     });
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { HttpProblem } from './problem.js';
+import { invalidRequest } from './domain-error.js';
 
 /** One entity tag of an `If-Match` or `If-None-Match` list (RFC 9110 §8.8.3). */
 export interface EntityTag {
@@ -60,18 +60,7 @@ export function entityTagCondition(source: 'If-Match' | 'If-None-Match' | { read
   const condition = parseEntityTags(value);
   if (condition === undefined) {
     const at = typeof source === 'string' ? { location: 'header' as const, pointer: `/${source.toLowerCase()}` } : { location: 'body' as const, pointer: source.bodyPointer };
-    throw new HttpProblem(400, 'The request is not valid.', { errors: [{ ...at, message: 'must be "*" or a list of entity tags' }] });
+    throw invalidRequest([{ ...at, message: 'must be "*" or a list of entity tags' }]);
   }
   return condition;
-}
-
-/**
- * The answer to a write without `If-Match` on a server that requires one (RFC 6585 §3); for a bulk
- * action, its problem names the missing `if_match` in the body.
- */
-export function preconditionRequired(ifMatchPointer?: string): HttpProblem {
-  if (ifMatchPointer === undefined) return new HttpProblem(428, 'This write needs an If-Match header with the ETag of the task as last read.');
-  return new HttpProblem(428, 'This action needs an if_match with the ETag of the task as last read.', {
-    errors: [{ location: 'body', pointer: ifMatchPointer, message: 'is required on this server for update, complete and delete' }],
-  });
 }

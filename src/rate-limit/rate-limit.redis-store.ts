@@ -53,7 +53,7 @@ export async function waitUntilReady(client: Redis, timeoutMs: number): Promise<
   });
 }
 
-/** Redis could not count a hit; the limiters let the request through (see rate-limit.ts). */
+/** Redis could not count a hit; the limiters let the request through (see src/http/rate-limits.ts). */
 export class RateLimitStoreUnavailable extends Error {
   override name = 'RateLimitStoreUnavailable';
 }

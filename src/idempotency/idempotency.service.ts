@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { HttpProblem } from '../http/problem.js';
+import { DomainError } from '../contract/domain-error.js';
 import { requestFingerprint, type FingerprintedRequest } from './fingerprint.js';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from './key.js';
-import { createIdempotencyStore, type IdempotencyStore } from './store.js';
+import { createIdempotencyStore, type IdempotencyStore } from './idempotency.store.js';
 
 /** A handler's result, as dispatch sends it. */
 export interface HandlerResult {
@@ -58,9 +58,9 @@ export function idempotencyGuard(store: IdempotencyStore): IdempotencyGuard {
         log.info({ idempotency: 'replayed' }, 'idempotency key: replaying the stored response');
         return { ...claim.response, headers: { ...claim.response.headers } };
       case 'reused':
-        throw new HttpProblem(422, 'This Idempotency-Key was already used for a different request.');
+        throw new DomainError('unprocessable', 'This Idempotency-Key was already used for a different request.');
       case 'in_progress':
-        throw new HttpProblem(409, 'A request with this Idempotency-Key is still being processed; retry later.');
+        throw new DomainError('conflict', 'A request with this Idempotency-Key is still being processed; retry later.');
     }
 
     let result: HandlerResult;

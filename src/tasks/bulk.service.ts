@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { components } from '../../generated/api.js';
+import { entityTagCondition } from '../contract/entity-tags.js';
 import { InvalidTaskError, TaskNotFoundError, TaskPreconditionFailedError, TaskPreconditionRequiredError, type TaskIssue } from './task-errors.js';
-import { createTaskService, type Precondition, type TaskService } from './tasks.service.js';
+import { createTaskService, type TaskPolicy, type TaskService, type Written } from './tasks.service.js';
 import * as store from './tasks.store.js';
 import type { TaskRow } from './tasks.store.js';
 
@@ -35,6 +36,8 @@ export interface AppliedAction {
   readonly row: TaskRow | null;
   /** The next occurrence a completion created. */
   readonly newOccurrence: TaskRow | null;
+  /** Whether the action asked for any change (an empty patch asks for none). */
+  readonly changed: boolean;
 }
 
 /** An action that broke a task rule or its precondition, its error's pointers leading to it in the bulk body (`/actions/{index}...`). */
@@ -44,45 +47,35 @@ export interface FailedAction {
   readonly error: TaskNotFoundError | InvalidTaskError | TaskPreconditionFailedError | TaskPreconditionRequiredError;
 }
 
-/**
- * What the writes of update, complete and delete actions must meet, as the caller reads their
- * `if_match`: each action's precondition by index (none without `if_match`), and whether such an
- * action without one fails instead of writing unconditionally.
- */
-export interface ActionPreconditions {
-  readonly byIndex: readonly (Precondition | undefined)[];
-  readonly required: boolean;
-}
-
 export type ActionOutcome = AppliedAction | FailedAction;
 
 export type BulkService = ReturnType<typeof createBulkService>;
 
 /** Several task writes in one request, each by the task service's own rules. Knows nothing of HTTP. */
-export function createBulkService(db: Knex) {
+export function createBulkService(db: Knex, policy: TaskPolicy) {
   return {
     /**
      * Runs the actions in order, each on its own: an action that breaks a task rule fails alone,
      * and each outcome is yielded once its change is stored. Any other error ends the run.
      */
-    async *separately(userId: string, actions: readonly Schemas['BulkAction'][], preconditions: ActionPreconditions): AsyncGenerator<ActionOutcome> {
+    async *separately(userId: string, actions: readonly Schemas['BulkAction'][]): AsyncGenerator<ActionOutcome> {
       const checked = checkActions(actions);
-      const tasks = createTaskService(db);
-      for (const [index, action] of checked.entries()) yield await attempt(tasks, userId, index, action, preconditions);
+      const tasks = createTaskService(db, policy);
+      for (const [index, action] of checked.entries()) yield await attempt(tasks, userId, index, action);
     },
 
     /** Runs the actions in order in one transaction: all of them, or none (the first failure is thrown). */
-    async together(userId: string, actions: readonly Schemas['BulkAction'][], preconditions: ActionPreconditions): Promise<AppliedAction[]> {
+    async together(userId: string, actions: readonly Schemas['BulkAction'][]): Promise<AppliedAction[]> {
       const checked = checkActions(actions);
       return db.transaction(async (trx) => {
         // Locked up front, in id order: two atomic requests naming the same tasks in another
         // order then wait for each other instead of deadlocking. Each precondition is checked on
         // its task as the earlier actions left it, under this lock.
         await store.lockTasks(trx, userId, checked.flatMap((action) => ('id' in action ? [action.id] : [])));
-        const tasks = createTaskService(trx);
+        const tasks = createTaskService(trx, policy);
         const applied: AppliedAction[] = [];
         for (const [index, action] of checked.entries()) {
-          const outcome = await attempt(tasks, userId, index, action, preconditions);
+          const outcome = await attempt(tasks, userId, index, action);
           if ('error' in outcome) throw outcome.error;
           applied.push(outcome);
         }
@@ -92,7 +85,11 @@ export function createBulkService(db: Knex) {
   };
 }
 
-/** The actions, once every one takes exactly the fields of its op; otherwise every misfit, before anything runs. */
+/**
+ * The actions, once every one takes exactly the fields of its op and every `if_match` is well
+ * formed (read before any action runs, as a single write reads its If-Match); otherwise every
+ * misfit, before anything runs.
+ */
 function checkActions(actions: readonly Schemas['BulkAction'][]): BulkAction[] {
   const issues = actions.flatMap((action, index): TaskIssue[] => {
     const { required, optional } = OP_FIELDS[action.op];
@@ -106,45 +103,45 @@ function checkActions(actions: readonly Schemas['BulkAction'][]): BulkAction[] {
     ];
   });
   if (issues.length > 0) throw new InvalidTaskError(issues);
+  actions.forEach(({ if_match }, index) => {
+    if (if_match !== undefined) entityTagCondition({ bodyPointer: ifMatchAt(index) }, if_match);
+  });
   return actions as BulkAction[];
 }
 
-/** One action; a task rule it breaks becomes its failed outcome, anything else is thrown. */
-async function attempt(tasks: TaskService, userId: string, index: number, action: BulkAction, preconditions: ActionPreconditions): Promise<ActionOutcome> {
+/** Where an action's `if_match` is in the bulk body. */
+const ifMatchAt = (index: number) => `/actions/${index}/if_match`;
+
+/**
+ * One action, by the task service's rules (its precondition, and whether one is required,
+ * included); a task rule it breaks becomes its failed outcome, anything else is thrown.
+ */
+async function attempt(tasks: TaskService, userId: string, index: number, action: BulkAction): Promise<ActionOutcome> {
   const at = `/actions/${index}`;
-  const precondition = preconditions.byIndex[index];
-  // Refused before its task is read, as the single write without If-Match is: a 428 says nothing of the task.
-  if (action.op !== 'create' && precondition === undefined && preconditions.required) {
-    return { index, action, error: new TaskPreconditionRequiredError(`${at}/if_match`) };
-  }
   try {
-    return { index, action, ...(await apply(tasks, userId, action, precondition)) };
+    return { index, action, ...(await apply(tasks, userId, action, ifMatchAt(index))) };
   } catch (error) {
     if (error instanceof TaskNotFoundError) return { index, action, error: new TaskNotFoundError(error.taskId, at) };
-    if (error instanceof TaskPreconditionFailedError) return { index, action, error: new TaskPreconditionFailedError(error.taskId, `${at}/if_match`) };
+    if (error instanceof TaskPreconditionFailedError || error instanceof TaskPreconditionRequiredError) return { index, action, error };
     if (error instanceof InvalidTaskError) {
       const prefix = `${at}${TASK_FIELDS_AT[action.op]}`;
-      return { index, action, error: new InvalidTaskError(error.issues.map((issue) => ({ ...issue, pointer: prefix + issue.pointer }))) };
+      return { index, action, error: new InvalidTaskError(error.taskIssues.map((issue) => ({ ...issue, pointer: prefix + issue.pointer }))) };
     }
     throw error;
   }
 }
 
-async function apply(
-  tasks: TaskService,
-  userId: string,
-  action: BulkAction,
-  precondition: Precondition | undefined,
-): Promise<Pick<AppliedAction, 'status' | 'row' | 'newOccurrence'>> {
+async function apply(tasks: TaskService, userId: string, action: BulkAction, ifMatchPointer: string): Promise<Pick<AppliedAction, 'status' | 'row' | 'newOccurrence' | 'changed'>> {
+  if (action.op === 'create') return { status: 201, row: await tasks.create(userId, action.task), newOccurrence: null, changed: true };
+  const condition = { ifMatch: action.if_match, ifMatchAt: ifMatchPointer };
+  const written = (result: Written) => ({ status: 200 as const, ...result });
   switch (action.op) {
-    case 'create':
-      return { status: 201, row: await tasks.create(userId, action.task), newOccurrence: null };
     case 'update':
-      return { status: 200, ...(await tasks.update(userId, action.id, action.patch, precondition)) };
+      return written(await tasks.update(userId, action.id, action.patch, condition));
     case 'complete':
-      return { status: 200, ...(await tasks.complete(userId, action.id, action.completed, precondition)) };
+      return written(await tasks.complete(userId, action.id, action.completed, condition));
     case 'delete':
-      await tasks.remove(userId, action.id, precondition);
-      return { status: 204, row: null, newOccurrence: null };
+      await tasks.remove(userId, action.id, condition);
+      return { status: 204, row: null, newOccurrence: null, changed: true };
   }
 }

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { OperationHandlers } from '../http/operations.js';
+import type { OperationHandlers } from '../contract/operations.js';
 
 /**
  * The metrics in the Prometheus text format; access is checked before (src/metrics/metrics-access.ts).

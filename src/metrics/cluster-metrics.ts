@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import { serviceUnavailable } from '../http/error-mapping.js';
+import { serviceUnavailable } from '../contract/domain-error.js';
 
 /**
  * /metrics across worker processes (WEB_CONCURRENCY > 1): the worker that receives the scrape

@@ -1,13 +1,21 @@
 import type { Request, Response } from 'express';
 import { Passport } from 'passport';
 import type { Logger } from 'pino';
+import { BearerTokenStrategy, type BearerFailure } from '../auth/bearer-token-strategy.js';
+import { createTokenVerifier } from '../auth/token-verifier.js';
 import type { AuthConfig } from '../config.js';
-import type { AuthenticatedUser } from './authenticated-user.js';
-import { HttpProblem } from '../http/problem.js';
-import { BearerTokenStrategy, type BearerFailure } from './bearer-token-strategy.js';
-import { createTokenVerifier } from './token-verifier.js';
+import type { AuthenticatedUser } from '../contract/authenticated-user.js';
+import { DomainError } from '../contract/domain-error.js';
 
-/** Establishes the signed-in user from the request's Bearer token, or throws a 401 problem. */
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    // Passport's `req.user` is the user our authenticator establishes.
+    interface User extends AuthenticatedUser {}
+  }
+}
+
+/** Establishes the signed-in user from the request's Bearer token, or throws the 401. */
 export type Authenticator = (req: Request, res: Response) => Promise<AuthenticatedUser>;
 
 /**
@@ -24,22 +32,19 @@ export function createBearerAuthenticator(auth: AuthConfig, logger: Logger): Aut
       const callback = (error: unknown, user: AuthenticatedUser | false, failure: BearerFailure) => {
         if (error) reject(error);
         else if (user) resolve(user);
-        else reject(unauthorized(failure));
+        else reject(unauthenticated(failure));
       };
       passport.authenticate(strategy.name, { session: false }, callback)(req, res, reject);
     });
 }
 
-function unauthorized(failure: BearerFailure): HttpProblem {
+/** The refusal, with its RFC 6750 challenge: plain `Bearer` when no token was sent. */
+function unauthenticated(failure: BearerFailure): DomainError {
   if (failure === 'no-token') {
-    return new HttpProblem(401, 'This operation needs a Bearer token in the Authorization header.', {
-      headers: { 'WWW-Authenticate': 'Bearer' },
-    });
+    return new DomainError('unauthenticated', 'This operation needs a Bearer token in the Authorization header.', { challenge: 'Bearer' });
   }
   const description = DESCRIPTIONS[failure];
-  return new HttpProblem(401, `${description}.`, {
-    headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description}"` },
-  });
+  return new DomainError('unauthenticated', `${description}.`, { challenge: `Bearer error="invalid_token", error_description="${description}"` });
 }
 
 /** Our own words for each refusal (RFC 6750 `error_description`: no quotes, no backslashes). */

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
-import type { operations } from '../../generated/api.js';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import type { ProblemSource } from './problem.js';
+import type { components, operations } from '../../generated/api.js';
+import type { AuthenticatedUser } from './authenticated-user.js';
+import type { DomainError } from './domain-error.js';
+
+export type ProblemDocument = components['schemas']['Problem'];
 
 /** Every operationId in the spec. */
 export type OperationId = keyof operations;
@@ -35,8 +37,8 @@ export interface OperationInput<K extends OperationId> {
   readonly body: RequestBody<K>;
   /** The request's logger (carries the request id). */
   readonly log: Logger;
-  /** The request as problem documents name it, for those a handler puts in its own answer (bulk results). */
-  readonly problemSource: ProblemSource;
+  /** The problem document of an error, as the error response would carry it, for those a handler puts in its own answer (bulk results). */
+  readonly problemFor: (error: DomainError) => ProblemDocument;
   /** The signed-in user; absent only for public operations. */
   readonly user: K extends PublicOperationId ? undefined : AuthenticatedUser;
 }

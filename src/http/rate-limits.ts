@@ -5,9 +5,9 @@ import type { Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import type { Logger } from 'pino';
 import type { RateLimitConfig } from '../config.js';
-import { HttpProblem } from './problem.js';
-import { RateLimitStoreUnavailable, RedisRateLimitStore } from './rate-limit-redis.js';
-import { PostgresRateLimitStore } from './rate-limit-store.js';
+import { DomainError } from '../contract/domain-error.js';
+import { PostgresRateLimitStore } from '../rate-limit/rate-limit.postgres-store.js';
+import { RateLimitStoreUnavailable, RedisRateLimitStore } from '../rate-limit/rate-limit.redis-store.js';
 
 export interface RateLimits {
   /** App-level middleware for /api: counts every request by client address, before authentication. */
@@ -47,7 +47,7 @@ export function createRateLimits({ config, db, redis, logger }: RateLimitDepende
       legacyHeaders: false,
       store: storeFor(name, { db, redis, logger }),
       logger: limiterLog,
-      handler: (_req, _res, next) => next(new HttpProblem(429, `Too many requests from this ${name}; try again after Retry-After seconds.`)),
+      handler: (_req, _res, next) => next(new DomainError('rate_limited', `Too many requests from this ${name}; try again after Retry-After seconds.`)),
       ...options,
     });
     return redis ? failingOpen(middleware, redis) : middleware;
@@ -75,7 +75,7 @@ function storeFor(name: string, { db, redis, logger }: Omit<RateLimitDependencie
  * Redis trouble lets requests through unlimited (fail open), rather than answering 503: Redis
  * only protects the service, which can still do all its work without it, so its outage must not
  * become the API's. The request then carries no RateLimit header, since no limit was counted. An
- * outage is logged once by the client (rate-limit-redis.ts); a failure while it is connected
+ * outage is logged once by the client (rate-limit.redis-store.ts); a failure while it is connected
  * (a timeout, an unexpected reply) is logged with the request.
  */
 function failingOpen(limiter: RequestHandler, redis: Redis): RequestHandler {

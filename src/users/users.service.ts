@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { LRUCache } from 'lru-cache';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import type { AuthenticatedUser } from '../contract/authenticated-user.js';
 import { upsertUser } from './users.store.js';
 
 /** Makes sure the token's user exists in the database and matches the token's claims. */

@@ -1,0 +1,22 @@
+import type { RequestHandler } from 'express';
+import { UNMATCHED_OPERATION, type Metrics } from '../metrics/metrics.js';
+import { resolvedOperation } from './operation-index.js';
+
+/**
+ * Counts and times every answered response, under the operation `resolveOperations` found (so
+ * that requests answered before the validator runs, rate limited or refused by the URL checks,
+ * count too). Mounted right after it, so that the time covers the whole pipeline.
+ */
+export function recordRequests(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    // Read now: later middleware rewrites the method (HEAD is answered as GET).
+    const method = req.method;
+    const operation = resolvedOperation(req)?.entry.operationId ?? UNMATCHED_OPERATION;
+    // Only answered requests are counted: one whose client went away has no status to count under.
+    res.once('finish', () => {
+      metrics.observeRequest({ operation, method, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  };
+}
