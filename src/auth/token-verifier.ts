@@ -54,7 +54,7 @@ export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVeri
   }
   const algorithms = [...keySources.keys()];
   // jwtVerify refuses any `alg` outside `algorithms` before it asks for a key, so a source exists.
-  const keyFor: JWTVerifyGetKey = (header, token) => keySources.get(header.alg!)!(header, token);
+  const keyFor: JWTVerifyGetKey = (header, token) => keySources.get(header.alg)!(header, token);
   const options = {
     algorithms,
     issuer: auth.issuer,

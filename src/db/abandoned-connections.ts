@@ -22,17 +22,17 @@ export function abandonedConnectionGuard(settleMs: number) {
   const abandoned = new WeakSet<pg.Client>();
   return {
     /** The pool's `afterCreate`: remembers the connection for as long as it is open. */
-    afterCreate(connection: PooledConnection, done: (error: Error | null, connection: PooledConnection) => void): void {
+    afterCreate: (connection: PooledConnection, done: (error: Error | null, connection: PooledConnection) => void): void => {
       byUid.set(connection.__knexUid, connection);
       connection.once('end', () => byUid.delete(connection.__knexUid));
       done(null, connection);
     },
     /** The pool's `validate`: an abandoned connection is destroyed instead of handed out. */
-    validate(connection: pg.Client): boolean {
+    validate: (connection: pg.Client): boolean => {
       return !abandoned.has(connection);
     },
     /** Listens to `db`'s query errors for client-side timeouts. */
-    watch(db: Knex): void {
+    watch: (db: Knex): void => {
       db.on('query-error', (error: unknown, query: { __knexUid?: string }) => {
         if (!(error instanceof Error) || !CLIENT_TIMEOUT.test(error.message) || !query.__knexUid) return;
         const connection = byUid.get(query.__knexUid);

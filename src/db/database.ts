@@ -59,7 +59,7 @@ export function postgresKnex(
   const guard = abandonedConnectionGuard(bounds.connectTimeoutMs);
   const db = knex({
     client: 'pg',
-    log: { ...log, deprecate: log.warn, debug: () => undefined },
+    log: { warn: (message: string) => log.warn(message), error: (message: string) => log.error(message), deprecate: (message: string) => log.warn(message), debug: () => undefined },
     connection: {
       connectionString,
       types: { getTypeParser: pgTypeParser },
@@ -69,17 +69,17 @@ export function postgresKnex(
       ...(statementBound === 'server' ? { statement_timeout: bounds.statementTimeoutMs } : {}),
       keepAlive: true,
     } as Knex.PgConnectionConfig,
-    pool: { min: 0, max: poolMax, afterCreate: guard.afterCreate, validate: guard.validate },
+    pool: { min: 0, max: poolMax, afterCreate: guard.afterCreate, validate: guard.validate } satisfies Knex.PoolConfig,
     acquireConnectionTimeout: bounds.acquireTimeoutMs,
   });
   guard.watch(db);
   return db;
 }
 
-function pgTypeParser(oid: number, format?: string) {
+function pgTypeParser(oid: number, format?: string): (value: string) => unknown {
   if (oid === INT8_OID) return parseInt8;
   if (oid === DATE_OID) return parseDate;
-  return pg.types.getTypeParser(oid, format as 'text');
+  return pg.types.getTypeParser(oid, format as 'text') as (value: string) => unknown;
 }
 
 /** Knex over an existing PGlite instance; closing the Knex closes the instance. */
@@ -89,7 +89,7 @@ export function pgliteKnex(instance: PGlite): Knex {
 
 export function createPglite(dataDir?: string): Promise<PGlite> {
   // Timestamps through pg's parser: PGlite's reads years 1-99 as 1901-1999 (JavaScript's Date parsing).
-  const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text');
+  const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text') as (value: string) => Date;
   return PGlite.create(dataDir, { parsers: { [INT8_OID]: parseInt8, [DATE_OID]: parseDate, [TIMESTAMPTZ_OID]: parseTimestamptz } });
 }
 

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { Passport } from 'passport';
 import type { Logger } from 'pino';
 import { BearerTokenStrategy, type BearerFailure } from '../auth/bearer-token-strategy.js';
@@ -11,6 +11,7 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     // Passport's `req.user` is the user our authenticator establishes.
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- declaration merging needs an interface
     interface User extends AuthenticatedUser {}
   }
 }
@@ -29,12 +30,13 @@ export function createBearerAuthenticator(auth: AuthConfig, logger: Logger): Aut
 
   return (req, res) =>
     new Promise((resolve, reject) => {
-      const callback = (error: unknown, user: AuthenticatedUser | false, failure: BearerFailure) => {
+      const callback = (error: Error | null, user: AuthenticatedUser | false, failure: BearerFailure) => {
         if (error) reject(error);
         else if (user) resolve(user);
         else reject(unauthenticated(failure));
       };
-      passport.authenticate(strategy.name, { session: false }, callback)(req, res, reject);
+      const authenticate = passport.authenticate(strategy.name, { session: false }, callback) as RequestHandler;
+      authenticate(req, res, (error?: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
     });
 }
 

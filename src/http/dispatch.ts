@@ -59,7 +59,7 @@ export function dispatchOperations({ handlers, authenticate, provisionUser, limi
       const headers = headerValues(resolved.entry.headers, req);
       const source = problemSource(req);
       const problemFor = (error: DomainError) => problemDocument(source, domainProblem(error));
-      const input = { path, query: req.query, headers, body: req.body, log: req.log, problemFor, user };
+      const input = { path, query: req.query, headers, body: req.body as unknown, log: req.log, problemFor, user };
       const result = await idempotency({ operationId, ...input }, () => handler(input));
       send(res, result);
     } catch (error) {

@@ -59,7 +59,7 @@ export function createRateLimits({ config, db, redis, logger }: RateLimitDepende
   return {
     byAddress: byAddress ?? ((_req, _res, next) => next()),
     byUser: async (req, res) => {
-      if (byUser) await new Promise<void>((resolve, reject) => byUser(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
+      if (byUser) await new Promise<void>((resolve, reject) => byUser(req, res, (error?: unknown) => (error ? reject(error instanceof Error ? error : new Error('the user rate limit failed', { cause: error })) : resolve())));
     },
   };
 }

@@ -58,8 +58,8 @@ export function installGracefulShutdown({ server, logger, timeoutMs, close }: Sh
     process.exit(exitCode);
   };
 
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', (signal) => void stop(signal));
+  process.on('SIGINT', (signal) => void stop(signal));
 }
 
 /** Ends the response's connection once the response is complete (`Connection: close`, or a FIN once it is sent). */

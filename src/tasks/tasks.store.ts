@@ -85,7 +85,7 @@ export async function findTask(db: Knex, userId: string, id: number, options: { 
 
 export async function insertTask(db: Knex, userId: string, task: NewTask): Promise<TaskRow> {
   const { title, description, completed, ...details } = task;
-  const [row] = await db<TaskRow>('tasks')
+  const [row] = await db('tasks')
     .insert({
       user_id: userId,
       title,
@@ -93,10 +93,10 @@ export async function insertTask(db: Knex, userId: string, task: NewTask): Promi
       completed,
       completed_at: completed ? db.fn.now() : null,
       ...detailValues(details),
-    } as Partial<TaskRow>)
-    .returning(TASK_COLUMNS);
+    })
+    .returning<TaskRow[]>(TASK_COLUMNS);
   if (!row) throw new Error('insert returned no row');
-  return row as TaskRow;
+  return row;
 }
 
 /**
@@ -148,8 +148,8 @@ export async function setNextOccurrence(db: Knex, userId: string, id: number, ne
   const [row] = await db('tasks')
     .where({ user_id: userId, id })
     .update({ next_occurrence_id: nextId, updated_at: db.fn.now() })
-    .returning(TASK_COLUMNS);
-  return row as TaskRow | undefined;
+    .returning<TaskRow[]>(TASK_COLUMNS);
+  return row;
 }
 
 /** Locks the user's tasks with these ids, in id order (a consistent order cannot deadlock). */
