@@ -891,23 +891,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Bad Request",
-                 *       "status": 400,
-                 *       "detail": "The request is not valid.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11",
-                 *       "errors": [
-                 *         {
-                 *           "location": "body",
-                 *           "pointer": "/title",
-                 *           "message": "must NOT have fewer than 1 characters"
-                 *         }
-                 *       ]
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -919,16 +902,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Service Unavailable",
-                 *       "status": 503,
-                 *       "detail": "The database is unavailable.",
-                 *       "instance": "/ready",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -940,16 +913,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Unauthorized",
-                 *       "status": 401,
-                 *       "detail": "The metrics need the Bearer token the server is configured with.",
-                 *       "instance": "/metrics",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -964,16 +927,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Service Unavailable",
-                 *       "status": 503,
-                 *       "detail": "Not every worker reported its metrics in time; try again shortly.",
-                 *       "instance": "/metrics",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -987,16 +940,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Unauthorized",
-                 *       "status": 401,
-                 *       "detail": "The token has expired.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1010,16 +953,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Too Many Requests",
-                 *       "status": 429,
-                 *       "detail": "Too many requests; try again after Retry-After seconds.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1029,16 +962,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Internal Server Error",
-                 *       "status": 500,
-                 *       "detail": "An unexpected error occurred.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1051,16 +974,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Forbidden",
-                 *       "status": 403,
-                 *       "detail": "The token does not grant access to this user's resources.",
-                 *       "instance": "/api/bob/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1073,16 +986,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Conflict",
-                 *       "status": 409,
-                 *       "detail": "A request with this Idempotency-Key is still being processed.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1095,16 +998,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Content Too Large",
-                 *       "status": 413,
-                 *       "detail": "The request body exceeds the limit of 102400 bytes.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1117,16 +1010,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Unsupported Media Type",
-                 *       "status": 415,
-                 *       "detail": "Unsupported Content-Type: text/plain.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1139,16 +1022,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Unprocessable Content",
-                 *       "status": 422,
-                 *       "detail": "This Idempotency-Key was already used for a different request.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1172,16 +1045,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Not Found",
-                 *       "status": 404,
-                 *       "detail": "Task 42 was not found.",
-                 *       "instance": "/api/alice/tasks/42",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1194,16 +1057,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Precondition Failed",
-                 *       "status": 412,
-                 *       "detail": "The task has changed since it was read (If-Match).",
-                 *       "instance": "/api/alice/tasks/42",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1216,16 +1069,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Precondition Required",
-                 *       "status": 428,
-                 *       "detail": "This write needs an If-Match header with the ETag of the task as last read.",
-                 *       "instance": "/api/alice/tasks/42",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1235,16 +1078,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Not Found",
-                 *       "status": 404,
-                 *       "detail": "The API reference has not been built; run `make docs`.",
-                 *       "instance": "/docs",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
