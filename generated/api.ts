@@ -885,7 +885,6 @@ export interface components {
         /** @description The request does not match the contract, or its JSON is malformed. */
         BadRequest: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
@@ -897,7 +896,6 @@ export interface components {
         /** @description The database is unavailable; try again after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
@@ -908,7 +906,6 @@ export interface components {
         /** @description The server has a `METRICS_TOKEN` and the request did not send it as a Bearer token. */
         MetricsUnauthorized: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
                 [name: string]: unknown;
             };
@@ -922,7 +919,6 @@ export interface components {
          */
         MetricsUnavailable: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
@@ -933,7 +929,6 @@ export interface components {
         /** @description No valid Bearer token was sent. */
         Unauthorized: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
@@ -946,7 +941,6 @@ export interface components {
         /** @description Too many requests from this client address or user in the current window. */
         TooManyRequests: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -968,7 +962,6 @@ export interface components {
         /** @description The path's user id is not the token's subject. */
         Forbidden: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
@@ -980,7 +973,6 @@ export interface components {
         /** @description A request with this `Idempotency-Key` is still being processed; retry later. */
         IdempotencyKeyInProgress: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
@@ -992,7 +984,6 @@ export interface components {
         /** @description The body is larger than 100 kB. */
         PayloadTooLarge: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
@@ -1004,7 +995,6 @@ export interface components {
         /** @description The body's content type is not one this operation accepts. */
         UnsupportedMediaType: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
@@ -1016,7 +1006,6 @@ export interface components {
         /** @description This `Idempotency-Key` was already used for a different request. */
         IdempotencyKeyReused: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
@@ -1028,7 +1017,6 @@ export interface components {
         /** @description The task has not changed since the `ETag` in `If-None-Match`; no body. */
         NotModified: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 ETag: components["headers"]["ETag"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1039,7 +1027,6 @@ export interface components {
         /** @description No such task for this user. */
         NotFound: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
@@ -1051,7 +1038,6 @@ export interface components {
         /** @description The task's `ETag` is none of those in `If-Match` (or a bulk action's `if_match`), so someone changed it since you read it. Nothing was written. */
         PreconditionFailed: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
@@ -1063,7 +1049,6 @@ export interface components {
         /** @description This server requires `If-Match` on writes, and `if_match` on bulk update, complete and delete actions (`REQUIRE_IF_MATCH`). */
         PreconditionRequired: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
@@ -1150,12 +1135,6 @@ export interface components {
     };
     requestBodies: never;
     headers: {
-        /**
-         * @description Sent when the request's `Origin` is one of the server's `CORS_ORIGINS`: that origin, so
-         *     that a browser app there may read the response. Absent for any other origin.
-         * @example https://app.example.com
-         */
-        "Access-Control-Allow-Origin": string;
         /**
          * @description What is left of the limit that applies to this request (IETF httpapi RateLimit header
          *     draft): the policy's name, `r` requests remaining and `t` seconds until the window resets.
@@ -1276,7 +1255,6 @@ export interface operations {
             /** @description The caller's user record. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
@@ -1347,7 +1325,6 @@ export interface operations {
             /** @description One page of tasks. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
@@ -1394,7 +1371,6 @@ export interface operations {
             /** @description The task was created. */
             201: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1450,7 +1426,6 @@ export interface operations {
             /** @description The task. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1511,7 +1486,6 @@ export interface operations {
             /** @description The task as replaced. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1564,7 +1538,6 @@ export interface operations {
             /** @description The task was deleted. */
             204: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
@@ -1622,7 +1595,6 @@ export interface operations {
             /** @description The task as updated. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1691,7 +1663,6 @@ export interface operations {
             /** @description The task with its new completion state. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1778,7 +1749,6 @@ export interface operations {
             /** @description Every action of an atomic request succeeded. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
@@ -1790,7 +1760,6 @@ export interface operations {
             /** @description The result of each action of a non-atomic request. */
             207: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
@@ -1832,7 +1801,6 @@ export interface operations {
             /** @description The completed tasks were deleted. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
@@ -1867,7 +1835,6 @@ export interface operations {
             /** @description The user's tags. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
