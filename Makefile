@@ -28,6 +28,8 @@ NODE := node --import tsx
 BIN := node_modules/.bin
 INSTALLED := node_modules/.installed
 SPEC := openapi/openapi.yaml
+# The spec's root and the files it references (one per path, and the shared components).
+SPEC_FILES := $(SPEC) $(wildcard openapi/paths/*.yaml openapi/components/*/*.yaml)
 SDK_TEMPLATES := openapi/sdk/templates
 SDK_CONFIG := openapi/sdk/generator.json
 DOCS_PAGE := docs/index.html
@@ -80,14 +82,15 @@ test: $(INSTALLED) check-generated lint typecheck $(DOCS_PAGE) ## every check an
 generate: $(INSTALLED) ## regenerate generated/ from the spec: bundled spec, server types, SDK sources
 	@$(MAKE) --no-print-directory generated-into OUT=generated
 
-# Writes the bundled spec, the server's TypeScript types and the SDK's sources into $(OUT).
+# Writes the bundled spec, the server's TypeScript types and the SDK's sources into $(OUT). The
+# types and the SDK are generated from the bundle (one file), never from the spec's many files.
 generated-into:
 	@mkdir -p $(OUT)
 	@$(BIN)/redocly bundle $(SPEC) --ext json -o $(OUT)/openapi.json 2>&1 | { grep -E 'Created|rror' || true; }
 	@$(BIN)/redocly bundle $(SPEC) --ext yaml -o $(OUT)/openapi.yaml 2>&1 | { grep -E 'Created|rror' || true; }
-	@$(BIN)/openapi-typescript $(SPEC) -o $(OUT)/api.ts 2>&1 | { grep -v '^✨' || true; }
+	@$(BIN)/openapi-typescript $(OUT)/openapi.json -o $(OUT)/api.ts 2>&1 | { grep -v '^✨' || true; }
 	@rm -rf $(OUT)/sdk/src
-	@$(BIN)/openapi-generator generate --input-spec $(SPEC) --generator-name typescript-fetch \
+	@$(BIN)/openapi-generator generate --input-spec $(OUT)/openapi.json --generator-name typescript-fetch \
 	  --template-dir $(SDK_TEMPLATES) --config $(SDK_CONFIG) --output $(OUT)/sdk >/dev/null \
 	  && echo "🧰 Generated the SDK in $(OUT)/sdk"
 
@@ -120,7 +123,7 @@ $(SDK_DIST): $(INSTALLED) generated/sdk/tsconfig.json $(wildcard generated/sdk/s
 	@rm -rf generated/sdk/dist && mv generated/sdk/dist.building generated/sdk/dist
 
 docs: $(DOCS_PAGE) ## build the API reference page (docs/index.html), self-contained
-$(DOCS_PAGE): $(INSTALLED) $(SPEC) redocly.yaml
+$(DOCS_PAGE): $(INSTALLED) $(SPEC_FILES) redocly.yaml
 	@$(BIN)/redocly build-docs $(SPEC) --inlineBundle --output $@ 2>&1 | { grep -E 'bundled|rror' || true; }
 	@test -s $@
 

@@ -404,11 +404,78 @@ export interface components {
             /** @enum {string} */
             status: "ok";
         };
+        /** @description One validation problem. */
+        ValidationIssue: {
+            /** @enum {string} */
+            location: "body" | "query" | "path" | "header";
+            /**
+             * @description A JSON Pointer (RFC 6901) to the offending value within its location; `""` for the whole of it.
+             * @example /title
+             */
+            pointer: string;
+            /** @example must NOT have more than 200 characters */
+            message: string;
+        };
+        /** @description An RFC 9457 problem document. */
+        Problem: {
+            /**
+             * Format: uri-reference
+             * @description A URI reference identifying the problem type; `about:blank` when the status says it all.
+             * @example about:blank
+             */
+            type: string;
+            /**
+             * @description The status code's reason phrase.
+             * @example Bad Request
+             */
+            title: string;
+            /**
+             * Format: int32
+             * @example 400
+             */
+            status: number;
+            /**
+             * @description What went wrong with this request, for a human.
+             * @example The request is not valid.
+             */
+            detail?: string;
+            /**
+             * @description The path of the request (cut to 2048 characters).
+             * @example /api/alice/tasks
+             */
+            instance?: string;
+            /**
+             * @description The request id, also in the `X-Request-Id` header and the logs.
+             * @example 5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11
+             */
+            request_id: string;
+            /** @description Each problem found by validation (the first 100 when there are more). */
+            errors?: components["schemas"]["ValidationIssue"][];
+        };
         /** @description Readiness of the service. */
         Readiness: {
             /** @enum {string} */
             status: "ready";
         };
+        /**
+         * @description Prometheus exposition format 0.0.4.
+         * @example # HELP http_requests_total Requests answered, by operation and status.
+         *     # TYPE http_requests_total counter
+         *     http_requests_total{operation="listTasks",method="GET",status="200"} 12
+         */
+        MetricsText: string;
+        /**
+         * @description The user id (the token's `sub`); opaque text without NUL characters, byte order marks
+         *     (U+FEFF) or unpaired UTF-16 surrogates.
+         * @example alice
+         */
+        UserId: string;
+        /**
+         * Format: date-time
+         * @description RFC 3339 in UTC with milliseconds.
+         * @example 2026-11-21T09:30:00.000Z
+         */
+        Timestamp: string;
         /**
          * @description A user, as last seen in their token.
          * @example {
@@ -435,17 +502,24 @@ export interface components {
             updated_at: components["schemas"]["Timestamp"];
         };
         /**
-         * @description The user id (the token's `sub`); opaque text without NUL characters, byte order marks
-         *     (U+FEFF) or unpaired UTF-16 surrogates.
-         * @example alice
+         * @description How important the task is; `none` by default.
+         * @example high
+         * @enum {string}
          */
-        UserId: string;
+        Priority: "none" | "low" | "medium" | "high";
+        /**
+         * @description A label of 1–40 characters, stored in Unicode NFC, trimmed and in lower case (`Work ` is
+         *     `work`; `café` is one tag however its accent is typed). No control characters, byte order
+         *     marks or unpaired UTF-16 surrogates.
+         * @example work
+         */
+        Tag: string;
         /**
          * Format: date-time
-         * @description RFC 3339 in UTC with milliseconds.
-         * @example 2026-11-21T09:30:00.000Z
+         * @description An RFC 3339 date-time with an offset.
+         * @example 2026-12-01T00:00:00Z
          */
-        Timestamp: string;
+        Instant: string;
         /**
          * @description 1–200 characters, not blank; leading and trailing white space is removed before storing.
          *     No NUL characters, byte order marks (U+FEFF) or unpaired UTF-16 surrogates: text is
@@ -459,6 +533,82 @@ export interface components {
          * @example Two litres, semi-skimmed.
          */
         Description: string | null;
+        /**
+         * @description Up to 20 tags; duplicates (after trimming and lower-casing) are kept once, in the order first given.
+         * @example [
+         *       "work",
+         *       "reports"
+         *     ]
+         */
+        Tags: components["schemas"]["Tag"][];
+        /**
+         * Format: date
+         * @description An all-day due date (`2026-12-01`), read back exactly as sent, from `0001-01-02` to
+         *     `9999-12-30` (so that the day stays within years 1 to 9999 in every zone). Cannot be set
+         *     together with `due_at`.
+         * @example 2026-12-01
+         */
+        DueDate: string | null;
+        /**
+         * Format: date-time
+         * @description A due instant in RFC 3339 with its offset (`2026-12-01T17:00:00+01:00`), read back
+         *     exactly as sent, never converted. Needs `time_zone`; cannot be set together with `due_date`.
+         * @example 2026-12-01T17:00:00+01:00
+         */
+        DueAt: string | null;
+        /**
+         * @description An IANA time zone (`Europe/Berlin`, `America/New_York`, `UTC`): the one `due_at` is meant
+         *     in, and the one recurring due dates are computed in. Required with `due_at`, optional with
+         *     `due_date`, not allowed without either. An unknown zone is a 400.
+         * @example Europe/Berlin
+         */
+        TimeZone: string | null;
+        /**
+         * @example monday
+         * @enum {string}
+         */
+        Weekday: "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
+        /**
+         * @description How the task repeats; null when it does not. Needs a due date or instant. Every
+         *     `interval` days, weeks, months or years; weekly rules may name the `weekdays` (the due
+         *     date's own weekday otherwise). It ends after `until` (a date, inclusive) or after `count`
+         *     occurrences in all, whichever is set (not both).
+         * @example {
+         *       "frequency": "weekly",
+         *       "interval": 2,
+         *       "weekdays": [
+         *         "monday",
+         *         "thursday"
+         *       ],
+         *       "until": "2027-06-30",
+         *       "count": null,
+         *       "mode": "from_due"
+         *     }
+         */
+        Recurrence: {
+            /** @enum {string} */
+            frequency: "daily" | "weekly" | "monthly" | "yearly";
+            /**
+             * Format: int32
+             * @default 1
+             */
+            interval: number;
+            /** @description For weekly rules only. */
+            weekdays?: components["schemas"]["Weekday"][];
+            /**
+             * Format: date
+             * @description The last day an occurrence may be due on.
+             * @example 2027-06-30
+             */
+            until?: string | null;
+            /** Format: int32 */
+            count?: number | null;
+            /**
+             * @default from_due
+             * @enum {string}
+             */
+            mode: "from_due" | "from_completion";
+        } | null;
         /**
          * @description A task.
          * @example {
@@ -577,6 +727,16 @@ export interface components {
             recurrence?: components["schemas"]["Recurrence"];
         };
         /**
+         * @description A task's strong entity tag, which changes whenever any field of the task does.
+         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+         */
+        EntityTag: string;
+        /**
+         * @description `*`, or a comma-separated list of entity tags, as in `If-Match` and `If-None-Match` (RFC 9110 §8.8.3).
+         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+         */
+        EntityTagCondition: string;
+        /**
          * @description Every writable field of a task. `title`, `description` and `completed` are required; the
          *     others, when absent, are reset to their defaults (no priority, no tags, no due date, no
          *     recurrence).
@@ -612,142 +772,6 @@ export interface components {
         TaskCompletion: {
             completed?: boolean;
         };
-        /**
-         * @description How important the task is; `none` by default.
-         * @example high
-         * @enum {string}
-         */
-        Priority: "none" | "low" | "medium" | "high";
-        /**
-         * @description A label of 1–40 characters, stored in Unicode NFC, trimmed and in lower case (`Work ` is
-         *     `work`; `café` is one tag however its accent is typed). No control characters, byte order
-         *     marks or unpaired UTF-16 surrogates.
-         * @example work
-         */
-        Tag: string;
-        /**
-         * @description Up to 20 tags; duplicates (after trimming and lower-casing) are kept once, in the order first given.
-         * @example [
-         *       "work",
-         *       "reports"
-         *     ]
-         */
-        Tags: components["schemas"]["Tag"][];
-        /**
-         * Format: date
-         * @description An all-day due date (`2026-12-01`), read back exactly as sent, from `0001-01-02` to
-         *     `9999-12-30` (so that the day stays within years 1 to 9999 in every zone). Cannot be set
-         *     together with `due_at`.
-         * @example 2026-12-01
-         */
-        DueDate: string | null;
-        /**
-         * Format: date-time
-         * @description A due instant in RFC 3339 with its offset (`2026-12-01T17:00:00+01:00`), read back
-         *     exactly as sent, never converted. Needs `time_zone`; cannot be set together with `due_date`.
-         * @example 2026-12-01T17:00:00+01:00
-         */
-        DueAt: string | null;
-        /**
-         * @description An IANA time zone (`Europe/Berlin`, `America/New_York`, `UTC`): the one `due_at` is meant
-         *     in, and the one recurring due dates are computed in. Required with `due_at`, optional with
-         *     `due_date`, not allowed without either. An unknown zone is a 400.
-         * @example Europe/Berlin
-         */
-        TimeZone: string | null;
-        /**
-         * Format: date-time
-         * @description An RFC 3339 date-time with an offset.
-         * @example 2026-12-01T00:00:00Z
-         */
-        Instant: string;
-        /**
-         * @example monday
-         * @enum {string}
-         */
-        Weekday: "monday" | "tuesday" | "wednesday" | "thursday" | "friday" | "saturday" | "sunday";
-        /**
-         * @description How the task repeats; null when it does not. Needs a due date or instant. Every
-         *     `interval` days, weeks, months or years; weekly rules may name the `weekdays` (the due
-         *     date's own weekday otherwise). It ends after `until` (a date, inclusive) or after `count`
-         *     occurrences in all, whichever is set (not both).
-         * @example {
-         *       "frequency": "weekly",
-         *       "interval": 2,
-         *       "weekdays": [
-         *         "monday",
-         *         "thursday"
-         *       ],
-         *       "until": "2027-06-30",
-         *       "count": null,
-         *       "mode": "from_due"
-         *     }
-         */
-        Recurrence: {
-            /** @enum {string} */
-            frequency: "daily" | "weekly" | "monthly" | "yearly";
-            /**
-             * Format: int32
-             * @default 1
-             */
-            interval: number;
-            /** @description For weekly rules only. */
-            weekdays?: components["schemas"]["Weekday"][];
-            /**
-             * Format: date
-             * @description The last day an occurrence may be due on.
-             * @example 2027-06-30
-             */
-            until?: string | null;
-            /** Format: int32 */
-            count?: number | null;
-            /**
-             * @default from_due
-             * @enum {string}
-             */
-            mode: "from_due" | "from_completion";
-        } | null;
-        /** @description A tag and how many of the user's tasks carry it. */
-        TagSummary: {
-            name: components["schemas"]["Tag"];
-            /** Format: int32 */
-            task_count: number;
-            /** Format: int32 */
-            open_task_count: number;
-        };
-        /**
-         * @description The user's tags, by name.
-         * @example {
-         *       "items": [
-         *         {
-         *           "name": "shopping",
-         *           "task_count": 3,
-         *           "open_task_count": 1
-         *         },
-         *         {
-         *           "name": "work",
-         *           "task_count": 12,
-         *           "open_task_count": 5
-         *         }
-         *       ],
-         *       "truncated": false
-         *     }
-         */
-        TagSummaryList: {
-            items: components["schemas"]["TagSummary"][];
-            /** @description True when the user has more than the 2000 tags listed. */
-            truncated: boolean;
-        };
-        /**
-         * @description A task's strong entity tag, which changes whenever any field of the task does.
-         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
-         */
-        EntityTag: string;
-        /**
-         * @description `*`, or a comma-separated list of entity tags, as in `If-Match` and `If-None-Match` (RFC 9110 §8.8.3).
-         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
-         */
-        EntityTagCondition: string;
         /**
          * @description One action: `create` takes `task`; `update` takes `id` and `patch` (a merge patch);
          *     `complete` takes `id` and optionally `completed` (absent toggles); `delete` takes `id`.
@@ -808,53 +832,36 @@ export interface components {
              */
             deleted: number;
         };
-        /** @description An RFC 9457 problem document. */
-        Problem: {
-            /**
-             * Format: uri-reference
-             * @description A URI reference identifying the problem type; `about:blank` when the status says it all.
-             * @example about:blank
-             */
-            type: string;
-            /**
-             * @description The status code's reason phrase.
-             * @example Bad Request
-             */
-            title: string;
-            /**
-             * Format: int32
-             * @example 400
-             */
-            status: number;
-            /**
-             * @description What went wrong with this request, for a human.
-             * @example The request is not valid.
-             */
-            detail?: string;
-            /**
-             * @description The path of the request (cut to 2048 characters).
-             * @example /api/alice/tasks
-             */
-            instance?: string;
-            /**
-             * @description The request id, also in the `X-Request-Id` header and the logs.
-             * @example 5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11
-             */
-            request_id: string;
-            /** @description Each problem found by validation (the first 100 when there are more). */
-            errors?: components["schemas"]["ValidationIssue"][];
+        /** @description A tag and how many of the user's tasks carry it. */
+        TagSummary: {
+            name: components["schemas"]["Tag"];
+            /** Format: int32 */
+            task_count: number;
+            /** Format: int32 */
+            open_task_count: number;
         };
-        /** @description One validation problem. */
-        ValidationIssue: {
-            /** @enum {string} */
-            location: "body" | "query" | "path" | "header";
-            /**
-             * @description A JSON Pointer (RFC 6901) to the offending value within its location; `""` for the whole of it.
-             * @example /title
-             */
-            pointer: string;
-            /** @example must NOT have more than 200 characters */
-            message: string;
+        /**
+         * @description The user's tags, by name.
+         * @example {
+         *       "items": [
+         *         {
+         *           "name": "shopping",
+         *           "task_count": 3,
+         *           "open_task_count": 1
+         *         },
+         *         {
+         *           "name": "work",
+         *           "task_count": 12,
+         *           "open_task_count": 5
+         *         }
+         *       ],
+         *       "truncated": false
+         *     }
+         */
+        TagSummaryList: {
+            items: components["schemas"]["TagSummary"][];
+            /** @description True when the user has more than the 2000 tags listed. */
+            truncated: boolean;
         };
         /** @description An OpenAPI 3.0 document. */
         OpenApiDocument: {
@@ -871,13 +878,6 @@ export interface components {
         };
         /** @description An OpenAPI 3.0 document in YAML. */
         YamlDocument: string;
-        /**
-         * @description Prometheus exposition format 0.0.4.
-         * @example # HELP http_requests_total Requests answered, by operation and status.
-         *     # TYPE http_requests_total counter
-         *     http_requests_total{operation="listTasks",method="GET",status="200"} 12
-         */
-        MetricsText: string;
         /** @description A complete HTML page. */
         HtmlPage: string;
     };
@@ -885,283 +885,31 @@ export interface components {
         /** @description The request does not match the contract, or its JSON is malformed. */
         BadRequest: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Bad Request",
-                 *       "status": 400,
-                 *       "detail": "The request is not valid.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11",
-                 *       "errors": [
-                 *         {
-                 *           "location": "body",
-                 *           "pointer": "/title",
-                 *           "message": "must NOT have fewer than 1 characters"
-                 *         }
-                 *       ]
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No valid Bearer token was sent. */
-        Unauthorized: {
+        /** @description The database is unavailable; try again after `Retry-After` seconds. */
+        ServiceUnavailable: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Unauthorized",
-                 *       "status": 401,
-                 *       "detail": "The token has expired.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description The path's user id is not the token's subject. */
-        Forbidden: {
-            headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Forbidden",
-                 *       "status": 403,
-                 *       "detail": "The token does not grant access to this user's resources.",
-                 *       "instance": "/api/bob/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description No such task for this user. */
-        NotFound: {
-            headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Not Found",
-                 *       "status": 404,
-                 *       "detail": "Task 42 was not found.",
-                 *       "instance": "/api/alice/tasks/42",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description The body is larger than 100 kB. */
-        PayloadTooLarge: {
-            headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Content Too Large",
-                 *       "status": 413,
-                 *       "detail": "The request body exceeds the limit of 102400 bytes.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description The body's content type is not one this operation accepts. */
-        UnsupportedMediaType: {
-            headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Unsupported Media Type",
-                 *       "status": 415,
-                 *       "detail": "Unsupported Content-Type: text/plain.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description The task has not changed since the `ETag` in `If-None-Match`; no body. */
-        NotModified: {
-            headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                ETag: components["headers"]["ETag"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
-        /** @description A request with this `Idempotency-Key` is still being processed; retry later. */
-        IdempotencyKeyInProgress: {
-            headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Conflict",
-                 *       "status": 409,
-                 *       "detail": "A request with this Idempotency-Key is still being processed.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description The task's `ETag` is none of those in `If-Match` (or a bulk action's `if_match`), so someone changed it since you read it. Nothing was written. */
-        PreconditionFailed: {
-            headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Precondition Failed",
-                 *       "status": 412,
-                 *       "detail": "The task has changed since it was read (If-Match).",
-                 *       "instance": "/api/alice/tasks/42",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description This `Idempotency-Key` was already used for a different request. */
-        IdempotencyKeyReused: {
-            headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Unprocessable Content",
-                 *       "status": 422,
-                 *       "detail": "This Idempotency-Key was already used for a different request.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description This server requires `If-Match` on writes, and `if_match` on bulk update, complete and delete actions (`REQUIRE_IF_MATCH`). */
-        PreconditionRequired: {
-            headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                [name: string]: unknown;
-            };
-            content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Precondition Required",
-                 *       "status": 428,
-                 *       "detail": "This write needs an If-Match header with the ETag of the task as last read.",
-                 *       "instance": "/api/alice/tasks/42",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
-                "application/problem+json": components["schemas"]["Problem"];
-            };
-        };
-        /** @description Too many requests from this client address or user in the current window. */
-        TooManyRequests: {
-            headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 "Retry-After": components["headers"]["RetryAfter"];
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Too Many Requests",
-                 *       "status": 429,
-                 *       "detail": "Too many requests; try again after Retry-After seconds.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
         /** @description The server has a `METRICS_TOKEN` and the request did not send it as a Bearer token. */
         MetricsUnauthorized: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Unauthorized",
-                 *       "status": 401,
-                 *       "detail": "The metrics need the Bearer token the server is configured with.",
-                 *       "instance": "/metrics",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1171,40 +919,34 @@ export interface components {
          */
         MetricsUnavailable: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Service Unavailable",
-                 *       "status": 503,
-                 *       "detail": "Not every worker reported its metrics in time; try again shortly.",
-                 *       "instance": "/metrics",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The reference page has not been built on this server (`make docs` builds it). */
-        DocsNotBuilt: {
+        /** @description No valid Bearer token was sent. */
+        Unauthorized: {
             headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                "WWW-Authenticate": components["headers"]["WWWAuthenticate"];
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Not Found",
-                 *       "status": 404,
-                 *       "detail": "The API reference has not been built; run `make docs`.",
-                 *       "instance": "/docs",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Too many requests from this client address or user in the current window. */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1214,70 +956,123 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Internal Server Error",
-                 *       "status": 500,
-                 *       "detail": "An unexpected error occurred.",
-                 *       "instance": "/api/alice/tasks",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The database is unavailable; try again after `Retry-After` seconds. */
-        ServiceUnavailable: {
+        /** @description The path's user id is not the token's subject. */
+        Forbidden: {
             headers: {
-                "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
-                "Retry-After": components["headers"]["RetryAfter"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "about:blank",
-                 *       "title": "Service Unavailable",
-                 *       "status": 503,
-                 *       "detail": "The database is unavailable.",
-                 *       "instance": "/ready",
-                 *       "request_id": "5f0c6a0e-6c4b-4d8e-9a57-2f7a0f4b2e11"
-                 *     }
-                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A request with this `Idempotency-Key` is still being processed; retry later. */
+        IdempotencyKeyInProgress: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is larger than 100 kB. */
+        PayloadTooLarge: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body's content type is not one this operation accepts. */
+        UnsupportedMediaType: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description This `Idempotency-Key` was already used for a different request. */
+        IdempotencyKeyReused: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The task has not changed since the `ETag` in `If-None-Match`; no body. */
+        NotModified: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description No such task for this user. */
+        NotFound: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The task's `ETag` is none of those in `If-Match` (or a bulk action's `if_match`), so someone changed it since you read it. Nothing was written. */
+        PreconditionFailed: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description This server requires `If-Match` on writes, and `if_match` on bulk update, complete and delete actions (`REQUIRE_IF_MATCH`). */
+        PreconditionRequired: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The reference page has not been built on this server (`make docs` builds it). */
+        DocsNotBuilt: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
     };
     parameters: {
         /**
-         * @description Write only if the task's current `ETag` is one of these (strong comparison), or, with `*`,
-         *     if the task exists. Otherwise 412 and nothing changes.
-         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
-         */
-        IfMatch: components["schemas"]["EntityTagCondition"];
-        /**
-         * @description Answer 304 with no body when the task's current `ETag` is one of these (or with `*`).
-         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
-         */
-        IfNoneMatch: components["schemas"]["EntityTagCondition"];
-        /**
-         * @description A key the client makes up for this request (a UUID is a good choice), sent again with
-         *     every retry of it. Up to 255 visible ASCII characters, bare or as a structured-field string
-         *     in double quotes (`"abc"` and `abc` are the same key).
-         * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
-         */
-        IdempotencyKey: string;
-        /**
          * @description The user whose tasks are addressed; must equal the token's `sub`.
          * @example alice
          */
         UserId: components["schemas"]["UserId"];
-        /**
-         * @description The task's id.
-         * @example 42
-         */
-        TaskId: number;
         /** @description Which tasks to list by completion state. */
         Status: "open" | "completed" | "all";
         /**
@@ -1314,25 +1109,32 @@ export interface components {
         Limit: number;
         /** @description The `next_cursor` of the previous page. Opaque; do not build or change it. */
         Cursor: string;
+        /**
+         * @description A key the client makes up for this request (a UUID is a good choice), sent again with
+         *     every retry of it. Up to 255 visible ASCII characters, bare or as a structured-field string
+         *     in double quotes (`"abc"` and `abc` are the same key).
+         * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
+         */
+        IdempotencyKey: string;
+        /**
+         * @description The task's id.
+         * @example 42
+         */
+        TaskId: number;
+        /**
+         * @description Answer 304 with no body when the task's current `ETag` is one of these (or with `*`).
+         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+         */
+        IfNoneMatch: components["schemas"]["EntityTagCondition"];
+        /**
+         * @description Write only if the task's current `ETag` is one of these (strong comparison), or, with `*`,
+         *     if the task exists. Otherwise 412 and nothing changes.
+         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+         */
+        IfMatch: components["schemas"]["EntityTagCondition"];
     };
     requestBodies: never;
     headers: {
-        /**
-         * @description Sent when the request's `Origin` is one of the server's `CORS_ORIGINS`: that origin, so
-         *     that a browser app there may read the response. Absent for any other origin.
-         * @example https://app.example.com
-         */
-        "Access-Control-Allow-Origin": string;
-        /**
-         * @description Seconds to wait before trying again.
-         * @example 5
-         */
-        RetryAfter: number;
-        /**
-         * @description The task's strong entity tag, which changes whenever any field of the task does.
-         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
-         */
-        ETag: components["schemas"]["EntityTag"];
         /**
          * @description What is left of the limit that applies to this request (IETF httpapi RateLimit header
          *     draft): the policy's name, `r` requests remaining and `t` seconds until the window resets.
@@ -1345,11 +1147,21 @@ export interface components {
          */
         RateLimitPolicy: string;
         /**
+         * @description Seconds to wait before trying again.
+         * @example 5
+         */
+        RetryAfter: number;
+        /**
          * @description The Bearer challenge (RFC 6750): plain `Bearer` when no token was sent,
          *     `Bearer error="invalid_token", error_description="..."` when one was sent and failed.
          * @example Bearer error="invalid_token", error_description="The token has expired"
          */
         WWWAuthenticate: string;
+        /**
+         * @description The task's strong entity tag, which changes whenever any field of the task does.
+         * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+         */
+        ETag: components["schemas"]["EntityTag"];
     };
     pathItems: never;
 }
@@ -1443,7 +1255,6 @@ export interface operations {
             /** @description The caller's user record. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
@@ -1514,7 +1325,6 @@ export interface operations {
             /** @description One page of tasks. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
@@ -1561,7 +1371,6 @@ export interface operations {
             /** @description The task was created. */
             201: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1617,7 +1426,6 @@ export interface operations {
             /** @description The task. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1678,7 +1486,6 @@ export interface operations {
             /** @description The task as replaced. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1731,7 +1538,6 @@ export interface operations {
             /** @description The task was deleted. */
             204: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
@@ -1789,7 +1595,6 @@ export interface operations {
             /** @description The task as updated. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1858,7 +1663,6 @@ export interface operations {
             /** @description The task with its new completion state. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     ETag: components["headers"]["ETag"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1945,7 +1749,6 @@ export interface operations {
             /** @description Every action of an atomic request succeeded. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
@@ -1957,7 +1760,6 @@ export interface operations {
             /** @description The result of each action of a non-atomic request. */
             207: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
@@ -1999,7 +1801,6 @@ export interface operations {
             /** @description The completed tasks were deleted. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
@@ -2034,7 +1835,6 @@ export interface operations {
             /** @description The user's tags. */
             200: {
                 headers: {
-                    "Access-Control-Allow-Origin": components["headers"]["Access-Control-Allow-Origin"];
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                     [name: string]: unknown;
