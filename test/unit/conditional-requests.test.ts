@@ -8,9 +8,9 @@ import {
   strongEntityTag,
 } from '../../src/http/conditional-requests.js';
 import { HttpProblem } from '../../src/http/problem.js';
-import { loadSpec } from '../../src/http/spec.js';
+import { loadContract } from '../helpers/contract.js';
 
-const { components } = loadSpec() as unknown as {
+const { components } = loadContract() as unknown as {
   components: {
     schemas: Record<string, { pattern: string; properties: Record<string, { allOf: { $ref: string }[] }> }>;
     parameters: Record<string, { schema: { $ref: string } }>;
