@@ -3,8 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import { expect } from 'chai';
 import fc, { type Arbitrary, type IAsyncProperty } from 'fast-check';
 import { DateTime } from 'luxon';
-import { pointerTo } from '../../src/http/json-pointer.js';
-import { loadSpec } from '../../src/http/spec.js';
+import { loadContract, pointerTo } from '../helpers/contract.js';
 import type { ApiResponse, Task, TestUser } from '../helpers/api-client.js';
 import { describeEachDatabase, type ApiSuite } from '../helpers/api-suite.js';
 import {
@@ -443,7 +442,7 @@ function reportedPointer(query: Query, pointer: string): string {
 
 describe('properties: the generators follow the spec', () => {
   // The same judge as the server's validator: ajv with full format checks, coercing parameters (which arrive as text).
-  const spec = loadSpec() as unknown as { components: unknown };
+  const spec = loadContract();
   const judge = (options: { coerceTypes?: boolean }) => addFormats(new Ajv({ strict: false, allErrors: true, ...options }), { mode: 'full' });
   const judges: Record<Encoding, Ajv> = { json: judge({}), text: judge({ coerceTypes: true }) };
   const pointerOf = (error: ErrorObject): string => {

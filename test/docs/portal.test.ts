@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { OPERATION_METHODS } from '../../src/http/spec.js';
+import { loadContract, OPERATION_METHODS } from '../helpers/contract.js';
 import { sharedTestDatabase } from '../helpers/databases.js';
 import { ARTIFACTS_DIR } from '../helpers/root-hooks.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -12,7 +12,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const DOCS_PAGE = fileURLToPath(new URL('../../docs/index.html', import.meta.url));
 const SCREENSHOT = join(ARTIFACTS_DIR, 'docs-portal.png');
 
-const spec = JSON.parse(readFileSync(fileURLToPath(new URL('../../generated/openapi.json', import.meta.url)), 'utf8')) as {
+const spec = loadContract() as unknown as {
   info: { title: string };
   paths: Record<string, Record<string, { operationId: string; summary: string; tags: string[] }>>;
 };

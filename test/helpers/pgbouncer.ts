@@ -4,15 +4,14 @@ import { rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, isExecutable, makeOwnedTempDir, unprivilegedUser } from './throwaway-postgres.js';
+import { EVENT_BOUND_MS, EXIT_BOUND_MS, pollUntil, START_BOUND_MS, within } from './wait.js';
 
 // A PgBouncer in transaction pooling mode on a free loopback port, in front of a PostgreSQL that
 // accepts `postgres` with trust authentication: what a managed pooled endpoint (Neon, a PgBouncer
-// sidecar) looks like to the service. Bounded start and stop; killed on process exit at the latest.
+// sidecar) looks like to the service. Start and stop wait for the event (the port accepting
+// connections, the process exiting), bounded; killed on process exit at the latest.
 
-const START_TIMEOUT_MS = 10_000;
-const STOP_TIMEOUT_MS = 5_000;
 const DEBIAN_PATH = '/usr/sbin/pgbouncer';
 
 export interface PgBouncer {
@@ -81,10 +80,13 @@ export async function startPgBouncer(server: { host: string; port: number }): Pr
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM'); // immediate shutdown: the clients are gone by now
-        const stopped = await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT_MS).then(() => false)]);
+        const stopped = await within(exited, EVENT_BOUND_MS, 'pgbouncer to exit on SIGTERM').then(
+          () => true,
+          () => false,
+        );
         if (!stopped) {
           child.kill('SIGKILL');
-          await exited;
+          await within(exited, EXIT_BOUND_MS, 'pgbouncer to die after SIGKILL', () => `\n${stderr}`);
         }
       }
       cleanUp();
@@ -92,15 +94,18 @@ export async function startPgBouncer(server: { host: string; port: number }): Pr
   };
 }
 
+/** The event is the port accepting a connection (what the suites need of it), polled: nothing announces it. */
 async function waitUntilListening(port: number, exited: Promise<unknown>): Promise<void> {
   let hasExited = false;
   void exited.then(() => (hasExited = true));
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(await accepts(port))) {
-    if (hasExited) throw new Error('it exited');
-    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${START_TIMEOUT_MS} ms`);
-    await sleep(50);
-  }
+  await pollUntil(
+    async () => {
+      if (hasExited) throw new Error('it exited');
+      return accepts(port);
+    },
+    `port ${port} to accept connections`,
+    { ms: START_BOUND_MS, everyMs: 50 },
+  );
 }
 
 function accepts(port: number): Promise<boolean> {

@@ -1,23 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { withTimeout } from '../../src/lifecycle/with-timeout.js';
 import { TEST_SECRET } from './tokens.js';
+import { EXIT_BOUND_MS, START_BOUND_MS, within } from './wait.js';
 
 // Runs the real server (and the CLI scripts) as child processes, with a minimal explicit
 // environment. Every child and every temporary directory is tracked: `cleanUpProcesses()`
 // (an afterEach hook) kills what still runs and removes the directories, so no failure path
-// leaves anything behind.
+// leaves anything behind. Waits are for the event (a log line, the exit), each bounded: a bound
+// that runs out fails with what was awaited and the output so far.
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SERVER_SCRIPT = 'src/server.ts';
 
-export const START_TIMEOUT_MS = 30_000;
-export const EXIT_TIMEOUT_MS = 15_000;
 
 export interface Exit {
   readonly code: number | null;
@@ -42,6 +41,10 @@ export type LogLine = Record<string, unknown> & { readonly msg?: unknown };
 interface Child {
   readonly process: ChildProcess;
   readonly output: { stdout: string; stderr: string };
+  /** The complete lines of stdout that are JSON objects (log lines), in order. */
+  readonly lines: LogLine[];
+  /** Emits `change` when lines arrive and when the process has exited. */
+  readonly changes: EventEmitter;
   /** Set once the process has exited and its output is complete. */
   exit: Exit | undefined;
   readonly exited: Promise<Exit>;
@@ -71,8 +74,6 @@ export async function cleanUpProcesses(): Promise<void> {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
-export { withTimeout };
-
 function baseEnv(dataDir: string, overrides: EnvOverrides = {}): NodeJS.ProcessEnv {
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
@@ -95,17 +96,34 @@ function spawnScript(script: string, args: readonly string[], env: NodeJS.Proces
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output = { stdout: '', stderr: '' };
-  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
+  const lines: LogLine[] = [];
+  const changes = new EventEmitter();
+  let parsedUpTo = 0; // stdout before this index has been split into lines
+  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stdout += chunk;
+    const end = output.stdout.lastIndexOf('\n') + 1;
+    if (end <= parsedUpTo) return;
+    lines.push(...parseLogLines(output.stdout.slice(parsedUpTo, end)));
+    parsedUpTo = end;
+    changes.emit('change');
+  });
   proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
   const child: Child = {
     process: proc,
     output,
+    lines,
+    changes,
     exit: undefined,
     exited: new Promise<Exit>((resolve) => {
       const finish = (exit: Exit) => {
-        child.exit ??= exit;
+        if (!child.exit) {
+          child.exit = exit;
+          lines.push(...parseLogLines(output.stdout.slice(parsedUpTo))); // a last line without its newline
+          parsedUpTo = output.stdout.length;
+        }
         liveChildren.delete(child);
         resolve(child.exit);
+        changes.emit('change');
       };
       // 'close' comes after the output streams have ended, so the output is complete.
       proc.once('close', (code, signal) => finish({ code, signal }));
@@ -121,7 +139,7 @@ function spawnScript(script: string, args: readonly string[], env: NodeJS.Proces
 
 async function kill(child: Child): Promise<void> {
   if (!child.exit) child.process.kill('SIGKILL');
-  await withTimeout(child.exited, EXIT_TIMEOUT_MS, `process ${child.process.pid} to die`);
+  await within(child.exited, EXIT_BOUND_MS, `process ${child.process.pid} to die after SIGKILL`, () => describeOutput(child));
 }
 
 function describeExit(exit: Exit): string {
@@ -143,16 +161,36 @@ export function parseLogLines(stdout: string): LogLine[] {
   });
 }
 
+/**
+ * Resolves with what `find` finds in the log lines, checked again as each line arrives; fails when
+ * the process exits first or after `timeoutMs`, with `what` and the output so far.
+ */
+function waitForLines<T>(child: Child, find: (lines: readonly LogLine[]) => T | undefined, what: string, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => {
+      clearTimeout(timer);
+      child.changes.off('change', check);
+    };
+    const fail = (reason: string) => {
+      stop();
+      reject(new Error(`${reason} waiting for ${what}${describeOutput(child)}`));
+    };
+    function check() {
+      const found = find(child.lines);
+      if (found !== undefined) {
+        stop();
+        resolve(found);
+      } else if (child.exit) fail(`process ${child.process.pid} exited with ${describeExit(child.exit)}`);
+    }
+    const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), timeoutMs);
+    child.changes.on('change', check);
+    check();
+  });
+}
+
 /** The first log line whose msg starts with `prefix`; fails if the process exits first. */
-async function waitForLogLine(child: Child, prefix: string, timeoutMs: number): Promise<LogLine> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const line = parseLogLines(child.output.stdout).find((entry) => String(entry.msg).startsWith(prefix));
-    if (line) return line;
-    if (child.exit) throw new Error(`exited with ${describeExit(child.exit)} before logging "${prefix}"`);
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for the log line "${prefix}"`);
-    await sleep(25);
-  }
+function waitForLogLine(child: Child, prefix: string, timeoutMs: number): Promise<LogLine> {
+  return waitForLines(child, (lines) => lines.find((entry) => String(entry.msg).startsWith(prefix)), `the log line "${prefix}"`, timeoutMs);
 }
 
 export interface Finished extends Exit {
@@ -164,13 +202,13 @@ export interface Finished extends Exit {
 export async function runScript(script: string, args: readonly string[] = [], options: ChildOptions = {}): Promise<Finished> {
   const dataDir = options.dataDir ?? (await makeTempDir());
   const child = spawnScript(script, args, baseEnv(dataDir, options.env));
-  const timeoutMs = options.timeoutMs ?? START_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? START_BOUND_MS;
   try {
-    const exit = await withTimeout(child.exited, timeoutMs, `${script} to exit`);
+    const exit = await within(child.exited, timeoutMs, `${script} to exit`, () => describeOutput(child));
     return { ...exit, ...child.output };
   } catch (error) {
     await kill(child);
-    throw new Error(`${(error as Error).message}${describeOutput(child)}`);
+    throw error;
   }
 }
 
@@ -190,11 +228,14 @@ export interface ServerProcess {
   readonly exited: Promise<Exit>;
   /** `exited`, bounded. */
   waitForExit(timeoutMs?: number): Promise<Exit>;
+  /** The first log line whose msg starts with `prefix`, as soon as it is written (bounded; fails if the process exits first). */
   waitForLog(prefix: string, timeoutMs?: number): Promise<LogLine>;
+  /** Resolves once `holds(log lines)`, checked as each line arrives (bounded; fails if the process exits first). */
+  waitForLogs(holds: (lines: readonly LogLine[]) => boolean, what: string, timeoutMs?: number): Promise<void>;
 }
 
 /** A server process that has not necessarily started listening. */
-export type StartingServer = Pick<ServerProcess, 'pid' | 'dataDir' | 'output' | 'logs' | 'signal' | 'exited' | 'waitForExit' | 'waitForLog'>;
+export type StartingServer = Pick<ServerProcess, 'pid' | 'dataDir' | 'output' | 'logs' | 'signal' | 'exited' | 'waitForExit' | 'waitForLog' | 'waitForLogs'>;
 
 /** Starts the server (`src/server.ts` unless `options.script`) and returns once it has logged a line starting with `prefix`; kills it if it does not. */
 export async function startServerUntil(prefix: string, options: ChildOptions = {}): Promise<StartingServer & { line: LogLine }> {
@@ -202,21 +243,24 @@ export async function startServerUntil(prefix: string, options: ChildOptions = {
   const child = spawnScript(options.script ?? SERVER_SCRIPT, [], baseEnv(dataDir, options.env));
   let line: LogLine;
   try {
-    line = await waitForLogLine(child, prefix, options.timeoutMs ?? START_TIMEOUT_MS);
+    line = await waitForLogLine(child, prefix, options.timeoutMs ?? START_BOUND_MS);
   } catch (error) {
     await kill(child);
-    throw new Error(`the server did not start: ${(error as Error).message}${describeOutput(child)}`);
+    throw new Error(`the server did not start: ${(error as Error).message}`);
   }
   return {
     line,
     pid: child.process.pid!,
     dataDir,
     output: child.output,
-    logs: () => parseLogLines(child.output.stdout),
+    logs: () => [...child.lines],
     signal: (name) => void child.process.kill(name),
     exited: child.exited,
-    waitForExit: (timeoutMs = EXIT_TIMEOUT_MS) => withTimeout(child.exited, timeoutMs, `server ${child.process.pid} to exit`),
-    waitForLog: (logPrefix, timeoutMs = EXIT_TIMEOUT_MS) => waitForLogLine(child, logPrefix, timeoutMs),
+    waitForExit: (timeoutMs = EXIT_BOUND_MS) => within(child.exited, timeoutMs, `server ${child.process.pid} to exit`, () => describeOutput(child)),
+    waitForLog: (logPrefix, timeoutMs = EXIT_BOUND_MS) => waitForLogLine(child, logPrefix, timeoutMs),
+    waitForLogs: async (holds, what, timeoutMs = EXIT_BOUND_MS) => {
+      await waitForLines(child, (lines) => (holds(lines) ? true : undefined), what, timeoutMs);
+    },
   };
 }
 

@@ -1,21 +1,18 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { loadSpec, OPERATION_METHODS, pathsInMatchOrder, resolveRef, routePattern } from '../../src/http/spec.js';
+import { deref, loadContract, OPERATION_METHODS, templateOf, type Json } from './contract.js';
 
 // ajv-formats is CommonJS: its default export arrives wrapped under NodeNext.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-type Json = Record<string, unknown>;
-const spec = loadSpec() as unknown as Json & { paths: Record<string, Record<string, Json>>; components: Json };
+const spec = loadContract();
 const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addSchema(spec, 'spec');
 
 const METHODS = new Set(OPERATION_METHODS);
 
-const routes = pathsInMatchOrder(spec.paths).map(([template, item]) => ({ template, pattern: routePattern(template), item }));
-
-const resolve = (node: Json): Json => resolveRef(spec, node);
+const resolve = (node: Json): Json => deref(spec, node);
 
 const validators = new Map<string, ValidateFunction>();
 function validatorFor(ref: string): ValidateFunction {
@@ -54,9 +51,9 @@ export function assertConformsToSpec(response: ObservedResponse): string | undef
     if (response.body !== undefined) throw new Error(`${where}: HEAD response with a body`);
     return assertConformsToSpec({ ...response, method: 'GET', body: undefined, bodyless: true });
   }
-  const route = routes.find((candidate) => candidate.pattern.test(response.path));
-  const operation = route?.item[response.method.toLowerCase()] as Json | undefined;
-  if (!route || !operation || !METHODS.has(response.method.toLowerCase())) {
+  const template = templateOf(spec, response.path);
+  const operation = template === undefined ? undefined : (spec.paths[template]![response.method.toLowerCase()] as Json | undefined);
+  if (!operation || !METHODS.has(response.method.toLowerCase())) {
     if (!OUTSIDE_THE_SPEC.has(response.status)) throw new Error(`${where}: answered outside the spec's operations`);
     if (!response.bodyless) assertBody(where, response, '#/components/schemas/Problem', 'application/problem+json');
     return undefined;

@@ -13,9 +13,13 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Bounds on initdb and on pg_ctl's own waits; a step that takes longer fails the test. */
-const INITDB_TIMEOUT_MS = 60_000;
-const PG_CTL_WAIT_SECONDS = 20;
+/**
+ * Bounds on initdb and on pg_ctl's own waits (`-w`: pg_ctl waits for the server to accept
+ * connections, or for it to be gone): a step that takes longer fails the test, with the server's
+ * log. Generous: both take a second or two on an idle machine, many more on a loaded one.
+ */
+const INITDB_TIMEOUT_MS = 120_000;
+const PG_CTL_WAIT_SECONDS = 90;
 const PG_CTL_TIMEOUT_MS = (PG_CTL_WAIT_SECONDS + 10) * 1000;
 
 export interface ThrowawayPostgres {

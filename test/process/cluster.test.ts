@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createEmptyPostgresDatabase, MIGRATION_FILES, migrationRows } from '../helpers/databases.js';
 import { request } from '../helpers/api-client.js';
 import { cleanUpProcesses, runServerToExit, startServer, type LogLine, type ServerProcess } from '../helpers/server-process.js';
 import { tokenFor } from '../helpers/tokens.js';
+import { EVENT_BOUND_MS, PROCESS_TEST_TIMEOUT_MS, START_BOUND_MS, within } from '../helpers/wait.js';
 
 // WEB_CONCURRENCY=2 on a fresh PostgreSQL database: the real server process as a primary with
 // two workers. What is read from outside: the log (pino writes each line's pid), /metrics, the
@@ -14,7 +14,7 @@ import { tokenFor } from '../helpers/tokens.js';
 const WORKERS = 2;
 
 describe('the server as a process: several workers (WEB_CONCURRENCY)', function () {
-  this.timeout(60_000);
+  this.timeout(PROCESS_TEST_TIMEOUT_MS);
   let databaseUrl: string;
   let dropDatabase: () => Promise<void>;
 
@@ -28,13 +28,13 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
 
   const startCluster = async (env: Record<string, string> = {}) => {
     const server = await startServer({ env: { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(WORKERS), ...env } });
-    await waitFor(() => listeningWorkers(server).length >= WORKERS, 'both workers to listen');
+    await server.waitForLogs((lines) => listeningWorkers(lines).length >= WORKERS, 'both workers to listen', START_BOUND_MS);
     return server;
   };
 
   it('migrates once, serves from every worker on one port, counts every worker in /metrics, and stops them all on SIGTERM', async () => {
     const server = await startCluster();
-    const workers = listeningWorkers(server);
+    const workers = listeningWorkers(server.logs());
     expect(new Set(workers), 'distinct worker processes').to.have.lengthOf(WORKERS);
     expect(workers).to.not.include(server.pid);
 
@@ -48,8 +48,9 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
       expect(response.status).to.equal(200);
       await response.arrayBuffer();
     }
-    await waitFor(() => requestIds.every((id) => lineOf(server, id) !== undefined), 'every request to be logged');
-    const servedBy = new Set(requestIds.map((id) => lineOf(server, id)!.pid));
+    // A worker writes a request's line as its response finishes, which the client may see first.
+    await server.waitForLogs((lines) => requestIds.every((id) => lineOf(lines, id) !== undefined), 'every request to be logged', EVENT_BOUND_MS);
+    const servedBy = new Set(requestIds.map((id) => lineOf(server.logs(), id)!.pid));
     expect([...servedBy].sort(), 'the workers that answered').to.deep.equal([...workers].sort());
 
     // Whichever worker answers the scrape, the count covers both.
@@ -68,12 +69,12 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
 
   it('replaces a worker that dies and keeps serving', async () => {
     const server = await startCluster();
-    const [victim, survivor] = listeningWorkers(server);
+    const [victim, survivor] = listeningWorkers(server.logs());
     process.kill(victim!, 'SIGKILL');
     const report = await server.waitForLog('a worker exited unexpectedly');
     expect(report).to.include({ worker_pid: victim, signal: 'SIGKILL' });
-    await waitFor(() => listeningWorkers(server).length === WORKERS + 1, 'a new worker to listen');
-    const replacement = listeningWorkers(server).at(-1)!;
+    await server.waitForLogs((lines) => listeningWorkers(lines).length === WORKERS + 1, 'a new worker to listen', START_BOUND_MS);
+    const replacement = listeningWorkers(server.logs()).at(-1)!;
     expect([victim, survivor]).to.not.include(replacement);
 
     const token = await tokenFor('bob');
@@ -88,19 +89,19 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
 
   it('answers a scrape with 503 and Retry-After, not a partial sum, while a worker cannot report', async () => {
     const server = await startCluster();
-    const [stuck] = listeningWorkers(server);
+    const [stuck] = listeningWorkers(server.logs());
     process.kill(stuck!, 'SIGSTOP');
     try {
       // A new connection each: the stuck worker takes none after the first it cannot accept, so one
       // of them reaches the other worker, which waits for the primary (prom-client waits 5 s).
       const scrapes = [0, 1].map(() => request(server.baseUrl, 'GET', '/metrics', { headers: { connection: 'close' } }));
-      const answered = await Promise.race(scrapes);
+      const answered = await within(Promise.race(scrapes), EVENT_BOUND_MS, 'an answer to a scrape while a worker is stopped', () => `\n--- stdout\n${server.output.stdout}---`);
       expect(answered.status).to.equal(503);
       expect(answered.headers.get('retry-after')).to.equal('5');
       expect(answered.body.detail).to.equal('Not every worker reported its metrics in time; try again shortly.');
       await server.waitForLog('a scrape could not gather every worker');
       process.kill(stuck!, 'SIGCONT');
-      await Promise.all(scrapes);
+      await within(Promise.all(scrapes), EVENT_BOUND_MS, 'both scrapes to be answered once the worker runs again');
     } finally {
       process.kill(stuck!, 'SIGCONT');
     }
@@ -126,23 +127,12 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
 });
 
 /** The pids of the processes that logged that they listen, in order. */
-function listeningWorkers(server: ServerProcess): number[] {
-  return server
-    .logs()
-    .filter((line) => String(line.msg).startsWith('listening on'))
-    .map((line) => line.pid as number);
+function listeningWorkers(lines: readonly LogLine[]): number[] {
+  return lines.filter((line) => String(line.msg).startsWith('listening on')).map((line) => line.pid as number);
 }
 
-function lineOf(server: ServerProcess, requestId: string): LogLine | undefined {
-  return server.logs().find((line) => (line.req as { id?: string } | undefined)?.id === requestId && line.res !== undefined);
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
+function lineOf(lines: readonly LogLine[], requestId: string): LogLine | undefined {
+  return lines.find((line) => (line.req as { id?: string } | undefined)?.id === requestId && line.res !== undefined);
 }
 
 function isRunning(pid: number): boolean {

@@ -5,13 +5,15 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from '../helpers/api-client.js';
-import { cleanUpProcesses, makeTempDir, withTimeout } from '../helpers/server-process.js';
+import { cleanUpProcesses, makeTempDir } from '../helpers/server-process.js';
+import { EXIT_BOUND_MS, PROCESS_TEST_TIMEOUT_MS, START_BOUND_MS, within } from '../helpers/wait.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The promise to a newcomer, asserted as such; the waits themselves have bounds of their own. */
 const HEALTHY_WITHIN_MS = 15_000;
 
 describe('`make run` on a bare configuration', function () {
-  this.timeout(60_000);
+  this.timeout(PROCESS_TEST_TIMEOUT_MS);
   afterEach(cleanUpProcesses);
 
   it('answers /health within 15 s with no configuration, then stops on SIGTERM', async () => {
@@ -37,14 +39,15 @@ describe('`make run` on a bare configuration', function () {
       }
     };
     try {
-      const port = await withTimeout(listeningPort(make.stdout, (line) => (output += line)), HEALTHY_WITHIN_MS, `the listening line; output:\n${output}`);
+      const sofar = () => `; output:\n${output}`;
+      const port = await within(listeningPort(make.stdout, (line) => (output += line), sofar), START_BOUND_MS, 'the "listening on" line', sofar);
       const health = await request(`http://127.0.0.1:${port}`, 'GET', '/health');
       expect(health.status).to.equal(200);
-      expect(Date.now() - started).to.be.below(HEALTHY_WITHIN_MS);
+      expect(Date.now() - started, 'ms from `make run` to a healthy server').to.be.below(HEALTHY_WITHIN_MS);
       expect(existsSync(path.join(dataDir, 'dev-secret')), 'a development secret was kept').to.equal(true);
 
       signalGroup('SIGTERM');
-      await withTimeout(closed, 15_000, 'make run to stop');
+      await within(closed, EXIT_BOUND_MS, 'make run to stop', sofar);
       expect(output).to.include('"msg":"stopped"');
       expect(existsSync(path.join(dataDir, 'server.pid')), 'the data directory was released').to.equal(false);
     } finally {
@@ -53,9 +56,10 @@ describe('`make run` on a bare configuration', function () {
   });
 });
 
-/** Resolves with the port from the server's "listening on" log line. */
-function listeningPort(stdout: NodeJS.ReadableStream, record: (line: string) => void): Promise<number> {
-  return new Promise((resolve) => {
+/** Resolves with the port from the server's "listening on" log line; rejects if stdout ends without it. */
+function listeningPort(stdout: NodeJS.ReadableStream, record: (line: string) => void, sofar: () => string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    stdout.once('end', () => reject(new Error(`make run ended its output without a "listening on" line${sofar()}`)));
     let buffer = '';
     stdout.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_POSTGRES_BOUNDS, type PostgresBounds } from '../../src/db/bounds.js';
 import { migratePostgres, openPostgresPool, postgresKnex } from '../../src/db/database.js';
 import type { StatementBound } from '../../src/db/statement-bound.js';
@@ -9,6 +8,7 @@ import { pgbouncerPath, startPgBouncer, type PgBouncer } from '../helpers/pgboun
 import { specOperations } from '../helpers/spec-conformance.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { createThrowawayPostgres, postgresBinDir, type ThrowawayPostgres } from '../helpers/throwaway-postgres.js';
+import { pollUntil, PROCESS_TEST_TIMEOUT_MS } from '../helpers/wait.js';
 
 // The service against a PostgreSQL of the test's own, which the test stops, starts and locks at
 // will: every wait on the database is bounded, ends in a 503 with Retry-After, and the service
@@ -18,7 +18,8 @@ import { createThrowawayPostgres, postgresBinDir, type ThrowawayPostgres } from 
 const ANSWER_WITHIN_MS = 2_000;
 
 describe('the service when its database fails', function () {
-  this.timeout(60_000);
+  // A backstop: initdb, pg_ctl and every wait below have bounds of their own that fail sooner.
+  this.timeout(PROCESS_TEST_TIMEOUT_MS);
   let postgres: ThrowawayPostgres | undefined;
   let admin: Knex | undefined;
 
@@ -251,10 +252,8 @@ async function lockWaiters(db: Knex): Promise<number> {
   return rows[0]!.count;
 }
 
+/** Polled: PostgreSQL announces no lock wait to another session. */
 async function waitForLockWaiters(db: Knex, until: (waiting: number) => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!until(await lockWaiters(db))) {
-    if (Date.now() > deadline) throw new Error(`timed out after 5 s waiting for ${what}`);
-    await sleep(20);
-  }
+  let waiting: number | undefined;
+  await pollUntil(async () => until((waiting = await lockWaiters(db))), what, { everyMs: 20, context: () => ` (statements waiting for a lock: ${waiting})` });
 }

@@ -9,9 +9,9 @@ import {
 } from '../../src/contract/entity-tags.js';
 import { DomainError } from '../../src/contract/domain-error.js';
 import { domainProblem } from '../../src/http/error-mapping.js';
-import { loadSpec } from '../../src/http/spec.js';
+import { loadContract } from '../helpers/contract.js';
 
-const { components } = loadSpec() as unknown as {
+const { components } = loadContract() as unknown as {
   components: {
     schemas: Record<string, { pattern: string; properties: Record<string, { allOf: { $ref: string }[] }> }>;
     parameters: Record<string, { schema: { $ref: string } }>;
