@@ -39,7 +39,7 @@ function verify(header: string | undefined): Claims | undefined {
   if (!header?.startsWith('Bearer ')) return undefined;
   const [head, body, signature] = header.slice(7).split('.');
   if (!head || !body || !signature) return undefined;
-  if (JSON.parse(Buffer.from(head, 'base64url').toString()).alg !== 'HS256') return undefined;
+  if ((JSON.parse(Buffer.from(head, 'base64url').toString()) as { alg?: unknown }).alg !== 'HS256') return undefined;
   const expected = createHmac('sha256', secret).update(`${head}.${body}`).digest();
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
@@ -47,7 +47,27 @@ function verify(header: string | undefined): Claims | undefined {
   return typeof claims.sub === 'string' && claims.exp > Date.now() / 1000 ? claims : undefined;
 }
 
-function toTask(row: Record<string, any>) {
+/** A row as pg returns it here: int8 as text (no parser is set for it), timestamptz as a Date, jsonb parsed. */
+interface TaskRow {
+  id: string;
+  user_id: string;
+  title: string;
+  description: string | null;
+  completed: boolean;
+  completed_at: Date | null;
+  priority: number;
+  tags: string[];
+  due_date: string | null;
+  due_at_text: string | null;
+  time_zone: string | null;
+  recurrence: unknown;
+  series_id: string | null;
+  next_occurrence_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toTask(row: TaskRow) {
   return {
     id: row.id,
     user_id: row.user_id,
@@ -77,7 +97,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 async function readJson(req: IncomingMessage): Promise<{ title?: unknown; description?: unknown }> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString() || '{}');
+  return JSON.parse(Buffer.concat(chunks).toString() || '{}') as { title?: unknown; description?: unknown };
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -96,18 +116,19 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const taskId = match[2];
   if (req.method === 'GET' && taskId === undefined) {
     const limit = Math.min(Number(url.searchParams.get('limit') ?? 50), 100);
-    const { rows } = await pool.query(LIST_SQL, [userId, limit + 1]);
+    const { rows } = await pool.query<TaskRow>(LIST_SQL, [userId, limit + 1]);
     return send(res, 200, { items: rows.slice(0, limit).map(toTask), next_cursor: rows.length > limit ? 'more' : null });
   }
   if (req.method === 'GET') {
-    const { rows } = await pool.query(GET_SQL, [userId, Number(taskId), 1]);
+    const { rows } = await pool.query<TaskRow>(GET_SQL, [userId, Number(taskId), 1]);
     return rows[0] ? send(res, 200, toTask(rows[0])) : send(res, 404, { title: 'Not Found' });
   }
   if (req.method === 'POST' && taskId === undefined) {
     const body = await readJson(req);
     const values = [false, null, body.description ?? null, null, null, null, null, null, 0, null, null, [], null, body.title, userId];
-    const { rows } = await pool.query(INSERT_SQL, values);
-    return send(res, 201, toTask(rows[0]), { location: `/api/${userId}/tasks/${rows[0].id}` });
+    const { rows } = await pool.query<TaskRow>(INSERT_SQL, values);
+    const created = rows[0]!; // insert … returning: exactly one row
+    return send(res, 201, toTask(created), { location: `/api/${userId}/tasks/${created.id}` });
   }
   return send(res, 405, { title: 'Method Not Allowed' });
 }

@@ -15,8 +15,8 @@ export async function runLoad(job: LoadJob, workDir: string): Promise<LoadResult
   const child = startNode([WORKER, jobFile], process.env);
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk).slice(-4000)));
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const limit = setTimeout(() => void stopChild(child), (job.warmupSeconds + job.seconds) * 1000 + SLACK_MS);
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearTimeout(limit);

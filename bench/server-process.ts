@@ -28,7 +28,7 @@ export async function startServer(
     await waitForHealth(child, url);
   } catch (error) {
     await stopChild(child);
-    throw new Error(`${name} did not start: ${(error as Error).message}\n${output()}`);
+    throw new Error(`${name} did not start: ${(error as Error).message}\n${output()}`, { cause: error });
   }
   return { name, url, pid: child.pid!, stop: () => stopChild(child) };
 }

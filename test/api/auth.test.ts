@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
-import { expectProblem, request, type ApiResponse, type RequestOptions } from '../helpers/api-client.js';
+import type { components } from '../../generated/api.js';
+import type { UserRow } from '../../src/users/users.store.js';
+import { expectProblem, request, type ApiResponse, type Problem, type RequestOptions, type Task } from '../helpers/api-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { expectInvalidToken, nowSeconds, signRaw, tokenFor, unsignedToken, visibleText } from '../helpers/tokens.js';
 
 /** A secret the test servers do not trust, long enough to be a plausible one. */
 const OTHER_SECRET = 'another-secret-that-is-also-long-enough-9876543210';
+
+type TaskList = components['schemas']['TaskList'];
 
 const newSubject = () => `user-${randomUUID()}`;
 const inAnHour = () => nowSeconds() + 3600;
@@ -145,7 +149,7 @@ describeEachDatabase('auth: Bearer tokens', (suite) => {
         expectInvalidToken(response, token);
         if (tokenCase.description) {
           expect(response.headers.get('www-authenticate')).to.match(tokenCase.description);
-          expect(response.body.detail).to.match(tokenCase.description);
+          expect((response.body as Problem).detail).to.match(tokenCase.description);
         }
       });
     }
@@ -159,7 +163,7 @@ describeEachDatabase('auth: Bearer tokens', (suite) => {
       const sub = newSubject();
       const token = await signRaw({ sub, exp: inAnHour(), email: 'mallory@example.com' }, { secret: OTHER_SECRET });
       expectInvalidToken(await get('/api/me', { token }), token);
-      const row = await suite.database().knex('users').where({ id: sub }).first();
+      const row = await suite.database().knex<UserRow>('users').where({ id: sub }).first();
       expect(row).to.equal(undefined);
     });
   });
@@ -206,7 +210,7 @@ describeEachDatabase('auth: Bearer tokens', (suite) => {
         const token = await signRaw({ sub, exp: inAnHour(), ...claims });
         const response = await getOwnTasks(sub, token);
         expectInvalidToken(response, token);
-        expect(response.body.detail).to.equal('The token was not issued for this service.');
+        expect((response.body as Problem).detail).to.equal('The token was not issued for this service.');
       });
     }
   });
@@ -221,7 +225,7 @@ describeEachDatabase('auth: Bearer tokens', (suite) => {
         const response = await mallory.call(operation.method, `/api/${alice.id}${operation.suffix}`, operation.options);
         expect(response.status).to.equal(403);
         expect(response.body).to.include({ title: 'Forbidden', status: 403 });
-        expect(response.body.detail).to.equal("The token does not grant access to this user's resources.");
+        expect((response.body as Problem).detail).to.equal("The token does not grant access to this user's resources.");
         expect((await alice.call('GET', `/tasks/${task.id}`)).body, 'the task is untouched').to.deep.equal(task);
       });
     }
@@ -243,12 +247,12 @@ describeEachDatabase('auth: Bearer tokens', (suite) => {
     it('lets a sub with characters that need percent-encoding reach its own path', async () => {
       const sub = `google-oauth2|${randomUUID()} @x`;
       const token = await tokenFor(sub);
-      const created = await request(suite.server().baseUrl, 'POST', tasksOf(sub), { token, json: { title: 'Mine' } });
+      const created = await request<Task>(suite.server().baseUrl, 'POST', tasksOf(sub), { token, json: { title: 'Mine' } });
       expect(created.status).to.equal(201);
       expect(created.body.user_id).to.equal(sub);
       const listed = await get(tasksOf(sub), { token });
       expect(listed.status).to.equal(200);
-      expect(listed.body.items.map((task: { id: number }) => task.id)).to.deep.equal([created.body.id]);
+      expect((listed.body as TaskList).items.map((task: { id: number }) => task.id)).to.deep.equal([created.body.id]);
     });
   });
 

@@ -156,7 +156,7 @@ describeEachDatabase('bulk task actions', (suite) => {
     const rename = (ids: number[], title: string) =>
       bulk(alice, { atomic: true, actions: ids.map((id) => ({ op: 'update', id, patch: { title } })) });
     const responses = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? rename([first!.id, second!.id], `even ${i}`) : rename([second!.id, first!.id], `odd ${i}`))),
+      Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? rename([first.id, second.id], `even ${i}`) : rename([second.id, first.id], `odd ${i}`))),
     );
     expect(responses.map((response) => response.status)).to.deep.equal([200, 200, 200, 200, 200, 200]);
   });

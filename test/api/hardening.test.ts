@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { createPglite, pgliteKnex, postgresKnex } from '../../src/db/database.js';
-import { expectProblem, request, TestUser, type ApiResponse } from '../helpers/api-client.js';
+import { expectProblem, request, TestUser, type ApiResponse, type Problem } from '../helpers/api-client.js';
 import { DATABASE_KINDS, POSTGRES_ADMIN_URL, sharedTestDatabase } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
@@ -178,7 +178,7 @@ describe('hardening: database errors reveal no internals', function () {
           expect(expectProblem(response, 500).detail).to.equal('An unexpected error occurred.');
           expectNoInternals(response);
           // The cause is logged for the operator, under the request id.
-          const line = server.logs.find((entry) => (entry.req as { id?: string } | undefined)?.id === response.body.request_id && entry.err);
+          const line = server.logs.find((entry) => (entry.req as { id?: string } | undefined)?.id === (response.body as Problem).request_id && entry.err);
           expect(JSON.stringify(line?.err)).to.include('does not exist');
         }
       } finally {

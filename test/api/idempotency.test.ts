@@ -73,7 +73,7 @@ interface KeyedOperation {
   readonly operationId: string;
   readonly status: number;
   /** Prepares what the request needs (a task) and returns the request. */
-  prepare(user: TestUser): Promise<(headers: Record<string, string>) => Promise<ApiResponse>>;
+  readonly prepare: (user: TestUser) => Promise<(headers: Record<string, string>) => Promise<ApiResponse>>;
 }
 
 const OPERATIONS: KeyedOperation[] = [
@@ -412,7 +412,7 @@ describeEachDatabase('idempotency keys', (suite) => {
     before(async () => {
       // On PostgreSQL, a pool of its own, as another process has; PGlite is one process by construction.
       const { knex } = suite.database();
-      if (suite.kind !== 'pglite') otherDb = postgresKnex((knex.client.config.connection as { connectionString: string }).connectionString, 5);
+      if (suite.kind !== 'pglite') otherDb = postgresKnex(((knex.client as Knex.Client).config.connection as { connectionString: string }).connectionString, 5);
       other = await startTestServer(otherDb ?? knex);
     });
     after(async () => {

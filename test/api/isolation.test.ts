@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
-import type { ApiResponse, RequestOptions, Task, TestUser } from '../helpers/api-client.js';
+import type { ApiResponse, Problem, RequestOptions, Task, TestUser } from '../helpers/api-client.js';
 
 /** A task id no test creates (ids are an identity sequence starting at 1). */
 const MISSING_TASK_ID = 8_765_432_109;
@@ -70,7 +70,7 @@ describeEachDatabase('isolation between users', (suite) => {
         const bob = suite.newUser();
         const task = await alice.createTask({ title: "Alice's", description: 'private notes' });
 
-        const onAlicesTask = await bob.call(operation.method, operation.path(task.id), operation.options);
+        const onAlicesTask = await bob.call<Problem>(operation.method, operation.path(task.id), operation.options);
         const onMissingTask = await bob.call(operation.method, operation.path(MISSING_TASK_ID), operation.options);
 
         expect(onAlicesTask.status).to.equal(404);

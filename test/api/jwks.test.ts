@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import type { AuthConfig } from '../../src/config.js';
-import { request, type ApiResponse } from '../helpers/api-client.js';
+import { request, type ApiResponse, type Problem } from '../helpers/api-client.js';
 import { DATABASE_KINDS, sharedTestDatabase, type TestDatabase } from '../helpers/databases.js';
 import {
   AUTH_ORIGIN,
@@ -96,7 +96,7 @@ for (const kind of DATABASE_KINDS) {
     async function expectRefused(setup: Setup, key: SigningKey, detail: string, options: Partial<BetterAuthTokenOptions> = {}): Promise<void> {
       const { response, token } = await setup.listOwnTasks(key, options);
       expectInvalidToken(response, token);
-      expect(response.body.detail).to.equal(detail);
+      expect((response.body as Problem).detail).to.equal(detail);
     }
 
     describe("Better Auth's tokens", () => {

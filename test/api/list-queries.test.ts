@@ -181,7 +181,7 @@ describeEachDatabase('tasks: list filters, sorts and search', (suite) => {
             }
             await user.createTask(seedTask((added += 5)));
           });
-          expect(new Set(seen).size, `duplicates in ${seen}`).to.equal(seen.length);
+          expect(new Set(seen).size, `duplicates in ${seen.join(',')}`).to.equal(seen.length);
           const kept = initial.filter((id) => !deleted.has(id));
           expect(seen, 'every task there all along is listed').to.include.members(kept);
           const deletedUnseen = [...deleted].filter((id) => !seen.includes(id));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
-import { request, type ApiResponse, type TestUser } from '../helpers/api-client.js';
+import { request, type ApiResponse, type Problem, type Task, type TestUser } from '../helpers/api-client.js';
 import { nowSeconds, signRaw } from '../helpers/tokens.js';
 
 /** The parts of a pino / pino-http JSON line these tests read. */
@@ -53,7 +53,7 @@ describeEachDatabase('logging', (suite) => {
     it("keeps the client's safe X-Request-Id in the header, the error body and the log", async () => {
       const alice = suite.newUser();
       const incoming = `client-${randomUUID()}`;
-      const response = await alice.call('GET', '/tasks/987654321', { headers: { 'x-request-id': incoming } });
+      const response = await alice.call<Problem>('GET', '/tasks/987654321', { headers: { 'x-request-id': incoming } });
       expect(response.status).to.equal(404);
       expect(requestIdOf(response)).to.equal(incoming);
       expect(response.body.request_id).to.equal(incoming);
@@ -147,7 +147,7 @@ describeEachDatabase('logging', (suite) => {
   describe('audit trail', () => {
     it('writes one audit line per create, replace, update, complete, reopen and delete', async () => {
       const alice = suite.newUser();
-      const created = await alice.call('POST', '/tasks', { json: { title: 'Audited' } });
+      const created = await alice.call<Task>('POST', '/tasks', { json: { title: 'Audited' } });
       const id: number = created.body.id;
       const steps: { action: string; response: ApiResponse }[] = [
         { action: 'task.create', response: created },

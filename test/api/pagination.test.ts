@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
 import type { Task, TestUser } from '../helpers/api-client.js';
+import type { components } from '../../generated/api.js';
+
+type TaskList = components['schemas']['TaskList'];
 
 /** Follows next_cursor to the end and returns every page's ids. */
 async function walk(user: TestUser, query: string, between?: (page: number) => Promise<void>): Promise<number[][]> {
@@ -9,7 +12,7 @@ async function walk(user: TestUser, query: string, between?: (page: number) => P
   do {
     const separator = query ? '&' : '';
     const path: string = `/tasks?${query}${cursor ? `${separator}cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const response = await user.call('GET', path);
+    const response = await user.call<TaskList>('GET', path);
     expect(response.status, JSON.stringify(response.body)).to.equal(200);
     pages.push(response.body.items.map((task: Task) => task.id));
     cursor = response.body.next_cursor;
@@ -43,7 +46,7 @@ describeEachDatabase('tasks: cursor pagination', (suite) => {
   it('defaults to 50 per page', async () => {
     const alice = suite.newUser();
     await createTasks(alice, 51);
-    const first = await alice.call('GET', '/tasks');
+    const first = await alice.call<TaskList>('GET', '/tasks');
     expect(first.body.items).to.have.length(50);
     expect(first.body.next_cursor).to.be.a('string');
   });
@@ -86,10 +89,10 @@ describeEachDatabase('tasks: cursor pagination', (suite) => {
   it("gives another user nothing of the first user's tasks through a cursor", async () => {
     const alice = suite.newUser();
     await createTasks(alice, 3);
-    const first = await alice.call('GET', '/tasks?limit=1');
+    const first = await alice.call<TaskList>('GET', '/tasks?limit=1');
     const bob = suite.newUser();
     await bob.createTask({ title: 'bob task' });
-    const response = await bob.call('GET', `/tasks?limit=10&cursor=${encodeURIComponent(first.body.next_cursor)}`);
+    const response = await bob.call<TaskList>('GET', `/tasks?limit=10&cursor=${encodeURIComponent(first.body.next_cursor!)}`);
     expect(response.status).to.equal(200);
     expect(response.body.items.every((task: Task) => task.user_id === bob.id)).to.equal(true);
   });

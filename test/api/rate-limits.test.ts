@@ -35,7 +35,7 @@ function limits(response: ApiResponse, header: 'RateLimit' | 'RateLimit-Policy')
   if (raw === null) return [];
   return raw.split(/,\s*/).map((item) => {
     const [name = '', ...parameters] = item.split(/;\s*/);
-    return { name: JSON.parse(name) as string, value: Object.fromEntries(parameters.map((parameter) => parameter.split(/=(.*)/s).slice(0, 2))) };
+    return { name: JSON.parse(name) as string, value: Object.fromEntries(parameters.map((parameter) => parameter.split(/=(.*)/s).slice(0, 2) as [string, string])) };
   });
 }
 

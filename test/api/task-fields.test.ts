@@ -1,6 +1,9 @@
 import { expect } from 'chai';
+import type { components } from '../../generated/api.js';
 import { expectProblem, type ApiResponse, type Task } from '../helpers/api-client.js';
 import { describeEachDatabase } from '../helpers/api-suite.js';
+
+type TaskList = components['schemas']['TaskList'];
 
 /** The pointers a 400 names, in order. */
 function pointersOf(response: ApiResponse): string[] {
@@ -50,7 +53,7 @@ describeEachDatabase('task fields: priority, tags, due dates, recurrence rules',
       it(`refuse ${name}`, async () => {
         const alice = suite.newUser();
         expect(pointersOf(await alice.call('POST', '/tasks', { json: { title: 'x', tags } }))).to.include(pointer);
-        expect((await alice.call('GET', '/tasks')).body.items).to.deep.equal([]);
+        expect((await alice.call<TaskList>('GET', '/tasks')).body.items).to.deep.equal([]);
       });
     }
 
@@ -102,7 +105,7 @@ describeEachDatabase('task fields: priority, tags, due dates, recurrence rules',
       it(`refuses ${name}`, async () => {
         const alice = suite.newUser();
         expect(pointersOf(await alice.call('POST', '/tasks', { json: { title: 'x', ...fields } }))).to.include(pointer);
-        expect((await alice.call('GET', '/tasks')).body.items).to.deep.equal([]);
+        expect((await alice.call<TaskList>('GET', '/tasks')).body.items).to.deep.equal([]);
       });
     }
 
@@ -148,7 +151,7 @@ describeEachDatabase('task fields: priority, tags, due dates, recurrence rules',
       it(`refuse ${name}`, async () => {
         const alice = suite.newUser();
         expect(pointersOf(await alice.call('POST', '/tasks', { json: { title: 'x', ...fields } }))).to.include(pointer);
-        expect((await alice.call('GET', '/tasks')).body.items).to.deep.equal([]);
+        expect((await alice.call<TaskList>('GET', '/tasks')).body.items).to.deep.equal([]);
       });
     }
 

@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
-import type { Task } from '../helpers/api-client.js';
+import type { components } from '../../generated/api.js';
+import type { TaskRow } from '../../src/tasks/tasks.store.js';
+import type { Problem, Task } from '../helpers/api-client.js';
+
+type TaskList = components['schemas']['TaskList'];
 
 describeEachDatabase('tasks: each operation', (suite) => {
   it('creates a task with defaults, a trimmed title and a Location', async () => {
@@ -104,13 +108,13 @@ describeEachDatabase('tasks: each operation', (suite) => {
     const first = await alice.createTask({ title: 'first' });
     const second = await alice.createTask({ title: 'second', completed: true });
     const third = await alice.createTask({ title: 'third' });
-    const all = await alice.call('GET', '/tasks');
+    const all = await alice.call<TaskList>('GET', '/tasks');
     expect(all.status).to.equal(200);
     expect(all.body.items.map((task: Task) => task.id)).to.deep.equal([third.id, second.id, first.id]);
     expect(all.body.next_cursor).to.equal(null);
-    const open = await alice.call('GET', '/tasks?status=open');
+    const open = await alice.call<TaskList>('GET', '/tasks?status=open');
     expect(open.body.items.map((task: Task) => task.id)).to.deep.equal([third.id, first.id]);
-    const completed = await alice.call('GET', '/tasks?status=completed');
+    const completed = await alice.call<TaskList>('GET', '/tasks?status=completed');
     expect(completed.body.items.map((task: Task) => task.id)).to.deep.equal([second.id]);
   });
 
@@ -128,8 +132,8 @@ describeEachDatabase('tasks: each operation', (suite) => {
     const changed = await alice.call<Task>('PATCH', `/tasks/${created.id}`, { json: { description: 'other', title: 'Same' } });
     expect(changed.body.description).to.equal('other');
     expect(Date.parse(changed.body.updated_at)).to.be.at.least(Date.parse(created.updated_at));
-    const row = await suite.database().knex('tasks').where({ id: created.id }).first('updated_at');
-    expect(row.updated_at.toISOString()).to.equal(changed.body.updated_at);
+    const row = await suite.database().knex<TaskRow>('tasks').where({ id: created.id }).first('updated_at');
+    expect(row?.updated_at.toISOString()).to.equal(changed.body.updated_at);
   });
 
   it('answers HEAD like GET, without a body', async () => {
@@ -149,7 +153,7 @@ describeEachDatabase('tasks: each operation', (suite) => {
     expect((await alice.call('PUT', missing, { json: { title: 'x', description: null, completed: false } })).status).to.equal(404);
     expect((await alice.call('PATCH', missing, { json: { title: 'x' } })).status).to.equal(404);
     expect((await alice.call('PATCH', `${missing}/complete`)).status).to.equal(404);
-    const deleted = await alice.call('DELETE', missing);
+    const deleted = await alice.call<Problem>('DELETE', missing);
     expect(deleted.status).to.equal(404);
     expect(deleted.body.detail).to.equal('Task 987654321 was not found.');
   });

@@ -6,6 +6,7 @@ import { request, type ApiResponse } from '../helpers/api-client.js';
 import { startTestServer } from '../helpers/test-server.js';
 import { nowSeconds, signRaw, tokenFor } from '../helpers/tokens.js';
 import type { components } from '../../generated/api.js';
+import type { UserRow } from '../../src/users/users.store.js';
 
 type User = components['schemas']['User'];
 
@@ -19,11 +20,11 @@ const nextMillisecond = () => sleep(5);
 
 describeEachDatabase('users: provisioned from the token', (suite) => {
   const me = (token: string) => request<User>(suite.server().baseUrl, 'GET', '/api/me', { token });
-  const row = (id: string) => suite.database().knex('users').where({ id }).first();
+  const row = (id: string) => suite.database().knex<UserRow>('users').where({ id }).first();
   const xmin = async (id: string): Promise<string> => {
-    const result = await suite.database().knex('users').select(suite.database().knex.raw('xmin::text as xmin')).where({ id }).first();
+    const result = (await suite.database().knex('users').select(suite.database().knex.raw('xmin::text as xmin')).where({ id }).first()) as { xmin: string } | undefined;
     expect(result, `users row ${id}`).to.not.equal(undefined);
-    return result.xmin as string;
+    return result!.xmin;
   };
 
   describe('GET /api/me', () => {
@@ -110,7 +111,7 @@ describeEachDatabase('users: provisioned from the token', (suite) => {
         [work, 'ada@work.example'],
       ] as const) {
         expect((await me(token)).body.email).to.equal(email);
-        expect((await row(sub)).email).to.equal(email);
+        expect((await row(sub))?.email).to.equal(email);
       }
     });
   });

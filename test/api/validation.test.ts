@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
+import type { components } from '../../generated/api.js';
 import { expectProblem, type ApiResponse, type Problem, type RequestOptions, type Task, type TestUser } from '../helpers/api-client.js';
+
+type TaskList = components['schemas']['TaskList'];
 
 type Issue = Pick<NonNullable<Problem['errors']>[number], 'location' | 'pointer'>;
 
@@ -162,7 +165,7 @@ describeEachDatabase('request validation and request errors', (suite) => {
     it('rejects a real cursor reused with another status filter, and accepts it with its own', async () => {
       const alice = suite.newUser();
       for (const title of ['one', 'two', 'three']) await alice.createTask({ title });
-      const first = await alice.call('GET', '/tasks?status=all&limit=1');
+      const first = await alice.call<TaskList>('GET', '/tasks?status=all&limit=1');
       expect(first.status).to.equal(200);
       const cursor = first.body.next_cursor as string;
       expect(cursor).to.be.a('string');
@@ -201,14 +204,14 @@ describeEachDatabase('request validation and request errors', (suite) => {
   describe('problem documents stay within the spec limits whatever the request echoes', () => {
     it('cuts a long unknown path to 2048 characters in `instance`', async () => {
       const path = `/${'a'.repeat(5000)}`;
-      const response = await suite.newUser().call('GET', path);
+      const response = await suite.newUser().call<Problem>('GET', path);
       expectProblem(response, 404);
       expect(response.body.instance).to.equal(path.slice(0, 2048));
     });
 
     it('lists the first 100 of 150 problems and says so', async () => {
       const extras = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`extra${i}`, i]));
-      const response = await suite.newUser().call('POST', '/tasks', { json: { title: 'ok', ...extras } });
+      const response = await suite.newUser().call<Problem>('POST', '/tasks', { json: { title: 'ok', ...extras } });
       expectProblem(response, 400);
       expect(response.body.errors).to.have.length(100);
       expect(response.body.detail).to.equal('The request is not valid. Only the first 100 of 150 problems are listed.');

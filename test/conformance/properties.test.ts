@@ -110,7 +110,7 @@ function expectRejected(response: { status: number; body: unknown }, location: s
 const isScheduled = (schema: Schema) => propertyNames(schema).includes('due_date');
 
 function scheduleOf(task: Task): Schedule {
-  return { due_date: task.due_date, due_at: task.due_at, time_zone: task.time_zone, recurrence: task.recurrence as RecurrenceInput | null };
+  return { due_date: task.due_date, due_at: task.due_at, time_zone: task.time_zone, recurrence: task.recurrence };
 }
 
 function pick<T extends object>(object: T, keys: readonly (keyof T)[]): Partial<T> {
@@ -174,7 +174,7 @@ function bodyOf(operation: OperationSchemas, plan: Plan | undefined, current: Ta
 function expectReflects(operation: OperationSchemas, task: Task, body: Body | undefined, before: Task | undefined): void {
   const sent = body ?? {};
   const full = FULL_WRITES.has(operation.operationId) || before === undefined;
-  const given = <K extends keyof Task>(name: K, fallback: Task[K]): Task[K] => (name in sent ? (sent[name] as Task[K]) : full ? fallback : before![name]);
+  const given = <K extends keyof Task>(name: K, fallback: Task[K]): Task[K] => (name in sent ? (sent[name] as Task[K]) : full ? fallback : before[name]);
   const completed = operation.operationId === 'completeTask' ? ((sent.completed as boolean | undefined) ?? !before!.completed) : given('completed', false);
   const recurrence = 'recurrence' in sent && sent.recurrence !== null ? completeRecurrence(sent.recurrence as RecurrenceInput) : given('recurrence', null);
   expect(task).to.deep.include({
@@ -182,7 +182,7 @@ function expectReflects(operation: OperationSchemas, task: Task, body: Body | un
     description: given('description', null),
     completed,
     priority: given('priority', 'none'),
-    tags: 'tags' in sent ? normalizedTags(sent.tags as string[]) : full ? [] : before!.tags,
+    tags: 'tags' in sent ? normalizedTags(sent.tags as string[]) : full ? [] : before.tags,
     due_date: given('due_date', null),
     due_at: given('due_at', null),
     time_zone: given('time_zone', null),
@@ -262,7 +262,7 @@ const validQuery: Arbitrary<Query> = fc
   .record(
     Object.fromEntries(
       QUERY_NAMES.map((name) => {
-        const value = TARGETED[name] ? fc.oneof(queryParameter(name), TARGETED[name]!) : queryParameter(name);
+        const value = TARGETED[name] ? fc.oneof(queryParameter(name), TARGETED[name]) : queryParameter(name);
         const presence = PRESENCE[name] ?? DEFAULT_PRESENCE;
         return [name, fc.oneof({ arbitrary: fc.constant(undefined), weight: Math.round(100 * (1 - presence)) }, { arbitrary: value, weight: Math.round(100 * presence) })];
       }),
@@ -577,7 +577,7 @@ describeEachDatabase('properties: requests generated from the spec', (suite) => 
         schedule: validSchedule(),
         broken: fc.oneof(
           { weight: SCHEDULE_RULES.length, arbitrary: invalidSchedule().map(({ schedule, rule }) => ({ rule: rule.name, fields: schedule as unknown as Body, pointer: rule.pointer })) },
-          { weight: 1, arbitrary: invalidTags().map(({ tags, pointer }) => ({ rule: 'tags at most 40 characters in lower case', fields: { tags } as Body, pointer })) },
+          { weight: 1, arbitrary: invalidTags().map(({ tags, pointer }) => ({ rule: 'tags at most 40 characters in lower case', fields: { tags }, pointer })) },
         ),
       }),
     );

@@ -74,7 +74,7 @@ function sendRaw(baseUrl: string, method: string, path: string, token?: string):
           observeResponse({ method, path: path.split('?')[0]!, status: response.statusCode!, headers, body });
           resolve(response.statusCode!);
         } catch (error) {
-          reject(error as Error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         }
       });
     });

@@ -90,8 +90,8 @@ function nodesOf(node: PlanNode): PlanNode[] {
 
 async function planOf(knex: Knex, query: ListQuery): Promise<PlanNode[]> {
   const { sql, bindings } = listTasksQuery(knex, USER, query).toSQL();
-  const result = await knex.raw(`explain (format json) ${sql}`, bindings);
-  return nodesOf((result.rows[0]['QUERY PLAN'] as { Plan: PlanNode }[])[0]!.Plan);
+  const result = await knex.raw<{ rows: { 'QUERY PLAN': { Plan: PlanNode }[] }[] }>(`explain (format json) ${sql}`, bindings);
+  return nodesOf(result.rows[0]!['QUERY PLAN'][0]!.Plan);
 }
 
 const describePostgres = DATABASE_KINDS.includes('postgres') ? describe : describe.skip;

@@ -19,6 +19,7 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON body whose shape each test asserts
 export interface ApiResponse<T = any> {
   readonly status: number;
   readonly headers: Headers;
@@ -30,6 +31,7 @@ export interface ApiResponse<T = any> {
  * response any API test sees is validated against the contract (and counted for coverage).
  * JSON bodies are parsed; other bodies (HTML, YAML) are returned as text.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- as ApiResponse
 export async function request<T = any>(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
@@ -67,6 +69,7 @@ export class TestUser {
   }
 
   /** `path` is relative to `/api/{user_id}` when it starts with `/tasks`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as ApiResponse
   async call<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     const full = path.startsWith('/tasks') ? `/api/${encodeURIComponent(this.id)}${path}` : path;
     return request<T>(this.baseUrl, method, full, { token: await this.bearer(), ...options });

@@ -14,8 +14,15 @@ export type DatabaseKind = 'pglite' | 'postgres' | 'pgbouncer';
 /** The server every run creates its own database on; trust auth, as on the CI machine. */
 export const POSTGRES_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/**
+ * Bounds for the tests' own administration (creating and dropping databases, reading what a
+ * server wrote): far above the request bounds, which a loaded machine (another process keeping a
+ * core busy) can exceed for a `drop database ... with (force)`; a hang still ends.
+ */
+const ADMIN = { bounds: { connectTimeoutMs: 10_000, acquireTimeoutMs: 30_000, statementTimeoutMs: 60_000 } } as const;
+
 async function postgresReachable(): Promise<boolean> {
-  const admin = postgresKnex(POSTGRES_ADMIN_URL, 1);
+  const admin = postgresKnex(POSTGRES_ADMIN_URL, 1, ADMIN);
   try {
     await admin.raw('select 1');
     return true;
@@ -119,9 +126,9 @@ export async function closeSharedTestDatabases(): Promise<void> {
 }
 
 /** A new, empty PostgreSQL database next to POSTGRES_ADMIN_URL (named `<prefix>_<pid>_<random>`), and the way to drop it. */
-export async function createEmptyPostgresDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createEmptyPostgresDatabase(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = postgresKnex(POSTGRES_ADMIN_URL, 1);
+  const admin = postgresKnex(POSTGRES_ADMIN_URL, 1, ADMIN);
   const drop = async () => {
     try {
       await admin.raw(`drop database if exists ${name} with (force)`);
@@ -155,7 +162,7 @@ export interface MigrationRow {
 
 /** The migrations the database at `url` has recorded, in the order they were applied. */
 export async function migrationRows(url: string): Promise<MigrationRow[]> {
-  const db = postgresKnex(url, 1);
+  const db = postgresKnex(url, 1, ADMIN);
   try {
     return await db<MigrationRow>('knex_migrations').select('id', 'name', 'batch', 'migration_time').orderBy('id');
   } finally {

@@ -71,7 +71,7 @@ export async function startPgBouncer(server: { host: string; port: number }): Pr
   } catch (error) {
     child.kill('SIGKILL');
     cleanUp();
-    throw new Error(`pgbouncer did not start: ${(error as Error).message}\n${stderr}`);
+    throw new Error(`pgbouncer did not start: ${(error as Error).message}\n${stderr}`, { cause: error });
   }
 
   return {

@@ -1,6 +1,6 @@
 import fc, { type Arbitrary } from 'fast-check';
 import { DateTime } from 'luxon';
-import { deref as derefIn, loadContract, pointerTo } from './contract.js';
+import { deref as derefIn, loadContract, pointerTo, type Json } from './contract.js';
 import { specOperations, type SpecOperation } from './spec-conformance.js';
 
 // fast-check arbitraries built from the contract's own schemas, read from the bundled spec at run
@@ -42,7 +42,6 @@ export interface OperationSchemas extends SpecOperation {
   readonly bodyRequired: boolean;
 }
 
-type Json = Record<string, any>;
 const spec = loadContract();
 
 const KEYWORDS = new Set([

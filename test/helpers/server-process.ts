@@ -99,7 +99,7 @@ function spawnScript(script: string, args: readonly string[], env: NodeJS.Proces
   const lines: LogLine[] = [];
   const changes = new EventEmitter();
   let parsedUpTo = 0; // stdout before this index has been split into lines
-  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     output.stdout += chunk;
     const end = output.stdout.lastIndexOf('\n') + 1;
     if (end <= parsedUpTo) return;
@@ -107,7 +107,7 @@ function spawnScript(script: string, args: readonly string[], env: NodeJS.Proces
     parsedUpTo = end;
     changes.emit('change');
   });
-  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
+  proc.stderr.setEncoding('utf8').on('data', (chunk: string) => (output.stderr += chunk));
   const child: Child = {
     process: proc,
     output,
@@ -151,7 +151,7 @@ function describeOutput(child: Child): string {
 }
 
 export function parseLogLines(stdout: string): LogLine[] {
-  return stdout.split('\n').flatMap((line) => {
+  return stdout.split('\n').flatMap((line): LogLine[] => {
     try {
       const parsed: unknown = JSON.parse(line);
       return parsed && typeof parsed === 'object' ? [parsed as LogLine] : [];
@@ -246,7 +246,7 @@ export async function startServerUntil(prefix: string, options: ChildOptions = {
     line = await waitForLogLine(child, prefix, options.timeoutMs ?? START_BOUND_MS);
   } catch (error) {
     await kill(child);
-    throw new Error(`the server did not start: ${(error as Error).message}`);
+    throw new Error(`the server did not start: ${(error as Error).message}`, { cause: error });
   }
   return {
     line,
@@ -271,5 +271,5 @@ export async function startServer(options: ChildOptions = {}): Promise<ServerPro
     server.signal('SIGKILL');
     throw new Error('the "listening on" log line has no numeric port');
   }
-  return { ...server, baseUrl: `http://${String(line.host ?? '127.0.0.1')}:${line.port}` };
+  return { ...server, baseUrl: `http://${typeof line.host === 'string' ? line.host : '127.0.0.1'}:${line.port}` };
 }

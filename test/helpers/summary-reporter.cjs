@@ -1,4 +1,5 @@
 // Mocha's spec reporter, plus the plain closing line CI reads: "N passed, N failed, N skipped".
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- mocha loads reporters as CommonJS
 const { reporters, Runner } = require('mocha');
 
 class SummaryReporter extends reporters.Spec {

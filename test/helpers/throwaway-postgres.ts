@@ -122,7 +122,7 @@ export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
       await action();
     } catch (error) {
       const log = await readFile(logFile, 'utf8').catch(() => '');
-      throw new Error(`throwaway PostgreSQL: ${step} failed: ${(error as Error).message}\n${log.slice(-2000)}`);
+      throw new Error(`throwaway PostgreSQL: ${step} failed: ${(error as Error).message}\n${log.slice(-2000)}`, { cause: error });
     }
   };
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { createEmptyPostgresDatabase, MIGRATION_FILES, migrationRows } from '../helpers/databases.js';
 import { request } from '../helpers/api-client.js';
-import { cleanUpProcesses, runServerToExit, startServer, type LogLine, type ServerProcess } from '../helpers/server-process.js';
+import { cleanUpProcesses, runServerToExit, startServer, type LogLine } from '../helpers/server-process.js';
 import { tokenFor } from '../helpers/tokens.js';
 import { EVENT_BOUND_MS, PROCESS_TEST_TIMEOUT_MS, START_BOUND_MS, within } from '../helpers/wait.js';
 
@@ -98,7 +98,7 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
       const answered = await within(Promise.race(scrapes), EVENT_BOUND_MS, 'an answer to a scrape while a worker is stopped', () => `\n--- stdout\n${server.output.stdout}---`);
       expect(answered.status).to.equal(503);
       expect(answered.headers.get('retry-after')).to.equal('5');
-      expect(answered.body.detail).to.equal('Not every worker reported its metrics in time; try again shortly.');
+      expect((answered.body as { detail?: string }).detail).to.equal('Not every worker reported its metrics in time; try again shortly.');
       await server.waitForLog('a scrape could not gather every worker');
       process.kill(stuck!, 'SIGCONT');
       await within(Promise.all(scrapes), EVENT_BOUND_MS, 'both scrapes to be answered once the worker runs again');

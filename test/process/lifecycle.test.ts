@@ -207,7 +207,7 @@ async function isPending(promise: Promise<unknown>): Promise<boolean> {
 interface RawResponse {
   readonly status: number;
   readonly headers: Headers;
-  readonly body: any;
+  readonly body: unknown;
 }
 
 interface HalfSentRequest {
@@ -252,11 +252,11 @@ function readResponse(req: http.ClientRequest, path: string): Promise<RawRespons
         try {
           const headers = new Headers();
           for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, String(value));
-          const result = { status: res.statusCode!, headers, body: text ? JSON.parse(text) : undefined };
+          const result = { status: res.statusCode!, headers, body: text ? (JSON.parse(text) as unknown) : undefined };
           observeResponse({ method: req.method, path, ...result });
           resolve(result);
         } catch (error) {
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         }
       });
     });

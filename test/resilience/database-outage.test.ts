@@ -153,11 +153,11 @@ describe('the service when its database fails', function () {
           if (!holder.isCompleted()) await holder.rollback();
         }
         // The abandoned update never committed anything over the holder's.
-        const [row] = await admin!('tasks').where({ id: task.id }).select('title');
-        expect(row.title).to.equal('Written by the lock holder');
+        const [row] = await admin!('tasks').where({ id: task.id }).select<{ title: string }[]>('title');
+        expect(row?.title).to.equal('Written by the lock holder');
         const again = await rename(alice, task.id, 'Renamed after the lock');
         expect(again.status).to.equal(200);
-        expect(again.body.title).to.equal('Renamed after the lock');
+        expect((again.body as { title?: string }).title).to.equal('Renamed after the lock');
       });
     });
   }
