@@ -7,8 +7,9 @@ import { nextDue } from './recurrence.js';
 import { TaskNotFoundError, TaskPreconditionFailedError, TaskPreconditionRequiredError } from './task-errors.js';
 import { taskEntityTag, toTask } from './task-representation.js';
 import * as store from './tasks.store.js';
-import type { TaskChanges, TaskDetails, TaskRow } from './tasks.store.js';
-import { completeRecurrence, dueColumns, normalizeTags, PRIORITIES, type Due, type Recurrence } from './task-fields.js';
+import type { TaskChanges, TaskRow } from './tasks.store.js';
+import { normalizeTags, PRIORITIES } from './task-fields.js';
+import { currentSchedule, details, pick, SCHEDULE_FIELDS, scheduleColumns } from './task-schedule.js';
 
 type Schemas = components['schemas'];
 
@@ -72,56 +73,6 @@ export function preconditionOf({ ifMatch, ifMatchAt }: WriteCondition, { require
 function assertIfMatch(precondition: Precondition | undefined, row: TaskRow, { ifMatchAt }: WriteCondition): TaskRow {
   if (precondition !== undefined && !precondition(row)) throw new TaskPreconditionFailedError(row.id, ifMatchAt);
   return row;
-}
-
-/** The writable fields that decide when a task is due and how it repeats. */
-const SCHEDULE_FIELDS = ['due_date', 'due_at', 'time_zone', 'recurrence'] as const;
-type Schedule = { [K in (typeof SCHEDULE_FIELDS)[number]]?: Schemas['TaskPatch'][K] };
-
-/** Priority, tags and schedule of a create or a replace: absent fields take their defaults. */
-function details(input: Schemas['TaskCreate'], current?: TaskRow): TaskDetails {
-  return {
-    priority: PRIORITIES.indexOf(input.priority ?? 'none'),
-    tags: normalizeTags(input.tags ?? []),
-    ...scheduleColumns(input, current),
-  };
-}
-
-/**
- * The due and recurrence columns, checked together. A new due or rule (re)starts the series from
- * this due; writing the task's own due and rule again keeps its series' first due.
- */
-function scheduleColumns(schedule: Schedule, current?: TaskRow): Pick<TaskDetails, 'due_date' | 'due_at' | 'due_at_text' | 'time_zone' | 'due_key' | 'overdue_at' | 'recurrence' | 'recurrence_anchor'> {
-  const recurrence = schedule.recurrence ? completeRecurrence(schedule.recurrence) : null;
-  const due = dueColumns({ due_date: schedule.due_date ?? null, due_at: schedule.due_at ?? null, time_zone: schedule.time_zone ?? null }, recurrence);
-  return {
-    due_date: due.due_date,
-    due_at: due.due_key && due.due_at !== null ? due.due_key : null,
-    due_at_text: due.due_at,
-    time_zone: due.time_zone,
-    due_key: due.due_key,
-    overdue_at: due.overdue_at,
-    recurrence,
-    recurrence_anchor: recurrence === null ? null : current && sameSchedule(current, due, recurrence) ? current.recurrence_anchor : (due.due_date ?? due.due_at),
-  };
-}
-
-function sameSchedule(row: TaskRow, due: Due, recurrence: Recurrence): boolean {
-  return (
-    row.due_date === due.due_date &&
-    row.due_at_text === due.due_at &&
-    row.time_zone === due.time_zone &&
-    row.recurrence !== null &&
-    JSON.stringify(completeRecurrence(row.recurrence)) === JSON.stringify(recurrence)
-  );
-}
-
-function currentSchedule(row: TaskRow): Schedule {
-  return { due_date: row.due_date, due_at: row.due_at_text, time_zone: row.time_zone, recurrence: row.recurrence };
-}
-
-function pick<T extends object, K extends keyof T>(object: T, keys: readonly K[]): Partial<Pick<T, K>> {
-  return Object.fromEntries(keys.filter((key) => key in object).map((key) => [key, object[key]])) as Partial<Pick<T, K>>;
 }
 
 /** The user's task, or TaskNotFoundError. */
