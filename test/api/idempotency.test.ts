@@ -9,6 +9,7 @@ import { describeEachDatabase, type ApiSuite } from '../helpers/api-suite.js';
 import { expectProblem, TestUser, type ApiResponse, type Task } from '../helpers/api-client.js';
 import { auditTrail, storedTasks } from '../helpers/task-state.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { IN_TEST_BOUND_MS, pollUntil } from '../helpers/wait.js';
 
 type BulkResult = components['schemas']['BulkResult'];
 
@@ -97,13 +98,6 @@ const OPERATIONS: KeyedOperation[] = [
   },
 ];
 
-async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describeEachDatabase('idempotency keys', (suite) => {
   describe('a retry of the same request gets the first answer again, without writing', () => {
@@ -251,7 +245,7 @@ describeEachDatabase('idempotency keys', (suite) => {
           if (operationId === 'completeTask') await trx('tasks').where({ user_id: alice.id }).forUpdate();
           else await trx.raw('lock table tasks in share mode'); // no insert into tasks until it commits
           first = send(keyed(key));
-          await waitFor(async () => (await storedKey(suite, alice, key))?.response_status === null, 'the first request to claim its key');
+          await pollUntil(async () => (await storedKey(suite, alice, key))?.response_status === null, 'the first request to claim its key', { ms: IN_TEST_BOUND_MS, everyMs: 10 });
           const problem = expectProblem(await send(keyed(key)), 409);
           expect(problem.detail).to.equal('A request with this Idempotency-Key is still being processed; retry later.');
         });

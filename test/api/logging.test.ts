@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
 import { request, type ApiResponse, type Problem, type Task, type TestUser } from '../helpers/api-client.js';
 import { nowSeconds, signRaw } from '../helpers/tokens.js';
+import { IN_TEST_BOUND_MS, pollUntil } from '../helpers/wait.js';
 
 /** The parts of a pino / pino-http JSON line these tests read. */
 interface LogLine {
@@ -23,17 +23,12 @@ describeEachDatabase('logging', (suite) => {
   const lines = () => suite.server().logs as unknown as LogLine[];
   const requestIdOf = (response: ApiResponse) => response.headers.get('x-request-id') ?? expect.fail('no X-Request-Id header');
 
-  /** pino-http writes a request's line when the response finishes: give it a moment. */
+  /** pino-http writes a request's line when the response finishes, which the client may see first: polled, bounded. */
   async function completionLine(requestId: string): Promise<LogLine> {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const found = lines().filter((line) => line.req?.id === requestId && line.res !== undefined);
-      if (found.length > 0) {
-        expect(found, `one completion line for request ${requestId}`).to.have.lengthOf(1);
-        return found[0]!;
-      }
-      await sleep(10);
-    }
-    return expect.fail(`no log line for request ${requestId}`);
+    const found = () => lines().filter((line) => line.req?.id === requestId && line.res !== undefined);
+    await pollUntil(() => found().length > 0, `the log line of request ${requestId}`, { ms: IN_TEST_BOUND_MS, everyMs: 10 });
+    expect(found(), `one completion line for request ${requestId}`).to.have.lengthOf(1);
+    return found()[0]!;
   }
 
   const auditLines = (user: TestUser) => lines().filter((line) => line.audit?.user_id === user.id);

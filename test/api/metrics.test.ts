@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { expectProblem, request, TestUser, type ApiResponse } from '../helpers/api-client.js';
 import { DATABASE_KINDS, sharedTestDatabase } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { IN_TEST_BOUND_MS, pollUntil } from '../helpers/wait.js';
 
 const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 
@@ -82,10 +83,19 @@ for (const kind of DATABASE_KINDS) {
       const waiting = db.raw('select 1');
       const pending = waiting.then(() => undefined);
       try {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        const busy = await scrape(server);
+        // The pool announces neither: scraped until the waiting query is counted (at once, as a rule), bounded.
+        const pendingAcquires = kind === 'pglite' ? 1 : 0;
+        let busy = '';
+        await pollUntil(
+          async () => {
+            busy = await scrape(server);
+            return (sample(busy, 'db_pool_connections_in_use') ?? 0) >= 1 && sample(busy, 'db_pool_pending_acquires') === pendingAcquires;
+          },
+          'the pool to count the connection in use and the waiting query',
+          { ms: IN_TEST_BOUND_MS, context: () => `; last scrape:\n${busy.split('\n').filter((line) => line.startsWith('db_pool')).join('\n')}` },
+        );
         expect(sample(busy, 'db_pool_connections_in_use')).to.be.at.least(1);
-        expect(sample(busy, 'db_pool_pending_acquires')).to.equal(kind === 'pglite' ? 1 : 0);
+        expect(sample(busy, 'db_pool_pending_acquires')).to.equal(pendingAcquires);
       } finally {
         await transaction.commit();
         await pending;

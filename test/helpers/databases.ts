@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import type { Knex } from 'knex';
+import type { PostgresBounds } from '../../src/db/bounds.js';
 import { createPglite, migrate, migratePostgres, openPostgresPool, pgliteKnex, postgresKnex } from '../../src/db/database.js';
 import type { StatementBound } from '../../src/db/statement-bound.js';
 import { pgbouncerPath, startPgBouncer, type PgBouncer } from './pgbouncer.js';
@@ -15,14 +16,20 @@ export type DatabaseKind = 'pglite' | 'postgres' | 'pgbouncer';
 export const POSTGRES_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**
- * Bounds for the tests' own administration (creating and dropping databases, reading what a
- * server wrote): far above the request bounds, which a loaded machine (another process keeping a
- * core busy) can exceed for a `drop database ... with (force)`; a hang still ends.
+ * Bounds for the tests' own work on PostgreSQL (creating, migrating, inspecting, dropping
+ * databases), not the service's: generous, since on a loaded machine `drop database ... with
+ * (force)` alone has taken longer than the service's 1.5 s statement bound. Still bounds: a
+ * database that does not answer fails the test with the driver's timeout.
  */
-const ADMIN = { bounds: { connectTimeoutMs: 10_000, acquireTimeoutMs: 30_000, statementTimeoutMs: 60_000 } } as const;
+export const ADMIN_BOUNDS: PostgresBounds = { connectTimeoutMs: 30_000, acquireTimeoutMs: 30_000, statementTimeoutMs: 60_000 };
+
+/** A pool for the tests' own statements on the database at `url`, under ADMIN_BOUNDS. */
+export function adminKnex(url: string, poolMax = 1): Knex {
+  return postgresKnex(url, poolMax, { bounds: ADMIN_BOUNDS });
+}
 
 async function postgresReachable(): Promise<boolean> {
-  const admin = postgresKnex(POSTGRES_ADMIN_URL, 1, ADMIN);
+  const admin = adminKnex(POSTGRES_ADMIN_URL);
   try {
     await admin.raw('select 1');
     return true;
@@ -69,7 +76,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   const { url: directUrl, drop } = await createEmptyPostgresDatabase('todo_test');
   try {
     // Migrations run directly against PostgreSQL, as a deployment would run them; the suites go through the pooler.
-    await migratePostgres(directUrl);
+    await migratePostgres(directUrl, ADMIN_BOUNDS);
     const url = kind === 'pgbouncer' ? (await sharedPgBouncer()).urlFor(new URL(directUrl).pathname.slice(1)) : directUrl;
     const { knex, statementBound } = await openPostgresPool(url, 10);
     return {
@@ -128,7 +135,7 @@ export async function closeSharedTestDatabases(): Promise<void> {
 /** A new, empty PostgreSQL database next to POSTGRES_ADMIN_URL (named `<prefix>_<pid>_<random>`), and the way to drop it. */
 export async function createEmptyPostgresDatabase(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = postgresKnex(POSTGRES_ADMIN_URL, 1, ADMIN);
+  const admin = adminKnex(POSTGRES_ADMIN_URL);
   const drop = async () => {
     try {
       await admin.raw(`drop database if exists ${name} with (force)`);
@@ -162,7 +169,7 @@ export interface MigrationRow {
 
 /** The migrations the database at `url` has recorded, in the order they were applied. */
 export async function migrationRows(url: string): Promise<MigrationRow[]> {
-  const db = postgresKnex(url, 1, ADMIN);
+  const db = adminKnex(url);
   try {
     return await db<MigrationRow>('knex_migrations').select('id', 'name', 'batch', 'migration_time').orderBy('id');
   } finally {

@@ -171,18 +171,18 @@ function waitForLines<T>(child: Child, find: (lines: readonly LogLine[]) => T | 
       clearTimeout(timer);
       child.changes.off('change', check);
     };
-    const fail = (reason: string) => {
+    const fail = (message: string) => {
       stop();
-      reject(new Error(`${reason} waiting for ${what}${describeOutput(child)}`));
+      reject(new Error(`${message}${describeOutput(child)}`));
     };
     function check() {
       const found = find(child.lines);
       if (found !== undefined) {
         stop();
         resolve(found);
-      } else if (child.exit) fail(`process ${child.process.pid} exited with ${describeExit(child.exit)}`);
+      } else if (child.exit) fail(`process ${child.process.pid} exited with ${describeExit(child.exit)} before ${what}`);
     }
-    const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), timeoutMs);
+    const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms waiting for ${what}`), timeoutMs);
     child.changes.on('change', check);
     check();
   });

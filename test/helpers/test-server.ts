@@ -7,6 +7,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createRedisClient, waitUntilReady } from '../../src/rate-limit/rate-limit.redis-store.js';
 import { createLogger } from '../../src/logger.js';
 import { TEST_SECRET } from './tokens.js';
+import { IN_TEST_BOUND_MS, within } from './wait.js';
 
 export interface TestServer {
   readonly baseUrl: string;
@@ -26,12 +27,18 @@ export interface TestServerOptions {
   readonly redisKeyPrefix?: string;
   /** Where the reference page is read from (default: the one `make docs` builds). */
   readonly docsPagePath?: string;
+  /**
+   * With `rateLimit.redisUrl`: listen only once Redis is connected (bounded, failing), for tests
+   * that count on it from their first request. Otherwise the server's own start-up wait, which
+   * gives up after 2 s and serves without counting meanwhile (as with Redis down).
+   */
+  readonly waitForRedis?: boolean;
 }
 
 /** The app over `db`, listening on a free loopback port. */
 export async function startTestServer(
   db: Knex,
-  { auth = {}, http = {}, rateLimit = {}, redisKeyPrefix, docsPagePath }: TestServerOptions = {},
+  { auth = {}, http = {}, rateLimit = {}, redisKeyPrefix, docsPagePath, waitForRedis = false }: TestServerOptions = {},
 ): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger(
@@ -48,7 +55,14 @@ export async function startTestServer(
     rateLimit: { ...defaults.rateLimit, ...rateLimit },
   };
   const redis = config.rateLimit.redisUrl ? createRedisClient(config.rateLimit.redisUrl, logger, redisKeyPrefix) : undefined;
-  if (redis) await waitUntilReady(redis, 2_000);
+  if (redis && waitForRedis && redis.status !== 'ready') {
+    // 'ready' only: a failed attempt (an error event) is retried by the client itself.
+    const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+    await within(ready, IN_TEST_BOUND_MS, `Redis at ${config.rateLimit.redisUrl} to be ready`).catch((error: unknown) => {
+      redis.disconnect();
+      throw error;
+    });
+  } else if (redis) await waitUntilReady(redis, 2_000);
   const server: Server = createServer(createApp({ config, db, logger, redis, docsPagePath }));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

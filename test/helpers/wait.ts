@@ -12,6 +12,8 @@ export const START_BOUND_MS = 120_000;
 export const EXIT_BOUND_MS = 120_000;
 /** Anything else a test waits for (a request answered, a log line written, a lock taken). */
 export const EVENT_BOUND_MS = 60_000;
+/** The same in suites whose mocha timeout is mocha's default (20 s), so that the bound fails first, with its message. */
+export const IN_TEST_BOUND_MS = 15_000;
 /** Mocha's per-test timeout for suites that start processes: only a backstop above the sum of their own bounded waits, each of which fails sooner with its own message. */
 export const PROCESS_TEST_TIMEOUT_MS = 10 * 60_000;
 

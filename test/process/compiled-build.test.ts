@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { migratePostgres } from '../../src/db/database.js';
 import { request, type Task } from '../helpers/api-client.js';
-import { createEmptyPostgresDatabase, DATABASE_KINDS, MIGRATION_FILES, migrationRows } from '../helpers/databases.js';
+import { ADMIN_BOUNDS, createEmptyPostgresDatabase, DATABASE_KINDS, MIGRATION_FILES, migrationRows } from '../helpers/databases.js';
 import { cleanUpProcesses, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tokenFor } from '../helpers/tokens.js';
 import { PROCESS_TEST_TIMEOUT_MS } from '../helpers/wait.js';
@@ -46,7 +46,7 @@ describe('the compiled build (make build, node dist/src/server.js)', function ()
 
   it('serves a database the sources migrated, applying and recording no migration again', async () => {
     const url = await freshDatabase();
-    await migratePostgres(url); // in-process, through tsx: the sources' migrations
+    await migratePostgres(url, ADMIN_BOUNDS); // in-process, through tsx: the sources' migrations
     const before = await migrationRows(url);
     expect(before.map((row) => row.name)).to.deep.equal(MIGRATION_FILES);
 
@@ -60,7 +60,7 @@ describe('the compiled build (make build, node dist/src/server.js)', function ()
 
   it('migrates an empty database under the names the sources record, which the sources then take as up to date', async () => {
     const [compiledUrl, sourceUrl] = [await freshDatabase(), await freshDatabase()];
-    await migratePostgres(sourceUrl);
+    await migratePostgres(sourceUrl, ADMIN_BOUNDS);
     const server = await startCompiled(compiledUrl);
     expect((await request(server.baseUrl, 'GET', '/ready')).status).to.equal(200);
     await expectCleanStop(server);
@@ -70,7 +70,7 @@ describe('the compiled build (make build, node dist/src/server.js)', function ()
     expect(compiled.map(({ id, name, batch }) => ({ id, name, batch }))).to.deep.equal(
       (await migrationRows(sourceUrl)).map(({ id, name, batch }) => ({ id, name, batch })),
     );
-    await migratePostgres(compiledUrl); // and back to the sources: nothing left to apply
+    await migratePostgres(compiledUrl, ADMIN_BOUNDS); // and back to the sources: nothing left to apply
     expect(await migrationRows(compiledUrl)).to.deep.equal(compiled);
   });
 

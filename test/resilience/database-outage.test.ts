@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { DEFAULT_POSTGRES_BOUNDS, type PostgresBounds } from '../../src/db/bounds.js';
-import { migratePostgres, openPostgresPool, postgresKnex } from '../../src/db/database.js';
+import { migratePostgres, openPostgresPool } from '../../src/db/database.js';
 import type { StatementBound } from '../../src/db/statement-bound.js';
 import { expectProblem, request, TestUser, type ApiResponse } from '../helpers/api-client.js';
+import { ADMIN_BOUNDS, adminKnex } from '../helpers/databases.js';
 import { pgbouncerPath, startPgBouncer, type PgBouncer } from '../helpers/pgbouncer.js';
 import { specOperations } from '../helpers/spec-conformance.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -30,8 +31,8 @@ describe('the service when its database fails', function () {
       this.skip();
     }
     postgres = await createThrowawayPostgres();
-    await migratePostgres(postgres.adminUrl);
-    admin = postgresKnex(postgres.adminUrl, 4);
+    await migratePostgres(postgres.adminUrl, ADMIN_BOUNDS);
+    admin = adminKnex(postgres.adminUrl, 4); // the test's own session: locks and pg_stat_activity
   });
   after(async () => {
     await admin?.destroy();
