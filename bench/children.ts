@@ -8,8 +8,15 @@ const running = new Set<ChildProcess>();
  * Starts `node --import tsx <args>` from the project root, or plain `node <args>` without `tsx`
  * (compiled JavaScript, as production runs our server); remembers it until it exits.
  */
-export function startNode(args: readonly string[], env: NodeJS.ProcessEnv, { tsx = true }: { tsx?: boolean } = {}): ChildProcess {
-  const child = spawn(process.execPath, [...(tsx ? ['--import', 'tsx'] : []), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startNode(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  { tsx = true }: { tsx?: boolean } = {},
+): ChildProcess {
+  const child = spawn(process.execPath, [...(tsx ? ['--import', 'tsx'] : []), ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   child.once('exit', () => running.delete(child));
   return child;

@@ -29,5 +29,7 @@ export async function dropDatabase(name: string): Promise<void> {
 }
 
 export async function postgresVersion(): Promise<string> {
-  return admin(async (client) => (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version);
+  return admin(
+    async (client) => (await client.query<{ server_version: string }>('show server_version')).rows[0]!.server_version,
+  );
 }

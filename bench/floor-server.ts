@@ -117,7 +117,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (req.method === 'GET' && taskId === undefined) {
     const limit = Math.min(Number(url.searchParams.get('limit') ?? 50), 100);
     const { rows } = await pool.query<TaskRow>(LIST_SQL, [userId, limit + 1]);
-    return send(res, 200, { items: rows.slice(0, limit).map(toTask), next_cursor: rows.length > limit ? 'more' : null });
+    return send(res, 200, {
+      items: rows.slice(0, limit).map(toTask),
+      next_cursor: rows.length > limit ? 'more' : null,
+    });
   }
   if (req.method === 'GET') {
     const { rows } = await pool.query<TaskRow>(GET_SQL, [userId, Number(taskId), 1]);
@@ -125,7 +128,23 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   if (req.method === 'POST' && taskId === undefined) {
     const body = await readJson(req);
-    const values = [false, null, body.description ?? null, null, null, null, null, null, 0, null, null, [], null, body.title, userId];
+    const values = [
+      false,
+      null,
+      body.description ?? null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      0,
+      null,
+      null,
+      [],
+      null,
+      body.title,
+      userId,
+    ];
     const { rows } = await pool.query<TaskRow>(INSERT_SQL, values);
     const created = rows[0]!; // insert … returning: exactly one row
     return send(res, 201, toTask(created), { location: `/api/${userId}/tasks/${created.id}` });

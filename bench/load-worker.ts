@@ -19,9 +19,22 @@ export interface LoadJob {
 async function runFor(job: LoadJob, fixture: Fixture, seconds: number): Promise<LoadResult> {
   const { scenario, baseUrl } = job;
   if (scenario.name === 'open loop') {
-    return runOpenLoop({ baseUrl, users: fixture.users, ratePerUser: OPEN_LOOP_RATE_PER_USER, seconds, expected: scenario.expected, next: mixedRequest });
+    return runOpenLoop({
+      baseUrl,
+      users: fixture.users,
+      ratePerUser: OPEN_LOOP_RATE_PER_USER,
+      seconds,
+      expected: scenario.expected,
+      next: mixedRequest,
+    });
   }
-  return runClosedLoop({ baseUrl, connections: scenario.connections, seconds, expected: scenario.expected, next: requestSource(scenario.name, fixture) });
+  return runClosedLoop({
+    baseUrl,
+    connections: scenario.connections,
+    seconds,
+    expected: scenario.expected,
+    next: requestSource(scenario.name, fixture),
+  });
 }
 
 const job = JSON.parse(await readFile(process.argv[2]!, 'utf8')) as LoadJob;

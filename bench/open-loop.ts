@@ -30,7 +30,8 @@ export function runOpenLoop(run: OpenLoopRun): Promise<LoadResult> {
   const count = Math.floor(run.seconds * run.ratePerUser) * run.users.length;
   const start = performance.now();
   // The k-th send overall: user k mod n, in period floor(k / n), at that user's phase.
-  const dueAt = (k: number) => start + Math.floor(k / run.users.length) * periodMs + ((k % run.users.length) * periodMs) / run.users.length;
+  const dueAt = (k: number) =>
+    start + Math.floor(k / run.users.length) * periodMs + ((k % run.users.length) * periodMs) / run.users.length;
 
   return new Promise((resolve) => {
     let sent = 0;

@@ -56,12 +56,16 @@ export function judgeTargets(measurements: readonly Measurement[]): Target[] {
     },
     {
       target: '1000 connections held with zero errors and zero timeouts',
-      measured: wide.map((m) => `${m.scenario.name}: ${m.result.errors} errors, ${m.result.timeouts} timeouts`).join('; '),
+      measured: wide
+        .map((m) => `${m.scenario.name}: ${m.result.errors} errors, ${m.result.timeouts} timeouts`)
+        .join('; '),
       pass: wide.length > 0 && wide.every((m) => m.result.errors === 0 && m.result.timeouts === 0),
     },
     {
       target: `open loop, 1000 users × 1 request/s: p99 < ${MAX_OPEN_LOOP_P99_MS} ms`,
-      measured: openLoop ? `p99 ${openLoop.result.latencyMs.p99} ms at ${openLoop.result.requestsPerSecond} req/s` : 'not run',
+      measured: openLoop
+        ? `p99 ${openLoop.result.latencyMs.p99} ms at ${openLoop.result.requestsPerSecond} req/s`
+        : 'not run',
       pass: openLoop !== undefined && openLoop.result.latencyMs.p99 < MAX_OPEN_LOOP_P99_MS,
     },
     {
@@ -91,12 +95,18 @@ export function renderMarkdown(report: Report): string {
     ];
   });
   const table = (header: string[], body: (string | number)[][]) =>
-    [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...body.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+    [
+      `| ${header.join(' | ')} |`,
+      `|${header.map(() => '---').join('|')}|`,
+      ...body.map((row) => `| ${row.join(' | ')} |`),
+    ].join('\n');
   return `# Benchmark, ${report.startedAt}
 
 ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB RAM, ${machine.os}; Node ${machine.node}; PostgreSQL ${machine.postgres}.
 Server, PostgreSQL and load generator share these cores; the load generator is a separate process on loopback.
-Settings: ${Object.entries(report.settings).map(([key, value]) => `${key}=${value}`).join(', ')}.
+Settings: ${Object.entries(report.settings)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(', ')}.
 Rate limits are off: all the load comes from one address (127.0.0.1), which the per-address limit would stop.
 The whole run took ${report.totalSeconds} s.
 
@@ -108,11 +118,17 @@ ${table(['scenario', 'connections', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'erro
 
 ## Targets
 
-${table(['target', 'measured', 'result'], report.targets.map((t) => [t.target, t.measured, t.pass ? 'pass' : '**FAIL**']))}
+${table(
+  ['target', 'measured', 'result'],
+  report.targets.map((t) => [t.target, t.measured, t.pass ? 'pass' : '**FAIL**']),
+)}
 
 ## Scenarios
 
-${measurements.filter((m) => m.server === 'api').map((m) => `- **${m.scenario.name}**: ${m.scenario.description}; statuses ${JSON.stringify(m.result.statuses)}`).join('\n')}
+${measurements
+  .filter((m) => m.server === 'api')
+  .map((m) => `- **${m.scenario.name}**: ${m.scenario.description}; statuses ${JSON.stringify(m.result.statuses)}`)
+  .join('\n')}
 `;
 }
 

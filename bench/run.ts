@@ -37,28 +37,46 @@ const only = process.env.BENCH_SCENARIOS?.split(',').map((name) => name.trim());
 const serverNodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
 const scenarios = SCENARIOS.filter((scenario) => !only || only.includes(scenario.name));
 
-async function measure(server: RunningServer, which: Measurement['server'], scenario: Scenario, fixtureFile: string, workDir: string): Promise<Measurement> {
+async function measure(
+  server: RunningServer,
+  which: Measurement['server'],
+  scenario: Scenario,
+  fixtureFile: string,
+  workDir: string,
+): Promise<Measurement> {
   const peakRss = followRss(server.pid);
   const result = await runLoad({ baseUrl: server.url, scenario, fixtureFile, seconds, warmupSeconds }, workDir);
   const measurement = { server: which, scenario, result, peakRssMb: peakRss() };
-  console.log(`${which} ${scenario.name}: ${result.requestsPerSecond} req/s, p99 ${result.latencyMs.p99} ms, ${result.errors} errors, ${result.timeouts} timeouts, ${measurement.peakRssMb} MB`);
+  console.log(
+    `${which} ${scenario.name}: ${result.requestsPerSecond} req/s, p99 ${result.latencyMs.p99} ms, ${result.errors} errors, ${result.timeouts} timeouts, ${measurement.peakRssMb} MB`,
+  );
   return measurement;
 }
 
 async function main(workDir: string, databaseUrl: string): Promise<void> {
   const started = Date.now();
   const secret = randomBytes(32).toString('base64url');
-  const env = { NODE_ENV: 'production', DATABASE_URL: databaseUrl, BETTER_AUTH_SECRET: secret, DB_POOL_MAX: String(POOL_SIZE) };
+  const env = {
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    BETTER_AUTH_SECRET: secret,
+    DB_POOL_MAX: String(POOL_SIZE),
+  };
   const measurements: Measurement[] = [];
 
   // Compiled, without tsx, as production runs it (`make bench` builds it first: `make build`).
-  const api = await startServer('our server', path.join(ROOT, 'dist/src/server.js'), {
-    ...env,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_ADDRESS: '0',
-    RATE_LIMIT_PER_USER: '0',
-    WEB_CONCURRENCY: String(workers),
-  }, { nodeArgs: serverNodeArgs, tsx: false });
+  const api = await startServer(
+    'our server',
+    path.join(ROOT, 'dist/src/server.js'),
+    {
+      ...env,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_ADDRESS: '0',
+      RATE_LIMIT_PER_USER: '0',
+      WEB_CONCURRENCY: String(workers),
+    },
+    { nodeArgs: serverNodeArgs, tsx: false },
+  );
   const fixtureFile = path.join(workDir, 'fixture.json');
   try {
     console.log(`seeding through the API at ${api.url}…`);
@@ -72,7 +90,8 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
   if (floorScenarios.length > 0) {
     const floor = await startServer('the floor server', path.join(import.meta.dirname, 'floor-server.ts'), env);
     try {
-      for (const scenario of floorScenarios) measurements.push(await measure(floor, 'floor', scenario, fixtureFile, workDir));
+      for (const scenario of floorScenarios)
+        measurements.push(await measure(floor, 'floor', scenario, fixtureFile, workDir));
     } finally {
       await floor.stop();
     }
@@ -105,7 +124,9 @@ let cleaned: Promise<void> | undefined;
 const cleanUp = () =>
   (cleaned ??= (async () => {
     await stopAllChildren();
-    await dropDatabase(database.name).catch((error: Error) => console.error(`could not drop database ${database.name}: ${error.message}`));
+    await dropDatabase(database.name).catch((error: Error) =>
+      console.error(`could not drop database ${database.name}: ${error.message}`),
+    );
     await rm(workDir, { recursive: true, force: true });
   })());
 const abort = (reason: string) => {
@@ -113,7 +134,10 @@ const abort = (reason: string) => {
   void cleanUp().finally(() => process.exit(1));
 };
 process.once('SIGINT', () => abort('interrupted')).once('SIGTERM', () => abort('terminated'));
-const deadline = setTimeout(() => abort(`the benchmark took longer than ${DEADLINE_MS / 60_000} minutes: stopped`), DEADLINE_MS);
+const deadline = setTimeout(
+  () => abort(`the benchmark took longer than ${DEADLINE_MS / 60_000} minutes: stopped`),
+  DEADLINE_MS,
+);
 try {
   await main(workDir, database.url);
 } catch (error) {

@@ -28,7 +28,8 @@ export interface HttpRequest {
   readonly body?: string;
 }
 
-export type ScenarioName = 'list' | 'get' | 'create' | 'replace' | 'complete' | 'unauthenticated' | 'mixed' | '1000 users' | 'open loop';
+export type ScenarioName =
+  'list' | 'get' | 'create' | 'replace' | 'complete' | 'unauthenticated' | 'mixed' | '1000 users' | 'open loop';
 
 export interface Scenario {
   readonly name: ScenarioName;
@@ -47,15 +48,78 @@ export const CLOSED_CONNECTIONS = 64;
 export const OPEN_LOOP_RATE_PER_USER = 1;
 
 export const SCENARIOS: readonly Scenario[] = [
-  { name: 'list', description: 'GET a list of 100 tasks (one user)', connections: CLOSED_CONNECTIONS, mode: 'closed', expected: [200], onFloor: true },
-  { name: 'get', description: 'GET one of those 100 tasks', connections: CLOSED_CONNECTIONS, mode: 'closed', expected: [200], onFloor: true },
-  { name: 'create', description: 'POST a task', connections: CLOSED_CONNECTIONS, mode: 'closed', expected: [201], onFloor: true },
-  { name: 'replace', description: 'PUT a task (1000 users, 5 tasks each)', connections: CLOSED_CONNECTIONS, mode: 'closed', expected: [200], onFloor: false },
-  { name: 'complete', description: 'PATCH …/complete, toggling (1000 users)', connections: CLOSED_CONNECTIONS, mode: 'closed', expected: [200], onFloor: false },
-  { name: 'unauthenticated', description: 'GET a list without a token: 401', connections: CLOSED_CONNECTIONS, mode: 'closed', expected: [401], onFloor: false },
-  { name: 'mixed', description: '60 % reads (list 20, get 40), 40 % writes (create 10, replace 15, complete 15), 1000 users', connections: CLOSED_CONNECTIONS, mode: 'closed', expected: [200, 201], onFloor: false },
-  { name: '1000 users', description: 'the mixed requests from 1000 users over 1000 connections', connections: MANY_USERS, mode: 'closed', expected: [200, 201], onFloor: false },
-  { name: 'open loop', description: '1000 users, each with its own connection, one mixed request per second each', connections: MANY_USERS, mode: 'open', expected: [200, 201], onFloor: false },
+  {
+    name: 'list',
+    description: 'GET a list of 100 tasks (one user)',
+    connections: CLOSED_CONNECTIONS,
+    mode: 'closed',
+    expected: [200],
+    onFloor: true,
+  },
+  {
+    name: 'get',
+    description: 'GET one of those 100 tasks',
+    connections: CLOSED_CONNECTIONS,
+    mode: 'closed',
+    expected: [200],
+    onFloor: true,
+  },
+  {
+    name: 'create',
+    description: 'POST a task',
+    connections: CLOSED_CONNECTIONS,
+    mode: 'closed',
+    expected: [201],
+    onFloor: true,
+  },
+  {
+    name: 'replace',
+    description: 'PUT a task (1000 users, 5 tasks each)',
+    connections: CLOSED_CONNECTIONS,
+    mode: 'closed',
+    expected: [200],
+    onFloor: false,
+  },
+  {
+    name: 'complete',
+    description: 'PATCH …/complete, toggling (1000 users)',
+    connections: CLOSED_CONNECTIONS,
+    mode: 'closed',
+    expected: [200],
+    onFloor: false,
+  },
+  {
+    name: 'unauthenticated',
+    description: 'GET a list without a token: 401',
+    connections: CLOSED_CONNECTIONS,
+    mode: 'closed',
+    expected: [401],
+    onFloor: false,
+  },
+  {
+    name: 'mixed',
+    description: '60 % reads (list 20, get 40), 40 % writes (create 10, replace 15, complete 15), 1000 users',
+    connections: CLOSED_CONNECTIONS,
+    mode: 'closed',
+    expected: [200, 201],
+    onFloor: false,
+  },
+  {
+    name: '1000 users',
+    description: 'the mixed requests from 1000 users over 1000 connections',
+    connections: MANY_USERS,
+    mode: 'closed',
+    expected: [200, 201],
+    onFloor: false,
+  },
+  {
+    name: 'open loop',
+    description: '1000 users, each with its own connection, one mixed request per second each',
+    connections: MANY_USERS,
+    mode: 'open',
+    expected: [200, 201],
+    onFloor: false,
+  },
 ];
 
 const json = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
@@ -73,17 +137,30 @@ export function mixedRequest(user: BenchUser): HttpRequest {
 }
 
 function createRequest(user: BenchUser): HttpRequest {
-  return { method: 'POST', path: tasksOf(user), headers: json(user.token), body: JSON.stringify({ title: 'Benchmark task', description: 'created under load' }) };
+  return {
+    method: 'POST',
+    path: tasksOf(user),
+    headers: json(user.token),
+    body: JSON.stringify({ title: 'Benchmark task', description: 'created under load' }),
+  };
 }
 
 function replaceRequest(user: BenchUser): HttpRequest {
   // A new title each time: a write that changes nothing is cheaper than a real one.
-  const body = JSON.stringify({ title: `Replaced ${Math.random().toString(36).slice(2, 10)}`, description: null, completed: false });
+  const body = JSON.stringify({
+    title: `Replaced ${Math.random().toString(36).slice(2, 10)}`,
+    description: null,
+    completed: false,
+  });
   return { method: 'PUT', path: `${tasksOf(user)}/${pick(user.taskIds)}`, headers: json(user.token), body };
 }
 
 function completeRequest(user: BenchUser): HttpRequest {
-  return { method: 'PATCH', path: `${tasksOf(user)}/${pick(user.taskIds)}/complete`, headers: { authorization: `Bearer ${user.token}` } };
+  return {
+    method: 'PATCH',
+    path: `${tasksOf(user)}/${pick(user.taskIds)}/complete`,
+    headers: { authorization: `Bearer ${user.token}` },
+  };
 }
 
 /**
@@ -100,7 +177,11 @@ export function requestSource(name: Exclude<ScenarioName, 'open loop'>, fixture:
     case 'list':
       return () => ({ method: 'GET', path: `${tasksOf(listUser)}?limit=100`, headers: json(listUser.token) });
     case 'get':
-      return () => ({ method: 'GET', path: `${tasksOf(listUser)}/${pick(listUser.taskIds)}`, headers: json(listUser.token) });
+      return () => ({
+        method: 'GET',
+        path: `${tasksOf(listUser)}/${pick(listUser.taskIds)}`,
+        headers: json(listUser.token),
+      });
     case 'create':
       return () => createRequest(writer);
     case 'replace':

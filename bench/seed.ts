@@ -21,7 +21,11 @@ export async function seed(baseUrl: string, secret: string): Promise<Fixture> {
   };
   await Promise.all(Array.from({ length: SEED_CONCURRENCY }, worker));
 
-  const [listUser, writer, ...users] = plans.map((plan): BenchUser => ({ id: plan.id, token: plan.token, taskIds: taskIds.get(plan.id)! }));
+  const [listUser, writer, ...users] = plans.map((plan): BenchUser => ({
+    id: plan.id,
+    token: plan.token,
+    taskIds: taskIds.get(plan.id)!,
+  }));
   return { listUser: listUser!, writer: writer!, users };
 }
 
@@ -30,8 +34,14 @@ async function createTask(baseUrl: string, userId: string, token: string, n: num
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     // Tasks as people write them: a title, sometimes a description, a priority and tags.
-    body: JSON.stringify({ title: `Task ${n} of ${userId}`, description: n % 2 ? 'Some details about this task.' : null, priority: 'medium', tags: ['work'] }),
+    body: JSON.stringify({
+      title: `Task ${n} of ${userId}`,
+      description: n % 2 ? 'Some details about this task.' : null,
+      priority: 'medium',
+      tags: ['work'],
+    }),
   });
-  if (response.status !== 201) throw new Error(`seeding: POST /api/${userId}/tasks answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`seeding: POST /api/${userId}/tasks answered ${response.status}: ${await response.text()}`);
   return ((await response.json()) as { id: number }).id;
 }

@@ -21,7 +21,11 @@ export async function startServer(
   { nodeArgs = [], tsx = true }: { nodeArgs?: readonly string[]; tsx?: boolean } = {},
 ): Promise<RunningServer> {
   const port = await freePort();
-  const child = startNode([...nodeArgs, entry], { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) }, { tsx });
+  const child = startNode(
+    [...nodeArgs, entry],
+    { ...process.env, ...env, HOST: '127.0.0.1', PORT: String(port) },
+    { tsx },
+  );
   const output = tail(child);
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -37,7 +41,10 @@ async function waitForHealth(child: ChildProcess, url: string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`it exited with code ${child.exitCode}`);
-    const healthy = await fetch(`${url}/health`).then((response) => response.ok, () => false);
+    const healthy = await fetch(`${url}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (healthy) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -35,7 +35,8 @@ export class Recorder {
 
   result(seconds: number): LoadResult {
     const sorted = Float64Array.from(this.latencies).sort();
-    const at = (fraction: number) => round(sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]! : NaN);
+    const at = (fraction: number) =>
+      round(sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)]! : NaN);
     return {
       requests: sorted.length,
       seconds: round(seconds),

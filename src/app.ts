@@ -51,7 +51,14 @@ export interface AppDependencies {
 const BODY_LIMIT_BYTES = 100 * 1024;
 
 /** Builds the whole HTTP application from its dependencies; no globals, so tests build their own. */
-export function createApp({ config, db, logger, redis, clusterWorker = false, docsPagePath }: AppDependencies): Express {
+export function createApp({
+  config,
+  db,
+  logger,
+  redis,
+  clusterWorker = false,
+  docsPagePath,
+}: AppDependencies): Express {
   const spec = loadSpec();
   assertPublicOperationsMatch(spec);
   const metrics = createMetrics({ db });
@@ -85,7 +92,8 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
         const { user } = req as Request;
         return user ? { user_id: user.id } : {};
       },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     }),
   );
   app.use(securityHeaders());

@@ -228,7 +228,8 @@ function httpUrl(env: Env, name: string): string | undefined {
   const raw = text(env, name);
   if (raw === undefined) return undefined;
   const url = URL.canParse(raw) ? new URL(raw) : undefined;
-  if (url?.protocol !== 'https:' && url?.protocol !== 'http:') throw new ConfigError(`${name} must be an http:// or https:// URL (got "${raw}")`);
+  if (url?.protocol !== 'https:' && url?.protocol !== 'http:')
+    throw new ConfigError(`${name} must be an http:// or https:// URL (got "${raw}")`);
   return raw;
 }
 
@@ -240,7 +241,9 @@ function corsOrigins(env: Env): string[] {
     // An origin is scheme://host[:port] exactly: no path, no trailing slash, no wildcard.
     const url = URL.canParse(origin) ? new URL(origin) : undefined;
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== origin) {
-      throw new ConfigError(`CORS_ORIGINS must list origins such as https://app.example.com, separated by commas (got "${origin}")`);
+      throw new ConfigError(
+        `CORS_ORIGINS must list origins such as https://app.example.com, separated by commas (got "${origin}")`,
+      );
     }
     return origin;
   });
@@ -293,6 +296,7 @@ function redisUrl(env: Env): string | undefined {
   const raw = text(env, 'REDIS_URL');
   if (raw === undefined) return undefined;
   const url = URL.canParse(raw) ? new URL(raw) : undefined;
-  if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:') throw new ConfigError('REDIS_URL must be a URL such as redis://127.0.0.1:6379');
+  if (url?.protocol !== 'redis:' && url?.protocol !== 'rediss:')
+    throw new ConfigError('REDIS_URL must be a URL such as redis://127.0.0.1:6379');
   return raw;
 }

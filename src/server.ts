@@ -87,7 +87,8 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
   else if (error instanceof DirectoryInUseError) console.error(`Cannot start: ${error.message}`);
   else if (isListenError(error)) console.error(`Cannot start: ${error.message}`);
-  else if (isDatabaseUnavailable(error)) console.error(`Cannot start: the database is unreachable (${describeCode(error)})`);
+  else if (isDatabaseUnavailable(error))
+    console.error(`Cannot start: the database is unreachable (${describeCode(error)})`);
   else console.error(error);
   process.exit(1);
 });

@@ -18,7 +18,11 @@ export function userFromClaims(claims: Record<string, unknown>): AuthenticatedUs
   const length = [...sub].length; // code points, as PostgreSQL and the path parameter count them
   if (length === 0 || length > MAX_SUBJECT_LENGTH || UNADDRESSABLE.has(sub)) return undefined;
   if (typeof exp !== 'number') return undefined;
-  return { id: sub, email: optionalText(claims.email, MAX_EMAIL_LENGTH), name: optionalText(claims.name, MAX_NAME_LENGTH) };
+  return {
+    id: sub,
+    email: optionalText(claims.email, MAX_EMAIL_LENGTH),
+    name: optionalText(claims.name, MAX_NAME_LENGTH),
+  };
 }
 
 /**

@@ -7,12 +7,7 @@ import { rememberVerifiedTokens } from './verified-tokens.js';
 
 /** Why a token was refused; each has its own words for the client (see the authenticator). */
 export type TokenRefusal =
-  | 'expired'
-  | 'not-yet-valid'
-  | 'not-for-this-service'
-  | 'unknown-key'
-  | 'ambiguous-key'
-  | 'invalid';
+  'expired' | 'not-yet-valid' | 'not-for-this-service' | 'unknown-key' | 'ambiguous-key' | 'invalid';
 
 /** A token that does not verify; carries the reason, never the library's message. */
 export class TokenRefused extends Error {
@@ -48,7 +43,10 @@ export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVeri
       cooldownSeconds: auth.jwksCooldownSeconds,
       timeoutMs: auth.jwksTimeoutMs,
       onFetchFailed: (reason) =>
-        logger.warn({ jwks_url: withoutCredentials(jwksUrl), reason }, `JWKS refresh failed: the endpoint ${reason}; keys fetched before, if any, stay in use`),
+        logger.warn(
+          { jwks_url: withoutCredentials(jwksUrl), reason },
+          `JWKS refresh failed: the endpoint ${reason}; keys fetched before, if any, stay in use`,
+        ),
     });
     for (const algorithm of JWKS_ALGORITHMS) keySources.set(algorithm, jwksKeys);
   }
@@ -75,7 +73,9 @@ export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVeri
 }
 
 function importSecret(secret: string): Promise<webcrypto.CryptoKey> {
-  return webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  return webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'verify',
+  ]);
 }
 
 function refusalFor(error: errors.JOSEError): TokenRefusal {

@@ -11,7 +11,9 @@ try {
   const auth = loadAuthConfig(process.env);
   if (auth.secret === undefined) {
     // A JWKS-only setup can verify tokens but not sign them: its private keys are the auth server's.
-    throw new ConfigError('BETTER_AUTH_SECRET is required to sign a development token (JWT_JWKS_URL only verifies tokens)');
+    throw new ConfigError(
+      'BETTER_AUTH_SECRET is required to sign a development token (JWT_JWKS_URL only verifies tokens)',
+    );
   }
   console.log(await signDevToken({ secret: auth.secret, subject, issuer: auth.issuer, audience: auth.audience }));
 } catch (error) {

@@ -49,7 +49,10 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
       crashes.push(now);
       while (crashes[0]! < now - CRASH_WINDOW_MS) crashes.shift();
       if (crashes.length > MAX_CRASHES) {
-        logger.fatal({ ...failure, crashes: crashes.length, window_ms: CRASH_WINDOW_MS }, 'workers keep exiting: stopping');
+        logger.fatal(
+          { ...failure, crashes: crashes.length, window_ms: CRASH_WINDOW_MS },
+          'workers keep exiting: stopping',
+        );
         return stop('crash loop', 1);
       }
       logger.error(failure, 'a worker exited unexpectedly: starting another');

@@ -56,10 +56,16 @@ export function ifNoneMatchFails(condition: EntityTagCondition, current: string)
  * OpenAPI validator has already refused a value outside the spec's pattern; should one get through
  * anyway, it is the client's error, not a condition to guess at.
  */
-export function entityTagCondition(source: 'If-Match' | 'If-None-Match' | { readonly bodyPointer: string }, value: string): EntityTagCondition {
+export function entityTagCondition(
+  source: 'If-Match' | 'If-None-Match' | { readonly bodyPointer: string },
+  value: string,
+): EntityTagCondition {
   const condition = parseEntityTags(value);
   if (condition === undefined) {
-    const at = typeof source === 'string' ? { location: 'header' as const, pointer: `/${source.toLowerCase()}` } : { location: 'body' as const, pointer: source.bodyPointer };
+    const at =
+      typeof source === 'string'
+        ? { location: 'header' as const, pointer: `/${source.toLowerCase()}` }
+        : { location: 'body' as const, pointer: source.bodyPointer };
     throw invalidRequest([{ ...at, message: 'must be "*" or a list of entity tags' }]);
   }
   return condition;

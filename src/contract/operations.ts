@@ -13,17 +13,33 @@ export type OperationId = keyof operations;
  * documents (`security: []`), and the metrics, which have a token of their own (`metricsToken`,
  * checked by src/metrics/metrics-access.ts). Checked against the spec when the app starts.
  */
-export const PUBLIC_OPERATIONS = ['getHealth', 'getReadiness', 'getMetrics', 'getOpenApiJson', 'getOpenApiYaml', 'getDocs'] as const;
+export const PUBLIC_OPERATIONS = [
+  'getHealth',
+  'getReadiness',
+  'getMetrics',
+  'getOpenApiJson',
+  'getOpenApiYaml',
+  'getDocs',
+] as const;
 export type PublicOperationId = (typeof PUBLIC_OPERATIONS)[number];
 
 type Operation<K extends OperationId> = operations[K];
-type Section<T, Name extends string> = T extends { [P in Name]?: infer S } ? ([S] extends [never] ? undefined : NonNullable<S>) : undefined;
-type JsonBody<T> = T extends { content: infer C } ? (C extends Record<string, unknown> ? C[keyof C] : undefined) : undefined;
-type RequestBody<K extends OperationId> = Operation<K> extends { requestBody: infer B }
-  ? JsonBody<B>
-  : Operation<K> extends { requestBody?: infer B }
-    ? JsonBody<NonNullable<B>> | undefined
-    : undefined;
+type Section<T, Name extends string> = T extends { [P in Name]?: infer S }
+  ? [S] extends [never]
+    ? undefined
+    : NonNullable<S>
+  : undefined;
+type JsonBody<T> = T extends { content: infer C }
+  ? C extends Record<string, unknown>
+    ? C[keyof C]
+    : undefined
+  : undefined;
+type RequestBody<K extends OperationId> =
+  Operation<K> extends { requestBody: infer B }
+    ? JsonBody<B>
+    : Operation<K> extends { requestBody?: infer B }
+      ? JsonBody<NonNullable<B>> | undefined
+      : undefined;
 
 /** The statuses a handler answers with itself; 304 is the answer to a met `If-None-Match`, not an error. */
 type SuccessStatus<K extends OperationId> = Extract<keyof Operation<K>['responses'], 200 | 201 | 202 | 204 | 207 | 304>;

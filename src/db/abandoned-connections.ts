@@ -22,7 +22,10 @@ export function abandonedConnectionGuard(settleMs: number) {
   const abandoned = new WeakSet<pg.Client>();
   return {
     /** The pool's `afterCreate`: remembers the connection for as long as it is open. */
-    afterCreate: (connection: PooledConnection, done: (error: Error | null, connection: PooledConnection) => void): void => {
+    afterCreate: (
+      connection: PooledConnection,
+      done: (error: Error | null, connection: PooledConnection) => void,
+    ): void => {
       byUid.set(connection.__knexUid, connection);
       connection.once('end', () => byUid.delete(connection.__knexUid));
       done(null, connection);

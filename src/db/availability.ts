@@ -21,7 +21,8 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (error.name === 'KnexTimeoutError') return true; // no pooled connection within DB_ACQUIRE_TIMEOUT_MS
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
-    if (NETWORK_CODES.has(code) || TRANSIENT_SQLSTATES.has(code) || code.startsWith(CONNECTION_EXCEPTION_CLASS)) return true;
+    if (NETWORK_CODES.has(code) || TRANSIENT_SQLSTATES.has(code) || code.startsWith(CONNECTION_EXCEPTION_CLASS))
+      return true;
   }
   // pg's own words for a lost or timed-out connection and for its client-side query_timeout.
   return /Connection terminated|connection is closed|Query read timeout/i.test(error.message);

@@ -59,7 +59,12 @@ export function postgresKnex(
   const guard = abandonedConnectionGuard(bounds.connectTimeoutMs);
   const db = knex({
     client: 'pg',
-    log: { warn: (message: string) => log.warn(message), error: (message: string) => log.error(message), deprecate: (message: string) => log.warn(message), debug: () => undefined },
+    log: {
+      warn: (message: string) => log.warn(message),
+      error: (message: string) => log.error(message),
+      deprecate: (message: string) => log.warn(message),
+      debug: () => undefined,
+    },
     connection: {
       connectionString,
       types: { getTypeParser: pgTypeParser },
@@ -90,7 +95,9 @@ export function pgliteKnex(instance: PGlite): Knex {
 export function createPglite(dataDir?: string): Promise<PGlite> {
   // Timestamps through pg's parser: PGlite's reads years 1-99 as 1901-1999 (JavaScript's Date parsing).
   const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text') as (value: string) => Date;
-  return PGlite.create(dataDir, { parsers: { [INT8_OID]: parseInt8, [DATE_OID]: parseDate, [TIMESTAMPTZ_OID]: parseTimestamptz } });
+  return PGlite.create(dataDir, {
+    parsers: { [INT8_OID]: parseInt8, [DATE_OID]: parseDate, [TIMESTAMPTZ_OID]: parseTimestamptz },
+  });
 }
 
 /** Applies db/migrations, recorded under their source names whether running compiled or not (see migration-source.ts). */
@@ -109,7 +116,12 @@ export async function openDatabase(
 ): Promise<Database> {
   if (config.databaseUrl) {
     if (applyMigrations) await migratePostgres(config.databaseUrl, config.dbTimeouts, log);
-    const { knex: db, statementBound } = await openPostgresPool(config.databaseUrl, config.dbPoolMax, config.dbTimeouts, log);
+    const { knex: db, statementBound } = await openPostgresPool(
+      config.databaseUrl,
+      config.dbPoolMax,
+      config.dbTimeouts,
+      log,
+    );
     return { knex: db, kind: 'postgres', statementBound, close: () => db.destroy() };
   }
 
@@ -139,7 +151,11 @@ export async function openDatabase(
  * Applies the migrations over a connection of their own, without the statement bound: a migration
  * may take longer than any request's statement should.
  */
-export async function migratePostgres(url: string, bounds: PostgresBounds = DEFAULT_POSTGRES_BOUNDS, log?: KnexLog): Promise<void> {
+export async function migratePostgres(
+  url: string,
+  bounds: PostgresBounds = DEFAULT_POSTGRES_BOUNDS,
+  log?: KnexLog,
+): Promise<void> {
   const db = postgresKnex(url, 1, { bounds, statementBound: 'none', log });
   try {
     await migrate(db);

@@ -27,9 +27,7 @@ export async function acquireDirectoryLock(directory: string): Promise<() => Pro
       const owner = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
       // Our own pid in the file is a lock left by an earlier run (a container's pid 1, say).
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isRunning(owner)) {
-        throw new DirectoryInUseError(
-          `${directory} is in use by process ${owner}; stop it or choose another DATA_DIR`,
-        );
+        throw new DirectoryInUseError(`${directory} is in use by process ${owner}; stop it or choose another DATA_DIR`);
       }
       await unlink(lockPath).catch(() => undefined);
     }

@@ -19,7 +19,10 @@ export type StatementBound = 'server' | 'client' | 'none';
  * Session `SET` is no alternative: through such a pooler it would leak into other clients'
  * transactions and miss our own next statement.
  */
-export async function detectStatementBound(url: string, bounds: PostgresBounds): Promise<Exclude<StatementBound, 'none'>> {
+export async function detectStatementBound(
+  url: string,
+  bounds: PostgresBounds,
+): Promise<Exclude<StatementBound, 'none'>> {
   const client = new pg.Client({
     connectionString: url,
     connectionTimeoutMillis: bounds.connectTimeoutMs,
@@ -35,7 +38,9 @@ export async function detectStatementBound(url: string, bounds: PostgresBounds):
     throw error;
   }
   try {
-    const { rows } = await client.query<{ ms: number }>(`select setting::integer as ms from pg_settings where name = 'statement_timeout'`);
+    const { rows } = await client.query<{ ms: number }>(
+      `select setting::integer as ms from pg_settings where name = 'statement_timeout'`,
+    );
     return rows[0]?.ms === bounds.statementTimeoutMs ? 'server' : 'client';
   } finally {
     await client.end().catch(() => undefined);

@@ -58,7 +58,8 @@ export function createDocsHandlers(
       } catch (error) {
         page = undefined;
         // Missing (or unreadable: the log says which): either way there is no page to show.
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ err: error }, 'the API reference page cannot be read');
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+          log.warn({ err: error }, 'the API reference page cannot be read');
         throw new DomainError('not_found', 'The API reference has not been built; run `make docs`.');
       }
     },

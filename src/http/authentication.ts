@@ -43,10 +43,14 @@ export function createBearerAuthenticator(auth: AuthConfig, logger: Logger): Aut
 /** The refusal, with its RFC 6750 challenge: plain `Bearer` when no token was sent. */
 function unauthenticated(failure: BearerFailure): DomainError {
   if (failure === 'no-token') {
-    return new DomainError('unauthenticated', 'This operation needs a Bearer token in the Authorization header.', { challenge: 'Bearer' });
+    return new DomainError('unauthenticated', 'This operation needs a Bearer token in the Authorization header.', {
+      challenge: 'Bearer',
+    });
   }
   const description = DESCRIPTIONS[failure];
-  return new DomainError('unauthenticated', `${description}.`, { challenge: `Bearer error="invalid_token", error_description="${description}"` });
+  return new DomainError('unauthenticated', `${description}.`, {
+    challenge: `Bearer error="invalid_token", error_description="${description}"`,
+  });
 }
 
 /** Our own words for each refusal (RFC 6750 `error_description`: no quotes, no backslashes). */

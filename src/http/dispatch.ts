@@ -38,7 +38,13 @@ interface AnyResult {
  * `resolveOperations` found): authenticates (unless the operation is public), checks that the
  * path's user is the caller, calls the operation's handler with plain values and sends what it returns.
  */
-export function dispatchOperations({ handlers, authenticate, provisionUser, limitUser, idempotency }: DispatchDependencies): RequestHandler {
+export function dispatchOperations({
+  handlers,
+  authenticate,
+  provisionUser,
+  limitUser,
+  idempotency,
+}: DispatchDependencies): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     const resolved = resolvedOperation(req);
     const { openapi } = req as ValidatedRequest;
@@ -88,6 +94,7 @@ function send(res: Response, result: AnyResult): void {
   if (result.headers) res.set(result.headers);
   res.status(result.status);
   if (result.body === undefined) res.end();
-  else if (typeof result.body === 'string') res.send(result.body); // a document; its handler set Content-Type
+  else if (typeof result.body === 'string')
+    res.send(result.body); // a document; its handler set Content-Type
   else res.json(result.body);
 }

@@ -91,7 +91,9 @@ function isValidatorError(error: unknown): error is ValidatorError {
 function fromValidator(error: ValidatorError, req: Request): HttpProblem | undefined {
   switch (error.status) {
     case 400:
-      return new HttpProblem(400, 'The request is not valid.', { errors: error.errors.map((item) => toIssue(item, req.body)) });
+      return new HttpProblem(400, 'The request is not valid.', {
+        errors: error.errors.map((item) => toIssue(item, req.body)),
+      });
     case 404:
       return noSuchRoute(req.path);
     case 405: {

@@ -68,7 +68,11 @@ function routePattern(template: string): RegExp {
   return new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '([^/]+)')}$`);
 }
 
-function operationsOf(spec: SpecDocument, template: string, item: Record<string, unknown>): Map<string, OperationEntry> {
+function operationsOf(
+  spec: SpecDocument,
+  template: string,
+  item: Record<string, unknown>,
+): Map<string, OperationEntry> {
   const resolve = (parameter: SpecParameter): SpecParameter => {
     const resolved = resolveRef(spec, parameter);
     return { ...resolved, schema: resolveRef(spec, resolved.schema ?? {}) };
@@ -85,7 +89,11 @@ function operationsOf(spec: SpecDocument, template: string, item: Record<string,
     operations.set(method.toUpperCase(), {
       operationId: operation.operationId,
       pathNames,
-      integerPath: new Set(named('path').filter(isInteger).map((parameter) => parameter.name)),
+      integerPath: new Set(
+        named('path')
+          .filter(isInteger)
+          .map((parameter) => parameter.name),
+      ),
       query: new Map(named('query').map((parameter) => [parameter.name, isInteger(parameter)])),
       headers: named('header').map((parameter) => parameter.name),
     });

@@ -51,7 +51,10 @@ export function sendProblem(req: Request, res: Response, problem: HttpProblem): 
 /** The document for a problem: the body of an error response, or one failed action's in a bulk answer. */
 export function problemDocument(source: ProblemSource, problem: HttpProblem): ProblemDocument {
   const { errors } = problem.extras;
-  const omitted = errors && errors.length > LIMITS.errors ? ` Only the first ${LIMITS.errors} of ${errors.length} problems are listed.` : '';
+  const omitted =
+    errors && errors.length > LIMITS.errors
+      ? ` Only the first ${LIMITS.errors} of ${errors.length} problems are listed.`
+      : '';
   return {
     type: 'about:blank',
     title: STATUS_CODES[problem.status] ?? 'Error',

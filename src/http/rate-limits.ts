@@ -34,8 +34,10 @@ interface RateLimitDependencies {
  */
 export function createRateLimits({ config, db, redis, logger }: RateLimitDependencies): RateLimits {
   const limiterLog = {
-    warn: (error: unknown, message?: string) => logger.warn({ component: 'rate-limit', err: error }, message ?? 'rate limiter warning'),
-    error: (error: unknown, message?: string) => logger.error({ component: 'rate-limit', err: error }, message ?? 'rate limiter error'),
+    warn: (error: unknown, message?: string) =>
+      logger.warn({ component: 'rate-limit', err: error }, message ?? 'rate limiter warning'),
+    error: (error: unknown, message?: string) =>
+      logger.error({ component: 'rate-limit', err: error }, message ?? 'rate limiter error'),
   };
   const limiter = (name: 'address' | 'user', limit: number, options: Partial<Options>): RequestHandler | undefined => {
     if (limit === 0) return undefined;
@@ -47,7 +49,10 @@ export function createRateLimits({ config, db, redis, logger }: RateLimitDepende
       legacyHeaders: false,
       store: storeFor(name, { db, redis, logger }),
       logger: limiterLog,
-      handler: (_req, _res, next) => next(new DomainError('rate_limited', `Too many requests from this ${name}; try again after Retry-After seconds.`)),
+      handler: (_req, _res, next) =>
+        next(
+          new DomainError('rate_limited', `Too many requests from this ${name}; try again after Retry-After seconds.`),
+        ),
       ...options,
     });
     return redis ? failingOpen(middleware, redis) : middleware;
@@ -59,7 +64,14 @@ export function createRateLimits({ config, db, redis, logger }: RateLimitDepende
   return {
     byAddress: byAddress ?? ((_req, _res, next) => next()),
     byUser: async (req, res) => {
-      if (byUser) await new Promise<void>((resolve, reject) => byUser(req, res, (error?: unknown) => (error ? reject(error instanceof Error ? error : new Error('the user rate limit failed', { cause: error })) : resolve())));
+      if (byUser)
+        await new Promise<void>((resolve, reject) =>
+          byUser(req, res, (error?: unknown) =>
+            error
+              ? reject(error instanceof Error ? error : new Error('the user rate limit failed', { cause: error }))
+              : resolve(),
+          ),
+        );
     },
   };
 }
@@ -68,7 +80,9 @@ function storeFor(name: string, { db, redis, logger }: Omit<RateLimitDependencie
   if (redis) return new RedisRateLimitStore(redis, `rate-limit:${name}:`);
   // The embedded database is one process by construction: express-rate-limit's memory store is exact there.
   if (db.client instanceof ClientPgLite) return undefined;
-  return new PostgresRateLimitStore(db, `${name}:`, (error) => logger.warn({ component: 'rate-limit', err: error }, 'clean-up of ended rate-limit windows failed'));
+  return new PostgresRateLimitStore(db, `${name}:`, (error) =>
+    logger.warn({ component: 'rate-limit', err: error }, 'clean-up of ended rate-limit windows failed'),
+  );
 }
 
 /**

@@ -15,7 +15,10 @@ export function recordRequests(metrics: Metrics): RequestHandler {
     const operation = resolvedOperation(req)?.entry.operationId ?? UNMATCHED_OPERATION;
     // Only answered requests are counted: one whose client went away has no status to count under.
     res.once('finish', () => {
-      metrics.observeRequest({ operation, method, status: String(res.statusCode) }, Number(process.hrtime.bigint() - started) / 1e9);
+      metrics.observeRequest(
+        { operation, method, status: String(res.statusCode) },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     });
     next();
   };

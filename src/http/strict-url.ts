@@ -27,7 +27,9 @@ function pathIssues({ entry, pathValues }: ResolvedOperation): Issue[] {
   return entry.pathNames.flatMap((name, index) => {
     if (!entry.integerPath.has(name)) return [];
     // Checked as sent: `%31` is not how the number 1 is written.
-    return DECIMAL_INTEGER.test(pathValues[index]!) ? [] : [{ location: 'path' as const, pointer: pointerTo(name), message: 'must be an integer in decimal digits' }];
+    return DECIMAL_INTEGER.test(pathValues[index]!)
+      ? []
+      : [{ location: 'path' as const, pointer: pointerTo(name), message: 'must be an integer in decimal digits' }];
   });
 }
 
@@ -41,8 +43,10 @@ function queryIssues({ entry }: ResolvedOperation, url: string): Issue[] {
     const name = decodeQueryComponent(rawName);
     const value = rawValue; // checked as sent, like path values
     const isInteger = entry.query.get(name);
-    if (isInteger === undefined) issues.push({ location: 'query', pointer: pointerTo(name), message: `Unknown query parameter '${name}'` });
-    else if (isInteger && !DECIMAL_INTEGER.test(value)) issues.push({ location: 'query', pointer: pointerTo(name), message: 'must be an integer in decimal digits' });
+    if (isInteger === undefined)
+      issues.push({ location: 'query', pointer: pointerTo(name), message: `Unknown query parameter '${name}'` });
+    else if (isInteger && !DECIMAL_INTEGER.test(value))
+      issues.push({ location: 'query', pointer: pointerTo(name), message: 'must be an integer in decimal digits' });
   }
   return issues;
 }

@@ -47,7 +47,8 @@ export function idempotencyGuard(store: IdempotencyStore): IdempotencyGuard {
   return async (request, run) => {
     const header = request.headers[IDEMPOTENCY_KEY_HEADER];
     if (header === undefined) return run();
-    if (request.user === undefined) throw new Error(`${request.operationId} takes an Idempotency-Key but is public: keys belong to users`);
+    if (request.user === undefined)
+      throw new Error(`${request.operationId} takes an Idempotency-Key but is public: keys belong to users`);
     const userId = request.user.id;
     const key = parseIdempotencyKey(header);
     const { log } = request;
@@ -69,7 +70,10 @@ export function idempotencyGuard(store: IdempotencyStore): IdempotencyGuard {
     } catch (error) {
       // A failed request wrote nothing: free the key so that a retry runs again.
       await store.release(userId, key, claim.attempt).catch((releaseError: unknown) => {
-        log.warn({ err: releaseError }, 'idempotency key: could not release after a failure; it frees itself once the claim counts as abandoned');
+        log.warn(
+          { err: releaseError },
+          'idempotency key: could not release after a failure; it frees itself once the claim counts as abandoned',
+        );
       });
       throw error;
     }
@@ -79,7 +83,13 @@ export function idempotencyGuard(store: IdempotencyStore): IdempotencyGuard {
       return result;
     }
     try {
-      if (!(await store.complete(userId, key, claim.attempt, { status: result.status, headers: result.headers ?? {}, body: result.body }))) {
+      if (
+        !(await store.complete(userId, key, claim.attempt, {
+          status: result.status,
+          headers: result.headers ?? {},
+          body: result.body,
+        }))
+      ) {
         log.warn('idempotency key: the claim was taken over before this request finished; its response is not stored');
       }
     } catch (error) {

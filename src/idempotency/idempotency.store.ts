@@ -93,12 +93,20 @@ export function createIdempotencyStore(db: Knex, { takeoverAfterMs }: Idempotenc
       // A row that vanishes between the two statements was released by its failed attempt: claim again.
       for (let round = 0; round < 3; round += 1) {
         if (await tryClaim(userId, key, fingerprint, attempt)) return { outcome: 'claimed', attempt };
-        const existing = await rowOf(userId, key).first<StoredRow | undefined>('fingerprint', 'response_status', 'response_headers', 'response_body');
+        const existing = await rowOf(userId, key).first<StoredRow | undefined>(
+          'fingerprint',
+          'response_status',
+          'response_headers',
+          'response_body',
+        );
         if (existing === undefined) continue;
         if (existing.fingerprint !== fingerprint) return { outcome: 'reused' };
         if (existing.response_status === null) return { outcome: 'in_progress' };
         const body = existing.response_body === null ? undefined : (JSON.parse(existing.response_body) as unknown);
-        return { outcome: 'replay', response: { status: existing.response_status, headers: existing.response_headers ?? {}, body } };
+        return {
+          outcome: 'replay',
+          response: { status: existing.response_status, headers: existing.response_headers ?? {}, body },
+        };
       }
       // Claimed and released over and over by others: the key is as busy as a running request.
       return { outcome: 'in_progress' };

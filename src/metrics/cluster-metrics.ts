@@ -27,7 +27,8 @@ interface CollectedMessage {
 }
 
 /** No partial sum: a scrape that misses a worker would show its counters going down. */
-const metricsUnavailable = () => serviceUnavailable('Not every worker reported its metrics in time; try again shortly.');
+const metricsUnavailable = () =>
+  serviceUnavailable('Not every worker reported its metrics in time; try again shortly.');
 
 /** In the primary: answers the workers' requests for the metrics of all of them. */
 export function relayClusterMetrics(logger: Logger): void {
@@ -38,7 +39,7 @@ export function relayClusterMetrics(logger: Logger): void {
     aggregator.clusterMetrics().then(
       (text) => reply(worker, { type: COLLECTED, id, text }),
       (error: Error) => {
-        logger.warn({ reason: error.message }, 'a scrape could not gather every worker\'s metrics');
+        logger.warn({ reason: error.message }, "a scrape could not gather every worker's metrics");
         reply(worker, { type: COLLECTED, id, error: error.message });
       },
     );

@@ -29,6 +29,8 @@ export function registerPoolGauges(registry: Registry, db: Knex): void {
     });
   gauge('db_pool_connections_in_use', 'Database connections lent to a query or transaction.', (p) => p.numUsed());
   gauge('db_pool_connections_idle', 'Open database connections waiting in the pool.', (p) => p.numFree());
-  gauge('db_pool_pending_acquires', 'Queries and transactions waiting for a database connection.', (p) => p.numPendingAcquires());
+  gauge('db_pool_pending_acquires', 'Queries and transactions waiting for a database connection.', (p) =>
+    p.numPendingAcquires(),
+  );
   gauge('db_pool_connections_max', 'The most database connections the pool opens.', (p) => p.max);
 }

@@ -45,7 +45,10 @@ export class PostgresRateLimitStore implements Store {
   }
 
   async decrement(key: string): Promise<void> {
-    await this.db.raw('update rate_limit_counters set hits = hits - 1 where key = ? and hits > 0 and reset_at > now()', [this.prefix + key]);
+    await this.db.raw(
+      'update rate_limit_counters set hits = hits - 1 where key = ? and hits > 0 and reset_at > now()',
+      [this.prefix + key],
+    );
   }
 
   async resetKey(key: string): Promise<void> {

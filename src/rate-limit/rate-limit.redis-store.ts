@@ -33,7 +33,11 @@ export function createRedisClient(url: string, logger: Logger, keyPrefix = DEFAU
     available = true;
   });
   client.on('error', (error: Error) => {
-    if (available !== false) logger.warn({ component: 'redis', err: error }, 'Redis unavailable: requests are not rate limited until it is back');
+    if (available !== false)
+      logger.warn(
+        { component: 'redis', err: error },
+        'Redis unavailable: requests are not rate limited until it is back',
+      );
     available = false;
   });
   return client;
@@ -77,7 +81,10 @@ export class RedisRateLimitStore implements Store {
     /** Keeps the keys of each limiter apart (`rate-limit:address:`, `rate-limit:user:`). */
     readonly prefix: string,
   ) {
-    this.store = new RedisStore({ prefix, sendCommand: (command: string, ...args: string[]) => client.call(command, ...args) as Promise<RedisReply> });
+    this.store = new RedisStore({
+      prefix,
+      sendCommand: (command: string, ...args: string[]) => client.call(command, ...args) as Promise<RedisReply>,
+    });
   }
 
   init(options: Options): void {

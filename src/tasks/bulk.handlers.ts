@@ -44,7 +44,10 @@ function failedResult(input: OperationInput<'bulkTasks'>, { index, error }: Fail
 }
 
 /** The audit line the single operation logs for the same change. */
-function auditApplied(input: OperationInput<'bulkTasks'>, { action, row, newOccurrence, changed }: AppliedAction): void {
+function auditApplied(
+  input: OperationInput<'bulkTasks'>,
+  { action, row, newOccurrence, changed }: AppliedAction,
+): void {
   switch (action.op) {
     case 'create':
       return audit(input, 'task.create', row!.id);

@@ -1,7 +1,13 @@
 import type { Knex } from 'knex';
 import type { components } from '../../generated/api.js';
 import { entityTagCondition } from '../contract/entity-tags.js';
-import { InvalidTaskError, TaskNotFoundError, TaskPreconditionFailedError, TaskPreconditionRequiredError, type TaskIssue } from './task-errors.js';
+import {
+  InvalidTaskError,
+  TaskNotFoundError,
+  TaskPreconditionFailedError,
+  TaskPreconditionRequiredError,
+  type TaskIssue,
+} from './task-errors.js';
 import { createTaskService, type TaskPolicy, type TaskService, type Written } from './tasks.service.js';
 import * as store from './tasks.store.js';
 import type { TaskRow } from './tasks.store.js';
@@ -26,7 +32,12 @@ const OP_FIELDS: Record<BulkAction['op'], { required: ActionField[]; optional: A
 const ACTION_FIELDS: ActionField[] = ['id', 'task', 'patch', 'completed', 'if_match'];
 
 /** Where in an action the task's own fields are, so that a task rule's pointers lead into the bulk body. */
-const TASK_FIELDS_AT: Record<BulkAction['op'], string> = { create: '/task', update: '/patch', complete: '', delete: '' };
+const TASK_FIELDS_AT: Record<BulkAction['op'], string> = {
+  create: '/task',
+  update: '/patch',
+  complete: '',
+  delete: '',
+};
 
 /** An action that succeeded: the status it would have had alone, and the task as it now is (null once deleted). */
 export interface AppliedAction {
@@ -71,7 +82,11 @@ export function createBulkService(db: Knex, policy: TaskPolicy) {
         // Locked up front, in id order: two atomic requests naming the same tasks in another
         // order then wait for each other instead of deadlocking. Each precondition is checked on
         // its task as the earlier actions left it, under this lock.
-        await store.lockTasks(trx, userId, checked.flatMap((action) => ('id' in action ? [action.id] : [])));
+        await store.lockTasks(
+          trx,
+          userId,
+          checked.flatMap((action) => ('id' in action ? [action.id] : [])),
+        );
         const tasks = createTaskService(trx, policy);
         const applied: AppliedAction[] = [];
         for (const [index, action] of checked.entries()) {
@@ -95,8 +110,12 @@ function checkActions(actions: readonly Schemas['BulkAction'][]): BulkAction[] {
     const { required, optional } = OP_FIELDS[action.op];
     const at = (field: ActionField) => `/actions/${index}/${field}`;
     return [
-      ...required.filter((field) => !Object.hasOwn(action, field)).map((field) => ({ pointer: at(field), message: `is required for op ${action.op}` })),
-      ...ACTION_FIELDS.filter((field) => Object.hasOwn(action, field) && !required.includes(field) && !optional.includes(field)).map((field) => ({
+      ...required
+        .filter((field) => !Object.hasOwn(action, field))
+        .map((field) => ({ pointer: at(field), message: `is required for op ${action.op}` })),
+      ...ACTION_FIELDS.filter(
+        (field) => Object.hasOwn(action, field) && !required.includes(field) && !optional.includes(field),
+      ).map((field) => ({
         pointer: at(field),
         message: `is not allowed for op ${action.op}`,
       })),
@@ -122,17 +141,28 @@ async function attempt(tasks: TaskService, userId: string, index: number, action
     return { index, action, ...(await apply(tasks, userId, action, ifMatchAt(index))) };
   } catch (error) {
     if (error instanceof TaskNotFoundError) return { index, action, error: new TaskNotFoundError(error.taskId, at) };
-    if (error instanceof TaskPreconditionFailedError || error instanceof TaskPreconditionRequiredError) return { index, action, error };
+    if (error instanceof TaskPreconditionFailedError || error instanceof TaskPreconditionRequiredError)
+      return { index, action, error };
     if (error instanceof InvalidTaskError) {
       const prefix = `${at}${TASK_FIELDS_AT[action.op]}`;
-      return { index, action, error: new InvalidTaskError(error.taskIssues.map((issue) => ({ ...issue, pointer: prefix + issue.pointer }))) };
+      return {
+        index,
+        action,
+        error: new InvalidTaskError(error.taskIssues.map((issue) => ({ ...issue, pointer: prefix + issue.pointer }))),
+      };
     }
     throw error;
   }
 }
 
-async function apply(tasks: TaskService, userId: string, action: BulkAction, ifMatchPointer: string): Promise<Pick<AppliedAction, 'status' | 'row' | 'newOccurrence' | 'changed'>> {
-  if (action.op === 'create') return { status: 201, row: await tasks.create(userId, action.task), newOccurrence: null, changed: true };
+async function apply(
+  tasks: TaskService,
+  userId: string,
+  action: BulkAction,
+  ifMatchPointer: string,
+): Promise<Pick<AppliedAction, 'status' | 'row' | 'newOccurrence' | 'changed'>> {
+  if (action.op === 'create')
+    return { status: 201, row: await tasks.create(userId, action.task), newOccurrence: null, changed: true };
   const condition = { ifMatch: action.if_match, ifMatchAt: ifMatchPointer };
   const written = (result: Written) => ({ status: 200 as const, ...result });
   switch (action.op) {

@@ -29,7 +29,8 @@ export function parseInstant(text: string): Date | undefined {
   const [, date, hoursMinutes, seconds, fraction = '', offsetHours, offsetMinutes = '00'] = parts;
   const offset = offsetHours === undefined ? 'Z' : `${offsetHours}:${offsetMinutes}`;
   const leap = seconds === '60';
-  const parsed = new Date(`${date}T${hoursMinutes}:${leap ? '59' : seconds}${fraction}${offset}`).getTime() + (leap ? 1000 : 0);
+  const parsed =
+    new Date(`${date}T${hoursMinutes}:${leap ? '59' : seconds}${fraction}${offset}`).getTime() + (leap ? 1000 : 0);
   if (Number.isNaN(parsed) || !isStorableInstant(new Date(parsed))) return undefined;
   return new Date(parsed);
 }

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { isStorableInstant } from './instants.js';
 import { InvalidCursorError } from './task-errors.js';
-import { SORT_VALUES, type Direction, type ListPosition, type ListView, type SortName, type SortType, type SortValue } from './list-query.js';
+import {
+  SORT_VALUES,
+  type Direction,
+  type ListPosition,
+  type ListView,
+  type SortName,
+  type SortType,
+  type SortValue,
+} from './list-query.js';
 
 // A cursor is base64url JSON: { v: 2, s: sort, o: direction, k: the last row's sort value,
 // i: its id, f: fingerprint of the view }. It carries only a position, never authority: every
@@ -24,7 +32,14 @@ interface Payload {
 }
 
 export function encodeCursor(view: ListView, position: ListPosition): string {
-  const payload: Payload = { v: VERSION, s: view.sort, o: view.direction, k: toCursorValue(position.value), i: position.id, f: fingerprint(view) };
+  const payload: Payload = {
+    v: VERSION,
+    s: view.sort,
+    o: view.direction,
+    k: toCursorValue(position.value),
+    i: position.id,
+    f: fingerprint(view),
+  };
   return Buffer.from(JSON.stringify(payload)).toString('base64url');
 }
 
@@ -72,7 +87,9 @@ function parse(cursor: string): Record<string, unknown> | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

@@ -83,7 +83,8 @@ const SORT_KEYS: Record<SortName, SortKey> = {
   // Undated tasks last in both directions: they sort as +infinity ascending, -infinity descending.
   due: {
     value: column('due_key'),
-    ordered: (db, value, direction) => db.raw(`coalesce(?, '${direction === 'asc' ? '' : '-'}infinity'::timestamptz)`, [value]),
+    ordered: (db, value, direction) =>
+      db.raw(`coalesce(?, '${direction === 'asc' ? '' : '-'}infinity'::timestamptz)`, [value]),
   },
   relevance: {
     value: (db, filters) => db.raw('ts_rank(search, ?)', [tsQuery(db, filters.search)]),
@@ -99,7 +100,12 @@ const OVERDUE = 'not completed and overdue_at <= now()';
  * (a total order), starting after `query.after` (keyset pagination: rows added or removed
  * elsewhere in the list never shift a page). Selects `columns` and the row's `sort_value`.
  */
-export function buildListQuery(db: Knex, userId: string, query: ListQuery, columns: readonly string[]): Knex.QueryBuilder {
+export function buildListQuery(
+  db: Knex,
+  userId: string,
+  query: ListQuery,
+  columns: readonly string[],
+): Knex.QueryBuilder {
   if (query.sort === 'relevance' && query.filters.search === null) throw new Error('relevance needs a search');
   const key = SORT_KEYS[query.sort];
   const value = key.value(db, query.filters);
@@ -107,7 +113,11 @@ export function buildListQuery(db: Knex, userId: string, query: ListQuery, colum
   const rows = db('tasks').where('user_id', userId);
   applyFilters(db, rows, query.filters);
   if (query.after) {
-    const cursorValue = key.ordered(db, db.raw(`?::${SORT_VALUES[query.sort].type}`, [bindable(query.after.value)]), query.direction);
+    const cursorValue = key.ordered(
+      db,
+      db.raw(`?::${SORT_VALUES[query.sort].type}`, [bindable(query.after.value)]),
+      query.direction,
+    );
     rows.whereRaw(`(?, id) ${query.direction === 'asc' ? '>' : '<'} (?, ?)`, [ordered, cursorValue, query.after.id]);
   }
   return rows

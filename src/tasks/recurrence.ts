@@ -45,7 +45,10 @@ export function nextDue(completed: CompletedOccurrence): Due | null {
   const anchor = dueInZone(completed.anchor, zone);
   const start =
     mode === 'from_due'
-      ? { after: calendarDay(dueInZone((completed.due.due_date ?? completed.due.due_at)!, zone)), first: calendarDay(anchor) }
+      ? {
+          after: calendarDay(dueInZone((completed.due.due_date ?? completed.due.due_at)!, zone)),
+          first: calendarDay(anchor),
+        }
       : restartOn(calendarDay(DateTime.fromJSDate(completed.completedAt, { zone })));
   const day = nextDay({ frequency, interval, weekdays }, start.after, start.first);
   const date = day.toISODate()!;

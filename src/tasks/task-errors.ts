@@ -27,7 +27,11 @@ export class TaskPreconditionFailedError extends DomainError {
     readonly taskId: number,
     readonly pointer?: string,
   ) {
-    super('precondition_failed', 'The task has changed since it was read (If-Match); nothing was written.', inBody(pointer, "is not the task's current ETag"));
+    super(
+      'precondition_failed',
+      'The task has changed since it was read (If-Match); nothing was written.',
+      inBody(pointer, "is not the task's current ETag"),
+    );
   }
 }
 
@@ -70,6 +74,8 @@ export class InvalidTaskError extends DomainError {
   override name = 'InvalidTaskError';
 
   constructor(readonly taskIssues: readonly TaskIssue[]) {
-    super('invalid', 'The request is not valid.', { issues: taskIssues.map((issue) => ({ location: 'body', ...issue })) });
+    super('invalid', 'The request is not valid.', {
+      issues: taskIssues.map((issue) => ({ location: 'body', ...issue })),
+    });
   }
 }

@@ -26,7 +26,10 @@ export function normalizeTags(tags: readonly string[]): string[] {
   const normalized = tags.map(normalizeTag);
   const tooLong = normalized.findIndex((tag) => [...tag].length > MAX_TAG_LENGTH);
   // Pointed at by its place in the request, before duplicates are dropped.
-  if (tooLong !== -1) throw new InvalidTaskError([{ pointer: `/tags/${tooLong}`, message: `must NOT have more than ${MAX_TAG_LENGTH} characters in lower case` }]);
+  if (tooLong !== -1)
+    throw new InvalidTaskError([
+      { pointer: `/tags/${tooLong}`, message: `must NOT have more than ${MAX_TAG_LENGTH} characters in lower case` },
+    ]);
   return [...new Set(normalized)];
 }
 
@@ -52,14 +55,19 @@ export function isKnownTimeZone(zone: string): boolean {
 export function dueColumns(due: Due, recurrence: Recurrence | null): DueColumns {
   const issues: TaskIssue[] = [];
   const instant = due.due_at === null ? undefined : parseInstant(due.due_at);
-  if (due.due_date !== null && due.due_at !== null) issues.push({ pointer: '/due_at', message: 'must not be set together with due_date' });
-  else if (due.due_at !== null && instant === undefined) issues.push({ pointer: '/due_at', message: 'must be an instant in years 1 to 9999 (UTC)' });
+  if (due.due_date !== null && due.due_at !== null)
+    issues.push({ pointer: '/due_at', message: 'must not be set together with due_date' });
+  else if (due.due_at !== null && instant === undefined)
+    issues.push({ pointer: '/due_at', message: 'must be an instant in years 1 to 9999 (UTC)' });
   if (due.due_date !== null && (due.due_date < EARLIEST_DUE_DATE || due.due_date > LATEST_DUE_DATE)) {
     issues.push({ pointer: '/due_date', message: `must be from ${EARLIEST_DUE_DATE} to ${LATEST_DUE_DATE}` });
   }
-  if (due.time_zone !== null && !isKnownTimeZone(due.time_zone)) issues.push({ pointer: '/time_zone', message: 'must be a known IANA time zone' });
-  else if (due.due_at !== null && due.time_zone === null) issues.push({ pointer: '/time_zone', message: 'is required with due_at' });
-  else if (due.time_zone !== null && due.due_date === null && due.due_at === null) issues.push({ pointer: '/time_zone', message: 'needs due_date or due_at' });
+  if (due.time_zone !== null && !isKnownTimeZone(due.time_zone))
+    issues.push({ pointer: '/time_zone', message: 'must be a known IANA time zone' });
+  else if (due.due_at !== null && due.time_zone === null)
+    issues.push({ pointer: '/time_zone', message: 'is required with due_at' });
+  else if (due.time_zone !== null && due.due_date === null && due.due_at === null)
+    issues.push({ pointer: '/time_zone', message: 'needs due_date or due_at' });
   if (recurrence !== null) issues.push(...recurrenceIssues(recurrence, due));
   if (issues.length > 0) throw new InvalidTaskError(issues);
 
@@ -74,13 +82,16 @@ export function dueColumns(due: Due, recurrence: Recurrence | null): DueColumns 
 
 function recurrenceIssues(recurrence: Recurrence, due: Due): TaskIssue[] {
   const issues: TaskIssue[] = [];
-  if (due.due_date === null && due.due_at === null) issues.push({ pointer: '/recurrence', message: 'needs due_date or due_at' });
+  if (due.due_date === null && due.due_at === null)
+    issues.push({ pointer: '/recurrence', message: 'needs due_date or due_at' });
   if (recurrence.weekdays !== undefined && recurrence.weekdays.length > 0 && recurrence.frequency !== 'weekly') {
     issues.push({ pointer: '/recurrence/weekdays', message: 'is only for weekly rules' });
   }
-  if (recurrence.until != null && recurrence.count != null) issues.push({ pointer: '/recurrence/count', message: 'must not be set together with until' });
+  if (recurrence.until != null && recurrence.count != null)
+    issues.push({ pointer: '/recurrence/count', message: 'must not be set together with until' });
   const start = firstDueDate(due);
-  if (recurrence.until != null && start !== null && recurrence.until < start) issues.push({ pointer: '/recurrence/until', message: 'must not be before the due date' });
+  if (recurrence.until != null && start !== null && recurrence.until < start)
+    issues.push({ pointer: '/recurrence/until', message: 'must not be before the due date' });
   return issues;
 }
 

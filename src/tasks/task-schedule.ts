@@ -21,9 +21,18 @@ export function details(input: Schemas['TaskCreate'], current?: TaskRow): TaskDe
  * The due and recurrence columns, checked together. A new due or rule (re)starts the series from
  * this due; writing the task's own due and rule again keeps its series' first due.
  */
-export function scheduleColumns(schedule: Schedule, current?: TaskRow): Pick<TaskDetails, 'due_date' | 'due_at' | 'due_at_text' | 'time_zone' | 'due_key' | 'overdue_at' | 'recurrence' | 'recurrence_anchor'> {
+export function scheduleColumns(
+  schedule: Schedule,
+  current?: TaskRow,
+): Pick<
+  TaskDetails,
+  'due_date' | 'due_at' | 'due_at_text' | 'time_zone' | 'due_key' | 'overdue_at' | 'recurrence' | 'recurrence_anchor'
+> {
   const recurrence = schedule.recurrence ? completeRecurrence(schedule.recurrence) : null;
-  const due = dueColumns({ due_date: schedule.due_date ?? null, due_at: schedule.due_at ?? null, time_zone: schedule.time_zone ?? null }, recurrence);
+  const due = dueColumns(
+    { due_date: schedule.due_date ?? null, due_at: schedule.due_at ?? null, time_zone: schedule.time_zone ?? null },
+    recurrence,
+  );
   return {
     due_date: due.due_date,
     due_at: due.due_key && due.due_at !== null ? due.due_key : null,
@@ -32,7 +41,12 @@ export function scheduleColumns(schedule: Schedule, current?: TaskRow): Pick<Tas
     due_key: due.due_key,
     overdue_at: due.overdue_at,
     recurrence,
-    recurrence_anchor: recurrence === null ? null : current && sameSchedule(current, due, recurrence) ? current.recurrence_anchor : (due.due_date ?? due.due_at),
+    recurrence_anchor:
+      recurrence === null
+        ? null
+        : current && sameSchedule(current, due, recurrence)
+          ? current.recurrence_anchor
+          : (due.due_date ?? due.due_at),
   };
 }
 
@@ -51,5 +65,7 @@ export function currentSchedule(row: TaskRow): Schedule {
 }
 
 export function pick<T extends object, K extends keyof T>(object: T, keys: readonly K[]): Partial<Pick<T, K>> {
-  return Object.fromEntries(keys.filter((key) => key in object).map((key) => [key, object[key]])) as Partial<Pick<T, K>>;
+  return Object.fromEntries(keys.filter((key) => key in object).map((key) => [key, object[key]])) as Partial<
+    Pick<T, K>
+  >;
 }

@@ -4,12 +4,24 @@ import { taskEntityTag, toTask } from './task-representation.js';
 import type { TaskService, Written } from './tasks.service.js';
 import type { TaskRow } from './tasks.store.js';
 
-type TaskOperations = 'listTasks' | 'createTask' | 'getTask' | 'replaceTask' | 'updateTask' | 'deleteTask' | 'completeTask' | 'clearCompletedTasks';
+type TaskOperations =
+  | 'listTasks'
+  | 'createTask'
+  | 'getTask'
+  | 'replaceTask'
+  | 'updateTask'
+  | 'deleteTask'
+  | 'completeTask'
+  | 'clearCompletedTasks';
 
 export function createTaskHandlers(tasks: TaskService): Pick<OperationHandlers, TaskOperations> {
   return {
     async listTasks({ user, query }) {
-      const page = await tasks.list(user.id, { ...listViewOf(query ?? {}), limit: query?.limit ?? 50, cursor: query?.cursor });
+      const page = await tasks.list(user.id, {
+        ...listViewOf(query ?? {}),
+        limit: query?.limit ?? 50,
+        cursor: query?.cursor,
+      });
       return { status: 200, body: { items: page.rows.map(toTask), next_cursor: page.nextCursor } };
     },
 
@@ -27,13 +39,17 @@ export function createTaskHandlers(tasks: TaskService): Pick<OperationHandlers, 
     },
 
     async replaceTask(input) {
-      const written = await tasks.replace(input.user.id, input.path.task_id, input.body, { ifMatch: input.headers['If-Match'] });
+      const written = await tasks.replace(input.user.id, input.path.task_id, input.body, {
+        ifMatch: input.headers['If-Match'],
+      });
       auditWrite(input, 'task.replace', written);
       return withEntityTag(200, written.row);
     },
 
     async updateTask(input) {
-      const written = await tasks.update(input.user.id, input.path.task_id, input.body, { ifMatch: input.headers['If-Match'] });
+      const written = await tasks.update(input.user.id, input.path.task_id, input.body, {
+        ifMatch: input.headers['If-Match'],
+      });
       auditWrite(input, 'task.update', written);
       return withEntityTag(200, written.row);
     },
@@ -45,7 +61,9 @@ export function createTaskHandlers(tasks: TaskService): Pick<OperationHandlers, 
     },
 
     async completeTask(input) {
-      const written = await tasks.complete(input.user.id, input.path.task_id, input.body?.completed, { ifMatch: input.headers['If-Match'] });
+      const written = await tasks.complete(input.user.id, input.path.task_id, input.body?.completed, {
+        ifMatch: input.headers['If-Match'],
+      });
       auditWrite(input, written.row.completed ? 'task.complete' : 'task.reopen', written);
       return withEntityTag(200, written.row);
     },

@@ -60,7 +60,10 @@ type Precondition = (current: TaskRow) => boolean;
  * The write's precondition, read before the task is (a malformed or missing one says nothing of
  * the task): undefined without `If-Match`, unless the policy requires one.
  */
-export function preconditionOf({ ifMatch, ifMatchAt }: WriteCondition, { requireIfMatch }: TaskPolicy): Precondition | undefined {
+export function preconditionOf(
+  { ifMatch, ifMatchAt }: WriteCondition,
+  { requireIfMatch }: TaskPolicy,
+): Precondition | undefined {
   if (ifMatch === undefined) {
     if (requireIfMatch) throw new TaskPreconditionRequiredError(ifMatchAt);
     return undefined;
@@ -125,11 +128,22 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
   ): Promise<Written> => {
     const precondition = preconditionOf(condition, policy);
     if (precondition === undefined && typeof changes !== 'function' && changes.completed === undefined) {
-      return { row: requireTask(id, await store.updateTask(db, userId, id, changes)), newOccurrence: null, changed: true };
+      return {
+        row: requireTask(id, await store.updateTask(db, userId, id, changes)),
+        newOccurrence: null,
+        changed: true,
+      };
     }
     return db.transaction(async (trx) => {
-      const before = assertIfMatch(precondition, requireTask(id, await store.findTask(trx, userId, id, { forUpdate: true })), condition);
-      const row = requireTask(id, await store.updateTask(trx, userId, id, typeof changes === 'function' ? changes(before) : changes));
+      const before = assertIfMatch(
+        precondition,
+        requireTask(id, await store.findTask(trx, userId, id, { forUpdate: true })),
+        condition,
+      );
+      const row = requireTask(
+        id,
+        await store.updateTask(trx, userId, id, typeof changes === 'function' ? changes(before) : changes),
+      );
       const becameCompleted = row.completed && !before.completed;
       return becameCompleted && row.recurrence !== null && row.next_occurrence_id === null
         ? continueSeries(trx, row)
@@ -141,9 +155,15 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
     get,
 
     /** The task, unless the client's copy is current (its `If-None-Match` holds a tag equal to the task's). */
-    async getUnlessCurrent(userId: string, id: number, ifNoneMatch: string | undefined): Promise<{ row: TaskRow; current: boolean }> {
+    async getUnlessCurrent(
+      userId: string,
+      id: number,
+      ifNoneMatch: string | undefined,
+    ): Promise<{ row: TaskRow; current: boolean }> {
       const row = await get(userId, id);
-      const current = ifNoneMatch !== undefined && ifNoneMatchFails(entityTagCondition('If-None-Match', ifNoneMatch), taskEntityTag(toTask(row)));
+      const current =
+        ifNoneMatch !== undefined &&
+        ifNoneMatchFails(entityTagCondition('If-None-Match', ifNoneMatch), taskEntityTag(toTask(row)));
       return { row, current };
     },
 
@@ -153,7 +173,8 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
       const rows = await store.listTasks(db, userId, { ...view, limit: limit + 1, after });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
-      const nextCursor = rows.length > limit && last ? encodeCursor(view, { value: last.sort_value, id: last.id }) : null;
+      const nextCursor =
+        rows.length > limit && last ? encodeCursor(view, { value: last.sort_value, id: last.id }) : null;
       return { rows: page, nextCursor };
     },
 
@@ -166,16 +187,31 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
       });
     },
 
-    replace(userId: string, id: number, input: Schemas['TaskReplace'], condition: WriteCondition = {}): Promise<Written> {
+    replace(
+      userId: string,
+      id: number,
+      input: Schemas['TaskReplace'],
+      condition: WriteCondition = {},
+    ): Promise<Written> {
       return change(
         userId,
         id,
-        (current) => ({ title: input.title.trim(), description: input.description, completed: input.completed, ...details(input, current) }),
+        (current) => ({
+          title: input.title.trim(),
+          description: input.description,
+          completed: input.completed,
+          ...details(input, current),
+        }),
         condition,
       );
     },
 
-    async update(userId: string, id: number, patch: Schemas['TaskPatch'], condition: WriteCondition = {}): Promise<Written> {
+    async update(
+      userId: string,
+      id: number,
+      patch: Schemas['TaskPatch'],
+      condition: WriteCondition = {},
+    ): Promise<Written> {
       const changes: TaskChanges = {
         ...(patch.title !== undefined ? { title: patch.title.trim() } : {}),
         ...('description' in patch ? { description: patch.description ?? null } : {}),
@@ -187,17 +223,31 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
         // An empty merge patch changes nothing, so its precondition needs no lock.
         if (Object.keys(changes).length === 0) {
           const precondition = preconditionOf(condition, policy);
-          return { row: assertIfMatch(precondition, await get(userId, id), condition), newOccurrence: null, changed: false };
+          return {
+            row: assertIfMatch(precondition, await get(userId, id), condition),
+            newOccurrence: null,
+            changed: false,
+          };
         }
         return change(userId, id, changes, condition);
       }
       // Due fields are checked on the task as patched.
       const patched = pick(patch, SCHEDULE_FIELDS);
-      return change(userId, id, (current) => ({ ...changes, ...scheduleColumns({ ...currentSchedule(current), ...patched }, current) }), condition);
+      return change(
+        userId,
+        id,
+        (current) => ({ ...changes, ...scheduleColumns({ ...currentSchedule(current), ...patched }, current) }),
+        condition,
+      );
     },
 
     /** Sets the completion state, or toggles it when `completed` is undefined. */
-    complete(userId: string, id: number, completed: boolean | undefined, condition: WriteCondition = {}): Promise<Written> {
+    complete(
+      userId: string,
+      id: number,
+      completed: boolean | undefined,
+      condition: WriteCondition = {},
+    ): Promise<Written> {
       return change(userId, id, { completed: completed ?? 'toggle' }, condition);
     },
 
@@ -209,7 +259,11 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
       }
       // Checked on the locked row, as a conditional change is.
       await db.transaction(async (trx) => {
-        assertIfMatch(precondition, requireTask(id, await store.findTask(trx, userId, id, { forUpdate: true })), condition);
+        assertIfMatch(
+          precondition,
+          requireTask(id, await store.findTask(trx, userId, id, { forUpdate: true })),
+          condition,
+        );
         await store.deleteTask(trx, userId, id);
       });
     },

@@ -36,12 +36,28 @@ export interface TaskRow extends TaskDetails {
 
 /** Every column but the search vector, which only queries read. */
 export const TASK_COLUMNS: string[] = [
-  'id', 'user_id', 'title', 'description', 'completed', 'completed_at', 'priority', 'tags', 'due_date',
-  'due_at', 'due_at_text', 'time_zone', 'due_key', 'overdue_at', 'recurrence', 'recurrence_anchor',
-  'series_id', 'occurrence', 'next_occurrence_id', 'created_at', 'updated_at',
+  'id',
+  'user_id',
+  'title',
+  'description',
+  'completed',
+  'completed_at',
+  'priority',
+  'tags',
+  'due_date',
+  'due_at',
+  'due_at_text',
+  'time_zone',
+  'due_key',
+  'overdue_at',
+  'recurrence',
+  'recurrence_anchor',
+  'series_id',
+  'occurrence',
+  'next_occurrence_id',
+  'created_at',
+  'updated_at',
 ];
-
-
 
 export interface NewTask extends TaskDetails {
   readonly title: string;
@@ -62,7 +78,8 @@ export interface TaskChanges extends Partial<TaskDetails> {
 /** The details as bound parameters: JSON for the recurrence (jsonb), the rest as they are. */
 function detailValues(details: Partial<TaskDetails>): Record<string, unknown> {
   const values: Record<string, unknown> = { ...details };
-  if ('recurrence' in details) values.recurrence = details.recurrence === null ? null : JSON.stringify(details.recurrence);
+  if ('recurrence' in details)
+    values.recurrence = details.recurrence === null ? null : JSON.stringify(details.recurrence);
   return values;
 }
 
@@ -77,7 +94,12 @@ export async function listTasks(db: Knex, userId: string, query: ListQuery): Pro
   return (await listTasksQuery(db, userId, query)) as Listed<TaskRow>[];
 }
 
-export async function findTask(db: Knex, userId: string, id: number, options: { forUpdate?: boolean } = {}): Promise<TaskRow | undefined> {
+export async function findTask(
+  db: Knex,
+  userId: string,
+  id: number,
+  options: { forUpdate?: boolean } = {},
+): Promise<TaskRow | undefined> {
   const query = db<TaskRow>('tasks').select(TASK_COLUMNS).where({ user_id: userId, id });
   if (options.forUpdate) query.forUpdate();
   return (await query.first()) as TaskRow | undefined;
@@ -103,10 +125,18 @@ export async function insertTask(db: Knex, userId: string, task: NewTask): Promi
  * Applies the changes and returns the task as it now is, or `undefined` when the user has no such
  * task. `updated_at` moves only when a value really changes: writing what is already there is a no-op.
  */
-export async function updateTask(db: Knex, userId: string, id: number, changes: TaskChanges): Promise<TaskRow | undefined> {
+export async function updateTask(
+  db: Knex,
+  userId: string,
+  id: number,
+  changes: TaskChanges,
+): Promise<TaskRow | undefined> {
   const set: Record<string, unknown> = {};
   const { completed, ...values } = changes;
-  const compared = Object.entries(detailValues(values)).filter(([, value]) => value !== undefined) as [string, Knex.Value][];
+  const compared = Object.entries(detailValues(values)).filter(([, value]) => value !== undefined) as [
+    string,
+    Knex.Value,
+  ][];
   for (const [column, value] of compared) set[column] = value;
 
   if (completed === 'toggle') {
@@ -124,7 +154,10 @@ export async function updateTask(db: Knex, userId: string, id: number, changes: 
     const columns = compared.map(([column]) => `"${column}"`).join(', ');
     const placeholders = compared.map(() => '?').join(', ');
     const values = compared.map(([, value]) => value);
-    set.updated_at = db.raw(`case when (${columns}) is distinct from (${placeholders}) then now() else updated_at end`, values);
+    set.updated_at = db.raw(
+      `case when (${columns}) is distinct from (${placeholders}) then now() else updated_at end`,
+      values,
+    );
   }
   const [row] = await db<TaskRow>('tasks').where({ user_id: userId, id }).update(set).returning(TASK_COLUMNS);
   return row as TaskRow | undefined;
@@ -139,12 +172,20 @@ export async function deleteTask(db: Knex, userId: string, id: number): Promise<
 
 /** Deletes the user's completed tasks; returns their ids. */
 export async function deleteCompletedTasks(db: Knex, userId: string): Promise<number[]> {
-  const deleted: { id: number }[] = await db('tasks').where({ user_id: userId, completed: true }).delete().returning('id');
+  const deleted: { id: number }[] = await db('tasks')
+    .where({ user_id: userId, completed: true })
+    .delete()
+    .returning('id');
   return deleted.map((row) => row.id);
 }
 
 /** Links a completed occurrence to the one its completion created. */
-export async function setNextOccurrence(db: Knex, userId: string, id: number, nextId: number): Promise<TaskRow | undefined> {
+export async function setNextOccurrence(
+  db: Knex,
+  userId: string,
+  id: number,
+  nextId: number,
+): Promise<TaskRow | undefined> {
   const [row] = await db('tasks')
     .where({ user_id: userId, id })
     .update({ next_occurrence_id: nextId, updated_at: db.fn.now() })
@@ -155,5 +196,10 @@ export async function setNextOccurrence(db: Knex, userId: string, id: number, ne
 /** Locks the user's tasks with these ids, in id order (a consistent order cannot deadlock). */
 export async function lockTasks(db: Knex, userId: string, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
-  await db('tasks').select('id').where('user_id', userId).whereIn('id', [...new Set(ids)]).orderBy('id').forUpdate();
+  await db('tasks')
+    .select('id')
+    .where('user_id', userId)
+    .whereIn('id', [...new Set(ids)])
+    .orderBy('id')
+    .forUpdate();
 }

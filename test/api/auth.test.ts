@@ -3,7 +3,14 @@ import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
 import type { components } from '../../generated/api.js';
 import type { UserRow } from '../../src/users/users.store.js';
-import { expectProblem, request, type ApiResponse, type Problem, type RequestOptions, type Task } from '../helpers/api-client.js';
+import {
+  expectProblem,
+  request,
+  type ApiResponse,
+  type Problem,
+  type RequestOptions,
+  type Task,
+} from '../helpers/api-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { expectInvalidToken, nowSeconds, signRaw, tokenFor, unsignedToken, visibleText } from '../helpers/tokens.js';
 
@@ -35,7 +42,10 @@ interface TokenCase {
 const INVALID_TOKENS: TokenCase[] = [
   { name: 'a garbage string', token: () => 'not-a-jwt-at-all' },
   { name: 'three dot-separated garbage parts', token: () => 'abc.def.ghi' },
-  { name: 'a token signed with another secret', token: (sub) => signRaw({ sub, exp: inAnHour() }, { secret: OTHER_SECRET }) },
+  {
+    name: 'a token signed with another secret',
+    token: (sub) => signRaw({ sub, exp: inAnHour() }, { secret: OTHER_SECRET }),
+  },
   {
     name: 'a token whose signature was tampered with',
     token: async (sub) => {
@@ -52,20 +62,46 @@ const INVALID_TOKENS: TokenCase[] = [
     },
   },
   { name: 'an expired token', token: (sub) => signRaw({ sub, exp: nowSeconds() - 2 }), description: /expired/ },
-  { name: 'a token that expired an hour ago', token: (sub) => signRaw({ sub, exp: nowSeconds() - 3600 }), description: /expired/ },
-  { name: 'a token that is not valid yet (nbf)', token: (sub) => signRaw({ sub, exp: inAnHour(), nbf: nowSeconds() + 600 }), description: /not valid yet/ },
+  {
+    name: 'a token that expired an hour ago',
+    token: (sub) => signRaw({ sub, exp: nowSeconds() - 3600 }),
+    description: /expired/,
+  },
+  {
+    name: 'a token that is not valid yet (nbf)',
+    token: (sub) => signRaw({ sub, exp: inAnHour(), nbf: nowSeconds() + 600 }),
+    description: /not valid yet/,
+  },
   { name: 'an unsigned token (alg: none)', token: (sub) => unsignedToken({ sub, exp: inAnHour() }) },
-  { name: 'an HS512 token signed with the right secret', token: (sub) => signRaw({ sub, exp: inAnHour() }, { alg: 'HS512' }) },
-  { name: 'an HS384 token signed with the right secret', token: (sub) => signRaw({ sub, exp: inAnHour() }, { alg: 'HS384' }) },
+  {
+    name: 'an HS512 token signed with the right secret',
+    token: (sub) => signRaw({ sub, exp: inAnHour() }, { alg: 'HS512' }),
+  },
+  {
+    name: 'an HS384 token signed with the right secret',
+    token: (sub) => signRaw({ sub, exp: inAnHour() }, { alg: 'HS384' }),
+  },
   {
     name: 'a token that says EdDSA to a server that trusts only the secret',
-    token: (sub) => `${unsignedToken({ sub, exp: inAnHour() }, { alg: 'EdDSA' }).slice(0, -1)}.${Buffer.from('x'.repeat(64)).toString('base64url')}`,
+    token: (sub) =>
+      `${unsignedToken({ sub, exp: inAnHour() }, { alg: 'EdDSA' }).slice(0, -1)}.${Buffer.from('x'.repeat(64)).toString('base64url')}`,
   },
-  { name: 'a token without sub', token: () => signRaw({ exp: inAnHour(), email: 'nobody@example.com' }), description: /sub/ },
+  {
+    name: 'a token without sub',
+    token: () => signRaw({ exp: inAnHour(), email: 'nobody@example.com' }),
+    description: /sub/,
+  },
   { name: 'a token with an empty sub', token: () => signRaw({ sub: '', exp: inAnHour() }), description: /sub/ },
   { name: 'a token with a numeric sub', token: () => signRaw({ sub: 42, exp: inAnHour() }), description: /sub/ },
-  { name: 'a token with an object sub', token: () => signRaw({ sub: { id: 'alice' }, exp: inAnHour() }), description: /sub/ },
-  { name: 'a token with a sub longer than 255 characters', token: () => signRaw({ sub: 'x'.repeat(256), exp: inAnHour() }) },
+  {
+    name: 'a token with an object sub',
+    token: () => signRaw({ sub: { id: 'alice' }, exp: inAnHour() }),
+    description: /sub/,
+  },
+  {
+    name: 'a token with a sub longer than 255 characters',
+    token: () => signRaw({ sub: 'x'.repeat(256), exp: inAnHour() }),
+  },
   { name: 'a token without exp', token: (sub) => signRaw({ sub }), description: /exp/ },
   { name: 'a token with a non-numeric exp', token: (sub) => signRaw({ sub, exp: 'tomorrow' }) },
 ];
@@ -84,7 +120,12 @@ function userOperations(taskId: number): { name: string; method: string; suffix:
     },
     { name: 'updateTask', method: 'PATCH', suffix: `/tasks/${taskId}`, options: { json: { title: 'Not yours' } } },
     { name: 'deleteTask', method: 'DELETE', suffix: `/tasks/${taskId}`, options: {} },
-    { name: 'completeTask', method: 'PATCH', suffix: `/tasks/${taskId}/complete`, options: { json: { completed: true } } },
+    {
+      name: 'completeTask',
+      method: 'PATCH',
+      suffix: `/tasks/${taskId}/complete`,
+      options: { json: { completed: true } },
+    },
   ];
 }
 
@@ -182,7 +223,10 @@ describeEachDatabase('auth: Bearer tokens', (suite) => {
 
     const accepted: { name: string; claims: Record<string, unknown> }[] = [
       { name: 'the right iss and aud', claims: { iss: issuer, aud: audience } },
-      { name: 'the right iss and an aud list that includes this service', claims: { iss: issuer, aud: ['https://other.example', audience] } },
+      {
+        name: 'the right iss and an aud list that includes this service',
+        claims: { iss: issuer, aud: ['https://other.example', audience] },
+      },
     ];
     for (const { name, claims } of accepted) {
       it(`accepts a token with ${name}`, async () => {
@@ -233,7 +277,11 @@ describeEachDatabase('auth: Bearer tokens', (suite) => {
     it('answers 403, not 404, for a path user that does not exist', async () => {
       const mallory = suite.newUser();
       for (const operation of userOperations(1)) {
-        const response = await mallory.call(operation.method, `/api/${newSubject()}${operation.suffix}`, operation.options);
+        const response = await mallory.call(
+          operation.method,
+          `/api/${newSubject()}${operation.suffix}`,
+          operation.options,
+        );
         expect(response.status, operation.name).to.equal(403);
       }
     });
@@ -247,7 +295,10 @@ describeEachDatabase('auth: Bearer tokens', (suite) => {
     it('lets a sub with characters that need percent-encoding reach its own path', async () => {
       const sub = `google-oauth2|${randomUUID()} @x`;
       const token = await tokenFor(sub);
-      const created = await request<Task>(suite.server().baseUrl, 'POST', tasksOf(sub), { token, json: { title: 'Mine' } });
+      const created = await request<Task>(suite.server().baseUrl, 'POST', tasksOf(sub), {
+        token,
+        json: { title: 'Mine' },
+      });
       expect(created.status).to.equal(201);
       expect(created.body.user_id).to.equal(sub);
       const listed = await get(tasksOf(sub), { token });

@@ -12,8 +12,16 @@ type Issue = NonNullable<Problem['errors']>[number];
 const MISSING_TASK_ID = 8_765_432_109;
 
 const STALE_DETAIL = 'The task has changed since it was read (If-Match); nothing was written.';
-const staleAt = (index: number): Issue => ({ location: 'body', pointer: `/actions/${index}/if_match`, message: "is not the task's current ETag" });
-const requiredAt = (index: number): Issue => ({ location: 'body', pointer: `/actions/${index}/if_match`, message: 'is required on this server for update, complete and delete' });
+const staleAt = (index: number): Issue => ({
+  location: 'body',
+  pointer: `/actions/${index}/if_match`,
+  message: "is not the task's current ETag",
+});
+const requiredAt = (index: number): Issue => ({
+  location: 'body',
+  pointer: `/actions/${index}/if_match`,
+  message: 'is required on this server for update, complete and delete',
+});
 
 /** The update, complete and delete actions, each a real change to a fresh, open task. */
 const CONDITIONAL_OPS: { op: string; fields: Record<string, unknown>; status: 200 | 204 }[] = [
@@ -29,7 +37,9 @@ function bulk(user: TestUser, body: unknown): Promise<ApiResponse<BulkResult>> {
 /** The results' statuses in order, once each result's index is checked to be its position. */
 function statuses(response: ApiResponse<BulkResult>): number[] {
   expect(response.status, JSON.stringify(response.body)).to.be.oneOf([200, 207]);
-  expect(response.body.results.map((result) => result.index)).to.deep.equal(response.body.results.map((_, position) => position));
+  expect(response.body.results.map((result) => result.index)).to.deep.equal(
+    response.body.results.map((_, position) => position),
+  );
   return response.body.results.map((result) => result.status);
 }
 
@@ -80,7 +90,12 @@ describeEachDatabase('bulk actions: if_match and etag', (suite) => {
       for (const condition of [(etag: string) => etag, (etag: string) => ` W/"weak", "stale" , ${etag} `, () => '*']) {
         const tasks = [await fresh(alice), await fresh(alice), await fresh(alice)];
         const response = await bulk(alice, {
-          actions: CONDITIONAL_OPS.map(({ op, fields }, i) => ({ op, id: tasks[i]!.task.id, ...fields, if_match: condition(tasks[i]!.etag) })),
+          actions: CONDITIONAL_OPS.map(({ op, fields }, i) => ({
+            op,
+            id: tasks[i]!.task.id,
+            ...fields,
+            if_match: condition(tasks[i]!.etag),
+          })),
         });
         expect(statuses(response), condition('"current"')).to.deep.equal(CONDITIONAL_OPS.map(({ status }) => status));
       }
@@ -94,7 +109,7 @@ describeEachDatabase('bulk actions: if_match and etag', (suite) => {
       ]);
     });
 
-    it("fails an action whose if_match is stale (or the current tag, weak) with 412 and its problem, leaving its task as it was; the others apply", async () => {
+    it('fails an action whose if_match is stale (or the current tag, weak) with 412 and its problem, leaving its task as it was; the others apply', async () => {
       const alice = suite.newUser();
       const stale = await fresh(alice, { title: 'Stale' });
       await changeMeanwhile(alice, stale.task.id);
@@ -128,7 +143,11 @@ describeEachDatabase('bulk actions: if_match and etag', (suite) => {
       expect(third).to.deep.equal({ index: 2, status: 412, problem: problemOf(2) });
       for (const before of untouched) expect(await read(alice, before.task.id)).to.deep.equal(before);
       expect((await read(alice, current.task.id)).task.completed).to.equal(true);
-      expect(auditTrail(suite, alice)).to.deep.equal([...trailBefore, `task.complete ${current.task.id}`, `task.create ${made!.task!.id}`]);
+      expect(auditTrail(suite, alice)).to.deep.equal([
+        ...trailBefore,
+        `task.complete ${current.task.id}`,
+        `task.create ${made!.task!.id}`,
+      ]);
     });
 
     it('answers 404, not 412, for a missing task even with if_match *', async () => {
@@ -174,7 +193,13 @@ describeEachDatabase('bulk actions: if_match and etag', (suite) => {
         const { task, etag } = await fresh(alice);
         for (const malformed of [etag.slice(1, -1), `${etag},`, `*, ${etag}`, '']) {
           const before = await snapshot(suite, alice);
-          const response = await bulk(alice, { atomic, actions: [{ op: 'create', task: { title: 'Not made' } }, { op: 'delete', id: task.id, if_match: malformed }] });
+          const response = await bulk(alice, {
+            atomic,
+            actions: [
+              { op: 'create', task: { title: 'Not made' } },
+              { op: 'delete', id: task.id, if_match: malformed },
+            ],
+          });
           const pointers = expectProblem(response, 400).errors?.map((issue) => issue.pointer);
           expect(pointers, `if_match: ${malformed}`).to.deep.equal(['/actions/1/if_match']);
           expect(await snapshot(suite, alice)).to.deep.equal(before);
@@ -185,8 +210,16 @@ describeEachDatabase('bulk actions: if_match and etag', (suite) => {
         const alice = suite.newUser();
         const { task, etag } = await fresh(alice);
         const before = await snapshot(suite, alice);
-        const response = await bulk(alice, { atomic, actions: [{ op: 'delete', id: task.id, if_match: etag }, { op: 'create', task: { title: 'New' }, if_match: '*' }] });
-        expect(expectProblem(response, 400).errors).to.deep.equal([{ location: 'body', pointer: '/actions/1/if_match', message: 'is not allowed for op create' }]);
+        const response = await bulk(alice, {
+          atomic,
+          actions: [
+            { op: 'delete', id: task.id, if_match: etag },
+            { op: 'create', task: { title: 'New' }, if_match: '*' },
+          ],
+        });
+        expect(expectProblem(response, 400).errors).to.deep.equal([
+          { location: 'body', pointer: '/actions/1/if_match', message: 'is not allowed for op create' },
+        ]);
         expect(await snapshot(suite, alice)).to.deep.equal(before);
       });
     });
@@ -241,7 +274,10 @@ describeEachDatabase('bulk actions: if_match and etag', (suite) => {
         const response = await send({ op, id: target.task.id, ...fields });
 
         const problem = expectProblem(response, 428);
-        expect(problem).to.include({ detail: 'This action needs an if_match with the ETag of the task as last read.', instance: `/api/${alice.id}/tasks/bulk` });
+        expect(problem).to.include({
+          detail: 'This action needs an if_match with the ETag of the task as last read.',
+          instance: `/api/${alice.id}/tasks/bulk`,
+        });
         expect(problem.errors).to.deep.equal([requiredAt(2)]);
         expect(await storedTasks(suite, alice)).to.deep.equal(before);
       });
@@ -256,7 +292,12 @@ describeEachDatabase('bulk actions: if_match and etag', (suite) => {
         actions: [
           ...CONDITIONAL_OPS.map(({ op, fields }, i) => ({ op, id: unconditional[i]!.task.id, ...fields })),
           { op: 'create', task: { title: 'Made' } },
-          ...CONDITIONAL_OPS.map(({ op, fields }, i) => ({ op, id: conditional[i]!.task.id, ...fields, if_match: conditional[i]!.etag })),
+          ...CONDITIONAL_OPS.map(({ op, fields }, i) => ({
+            op,
+            id: conditional[i]!.task.id,
+            ...fields,
+            if_match: conditional[i]!.etag,
+          })),
         ],
       });
 

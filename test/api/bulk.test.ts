@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import type { components } from '../../generated/api.js';
 import { describeEachDatabase, type ApiSuite } from '../helpers/api-suite.js';
-import { expectProblem, request, type ApiResponse, type Problem, type Task, type TestUser } from '../helpers/api-client.js';
+import {
+  expectProblem,
+  request,
+  type ApiResponse,
+  type Problem,
+  type Task,
+  type TestUser,
+} from '../helpers/api-client.js';
 import { auditTrail, listedTasks, storedTasks } from '../helpers/task-state.js';
 
 type BulkResult = components['schemas']['BulkResult'];
@@ -25,7 +32,9 @@ function bulk(user: TestUser, body: unknown): Promise<ApiResponse<BulkResult>> {
 
 /** The results' statuses in order, once each result's index is checked to be its position. */
 function statuses(response: ApiResponse<BulkResult>): number[] {
-  expect(response.body.results.map((result) => result.index)).to.deep.equal(response.body.results.map((_, position) => position));
+  expect(response.body.results.map((result) => result.index)).to.deep.equal(
+    response.body.results.map((_, position) => position),
+  );
   return response.body.results.map((result) => result.status);
 }
 
@@ -62,8 +71,17 @@ describeEachDatabase('bulk task actions', (suite) => {
 
         expect(response.status).to.equal(mode.status);
         expect(statuses(response)).to.deep.equal([201, 200, 200, 200, 204, 200]);
-        expect(response.body.results.map((result) => result.problem)).to.deep.equal([undefined, undefined, undefined, undefined, undefined, undefined]);
-        const [created, renamed, completed, reopened, deleted, untouched] = response.body.results.map((result) => result.task);
+        expect(response.body.results.map((result) => result.problem)).to.deep.equal([
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+        ]);
+        const [created, renamed, completed, reopened, deleted, untouched] = response.body.results.map(
+          (result) => result.task,
+        );
         expect(created).to.include({ user_id: alice.id, title: 'Buy milk', completed: false });
         expect(created?.tags).to.deep.equal(['shopping']);
         expect(renamed).to.include({ id: toRename.id, title: 'New name', priority: 'high' });
@@ -72,7 +90,13 @@ describeEachDatabase('bulk task actions', (suite) => {
         expect(deleted).to.equal(undefined);
         expect(untouched).to.deep.equal(unpatched);
 
-        expect(await listedTasks(alice), 'the tasks as the results show them').to.deep.equal([renamed, completed, reopened, unpatched, created]);
+        expect(await listedTasks(alice), 'the tasks as the results show them').to.deep.equal([
+          renamed,
+          completed,
+          reopened,
+          unpatched,
+          created,
+        ]);
         expect(auditTrail(suite, alice), 'one audit line per action that changed something').to.deep.equal([
           ...trailBefore,
           `task.create ${created?.id}`,
@@ -86,7 +110,13 @@ describeEachDatabase('bulk task actions', (suite) => {
   });
 
   describe('atomic: all or nothing', () => {
-    const failures: { name: string; action: (task: Task) => Record<string, unknown>; status: number; detail: string; issue: Issue }[] = [
+    const failures: {
+      name: string;
+      action: (task: Task) => Record<string, unknown>;
+      status: number;
+      detail: string;
+      issue: Issue;
+    }[] = [
       {
         name: 'names a missing task',
         action: () => ({ op: 'delete', id: MISSING_TASK_ID }),
@@ -96,14 +126,21 @@ describeEachDatabase('bulk task actions', (suite) => {
       },
       {
         name: "breaks a create's task rule",
-        action: () => ({ op: 'create', task: { title: 'Both due forms', due_date: '2026-12-01', due_at: '2026-12-01T09:00:00Z', time_zone: 'UTC' } }),
+        action: () => ({
+          op: 'create',
+          task: { title: 'Both due forms', due_date: '2026-12-01', due_at: '2026-12-01T09:00:00Z', time_zone: 'UTC' },
+        }),
         status: 400,
         detail: 'The request is not valid.',
         issue: inBody('/actions/2/task/due_at', 'must not be set together with due_date'),
       },
       {
         name: "breaks an update's task rule",
-        action: (task) => ({ op: 'update', id: task.id, patch: { due_date: '2026-12-01', time_zone: 'Mars/Olympus_Mons' } }),
+        action: (task) => ({
+          op: 'update',
+          id: task.id,
+          patch: { due_date: '2026-12-01', time_zone: 'Mars/Olympus_Mons' },
+        }),
         status: 400,
         detail: 'The request is not valid.',
         issue: inBody('/actions/2/patch/time_zone', 'must be a known IANA time zone'),
@@ -144,7 +181,13 @@ describeEachDatabase('bulk task actions', (suite) => {
       const alice = suite.newUser();
       const task = await alice.createTask();
       const before = await snapshot(suite, alice);
-      const response = await bulk(alice, { atomic: true, actions: [{ op: 'delete', id: task.id }, { op: 'complete', id: task.id }] });
+      const response = await bulk(alice, {
+        atomic: true,
+        actions: [
+          { op: 'delete', id: task.id },
+          { op: 'complete', id: task.id },
+        ],
+      });
       expect(expectProblem(response, 404).errors).to.deep.equal([inBody('/actions/1', NOT_YOURS)]);
       expect(await snapshot(suite, alice)).to.deep.equal(before);
     });
@@ -156,7 +199,9 @@ describeEachDatabase('bulk task actions', (suite) => {
     const rename = (ids: number[], title: string) =>
       bulk(alice, { atomic: true, actions: ids.map((id) => ({ op: 'update', id, patch: { title } })) });
     const responses = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? rename([first.id, second.id], `even ${i}`) : rename([second.id, first.id], `odd ${i}`))),
+      Array.from({ length: 6 }, (_, i) =>
+        i % 2 === 0 ? rename([first.id, second.id], `even ${i}`) : rename([second.id, first.id], `odd ${i}`),
+      ),
     );
     expect(responses.map((response) => response.status)).to.deep.equal([200, 200, 200, 200, 200, 200]);
   });
@@ -172,7 +217,10 @@ describeEachDatabase('bulk task actions', (suite) => {
         actions: [
           { op: 'update', id: toRename.id, patch: { title: 'New name' } },
           { op: 'complete', id: MISSING_TASK_ID, completed: true },
-          { op: 'create', task: { title: 'Both due forms', due_date: '2026-12-01', due_at: '2026-12-01T09:00:00Z', time_zone: 'UTC' } },
+          {
+            op: 'create',
+            task: { title: 'Both due forms', due_date: '2026-12-01', due_at: '2026-12-01T09:00:00Z', time_zone: 'UTC' },
+          },
           { op: 'delete', id: toDelete.id },
           { op: 'create', task: { title: 'Made' } },
         ],
@@ -194,25 +242,39 @@ describeEachDatabase('bulk task actions', (suite) => {
       expect(missing).to.deep.equal({
         index: 1,
         status: 404,
-        problem: problemOf(404, 'Not Found', `Task ${MISSING_TASK_ID} was not found.`, [inBody('/actions/1', NOT_YOURS)]),
+        problem: problemOf(404, 'Not Found', `Task ${MISSING_TASK_ID} was not found.`, [
+          inBody('/actions/1', NOT_YOURS),
+        ]),
       });
       expect(invalid).to.deep.equal({
         index: 2,
         status: 400,
-        problem: problemOf(400, 'Bad Request', 'The request is not valid.', [inBody('/actions/2/task/due_at', 'must not be set together with due_date')]),
+        problem: problemOf(400, 'Bad Request', 'The request is not valid.', [
+          inBody('/actions/2/task/due_at', 'must not be set together with due_date'),
+        ]),
       });
       expect(renamed?.task).to.include({ id: toRename.id, title: 'New name' });
       expect(deleted).to.deep.equal({ index: deleted!.index, status: 204 });
       expect(made?.task).to.include({ title: 'Made' });
 
       expect(await listedTasks(alice)).to.deep.equal([renamed?.task, made?.task]);
-      expect(auditTrail(suite, alice)).to.deep.equal([...trailBefore, `task.update ${toRename.id}`, `task.delete ${toDelete.id}`, `task.create ${made?.task?.id}`]);
+      expect(auditTrail(suite, alice)).to.deep.equal([
+        ...trailBefore,
+        `task.update ${toRename.id}`,
+        `task.delete ${toDelete.id}`,
+        `task.create ${made?.task?.id}`,
+      ]);
     });
 
     it('runs each action on what the earlier ones left: completing a task deleted before is a 404', async () => {
       const alice = suite.newUser();
       const task = await alice.createTask();
-      const response = await bulk(alice, { actions: [{ op: 'delete', id: task.id }, { op: 'complete', id: task.id }] });
+      const response = await bulk(alice, {
+        actions: [
+          { op: 'delete', id: task.id },
+          { op: 'complete', id: task.id },
+        ],
+      });
       expect(response.status).to.equal(207);
       expect(statuses(response)).to.deep.equal([204, 404]);
       expect(await listedTasks(alice)).to.deep.equal([]);
@@ -221,23 +283,57 @@ describeEachDatabase('bulk task actions', (suite) => {
 
   describe("an action's fields must be its op's", () => {
     const misfits: { name: string; action: (id: number) => Record<string, unknown>; issues: Issue[] }[] = [
-      { name: 'a create without task', action: () => ({ op: 'create' }), issues: [inBody('/actions/1/task', 'is required for op create')] },
+      {
+        name: 'a create without task',
+        action: () => ({ op: 'create' }),
+        issues: [inBody('/actions/1/task', 'is required for op create')],
+      },
       {
         name: 'a create with id and completed',
         action: (id) => ({ op: 'create', id, task: { title: 'New' }, completed: true }),
-        issues: [inBody('/actions/1/id', 'is not allowed for op create'), inBody('/actions/1/completed', 'is not allowed for op create')],
+        issues: [
+          inBody('/actions/1/id', 'is not allowed for op create'),
+          inBody('/actions/1/completed', 'is not allowed for op create'),
+        ],
       },
-      { name: 'an update without patch', action: (id) => ({ op: 'update', id }), issues: [inBody('/actions/1/patch', 'is required for op update')] },
+      {
+        name: 'an update without patch',
+        action: (id) => ({ op: 'update', id }),
+        issues: [inBody('/actions/1/patch', 'is required for op update')],
+      },
       {
         name: 'an update without id, with a task',
         action: () => ({ op: 'update', patch: { title: 'New' }, task: { title: 'New' } }),
-        issues: [inBody('/actions/1/id', 'is required for op update'), inBody('/actions/1/task', 'is not allowed for op update')],
+        issues: [
+          inBody('/actions/1/id', 'is required for op update'),
+          inBody('/actions/1/task', 'is not allowed for op update'),
+        ],
       },
-      { name: 'an update with completed', action: (id) => ({ op: 'update', id, patch: {}, completed: true }), issues: [inBody('/actions/1/completed', 'is not allowed for op update')] },
-      { name: 'a complete without id', action: () => ({ op: 'complete', completed: true }), issues: [inBody('/actions/1/id', 'is required for op complete')] },
-      { name: 'a complete with a patch', action: (id) => ({ op: 'complete', id, patch: { completed: true } }), issues: [inBody('/actions/1/patch', 'is not allowed for op complete')] },
-      { name: 'a delete without id', action: () => ({ op: 'delete' }), issues: [inBody('/actions/1/id', 'is required for op delete')] },
-      { name: 'a delete with completed', action: (id) => ({ op: 'delete', id, completed: false }), issues: [inBody('/actions/1/completed', 'is not allowed for op delete')] },
+      {
+        name: 'an update with completed',
+        action: (id) => ({ op: 'update', id, patch: {}, completed: true }),
+        issues: [inBody('/actions/1/completed', 'is not allowed for op update')],
+      },
+      {
+        name: 'a complete without id',
+        action: () => ({ op: 'complete', completed: true }),
+        issues: [inBody('/actions/1/id', 'is required for op complete')],
+      },
+      {
+        name: 'a complete with a patch',
+        action: (id) => ({ op: 'complete', id, patch: { completed: true } }),
+        issues: [inBody('/actions/1/patch', 'is not allowed for op complete')],
+      },
+      {
+        name: 'a delete without id',
+        action: () => ({ op: 'delete' }),
+        issues: [inBody('/actions/1/id', 'is required for op delete')],
+      },
+      {
+        name: 'a delete with completed',
+        action: (id) => ({ op: 'delete', id, completed: false }),
+        issues: [inBody('/actions/1/completed', 'is not allowed for op delete')],
+      },
     ];
     for (const mode of MODES) {
       for (const { name, action, issues } of misfits) {
@@ -245,7 +341,10 @@ describeEachDatabase('bulk task actions', (suite) => {
           const alice = suite.newUser();
           const task = await alice.createTask();
           const before = await snapshot(suite, alice);
-          const response = await bulk(alice, { ...mode.fields, actions: [{ op: 'delete', id: task.id }, action(task.id)] });
+          const response = await bulk(alice, {
+            ...mode.fields,
+            actions: [{ op: 'delete', id: task.id }, action(task.id)],
+          });
           expect(expectProblem(response, 400).errors).to.deep.equal(issues);
           expect(await snapshot(suite, alice)).to.deep.equal(before);
         });
@@ -255,7 +354,12 @@ describeEachDatabase('bulk task actions', (suite) => {
     it('lists every misfit of every action at once', async () => {
       const alice = suite.newUser();
       const response = await bulk(alice, {
-        actions: [{ op: 'create', task: { title: 'Fine' } }, { op: 'delete' }, { op: 'complete', id: 1 }, { op: 'create', id: 2 }],
+        actions: [
+          { op: 'create', task: { title: 'Fine' } },
+          { op: 'delete' },
+          { op: 'complete', id: 1 },
+          { op: 'create', id: 2 },
+        ],
       });
       expect(expectProblem(response, 400).errors).to.deep.equal([
         inBody('/actions/1/id', 'is required for op delete'),
@@ -267,7 +371,12 @@ describeEachDatabase('bulk task actions', (suite) => {
 
     it("points the spec's own checks into the action too", async () => {
       const alice = suite.newUser();
-      const response = await bulk(alice, { actions: [{ op: 'create', task: { title: '' } }, { op: 'archive', id: 1 }] });
+      const response = await bulk(alice, {
+        actions: [
+          { op: 'create', task: { title: '' } },
+          { op: 'archive', id: 1 },
+        ],
+      });
       const pointers = expectProblem(response, 400).errors?.map((issue) => issue.pointer);
       expect(pointers).to.include.members(['/actions/0/task/title', '/actions/1/op']);
       expect(await listedTasks(alice)).to.deep.equal([]);
@@ -282,7 +391,9 @@ describeEachDatabase('bulk task actions', (suite) => {
         const response = await bulk(alice, { ...mode.fields, actions });
         expect(response.status).to.equal(mode.status);
         expect(statuses(response)).to.deep.equal(actions.map(() => 201));
-        expect((await listedTasks(alice)).map((task) => task.title)).to.deep.equal(actions.map((action) => action.task.title));
+        expect((await listedTasks(alice)).map((task) => task.title)).to.deep.equal(
+          actions.map((action) => action.task.title),
+        );
       });
     }
 
@@ -320,13 +431,20 @@ describeEachDatabase('bulk task actions', (suite) => {
         const alicesBefore = await snapshot(suite, alice);
         const bobsBefore = await snapshot(suite, bob);
 
-        const actions = (id: number) => [{ op: 'create', task: { title: 'Rolled back' } }, { ...fields, id }];
+        const actions = (id: number) => [
+          { op: 'create', task: { title: 'Rolled back' } },
+          { ...fields, id },
+        ];
         const onHers = expectProblem(await bulk(bob, { atomic: true, actions: actions(task.id) }), 404);
         const onNone = expectProblem(await bulk(bob, { atomic: true, actions: actions(MISSING_TASK_ID) }), 404);
 
         expect(onHers.detail).to.equal(`Task ${task.id} was not found.`);
         expect(onHers.errors).to.deep.equal([inBody('/actions/1', NOT_YOURS)]);
-        expect({ ...onHers, detail: undefined, request_id: undefined }).to.deep.equal({ ...onNone, detail: undefined, request_id: undefined });
+        expect({ ...onHers, detail: undefined, request_id: undefined }).to.deep.equal({
+          ...onNone,
+          detail: undefined,
+          request_id: undefined,
+        });
         expect(await snapshot(suite, alice)).to.deep.equal(alicesBefore);
         expect(await snapshot(suite, bob)).to.deep.equal(bobsBefore);
       });
@@ -338,7 +456,12 @@ describeEachDatabase('bulk task actions', (suite) => {
       const task = await alice.createTask({ title: "Alice's", description: 'private notes' });
       const alicesBefore = await snapshot(suite, alice);
 
-      const response = await bulk(bob, { actions: [...onAlicesTask.map((fields) => ({ ...fields, id: task.id })), { op: 'create', task: { title: "Bob's" } }] });
+      const response = await bulk(bob, {
+        actions: [
+          ...onAlicesTask.map((fields) => ({ ...fields, id: task.id })),
+          { op: 'create', task: { title: "Bob's" } },
+        ],
+      });
 
       expect(response.status).to.equal(207);
       expect(statuses(response)).to.deep.equal([404, 404, 404, 404, 201]);
@@ -352,7 +475,9 @@ describeEachDatabase('bulk task actions', (suite) => {
       const bob = suite.newUser();
       const task = await alice.createTask();
       const before = await snapshot(suite, alice);
-      const response = await bob.call('POST', `/api/${alice.id}/tasks/bulk`, { json: { atomic: true, actions: [{ op: 'delete', id: task.id }] } });
+      const response = await bob.call('POST', `/api/${alice.id}/tasks/bulk`, {
+        json: { atomic: true, actions: [{ op: 'delete', id: task.id }] },
+      });
       expect(expectProblem(response, 403).title).to.equal('Forbidden');
       expect(await snapshot(suite, alice)).to.deep.equal(before);
     });
@@ -361,7 +486,9 @@ describeEachDatabase('bulk task actions', (suite) => {
       const alice = suite.newUser();
       const task = await alice.createTask();
       const before = await snapshot(suite, alice);
-      const response = await request(suite.server().baseUrl, 'POST', `/api/${alice.id}/tasks/bulk`, { json: { actions: [{ op: 'delete', id: task.id }] } });
+      const response = await request(suite.server().baseUrl, 'POST', `/api/${alice.id}/tasks/bulk`, {
+        json: { actions: [{ op: 'delete', id: task.id }] },
+      });
       expectProblem(response, 401);
       expect(response.headers.get('www-authenticate')).to.equal('Bearer');
       expect(await snapshot(suite, alice)).to.deep.equal(before);

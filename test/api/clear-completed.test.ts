@@ -12,8 +12,14 @@ describeEachDatabase('clearing completed tasks', (suite) => {
     const alice = suite.newUser();
     const open = await alice.createTask({ title: 'Open' });
     const done = [await alice.createTask({ completed: true }), await alice.createTask({ completed: true })];
-    const reopened = await alice.call<Task>('PATCH', `/tasks/${(await alice.createTask({ completed: true })).id}/complete`, { json: { completed: false } });
-    const completed = await alice.call<Task>('PATCH', `/tasks/${(await alice.createTask()).id}/complete`, { json: { completed: true } });
+    const reopened = await alice.call<Task>(
+      'PATCH',
+      `/tasks/${(await alice.createTask({ completed: true })).id}/complete`,
+      { json: { completed: false } },
+    );
+    const completed = await alice.call<Task>('PATCH', `/tasks/${(await alice.createTask()).id}/complete`, {
+      json: { completed: true },
+    });
     expect([reopened.status, completed.status]).to.deep.equal([200, 200]);
     const trailBefore = auditTrail(suite, alice);
 

@@ -16,14 +16,24 @@ const WRITES: readonly Write[] = [
   {
     name: 'PUT (replaceTask)',
     status: 200,
-    send: (user, id, headers) => user.call('PUT', `/tasks/${id}`, { json: { title: 'Replaced', description: 'new', completed: false }, headers }),
+    send: (user, id, headers) =>
+      user.call('PUT', `/tasks/${id}`, { json: { title: 'Replaced', description: 'new', completed: false }, headers }),
   },
   {
     name: 'PATCH (updateTask)',
     status: 200,
-    send: (user, id, headers) => user.call('PATCH', `/tasks/${id}`, { json: { title: 'Patched' }, contentType: 'application/merge-patch+json', headers }),
+    send: (user, id, headers) =>
+      user.call('PATCH', `/tasks/${id}`, {
+        json: { title: 'Patched' },
+        contentType: 'application/merge-patch+json',
+        headers,
+      }),
   },
-  { name: 'DELETE (deleteTask)', status: 204, send: (user, id, headers) => user.call('DELETE', `/tasks/${id}`, { headers }) },
+  {
+    name: 'DELETE (deleteTask)',
+    status: 204,
+    send: (user, id, headers) => user.call('DELETE', `/tasks/${id}`, { headers }),
+  },
   {
     name: 'PATCH complete (completeTask)',
     status: 200,
@@ -34,7 +44,9 @@ const WRITES: readonly Write[] = [
 /** The response's ETag, checked to be a strong tag of the spec's form. */
 function etagOf(response: ApiResponse): string {
   const etag = response.headers.get('etag');
-  expect(etag, `${response.status} ${JSON.stringify(response.body)}`).to.be.a('string').and.match(/^"[A-Za-z0-9_-]{1,60}"$/);
+  expect(etag, `${response.status} ${JSON.stringify(response.body)}`)
+    .to.be.a('string')
+    .and.match(/^"[A-Za-z0-9_-]{1,60}"$/);
   return etag!;
 }
 
@@ -52,7 +64,12 @@ async function created(user: TestUser, fields: Record<string, unknown> = {}): Pr
 }
 
 /** Expects the write to be refused with `status` and to have left the user's stored rows exactly as they were. */
-async function expectRefused(suite: ApiSuite, user: TestUser, status: 412 | 428, write: () => Promise<ApiResponse>): Promise<void> {
+async function expectRefused(
+  suite: ApiSuite,
+  user: TestUser,
+  status: 412 | 428,
+  write: () => Promise<ApiResponse>,
+): Promise<void> {
   const before = await storedTasks(suite, user);
   expectProblem(await write(), status);
   expect(await storedTasks(suite, user)).to.deep.equal(before);
@@ -85,7 +102,9 @@ describeEachDatabase('concurrency: ETag and If-None-Match', (suite) => {
     ];
     for (const [method, json] of writes) {
       const response =
-        method === 'COMPLETE' ? await alice.call<Task>('PATCH', `/tasks/${id}/complete`, json ? { json } : {}) : await alice.call<Task>(method, `/tasks/${id}`, { json });
+        method === 'COMPLETE'
+          ? await alice.call<Task>('PATCH', `/tasks/${id}/complete`, json ? { json } : {})
+          : await alice.call<Task>(method, `/tasks/${id}`, { json });
       expect(response.status).to.equal(200);
       const etag = etagOf(response);
       expect(etags, `${method} ${JSON.stringify(json)}`).not.to.include(etag);
@@ -96,9 +115,16 @@ describeEachDatabase('concurrency: ETag and If-None-Match', (suite) => {
 
   it('keeps the ETag when a write leaves the task as it was', async () => {
     const alice = suite.newUser();
-    const { task, etag } = await created(alice, { title: 'Same', description: 'same', completed: true, priority: 'low' });
+    const { task, etag } = await created(alice, {
+      title: 'Same',
+      description: 'same',
+      completed: true,
+      priority: 'low',
+    });
     const noOps = [
-      await alice.call<Task>('PUT', `/tasks/${task.id}`, { json: { title: 'Same', description: 'same', completed: true, priority: 'low' } }),
+      await alice.call<Task>('PUT', `/tasks/${task.id}`, {
+        json: { title: 'Same', description: 'same', completed: true, priority: 'low' },
+      }),
       await alice.call<Task>('PATCH', `/tasks/${task.id}`, { json: {} }),
       await alice.call<Task>('PATCH', `/tasks/${task.id}`, { json: { title: ' Same ' } }),
       await alice.call<Task>('PATCH', `/tasks/${task.id}/complete`, { json: { completed: true } }),
@@ -128,7 +154,9 @@ describeEachDatabase('concurrency: ETag and If-None-Match', (suite) => {
   it('answers 200 with the task when If-None-Match names other tags, such as the tag before a change', async () => {
     const alice = suite.newUser();
     const { task, etag } = await created(alice);
-    const other = await alice.call<Task>('GET', `/tasks/${task.id}`, { headers: { 'If-None-Match': '"other", W/"another"' } });
+    const other = await alice.call<Task>('GET', `/tasks/${task.id}`, {
+      headers: { 'If-None-Match': '"other", W/"another"' },
+    });
     expect(other.status).to.equal(200);
     expect(other.body).to.deep.equal(task);
 
@@ -147,7 +175,10 @@ describeEachDatabase('concurrency: ETag and If-None-Match', (suite) => {
   it('refuses a malformed If-None-Match with 400', async () => {
     const alice = suite.newUser();
     const { task } = await created(alice);
-    const problem = expectProblem(await alice.call('GET', `/tasks/${task.id}`, { headers: { 'If-None-Match': 'unquoted' } }), 400);
+    const problem = expectProblem(
+      await alice.call('GET', `/tasks/${task.id}`, { headers: { 'If-None-Match': 'unquoted' } }),
+      400,
+    );
     expect(problem.errors?.[0]).to.include({ location: 'header' });
   });
 });
@@ -157,7 +188,11 @@ describeEachDatabase('concurrency: If-Match', (suite) => {
     describe(write.name, () => {
       it('writes when If-Match names the current ETag, alone, in a list, or as *', async () => {
         const alice = suite.newUser();
-        for (const condition of [(etag: string) => etag, (etag: string) => ` W/"weak", "stale" , ${etag} `, () => '*']) {
+        for (const condition of [
+          (etag: string) => etag,
+          (etag: string) => ` W/"weak", "stale" , ${etag} `,
+          () => '*',
+        ]) {
           const { task, etag } = await created(alice);
           const response = await write.send(alice, task.id, { 'If-Match': condition(etag) });
           expect(response.status, JSON.stringify(response.body)).to.equal(write.status);
@@ -175,7 +210,9 @@ describeEachDatabase('concurrency: If-Match', (suite) => {
         const alice = suite.newUser();
         const { task, etag } = await created(alice);
         // Someone else changes the task after alice read it.
-        expect((await alice.call('PATCH', `/tasks/${task.id}`, { json: { description: 'meanwhile' } })).status).to.equal(200);
+        expect(
+          (await alice.call('PATCH', `/tasks/${task.id}`, { json: { description: 'meanwhile' } })).status,
+        ).to.equal(200);
         await expectRefused(suite, alice, 412, () => write.send(alice, task.id, { 'If-Match': etag }));
         await expectRefused(suite, alice, 412, () => write.send(alice, task.id, { 'If-Match': `"other", ${etag}` }));
       });
@@ -197,7 +234,10 @@ describeEachDatabase('concurrency: If-Match', (suite) => {
         for (const malformed of [etag.slice(1, -1), `${etag},`, `*, ${etag}`, '']) {
           const before = await storedTasks(suite, alice);
           const problem = expectProblem(await write.send(alice, task.id, { 'If-Match': malformed }), 400);
-          expect(problem.errors?.map((issue) => issue.location), `If-Match: ${malformed}`).to.include('header');
+          expect(
+            problem.errors?.map((issue) => issue.location),
+            `If-Match: ${malformed}`,
+          ).to.include('header');
           expect(await storedTasks(suite, alice)).to.deep.equal(before);
         }
       });
@@ -210,12 +250,17 @@ describeEachDatabase('concurrency: If-Match', (suite) => {
     for (let round = 0; round < 15; round += 1) {
       const titles = [`left ${round}`, `right ${round}`];
       const responses = await Promise.all(
-        titles.map((title) => alice.call<Task>('PATCH', `/tasks/${task.id}`, { json: { title }, headers: { 'If-Match': etag } })),
+        titles.map((title) =>
+          alice.call<Task>('PATCH', `/tasks/${task.id}`, { json: { title }, headers: { 'If-Match': etag } }),
+        ),
       );
       const statuses = responses.map((response) => response.status).sort();
       expect(statuses, `round ${round}`).to.deep.equal([200, 412]);
       const winner = responses.find((response) => response.status === 200)!;
-      expectProblem(responses.find((response) => response.status === 412)!, 412);
+      expectProblem(
+        responses.find((response) => response.status === 412)!,
+        412,
+      );
       ({ task, etag } = await read(alice, task.id));
       expect(task.title, `round ${round}`).to.equal(winner.body.title);
       expect(etag).to.equal(etagOf(winner));
@@ -224,19 +269,30 @@ describeEachDatabase('concurrency: If-Match', (suite) => {
 
   it('completes an occurrence of a recurring task once with If-Match; the same tag again is stale', async () => {
     const alice = suite.newUser();
-    const { task, etag } = await created(alice, { title: 'Water the plants', due_date: '2031-01-10', recurrence: { frequency: 'weekly' } });
-    const done = await alice.call<Task>('PATCH', `/tasks/${task.id}/complete`, { json: { completed: true }, headers: { 'If-Match': etag } });
+    const { task, etag } = await created(alice, {
+      title: 'Water the plants',
+      due_date: '2031-01-10',
+      recurrence: { frequency: 'weekly' },
+    });
+    const done = await alice.call<Task>('PATCH', `/tasks/${task.id}/complete`, {
+      json: { completed: true },
+      headers: { 'If-Match': etag },
+    });
     expect(done.status).to.equal(200);
     expect(done.body.next_occurrence_id).to.be.a('number');
     // The tag is that of the task as finally written, linked to its next occurrence.
-    expect((await read(alice, task.id)).etag).to.equal(etagOf(done)).and.not.equal(etag);
+    expect((await read(alice, task.id)).etag)
+      .to.equal(etagOf(done))
+      .and.not.equal(etag);
     const next = await read(alice, done.body.next_occurrence_id!);
     expect(next.task).to.include({ due_date: '2031-01-17', completed: false });
 
     await expectRefused(suite, alice, 412, () =>
       alice.call('PATCH', `/tasks/${task.id}/complete`, { json: { completed: false }, headers: { 'If-Match': etag } }),
     );
-    const reopened = await alice.call<Task>('PATCH', `/tasks/${task.id}/complete`, { headers: { 'If-Match': etagOf(done) } });
+    const reopened = await alice.call<Task>('PATCH', `/tasks/${task.id}/complete`, {
+      headers: { 'If-Match': etagOf(done) },
+    });
     expect(reopened.status).to.equal(200);
     expect(reopened.body).to.include({ completed: false, next_occurrence_id: next.task.id });
   });
@@ -262,7 +318,9 @@ describeEachDatabase('concurrency: If-Match', (suite) => {
       const { task, etag } = await created(alice);
       expect((await alice.call('GET', `/tasks/${task.id}`)).status).to.equal(200);
       const rename = (extra: Record<string, string>) =>
-        alice.call('POST', '/tasks/bulk', { json: { atomic: true, actions: [{ op: 'update', id: task.id, patch: { title: 'Bulk' }, ...extra }] } });
+        alice.call('POST', '/tasks/bulk', {
+          json: { atomic: true, actions: [{ op: 'update', id: task.id, patch: { title: 'Bulk' }, ...extra }] },
+        });
       await expectRefused(suite, alice, 428, () => rename({}));
       expect((await rename({ if_match: etag })).status).to.equal(200);
       expect((await read(alice, task.id)).task.title).to.equal('Bulk');

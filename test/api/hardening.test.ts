@@ -40,7 +40,11 @@ for (const kind of DATABASE_KINDS) {
 
     describe('security headers', () => {
       it('are an API policy on every answer: nothing to load, run or frame', async () => {
-        for (const response of [await user.call('GET', '/api/me'), await request(server.baseUrl, 'GET', '/api/me'), await request(server.baseUrl, 'GET', '/health')]) {
+        for (const response of [
+          await user.call('GET', '/api/me'),
+          await request(server.baseUrl, 'GET', '/api/me'),
+          await request(server.baseUrl, 'GET', '/health'),
+        ]) {
           expect(response.headers.get('content-security-policy')).to.equal("default-src 'none';frame-ancestors 'none'");
           expect(response.headers.get('x-content-type-options')).to.equal('nosniff');
           expect(response.headers.get('x-frame-options')).to.equal('DENY');
@@ -51,10 +55,12 @@ for (const kind of DATABASE_KINDS) {
         }
       });
 
-      it("leave the docs page its own Content-Security-Policy", async () => {
+      it('leave the docs page its own Content-Security-Policy', async () => {
         const dir = mkdtempSync(join(tmpdir(), 'docs-'));
         writeFileSync(join(dir, 'index.html'), '<!doctype html><title>docs</title>');
-        const docs = await startTestServer((await sharedTestDatabase(kind)).knex, { docsPagePath: join(dir, 'index.html') });
+        const docs = await startTestServer((await sharedTestDatabase(kind)).knex, {
+          docsPagePath: join(dir, 'index.html'),
+        });
         try {
           const response = await request(docs.baseUrl, 'GET', '/docs');
           expect(response.status).to.equal(200);
@@ -78,12 +84,14 @@ for (const kind of DATABASE_KINDS) {
           await request(server.baseUrl, 'GET', '/api/nowhere'), // no such route
         ];
         expect(answers.map((response) => response.status)).to.deep.equal([200, 200, 401, 400, 404, 404]);
-        for (const response of answers) expect(response.headers.get('cache-control'), String(response.status)).to.equal('no-store');
+        for (const response of answers)
+          expect(response.headers.get('cache-control'), String(response.status)).to.equal('no-store');
       });
     });
 
     describe('CORS', () => {
-      const exposed = (response: ApiResponse) => (response.headers.get('access-control-expose-headers') ?? '').split(/,\s*/);
+      const exposed = (response: ApiResponse) =>
+        (response.headers.get('access-control-expose-headers') ?? '').split(/,\s*/);
       /**
        * Preflights are sent with fetch itself: OPTIONS is no operation of the spec, and the CORS
        * layer answers it (204) before any route, so the contract checker has nothing to check.
@@ -95,9 +103,19 @@ for (const kind of DATABASE_KINDS) {
         });
 
       it('lets an allowed origin read answers and the headers clients need', async () => {
-        for (const response of [await user.call('GET', '/api/me', { headers: { origin: APP_ORIGIN } }), await request(server.baseUrl, 'GET', '/api/me', { headers: { origin: APP_ORIGIN } })]) {
+        for (const response of [
+          await user.call('GET', '/api/me', { headers: { origin: APP_ORIGIN } }),
+          await request(server.baseUrl, 'GET', '/api/me', { headers: { origin: APP_ORIGIN } }),
+        ]) {
           expect(response.headers.get('access-control-allow-origin')).to.equal(APP_ORIGIN);
-          expect(exposed(response)).to.include.members(['ETag', 'Location', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id']);
+          expect(exposed(response)).to.include.members([
+            'ETag',
+            'Location',
+            'RateLimit',
+            'RateLimit-Policy',
+            'Retry-After',
+            'X-Request-Id',
+          ]);
           expect(response.headers.get('vary')).to.include('Origin');
           expect(response.headers.has('access-control-allow-credentials')).to.equal(false);
         }
@@ -113,12 +131,29 @@ for (const kind of DATABASE_KINDS) {
       });
 
       it('answers the preflight of an allowed origin for every header and method clients send', async () => {
-        const response = await preflight(APP_ORIGIN, 'PATCH', 'authorization, content-type, if-match, if-none-match, idempotency-key, x-request-id');
+        const response = await preflight(
+          APP_ORIGIN,
+          'PATCH',
+          'authorization, content-type, if-match, if-none-match, idempotency-key, x-request-id',
+        );
         expect(response.status).to.equal(204);
         expect(response.headers.get('access-control-allow-origin')).to.equal(APP_ORIGIN);
-        expect(response.headers.get('access-control-allow-methods')?.split(',')).to.include.members(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+        expect(response.headers.get('access-control-allow-methods')?.split(',')).to.include.members([
+          'GET',
+          'POST',
+          'PUT',
+          'PATCH',
+          'DELETE',
+        ]);
         const allowed = (response.headers.get('access-control-allow-headers') ?? '').toLowerCase().split(',');
-        expect(allowed).to.include.members(['authorization', 'content-type', 'if-match', 'if-none-match', 'idempotency-key', 'x-request-id']);
+        expect(allowed).to.include.members([
+          'authorization',
+          'content-type',
+          'if-match',
+          'if-none-match',
+          'idempotency-key',
+          'x-request-id',
+        ]);
         expect(response.headers.get('access-control-max-age')).to.equal('600');
       });
 
@@ -131,7 +166,10 @@ for (const kind of DATABASE_KINDS) {
 
     describe('error bodies reveal no internals', () => {
       it('for malformed JSON', async () => {
-        const response = await user.call('POST', '/tasks', { rawBody: '{"title": "x",', contentType: 'application/json' });
+        const response = await user.call('POST', '/tasks', {
+          rawBody: '{"title": "x",',
+          contentType: 'application/json',
+        });
         expectProblem(response, 400);
         expectNoInternals(response);
       });
@@ -146,7 +184,11 @@ for (const kind of DATABASE_KINDS) {
       });
 
       it('for a body that is not UTF-8 or is compressed wrongly', async () => {
-        const response = await user.call('POST', '/tasks', { rawBody: 'not gzip', contentType: 'application/json', headers: { 'content-encoding': 'gzip' } });
+        const response = await user.call('POST', '/tasks', {
+          rawBody: 'not gzip',
+          contentType: 'application/json',
+          headers: { 'content-encoding': 'gzip' },
+        });
         expectProblem(response, 400);
         expectNoInternals(response);
       });
@@ -166,7 +208,9 @@ describe('hardening: database errors reveal no internals', function () {
   // Databases without the service's tables: every query the service makes fails inside the driver.
   const broken: { name: string; open: () => Promise<Knex> }[] = [
     { name: 'pglite', open: async () => pgliteKnex(await createPglite()) },
-    ...(DATABASE_KINDS.includes('postgres') ? [{ name: 'postgres', open: async () => postgresKnex(POSTGRES_ADMIN_URL, 2) }] : []),
+    ...(DATABASE_KINDS.includes('postgres')
+      ? [{ name: 'postgres', open: async () => postgresKnex(POSTGRES_ADMIN_URL, 2) }]
+      : []),
   ];
   for (const { name, open } of broken) {
     it(`answers 500 with our words only [${name}]`, async () => {
@@ -174,11 +218,17 @@ describe('hardening: database errors reveal no internals', function () {
       const server = await startTestServer(db);
       try {
         const user = new TestUser(server.baseUrl);
-        for (const response of [await user.call('GET', '/tasks'), await user.call('POST', '/tasks', { json: { title: 'x' } })]) {
+        for (const response of [
+          await user.call('GET', '/tasks'),
+          await user.call('POST', '/tasks', { json: { title: 'x' } }),
+        ]) {
           expect(expectProblem(response, 500).detail).to.equal('An unexpected error occurred.');
           expectNoInternals(response);
           // The cause is logged for the operator, under the request id.
-          const line = server.logs.find((entry) => (entry.req as { id?: string } | undefined)?.id === (response.body as Problem).request_id && entry.err);
+          const line = server.logs.find(
+            (entry) =>
+              (entry.req as { id?: string } | undefined)?.id === (response.body as Problem).request_id && entry.err,
+          );
           expect(JSON.stringify(line?.err)).to.include('does not exist');
         }
       } finally {

@@ -13,7 +13,6 @@ import { IN_TEST_BOUND_MS, pollUntil } from '../helpers/wait.js';
 
 type BulkResult = components['schemas']['BulkResult'];
 
-
 /** A task id no test creates (ids are an identity sequence starting at 1). */
 const MISSING_TASK_ID = 8_765_432_109;
 
@@ -28,7 +27,11 @@ interface KeyRow {
 
 /** The stored record of the user's key, read past the API. */
 function storedKey(suite: ApiSuite, user: TestUser, key: string): Promise<KeyRow | undefined> {
-  return suite.database().knex('idempotency_keys').where({ user_id: user.id, key }).first('fingerprint', 'attempt', 'response_status');
+  return suite
+    .database()
+    .knex('idempotency_keys')
+    .where({ user_id: user.id, key })
+    .first('fingerprint', 'attempt', 'response_status');
 }
 
 /** Moves the key's times into the past, as if `ms` had gone by since it was claimed (and answered). */
@@ -38,7 +41,10 @@ async function age(suite: ApiSuite, user: TestUser, key: string, ms: number): Pr
     .database()
     .knex('idempotency_keys')
     .where({ user_id: user.id, key })
-    .update({ claimed_at: suite.database().knex.raw('claimed_at - ?', [interval]), expires_at: suite.database().knex.raw('expires_at - ?', [interval]) });
+    .update({
+      claimed_at: suite.database().knex.raw('claimed_at - ?', [interval]),
+      expires_at: suite.database().knex.raw('expires_at - ?', [interval]),
+    });
   expect(moved, 'the key is stored').to.equal(1);
 }
 
@@ -94,33 +100,52 @@ const OPERATIONS: KeyedOperation[] = [
   {
     operationId: 'bulkTasks',
     status: 200,
-    prepare: async (user) => (headers) => user.call<BulkResult>('POST', '/tasks/bulk', { json: { atomic: true, actions: [{ op: 'create', task: { title: 'Bulk' } }] }, headers }),
+    prepare: async (user) => (headers) =>
+      user.call<BulkResult>('POST', '/tasks/bulk', {
+        json: { atomic: true, actions: [{ op: 'create', task: { title: 'Bulk' } }] },
+        headers,
+      }),
   },
 ];
-
 
 describeEachDatabase('idempotency keys', (suite) => {
   describe('a retry of the same request gets the first answer again, without writing', () => {
     it('createTask: the same 201, task, Location and ETag; one task stored, one audit line', async () => {
       const alice = suite.newUser();
       const key = newKey();
-      const first = await alice.call<Task>('POST', '/tasks', { json: { title: 'Buy milk', description: 'two litres' }, headers: keyed(key) });
+      const first = await alice.call<Task>('POST', '/tasks', {
+        json: { title: 'Buy milk', description: 'two litres' },
+        headers: keyed(key),
+      });
       expect(first.status).to.equal(201);
       expect(first.headers.get('location')).to.equal(`/api/${alice.id}/tasks/${first.body.id}`);
       // A change in between shows that the retry answers from the stored response, not from the task as it now is.
-      expect((await alice.call('PATCH', `/tasks/${first.body.id}`, { json: { title: 'Renamed' } })).status).to.equal(200);
+      expect((await alice.call('PATCH', `/tasks/${first.body.id}`, { json: { title: 'Renamed' } })).status).to.equal(
+        200,
+      );
 
       // The same JSON with its keys in another order is the same request.
-      const retry = await alice.call<Task>('POST', '/tasks', { json: { description: 'two litres', title: 'Buy milk' }, headers: keyed(key) });
+      const retry = await alice.call<Task>('POST', '/tasks', {
+        json: { description: 'two litres', title: 'Buy milk' },
+        headers: keyed(key),
+      });
       expect(answer(retry)).to.deep.equal(answer(first));
-      expect(retry.headers.get('x-request-id'), 'a response of its own').to.not.equal(first.headers.get('x-request-id'));
+      expect(retry.headers.get('x-request-id'), 'a response of its own').to.not.equal(
+        first.headers.get('x-request-id'),
+      );
       expect(await storedTasks(suite, alice)).to.have.length(1);
-      expect(auditTrail(suite, alice).filter((line) => line.startsWith('task.create'))).to.deep.equal([`task.create ${first.body.id}`]);
+      expect(auditTrail(suite, alice).filter((line) => line.startsWith('task.create'))).to.deep.equal([
+        `task.create ${first.body.id}`,
+      ]);
     });
 
     it('completeTask: a toggle is applied once, and a recurring task gets one next occurrence', async () => {
       const alice = suite.newUser();
-      const task = await alice.createTask({ title: 'Daily', due_date: '2026-03-01', recurrence: { frequency: 'daily' } });
+      const task = await alice.createTask({
+        title: 'Daily',
+        due_date: '2026-03-01',
+        recurrence: { frequency: 'daily' },
+      });
       const key = newKey();
       const first = await alice.call<Task>('PATCH', `/tasks/${task.id}/complete`, { headers: keyed(key) });
       expect(first.status).to.equal(200);
@@ -129,12 +154,24 @@ describeEachDatabase('idempotency keys', (suite) => {
       const retry = await alice.call<Task>('PATCH', `/tasks/${task.id}/complete`, { headers: keyed(key) });
       expect(answer(retry)).to.deep.equal(answer(first));
       const stored = await storedTasks(suite, alice);
-      expect(stored.map((row) => row.completed), 'still completed, not toggled back; one next occurrence').to.deep.equal([true, false]);
+      expect(
+        stored.map((row) => row.completed),
+        'still completed, not toggled back; one next occurrence',
+      ).to.deep.equal([true, false]);
     });
 
     for (const { name, body, status } of [
       { name: 'atomic', body: { atomic: true, actions: [{ op: 'create', task: { title: 'One' } }] }, status: 200 },
-      { name: 'non-atomic, one action failing', body: { actions: [{ op: 'create', task: { title: 'One' } }, { op: 'delete', id: MISSING_TASK_ID }] }, status: 207 },
+      {
+        name: 'non-atomic, one action failing',
+        body: {
+          actions: [
+            { op: 'create', task: { title: 'One' } },
+            { op: 'delete', id: MISSING_TASK_ID },
+          ],
+        },
+        status: 207,
+      },
     ]) {
       it(`bulkTasks (${name}): the same ${status} and results; the actions run once`, async () => {
         const alice = suite.newUser();
@@ -165,11 +202,16 @@ describeEachDatabase('idempotency keys', (suite) => {
       const key = newKey();
       const first = await alice.call<Task>('POST', '/tasks', { json: { title: 'First' }, headers: keyed(key) });
       expect(first.status).to.equal(201);
-      const problem = expectProblem(await alice.call('POST', '/tasks', { json: { title: 'Second' }, headers: keyed(key) }), 422);
+      const problem = expectProblem(
+        await alice.call('POST', '/tasks', { json: { title: 'Second' }, headers: keyed(key) }),
+        422,
+      );
       expect(problem.detail).to.equal('This Idempotency-Key was already used for a different request.');
       expect(await storedTasks(suite, alice)).to.have.length(1);
       // The stored answer is still there for the request it belongs to.
-      expect(answer(await alice.call('POST', '/tasks', { json: { title: 'First' }, headers: keyed(key) }))).to.deep.equal(answer(first));
+      expect(
+        answer(await alice.call('POST', '/tasks', { json: { title: 'First' }, headers: keyed(key) })),
+      ).to.deep.equal(answer(first));
     });
 
     it('completeTask on another path, or with another If-Match', async () => {
@@ -178,16 +220,32 @@ describeEachDatabase('idempotency keys', (suite) => {
       const key = newKey();
       expect((await alice.call('PATCH', `/tasks/${one.id}/complete`, { headers: keyed(key) })).status).to.equal(200);
       expectProblem(await alice.call('PATCH', `/tasks/${two.id}/complete`, { headers: keyed(key) }), 422);
-      expectProblem(await alice.call('PATCH', `/tasks/${one.id}/complete`, { headers: keyed(key, { 'If-Match': '"some-other-tag"' }) }), 422);
-      expectProblem(await alice.call('PATCH', `/tasks/${one.id}/complete`, { json: { completed: true }, headers: keyed(key) }), 422);
+      expectProblem(
+        await alice.call('PATCH', `/tasks/${one.id}/complete`, {
+          headers: keyed(key, { 'If-Match': '"some-other-tag"' }),
+        }),
+        422,
+      );
+      expectProblem(
+        await alice.call('PATCH', `/tasks/${one.id}/complete`, { json: { completed: true }, headers: keyed(key) }),
+        422,
+      );
       expect((await storedTasks(suite, alice)).map((row) => row.completed)).to.deep.equal([true, false]);
     });
 
     it('bulkTasks after the key was used by another operation', async () => {
       const alice = suite.newUser();
       const key = newKey();
-      expect((await alice.call('POST', '/tasks', { json: { title: 'Created' }, headers: keyed(key) })).status).to.equal(201);
-      expectProblem(await alice.call('POST', '/tasks/bulk', { json: { actions: [{ op: 'create', task: { title: 'Created' } }] }, headers: keyed(key) }), 422);
+      expect((await alice.call('POST', '/tasks', { json: { title: 'Created' }, headers: keyed(key) })).status).to.equal(
+        201,
+      );
+      expectProblem(
+        await alice.call('POST', '/tasks/bulk', {
+          json: { actions: [{ op: 'create', task: { title: 'Created' } }] },
+          headers: keyed(key),
+        }),
+        422,
+      );
       expect(await storedTasks(suite, alice)).to.have.length(1);
     });
   });
@@ -208,7 +266,11 @@ describeEachDatabase('idempotency keys', (suite) => {
       const alice = suite.newUser();
       await alice.call('GET', '/api/me'); // provisioned first, so that the requests race on the key alone
       const key = newKey();
-      const responses = await Promise.all(Array.from({ length: 10 }, () => alice.call<Task>('POST', '/tasks', { json: { title: 'Once' }, headers: keyed(key) })));
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          alice.call<Task>('POST', '/tasks', { json: { title: 'Once' }, headers: keyed(key) }),
+        ),
+      );
       const created = responses.filter((response) => response.status === 201);
       for (const response of responses.filter((response) => response.status !== 201)) expectProblem(response, 409);
       expect(created.length).to.be.at.least(1);
@@ -220,7 +282,11 @@ describeEachDatabase('idempotency keys', (suite) => {
       const alice = suite.newUser();
       const task = await alice.createTask();
       const key = newKey();
-      const responses = await Promise.all(Array.from({ length: 10 }, () => alice.call<Task>('PATCH', `/tasks/${task.id}/complete`, { headers: keyed(key) })));
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          alice.call<Task>('PATCH', `/tasks/${task.id}/complete`, { headers: keyed(key) }),
+        ),
+      );
       for (const response of responses) {
         if (response.status === 200) expect(response.body.completed).to.equal(true);
         else expectProblem(response, 409);
@@ -245,7 +311,11 @@ describeEachDatabase('idempotency keys', (suite) => {
           if (operationId === 'completeTask') await trx('tasks').where({ user_id: alice.id }).forUpdate();
           else await trx.raw('lock table tasks in share mode'); // no insert into tasks until it commits
           first = send(keyed(key));
-          await pollUntil(async () => (await storedKey(suite, alice, key))?.response_status === null, 'the first request to claim its key', { ms: IN_TEST_BOUND_MS, everyMs: 10 });
+          await pollUntil(
+            async () => (await storedKey(suite, alice, key))?.response_status === null,
+            'the first request to claim its key',
+            { ms: IN_TEST_BOUND_MS, everyMs: 10 },
+          );
           const problem = expectProblem(await send(keyed(key)), 409);
           expect(problem.detail).to.equal('A request with this Idempotency-Key is still being processed; retry later.');
         });
@@ -279,7 +349,9 @@ describeEachDatabase('idempotency keys', (suite) => {
         const takenOver = await send(keyed(key));
         expect(takenOver.status).to.equal(status);
         // The abandoned attempt, should it wake up, neither overwrites nor frees what its successor stored.
-        expect(await store.complete(alice.id, key, abandoned.attempt, { status, headers: {}, body: { stale: true } })).to.equal(false);
+        expect(
+          await store.complete(alice.id, key, abandoned.attempt, { status, headers: {}, body: { stale: true } }),
+        ).to.equal(false);
         await store.release(alice.id, key, abandoned.attempt);
         expect(answer(await send(keyed(key)))).to.deep.equal(answer(takenOver));
       });
@@ -295,7 +367,8 @@ describeEachDatabase('idempotency keys', (suite) => {
     expect(await store.claim(alice.id, key, fingerprint)).to.deep.equal({ outcome: 'in_progress' });
     await age(suite, alice, key, ABANDONED_AFTER_MS + 1_000);
     const second = await store.claim(alice.id, key, fingerprint);
-    if (first.outcome !== 'claimed' || second.outcome !== 'claimed') throw new Error('both attempts should have claimed the key');
+    if (first.outcome !== 'claimed' || second.outcome !== 'claimed')
+      throw new Error('both attempts should have claimed the key');
     expect(second.attempt).to.not.equal(first.attempt);
 
     const response = { status: 201, headers: { Location: '/somewhere' }, body: { b: 1, a: [2, null] } };
@@ -305,7 +378,8 @@ describeEachDatabase('idempotency keys', (suite) => {
     expect(await store.complete(alice.id, key, second.attempt, response)).to.equal(true);
     const replay = await store.claim(alice.id, key, fingerprint);
     expect(replay).to.deep.equal({ outcome: 'replay', response });
-    if (replay.outcome === 'replay') expect(Object.keys(replay.response.body as object), 'the body as it was written').to.deep.equal(['b', 'a']);
+    if (replay.outcome === 'replay')
+      expect(Object.keys(replay.response.body as object), 'the body as it was written').to.deep.equal(['b', 'a']);
   });
 
   describe('a failed request does not keep its key', () => {
@@ -323,17 +397,21 @@ describeEachDatabase('idempotency keys', (suite) => {
       const alice = suite.newUser();
       const key = newKey();
       expectProblem(await alice.call('POST', '/tasks', { json: { title: '' }, headers: keyed(key) }), 400);
-      expect((await alice.call('POST', '/tasks', { json: { title: 'Fixed' }, headers: keyed(key) })).status).to.equal(201);
+      expect((await alice.call('POST', '/tasks', { json: { title: 'Fixed' }, headers: keyed(key) })).status).to.equal(
+        201,
+      );
     });
 
-    it("a task rule the handler refuses (400) releases the key, and the retry runs again", async () => {
+    it('a task rule the handler refuses (400) releases the key, and the retry runs again', async () => {
       const alice = suite.newUser();
       const key = newKey();
       const bothDueForms = { title: 'Both', due_date: '2026-12-01', due_at: '2026-12-01T09:00:00Z', time_zone: 'UTC' };
       expectProblem(await alice.call('POST', '/tasks', { json: bothDueForms, headers: keyed(key) }), 400);
       expect(await storedKey(suite, alice, key)).to.equal(undefined);
       expectProblem(await alice.call('POST', '/tasks', { json: bothDueForms, headers: keyed(key) }), 400);
-      expect((await alice.call('POST', '/tasks', { json: { title: 'Fixed' }, headers: keyed(key) })).status).to.equal(201);
+      expect((await alice.call('POST', '/tasks', { json: { title: 'Fixed' }, headers: keyed(key) })).status).to.equal(
+        201,
+      );
     });
   });
 
@@ -348,9 +426,13 @@ describeEachDatabase('idempotency keys', (suite) => {
     ] as const) {
       it(name, async () => {
         const alice = suite.newUser();
-        const problem = expectProblem(await alice.call('POST', '/tasks', { json: { title: 'Never' }, headers: keyed(value) }), 400);
+        const problem = expectProblem(
+          await alice.call('POST', '/tasks', { json: { title: 'Never' }, headers: keyed(value) }),
+          400,
+        );
         expect(problem.errors).to.not.be.empty;
-        for (const issue of problem.errors!) expect(issue).to.include({ location: 'header', pointer: '/idempotency-key' });
+        for (const issue of problem.errors!)
+          expect(issue).to.include({ location: 'header', pointer: '/idempotency-key' });
         expect(await storedTasks(suite, alice)).to.have.length(0);
       });
     }
@@ -360,7 +442,9 @@ describeEachDatabase('idempotency keys', (suite) => {
       const key = 'k'.repeat(255);
       const first = await alice.call('POST', '/tasks', { json: { title: 'Long key' }, headers: keyed(`"${key}"`) });
       expect(first.status).to.equal(201);
-      expect(answer(await alice.call('POST', '/tasks', { json: { title: 'Long key' }, headers: keyed(key) }))).to.deep.equal(answer(first));
+      expect(
+        answer(await alice.call('POST', '/tasks', { json: { title: 'Long key' }, headers: keyed(key) })),
+      ).to.deep.equal(answer(first));
     });
   });
 
@@ -370,7 +454,10 @@ describeEachDatabase('idempotency keys', (suite) => {
       const key = newKey();
       const first = await alice.call<Task>('POST', '/tasks', { json: { title: 'Yesterday' }, headers: keyed(key) });
       await age(suite, alice, key, RETENTION_HOURS * 3_600_000 - 60_000);
-      expect(answer(await alice.call('POST', '/tasks', { json: { title: 'Yesterday' }, headers: keyed(key) })), 'a minute before expiry').to.deep.equal(answer(first));
+      expect(
+        answer(await alice.call('POST', '/tasks', { json: { title: 'Yesterday' }, headers: keyed(key) })),
+        'a minute before expiry',
+      ).to.deep.equal(answer(first));
 
       await age(suite, alice, key, 60_000);
       // Older expired keys keep the sweep busy, so the claim itself must see that this one has expired.
@@ -378,10 +465,15 @@ describeEachDatabase('idempotency keys', (suite) => {
       const again = await alice.call<Task>('POST', '/tasks', { json: { title: 'Yesterday' }, headers: keyed(key) });
       expect(again.status).to.equal(201);
       expect(again.body.id).to.not.equal(first.body.id);
-      expect(await suite.database().knex('idempotency_keys').where({ user_id: alice.id }).pluck('key'), 'the older ones swept').to.deep.equal([key]);
+      expect(
+        await suite.database().knex('idempotency_keys').where({ user_id: alice.id }).pluck('key'),
+        'the older ones swept',
+      ).to.deep.equal([key]);
 
       await age(suite, alice, key, RETENTION_HOURS * 3_600_000);
-      expect((await alice.call('POST', '/tasks', { json: { title: 'Today' }, headers: keyed(key) })).status).to.equal(201);
+      expect((await alice.call('POST', '/tasks', { json: { title: 'Today' }, headers: keyed(key) })).status).to.equal(
+        201,
+      );
       expect(await storedTasks(suite, alice)).to.have.length(3);
     });
 
@@ -390,12 +482,27 @@ describeEachDatabase('idempotency keys', (suite) => {
       await old.call('GET', '/api/me');
       await insertExpired(suite, old, SWEEP_LIMIT + 20);
       const db = suite.database().knex;
-      await db('idempotency_keys').insert({ user_id: old.id, key: 'live', fingerprint: '0'.repeat(64), attempt: randomUUID(), claimed_at: db.fn.now(), expires_at: db.raw(`now() + interval '1 hour'`) });
-      const remaining = async () => (await db('idempotency_keys').where({ user_id: old.id }).orderBy('key').pluck('key')) as string[];
+      await db('idempotency_keys').insert({
+        user_id: old.id,
+        key: 'live',
+        fingerprint: '0'.repeat(64),
+        attempt: randomUUID(),
+        claimed_at: db.fn.now(),
+        expires_at: db.raw(`now() + interval '1 hour'`),
+      });
+      const remaining = async () =>
+        (await db('idempotency_keys').where({ user_id: old.id }).orderBy('key').pluck('key')) as string[];
 
-      expect((await claimer.call('POST', '/tasks', { json: { title: 'Sweep' }, headers: keyed(newKey()) })).status).to.equal(201);
-      expect(await remaining()).to.deep.equal([...Array.from({ length: 20 }, (_, index) => `expired-${SWEEP_LIMIT + index}`).sort(), 'live']);
-      expect((await claimer.call('POST', '/tasks', { json: { title: 'Sweep' }, headers: keyed(newKey()) })).status).to.equal(201);
+      expect(
+        (await claimer.call('POST', '/tasks', { json: { title: 'Sweep' }, headers: keyed(newKey()) })).status,
+      ).to.equal(201);
+      expect(await remaining()).to.deep.equal([
+        ...Array.from({ length: 20 }, (_, index) => `expired-${SWEEP_LIMIT + index}`).sort(),
+        'live',
+      ]);
+      expect(
+        (await claimer.call('POST', '/tasks', { json: { title: 'Sweep' }, headers: keyed(newKey()) })).status,
+      ).to.equal(201);
       expect(await remaining()).to.deep.equal(['live']);
     });
   });
@@ -406,7 +513,11 @@ describeEachDatabase('idempotency keys', (suite) => {
     before(async () => {
       // On PostgreSQL, a pool of its own, as another process has; PGlite is one process by construction.
       const { knex } = suite.database();
-      if (suite.kind !== 'pglite') otherDb = postgresKnex(((knex.client as Knex.Client).config.connection as { connectionString: string }).connectionString, 5);
+      if (suite.kind !== 'pglite')
+        otherDb = postgresKnex(
+          ((knex.client as Knex.Client).config.connection as { connectionString: string }).connectionString,
+          5,
+        );
       other = await startTestServer(otherDb ?? knex);
     });
     after(async () => {
@@ -420,15 +531,24 @@ describeEachDatabase('idempotency keys', (suite) => {
       const key = newKey();
       const first = await alice.call<Task>('POST', '/tasks', { json: { title: 'Shared' }, headers: keyed(key) });
       expect(first.status).to.equal(201);
-      expect(answer(await onOther.call('POST', '/tasks', { json: { title: 'Shared' }, headers: keyed(key) }))).to.deep.equal(answer(first));
+      expect(
+        answer(await onOther.call('POST', '/tasks', { json: { title: 'Shared' }, headers: keyed(key) })),
+      ).to.deep.equal(answer(first));
       expectProblem(await onOther.call('POST', '/tasks', { json: { title: 'Other' }, headers: keyed(key) }), 422);
 
       const raced = newKey();
       const responses = await Promise.all(
-        Array.from({ length: 10 }, (_, index) => (index % 2 ? onOther : alice).call<Task>('POST', '/tasks', { json: { title: 'Raced' }, headers: keyed(raced) })),
+        Array.from({ length: 10 }, (_, index) =>
+          (index % 2 ? onOther : alice).call<Task>('POST', '/tasks', {
+            json: { title: 'Raced' },
+            headers: keyed(raced),
+          }),
+        ),
       );
       for (const response of responses.filter((response) => response.status !== 201)) expectProblem(response, 409);
-      expect(new Set(responses.filter((response) => response.status === 201).map((response) => response.body.id)).size).to.equal(1);
+      expect(
+        new Set(responses.filter((response) => response.status === 201).map((response) => response.body.id)).size,
+      ).to.equal(1);
       expect(await storedTasks(suite, alice)).to.have.length(2);
     });
   });

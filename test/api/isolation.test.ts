@@ -30,7 +30,12 @@ const TASK_OPERATIONS: TaskOperation[] = [
     options: { json: { title: 'Taken over' }, contentType: 'application/merge-patch+json' },
   },
   { name: 'deleteTask (DELETE)', method: 'DELETE', path: (id) => `/tasks/${id}`, options: {} },
-  { name: 'completeTask with a state', method: 'PATCH', path: (id) => `/tasks/${id}/complete`, options: { json: { completed: true } } },
+  {
+    name: 'completeTask with a state',
+    method: 'PATCH',
+    path: (id) => `/tasks/${id}/complete`,
+    options: { json: { completed: true } },
+  },
   { name: 'completeTask as a toggle', method: 'PATCH', path: (id) => `/tasks/${id}/complete`, options: {} },
 ];
 
@@ -89,7 +94,10 @@ describeEachDatabase('isolation between users', (suite) => {
       const bob = suite.newUser();
       const task = await alice.createTask({ title: 'Survivor', description: 'still here' });
       for (const operation of TASK_OPERATIONS) {
-        expect((await bob.call(operation.method, operation.path(task.id), operation.options)).status, operation.name).to.equal(404);
+        expect(
+          (await bob.call(operation.method, operation.path(task.id), operation.options)).status,
+          operation.name,
+        ).to.equal(404);
       }
       expect((await alice.call<Task>('GET', `/tasks/${task.id}`)).body).to.deep.equal(task);
       expect(await listIds(alice)).to.deep.equal([task.id]);
@@ -129,7 +137,10 @@ describeEachDatabase('isolation between users', (suite) => {
       let cursor: string | null = null;
       do {
         const query: string = cursor === null ? '?limit=2' : `?limit=2&cursor=${encodeURIComponent(cursor)}`;
-        const page: ApiResponse<{ items: Task[]; next_cursor: string | null }> = await bob.call('GET', `/tasks${query}`);
+        const page: ApiResponse<{ items: Task[]; next_cursor: string | null }> = await bob.call(
+          'GET',
+          `/tasks${query}`,
+        );
         expect(page.status).to.equal(200);
         seen.push(...page.body.items.map((task) => task.id));
         cursor = page.body.next_cursor;
@@ -145,7 +156,11 @@ describeEachDatabase('isolation between users', (suite) => {
         const bob = suite.newUser();
         const task = await alice.createTask({ title: "Alice's", description: 'private notes' });
 
-        const response = await bob.call(operation.method, `/api/${alice.id}${operation.path(task.id)}`, operation.options);
+        const response = await bob.call(
+          operation.method,
+          `/api/${alice.id}${operation.path(task.id)}`,
+          operation.options,
+        );
         expect(response.status).to.equal(403);
         expect(response.body).to.include({ title: 'Forbidden', status: 403 });
         expect(JSON.stringify(response.body), 'nothing of the task leaks').not.to.include('private notes');

@@ -15,7 +15,15 @@ import {
   type SigningKey,
 } from '../helpers/jwks-server.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { expectInvalidToken, expectNoLibraryMessage, nowSeconds, signRaw, TEST_SECRET, tokenFor, unsignedToken } from '../helpers/tokens.js';
+import {
+  expectInvalidToken,
+  expectNoLibraryMessage,
+  nowSeconds,
+  signRaw,
+  TEST_SECRET,
+  tokenFor,
+  unsignedToken,
+} from '../helpers/tokens.js';
 
 /** The service pointed at Better Auth only: its JWKS, its origin as issuer and audience. */
 const BETTER_AUTH: Partial<AuthConfig> = {
@@ -41,7 +49,10 @@ interface Setup {
   readonly jwks: JwksServer;
   readonly api: TestServer;
   /** GET /api/{sub}/tasks as a new Better Auth user whose token `key` signs. */
-  listOwnTasks(key: SigningKey, options?: Partial<BetterAuthTokenOptions>): Promise<{ response: ApiResponse; token: string }>;
+  listOwnTasks(
+    key: SigningKey,
+    options?: Partial<BetterAuthTokenOptions>,
+  ): Promise<{ response: ApiResponse; token: string }>;
   /** GET /api/{sub}/tasks with this token. */
   listTasksOf(sub: string, token: string): Promise<ApiResponse>;
   /** The JWKS warnings the service logged. */
@@ -88,12 +99,21 @@ for (const kind of DATABASE_KINDS) {
       };
     }
 
-    async function expectAccepted(setup: Setup, key: SigningKey, options: Partial<BetterAuthTokenOptions> = {}): Promise<void> {
+    async function expectAccepted(
+      setup: Setup,
+      key: SigningKey,
+      options: Partial<BetterAuthTokenOptions> = {},
+    ): Promise<void> {
       const { response } = await setup.listOwnTasks(key, options);
       expect(response.status, JSON.stringify(response.body)).to.equal(200);
     }
 
-    async function expectRefused(setup: Setup, key: SigningKey, detail: string, options: Partial<BetterAuthTokenOptions> = {}): Promise<void> {
+    async function expectRefused(
+      setup: Setup,
+      key: SigningKey,
+      detail: string,
+      options: Partial<BetterAuthTokenOptions> = {},
+    ): Promise<void> {
       const { response, token } = await setup.listOwnTasks(key, options);
       expectInvalidToken(response, token);
       expect((response.body as Problem).detail).to.equal(detail);
@@ -112,7 +132,11 @@ for (const kind of DATABASE_KINDS) {
         const token = await signBetterAuthToken(keys.EdDSA, { sub });
         const response = await request(setup.api.baseUrl, 'GET', '/api/me', { token });
         expect(response.status).to.equal(200);
-        expect(response.body).to.include({ id: sub, email: `${sub.toLowerCase()}@example.com`, name: `Name of ${sub}` });
+        expect(response.body).to.include({
+          id: sub,
+          email: `${sub.toLowerCase()}@example.com`,
+          name: `Name of ${sub}`,
+        });
       });
 
       const notForUs: [string, Partial<BetterAuthTokenOptions>][] = [
@@ -121,12 +145,19 @@ for (const kind of DATABASE_KINDS) {
       ];
       for (const [name, options] of notForUs) {
         it(`refuses a token from ${name}`, async () => {
-          await expectRefused(await start([keys.EdDSA]), keys.EdDSA, 'The token was not issued for this service.', options);
+          await expectRefused(
+            await start([keys.EdDSA]),
+            keys.EdDSA,
+            'The token was not issued for this service.',
+            options,
+          );
         });
       }
 
       it('refuses a token that expired longer ago than the clock skew (30 s)', async () => {
-        await expectRefused(await start([keys.EdDSA]), keys.EdDSA, 'The token has expired.', { exp: nowSeconds() - 45 });
+        await expectRefused(await start([keys.EdDSA]), keys.EdDSA, 'The token has expired.', {
+          exp: nowSeconds() - 45,
+        });
       });
 
       it('accepts a token that expired within the clock skew', async () => {
@@ -142,25 +173,37 @@ for (const kind of DATABASE_KINDS) {
         await expectRefused(await start([keys.EdDSA, keys.ES256]), keys.ES256, UNKNOWN_KEY, { kid: keys.EdDSA.kid });
       });
 
-      it("accepts a token without kid when exactly one published key fits its algorithm", async () => {
+      it('accepts a token without kid when exactly one published key fits its algorithm', async () => {
         await expectAccepted(await start([keys.EdDSA, keys.RS256]), keys.EdDSA, { kid: null });
       });
 
       it('refuses a token without kid when several published keys fit its algorithm', async () => {
         const setup = await start([keys.EdDSA, anotherEdDsaKey]);
-        await expectRefused(setup, keys.EdDSA, 'The token does not name its signing key (kid) and several keys could have signed it.', { kid: null });
+        await expectRefused(
+          setup,
+          keys.EdDSA,
+          'The token does not name its signing key (kid) and several keys could have signed it.',
+          { kid: null },
+        );
       });
 
       it('refuses, with a 401 and not a 500, a token naming a published key that cannot be imported', async () => {
         const kid = 'broken-key';
         const broken: SigningKey = { ...keys.EdDSA, kid, publicJwk: { ...keys.EdDSA.publicJwk, kid, x: 'AAAA' } };
-        await expectRefused(await start([broken]), broken, 'The token is malformed, badly signed or uses an algorithm that is not allowed.');
+        await expectRefused(
+          await start([broken]),
+          broken,
+          'The token is malformed, badly signed or uses an algorithm that is not allowed.',
+        );
       });
 
       it('refuses HS256 tokens when no secret is configured, even signed with the usual secret', async () => {
         const setup = await start([keys.EdDSA]);
         const sub = betterAuthUserId();
-        const token = await signRaw({ sub, exp: nowSeconds() + 900, iss: AUTH_ORIGIN, aud: AUTH_ORIGIN }, { secret: TEST_SECRET });
+        const token = await signRaw(
+          { sub, exp: nowSeconds() + 900, iss: AUTH_ORIGIN, aud: AUTH_ORIGIN },
+          { secret: TEST_SECRET },
+        );
         expectInvalidToken(await setup.listTasksOf(sub, token), token);
       });
     });
@@ -229,16 +272,36 @@ for (const kind of DATABASE_KINDS) {
       const PROMPTLY_MS = TIMEOUT_MS + 1000;
 
       const troubles: { name: string; cause: (jwks: JwksServer) => Promise<void> | void; reason: RegExp }[] = [
-        { name: 'refuses connections', cause: (jwks) => jwks.refuseConnections(), reason: /could not be reached \(ECONNREFUSED\)/ },
-        { name: 'answers later than the timeout', cause: (jwks) => void (jwks.behaviour = { kind: 'slow', delayMs: 5000 }), reason: /did not answer within 500 ms/ },
+        {
+          name: 'refuses connections',
+          cause: (jwks) => jwks.refuseConnections(),
+          reason: /could not be reached \(ECONNREFUSED\)/,
+        },
+        {
+          name: 'answers later than the timeout',
+          cause: (jwks) => void (jwks.behaviour = { kind: 'slow', delayMs: 5000 }),
+          reason: /did not answer within 500 ms/,
+        },
         { name: 'answers 500', cause: (jwks) => void (jwks.behaviour = { kind: 'fail' }), reason: /answered HTTP 500/ },
-        { name: 'answers malformed JSON', cause: (jwks) => void (jwks.behaviour = { kind: 'malformed' }), reason: /did not answer with JSON/ },
-        { name: 'answers JSON that is not a key set', cause: (jwks) => void (jwks.behaviour = { kind: 'not-a-key-set' }), reason: /did not answer with a key set/ },
+        {
+          name: 'answers malformed JSON',
+          cause: (jwks) => void (jwks.behaviour = { kind: 'malformed' }),
+          reason: /did not answer with JSON/,
+        },
+        {
+          name: 'answers JSON that is not a key set',
+          cause: (jwks) => void (jwks.behaviour = { kind: 'not-a-key-set' }),
+          reason: /did not answer with a key set/,
+        },
       ];
 
       for (const trouble of troubles) {
         it(`keeps accepting cached keys, also once they are old, and refuses others promptly, when the endpoint ${trouble.name}`, async () => {
-          const setup = await start([keys.EdDSA], { jwksCacheSeconds: 0.5, jwksCooldownSeconds: 0, jwksTimeoutMs: TIMEOUT_MS });
+          const setup = await start([keys.EdDSA], {
+            jwksCacheSeconds: 0.5,
+            jwksCooldownSeconds: 0,
+            jwksTimeoutMs: TIMEOUT_MS,
+          });
           await expectAccepted(setup, keys.EdDSA);
           setup.jwks.publish(unpublished); // would be fetched, were the endpoint working
           await trouble.cause(setup.jwks);
@@ -282,7 +345,9 @@ for (const kind of DATABASE_KINDS) {
       it('accepts HS256 tokens signed with the secret and EdDSA tokens signed with a published key', async () => {
         const setup = await both();
         const sub = betterAuthUserId();
-        expect((await setup.listTasksOf(sub, await tokenFor(sub, { issuer: AUTH_ORIGIN, audience: AUTH_ORIGIN }))).status).to.equal(200);
+        expect(
+          (await setup.listTasksOf(sub, await tokenFor(sub, { issuer: AUTH_ORIGIN, audience: AUTH_ORIGIN }))).status,
+        ).to.equal(200);
         await expectAccepted(setup, keys.EdDSA);
       });
 
@@ -290,7 +355,15 @@ for (const kind of DATABASE_KINDS) {
       const PUBLIC_KEY_FORMS: [string, (key: SigningKey) => Uint8Array][] = [
         ['raw bytes', (key) => Buffer.from(String(key.publicJwk.x ?? key.publicJwk.n), 'base64url')],
         ['JWK', (key) => new TextEncoder().encode(JSON.stringify(key.publicJwk))],
-        ['PEM', (key) => new TextEncoder().encode(createPublicKey({ key: { ...key.publicJwk }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString())],
+        [
+          'PEM',
+          (key) =>
+            new TextEncoder().encode(
+              createPublicKey({ key: { ...key.publicJwk }, format: 'jwk' })
+                .export({ type: 'spki', format: 'pem' })
+                .toString(),
+            ),
+        ],
       ];
       for (const alg of ['EdDSA', 'RS256'] as const) {
         for (const [form, bytesOf] of PUBLIC_KEY_FORMS) {
@@ -307,7 +380,10 @@ for (const kind of DATABASE_KINDS) {
       it('refuses an unsigned token (alg: none) naming a published key', async () => {
         const setup = await both();
         const sub = betterAuthUserId();
-        const token = unsignedToken({ sub, exp: nowSeconds() + 900, iss: AUTH_ORIGIN, aud: AUTH_ORIGIN }, { kid: keys.EdDSA.kid });
+        const token = unsignedToken(
+          { sub, exp: nowSeconds() + 900, iss: AUTH_ORIGIN, aud: AUTH_ORIGIN },
+          { kid: keys.EdDSA.kid },
+        );
         expectInvalidToken(await setup.listTasksOf(sub, token), token);
       });
     });

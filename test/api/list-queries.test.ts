@@ -15,7 +15,11 @@ function list(user: TestUser, query: Query): Promise<ApiResponse<Page>> {
 }
 
 /** Follows next_cursor to the end; `between` runs after each page that has a next one. */
-async function walk(user: TestUser, query: Query, between: (seen: number[]) => Promise<void> = async () => {}): Promise<number[]> {
+async function walk(
+  user: TestUser,
+  query: Query,
+  between: (seen: number[]) => Promise<void> = async () => {},
+): Promise<number[]> {
   const seen: number[] = [];
   let cursor: string | null = null;
   do {
@@ -40,12 +44,30 @@ function expectBadQuery(response: ApiResponse, pointer: string): void {
  * zebra 2099-02-28T11:00Z (midnight in Auckland), report 2099-03-01T00:00Z, poker 2099-03-01T08:00Z.
  */
 const FIXTURES = {
-  offsite: { title: 'Plan the offsite', description: 'Agenda, rooms and travel', priority: 'high', tags: ['Work', 'travel'], due_date: '2020-01-10' },
+  offsite: {
+    title: 'Plan the offsite',
+    description: 'Agenda, rooms and travel',
+    priority: 'high',
+    tags: ['Work', 'travel'],
+    due_date: '2020-01-10',
+  },
   milk: { title: 'buy milk', priority: 'low', tags: ['home'], completed: true, due_date: '2020-01-05' },
-  poker: { title: 'Planning poker', priority: 'medium', tags: ['work'], due_at: '2099-03-01T09:00:00+01:00', time_zone: 'Europe/Berlin' },
+  poker: {
+    title: 'Planning poker',
+    priority: 'medium',
+    tags: ['work'],
+    due_at: '2099-03-01T09:00:00+01:00',
+    time_zone: 'Europe/Berlin',
+  },
   apples: { title: 'Äpfel kaufen', tags: ['home', 'errand'] },
   zebra: { title: 'zebra crossing', priority: 'high', due_date: '2099-03-01', time_zone: 'Pacific/Auckland' },
-  report: { title: 'write report', description: 'planned for Friday', priority: 'medium', tags: ['work', 'urgent'], due_date: '2099-03-01' },
+  report: {
+    title: 'write report',
+    description: 'planned for Friday',
+    priority: 'medium',
+    tags: ['work', 'urgent'],
+    due_date: '2099-03-01',
+  },
   banana: { title: 'Banana bread', completed: true },
   plan: { title: 'plan plan plan', description: 'the plan' },
   same1: { title: 'same title' },
@@ -71,27 +93,85 @@ describeEachDatabase('tasks: list filters, sorts and search', (suite) => {
 
   describe('filters', () => {
     const cases: [string, Query, Name[]][] = [
-      ['status=open', [['status', 'open']], newestFirst(...NAMES.filter((name) => name !== 'milk' && name !== 'banana'))],
+      [
+        'status=open',
+        [['status', 'open']],
+        newestFirst(...NAMES.filter((name) => name !== 'milk' && name !== 'banana')),
+      ],
       ['status=completed', [['status', 'completed']], newestFirst('milk', 'banana')],
       ['one priority', [['priority', 'high']], newestFirst('offsite', 'zebra')],
-      ['several priorities', [['priority', 'low'], ['priority', 'medium']], newestFirst('milk', 'poker', 'report')],
+      [
+        'several priorities',
+        [
+          ['priority', 'low'],
+          ['priority', 'medium'],
+        ],
+        newestFirst('milk', 'poker', 'report'),
+      ],
       ['a tag, in any case (stored tags are lower case)', [['tag', 'WORK']], newestFirst('offsite', 'poker', 'report')],
-      ['several tags: tasks having all of them', [['tag', ' Work '], ['tag', 'urgent']], newestFirst('report')],
+      [
+        'several tags: tasks having all of them',
+        [
+          ['tag', ' Work '],
+          ['tag', 'urgent'],
+        ],
+        newestFirst('report'),
+      ],
       ['due_after: inclusive', [['due_after', '2099-03-01T00:00:00Z']], newestFirst('poker', 'report')],
       ['due_after in another offset', [['due_after', '2099-03-01T01:00:00.000+01:00']], newestFirst('poker', 'report')],
-      ['due_after with a space and an offset without colon', [['due_after', '2099-03-01 01:00:00+0100']], newestFirst('poker', 'report')],
-      ['due_after at a leap second: the instant after 23:59:59', [['due_after', '2099-02-28T23:59:60z']], newestFirst('poker', 'report')],
+      [
+        'due_after with a space and an offset without colon',
+        [['due_after', '2099-03-01 01:00:00+0100']],
+        newestFirst('poker', 'report'),
+      ],
+      [
+        'due_after at a leap second: the instant after 23:59:59',
+        [['due_after', '2099-02-28T23:59:60z']],
+        newestFirst('poker', 'report'),
+      ],
       ['due_before: exclusive', [['due_before', '2099-03-01T00:00:00Z']], newestFirst('offsite', 'milk', 'zebra')],
-      ['an all-day task is due at the start of its day in its zone', [['due_before', '2099-02-28T11:00:00.001Z']], newestFirst('offsite', 'milk', 'zebra')],
-      ['a due window', [['due_after', '2099-02-28T11:00:00Z'], ['due_before', '2099-03-01T08:00:00Z']], newestFirst('zebra', 'report')],
+      [
+        'an all-day task is due at the start of its day in its zone',
+        [['due_before', '2099-02-28T11:00:00.001Z']],
+        newestFirst('offsite', 'milk', 'zebra'),
+      ],
+      [
+        'a due window',
+        [
+          ['due_after', '2099-02-28T11:00:00Z'],
+          ['due_before', '2099-03-01T08:00:00Z'],
+        ],
+        newestFirst('zebra', 'report'),
+      ],
       ['overdue=true: open tasks past due', [['overdue', 'true']], newestFirst('offsite')],
-      ['overdue=false: all the others', [['overdue', 'false']], newestFirst(...NAMES.filter((name) => name !== 'offsite'))],
-      ['q: words in title or description, in any form', [['q', 'plan'], ['sort', 'created_at']], newestFirst('offsite', 'poker', 'report', 'plan')],
+      [
+        'overdue=false: all the others',
+        [['overdue', 'false']],
+        newestFirst(...NAMES.filter((name) => name !== 'offsite')),
+      ],
+      [
+        'q: words in title or description, in any form',
+        [
+          ['q', 'plan'],
+          ['sort', 'created_at'],
+        ],
+        newestFirst('offsite', 'poker', 'report', 'plan'),
+      ],
       ['q: every word must match', [['q', 'planning friday']], newestFirst('report')],
       ['q: web search syntax (phrases, exclusions)', [['q', '"plan the offsite" -poker']], newestFirst('offsite')],
       ['q: a word no task has', [['q', 'zeppelin']], []],
       ['q: only stop words', [['q', 'the']], []],
-      ['filters combined', [['status', 'open'], ['tag', 'work'], ['priority', 'medium'], ['q', 'plans'], ['sort', 'created_at']], newestFirst('poker', 'report')],
+      [
+        'filters combined',
+        [
+          ['status', 'open'],
+          ['tag', 'work'],
+          ['priority', 'medium'],
+          ['q', 'plans'],
+          ['sort', 'created_at'],
+        ],
+        newestFirst('poker', 'report'),
+      ],
     ];
     for (const [name, query, expected] of cases) {
       it(name, async () => {
@@ -102,17 +182,85 @@ describeEachDatabase('tasks: list filters, sorts and search', (suite) => {
 
   describe('sorts', () => {
     const undated: Name[] = ['apples', 'banana', 'plan', 'same1', 'same2'];
-    const byTitle: Name[] = ['apples', 'banana', 'milk', 'plan', 'offsite', 'poker', 'same1', 'same2', 'report', 'zebra'];
-    const byPriority: Name[] = ['apples', 'banana', 'plan', 'same1', 'same2', 'milk', 'poker', 'report', 'offsite', 'zebra'];
+    const byTitle: Name[] = [
+      'apples',
+      'banana',
+      'milk',
+      'plan',
+      'offsite',
+      'poker',
+      'same1',
+      'same2',
+      'report',
+      'zebra',
+    ];
+    const byPriority: Name[] = [
+      'apples',
+      'banana',
+      'plan',
+      'same1',
+      'same2',
+      'milk',
+      'poker',
+      'report',
+      'offsite',
+      'zebra',
+    ];
     const cases: [string, Query, Name[]][] = [
       ['created_at (the default), newest first', [], [...NAMES].reverse()],
-      ['created_at ascending', [['sort', 'created_at'], ['order', 'asc']], NAMES],
-      ['due ascending: undated last, by id', [['sort', 'due'], ['order', 'asc']], ['milk', 'offsite', 'zebra', 'report', 'poker', ...undated]],
-      ['due descending: undated still last', [['sort', 'due']], ['poker', 'report', 'zebra', 'offsite', 'milk', ...[...undated].reverse()]],
-      ['priority ascending, ties by id', [['sort', 'priority'], ['order', 'asc']], byPriority],
-      ['priority descending, ties by id descending', [['sort', 'priority'], ['order', 'desc']], [...byPriority].reverse()],
-      ['title ascending, as people read (not by code point)', [['sort', 'title'], ['order', 'asc']], byTitle],
-      ['title descending', [['sort', 'title'], ['order', 'desc']], [...byTitle].reverse()],
+      [
+        'created_at ascending',
+        [
+          ['sort', 'created_at'],
+          ['order', 'asc'],
+        ],
+        NAMES,
+      ],
+      [
+        'due ascending: undated last, by id',
+        [
+          ['sort', 'due'],
+          ['order', 'asc'],
+        ],
+        ['milk', 'offsite', 'zebra', 'report', 'poker', ...undated],
+      ],
+      [
+        'due descending: undated still last',
+        [['sort', 'due']],
+        ['poker', 'report', 'zebra', 'offsite', 'milk', ...[...undated].reverse()],
+      ],
+      [
+        'priority ascending, ties by id',
+        [
+          ['sort', 'priority'],
+          ['order', 'asc'],
+        ],
+        byPriority,
+      ],
+      [
+        'priority descending, ties by id descending',
+        [
+          ['sort', 'priority'],
+          ['order', 'desc'],
+        ],
+        [...byPriority].reverse(),
+      ],
+      [
+        'title ascending, as people read (not by code point)',
+        [
+          ['sort', 'title'],
+          ['order', 'asc'],
+        ],
+        byTitle,
+      ],
+      [
+        'title descending',
+        [
+          ['sort', 'title'],
+          ['order', 'desc'],
+        ],
+        [...byTitle].reverse(),
+      ],
     ];
     for (const [name, query, expected] of cases) {
       it(name, async () => {
@@ -121,11 +269,19 @@ describeEachDatabase('tasks: list filters, sorts and search', (suite) => {
     }
 
     it('updated_at, both ways, ties by id', async () => {
-      const touched = (await alice.call<Task>('PATCH', `/tasks/${ids.apples}`, { json: { description: 'touched' } })).body;
+      const touched = (await alice.call<Task>('PATCH', `/tasks/${ids.apples}`, { json: { description: 'touched' } }))
+        .body;
       const tasks = (await list(alice, [['limit', '100']])).body.items;
-      const ascending = [...tasks].sort((a, b) => a.updated_at.localeCompare(b.updated_at) || a.id - b.id).map((task) => nameOf(task.id));
+      const ascending = [...tasks]
+        .sort((a, b) => a.updated_at.localeCompare(b.updated_at) || a.id - b.id)
+        .map((task) => nameOf(task.id));
       expect(ascending.at(-1)).to.equal(nameOf(touched.id));
-      expect(await names([['sort', 'updated_at'], ['order', 'asc']])).to.deep.equal(ascending);
+      expect(
+        await names([
+          ['sort', 'updated_at'],
+          ['order', 'asc'],
+        ]),
+      ).to.deep.equal(ascending);
       expect(await names([['sort', 'updated_at']])).to.deep.equal([...ascending].reverse());
     });
 
@@ -133,15 +289,34 @@ describeEachDatabase('tasks: list filters, sorts and search', (suite) => {
       const ranked = await names([['q', 'plan']]);
       expect(ranked[0], 'the task that says "plan" most').to.equal('plan');
       expect([...ranked].sort()).to.deep.equal(['offsite', 'plan', 'poker', 'report']);
-      expect(await names([['q', 'plan'], ['sort', 'relevance'], ['order', 'desc']])).to.deep.equal(ranked);
-      expect(await names([['q', 'plan'], ['order', 'asc']])).to.deep.equal([...ranked].reverse());
+      expect(
+        await names([
+          ['q', 'plan'],
+          ['sort', 'relevance'],
+          ['order', 'desc'],
+        ]),
+      ).to.deep.equal(ranked);
+      expect(
+        await names([
+          ['q', 'plan'],
+          ['order', 'asc'],
+        ]),
+      ).to.deep.equal([...ranked].reverse());
     });
 
     it('takes instants and words as clients type them: `:` unencoded, `+` for a space', async () => {
-      const typed = await alice.call<Page>('GET', '/tasks?due_after=2099-03-01T00:00:00Z&q=planning+friday&sort=created_at');
+      const typed = await alice.call<Page>(
+        'GET',
+        '/tasks?due_after=2099-03-01T00:00:00Z&q=planning+friday&sort=created_at',
+      );
       expect(typed.status).to.equal(200);
-      const encoded = await list(alice, [['due_after', '2099-03-01T00:00:00Z'], ['q', 'planning friday'], ['sort', 'created_at']]);
-      expect(typed.body.items.map((task) => task.id)).to.deep.equal(encoded.body.items.map((task) => task.id)).and.not.be.empty;
+      const encoded = await list(alice, [
+        ['due_after', '2099-03-01T00:00:00Z'],
+        ['q', 'planning friday'],
+        ['sort', 'created_at'],
+      ]);
+      expect(typed.body.items.map((task) => task.id)).to.deep.equal(encoded.body.items.map((task) => task.id)).and.not
+        .be.empty;
     });
 
     it('relevance without q is a 400 naming sort', async () => {
@@ -169,7 +344,11 @@ describeEachDatabase('tasks: list filters, sorts and search', (suite) => {
           const user = suite.newUser();
           const initial: number[] = [];
           for (let i = 0; i < 14; i += 1) initial.push((await user.createTask(seedTask(i))).id);
-          const query: Query = [['q', 'alpha'], ['sort', sort], ['order', order]];
+          const query: Query = [
+            ['q', 'alpha'],
+            ['sort', sort],
+            ['order', order],
+          ];
           const deleted = new Set<number>();
           let added = 100;
           const seen = await walk(user, [...query, ['limit', '3']], async (seenSoFar) => {
@@ -185,7 +364,10 @@ describeEachDatabase('tasks: list filters, sorts and search', (suite) => {
           const kept = initial.filter((id) => !deleted.has(id));
           expect(seen, 'every task there all along is listed').to.include.members(kept);
           const deletedUnseen = [...deleted].filter((id) => !seen.includes(id));
-          expect(seen.filter((id) => deletedUnseen.includes(id)), 'no task deleted before its page').to.be.empty;
+          expect(
+            seen.filter((id) => deletedUnseen.includes(id)),
+            'no task deleted before its page',
+          ).to.be.empty;
           // The pages' order is the list's order: compared with the list in one page now.
           const whole = await walk(user, [...query, ['limit', '100']]);
           expect(seen.filter((id) => whole.includes(id))).to.deep.equal(whole.filter((id) => seen.includes(id)));
@@ -194,21 +376,46 @@ describeEachDatabase('tasks: list filters, sorts and search', (suite) => {
     }
 
     it('lets the page size change between pages', async () => {
-      const first = await list(alice, [['sort', 'title'], ['limit', '2']]);
-      const rest = await list(alice, [['sort', 'title'], ['limit', '100'], ['cursor', first.body.next_cursor!]]);
-      expect([...first.body.items, ...rest.body.items].map((task) => nameOf(task.id))).to.deep.equal(await names([['sort', 'title']]));
+      const first = await list(alice, [
+        ['sort', 'title'],
+        ['limit', '2'],
+      ]);
+      const rest = await list(alice, [
+        ['sort', 'title'],
+        ['limit', '100'],
+        ['cursor', first.body.next_cursor!],
+      ]);
+      expect([...first.body.items, ...rest.body.items].map((task) => nameOf(task.id))).to.deep.equal(
+        await names([['sort', 'title']]),
+      );
     });
 
     it('pages through titles of 200 characters in any script', async () => {
       const user = suite.newUser();
       const titles = ['é', '中', '😀', '"'].map((character) => character.repeat(200));
       for (const title of titles) await user.createTask({ title });
-      expect(await walk(user, [['sort', 'title'], ['limit', '1']])).to.have.length(titles.length);
+      expect(
+        await walk(user, [
+          ['sort', 'title'],
+          ['limit', '1'],
+        ]),
+      ).to.have.length(titles.length);
     });
   });
 
   describe('cursors', () => {
-    const base: Query = [['status', 'open'], ['priority', 'high'], ['priority', 'medium'], ['tag', 'work'], ['due_after', '2000-01-01T00:00:00Z'], ['due_before', '2100-01-01T00:00:00Z'], ['overdue', 'false'], ['q', 'plan'], ['sort', 'title'], ['order', 'asc']];
+    const base: Query = [
+      ['status', 'open'],
+      ['priority', 'high'],
+      ['priority', 'medium'],
+      ['tag', 'work'],
+      ['due_after', '2000-01-01T00:00:00Z'],
+      ['due_before', '2100-01-01T00:00:00Z'],
+      ['overdue', 'false'],
+      ['q', 'plan'],
+      ['sort', 'title'],
+      ['order', 'asc'],
+    ];
     const replaced = (name: string, value: string): Query => [...base.filter(([key]) => key !== name), [name, value]];
     let cursor: string;
     before(async () => {
@@ -218,7 +425,13 @@ describeEachDatabase('tasks: list filters, sorts and search', (suite) => {
     });
 
     it('continues with the same filters, however they are spelled', async () => {
-      const respelled: Query = [...base.filter(([key]) => !['tag', 'priority', 'due_after'].includes(key)), ['tag', 'WORK'], ['priority', 'medium'], ['priority', 'high'], ['due_after', '2000-01-01T01:00:00+01:00']];
+      const respelled: Query = [
+        ...base.filter(([key]) => !['tag', 'priority', 'due_after'].includes(key)),
+        ['tag', 'WORK'],
+        ['priority', 'medium'],
+        ['priority', 'high'],
+        ['due_after', '2000-01-01T01:00:00+01:00'],
+      ];
       for (const query of [base, respelled]) {
         const next = await list(alice, [...query, ['cursor', cursor]]);
         expect(next.status, JSON.stringify(next.body)).to.equal(200);
@@ -246,7 +459,12 @@ describeEachDatabase('tasks: list filters, sorts and search', (suite) => {
 
     it("gives another user nothing of the first user's tasks", async () => {
       const bob = suite.newUser();
-      const own = await bob.createTask({ title: 'Planning poker with bob', priority: 'high', tags: ['work'], due_date: '2099-01-01' });
+      const own = await bob.createTask({
+        title: 'Planning poker with bob',
+        priority: 'high',
+        tags: ['work'],
+        due_date: '2099-01-01',
+      });
       const response = await list(bob, [...base, ['cursor', cursor]]);
       expect(response.status).to.equal(200);
       expect(response.body.items.map((task) => task.id)).to.deep.equal([own.id]);

@@ -21,18 +21,25 @@ const ERROR_LEVEL = 50;
 
 describeEachDatabase('logging', (suite) => {
   const lines = () => suite.server().logs as unknown as LogLine[];
-  const requestIdOf = (response: ApiResponse) => response.headers.get('x-request-id') ?? expect.fail('no X-Request-Id header');
+  const requestIdOf = (response: ApiResponse) =>
+    response.headers.get('x-request-id') ?? expect.fail('no X-Request-Id header');
 
   /** pino-http writes a request's line when the response finishes, which the client may see first: polled, bounded. */
   async function completionLine(requestId: string): Promise<LogLine> {
     const found = () => lines().filter((line) => line.req?.id === requestId && line.res !== undefined);
-    await pollUntil(() => found().length > 0, `the log line of request ${requestId}`, { ms: IN_TEST_BOUND_MS, everyMs: 10 });
+    await pollUntil(() => found().length > 0, `the log line of request ${requestId}`, {
+      ms: IN_TEST_BOUND_MS,
+      everyMs: 10,
+    });
     expect(found(), `one completion line for request ${requestId}`).to.have.lengthOf(1);
     return found()[0]!;
   }
 
   const auditLines = (user: TestUser) => lines().filter((line) => line.audit?.user_id === user.id);
-  const allLogText = () => lines().map((line) => JSON.stringify(line)).join('\n');
+  const allLogText = () =>
+    lines()
+      .map((line) => JSON.stringify(line))
+      .join('\n');
 
   describe("each request's log line", () => {
     it('carries the request id of the X-Request-Id response header and the caller as user_id', async () => {
@@ -88,7 +95,7 @@ describeEachDatabase('logging', (suite) => {
   });
 
   describe('credentials', () => {
-    it("never writes a valid token, on success or failure, anywhere in the log", async () => {
+    it('never writes a valid token, on success or failure, anywhere in the log', async () => {
       const alice = suite.newUser();
       const token = await alice.bearer();
       const task = await alice.createTask();
@@ -113,7 +120,11 @@ describeEachDatabase('logging', (suite) => {
       { name: 'an expired token', token: () => signRaw({ sub: `user-${randomUUID()}`, exp: nowSeconds() - 60 }) },
       {
         name: 'a token signed with another secret',
-        token: () => signRaw({ sub: `user-${randomUUID()}`, exp: nowSeconds() + 60 }, { secret: 'some-other-secret-that-is-long-enough-000' }),
+        token: () =>
+          signRaw(
+            { sub: `user-${randomUUID()}`, exp: nowSeconds() + 60 },
+            { secret: 'some-other-secret-that-is-long-enough-000' },
+          ),
       },
       { name: 'a token without exp', token: () => signRaw({ sub: `user-${randomUUID()}` }) },
     ];
@@ -148,10 +159,18 @@ describeEachDatabase('logging', (suite) => {
         { action: 'task.create', response: created },
         {
           action: 'task.replace',
-          response: await alice.call('PUT', `/tasks/${id}`, { json: { title: 'Replaced', description: null, completed: false } }),
+          response: await alice.call('PUT', `/tasks/${id}`, {
+            json: { title: 'Replaced', description: null, completed: false },
+          }),
         },
-        { action: 'task.update', response: await alice.call('PATCH', `/tasks/${id}`, { json: { description: 'more' } }) },
-        { action: 'task.complete', response: await alice.call('PATCH', `/tasks/${id}/complete`, { json: { completed: true } }) },
+        {
+          action: 'task.update',
+          response: await alice.call('PATCH', `/tasks/${id}`, { json: { description: 'more' } }),
+        },
+        {
+          action: 'task.complete',
+          response: await alice.call('PATCH', `/tasks/${id}/complete`, { json: { completed: true } }),
+        },
         { action: 'task.reopen', response: await alice.call('PATCH', `/tasks/${id}/complete`) },
         { action: 'task.delete', response: await alice.call('DELETE', `/tasks/${id}`) },
       ];
@@ -169,7 +188,11 @@ describeEachDatabase('logging', (suite) => {
     it('writes no audit line for reads', async () => {
       const alice = suite.newUser();
       const task = await alice.createTask();
-      const reads = [await alice.call('GET', '/tasks'), await alice.call('GET', `/tasks/${task.id}`), await alice.call('GET', '/api/me')];
+      const reads = [
+        await alice.call('GET', '/tasks'),
+        await alice.call('GET', `/tasks/${task.id}`),
+        await alice.call('GET', '/api/me'),
+      ];
       for (const response of reads) await completionLine(requestIdOf(response));
       expect(auditLines(alice).map((line) => line.audit?.action)).to.deep.equal(['task.create']);
     });
@@ -182,7 +205,9 @@ describeEachDatabase('logging', (suite) => {
         await bob.call('PATCH', `/tasks/${task.id}`, { json: { title: 'Not mine' } }), // 404
         await bob.call('DELETE', `/tasks/${task.id}`), // 404
         await bob.call('PATCH', `/tasks/${task.id}/complete`), // 404
-        await bob.call('PUT', `/api/${alice.id}/tasks/${task.id}`, { json: { title: 'x', description: null, completed: true } }), // 403
+        await bob.call('PUT', `/api/${alice.id}/tasks/${task.id}`, {
+          json: { title: 'x', description: null, completed: true },
+        }), // 403
         await bob.call('POST', `/api/${alice.id}/tasks`, { json: { title: 'Planted' } }), // 403
         await alice.call('POST', '/tasks', { json: { title: '' } }), // 400
         await alice.call('DELETE', '/tasks/987654321'), // 404

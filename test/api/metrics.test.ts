@@ -12,8 +12,14 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map(([, key, value]) => [key!, value!] as const));
-    if (Object.keys(found).length === Object.keys(labels).length && Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
+    const found = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map(([, key, value]) => [key!, value!] as const),
+    );
+    if (
+      Object.keys(found).length === Object.keys(labels).length &&
+      Object.entries(labels).every(([key, value]) => found[key] === value)
+    )
+      return Number(match[3]);
   }
   return undefined;
 }
@@ -39,7 +45,9 @@ for (const kind of DATABASE_KINDS) {
       const response = await request(server.baseUrl, 'GET', '/metrics');
       expect(response.status).to.equal(200);
       expect(response.headers.get('content-type')).to.equal('text/plain; version=0.0.4; charset=utf-8');
-      expect(response.body).to.include('# TYPE http_requests_total counter').and.include('# TYPE http_request_duration_seconds histogram');
+      expect(response.body)
+        .to.include('# TYPE http_requests_total counter')
+        .and.include('# TYPE http_request_duration_seconds histogram');
     });
 
     it('count and time requests by operationId, method and status, never by path', async () => {
@@ -51,28 +59,53 @@ for (const kind of DATABASE_KINDS) {
       await request(server.baseUrl, 'GET', `/api/${user.id}/nothing-here`);
       const text = await scrape(server);
       expect(sample(text, 'http_requests_total', { operation: 'listTasks', method: 'GET', status: '200' })).to.equal(2);
-      expect(sample(text, 'http_requests_total', { operation: 'createTask', method: 'POST', status: '201' })).to.equal(1);
-      expect(sample(text, 'http_requests_total', { operation: 'getCurrentUser', method: 'GET', status: '401' })).to.equal(1);
+      expect(sample(text, 'http_requests_total', { operation: 'createTask', method: 'POST', status: '201' })).to.equal(
+        1,
+      );
+      expect(
+        sample(text, 'http_requests_total', { operation: 'getCurrentUser', method: 'GET', status: '401' }),
+      ).to.equal(1);
       expect(sample(text, 'http_requests_total', { operation: 'unmatched', method: 'GET', status: '404' })).to.equal(1);
-      expect(sample(text, 'http_request_duration_seconds_count', { operation: 'listTasks', method: 'GET', status: '200' })).to.equal(2);
-      expect(sample(text, 'http_request_duration_seconds_bucket', { operation: 'listTasks', method: 'GET', status: '200', le: '+Inf' })).to.equal(2);
+      expect(
+        sample(text, 'http_request_duration_seconds_count', { operation: 'listTasks', method: 'GET', status: '200' }),
+      ).to.equal(2);
+      expect(
+        sample(text, 'http_request_duration_seconds_bucket', {
+          operation: 'listTasks',
+          method: 'GET',
+          status: '200',
+          le: '+Inf',
+        }),
+      ).to.equal(2);
       expect(text, 'no raw path in any label').not.to.include(user.id);
     });
 
     it('count a HEAD request under the GET operation it is answered as, with its own method', async () => {
-      const before = sample(await scrape(server), 'http_requests_total', { operation: 'getHealth', method: 'HEAD', status: '200' }) ?? 0;
+      const before =
+        sample(await scrape(server), 'http_requests_total', {
+          operation: 'getHealth',
+          method: 'HEAD',
+          status: '200',
+        }) ?? 0;
       await request(server.baseUrl, 'HEAD', '/health');
-      expect(sample(await scrape(server), 'http_requests_total', { operation: 'getHealth', method: 'HEAD', status: '200' })).to.equal(before + 1);
+      expect(
+        sample(await scrape(server), 'http_requests_total', { operation: 'getHealth', method: 'HEAD', status: '200' }),
+      ).to.equal(before + 1);
     });
 
     it('show the Node.js process', async () => {
       const text = await scrape(server);
-      for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+      for (const name of [
+        'process_cpu_user_seconds_total',
+        'process_resident_memory_bytes',
+        'nodejs_eventloop_lag_seconds',
+        'nodejs_heap_size_used_bytes',
+      ]) {
         expect(sample(text, name), name).to.be.a('number');
       }
     });
 
-    it("show the database pool: connections in use and requests waiting, read when scraped", async () => {
+    it('show the database pool: connections in use and requests waiting, read when scraped', async () => {
       const idle = await scrape(server);
       expect(sample(idle, 'db_pool_connections_max')).to.equal(kind === 'pglite' ? 1 : 10); // the test pools' size
       expect(sample(idle, 'db_pool_connections_in_use')).to.equal(0);
@@ -89,10 +122,20 @@ for (const kind of DATABASE_KINDS) {
         await pollUntil(
           async () => {
             busy = await scrape(server);
-            return (sample(busy, 'db_pool_connections_in_use') ?? 0) >= 1 && sample(busy, 'db_pool_pending_acquires') === pendingAcquires;
+            return (
+              (sample(busy, 'db_pool_connections_in_use') ?? 0) >= 1 &&
+              sample(busy, 'db_pool_pending_acquires') === pendingAcquires
+            );
           },
           'the pool to count the connection in use and the waiting query',
-          { ms: IN_TEST_BOUND_MS, context: () => `; last scrape:\n${busy.split('\n').filter((line) => line.startsWith('db_pool')).join('\n')}` },
+          {
+            ms: IN_TEST_BOUND_MS,
+            context: () =>
+              `; last scrape:\n${busy
+                .split('\n')
+                .filter((line) => line.startsWith('db_pool'))
+                .join('\n')}`,
+          },
         );
         expect(sample(busy, 'db_pool_connections_in_use')).to.be.at.least(1);
         expect(sample(busy, 'db_pool_pending_acquires')).to.equal(pendingAcquires);
@@ -104,11 +147,16 @@ for (const kind of DATABASE_KINDS) {
 
     it('refuse an unknown query parameter with 400', async () => {
       const response = await request(server.baseUrl, 'GET', '/metrics?format=json');
-      expect(expectProblem(response, 400).errors).to.deep.include({ location: 'query', pointer: '/format', message: "Unknown query parameter 'format'" });
+      expect(expectProblem(response, 400).errors).to.deep.include({
+        location: 'query',
+        pointer: '/format',
+        message: "Unknown query parameter 'format'",
+      });
     });
 
     it('are open without METRICS_TOKEN, whatever token is sent', async () => {
-      for (const token of [undefined, 'anything', await new TestUser(server.baseUrl).bearer()]) await scrape(server, token);
+      for (const token of [undefined, 'anything', await new TestUser(server.baseUrl).bearer()])
+        await scrape(server, token);
     });
   });
 }
@@ -117,7 +165,9 @@ describe('metrics with METRICS_TOKEN', function () {
   this.timeout(30_000);
   let server: TestServer;
   before(async () => {
-    server = await startTestServer((await sharedTestDatabase(DATABASE_KINDS[0]!)).knex, { http: { metricsToken: METRICS_TOKEN } });
+    server = await startTestServer((await sharedTestDatabase(DATABASE_KINDS[0]!)).knex, {
+      http: { metricsToken: METRICS_TOKEN },
+    });
   });
   after(() => server.close());
 
@@ -133,10 +183,18 @@ describe('metrics with METRICS_TOKEN', function () {
   });
 
   it('are refused with a wrong token, a near miss or a user token', async () => {
-    for (const token of ['wrong', METRICS_TOKEN.slice(0, -1), `${METRICS_TOKEN}x`, await new TestUser(server.baseUrl).bearer()]) {
+    for (const token of [
+      'wrong',
+      METRICS_TOKEN.slice(0, -1),
+      `${METRICS_TOKEN}x`,
+      await new TestUser(server.baseUrl).bearer(),
+    ]) {
       expectRefused(await request(server.baseUrl, 'GET', '/metrics', { token }), 'Bearer error="invalid_token"');
     }
-    expectRefused(await request(server.baseUrl, 'GET', '/metrics', { headers: { authorization: `Basic ${METRICS_TOKEN}` } }), 'Bearer');
+    expectRefused(
+      await request(server.baseUrl, 'GET', '/metrics', { headers: { authorization: `Basic ${METRICS_TOKEN}` } }),
+      'Bearer',
+    );
   });
 
   it('are served with the token', async () => {

@@ -55,7 +55,12 @@ describeEachDatabase('tasks: cursor pagination', (suite) => {
     const alice = suite.newUser();
     await alice.call('GET', '/api/me'); // provisions the user row
     const sameInstant = new Date('2026-01-01T00:00:00.000Z');
-    const rows = Array.from({ length: 12 }, (_, i) => ({ user_id: alice.id, title: `tie ${i}`, created_at: sameInstant, updated_at: sameInstant }));
+    const rows = Array.from({ length: 12 }, (_, i) => ({
+      user_id: alice.id,
+      title: `tie ${i}`,
+      created_at: sameInstant,
+      updated_at: sameInstant,
+    }));
     const inserted: { id: number }[] = await suite.database().knex('tasks').insert(rows).returning('id');
     const pages = await walk(alice, 'limit=5');
     expect(pages.flat()).to.deep.equal(inserted.map((row) => row.id).sort((a, b) => b - a));
@@ -73,15 +78,24 @@ describeEachDatabase('tasks: cursor pagination', (suite) => {
     });
     const seen = pages.flat();
     expect(new Set(seen).size, 'no duplicates').to.equal(seen.length);
-    const expected = created.map((task) => task.id).filter((id) => !removed.includes(id)).reverse();
+    const expected = created
+      .map((task) => task.id)
+      .filter((id) => !removed.includes(id))
+      .reverse();
     expect(seen).to.deep.equal(expected);
   });
 
   it('pages through one completion state at a time', async () => {
     const alice = suite.newUser();
     const created = await createTasks(alice, 9, (i) => ({ completed: i % 3 === 0 }));
-    const completed = created.filter((task) => task.completed).map((task) => task.id).reverse();
-    const open = created.filter((task) => !task.completed).map((task) => task.id).reverse();
+    const completed = created
+      .filter((task) => task.completed)
+      .map((task) => task.id)
+      .reverse();
+    const open = created
+      .filter((task) => !task.completed)
+      .map((task) => task.id)
+      .reverse();
     expect((await walk(alice, 'status=completed&limit=2')).flat()).to.deep.equal(completed);
     expect((await walk(alice, 'status=open&limit=2')).flat()).to.deep.equal(open);
   });
@@ -92,7 +106,10 @@ describeEachDatabase('tasks: cursor pagination', (suite) => {
     const first = await alice.call<TaskList>('GET', '/tasks?limit=1');
     const bob = suite.newUser();
     await bob.createTask({ title: 'bob task' });
-    const response = await bob.call<TaskList>('GET', `/tasks?limit=10&cursor=${encodeURIComponent(first.body.next_cursor!)}`);
+    const response = await bob.call<TaskList>(
+      'GET',
+      `/tasks?limit=10&cursor=${encodeURIComponent(first.body.next_cursor!)}`,
+    );
     expect(response.status).to.equal(200);
     expect(response.body.items.every((task: Task) => task.user_id === bob.id)).to.equal(true);
   });

@@ -36,7 +36,12 @@ function limits(response: ApiResponse, header: 'RateLimit' | 'RateLimit-Policy')
   if (raw === null) return [];
   return raw.split(/,\s*/).map((item) => {
     const [name = '', ...parameters] = item.split(/;\s*/);
-    return { name: JSON.parse(name) as string, value: Object.fromEntries(parameters.map((parameter) => parameter.split(/=(.*)/s).slice(0, 2) as [string, string])) };
+    return {
+      name: JSON.parse(name) as string,
+      value: Object.fromEntries(
+        parameters.map((parameter) => parameter.split(/=(.*)/s).slice(0, 2) as [string, string]),
+      ),
+    };
   });
 }
 
@@ -176,7 +181,8 @@ for (const kind of DATABASE_KINDS) {
 
       it('is not counted for requests refused before the user is known', async () => {
         const user = new TestUser(server.baseUrl);
-        for (let i = 0; i < 3; i += 1) expectProblem(await request(server.baseUrl, 'GET', `/api/${user.id}/tasks`, from(newAddress())), 401);
+        for (let i = 0; i < 3; i += 1)
+          expectProblem(await request(server.baseUrl, 'GET', `/api/${user.id}/tasks`, from(newAddress())), 401);
         const response = await user.call('GET', '/api/me', from(newAddress()));
         expect(response.status).to.equal(200);
         expect(policyNames(response)).to.deep.equal(['address', 'user']);
@@ -199,15 +205,26 @@ for (const kind of DATABASE_KINDS) {
     it('answers 429 on every /api operation, as the spec documents', async () => {
       const user = `limited-${randomUUID()}`;
       await withServers([serve({ perAddress: 1, perUser: 0 })], async ([server]) => {
-        const operations = specOperations().filter((operation) => operation.path.startsWith('/api') && operation.statuses.includes('429'));
-        expect(operations.map(({ operationId }) => operationId)).to.include.members(['getCurrentUser', 'listTasks', 'createTask']);
+        const operations = specOperations().filter(
+          (operation) => operation.path.startsWith('/api') && operation.statuses.includes('429'),
+        );
+        expect(operations.map(({ operationId }) => operationId)).to.include.members([
+          'getCurrentUser',
+          'listTasks',
+          'createTask',
+        ]);
         for (const operation of operations) {
           const address = newAddress();
           const path = operation.path.replace('{user_id}', user).replace('{task_id}', '1');
           const body =
-            operation.requestExample === undefined ? {} : { rawBody: JSON.stringify(operation.requestExample), contentType: operation.requestMediaTypes[0] };
+            operation.requestExample === undefined
+              ? {}
+              : { rawBody: JSON.stringify(operation.requestExample), contentType: operation.requestMediaTypes[0] };
           await request(server!.baseUrl, operation.method, path, { ...from(address), ...body });
-          expectTooManyRequests(await request(server!.baseUrl, operation.method, path, { ...from(address), ...body }), 60);
+          expectTooManyRequests(
+            await request(server!.baseUrl, operation.method, path, { ...from(address), ...body }),
+            60,
+          );
         }
       });
     });
@@ -215,19 +232,26 @@ for (const kind of DATABASE_KINDS) {
     if (kind !== 'pglite') {
       describe('counters in PostgreSQL, shared by every process', () => {
         it('are shared by two app instances over one database', async () => {
-          await withServers([serve({ perAddress: 3, perUser: 2 }), serve({ perAddress: 3, perUser: 2 })], async ([a, b]) => {
-            const address = newAddress();
-            expectProblem(await request(a!.baseUrl, 'GET', '/api/me', from(address)), 401);
-            expectProblem(await request(b!.baseUrl, 'GET', '/api/me', from(address)), 401);
-            expect(remaining(await request(a!.baseUrl, 'GET', '/api/me', from(address)), 'address')).to.equal(0);
-            expectTooManyRequests(await request(b!.baseUrl, 'GET', '/api/me', from(address)), 60);
+          await withServers(
+            [serve({ perAddress: 3, perUser: 2 }), serve({ perAddress: 3, perUser: 2 })],
+            async ([a, b]) => {
+              const address = newAddress();
+              expectProblem(await request(a!.baseUrl, 'GET', '/api/me', from(address)), 401);
+              expectProblem(await request(b!.baseUrl, 'GET', '/api/me', from(address)), 401);
+              expect(remaining(await request(a!.baseUrl, 'GET', '/api/me', from(address)), 'address')).to.equal(0);
+              expectTooManyRequests(await request(b!.baseUrl, 'GET', '/api/me', from(address)), 60);
 
-            const user = new TestUser(a!.baseUrl);
-            const token = await user.bearer();
-            expect((await request(a!.baseUrl, 'GET', '/api/me', { token, ...from(newAddress()) })).status).to.equal(200);
-            expect((await request(b!.baseUrl, 'GET', '/api/me', { token, ...from(newAddress()) })).status).to.equal(200);
-            expectTooManyRequests(await request(a!.baseUrl, 'GET', '/api/me', { token, ...from(newAddress()) }), 60);
-          });
+              const user = new TestUser(a!.baseUrl);
+              const token = await user.bearer();
+              expect((await request(a!.baseUrl, 'GET', '/api/me', { token, ...from(newAddress()) })).status).to.equal(
+                200,
+              );
+              expect((await request(b!.baseUrl, 'GET', '/api/me', { token, ...from(newAddress()) })).status).to.equal(
+                200,
+              );
+              expectTooManyRequests(await request(a!.baseUrl, 'GET', '/api/me', { token, ...from(newAddress()) }), 60);
+            },
+          );
         });
 
         it('count concurrent hits exactly, one statement each', async () => {
@@ -236,7 +260,9 @@ for (const kind of DATABASE_KINDS) {
           });
           store.init({ windowMs: 60_000 } as never);
           const hits = await Promise.all(Array.from({ length: 40 }, () => store.increment('key')));
-          expect(hits.map(({ totalHits }) => totalHits).sort((x, y) => x - y)).to.deep.equal(Array.from({ length: 40 }, (_, i) => i + 1));
+          expect(hits.map(({ totalHits }) => totalHits).sort((x, y) => x - y)).to.deep.equal(
+            Array.from({ length: 40 }, (_, i) => i + 1),
+          );
           expect(new Set(hits.map(({ resetTime }) => resetTime?.getTime())).size, 'one window').to.equal(1);
           await store.resetKey('key');
         });
@@ -245,7 +271,11 @@ for (const kind of DATABASE_KINDS) {
           const prefix = `test-${randomUUID()}:`;
           const store = new PostgresRateLimitStore(db, prefix, () => undefined);
           store.init({ windowMs: 60_000 } as never);
-          await db('rate_limit_counters').insert({ key: `${prefix}key`, hits: 7, reset_at: db.raw("now() - interval '1 second'") });
+          await db('rate_limit_counters').insert({
+            key: `${prefix}key`,
+            hits: 7,
+            reset_at: db.raw("now() - interval '1 second'"),
+          });
           const { totalHits, resetTime } = await store.increment('key');
           expect(totalHits).to.equal(1);
           expect(resetTime!.getTime()).to.be.closeTo(Date.now() + 60_000, 5_000);
@@ -259,10 +289,22 @@ for (const kind of DATABASE_KINDS) {
           const ended = db.raw("now() - interval '1 minute'");
           const rows = (keyPrefix: string, count: number, resetAt: Knex.Raw) =>
             Array.from({ length: count }, (_, i) => ({ key: `${keyPrefix}${i}`, hits: 1, reset_at: resetAt }));
-          await db.batchInsert('rate_limit_counters', [...rows(prefix, CLEANUP_BATCH + 20, ended), ...rows(other, 3, ended)], 200);
-          await db('rate_limit_counters').insert({ key: `${prefix}running`, hits: 1, reset_at: db.raw("now() + interval '1 minute'") });
+          await db.batchInsert(
+            'rate_limit_counters',
+            [...rows(prefix, CLEANUP_BATCH + 20, ended), ...rows(other, 3, ended)],
+            200,
+          );
+          await db('rate_limit_counters').insert({
+            key: `${prefix}running`,
+            hits: 1,
+            reset_at: db.raw("now() + interval '1 minute'"),
+          });
           // `_` in the prefix is a LIKE wildcard: it must not reach this key.
-          await db('rate_limit_counters').insert({ key: prefix.replace('_', 'x') + 'lookalike', hits: 1, reset_at: ended });
+          await db('rate_limit_counters').insert({
+            key: prefix.replace('_', 'x') + 'lookalike',
+            hits: 1,
+            reset_at: ended,
+          });
 
           expect(await store.deleteEndedWindows()).to.equal(CLEANUP_BATCH);
           expect(await store.deleteEndedWindows()).to.equal(20);
@@ -293,7 +335,12 @@ describe('rate limits with counters in Redis', function () {
   });
   // The real Redis is up: the servers count on it from the first request (the relay may be down on purpose).
   const serve = (redisUrl: string, rateLimit: Partial<Config['rateLimit']> = {}) =>
-    startTestServer(db, { http: BEHIND_PROXY, rateLimit: { perAddress: 3, perUser: 0, ...rateLimit, redisUrl }, redisKeyPrefix: prefix, waitForRedis: redisUrl === REDIS_URL });
+    startTestServer(db, {
+      http: BEHIND_PROXY,
+      rateLimit: { perAddress: 3, perUser: 0, ...rateLimit, redisUrl },
+      redisKeyPrefix: prefix,
+      waitForRedis: redisUrl === REDIS_URL,
+    });
 
   it('shares counters between two app instances over one Redis', async () => {
     await withServers([serve(REDIS_URL), serve(REDIS_URL)], async ([a, b]) => {
@@ -327,12 +374,15 @@ describe('rate limits with counters in Redis', function () {
     await proxy.stop();
     await withServers([serve(proxy.url, { perAddress: 1 })], async ([server]) => {
       const address = newAddress();
-      expect((await request(server!.baseUrl, 'GET', '/api/me', from(address))).headers.has('ratelimit')).to.equal(false);
+      expect((await request(server!.baseUrl, 'GET', '/api/me', from(address))).headers.has('ratelimit')).to.equal(
+        false,
+      );
       await proxy.resume();
       // The client reconnects on its own schedule: polled until a request is counted, bounded.
       let response: ApiResponse | undefined;
       await pollUntil(
-        async () => (response = await request(server!.baseUrl, 'GET', '/api/me', from(address))).headers.has('ratelimit'),
+        async () =>
+          (response = await request(server!.baseUrl, 'GET', '/api/me', from(address))).headers.has('ratelimit'),
         'a request to be counted in Redis again',
         { ms: IN_TEST_BOUND_MS, everyMs: 100 },
       );

@@ -4,7 +4,11 @@ import { describeEachDatabase } from '../helpers/api-suite.js';
 import type { Task, TestUser } from '../helpers/api-client.js';
 
 async function complete(user: TestUser, id: number, completed?: boolean): Promise<Task> {
-  const response = await user.call<Task>('PATCH', `/tasks/${id}/complete`, completed === undefined ? {} : { json: { completed } });
+  const response = await user.call<Task>(
+    'PATCH',
+    `/tasks/${id}/complete`,
+    completed === undefined ? {} : { json: { completed } },
+  );
   expect(response.status, JSON.stringify(response.body)).to.equal(200);
   return response.body;
 }
@@ -58,12 +62,31 @@ describeEachDatabase('recurrence: completing an occurrence', (suite) => {
   });
 
   for (const [name, write] of [
-    ['a merge patch', (user: TestUser, id: number) => user.call<Task>('PATCH', `/tasks/${id}`, { json: { completed: true } })],
-    ['a replace', (user: TestUser, id: number) => user.call<Task>('PUT', `/tasks/${id}`, { json: { title: 'Daily', description: null, completed: true, due_date: '2026-03-01', recurrence: { frequency: 'daily' } } })],
+    [
+      'a merge patch',
+      (user: TestUser, id: number) => user.call<Task>('PATCH', `/tasks/${id}`, { json: { completed: true } }),
+    ],
+    [
+      'a replace',
+      (user: TestUser, id: number) =>
+        user.call<Task>('PUT', `/tasks/${id}`, {
+          json: {
+            title: 'Daily',
+            description: null,
+            completed: true,
+            due_date: '2026-03-01',
+            recurrence: { frequency: 'daily' },
+          },
+        }),
+    ],
   ] as const) {
     it(`continues the series when ${name} completes an occurrence, once`, async () => {
       const alice = suite.newUser();
-      const first = await alice.createTask({ title: 'Daily', due_date: '2026-03-01', recurrence: { frequency: 'daily' } });
+      const first = await alice.createTask({
+        title: 'Daily',
+        due_date: '2026-03-01',
+        recurrence: { frequency: 'daily' },
+      });
       const done = (await write(alice, first.id)).body;
       expect(done.completed).to.equal(true);
       expect((await getTask(alice, done.next_occurrence_id!)).due_date).to.equal('2026-03-02');
@@ -109,7 +132,10 @@ describeEachDatabase('recurrence: completing an occurrence', (suite) => {
 
   it('ends the series after until', async () => {
     const alice = suite.newUser();
-    const first = await alice.createTask({ due_date: '2026-01-09', recurrence: { frequency: 'daily', until: '2026-01-10' } });
+    const first = await alice.createTask({
+      due_date: '2026-01-09',
+      recurrence: { frequency: 'daily', until: '2026-01-10' },
+    });
     const second = await getTask(alice, (await complete(alice, first.id, true)).next_occurrence_id!);
     expect(second.due_date).to.equal('2026-01-10');
     const last = await complete(alice, second.id, true);
@@ -142,9 +168,14 @@ describeEachDatabase('recurrence: completing an occurrence', (suite) => {
   it('creates exactly one next occurrence when one occurrence is completed twice at once', async () => {
     // Several occurrences, each completed by two requests at once, so that the requests do overlap.
     const alice = suite.newUser();
-    const firsts = await Promise.all([1, 2, 3, 4, 5].map(() => alice.createTask({ due_date: '2026-01-09', recurrence: { frequency: 'daily' } })));
-    const pairs = await Promise.all(firsts.map((first) => Promise.all([complete(alice, first.id, true), complete(alice, first.id, true)])));
-    for (const [one, other] of pairs) expect(one.next_occurrence_id).to.be.a('number').and.equal(other.next_occurrence_id);
+    const firsts = await Promise.all(
+      [1, 2, 3, 4, 5].map(() => alice.createTask({ due_date: '2026-01-09', recurrence: { frequency: 'daily' } })),
+    );
+    const pairs = await Promise.all(
+      firsts.map((first) => Promise.all([complete(alice, first.id, true), complete(alice, first.id, true)])),
+    );
+    for (const [one, other] of pairs)
+      expect(one.next_occurrence_id).to.be.a('number').and.equal(other.next_occurrence_id);
     const nexts = pairs.map(([one]) => one.next_occurrence_id!);
     expect(await taskIds(alice)).to.deep.equal([...firsts.map((first) => first.id), ...nexts].sort((a, b) => a - b));
   });
@@ -152,7 +183,11 @@ describeEachDatabase('recurrence: completing an occurrence', (suite) => {
   it('creates nothing for a task that does not repeat', async () => {
     const alice = suite.newUser();
     const task = await alice.createTask({ due_date: '2026-01-09' });
-    expect(await complete(alice, task.id, true)).to.include({ completed: true, series_id: null, next_occurrence_id: null });
+    expect(await complete(alice, task.id, true)).to.include({
+      completed: true,
+      series_id: null,
+      next_occurrence_id: null,
+    });
     expect(await taskIds(alice)).to.deep.equal([task.id]);
   });
 });

@@ -20,18 +20,27 @@ async function completeAndGetNext(user: TestUser, id: number): Promise<Task | nu
 describeEachDatabase('due dates and series at their edges', (suite) => {
   it('accepts all-day dates from 0001-01-02 to 9999-12-30 in any zone, and refuses the days beyond', async () => {
     const alice = suite.newUser();
-    for (const [due_date, time_zone] of [['0001-01-02', 'Pacific/Kiritimati'], ['9999-12-30', 'Etc/GMT+12'], ['0050-06-15', 'UTC']] as const) {
+    for (const [due_date, time_zone] of [
+      ['0001-01-02', 'Pacific/Kiritimati'],
+      ['9999-12-30', 'Etc/GMT+12'],
+      ['0050-06-15', 'UTC'],
+    ] as const) {
       expect((await alice.createTask({ due_date, time_zone })).due_date).to.equal(due_date);
     }
     for (const due_date of ['0001-01-01', '9999-12-31']) {
-      expect(pointersOf(await alice.call('POST', '/tasks', { json: { title: 'x', due_date, time_zone: 'Asia/Tokyo' } }))).to.deep.equal(['/due_date']);
+      expect(
+        pointersOf(await alice.call('POST', '/tasks', { json: { title: 'x', due_date, time_zone: 'Asia/Tokyo' } })),
+      ).to.deep.equal(['/due_date']);
     }
   });
 
   it('refuses zones that are not IANA zones', async () => {
     const alice = suite.newUser();
     for (const time_zone of ['system', 'local', 'UTC+3', 'Mars/Base']) {
-      expect(pointersOf(await alice.call('POST', '/tasks', { json: { title: 'x', due_date: '2026-12-01', time_zone } })), time_zone).to.deep.equal(['/time_zone']);
+      expect(
+        pointersOf(await alice.call('POST', '/tasks', { json: { title: 'x', due_date: '2026-12-01', time_zone } })),
+        time_zone,
+      ).to.deep.equal(['/time_zone']);
     }
   });
 
@@ -53,7 +62,11 @@ describeEachDatabase('due dates and series at their edges', (suite) => {
   for (const due_at of ['2026-12-01 17:00:00Z', '2026-12-01t17:00:00+0100', '2026-12-31T23:59:60Z']) {
     it(`continues a daily series whose due is written ${due_at}`, async () => {
       const alice = suite.newUser();
-      const first = await alice.createTask({ due_at, time_zone: 'UTC', recurrence: { frequency: 'daily', until: '2027-01-10' } });
+      const first = await alice.createTask({
+        due_at,
+        time_zone: 'UTC',
+        recurrence: { frequency: 'daily', until: '2027-01-10' },
+      });
       expect(first.due_at).to.equal(due_at);
       const next = await completeAndGetNext(alice, first.id);
       expect(next?.due_at).to.match(/^202[67]-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
@@ -62,7 +75,14 @@ describeEachDatabase('due dates and series at their edges', (suite) => {
 
   it('refuses an until before a due written with a space', async () => {
     const alice = suite.newUser();
-    const response = await alice.call('POST', '/tasks', { json: { title: 'x', due_at: '2026-12-01 17:00:00Z', time_zone: 'UTC', recurrence: { frequency: 'daily', until: '2020-01-01' } } });
+    const response = await alice.call('POST', '/tasks', {
+      json: {
+        title: 'x',
+        due_at: '2026-12-01 17:00:00Z',
+        time_zone: 'UTC',
+        recurrence: { frequency: 'daily', until: '2020-01-01' },
+      },
+    });
     expect(pointersOf(response)).to.deep.equal(['/recurrence/until']);
   });
 
@@ -70,17 +90,31 @@ describeEachDatabase('due dates and series at their edges', (suite) => {
     const alice = suite.newUser();
     const dated = await alice.createTask({ due_date: '9999-12-30', recurrence: { frequency: 'daily' } });
     expect(await completeAndGetNext(alice, dated.id)).to.equal(null);
-    const timed = await alice.createTask({ due_at: '9999-12-30T20:00:00-05:00', time_zone: 'America/New_York', recurrence: { frequency: 'daily' } });
+    const timed = await alice.createTask({
+      due_at: '9999-12-30T20:00:00-05:00',
+      time_zone: 'America/New_York',
+      recurrence: { frequency: 'daily' },
+    });
     expect(await completeAndGetNext(alice, timed.id)).to.equal(null);
   });
 
   it('keeps the series going from its first due when an occurrence is replaced or patched with its own schedule', async () => {
     const alice = suite.newUser();
-    const first = await alice.createTask({ title: 'Rent', due_date: '2027-01-31', recurrence: { frequency: 'monthly' } });
+    const first = await alice.createTask({
+      title: 'Rent',
+      due_date: '2027-01-31',
+      recurrence: { frequency: 'monthly' },
+    });
     const february = (await completeAndGetNext(alice, first.id))!;
     expect(february.due_date).to.equal('2027-02-28');
     const replaced = await alice.call<Task>('PUT', `/tasks/${february.id}`, {
-      json: { title: 'Rent (renamed)', description: null, completed: false, due_date: '2027-02-28', recurrence: { frequency: 'monthly' } },
+      json: {
+        title: 'Rent (renamed)',
+        description: null,
+        completed: false,
+        due_date: '2027-02-28',
+        recurrence: { frequency: 'monthly' },
+      },
     });
     expect(replaced.status).to.equal(200);
     await alice.call('PATCH', `/tasks/${february.id}`, { json: { due_date: '2027-02-28' } });
@@ -91,8 +125,11 @@ describeEachDatabase('due dates and series at their edges', (suite) => {
     const alice = suite.newUser();
     const first = await alice.createTask({ due_date: '2027-01-01', recurrence: { frequency: 'daily' } });
     const second = (await completeAndGetNext(alice, first.id))!;
-    const third = (await alice.call<Task>('PATCH', `/tasks/${second.id}`, { json: { completed: true } })).body.next_occurrence_id;
-    const bulk = await alice.call<{ results: { task: Task }[] }>('POST', '/tasks/bulk', { json: { actions: [{ op: 'complete', id: third, completed: true }] } });
+    const third = (await alice.call<Task>('PATCH', `/tasks/${second.id}`, { json: { completed: true } })).body
+      .next_occurrence_id;
+    const bulk = await alice.call<{ results: { task: Task }[] }>('POST', '/tasks/bulk', {
+      json: { actions: [{ op: 'complete', id: third, completed: true }] },
+    });
     const fourth = bulk.body.results[0]!.task.next_occurrence_id;
     expect(auditTrail(suite, alice)).to.deep.equal([
       `task.create ${first.id}`,

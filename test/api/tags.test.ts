@@ -23,12 +23,15 @@ async function tagTasks(user: TestUser, tags: string[]): Promise<void> {
     actions.push({ op: 'create', task: { title: `Tagged ${start}`, tags: tags.slice(start, start + TAGS_PER_TASK) } });
   }
   for (let start = 0; start < actions.length; start += 100) {
-    const response = await user.call('POST', '/tasks/bulk', { json: { atomic: true, actions: actions.slice(start, start + 100) } });
+    const response = await user.call('POST', '/tasks/bulk', {
+      json: { atomic: true, actions: actions.slice(start, start + 100) },
+    });
     expect(response.status).to.equal(200);
   }
 }
 
-const numbered = (from: number, count: number) => Array.from({ length: count }, (_, i) => `tag-${String(from + i).padStart(4, '0')}`);
+const numbered = (from: number, count: number) =>
+  Array.from({ length: count }, (_, i) => `tag-${String(from + i).padStart(4, '0')}`);
 
 describeEachDatabase('tags', (suite) => {
   it('counts the tasks carrying each tag and the open ones among them, by name', async () => {
@@ -65,7 +68,14 @@ describeEachDatabase('tags', (suite) => {
   it('sorts names by code point, the same on every database', async () => {
     const alice = suite.newUser();
     await alice.createTask({ tags: ['zebra', 'émile', 'apple', 'Zoo', '10', '9'] });
-    expect((await tagsOf(alice)).items.map((tag) => tag.name)).to.deep.equal(['10', '9', 'apple', 'zebra', 'zoo', 'émile']);
+    expect((await tagsOf(alice)).items.map((tag) => tag.name)).to.deep.equal([
+      '10',
+      '9',
+      'apple',
+      'zebra',
+      'zoo',
+      'émile',
+    ]);
   });
 
   it("lists only the caller's tags and counts only the caller's tasks", async () => {

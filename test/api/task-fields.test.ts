@@ -18,12 +18,16 @@ describeEachDatabase('task fields: priority, tags, due dates, recurrence rules',
       expect(task.priority).to.equal('none');
       const patched = await alice.call<Task>('PATCH', `/tasks/${task.id}`, { json: { priority: 'high' } });
       expect(patched.body.priority).to.equal('high');
-      const replaced = await alice.call<Task>('PUT', `/tasks/${task.id}`, { json: { title: 'x', description: null, completed: false } });
+      const replaced = await alice.call<Task>('PUT', `/tasks/${task.id}`, {
+        json: { title: 'x', description: null, completed: false },
+      });
       expect(replaced.body.priority).to.equal('none');
     });
 
     it('refuses an unknown priority', async () => {
-      expect(pointersOf(await suite.newUser().call('POST', '/tasks', { json: { title: 'x', priority: 'urgent' } }))).to.deep.equal(['/priority']);
+      expect(
+        pointersOf(await suite.newUser().call('POST', '/tasks', { json: { title: 'x', priority: 'urgent' } })),
+      ).to.deep.equal(['/priority']);
     });
   });
 
@@ -47,7 +51,11 @@ describeEachDatabase('task fields: priority, tags, due dates, recurrence rules',
       ['a tag that is not a string', [7], '/tags/0'],
       // Lower case can be longer: "İ" becomes "i̇", two code points.
       ['a tag of 40 characters that is longer in lower case', ['İ'.repeat(40)], '/tags/0'],
-      ['a tag too long in lower case after a duplicate, at its place in the request', ['a', 'A', 'İ'.repeat(21)], '/tags/2'],
+      [
+        'a tag too long in lower case after a duplicate, at its place in the request',
+        ['a', 'A', 'İ'.repeat(21)],
+        '/tags/2',
+      ],
     ];
     for (const [name, tags, pointer] of refused) {
       it(`refuse ${name}`, async () => {
@@ -60,7 +68,9 @@ describeEachDatabase('task fields: priority, tags, due dates, recurrence rules',
     it('written again unchanged leave updated_at alone', async () => {
       const alice = suite.newUser();
       const task = await alice.createTask({ tags: ['a', 'b'], priority: 'low' });
-      const again = await alice.call<Task>('PATCH', `/tasks/${task.id}`, { json: { tags: ['A', 'b'], priority: 'low' } });
+      const again = await alice.call<Task>('PATCH', `/tasks/${task.id}`, {
+        json: { tags: ['A', 'b'], priority: 'low' },
+      });
       expect(again.body.updated_at).to.equal(task.updated_at);
       const changed = await alice.call<Task>('PATCH', `/tasks/${task.id}`, { json: { tags: ['b', 'a'] } });
       expect(changed.body.tags).to.deep.equal(['b', 'a']);
@@ -75,8 +85,14 @@ describeEachDatabase('task fields: priority, tags, due dates, recurrence rules',
       ['the leap day', { due_date: '2028-02-29' }],
       ['an instant with an offset', { due_at: '2026-12-01T17:00:00+01:00', time_zone: 'Europe/Berlin' }],
       ['an instant in UTC', { due_at: '2026-12-01T16:00:00Z', time_zone: 'UTC' }],
-      ['an instant with fractions and another zone', { due_at: '2026-07-04T09:30:00.250-04:00', time_zone: 'America/New_York' }],
-      ['an instant whose offset is not its zone\'s', { due_at: '2026-12-01T08:00:00+09:00', time_zone: 'Europe/Berlin' }],
+      [
+        'an instant with fractions and another zone',
+        { due_at: '2026-07-04T09:30:00.250-04:00', time_zone: 'America/New_York' },
+      ],
+      [
+        "an instant whose offset is not its zone's",
+        { due_at: '2026-12-01T08:00:00+09:00', time_zone: 'Europe/Berlin' },
+      ],
       ['an instant at a leap second', { due_at: '2026-12-31T23:59:60Z', time_zone: 'UTC' }],
     ];
     for (const [name, fields] of roundTrips) {
@@ -112,20 +128,30 @@ describeEachDatabase('task fields: priority, tags, due dates, recurrence rules',
     it('moves from an instant to a date only when the patch clears the instant', async () => {
       const alice = suite.newUser();
       const task = await alice.createTask({ due_at: '2026-12-01T17:00:00+01:00', time_zone: 'Europe/Berlin' });
-      expect(pointersOf(await alice.call('PATCH', `/tasks/${task.id}`, { json: { due_date: '2026-12-02' } }))).to.deep.equal(['/due_at']);
+      expect(
+        pointersOf(await alice.call('PATCH', `/tasks/${task.id}`, { json: { due_date: '2026-12-02' } })),
+      ).to.deep.equal(['/due_at']);
       expect((await alice.call<Task>('GET', `/tasks/${task.id}`)).body.due_at).to.equal('2026-12-01T17:00:00+01:00');
-      const moved = await alice.call<Task>('PATCH', `/tasks/${task.id}`, { json: { due_date: '2026-12-02', due_at: null } });
+      const moved = await alice.call<Task>('PATCH', `/tasks/${task.id}`, {
+        json: { due_date: '2026-12-02', due_at: null },
+      });
       expect(moved.body).to.include({ due_date: '2026-12-02', due_at: null, time_zone: 'Europe/Berlin' });
     });
 
     it('clears the due and its zone together, and a replace resets them', async () => {
       const alice = suite.newUser();
       const task = await alice.createTask({ due_date: '2026-12-01', time_zone: 'Europe/Berlin' });
-      expect(pointersOf(await alice.call('PATCH', `/tasks/${task.id}`, { json: { due_date: null } }))).to.deep.equal(['/time_zone']);
-      const cleared = await alice.call<Task>('PATCH', `/tasks/${task.id}`, { json: { due_date: null, time_zone: null } });
+      expect(pointersOf(await alice.call('PATCH', `/tasks/${task.id}`, { json: { due_date: null } }))).to.deep.equal([
+        '/time_zone',
+      ]);
+      const cleared = await alice.call<Task>('PATCH', `/tasks/${task.id}`, {
+        json: { due_date: null, time_zone: null },
+      });
       expect(cleared.body).to.include({ due_date: null, due_at: null, time_zone: null });
       const dated = await alice.createTask({ due_date: '2026-12-01' });
-      const replaced = await alice.call<Task>('PUT', `/tasks/${dated.id}`, { json: { title: 'x', description: null, completed: false } });
+      const replaced = await alice.call<Task>('PUT', `/tasks/${dated.id}`, {
+        json: { title: 'x', description: null, completed: false },
+      });
       expect(replaced.body.due_date).to.equal(null);
     });
   });
@@ -133,19 +159,50 @@ describeEachDatabase('task fields: priority, tags, due dates, recurrence rules',
   describe('recurrence rules', () => {
     it('are stored with every member, and the first occurrence is its own series', async () => {
       const task = await suite.newUser().createTask({ due_date: '2026-12-01', recurrence: { frequency: 'monthly' } });
-      expect(task.recurrence).to.deep.equal({ frequency: 'monthly', interval: 1, weekdays: [], until: null, count: null, mode: 'from_due' });
+      expect(task.recurrence).to.deep.equal({
+        frequency: 'monthly',
+        interval: 1,
+        weekdays: [],
+        until: null,
+        count: null,
+        mode: 'from_due',
+      });
       expect(task.series_id).to.equal(task.id);
       expect(task.next_occurrence_id).to.equal(null);
     });
 
     const refused: [string, Record<string, unknown>, string][] = [
       ['a rule without a due', { recurrence: { frequency: 'daily' } }, '/recurrence'],
-      ['weekdays on a monthly rule', { due_date: '2026-12-01', recurrence: { frequency: 'monthly', weekdays: ['monday'] } }, '/recurrence/weekdays'],
-      ['until and count together', { due_date: '2026-12-01', recurrence: { frequency: 'daily', until: '2027-01-01', count: 3 } }, '/recurrence/count'],
-      ['until before the due date', { due_date: '2026-12-01', recurrence: { frequency: 'daily', until: '2026-11-30' } }, '/recurrence/until'],
-      ['an interval of 0', { due_date: '2026-12-01', recurrence: { frequency: 'daily', interval: 0 } }, '/recurrence/interval'],
-      ['an unknown frequency', { due_date: '2026-12-01', recurrence: { frequency: 'hourly' } }, '/recurrence/frequency'],
-      ['a repeated weekday', { due_date: '2026-12-01', recurrence: { frequency: 'weekly', weekdays: ['monday', 'monday'] } }, '/recurrence/weekdays'],
+      [
+        'weekdays on a monthly rule',
+        { due_date: '2026-12-01', recurrence: { frequency: 'monthly', weekdays: ['monday'] } },
+        '/recurrence/weekdays',
+      ],
+      [
+        'until and count together',
+        { due_date: '2026-12-01', recurrence: { frequency: 'daily', until: '2027-01-01', count: 3 } },
+        '/recurrence/count',
+      ],
+      [
+        'until before the due date',
+        { due_date: '2026-12-01', recurrence: { frequency: 'daily', until: '2026-11-30' } },
+        '/recurrence/until',
+      ],
+      [
+        'an interval of 0',
+        { due_date: '2026-12-01', recurrence: { frequency: 'daily', interval: 0 } },
+        '/recurrence/interval',
+      ],
+      [
+        'an unknown frequency',
+        { due_date: '2026-12-01', recurrence: { frequency: 'hourly' } },
+        '/recurrence/frequency',
+      ],
+      [
+        'a repeated weekday',
+        { due_date: '2026-12-01', recurrence: { frequency: 'weekly', weekdays: ['monday', 'monday'] } },
+        '/recurrence/weekdays',
+      ],
     ];
     for (const [name, fields, pointer] of refused) {
       it(`refuse ${name}`, async () => {
@@ -158,8 +215,12 @@ describeEachDatabase('task fields: priority, tags, due dates, recurrence rules',
     it('cannot lose their due: clearing the due of a recurring task is refused', async () => {
       const alice = suite.newUser();
       const task = await alice.createTask({ due_date: '2026-12-01', recurrence: { frequency: 'weekly' } });
-      expect(pointersOf(await alice.call('PATCH', `/tasks/${task.id}`, { json: { due_date: null } }))).to.deep.equal(['/recurrence']);
-      const stopped = await alice.call<Task>('PATCH', `/tasks/${task.id}`, { json: { due_date: null, recurrence: null } });
+      expect(pointersOf(await alice.call('PATCH', `/tasks/${task.id}`, { json: { due_date: null } }))).to.deep.equal([
+        '/recurrence',
+      ]);
+      const stopped = await alice.call<Task>('PATCH', `/tasks/${task.id}`, {
+        json: { due_date: null, recurrence: null },
+      });
       expect(stopped.body).to.include({ due_date: null, recurrence: null, series_id: null });
     });
   });

@@ -12,7 +12,13 @@ describeEachDatabase('tasks: each operation', (suite) => {
     const response = await alice.call<Task>('POST', '/tasks', { json: { title: '  Buy milk  ' } });
     expect(response.status).to.equal(201);
     const task = response.body;
-    expect(task).to.include({ user_id: alice.id, title: 'Buy milk', description: null, completed: false, completed_at: null });
+    expect(task).to.include({
+      user_id: alice.id,
+      title: 'Buy milk',
+      description: null,
+      completed: false,
+      completed_at: null,
+    });
     expect(task.created_at).to.equal(task.updated_at);
     expect(response.headers.get('location')).to.equal(`/api/${alice.id}/tasks/${task.id}`);
   });
@@ -129,7 +135,9 @@ describeEachDatabase('tasks: each operation', (suite) => {
       expect(response.status).to.equal(200);
       expect(response.body).to.deep.equal(created);
     }
-    const changed = await alice.call<Task>('PATCH', `/tasks/${created.id}`, { json: { description: 'other', title: 'Same' } });
+    const changed = await alice.call<Task>('PATCH', `/tasks/${created.id}`, {
+      json: { description: 'other', title: 'Same' },
+    });
     expect(changed.body.description).to.equal('other');
     expect(Date.parse(changed.body.updated_at)).to.be.at.least(Date.parse(created.updated_at));
     const row = await suite.database().knex<TaskRow>('tasks').where({ id: created.id }).first('updated_at');
@@ -150,7 +158,9 @@ describeEachDatabase('tasks: each operation', (suite) => {
     const alice = suite.newUser();
     const missing = '/tasks/987654321';
     expect((await alice.call('GET', missing)).status).to.equal(404);
-    expect((await alice.call('PUT', missing, { json: { title: 'x', description: null, completed: false } })).status).to.equal(404);
+    expect(
+      (await alice.call('PUT', missing, { json: { title: 'x', description: null, completed: false } })).status,
+    ).to.equal(404);
     expect((await alice.call('PATCH', missing, { json: { title: 'x' } })).status).to.equal(404);
     expect((await alice.call('PATCH', `${missing}/complete`)).status).to.equal(404);
     const deleted = await alice.call<Problem>('DELETE', missing);

@@ -13,7 +13,8 @@ type User = components['schemas']['User'];
 const newSubject = () => `user-${randomUUID()}`;
 
 /** A token for `sub` with exactly these extra claims (no email or name unless given). */
-const tokenWith = (sub: string, claims: Record<string, unknown> = {}) => signRaw({ sub, exp: nowSeconds() + 3600, ...claims });
+const tokenWith = (sub: string, claims: Record<string, unknown> = {}) =>
+  signRaw({ sub, exp: nowSeconds() + 3600, ...claims });
 
 /** Timestamps are stored with milliseconds: wait long enough for `now()` to move. */
 const nextMillisecond = () => sleep(5);
@@ -22,7 +23,12 @@ describeEachDatabase('users: provisioned from the token', (suite) => {
   const me = (token: string) => request<User>(suite.server().baseUrl, 'GET', '/api/me', { token });
   const row = (id: string) => suite.database().knex<UserRow>('users').where({ id }).first();
   const xmin = async (id: string): Promise<string> => {
-    const result = (await suite.database().knex('users').select(suite.database().knex.raw('xmin::text as xmin')).where({ id }).first()) as { xmin: string } | undefined;
+    const result = (await suite
+      .database()
+      .knex('users')
+      .select(suite.database().knex.raw('xmin::text as xmin'))
+      .where({ id })
+      .first()) as { xmin: string } | undefined;
     expect(result, `users row ${id}`).to.not.equal(undefined);
     return result!.xmin;
   };
@@ -83,11 +89,36 @@ describeEachDatabase('users: provisioned from the token', (suite) => {
       expect(await row(sub)).to.include({ email: 'new@example.com', name: 'New Name' });
     });
 
-    const changes: { name: string; before: Record<string, unknown>; after: Record<string, unknown>; expected: Partial<User> }[] = [
-      { name: 'only the email changes', before: { email: 'a@example.com', name: 'A' }, after: { email: 'b@example.com', name: 'A' }, expected: { email: 'b@example.com', name: 'A' } },
-      { name: 'only the name changes', before: { email: 'a@example.com', name: 'A' }, after: { email: 'a@example.com', name: 'B' }, expected: { email: 'a@example.com', name: 'B' } },
-      { name: 'the claims are dropped', before: { email: 'a@example.com', name: 'A' }, after: {}, expected: { email: null, name: null } },
-      { name: 'the claims appear', before: {}, after: { email: 'a@example.com', name: 'A' }, expected: { email: 'a@example.com', name: 'A' } },
+    const changes: {
+      name: string;
+      before: Record<string, unknown>;
+      after: Record<string, unknown>;
+      expected: Partial<User>;
+    }[] = [
+      {
+        name: 'only the email changes',
+        before: { email: 'a@example.com', name: 'A' },
+        after: { email: 'b@example.com', name: 'A' },
+        expected: { email: 'b@example.com', name: 'A' },
+      },
+      {
+        name: 'only the name changes',
+        before: { email: 'a@example.com', name: 'A' },
+        after: { email: 'a@example.com', name: 'B' },
+        expected: { email: 'a@example.com', name: 'B' },
+      },
+      {
+        name: 'the claims are dropped',
+        before: { email: 'a@example.com', name: 'A' },
+        after: {},
+        expected: { email: null, name: null },
+      },
+      {
+        name: 'the claims appear',
+        before: {},
+        after: { email: 'a@example.com', name: 'A' },
+        expected: { email: 'a@example.com', name: 'A' },
+      },
     ];
     for (const change of changes) {
       it(`follows the token when ${change.name}`, async () => {

@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
 import type { components } from '../../generated/api.js';
-import { expectProblem, type ApiResponse, type Problem, type RequestOptions, type Task, type TestUser } from '../helpers/api-client.js';
+import {
+  expectProblem,
+  type ApiResponse,
+  type Problem,
+  type RequestOptions,
+  type Task,
+  type TestUser,
+} from '../helpers/api-client.js';
 
 type TaskList = components['schemas']['TaskList'];
 
@@ -18,7 +25,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 function expectBadRequest(response: ApiResponse, ...expected: Issue[]): Problem {
   const problem = expectProblem(response, 400);
   expect(problem.errors, 'errors').to.be.an('array').that.is.not.empty;
-  const named = new Map(problem.errors!.map(({ location, pointer }) => [`${location} ${pointer}`, { location, pointer }]));
+  const named = new Map(
+    problem.errors!.map(({ location, pointer }) => [`${location} ${pointer}`, { location, pointer }]),
+  );
   expect([...named.values()], JSON.stringify(problem.errors)).to.have.deep.members(expected);
   return problem;
 }
@@ -41,24 +50,60 @@ describeEachDatabase('request validation and request errors', (suite) => {
       { name: 'a blank title', send: { json: { title: '   ' } }, issues: [inBody('/title')] },
       { name: 'a title of 201 characters', send: { json: { title: 'x'.repeat(201) } }, issues: [inBody('/title')] },
       { name: 'a title containing NUL', send: { json: { title: 'Buy\u0000milk' } }, issues: [inBody('/title')] },
-      { name: 'a description of 5001 characters', send: { json: { title: 'ok', description: 'd'.repeat(5001) } }, issues: [inBody('/description')] },
-      { name: 'a description containing NUL', send: { json: { title: 'ok', description: 'a\u0000b' } }, issues: [inBody('/description')] },
-      { name: 'a title with an unpaired surrogate', send: { rawBody: '{"title":"Buy \\ud800 milk"}' }, issues: [inBody('/title')] },
-      { name: 'a description with an unpaired surrogate', send: { rawBody: '{"title":"ok","description":"\\udc00"}' }, issues: [inBody('/description')] },
+      {
+        name: 'a description of 5001 characters',
+        send: { json: { title: 'ok', description: 'd'.repeat(5001) } },
+        issues: [inBody('/description')],
+      },
+      {
+        name: 'a description containing NUL',
+        send: { json: { title: 'ok', description: 'a\u0000b' } },
+        issues: [inBody('/description')],
+      },
+      {
+        name: 'a title with an unpaired surrogate',
+        send: { rawBody: '{"title":"Buy \\ud800 milk"}' },
+        issues: [inBody('/title')],
+      },
+      {
+        name: 'a description with an unpaired surrogate',
+        send: { rawBody: '{"title":"ok","description":"\\udc00"}' },
+        issues: [inBody('/description')],
+      },
       // The embedded database drops a leading byte order mark when reading text back.
-      { name: 'a title starting with a byte order mark', send: { json: { title: '\ufeffBuy milk' } }, issues: [inBody('/title')] },
-      { name: 'a description with a byte order mark', send: { json: { title: 'ok', description: 'a\ufeffb' } }, issues: [inBody('/description')] },
+      {
+        name: 'a title starting with a byte order mark',
+        send: { json: { title: '\ufeffBuy milk' } },
+        issues: [inBody('/title')],
+      },
+      {
+        name: 'a description with a byte order mark',
+        send: { json: { title: 'ok', description: 'a\ufeffb' } },
+        issues: [inBody('/description')],
+      },
       // Pointers are RFC 6901: `/` and `~` in a property name are escaped; `""` is `/`.
       { name: 'a property named "a/b"', send: { json: { title: 'ok', 'a/b': 1 } }, issues: [inBody('/a~1b')] },
       { name: 'a property named "a~b"', send: { json: { title: 'ok', 'a~b': 1 } }, issues: [inBody('/a~0b')] },
       { name: 'a property with an empty name', send: { json: { title: 'ok', '': 1 } }, issues: [inBody('/')] },
       { name: 'an unknown property', send: { json: { title: 'ok', colour: 'red' } }, issues: [inBody('/colour')] },
       { name: 'a server-owned id', send: { json: { title: 'ok', id: 7 } }, issues: [inBody('/id')] },
-      { name: 'a server-owned user_id', send: { json: { title: 'ok', user_id: 'mallory' } }, issues: [inBody('/user_id')] },
-      { name: 'a server-owned created_at', send: { json: { title: 'ok', created_at: '2026-01-01T00:00:00.000Z' } }, issues: [inBody('/created_at')] },
+      {
+        name: 'a server-owned user_id',
+        send: { json: { title: 'ok', user_id: 'mallory' } },
+        issues: [inBody('/user_id')],
+      },
+      {
+        name: 'a server-owned created_at',
+        send: { json: { title: 'ok', created_at: '2026-01-01T00:00:00.000Z' } },
+        issues: [inBody('/created_at')],
+      },
       { name: 'a numeric title', send: { json: { title: 123 } }, issues: [inBody('/title')] },
       { name: 'a string completed', send: { json: { title: 'ok', completed: 'yes' } }, issues: [inBody('/completed')] },
-      { name: 'a numeric description', send: { json: { title: 'ok', description: 5 } }, issues: [inBody('/description')] },
+      {
+        name: 'a numeric description',
+        send: { json: { title: 'ok', description: 5 } },
+        issues: [inBody('/description')],
+      },
       { name: 'no title', send: { json: { description: 'no title' } }, issues: [inBody('/title')] },
       { name: 'a JSON array', send: { rawBody: '[{"title":"ok"}]' }, issues: [inBody('')] },
       { name: 'JSON null', send: { rawBody: 'null' }, issues: [inBody('')] },
@@ -93,11 +138,31 @@ describeEachDatabase('request validation and request errors', (suite) => {
 
   describe('replaceTask and updateTask bodies', () => {
     const invalid: { name: string; method: 'PUT' | 'PATCH'; json: unknown; issues: Issue[] }[] = [
-      { name: 'a PUT without description', method: 'PUT', json: { title: 'new', completed: true }, issues: [inBody('/description')] },
-      { name: 'a PUT without completed', method: 'PUT', json: { title: 'new', description: null }, issues: [inBody('/completed')] },
+      {
+        name: 'a PUT without description',
+        method: 'PUT',
+        json: { title: 'new', completed: true },
+        issues: [inBody('/description')],
+      },
+      {
+        name: 'a PUT without completed',
+        method: 'PUT',
+        json: { title: 'new', description: null },
+        issues: [inBody('/completed')],
+      },
       { name: 'a PATCH with a null title', method: 'PATCH', json: { title: null }, issues: [inBody('/title')] },
-      { name: 'a PATCH with an unknown property', method: 'PATCH', json: { colour: 'red' }, issues: [inBody('/colour')] },
-      { name: 'a PATCH with a server-owned completed_at', method: 'PATCH', json: { completed_at: null }, issues: [inBody('/completed_at')] },
+      {
+        name: 'a PATCH with an unknown property',
+        method: 'PATCH',
+        json: { colour: 'red' },
+        issues: [inBody('/colour')],
+      },
+      {
+        name: 'a PATCH with a server-owned completed_at',
+        method: 'PATCH',
+        json: { completed_at: null },
+        issues: [inBody('/completed_at')],
+      },
     ];
     for (const { name, method, json, issues } of invalid) {
       it(`rejects ${name} with 400 and leaves the task as it was`, async () => {
@@ -111,7 +176,23 @@ describeEachDatabase('request validation and request errors', (suite) => {
 
   describe('task id in the path', () => {
     // Only decimal digits name a task: no other spelling of a number reaches the same task (or the database).
-    const invalidIds = ['abc', '1.5', '0', '-1', String(MAX_TASK_ID + 1), '99999999999999999999999', 'Infinity', '1e400', '0x10', '1e3', '%205', '+5', '05', '1.0', '%31'];
+    const invalidIds = [
+      'abc',
+      '1.5',
+      '0',
+      '-1',
+      String(MAX_TASK_ID + 1),
+      '99999999999999999999999',
+      'Infinity',
+      '1e400',
+      '0x10',
+      '1e3',
+      '%205',
+      '+5',
+      '05',
+      '1.0',
+      '%31',
+    ];
     for (const id of invalidIds) {
       it(`rejects task id ${id} with 400`, async () => {
         expectBadRequest(await suite.newUser().call('GET', `/tasks/${id}`), inPath('/task_id'));
@@ -145,10 +226,19 @@ describeEachDatabase('request validation and request errors', (suite) => {
       { query: `cursor=${'c'.repeat(513)}`, issues: [inQuery('/cursor')] },
       { query: 'cursor=!!not-a-cursor!!', issues: [inQuery('/cursor')] },
       { query: `cursor=${Buffer.from('not json at all').toString('base64url')}`, issues: [inQuery('/cursor')] },
-      { query: `cursor=${Buffer.from('{"v":1,"c":"yesterday","i":1,"s":"all"}').toString('base64url')}`, issues: [inQuery('/cursor')] },
+      {
+        query: `cursor=${Buffer.from('{"v":1,"c":"yesterday","i":1,"s":"all"}').toString('base64url')}`,
+        issues: [inQuery('/cursor')],
+      },
       // Valid JavaScript dates that PostgreSQL cannot hold must not reach the database.
-      { query: `cursor=${Buffer.from('{"v":1,"c":"0000-01-01T00:00:00.000Z","i":1,"s":"all"}').toString('base64url')}`, issues: [inQuery('/cursor')] },
-      { query: `cursor=${Buffer.from('{"v":1,"c":"+275760-09-13T00:00:00.000Z","i":1,"s":"all"}').toString('base64url')}`, issues: [inQuery('/cursor')] },
+      {
+        query: `cursor=${Buffer.from('{"v":1,"c":"0000-01-01T00:00:00.000Z","i":1,"s":"all"}').toString('base64url')}`,
+        issues: [inQuery('/cursor')],
+      },
+      {
+        query: `cursor=${Buffer.from('{"v":1,"c":"+275760-09-13T00:00:00.000Z","i":1,"s":"all"}').toString('base64url')}`,
+        issues: [inQuery('/cursor')],
+      },
     ];
     for (const { query, issues } of invalid) {
       it(`rejects ?${query.length > 60 ? `${query.slice(0, 40)}…` : query} with 400`, async () => {
@@ -226,9 +316,21 @@ describeEachDatabase('request validation and request errors', (suite) => {
     ];
     const refusals: { name: string; status: number; send: RequestOptions }[] = [
       { name: 'a text/plain body', status: 415, send: { rawBody: '{"title":"plain"}', contentType: 'text/plain' } },
-      { name: 'a body over 100 kB', status: 413, send: { json: { title: 'big', description: 'x'.repeat(150 * 1024) } } },
-      { name: 'a gzip body that does not decompress', status: 400, send: { rawBody: 'not gzip', headers: { 'content-encoding': 'gzip' } } },
-      { name: 'an unknown Content-Encoding', status: 415, send: { rawBody: '{"title":"x"}', headers: { 'content-encoding': 'bogus' } } },
+      {
+        name: 'a body over 100 kB',
+        status: 413,
+        send: { json: { title: 'big', description: 'x'.repeat(150 * 1024) } },
+      },
+      {
+        name: 'a gzip body that does not decompress',
+        status: 400,
+        send: { rawBody: 'not gzip', headers: { 'content-encoding': 'gzip' } },
+      },
+      {
+        name: 'an unknown Content-Encoding',
+        status: 415,
+        send: { rawBody: '{"title":"x"}', headers: { 'content-encoding': 'bogus' } },
+      },
     ];
     for (const { method, path } of writes) {
       for (const { name, status, send } of refusals) {

@@ -22,7 +22,11 @@ function concretePath(operation: SpecOperation): string {
   return operation.path.replace('{user_id}', USER).replace('{task_id}', '1');
 }
 
-async function send(server: TestServer, operation: SpecOperation, init: { query?: string; body?: string; contentType?: string } = {}): Promise<ApiResponse<Problem>> {
+async function send(
+  server: TestServer,
+  operation: SpecOperation,
+  init: { query?: string; body?: string; contentType?: string } = {},
+): Promise<ApiResponse<Problem>> {
   const token = operation.isPublic ? undefined : await tokenFor(USER);
   const headers = init.contentType ? { 'content-type': init.contentType } : undefined;
   return request<Problem>(server.baseUrl, operation.method, `${concretePath(operation)}${init.query ?? ''}`, {
@@ -66,7 +70,11 @@ describe('documented failure statuses, operation by operation', function () {
       it(`${operation.operationId}: an unknown query parameter is a 400 naming it`, async () => {
         const response = await send(server, operation, { ...exampleBody(operation), query: '?unexpected=1' });
         expect(response.status).to.equal(400);
-        expect(response.body.errors).to.deep.include({ location: 'query', pointer: '/unexpected', message: "Unknown query parameter 'unexpected'" });
+        expect(response.body.errors).to.deep.include({
+          location: 'query',
+          pointer: '/unexpected',
+          message: "Unknown query parameter 'unexpected'",
+        });
       });
     }
 
@@ -106,7 +114,9 @@ describe('documented failure statuses, operation by operation', function () {
         expect(response.status).to.equal(500);
         expect(response.body.detail).to.equal('An unexpected error occurred.');
         expect(response.body).not.to.have.property('errors');
-        const line = server.logs.find((entry) => (entry.req as { id?: string } | undefined)?.id === response.body.request_id && entry.err);
+        const line = server.logs.find(
+          (entry) => (entry.req as { id?: string } | undefined)?.id === response.body.request_id && entry.err,
+        );
         expect(JSON.stringify(line?.err)).to.include('does not exist');
       });
     }
@@ -125,7 +135,9 @@ describe('documented failure statuses, operation by operation', function () {
     });
 
     // The database's 503; the metrics' (a worker that does not report) is test/process/cluster.test.ts's.
-    for (const operation of specOperations().filter((candidate) => candidate.sharedResponses['503'] === 'ServiceUnavailable')) {
+    for (const operation of specOperations().filter(
+      (candidate) => candidate.sharedResponses['503'] === 'ServiceUnavailable',
+    )) {
       it(`${operation.operationId}: answers 503 with Retry-After`, async () => {
         const response = await send(server, operation, exampleBody(operation));
         expect(response.status).to.equal(503);

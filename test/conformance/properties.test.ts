@@ -76,7 +76,9 @@ type Page = { items: Task[]; next_cursor: string | null };
 type Query = Record<string, string | string[]>;
 
 function pathOf(operation: OperationSchemas, user: TestUser, taskId?: number | string): string {
-  return operation.path.replace('{user_id}', encodeURIComponent(user.id)).replace('{task_id}', encodeURIComponent(String(taskId)));
+  return operation.path
+    .replace('{user_id}', encodeURIComponent(user.id))
+    .replace('{task_id}', encodeURIComponent(String(taskId)));
 }
 
 function send(user: TestUser, operation: OperationSchemas, path: string, mediaType: string | undefined, body: unknown) {
@@ -84,11 +86,14 @@ function send(user: TestUser, operation: OperationSchemas, path: string, mediaTy
 }
 
 /** Percent-encoded, `!'()*` too: the validator refuses reserved characters in most parameters. */
-const encodeQueryText = (text: string) => encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+const encodeQueryText = (text: string) =>
+  encodeURIComponent(text).replace(/[!'()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function queryString(query: Query): string {
   return Object.entries(query)
-    .flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((item) => `${encodeQueryText(name)}=${encodeQueryText(item)}`))
+    .flatMap(([name, value]) =>
+      (Array.isArray(value) ? value : [value]).map((item) => `${encodeQueryText(name)}=${encodeQueryText(item)}`),
+    )
     .join('&');
 }
 
@@ -104,7 +109,8 @@ function expectRejected(response: { status: number; body: unknown }, location: s
   expect(response.status, summary).to.equal(400);
   const errors = (response.body as { errors?: { location: string; pointer: string }[] }).errors ?? [];
   expect(errors, summary).not.to.be.empty;
-  for (const issue of errors) expect({ location: issue.location, pointer: issue.pointer }, summary).to.deep.equal({ location, pointer });
+  for (const issue of errors)
+    expect({ location: issue.location, pointer: issue.pointer }, summary).to.deep.equal({ location, pointer });
 }
 
 const isScheduled = (schema: Schema) => propertyNames(schema).includes('due_date');
@@ -137,11 +143,16 @@ function plainFields(schema: Schema): Arbitrary<Body> {
   const scheduled = isScheduled(schema);
   const base = validValue(withoutProperties(schema, scheduled ? [...SCHEDULE_FIELDS, 'tags'] : [])) as Arbitrary<Body>;
   if (!propertyNames(schema).includes('tags')) return base;
-  return fc.tuple(base, fc.option(validTags(), { nil: undefined })).map(([fields, tags]) => (tags === undefined ? fields : { ...fields, tags }));
+  return fc
+    .tuple(base, fc.option(validTags(), { nil: undefined }))
+    .map(([fields, tags]) => (tags === undefined ? fields : { ...fields, tags }));
 }
 
 /** A plan for a valid body of that media type (sometimes none, where the body is optional). */
-function bodyPlan(operation: OperationSchemas, mediaType = Object.keys(operation.bodies)[0]): Arbitrary<Plan | undefined> {
+function bodyPlan(
+  operation: OperationSchemas,
+  mediaType = Object.keys(operation.bodies)[0],
+): Arbitrary<Plan | undefined> {
   if (mediaType === undefined) return fc.constant(undefined);
   const schema = operation.bodies[mediaType]!;
   const none: Schedule = { due_date: null, due_at: null, time_zone: null, recurrence: null };
@@ -167,16 +178,34 @@ function bodyOf(operation: OperationSchemas, plan: Plan | undefined, current: Ta
     const patched = { ...scheduleOf(current!), ...chosen };
     return { ...plan.base, ...(brokenRules(patched).length === 0 ? chosen : plan.schedule) };
   }
-  return { ...plan.base, ...pick(plan.schedule, SCHEDULE_FIELDS.filter((field) => plan.schedule[field] !== null || plan.keys.includes(field))) };
+  return {
+    ...plan.base,
+    ...pick(
+      plan.schedule,
+      SCHEDULE_FIELDS.filter((field) => plan.schedule[field] !== null || plan.keys.includes(field)),
+    ),
+  };
 }
 
 /** What a valid write of `body` must leave: given fields as sent (title trimmed, tags normalised, the rule completed), others as the write implies. */
-function expectReflects(operation: OperationSchemas, task: Task, body: Body | undefined, before: Task | undefined): void {
+function expectReflects(
+  operation: OperationSchemas,
+  task: Task,
+  body: Body | undefined,
+  before: Task | undefined,
+): void {
   const sent = body ?? {};
   const full = FULL_WRITES.has(operation.operationId) || before === undefined;
-  const given = <K extends keyof Task>(name: K, fallback: Task[K]): Task[K] => (name in sent ? (sent[name] as Task[K]) : full ? fallback : before[name]);
-  const completed = operation.operationId === 'completeTask' ? ((sent.completed as boolean | undefined) ?? !before!.completed) : given('completed', false);
-  const recurrence = 'recurrence' in sent && sent.recurrence !== null ? completeRecurrence(sent.recurrence as RecurrenceInput) : given('recurrence', null);
+  const given = <K extends keyof Task>(name: K, fallback: Task[K]): Task[K] =>
+    name in sent ? (sent[name] as Task[K]) : full ? fallback : before[name];
+  const completed =
+    operation.operationId === 'completeTask'
+      ? ((sent.completed as boolean | undefined) ?? !before!.completed)
+      : given('completed', false);
+  const recurrence =
+    'recurrence' in sent && sent.recurrence !== null
+      ? completeRecurrence(sent.recurrence as RecurrenceInput)
+      : given('recurrence', null);
   expect(task).to.deep.include({
     title: 'title' in sent ? (sent.title as string).trim() : before?.title,
     description: given('description', null),
@@ -191,7 +220,8 @@ function expectReflects(operation: OperationSchemas, task: Task, body: Body | un
     series_id: recurrence === null ? null : task.id,
   });
   if (!completed) expect(task.completed_at).to.equal(null);
-  else if (before?.completed) expect(task.completed_at, 'completed_at of a task that stays completed').to.equal(before.completed_at);
+  else if (before?.completed)
+    expect(task.completed_at, 'completed_at of a task that stays completed').to.equal(before.completed_at);
   else expect(task.completed_at).to.be.a('string');
   if (before) expect([task.id, task.created_at]).to.deep.equal([before.id, before.created_at]);
 }
@@ -208,8 +238,10 @@ async function expectSeries(user: TestUser, task: Task, before: Task | undefined
     const rule = task.recurrence;
     const dueYear = Number((task.due_date ?? task.due_at ?? '9999').slice(0, 4));
     // Without until, with a count above 1, and far from year 9999, the series cannot have ended.
-    const continues = rule !== null && rule.until === null && (rule.count === null || rule.count! >= 2) && dueYear <= 8999;
-    if (before !== undefined && mayContinue && continues) expect.fail(`completing recurring task ${task.id} created no next occurrence: ${JSON.stringify(task)}`);
+    const continues =
+      rule !== null && rule.until === null && (rule.count === null || rule.count! >= 2) && dueYear <= 8999;
+    if (before !== undefined && mayContinue && continues)
+      expect.fail(`completing recurring task ${task.id} created no next occurrence: ${JSON.stringify(task)}`);
     return;
   }
   expect(linked, 'an occurrence once linked stays linked').to.equal(null);
@@ -236,22 +268,55 @@ const isDotSegment = (text: string) => text === '.' || text === '..';
 // the order asked for; every invalid one is a 400 naming the parameter; a cursor only goes with
 // the query it was issued for.
 
-const queryParameter = (name: string) => validValue(parameterSchema(list, name), 'text') as Arbitrary<string | string[]>;
+const queryParameter = (name: string) =>
+  validValue(parameterSchema(list, name), 'text') as Arbitrary<string | string[]>;
 /** Priorities in the spec's order, least important first: the order `sort=priority` follows. */
-const PRIORITY_ORDER = enumValues(propertySchema(operationSchemas('createTask').bodies['application/json']!, 'priority')) as string[];
+const PRIORITY_ORDER = enumValues(
+  propertySchema(operationSchemas('createTask').bodies['application/json']!, 'priority'),
+) as string[];
 const DEFAULT_LIMIT = Number(parameterSchema(list, 'limit').default);
-const asList = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const asList = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** Values that hit the seeded tasks, next to the schema's own (which rarely do). */
 const TARGETED: Record<string, Arbitrary<string | string[]>> = {
-  tag: fc.array(fc.constantFrom('work', 'WORK', ' home ', 'Urgent', 'errand', 'no-such-tag'), { minLength: 1, maxLength: 3 }),
-  q: fc.constantFrom('plan', 'report', 'milk', 'planning', 'title', 'the', 'plan -offsite', '"same title"', 'milk or zebra', 'äpfel'),
-  due_after: fc.constantFrom('0001-01-01T00:00:00Z', '2016-12-31T23:59:60Z', '2017-01-01T01:00:00+01:00', '2099-01-01T00:00:00-05:00', '9999-12-31T18:30:00Z', new Date().toISOString()),
-  due_before: fc.constantFrom('0001-01-01T00:00:00.001Z', '2017-01-01T00:00:00Z', '2099-01-01T00:00:00-05:00', '9999-12-31T23:59:59.999Z', new Date().toISOString()),
+  tag: fc.array(fc.constantFrom('work', 'WORK', ' home ', 'Urgent', 'errand', 'no-such-tag'), {
+    minLength: 1,
+    maxLength: 3,
+  }),
+  q: fc.constantFrom(
+    'plan',
+    'report',
+    'milk',
+    'planning',
+    'title',
+    'the',
+    'plan -offsite',
+    '"same title"',
+    'milk or zebra',
+    'äpfel',
+  ),
+  due_after: fc.constantFrom(
+    '0001-01-01T00:00:00Z',
+    '2016-12-31T23:59:60Z',
+    '2017-01-01T01:00:00+01:00',
+    '2099-01-01T00:00:00-05:00',
+    '9999-12-31T18:30:00Z',
+    new Date().toISOString(),
+  ),
+  due_before: fc.constantFrom(
+    '0001-01-01T00:00:00.001Z',
+    '2017-01-01T00:00:00Z',
+    '2099-01-01T00:00:00-05:00',
+    '9999-12-31T23:59:59.999Z',
+    new Date().toISOString(),
+  ),
   limit: fc.integer({ min: 1, max: 5 }).map(String),
 };
 
-const QUERY_NAMES = list.parameters.filter((parameter) => parameter.in === 'query' && parameter.name !== 'cursor').map((parameter) => parameter.name);
+const QUERY_NAMES = list.parameters
+  .filter((parameter) => parameter.in === 'query' && parameter.name !== 'cursor')
+  .map((parameter) => parameter.name);
 
 /** How often each parameter is given: filters now and then, so that many queries still match tasks. */
 const PRESENCE: Record<string, number> = { sort: 0.6, order: 0.5, limit: 0.7 };
@@ -264,15 +329,29 @@ const validQuery: Arbitrary<Query> = fc
       QUERY_NAMES.map((name) => {
         const value = TARGETED[name] ? fc.oneof(queryParameter(name), TARGETED[name]) : queryParameter(name);
         const presence = PRESENCE[name] ?? DEFAULT_PRESENCE;
-        return [name, fc.oneof({ arbitrary: fc.constant(undefined), weight: Math.round(100 * (1 - presence)) }, { arbitrary: value, weight: Math.round(100 * presence) })];
+        return [
+          name,
+          fc.oneof(
+            { arbitrary: fc.constant(undefined), weight: Math.round(100 * (1 - presence)) },
+            { arbitrary: value, weight: Math.round(100 * presence) },
+          ),
+        ];
       }),
     ),
   )
   .map((drawn) => Object.fromEntries(Object.entries(drawn).filter(([, value]) => value !== undefined)) as Query)
-  .filter((query) => (query.sort !== 'relevance' || query.q !== undefined) && ['due_after', 'due_before'].every((name) => query[name] === undefined || isStorableInstant(instantOf(query[name] as string))));
+  .filter(
+    (query) =>
+      (query.sort !== 'relevance' || query.q !== undefined) &&
+      ['due_after', 'due_before'].every(
+        (name) => query[name] === undefined || isStorableInstant(instantOf(query[name] as string)),
+      ),
+  );
 
 /** When a task counts as due, and as overdue (see listTasks: "Due times compared"). */
-function dueTimes(schedule: Pick<Schedule, 'due_date' | 'due_at' | 'time_zone'>): { key: number; overdueAt: number } | null {
+function dueTimes(
+  schedule: Pick<Schedule, 'due_date' | 'due_at' | 'time_zone'>,
+): { key: number; overdueAt: number } | null {
   if (schedule.due_at !== null) {
     const at = instantOf(schedule.due_at)!;
     return { key: at, overdueAt: at };
@@ -286,12 +365,26 @@ const TWO_DAYS_MS = 2 * 86_400_000;
 /** Seeded due times stay clear of now (overdue must not change during a run) and within what every database holds. */
 function seedable(schedule: Schedule): boolean {
   const due = dueTimes(schedule);
-  return due === null || [due.key, due.overdueAt].every((at) => isStorableInstant(at) && Math.abs(at - Date.now()) > TWO_DAYS_MS);
+  return (
+    due === null ||
+    [due.key, due.overdueAt].every((at) => isStorableInstant(at) && Math.abs(at - Date.now()) > TWO_DAYS_MS)
+  );
 }
 
 const seedTask = fc
   .record({
-    title: fc.constantFrom('Plan the offsite', 'Planning poker', 'buy milk', 'Äpfel kaufen', 'write report', 'report', 'zebra crossing', 'same title', 'same title', 'Zoë'),
+    title: fc.constantFrom(
+      'Plan the offsite',
+      'Planning poker',
+      'buy milk',
+      'Äpfel kaufen',
+      'write report',
+      'report',
+      'zebra crossing',
+      'same title',
+      'same title',
+      'Zoë',
+    ),
     description: fc.constantFrom(null, 'Agenda, rooms and travel', 'the plan', 'milk and bread', 'planned for Friday'),
     completed: fc.boolean(),
     priority: fc.constantFrom(...PRIORITY_ORDER),
@@ -334,7 +427,13 @@ async function seed(knex: Knex, user: TestUser, bodies: Body[]): Promise<Seeded[
     );
   return tasks.map((task) => {
     const row = rows.find((candidate) => Number(candidate.id) === task.id)!;
-    return { task, created: BigInt(row.created), updated: BigInt(row.updated), titleRank: Number(row.title_rank), due: dueTimes(task) };
+    return {
+      task,
+      created: BigInt(row.created),
+      updated: BigInt(row.updated),
+      titleRank: Number(row.title_rank),
+      due: dueTimes(task),
+    };
   });
 }
 
@@ -356,7 +455,8 @@ function matches({ task, due }: Seeded, query: Query, now: number): boolean {
   if (priorities.length > 0 && !priorities.includes(task.priority)) return false;
   if (!normalizedTags(asList(query.tag)).every((tag) => task.tags.includes(tag))) return false;
   if (query.due_after !== undefined && (due === null || due.key < instantOf(query.due_after as string)!)) return false;
-  if (query.due_before !== undefined && (due === null || due.key >= instantOf(query.due_before as string)!)) return false;
+  if (query.due_before !== undefined && (due === null || due.key >= instantOf(query.due_before as string)!))
+    return false;
   const overdue = !task.completed && due !== null && due.overdueAt <= now;
   return query.overdue === undefined || overdue === (query.overdue === 'true');
 }
@@ -371,13 +471,20 @@ async function expectedIds(knex: Knex, user: TestUser, seeded: Seeded[], query: 
   const direction = (query.order ?? 'desc') === 'desc' ? -1 : 1;
   const keyOf = (row: Seeded): bigint | number | null => {
     switch (sort) {
-      case 'created_at': return row.created;
-      case 'updated_at': return row.updated;
-      case 'priority': return PRIORITY_ORDER.indexOf(row.task.priority);
-      case 'title': return row.titleRank;
-      case 'due': return row.due?.key ?? null;
-      case 'relevance': return ranks!.get(row.task.id)!;
-      default: throw new Error(`no sort ${sort}`);
+      case 'created_at':
+        return row.created;
+      case 'updated_at':
+        return row.updated;
+      case 'priority':
+        return PRIORITY_ORDER.indexOf(row.task.priority);
+      case 'title':
+        return row.titleRank;
+      case 'due':
+        return row.due?.key ?? null;
+      case 'relevance':
+        return ranks!.get(row.task.id)!;
+      default:
+        throw new Error(`no sort ${sort}`);
     }
   };
   return rows
@@ -407,7 +514,8 @@ function viewOf(query: Query): string {
   ]);
 }
 
-const swapAsciiCase = (text: string) => text.replace(/[a-z]/gi, (char) => (char === char.toLowerCase() ? char.toUpperCase() : char.toLowerCase()));
+const swapAsciiCase = (text: string) =>
+  text.replace(/[a-z]/gi, (char) => (char === char.toLowerCase() ? char.toUpperCase() : char.toLowerCase()));
 
 /** The same view spelled otherwise: defaults written out or left out, lists reordered and repeated, tags in other case and padding, instants in UTC. */
 function respelled(query: Query, flips: boolean[]): Query {
@@ -421,7 +529,8 @@ function respelled(query: Query, flips: boolean[]): Query {
   toggle('order', 'desc', flips[1]);
   toggle('sort', query.q === undefined ? 'created_at' : 'relevance', flips[2]);
   const priorities = asList(query.priority).reverse();
-  if (priorities.length > 0) result.priority = flips[3] && priorities.length < 4 ? [...priorities, priorities[0]!] : priorities;
+  if (priorities.length > 0)
+    result.priority = flips[3] && priorities.length < 4 ? [...priorities, priorities[0]!] : priorities;
   const tags = asList(query.tag)
     .reverse()
     .map((tag) => (flips[4] ? swapAsciiCase(tag) : tag))
@@ -437,33 +546,75 @@ function respelled(query: Query, flips: boolean[]): Query {
 /** The expected pointer of a query broken at `pointer`: a parameter sent once and empty is named as a whole by the validator. */
 function reportedPointer(query: Query, pointer: string): string {
   const name = Object.keys(query).find((candidate) => pointer === `${pointerTo(candidate)}/0`);
-  return name !== undefined && Array.isArray(query[name]) && query[name].length === 1 && query[name][0] === '' ? pointerTo(name) : pointer;
+  return name !== undefined && Array.isArray(query[name]) && query[name].length === 1 && query[name][0] === ''
+    ? pointerTo(name)
+    : pointer;
 }
 
 describe('properties: the generators follow the spec', () => {
   // The same judge as the server's validator: ajv with full format checks, coercing parameters (which arrive as text).
   const spec = loadContract();
-  const judge = (options: { coerceTypes?: boolean }) => addFormats(new Ajv({ strict: false, allErrors: true, ...options }), { mode: 'full' });
+  const judge = (options: { coerceTypes?: boolean }) =>
+    addFormats(new Ajv({ strict: false, allErrors: true, ...options }), { mode: 'full' });
   const judges: Record<Encoding, Ajv> = { json: judge({}), text: judge({ coerceTypes: true }) };
   const pointerOf = (error: ErrorObject): string => {
     if (error.keyword === 'required') return `${error.instancePath}${pointerTo(String(error.params.missingProperty))}`;
-    if (error.keyword === 'additionalProperties') return `${error.instancePath}${pointerTo(String(error.params.additionalProperty))}`;
+    if (error.keyword === 'additionalProperties')
+      return `${error.instancePath}${pointerTo(String(error.params.additionalProperty))}`;
     return error.instancePath;
   };
-  const taskKinds: Breakage[] = ['type', 'missing', 'extra', 'too-long', 'too-short', 'pattern', 'enum', 'format', 'range', 'fraction', 'too-many', 'duplicate'];
+  const taskKinds: Breakage[] = [
+    'type',
+    'missing',
+    'extra',
+    'too-long',
+    'too-short',
+    'pattern',
+    'enum',
+    'format',
+    'range',
+    'fraction',
+    'too-many',
+    'duplicate',
+  ];
   const cases: { name: string; schema: Schema; encoding: Encoding; kinds: Breakage[] }[] = [
-    { name: 'createTask body', schema: operationSchemas('createTask').bodies['application/json']!, encoding: 'json', kinds: taskKinds },
-    { name: 'replaceTask body', schema: operationSchemas('replaceTask').bodies['application/json']!, encoding: 'json', kinds: taskKinds },
+    {
+      name: 'createTask body',
+      schema: operationSchemas('createTask').bodies['application/json']!,
+      encoding: 'json',
+      kinds: taskKinds,
+    },
+    {
+      name: 'replaceTask body',
+      schema: operationSchemas('replaceTask').bodies['application/json']!,
+      encoding: 'json',
+      kinds: taskKinds,
+    },
     // A merge patch requires no member, but a recurrence requires its frequency.
-    { name: 'updateTask body', schema: operationSchemas('updateTask').bodies['application/merge-patch+json']!, encoding: 'json', kinds: taskKinds },
-    { name: 'completeTask body', schema: operationSchemas('completeTask').bodies['application/json']!, encoding: 'json', kinds: ['type', 'extra'] },
+    {
+      name: 'updateTask body',
+      schema: operationSchemas('updateTask').bodies['application/merge-patch+json']!,
+      encoding: 'json',
+      kinds: taskKinds,
+    },
+    {
+      name: 'completeTask body',
+      schema: operationSchemas('completeTask').bodies['application/json']!,
+      encoding: 'json',
+      kinds: ['type', 'extra'],
+    },
     {
       name: 'listTasks query',
       schema: parametersSchema(list, 'query'),
       encoding: 'text',
       kinds: ['enum', 'range', 'fraction', 'type', 'extra', 'too-long', 'too-short', 'pattern', 'format', 'too-many'],
     },
-    { name: 'task_id', schema: parameterSchema(byTaskId.get('getTask')!, 'task_id'), encoding: 'text', kinds: ['range', 'fraction', 'type'] },
+    {
+      name: 'task_id',
+      schema: parameterSchema(byTaskId.get('getTask')!, 'task_id'),
+      encoding: 'text',
+      kinds: ['range', 'fraction', 'type'],
+    },
   ];
   for (const { name, schema, encoding, kinds } of cases) {
     it(`${name}: valid values pass; each invalid one fails exactly at its pointer; every kind of breakage occurs`, () => {
@@ -486,8 +637,12 @@ describe('properties: the generators follow the spec', () => {
   }
 
   it('schedules and tags: valid ones keep every rule; each broken one matches the schema and breaks exactly its rule; every rule is broken', () => {
-    const validate = judges.json.compile({ ...operationSchemas('createTask').bodies['application/json']!, components: spec.components });
-    const accepts = (body: Body) => validate(body) || expect.fail(`${JSON.stringify(body)}: ${JSON.stringify(validate.errors)}`);
+    const validate = judges.json.compile({
+      ...operationSchemas('createTask').bodies['application/json']!,
+      components: spec.components,
+    });
+    const accepts = (body: Body) =>
+      validate(body) || expect.fail(`${JSON.stringify(body)}: ${JSON.stringify(validate.errors)}`);
     for (const schedule of fc.sample(validSchedule(), RUNS)) {
       accepts({ title: 'x', ...schedule });
       expect(brokenRules(schedule), JSON.stringify(schedule)).to.deep.equal([]);
@@ -496,14 +651,20 @@ describe('properties: the generators follow the spec', () => {
     const seen = new Set<string>();
     for (const { schedule, rule } of fc.sample(invalidSchedule(), 2 * RUNS)) {
       accepts({ title: 'x', ...schedule });
-      expect(brokenRules(schedule).map((broken) => broken.name), JSON.stringify(schedule)).to.deep.equal([rule.name]);
+      expect(
+        brokenRules(schedule).map((broken) => broken.name),
+        JSON.stringify(schedule),
+      ).to.deep.equal([rule.name]);
       seen.add(rule.name);
     }
     expect([...seen]).to.have.members(SCHEDULE_RULES.map((rule) => rule.name));
     for (const { tags, pointer } of fc.sample(invalidTags(), RUNS)) {
       accepts({ title: 'x', tags });
       const index = Number(pointer.split('/').at(-1));
-      expect(normalizedTags(tags.slice(0, index)).every((tag) => [...tag].length <= 40), JSON.stringify(tags)).to.equal(true);
+      expect(
+        normalizedTags(tags.slice(0, index)).every((tag) => [...tag].length <= 40),
+        JSON.stringify(tags),
+      ).to.equal(true);
       expect([...normalizedTags([tags[index]!])[0]!].length, JSON.stringify(tags)).to.be.above(40);
     }
   });
@@ -520,25 +681,36 @@ describeEachDatabase('properties: requests generated from the spec', (suite) => 
           this.timeout(TIME_LIMIT_MS + 10_000);
           const user = suite.newUser();
           // Open recurring tasks: completing one (by any write) continues its series.
-          let current = onTask ? await user.createTask({ due_date: '2030-06-15', time_zone: 'Europe/Berlin', recurrence: { frequency: 'weekly' } }) : undefined;
+          let current = onTask
+            ? await user.createTask({
+                due_date: '2030-06-15',
+                time_zone: 'Europe/Berlin',
+                recurrence: { frequency: 'weekly' },
+              })
+            : undefined;
           const recurring = validSchedule().filter((schedule) => schedule.recurrence !== null);
           await check(
-            fc.asyncProperty(bodyPlan(operation, mediaType), fc.option(recurring, { nil: undefined, freq: 4 }), async (plan, fresh) => {
-              // Now and then the writes go on with a new recurring task, so that series start and continue again.
-              if (onTask && fresh !== undefined) current = await user.createTask({ ...fresh });
-              const before = current;
-              const body = bodyOf(operation, plan, before);
-              const response = await send(user, operation, pathOf(operation, user, before?.id), mediaType, body);
-              const summary = `${before === undefined ? '' : `task ${JSON.stringify(before)}, `}body ${JSON.stringify(body)} -> ${JSON.stringify(response.body)}`;
-              expect(response.status, summary).to.equal(successStatus(operation));
-              const stored = (await user.call<Task>('GET', `/tasks/${response.body.id}`)).body;
-              // The model follows the server even when a check below fails, so that shrinking replays from the true state.
-              if (onTask) current = stored;
-              expectReflects(operation, response.body, body, before);
-              if (response.status === 201) expect(response.headers.get('location')).to.equal(`${pathOf(list, user)}/${response.body.id}`);
-              expect(stored, 'the task as stored').to.deep.equal(response.body);
-              await expectSeries(user, response.body, before);
-            }),
+            fc.asyncProperty(
+              bodyPlan(operation, mediaType),
+              fc.option(recurring, { nil: undefined, freq: 4 }),
+              async (plan, fresh) => {
+                // Now and then the writes go on with a new recurring task, so that series start and continue again.
+                if (onTask && fresh !== undefined) current = await user.createTask({ ...fresh });
+                const before = current;
+                const body = bodyOf(operation, plan, before);
+                const response = await send(user, operation, pathOf(operation, user, before?.id), mediaType, body);
+                const summary = `${before === undefined ? '' : `task ${JSON.stringify(before)}, `}body ${JSON.stringify(body)} -> ${JSON.stringify(response.body)}`;
+                expect(response.status, summary).to.equal(successStatus(operation));
+                const stored = (await user.call<Task>('GET', `/tasks/${response.body.id}`)).body;
+                // The model follows the server even when a check below fails, so that shrinking replays from the true state.
+                if (onTask) current = stored;
+                expectReflects(operation, response.body, body, before);
+                if (response.status === 201)
+                  expect(response.headers.get('location')).to.equal(`${pathOf(list, user)}/${response.body.id}`);
+                expect(stored, 'the task as stored').to.deep.equal(response.body);
+                await expectSeries(user, response.body, before);
+              },
+            ),
           );
         });
 
@@ -562,7 +734,12 @@ describeEachDatabase('properties: requests generated from the spec', (suite) => 
   it('rejects every body that breaks one rule the schema cannot express with a 400 naming it, and changes nothing', async function () {
     this.timeout(TIME_LIMIT_MS + 10_000);
     const user = suite.newUser();
-    const task = await user.createTask({ description: 'kept', due_date: '2026-12-01', time_zone: 'Europe/Berlin', tags: ['kept'] });
+    const task = await user.createTask({
+      description: 'kept',
+      due_date: '2026-12-01',
+      time_zone: 'Europe/Berlin',
+      tags: ['kept'],
+    });
     const writes = [
       ['createTask', 'application/json'],
       ['replaceTask', 'application/json'],
@@ -576,8 +753,22 @@ describeEachDatabase('properties: requests generated from the spec', (suite) => 
         base: plainFields(operationSchemas(operationId).bodies[mediaType]!),
         schedule: validSchedule(),
         broken: fc.oneof(
-          { weight: SCHEDULE_RULES.length, arbitrary: invalidSchedule().map(({ schedule, rule }) => ({ rule: rule.name, fields: schedule as unknown as Body, pointer: rule.pointer })) },
-          { weight: 1, arbitrary: invalidTags().map(({ tags, pointer }) => ({ rule: 'tags at most 40 characters in lower case', fields: { tags }, pointer })) },
+          {
+            weight: SCHEDULE_RULES.length,
+            arbitrary: invalidSchedule().map(({ schedule, rule }) => ({
+              rule: rule.name,
+              fields: schedule as unknown as Body,
+              pointer: rule.pointer,
+            })),
+          },
+          {
+            weight: 1,
+            arbitrary: invalidTags().map(({ tags, pointer }) => ({
+              rule: 'tags at most 40 characters in lower case',
+              fields: { tags },
+              pointer,
+            })),
+          },
         ),
       }),
     );
@@ -586,7 +777,11 @@ describeEachDatabase('properties: requests generated from the spec', (suite) => 
         const operation = operationSchemas(operationId);
         const before = await rowsOf(user);
         const body = { ...base, ...schedule, ...broken.fields };
-        expectRejected(await send(user, operation, pathOf(operation, user, task.id), mediaType, body), 'body', broken.pointer);
+        expectRejected(
+          await send(user, operation, pathOf(operation, user, task.id), mediaType, body),
+          'body',
+          broken.pointer,
+        );
         expect(await rowsOf(user)).to.deep.equal(before);
       }),
     );
@@ -617,7 +812,14 @@ describeEachDatabase('properties: requests generated from the spec', (suite) => 
           expect(cursor, 'the walk ends').to.equal(null);
           expect(new Set(listed).size, `no task twice: ${listed.join()}`).to.equal(listed.length);
           const now = Date.now();
-          const stray = listed.filter((id) => !matches(seeded.find((row) => row.task.id === id)!, query, now));
+          const stray = listed.filter(
+            (id) =>
+              !matches(
+                seeded.find((row) => row.task.id === id)!,
+                query,
+                now,
+              ),
+          );
           expect(stray, 'listed tasks that do not match the filters').to.deep.equal([]);
           const expected = await expectedIds(knex, user, seeded, query);
           expect([...listed].sort(), 'the matching tasks').to.deep.equal([...expected].sort());
@@ -640,10 +842,14 @@ describeEachDatabase('properties: requests generated from the spec', (suite) => 
           return { query, pointer: reportedPointer(query, pointer) };
         }),
         // Cursors that fit the schema but were never issued.
-        fc.tuple(validQuery, validValue(cursorSchema, 'text') as Arbitrary<string>).map(([query, cursor]) => ({ query: { ...query, cursor }, pointer: '/cursor' })),
+        fc
+          .tuple(validQuery, validValue(cursorSchema, 'text') as Arbitrary<string>)
+          .map(([query, cursor]) => ({ query: { ...query, cursor }, pointer: '/cursor' })),
         // Rules across parameters: relevance needs q; due bounds are instants the server can compare.
         validQuery.map(({ q: _q, ...query }) => ({ query: { ...query, sort: 'relevance' }, pointer: '/sort' })),
-        fc.tuple(validQuery, fc.constantFrom('due_after', 'due_before'), unstorableDateTime()).map(([query, name, instant]) => ({ query: { ...query, [name]: instant }, pointer: pointerTo(name) })),
+        fc
+          .tuple(validQuery, fc.constantFrom('due_after', 'due_before'), unstorableDateTime())
+          .map(([query, name, instant]) => ({ query: { ...query, [name]: instant }, pointer: pointerTo(name) })),
       );
       await check(
         fc.asyncProperty(broken, async ({ query, pointer }) => {
@@ -656,14 +862,23 @@ describeEachDatabase('properties: requests generated from the spec', (suite) => 
       this.timeout(TIME_LIMIT_MS + 10_000);
       const user = suite.newUser();
       for (const body of SEEDS.slice(0, 8)) await user.createTask(body);
-      const cases = fc.record({ first: validQuery, other: validQuery, respell: fc.boolean(), flips: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }) });
+      const cases = fc.record({
+        first: validQuery,
+        other: validQuery,
+        respell: fc.boolean(),
+        flips: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+      });
       await check(
         fc.asyncProperty(cases, async ({ first, other, respell, flips }) => {
           let issuedFor: Query = { ...first, limit: '1' };
           let page = await getPage(user, issuedFor);
           if (page.body.next_cursor === null) {
             // Too few tasks match: every task does without filters.
-            issuedFor = { limit: '1', ...(first.sort === undefined || first.sort === 'relevance' ? {} : { sort: first.sort }), ...(first.order === undefined ? {} : { order: first.order }) };
+            issuedFor = {
+              limit: '1',
+              ...(first.sort === undefined || first.sort === 'relevance' ? {} : { sort: first.sort }),
+              ...(first.order === undefined ? {} : { order: first.order }),
+            };
             page = await getPage(user, issuedFor);
           }
           expect(page.status, JSON.stringify(page.body)).to.equal(200);
@@ -674,7 +889,10 @@ describeEachDatabase('properties: requests generated from the spec', (suite) => 
           if (viewOf(used) !== viewOf(issuedFor)) return expectRejected(response, 'query', '/cursor');
           expect(response.status, JSON.stringify(response.body)).to.equal(200);
           const same = await getPage(user, { ...issuedFor, limit: used.limit ?? String(DEFAULT_LIMIT), cursor });
-          expect(response.body.items.map((task) => task.id), 'the same page').to.deep.equal(same.body.items.map((task) => task.id));
+          expect(
+            response.body.items.map((task) => task.id),
+            'the same page',
+          ).to.deep.equal(same.body.items.map((task) => task.id));
         }),
       );
     });
@@ -690,20 +908,32 @@ describeEachDatabase('properties: requests generated from the spec', (suite) => 
       const mediaType = Object.keys(operation.bodies)[0];
       return fc.record({
         operationId: fc.constant(operationId),
-        taskId: invalidValue(parameterSchema(operation, 'task_id'), 'text').filter(({ value }) => !isDotSegment(String(value))),
+        taskId: invalidValue(parameterSchema(operation, 'task_id'), 'text').filter(
+          ({ value }) => !isDotSegment(String(value)),
+        ),
         // Valid for the schema, so that the id is the only problem (rules across fields are never reached).
-        body: mediaType === undefined ? fc.constant(undefined) : operation.bodyRequired ? validValue(operation.bodies[mediaType]!) : fc.option(validValue(operation.bodies[mediaType]!), { nil: undefined }),
+        body:
+          mediaType === undefined
+            ? fc.constant(undefined)
+            : operation.bodyRequired
+              ? validValue(operation.bodies[mediaType]!)
+              : fc.option(validValue(operation.bodies[mediaType]!), { nil: undefined }),
       });
     });
     await check(
       fc.asyncProperty(requests, async ({ operationId, taskId, body }) => {
         const operation = byTaskId.get(operationId)!;
         const before = await rowsOf(user);
-        const response = await send(user, operation, pathOf(operation, user, String(taskId.value)), Object.keys(operation.bodies)[0], body);
+        const response = await send(
+          user,
+          operation,
+          pathOf(operation, user, String(taskId.value)),
+          Object.keys(operation.bodies)[0],
+          body,
+        );
         expectRejected(response, 'path', pointerTo('task_id'));
         expect(await rowsOf(user)).to.deep.equal(before);
       }),
     );
   });
 });
-

@@ -54,7 +54,24 @@ const PROBES = [
 
 /** A path segment: declared words, ids, and arbitrary (percent-encoded) text. */
 const segment = fc.oneof(
-  fc.constantFrom('api', 'me', USER, 'tasks', 'complete', 'docs', 'openapi.json', 'openapi.yaml', 'health', 'ready', '1', '0', '-1', '..', '.', ''),
+  fc.constantFrom(
+    'api',
+    'me',
+    USER,
+    'tasks',
+    'complete',
+    'docs',
+    'openapi.json',
+    'openapi.yaml',
+    'health',
+    'ready',
+    '1',
+    '0',
+    '-1',
+    '..',
+    '.',
+    '',
+  ),
   fc.string({ maxLength: 12 }).map(encodeURIComponent),
 );
 
@@ -62,22 +79,26 @@ const segment = fc.oneof(
 function sendRaw(baseUrl: string, method: string, path: string, token?: string): Promise<number> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest({ hostname, port, method, path, headers: token ? { authorization: `Bearer ${token}` } : {} }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        try {
-          const headers = new Headers();
-          for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) headers.set(name, String(value));
-          const body = method === 'HEAD' ? undefined : parseBody(Buffer.concat(chunks).toString('utf8'), headers);
-          observeResponse({ method, path: path.split('?')[0]!, status: response.statusCode!, headers, body });
-          resolve(response.statusCode!);
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      });
-    });
+    const outgoing = httpRequest(
+      { hostname, port, method, path, headers: token ? { authorization: `Bearer ${token}` } : {} },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          try {
+            const headers = new Headers();
+            for (const [name, value] of Object.entries(response.headers))
+              if (value !== undefined) headers.set(name, String(value));
+            const body = method === 'HEAD' ? undefined : parseBody(Buffer.concat(chunks).toString('utf8'), headers);
+            observeResponse({ method, path: path.split('?')[0]!, status: response.statusCode!, headers, body });
+            resolve(response.statusCode!);
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end();
   });
@@ -103,9 +124,16 @@ describe('routes the spec does not declare', function () {
 
   it('random paths and methods, with and without a token: never outside the spec, never a 5xx', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...METHODS), fc.array(segment, { minLength: 1, maxLength: 6 }), fc.boolean(), async (method, segments, signedIn) => {
-        expect(await sendRaw(server.baseUrl, method, `/${segments.join('/')}`, signedIn ? token : undefined)).to.be.below(500);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...METHODS),
+        fc.array(segment, { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        async (method, segments, signedIn) => {
+          expect(
+            await sendRaw(server.baseUrl, method, `/${segments.join('/')}`, signedIn ? token : undefined),
+          ).to.be.below(500);
+        },
+      ),
       { numRuns: 300 },
     );
   });

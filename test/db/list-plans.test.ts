@@ -35,7 +35,15 @@ const SEED = [
 const DAY_MS = 86_400_000;
 const daysFromNow = (days: number) => new Date(Date.now() + days * DAY_MS);
 
-const NO_FILTERS: ListFilters = { completion: 'all', priorities: [], tags: [], dueAfter: null, dueBefore: null, overdue: null, search: null };
+const NO_FILTERS: ListFilters = {
+  completion: 'all',
+  priorities: [],
+  tags: [],
+  dueAfter: null,
+  dueBefore: null,
+  overdue: null,
+  search: null,
+};
 const SORTS: Exclude<SortName, 'relevance'>[] = ['created_at', 'updated_at', 'due', 'priority', 'title'];
 const DIRECTIONS: Direction[] = ['asc', 'desc'];
 
@@ -74,7 +82,17 @@ const FILTERS: [string, Partial<ListFilters>, string?][] = [
   ['overdue=false', { overdue: false }],
   ['q=plan', { search: 'plan' }],
   ['q=zeppelin', { search: 'zeppelin' }, 'tasks_search_idx'],
-  ['everything at once', { completion: 'open', priorities: [2, 3], tags: ['work'], dueAfter: daysFromNow(30), overdue: false, search: 'report' }],
+  [
+    'everything at once',
+    {
+      completion: 'open',
+      priorities: [2, 3],
+      tags: ['work'],
+      dueAfter: daysFromNow(30),
+      overdue: false,
+      search: 'report',
+    },
+  ],
 ];
 
 interface PlanNode {
@@ -90,7 +108,10 @@ function nodesOf(node: PlanNode): PlanNode[] {
 
 async function planOf(knex: Knex, query: ListQuery): Promise<PlanNode[]> {
   const { sql, bindings } = listTasksQuery(knex, USER, query).toSQL();
-  const result = await knex.raw<{ rows: { 'QUERY PLAN': { Plan: PlanNode }[] }[] }>(`explain (format json) ${sql}`, bindings);
+  const result = await knex.raw<{ rows: { 'QUERY PLAN': { Plan: PlanNode }[] }[] }>(
+    `explain (format json) ${sql}`,
+    bindings,
+  );
   return nodesOf(result.rows[0]!['QUERY PLAN'][0]!.Plan);
 }
 
@@ -115,7 +136,10 @@ describePostgres('list query plans on PostgreSQL (10,000 tasks for the user, 20,
   async function expectIndexed(query: ListQuery): Promise<{ indexes: string[]; sorted: boolean }> {
     const nodes = await planOf(database.knex, query);
     const summary = JSON.stringify(nodes.map((node) => [node['Node Type'], node['Index Name']]));
-    expect(nodes.filter((node) => node['Node Type'] === 'Seq Scan'), summary).to.be.empty;
+    expect(
+      nodes.filter((node) => node['Node Type'] === 'Seq Scan'),
+      summary,
+    ).to.be.empty;
     const indexes = nodes.flatMap((node) => (node['Index Name'] ? [node['Index Name']] : []));
     expect(indexes, summary).not.to.be.empty;
     return { indexes, sorted: nodes.some((node) => node['Node Type'] === 'Sort') };
@@ -138,12 +162,23 @@ describePostgres('list query plans on PostgreSQL (10,000 tasks for the user, 20,
     for (const sort of [...SORTS, ...(filters.search ? (['relevance'] as const) : [])]) {
       it(`${name}, sort=${sort}: uses an index`, async () => {
         await expectIndexed({ filters: { ...NO_FILTERS, ...filters }, sort, direction: 'desc', limit: 51 });
-        await expectIndexed({ filters: { ...NO_FILTERS, ...filters }, sort, direction: 'asc', limit: 51, after: MIDDLE[sort] });
+        await expectIndexed({
+          filters: { ...NO_FILTERS, ...filters },
+          sort,
+          direction: 'asc',
+          limit: 51,
+          after: MIDDLE[sort],
+        });
       });
     }
     if (index) {
       it(`${name} is served by ${index}`, async () => {
-        const plan = await expectIndexed({ filters: { ...NO_FILTERS, ...filters }, sort: 'created_at', direction: 'desc', limit: 51 });
+        const plan = await expectIndexed({
+          filters: { ...NO_FILTERS, ...filters },
+          sort: 'created_at',
+          direction: 'desc',
+          limit: 51,
+        });
         expect(plan.indexes).to.include(index);
       });
     }

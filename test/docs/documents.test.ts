@@ -53,7 +53,9 @@ describe('the contract and the reference page, served without auth', () => {
     expect(response.body).to.include(`<title>${info.title}</title>`);
     expect(response.body).to.equal(await readFile(DOCS_PAGE, 'utf8'));
     // The browser may load nothing from elsewhere (portal.test.ts proves the page still renders).
-    expect(response.headers.get('content-security-policy')).to.include("default-src 'none'").and.not.match(/https?:/);
+    expect(response.headers.get('content-security-policy'))
+      .to.include("default-src 'none'")
+      .and.not.match(/https?:/);
   });
 
   it('HEAD /docs answers 200 with the headers of the page and no body', async () => {

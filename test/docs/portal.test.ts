@@ -16,7 +16,9 @@ const spec = loadContract() as unknown as {
   info: { title: string };
   paths: Record<string, Record<string, { operationId: string; summary: string; tags: string[] }>>;
 };
-const operations = Object.values(spec.paths).flatMap((item) => OPERATION_METHODS.flatMap((method) => item[method] ?? []));
+const operations = Object.values(spec.paths).flatMap((item) =>
+  OPERATION_METHODS.flatMap((method) => item[method] ?? []),
+);
 
 describe('the docs portal, rendered by a browser with no network', function () {
   this.timeout(60_000);
@@ -31,7 +33,8 @@ describe('the docs portal, rendered by a browser with no network', function () {
 
   before(async () => {
     // Never skipped, not even locally: a missing prerequisite is a failure with its fix.
-    if (!existsSync(DOCS_PAGE)) throw new Error(`${DOCS_PAGE} is missing: run \`make docs\` (\`make test\` builds it first)`);
+    if (!existsSync(DOCS_PAGE))
+      throw new Error(`${DOCS_PAGE} is missing: run \`make docs\` (\`make test\` builds it first)`);
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
     // The page needs no database, but the app is always built over one.
     server = await startTestServer((await sharedTestDatabase('pglite')).knex);
@@ -39,7 +42,16 @@ describe('the docs portal, rendered by a browser with no network', function () {
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const context = await browser.newContext();
     await context.route('**/*', (route) => {
@@ -54,7 +66,8 @@ describe('the docs portal, rendered by a browser with no network', function () {
     page.on('websocket', (socket) => offsite.push(socket.url()));
     page.on('pageerror', (error) => scriptErrors.push(error.message));
     page.on('console', (message) => {
-      if (message.type() === 'error' && message.text().includes('Content Security Policy')) refusedByPolicy.push(message.text());
+      if (message.type() === 'error' && message.text().includes('Content Security Policy'))
+        refusedByPolicy.push(message.text());
     });
     await page.goto(`${server.baseUrl}/docs`);
     await page.getByRole('heading', { level: 1, name: spec.info.title }).waitFor();

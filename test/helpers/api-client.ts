@@ -32,7 +32,12 @@ export interface ApiResponse<T = any> {
  * JSON bodies are parsed; other bodies (HTML, YAML) are returned as text.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as ApiResponse
-export async function request<T = any>(baseUrl: string, method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+export async function request<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined = options.rawBody;
@@ -40,7 +45,13 @@ export async function request<T = any>(baseUrl: string, method: string, path: st
   if (body !== undefined) headers['content-type'] ??= options.contentType ?? 'application/json';
   const response = await fetch(new URL(path, baseUrl), { method, headers, body });
   const parsed = parseBody(await response.text(), response.headers) as T;
-  observeResponse({ method, path: new URL(path, baseUrl).pathname, status: response.status, headers: response.headers, body: parsed });
+  observeResponse({
+    method,
+    path: new URL(path, baseUrl).pathname,
+    status: response.status,
+    headers: response.headers,
+    body: parsed,
+  });
   return { status: response.status, headers: response.headers, body: parsed };
 }
 

@@ -22,7 +22,16 @@ export function loadContract(): Contract {
 }
 
 /** The keys of an OpenAPI 3.0 path item that are operations (the others: parameters, summary...). */
-export const OPERATION_METHODS: readonly string[] = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+export const OPERATION_METHODS: readonly string[] = [
+  'get',
+  'put',
+  'post',
+  'delete',
+  'options',
+  'head',
+  'patch',
+  'trace',
+];
 
 /** RFC 6901: one reference token for a member name (`~` -> `~0`, `/` -> `~1`). */
 export function pointerToken(name: string): string {
@@ -51,7 +60,8 @@ export function deref<T>(contract: object, node: T): T {
       .split('/')
       .map(memberName)
       .reduce<unknown>((parent, name) => {
-        if (parent === null || typeof parent !== 'object' || !(name in parent)) throw new Error(`contract: ${ref} points to nothing`);
+        if (parent === null || typeof parent !== 'object' || !(name in parent))
+          throw new Error(`contract: ${ref} points to nothing`);
         return (parent as Record<string, unknown>)[name];
       }, contract);
   }
@@ -66,7 +76,8 @@ export function pathMatches(template: string, path: string): boolean {
     wanted.length === actual.length &&
     wanted.every((segment, index) => {
       if (/^\{[^{}]+\}$/.test(segment)) return actual[index] !== '';
-      if (segment.includes('{')) throw new Error(`contract: a parameter that is part of a segment (${template}) is not read`);
+      if (segment.includes('{'))
+        throw new Error(`contract: a parameter that is part of a segment (${template}) is not read`);
       return segment === actual[index];
     })
   );

@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import type { Knex } from 'knex';
 import type { PostgresBounds } from '../../src/db/bounds.js';
-import { createPglite, migrate, migratePostgres, openPostgresPool, pgliteKnex, postgresKnex } from '../../src/db/database.js';
+import {
+  createPglite,
+  migrate,
+  migratePostgres,
+  openPostgresPool,
+  pgliteKnex,
+  postgresKnex,
+} from '../../src/db/database.js';
 import type { StatementBound } from '../../src/db/statement-bound.js';
 import { pgbouncerPath, startPgBouncer, type PgBouncer } from './pgbouncer.js';
 
@@ -21,7 +28,11 @@ export const POSTGRES_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://p
  * (force)` alone has taken longer than the service's 1.5 s statement bound. Still bounds: a
  * database that does not answer fails the test with the driver's timeout.
  */
-export const ADMIN_BOUNDS: PostgresBounds = { connectTimeoutMs: 30_000, acquireTimeoutMs: 30_000, statementTimeoutMs: 60_000 };
+export const ADMIN_BOUNDS: PostgresBounds = {
+  connectTimeoutMs: 30_000,
+  acquireTimeoutMs: 30_000,
+  statementTimeoutMs: 60_000,
+};
 
 /** A pool for the tests' own statements on the database at `url`, under ADMIN_BOUNDS. */
 export function adminKnex(url: string, poolMax = 1): Knex {
@@ -48,8 +59,11 @@ function unavailable(what: string): [] {
 }
 
 async function detectKinds(): Promise<DatabaseKind[]> {
-  if (!(await postgresReachable())) return ['pglite', ...unavailable(`PostgreSQL unreachable at ${POSTGRES_ADMIN_URL}`)];
-  const pooled: DatabaseKind[] = pgbouncerPath() ? ['pgbouncer'] : unavailable('pgbouncer is not installed (Debian: apt-get install pgbouncer)');
+  if (!(await postgresReachable()))
+    return ['pglite', ...unavailable(`PostgreSQL unreachable at ${POSTGRES_ADMIN_URL}`)];
+  const pooled: DatabaseKind[] = pgbouncerPath()
+    ? ['pgbouncer']
+    : unavailable('pgbouncer is not installed (Debian: apt-get install pgbouncer)');
   return ['pglite', 'postgres', ...pooled];
 }
 
@@ -77,7 +91,8 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   try {
     // Migrations run directly against PostgreSQL, as a deployment would run them; the suites go through the pooler.
     await migratePostgres(directUrl, ADMIN_BOUNDS);
-    const url = kind === 'pgbouncer' ? (await sharedPgBouncer()).urlFor(new URL(directUrl).pathname.slice(1)) : directUrl;
+    const url =
+      kind === 'pgbouncer' ? (await sharedPgBouncer()).urlFor(new URL(directUrl).pathname.slice(1)) : directUrl;
     const { knex, statementBound } = await openPostgresPool(url, 10);
     return {
       kind,
@@ -128,7 +143,10 @@ export async function closeSharedTestDatabases(): Promise<void> {
   } finally {
     const running = pgbouncer;
     pgbouncer = undefined;
-    await running?.then((bouncer) => bouncer.stop(), () => undefined);
+    await running?.then(
+      (bouncer) => bouncer.stop(),
+      () => undefined,
+    );
   }
 }
 

@@ -68,7 +68,12 @@ export function signBetterAuthToken(key: SigningKey, options: BetterAuthTokenOpt
  * `malformed` answers 200 with a body that is not JSON; `not-a-key-set` answers JSON without `keys`;
  * `slow` answers like `serve` after `delayMs`.
  */
-export type JwksBehaviour = { kind: 'serve' } | { kind: 'fail' } | { kind: 'malformed' } | { kind: 'not-a-key-set' } | { kind: 'slow'; delayMs: number };
+export type JwksBehaviour =
+  | { kind: 'serve' }
+  | { kind: 'fail' }
+  | { kind: 'malformed' }
+  | { kind: 'not-a-key-set' }
+  | { kind: 'slow'; delayMs: number };
 
 /**
  * A JWKS endpoint on a free loopback port, like Better Auth's `/api/auth/jwks`, that counts the
@@ -141,7 +146,9 @@ export class JwksServer {
     } else if (behaviour.kind === 'not-a-key-set') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"error": "not keys"}');
     } else {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.published.map((key) => key.publicJwk) }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ keys: this.published.map((key) => key.publicJwk) }));
     }
   }
 }

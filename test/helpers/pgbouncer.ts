@@ -22,7 +22,10 @@ export interface PgBouncer {
 }
 
 export function pgbouncerPath(): string | undefined {
-  const candidates = [...(process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'pgbouncer')), DEBIAN_PATH];
+  const candidates = [
+    ...(process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, 'pgbouncer')),
+    DEBIAN_PATH,
+  ];
   return candidates.find((file) => isExecutable(file));
 }
 

@@ -16,10 +16,19 @@ export type Schema = { readonly [keyword: string]: unknown };
 export type Encoding = 'json' | 'text';
 
 export type Breakage =
-  | 'type' | 'missing' | 'extra' // JSON types and object members
-  | 'too-long' | 'too-short' | 'pattern' | 'enum' | 'format' // strings
-  | 'range' | 'fraction' // integers
-  | 'too-many' | 'too-few' | 'duplicate'; // arrays
+  | 'type'
+  | 'missing'
+  | 'extra' // JSON types and object members
+  | 'too-long'
+  | 'too-short'
+  | 'pattern'
+  | 'enum'
+  | 'format' // strings
+  | 'range'
+  | 'fraction' // integers
+  | 'too-many'
+  | 'too-few'
+  | 'duplicate'; // arrays
 
 /** A value that breaks its schema at `pointer` (RFC 6901, relative to the value; `''` is the whole value). */
 export interface Invalid {
@@ -45,10 +54,25 @@ export interface OperationSchemas extends SpecOperation {
 const spec = loadContract();
 
 const KEYWORDS = new Set([
-  'type', 'nullable', 'enum', 'properties', 'required', 'additionalProperties',
-  'minLength', 'maxLength', 'pattern', 'format', 'minimum', 'maximum',
-  'items', 'minItems', 'maxItems', 'uniqueItems',
-  'description', 'example', 'default', // annotations: no effect on validity (`default` is also honoured below)
+  'type',
+  'nullable',
+  'enum',
+  'properties',
+  'required',
+  'additionalProperties',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'minimum',
+  'maximum',
+  'items',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'description',
+  'example',
+  'default', // annotations: no effect on validity (`default` is also honoured below)
 ]);
 /** Specification extensions (`x-sdk-string`...) are annotations for tools: no effect on validity. */
 const isExtension = (keyword: string) => keyword.startsWith('x-');
@@ -67,9 +91,32 @@ const UNBOUNDED_ITEMS = 10;
  * character, and letters whose case mapping changes their length or depends on context.
  */
 const ODD_CODE_POINTS = [
-  '\u0000', '\u0001', '\u001f', '\u007f', '\ud800', '\udbff', '\udc00', '\udfff', '\ufeff', '\u200b', '\u202e',
-  ' ', '\t', '\n', '\u00a0', '\u2028', '\u3000', '\u{1f600}', '\u0301', '\uffff',
-  '\u0130', '\u00df', '\u1e9e', '\u03a3', '\u01c5', '\u212a',
+  '\u0000',
+  '\u0001',
+  '\u001f',
+  '\u007f',
+  '\ud800',
+  '\udbff',
+  '\udc00',
+  '\udfff',
+  '\ufeff',
+  '\u200b',
+  '\u202e',
+  ' ',
+  '\t',
+  '\n',
+  '\u00a0',
+  '\u2028',
+  '\u3000',
+  '\u{1f600}',
+  '\u0301',
+  '\uffff',
+  '\u0130',
+  '\u00df',
+  '\u1e9e',
+  '\u03a3',
+  '\u01c5',
+  '\u212a',
 ];
 
 const deref = (node: Json): Json => derefIn(spec, node);
@@ -87,18 +134,27 @@ export function operationSchemas(operationId: string): OperationSchemas {
   if (!operation) throw new Error(`no operation ${operationId} in the spec`);
   const item = spec.paths[operation.path] as Json;
   const definition = item[operation.method.toLowerCase()] as Json;
-  const parameters = [...(item.parameters ?? []), ...(definition.parameters ?? [])].map(deref).map(
-    (parameter): Parameter => ({ name: parameter.name, in: parameter.in, required: parameter.required === true, schema: parameter.schema }),
-  );
+  const parameters = [...(item.parameters ?? []), ...(definition.parameters ?? [])]
+    .map(deref)
+    .map((parameter): Parameter => ({
+      name: parameter.name,
+      in: parameter.in,
+      required: parameter.required === true,
+      schema: parameter.schema,
+    }));
   const body = definition.requestBody ? deref(definition.requestBody) : undefined;
   const content = (body?.content ?? {}) as Record<string, Json>;
-  const bodies = Object.fromEntries(Object.entries(content).map(([mediaType, media]) => [mediaType, media.schema as Schema]));
+  const bodies = Object.fromEntries(
+    Object.entries(content).map(([mediaType, media]) => [mediaType, media.schema as Schema]),
+  );
   return { ...operation, parameters, bodies, bodyRequired: body?.required === true };
 }
 
 /** The operation's parameters in one location, as the closed object schema they form together. */
 export function parametersSchema(operation: OperationSchemas, location: Parameter['in'], omit: string[] = []): Schema {
-  const parameters = operation.parameters.filter((parameter) => parameter.in === location && !omit.includes(parameter.name));
+  const parameters = operation.parameters.filter(
+    (parameter) => parameter.in === location && !omit.includes(parameter.name),
+  );
   return {
     type: 'object',
     additionalProperties: false, // the spec rejects unknown query parameters
@@ -137,7 +193,11 @@ export function propertySchema(schema: Schema, name: string): Schema {
 export function withoutProperties(schema: Schema, names: readonly string[]): Schema {
   const { nullable: _nullable, default: _default, ...node } = resolve(schema);
   const properties = Object.entries(propertiesOf(node)).filter(([name]) => !names.includes(name));
-  return { ...node, properties: Object.fromEntries(properties), required: ((node.required ?? []) as string[]).filter((name) => !names.includes(name)) };
+  return {
+    ...node,
+    properties: Object.fromEntries(properties),
+    required: ((node.required ?? []) as string[]).filter((name) => !names.includes(name)),
+  };
 }
 
 /** The value with every absent member that has a `default` set to it, at every depth: what the value means. */
@@ -165,7 +225,11 @@ export function validValue(schema: Schema, encoding: Encoding = 'json'): Arbitra
   const node = resolve(schema);
   let value = validOfType(node, encoding);
   // The default itself now and then: a value like any other, which the server must not mistake for "absent".
-  if (node.default !== undefined) value = fc.oneof({ arbitrary: value, weight: 4 }, { arbitrary: fc.constant(encoded(node.default, encoding)), weight: 1 });
+  if (node.default !== undefined)
+    value = fc.oneof(
+      { arbitrary: value, weight: 4 },
+      { arbitrary: fc.constant(encoded(node.default, encoding)), weight: 1 },
+    );
   return node.nullable === true && encoding === 'json' ? fc.oneof(value, fc.constant(null)) : value;
 }
 
@@ -226,13 +290,18 @@ const urlText = () => fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }));
 /** Text that can travel in the encoding: a URL carries no unpaired surrogate (it would arrive as U+FFFD). */
 const travels = (encoding: Encoding) => (text: string) => encoding === 'json' || text.isWellFormed();
 
-const leaf = (breakage: Breakage) => (value: unknown): Invalid => ({ value, pointer: '', breakage });
+const leaf =
+  (breakage: Breakage) =>
+  (value: unknown): Invalid => ({ value, pointer: '', breakage });
 
 // Booleans as text: only `true` and `false` are booleans.
 
 function booleanTextBreakage(): Arbitrary<Invalid> {
   const nearMisses = fc.constantFrom('', 'TRUE', 'False', '1', '0', 'yes', 'on', ' true', 'true ', 'null');
-  return fc.oneof(nearMisses, urlText()).filter((text) => text !== 'true' && text !== 'false').map(leaf('type'));
+  return fc
+    .oneof(nearMisses, urlText())
+    .filter((text) => text !== 'true' && text !== 'false')
+    .map(leaf('type'));
 }
 
 // Objects: closed (additionalProperties: false), as every request schema is.
@@ -243,7 +312,9 @@ function propertiesOf(node: Json): Record<string, Schema> {
 }
 
 function validObject(node: Json, encoding: Encoding): Arbitrary<Record<string, unknown>> {
-  const model = Object.fromEntries(Object.entries(propertiesOf(node)).map(([name, schema]) => [name, validValue(schema, encoding)]));
+  const model = Object.fromEntries(
+    Object.entries(propertiesOf(node)).map(([name, schema]) => [name, validValue(schema, encoding)]),
+  );
   return fc.record(model, { requiredKeys: (node.required ?? []) as string[] });
 }
 
@@ -268,23 +339,36 @@ function objectBreakages(node: Json, encoding: Encoding): Weighted<Invalid>[] {
   const names = encoding === 'json' ? fc.oneof(fc.string(), fc.string({ unit: 'binary' })) : urlText();
   const extraValue = encoding === 'json' ? fc.jsonValue({ maxDepth: 2 }) : urlText();
   const extra = fc
-    .tuple(valid, names.filter((name) => !Object.hasOwn(properties, name)), extraValue)
+    .tuple(
+      valid,
+      names.filter((name) => !Object.hasOwn(properties, name)),
+      extraValue,
+    )
     // A computed key makes even `__proto__` an own property, as JSON.parse does on the server.
-    .map(([object, name, value]): Invalid => ({ value: { ...object, [name]: value }, pointer: pointerTo(name), breakage: 'extra' }));
+    .map(([object, name, value]): Invalid => ({
+      value: { ...object, [name]: value },
+      pointer: pointerTo(name),
+      breakage: 'extra',
+    }));
   return [...oneBroken, ...[...missing, extra].map((arbitrary) => ({ arbitrary, weight: 1 }))];
 }
 
 // Arrays.
 
 function itemCounts(node: Json): { min: number; max: number } {
-  return { min: (node.minItems as number | undefined) ?? 0, max: (node.maxItems as number | undefined) ?? UNBOUNDED_ITEMS };
+  return {
+    min: (node.minItems as number | undefined) ?? 0,
+    max: (node.maxItems as number | undefined) ?? UNBOUNDED_ITEMS,
+  };
 }
 
 /** Items compared as ajv's `uniqueItems` does, for the values drawn here (strings, numbers, null). */
 const itemKey = (item: unknown) => JSON.stringify(item);
 
 function arrayOf(node: Json, items: Arbitrary<unknown>, minLength: number, maxLength: number): Arbitrary<unknown[]> {
-  return node.uniqueItems === true ? fc.uniqueArray(items, { minLength, maxLength, selector: itemKey }) : fc.array(items, { minLength, maxLength });
+  return node.uniqueItems === true
+    ? fc.uniqueArray(items, { minLength, maxLength, selector: itemKey })
+    : fc.array(items, { minLength, maxLength });
 }
 
 function validArray(node: Json, encoding: Encoding): Arbitrary<unknown[]> {
@@ -313,11 +397,14 @@ function arrayBreakages(node: Json, encoding: Encoding): Arbitrary<Invalid>[] {
     );
   }
   // One to three items too many (repeating some when the items have fewer distinct values: the same place is broken).
-  if (node.maxItems !== undefined) breakages.push(fc.array(items, { minLength: max + 1, maxLength: max + 3 }).map(leaf('too-many')));
+  if (node.maxItems !== undefined)
+    breakages.push(fc.array(items, { minLength: max + 1, maxLength: max + 3 }).map(leaf('too-many')));
   if (min > 0) breakages.push(arrayOf(node, items, min - 1, min - 1).map(leaf('too-few')));
   if (node.uniqueItems === true && max >= 2) {
     breakages.push(
-      fc.tuple(arrayOf(node, items, Math.max(min - 1, 1), max - 1), fc.nat(), fc.nat()).map(([array, from, at]) => leaf('duplicate')(insert(array, at, array[from % array.length]).array)),
+      fc
+        .tuple(arrayOf(node, items, Math.max(min - 1, 1), max - 1), fc.nat(), fc.nat())
+        .map(([array, from, at]) => leaf('duplicate')(insert(array, at, array[from % array.length]).array)),
     );
   }
   return breakages;
@@ -348,7 +435,10 @@ function validString(node: Json, encoding: Encoding): Arbitrary<string> {
   const inBounds = (text: string) => codePointLength(text) >= min && codePointLength(text) <= max;
   if (node.format !== undefined) return formatOf(node).valid().filter(inBounds);
   const matches = matcher(node);
-  const plain = typeof node.pattern === 'string' ? fc.stringMatching(new RegExp(node.pattern, 'u'), { size: 'medium' }) : fc.string();
+  const plain =
+    typeof node.pattern === 'string'
+      ? fc.stringMatching(new RegExp(node.pattern, 'u'), { size: 'medium' })
+      : fc.string();
   const odd = fc.string({ unit: fc.constantFrom(...ODD_CODE_POINTS), maxLength: 3 });
   const short = fc.oneof(
     plain,
@@ -356,22 +446,42 @@ function validString(node: Json, encoding: Encoding): Arbitrary<string> {
     // Odd code points around a plain value: white space to trim, invisible characters to keep.
     fc.tuple(odd, plain, odd).map((parts) => parts.join('')),
   );
-  const longest = Number.isFinite(max) ? [{ arbitrary: short.filter((text) => text.length > 0).map((text) => stretch(text, max)), weight: 1 }] : [];
-  return fc.oneof({ arbitrary: short, weight: 3 }, ...longest).filter((text) => inBounds(text) && matches(text) && travels(encoding)(text));
+  const longest = Number.isFinite(max)
+    ? [{ arbitrary: short.filter((text) => text.length > 0).map((text) => stretch(text, max)), weight: 1 }]
+    : [];
+  return fc
+    .oneof({ arbitrary: short, weight: 3 }, ...longest)
+    .filter((text) => inBounds(text) && matches(text) && travels(encoding)(text));
 }
 
 function stringBreakages(node: Json, encoding: Encoding): Arbitrary<Invalid>[] {
   if (Array.isArray(node.enum)) {
     const allowed = node.enum as string[];
-    return [fc.oneof(fc.string(), fc.string({ unit: 'binary' })).filter((text) => !allowed.includes(text) && travels(encoding)(text)).map(leaf('enum'))];
+    return [
+      fc
+        .oneof(fc.string(), fc.string({ unit: 'binary' }))
+        .filter((text) => !allowed.includes(text) && travels(encoding)(text))
+        .map(leaf('enum')),
+    ];
   }
   const { min, max } = lengthBounds(node);
   const inBounds = (text: string) => codePointLength(text) >= min && codePointLength(text) <= max;
   if (node.format !== undefined) {
     const format = formatOf(node);
-    const breakages = [format.invalid().filter((text) => inBounds(text) && travels(encoding)(text)).map(leaf('format'))];
+    const breakages = [
+      format
+        .invalid()
+        .filter((text) => inBounds(text) && travels(encoding)(text))
+        .map(leaf('format')),
+    ];
     // Well-formed, but longer than the schema allows (a date-time's fraction may be long).
-    if (Number.isFinite(max) && format.longer) breakages.push(format.longer().filter((text) => codePointLength(text) > max).map(leaf('too-long')));
+    if (Number.isFinite(max) && format.longer)
+      breakages.push(
+        format
+          .longer()
+          .filter((text) => codePointLength(text) > max)
+          .map(leaf('too-long')),
+      );
     return breakages;
   }
   const matches = matcher(node);
@@ -379,8 +489,16 @@ function stringBreakages(node: Json, encoding: Encoding): Arbitrary<Invalid>[] {
   const breakages: Arbitrary<Invalid>[] = [];
   if (Number.isFinite(max)) {
     // Otherwise valid text, 1 to `max` code points too long: only the length is wrong.
-    const tooLong = fc.tuple(valid.filter((text) => text.length > 0), fc.integer({ min: 1, max }));
-    breakages.push(tooLong.map(([text, excess]) => stretch(text, max + excess)).filter(matches).map(leaf('too-long')));
+    const tooLong = fc.tuple(
+      valid.filter((text) => text.length > 0),
+      fc.integer({ min: 1, max }),
+    );
+    breakages.push(
+      tooLong
+        .map(([text, excess]) => stretch(text, max + excess))
+        .filter(matches)
+        .map(leaf('too-long')),
+    );
   }
   if (min > 0) breakages.push(valid.map((text) => stretch(text, min - 1)).map(leaf('too-short')));
   if (typeof node.pattern === 'string') {
@@ -394,7 +512,9 @@ function stringBreakages(node: Json, encoding: Encoding): Arbitrary<Invalid>[] {
       fc.string({ unit: odd, minLength: 1 }),
       fc.string({ unit: 'binary', minLength: 1 }),
     );
-    breakages.push(candidates.filter((text) => inBounds(text) && !matches(text) && travels(encoding)(text)).map(leaf('pattern')));
+    breakages.push(
+      candidates.filter((text) => inBounds(text) && !matches(text) && travels(encoding)(text)).map(leaf('pattern')),
+    );
   }
   return breakages;
 }
@@ -414,7 +534,8 @@ interface Format {
 
 function formatOf(node: Json): Format {
   const format = FORMATS[String(node.format)];
-  if (!format || node.pattern !== undefined || node.type !== 'string') throw new Error(`schema-arbitraries: unsupported string format ${String(node.format)}`);
+  if (!format || node.pattern !== undefined || node.type !== 'string')
+    throw new Error(`schema-arbitraries: unsupported string format ${String(node.format)}`);
   return format;
 }
 
@@ -497,11 +618,23 @@ const validDate = () => dateParts.map(({ year, month, day }) => formatDate(year,
 
 /** Four ASCII digits, dashes, and a month and day that do not exist together. */
 const impossibleDate = () =>
-  fc.oneof(
-    fc.record({ year: years, month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 29, max: 31 }) }).filter(({ year, month, day }) => day > daysInMonth(year, month)),
-    fc.record({ year: years, month: fc.oneof(fc.constant(0), fc.integer({ min: 13, max: 99 })), day: fc.integer({ min: 1, max: 28 }) }),
-    fc.record({ year: years, month: fc.integer({ min: 1, max: 12 }), day: fc.oneof(fc.constant(0), fc.integer({ min: 32, max: 99 })) }),
-  ).map(({ year, month, day }) => formatDate(year, month, day));
+  fc
+    .oneof(
+      fc
+        .record({ year: years, month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 29, max: 31 }) })
+        .filter(({ year, month, day }) => day > daysInMonth(year, month)),
+      fc.record({
+        year: years,
+        month: fc.oneof(fc.constant(0), fc.integer({ min: 13, max: 99 })),
+        day: fc.integer({ min: 1, max: 28 }),
+      }),
+      fc.record({
+        year: years,
+        month: fc.integer({ min: 1, max: 12 }),
+        day: fc.oneof(fc.constant(0), fc.integer({ min: 32, max: 99 })),
+      }),
+    )
+    .map(({ year, month, day }) => formatDate(year, month, day));
 
 const FULLWIDTH_DIGITS = (text: string) => text.replace(/\d/g, (digit) => String.fromCodePoint(0xff10 + Number(digit)));
 const DATE_MUTATIONS: ((text: string) => string)[] = [
@@ -519,15 +652,24 @@ const DATE_MUTATIONS: ((text: string) => string)[] = [
 
 function invalidDate(): Arbitrary<string> {
   const misshapen = fc.tuple(validDate(), fc.constantFrom(...DATE_MUTATIONS)).map(([text, mutate]) => mutate(text));
-  return fc.oneof(impossibleDate(), misshapen, fc.constantFrom('2026-02-30', '2027-02-29', '2026-13-01', '', 'today')).filter((text) => !isDate(text));
+  return fc
+    .oneof(impossibleDate(), misshapen, fc.constantFrom('2026-02-30', '2027-02-29', '2026-13-01', '', 'today'))
+    .filter((text) => !isDate(text));
 }
 
-const clockParts = fc.record({ hour: fc.integer({ min: 0, max: 23 }), minute: fc.integer({ min: 0, max: 59 }), second: fc.integer({ min: 0, max: 59 }) });
-const clockText = ({ hour, minute, second }: { hour: number; minute: number; second: number }) => `${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}`;
+const clockParts = fc.record({
+  hour: fc.integer({ min: 0, max: 23 }),
+  minute: fc.integer({ min: 0, max: 59 }),
+  second: fc.integer({ min: 0, max: 59 }),
+});
+const clockText = ({ hour, minute, second }: { hour: number; minute: number; second: number }) =>
+  `${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}`;
 const digit = fc.constantFrom(...'0123456789');
 /** A fraction of a second of `minDigits` (0: maybe none) to `maxDigits` digits. */
 const fractionOf = (maxDigits: number, minDigits = 0) => {
-  const digits = fc.string({ unit: digit, minLength: Math.max(minDigits, 1), maxLength: maxDigits }).map((text) => `.${text}`);
+  const digits = fc
+    .string({ unit: digit, minLength: Math.max(minDigits, 1), maxLength: maxDigits })
+    .map((text) => `.${text}`);
   return minDigits > 0 ? digits : fc.oneof(fc.constant(''), digits);
 };
 const separator = fc.constantFrom('T', 'T', 'T', 'T', 't', ' ');
@@ -551,27 +693,36 @@ const leapSecond = fc
   .map(([{ year, month, day }, minutes, name, fraction]) => {
     const local = new Date(utcMillis(year, month, day, 23, 59) + minutes * 60_000);
     const date = formatDate(local.getUTCFullYear(), local.getUTCMonth() + 1, local.getUTCDate());
-    return { year: local.getUTCFullYear(), text: `${date}T${pad(local.getUTCHours(), 2)}:${pad(local.getUTCMinutes(), 2)}:60${fraction}${offsetText(minutes, name)}` };
+    return {
+      year: local.getUTCFullYear(),
+      text: `${date}T${pad(local.getUTCHours(), 2)}:${pad(local.getUTCMinutes(), 2)}:60${fraction}${offsetText(minutes, name)}`,
+    };
   })
   .filter(({ year }) => year >= 1 && year <= 9999)
   .map(({ text }) => text);
 
 function validDateTime(maxFractionDigits = 9, minFractionDigits = 0): Arbitrary<string> {
-  const usual = fc.tuple(validDate(), separator, clockParts.map(clockText), fractionOf(maxFractionDigits, minFractionDigits), offset).map((parts) => parts.join(''));
+  const usual = fc
+    .tuple(validDate(), separator, clockParts.map(clockText), fractionOf(maxFractionDigits, minFractionDigits), offset)
+    .map((parts) => parts.join(''));
   return fc.oneof({ arbitrary: usual, weight: 19 }, { arbitrary: leapSecond, weight: 1 });
 }
 
 function invalidDateTime(): Arbitrary<string> {
   const time = clockParts.map(clockText);
-  const badClock = fc.oneof(
-    fc.tuple(fc.integer({ min: 24, max: 99 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 })),
-    fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 60, max: 99 }), fc.integer({ min: 0, max: 59 })),
-    fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 60, max: 99 })),
-  ).map(([hour, minute, second]) => clockText({ hour, minute, second }));
-  const badOffset = fc.oneof(
-    fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 24, max: 99 }), fc.integer({ min: 0, max: 59 })),
-    fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 60, max: 99 })),
-  ).map(([sign, hours, minutes]) => `${sign}${pad(hours, 2)}:${pad(minutes, 2)}`);
+  const badClock = fc
+    .oneof(
+      fc.tuple(fc.integer({ min: 24, max: 99 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 0, max: 59 })),
+      fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 60, max: 99 }), fc.integer({ min: 0, max: 59 })),
+      fc.tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }), fc.integer({ min: 60, max: 99 })),
+    )
+    .map(([hour, minute, second]) => clockText({ hour, minute, second }));
+  const badOffset = fc
+    .oneof(
+      fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 24, max: 99 }), fc.integer({ min: 0, max: 59 })),
+      fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 60, max: 99 })),
+    )
+    .map(([sign, hours, minutes]) => `${sign}${pad(hours, 2)}:${pad(minutes, 2)}`);
   const mutations: ((text: string) => string)[] = [
     (text) => text.replace(/[Tt ]/, '_'),
     (text) => text.replace(/[Tt ]/, ''),
@@ -590,14 +741,25 @@ function invalidDateTime(): Arbitrary<string> {
       fc.tuple(validDate(), separator, badClock, offset).map((parts) => parts.join('')),
       fc.tuple(validDate(), separator, time, badOffset).map((parts) => parts.join('')),
       fc.tuple(validDateTime(), fc.constantFrom(...mutations)).map(([text, mutate]) => mutate(text)),
-      fc.constantFrom('2026-11-21T09:30:00', '2026-02-30T10:00:00Z', '2026-11-21T24:00:00Z', '2026-11-21T23:59:60+01:00', 'now'),
+      fc.constantFrom(
+        '2026-11-21T09:30:00',
+        '2026-02-30T10:00:00Z',
+        '2026-11-21T24:00:00Z',
+        '2026-11-21T23:59:60+01:00',
+        'now',
+      ),
     )
     .filter((text) => !isDateTime(text));
 }
 
 const FORMATS: Record<string, Format> = {
   date: { test: isDate, valid: validDate, invalid: invalidDate },
-  'date-time': { test: isDateTime, valid: () => validDateTime(), invalid: invalidDateTime, longer: () => validDateTime(40, 22) },
+  'date-time': {
+    test: isDateTime,
+    valid: () => validDateTime(),
+    invalid: invalidDateTime,
+    longer: () => validDateTime(40, 22),
+  },
 };
 
 // Integers.
@@ -606,7 +768,10 @@ function integerBounds(node: Json): { min: bigint; max: bigint } {
   const bounds = INTEGER_FORMATS[String(node.format ?? 'int64')];
   if (!bounds) throw new Error(`schema-arbitraries: unsupported integer format ${String(node.format)}`);
   const [formatMin, formatMax] = bounds;
-  return { min: BigInt((node.minimum as number | undefined) ?? formatMin), max: BigInt((node.maximum as number | undefined) ?? formatMax) };
+  return {
+    min: BigInt((node.minimum as number | undefined) ?? formatMin),
+    max: BigInt((node.maximum as number | undefined) ?? formatMax),
+  };
 }
 
 function validInteger(node: Json): Arbitrary<number> {
@@ -626,14 +791,18 @@ function integerBreakages(node: Json, encoding: Encoding): Arbitrary<Invalid>[] 
   const outsideText = fc.oneof(
     outside.map(String),
     // Out of range in the other notations a lenient number parser also reads.
-    fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 400 }), fc.boolean()).map(([digit, exponent, negative]) => `${negative ? '-' : ''}${digit}e${exponent}`),
+    fc
+      .tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 400 }), fc.boolean())
+      .map(([digit, exponent, negative]) => `${negative ? '-' : ''}${digit}e${exponent}`),
     fc.constantFrom('Infinity', '-Infinity'),
   );
   const isOutside = (text: string) => Number(text) < Number(min) || Number(text) > Number(max);
   return [
     outsideText.filter(isOutside).map(leaf('range')),
     decimals.map(leaf('fraction')),
-    urlText().filter((text) => Number.isNaN(Number(text))).map(leaf('type')),
+    urlText()
+      .filter((text) => Number.isNaN(Number(text)))
+      .map(leaf('type')),
   ];
 }
 
@@ -665,17 +834,28 @@ const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:
 export function instantOf(text: string): number | undefined {
   const parts = INSTANT.exec(text);
   if (!parts || !isDateTime(text)) return undefined;
-  const [year, month, day, hours, minutes, seconds] = parts.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hours, minutes, seconds] = parts.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const millis = Number(`${(parts[7] ?? '.').slice(1)}000`.slice(0, 3));
   const leap = seconds === 60;
-  const offset = parts[8] === undefined ? 0 : (parts[8] === '-' ? -1 : 1) * (Number(parts[9]) * 60 + Number(parts[10] ?? 0)) * 60_000;
+  const offset =
+    parts[8] === undefined
+      ? 0
+      : (parts[8] === '-' ? -1 : 1) * (Number(parts[9]) * 60 + Number(parts[10] ?? 0)) * 60_000;
   return utcMillis(year, month, day, hours, minutes, leap ? 59 : seconds, millis) - offset + (leap ? 1000 : 0);
 }
 
 /** Years 1 to 9999 in UTC: the instants PostgreSQL and both drivers hold. */
 export const EARLIEST_INSTANT = utcMillis(1, 1, 1);
 export const LATEST_INSTANT = utcMillis(9999, 12, 31, 23, 59, 59, 999);
-export const isStorableInstant = (millis: number | undefined): millis is number => millis !== undefined && millis >= EARLIEST_INSTANT && millis <= LATEST_INSTANT;
+export const isStorableInstant = (millis: number | undefined): millis is number =>
+  millis !== undefined && millis >= EARLIEST_INSTANT && millis <= LATEST_INSTANT;
 
 // Task rules the schema cannot express (the server checks them after the schema, with 400s):
 // the due fields, the recurrence and the tags together.
@@ -744,19 +924,36 @@ const hasDue = (schedule: Schedule) => schedule.due_date !== null || schedule.du
 
 export const SCHEDULE_RULES: readonly ScheduleRule[] = [
   { name: 'due_date and due_at not both', pointer: '/due_at', holds: (s) => s.due_date === null || s.due_at === null },
-  { name: 'due_at in years 1-9999 in UTC', pointer: '/due_at', holds: (s) => s.due_at === null || isStorableInstant(instantOf(s.due_at)) },
+  {
+    name: 'due_at in years 1-9999 in UTC',
+    pointer: '/due_at',
+    holds: (s) => s.due_at === null || isStorableInstant(instantOf(s.due_at)),
+  },
   // The server's own bound (not in the spec yet): that day, in any zone, stays within years 1-9999 in UTC.
-  { name: 'due_date from 0001-01-02 to 9999-12-30', pointer: '/due_date', holds: (s) => s.due_date === null || (s.due_date >= FIRST_DUE_DATE && s.due_date <= LAST_DUE_DATE) },
-  { name: 'time_zone a real IANA zone', pointer: '/time_zone', holds: (s) => s.time_zone === null || isKnownZone(s.time_zone) },
+  {
+    name: 'due_date from 0001-01-02 to 9999-12-30',
+    pointer: '/due_date',
+    holds: (s) => s.due_date === null || (s.due_date >= FIRST_DUE_DATE && s.due_date <= LAST_DUE_DATE),
+  },
+  {
+    name: 'time_zone a real IANA zone',
+    pointer: '/time_zone',
+    holds: (s) => s.time_zone === null || isKnownZone(s.time_zone),
+  },
   { name: 'due_at needs time_zone', pointer: '/time_zone', holds: (s) => s.due_at === null || s.time_zone !== null },
   { name: 'time_zone needs a due', pointer: '/time_zone', holds: (s) => s.time_zone === null || hasDue(s) },
   { name: 'recurrence needs a due', pointer: '/recurrence', holds: (s) => s.recurrence === null || hasDue(s) },
   {
     name: 'weekdays only for weekly rules',
     pointer: '/recurrence/weekdays',
-    holds: (s) => s.recurrence === null || (s.recurrence.weekdays ?? []).length === 0 || s.recurrence.frequency === 'weekly',
+    holds: (s) =>
+      s.recurrence === null || (s.recurrence.weekdays ?? []).length === 0 || s.recurrence.frequency === 'weekly',
   },
-  { name: 'until and count not both', pointer: '/recurrence/count', holds: (s) => s.recurrence?.until == null || s.recurrence.count == null },
+  {
+    name: 'until and count not both',
+    pointer: '/recurrence/count',
+    holds: (s) => s.recurrence?.until == null || s.recurrence.count == null,
+  },
   {
     name: 'until not before the due date',
     pointer: '/recurrence/until',
@@ -767,7 +964,8 @@ export const SCHEDULE_RULES: readonly ScheduleRule[] = [
   },
 ];
 
-export const brokenRules = (schedule: Schedule): ScheduleRule[] => SCHEDULE_RULES.filter((rule) => !rule.holds(schedule));
+export const brokenRules = (schedule: Schedule): ScheduleRule[] =>
+  SCHEDULE_RULES.filter((rule) => !rule.holds(schedule));
 
 const zone = fc.constantFrom(...TIME_ZONES);
 const LAST_DAY = dayOfDate('9999-12-31');
@@ -777,13 +975,19 @@ const FIRST_DAY = dayOfDate('0001-01-01');
 function datesFrom(start: string): Arbitrary<string> {
   const first = Math.max(dayOfDate(start), FIRST_DAY);
   if (first > LAST_DAY) return fc.constant('9999-12-31');
-  const after = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 31 }), fc.integer({ min: 0, max: LAST_DAY - first }));
+  const after = fc.oneof(
+    fc.constant(0),
+    fc.integer({ min: 1, max: 31 }),
+    fc.integer({ min: 0, max: LAST_DAY - first }),
+  );
   return after.map((days) => dateOfDay(Math.min(first + days, LAST_DAY)));
 }
 
 /** A rule valid for a task first due on `start`: weekdays only when weekly, `until` (not before start) or `count`. */
 function validRecurrence(start: string): Arbitrary<RecurrenceInput> {
-  const base = validValue(withoutProperties(RECURRENCE_SCHEMA, ['weekdays', 'until', 'count'])) as Arbitrary<RecurrenceInput>;
+  const base = validValue(
+    withoutProperties(RECURRENCE_SCHEMA, ['weekdays', 'until', 'count']),
+  ) as Arbitrary<RecurrenceInput>;
   const weekdays = (frequency: string) =>
     frequency === 'weekly'
       ? fc.option(validValue(propertySchema(RECURRENCE_SCHEMA, 'weekdays')) as Arbitrary<string[]>, { nil: undefined })
@@ -791,10 +995,18 @@ function validRecurrence(start: string): Arbitrary<RecurrenceInput> {
   const end = fc.oneof(
     fc.constant({}),
     fc.record({ until: datesFrom(start), count: fc.constant(null) }, { requiredKeys: ['until'] }),
-    fc.record({ until: fc.constant(null), count: validValue(propertySchema(RECURRENCE_SCHEMA, 'count')) as Arbitrary<number | null> }, { requiredKeys: ['count'] }),
+    fc.record(
+      {
+        until: fc.constant(null),
+        count: validValue(propertySchema(RECURRENCE_SCHEMA, 'count')) as Arbitrary<number | null>,
+      },
+      { requiredKeys: ['count'] },
+    ),
   );
   return base.chain((rule) =>
-    fc.tuple(weekdays(rule.frequency), end).map(([days, ending]) => ({ ...rule, ...(days === undefined ? {} : { weekdays: days }), ...ending })),
+    fc
+      .tuple(weekdays(rule.frequency), end)
+      .map(([days, ending]) => ({ ...rule, ...(days === undefined ? {} : { weekdays: days }), ...ending })),
   );
 }
 
@@ -802,14 +1014,27 @@ function validRecurrence(start: string): Arbitrary<RecurrenceInput> {
 const storableDateTime = () => validDateTime().filter((text) => isStorableInstant(instantOf(text)));
 
 /** All-day due dates the server takes: every date of years 1-9999 but the first and the last. */
-const dueDate = () => fc.oneof({ arbitrary: validDate(), weight: 9 }, { arbitrary: fc.constantFrom(FIRST_DUE_DATE, LAST_DUE_DATE), weight: 1 }).filter((date) => date >= FIRST_DUE_DATE && date <= LAST_DUE_DATE);
+const dueDate = () =>
+  fc
+    .oneof(
+      { arbitrary: validDate(), weight: 9 },
+      { arbitrary: fc.constantFrom(FIRST_DUE_DATE, LAST_DUE_DATE), weight: 1 },
+    )
+    .filter((date) => date >= FIRST_DUE_DATE && date <= LAST_DUE_DATE);
 
 /** Schedules that keep every rule: none, an all-day due date (zone optional), or a due instant with its zone; each maybe recurring. */
 export function validSchedule(): Arbitrary<Schedule> {
   const none = { due_date: null, due_at: null, time_zone: null };
   const due = fc.oneof(
     { arbitrary: fc.constant(none), weight: 1 },
-    { arbitrary: fc.record({ due_date: dueDate(), due_at: fc.constant(null), time_zone: fc.option(zone, { nil: null }) }), weight: 2 },
+    {
+      arbitrary: fc.record({
+        due_date: dueDate(),
+        due_at: fc.constant(null),
+        time_zone: fc.option(zone, { nil: null }),
+      }),
+      weight: 2,
+    },
     { arbitrary: fc.record({ due_date: fc.constant(null), due_at: storableDateTime(), time_zone: zone }), weight: 2 },
   );
   return due.chain((fields) => {
@@ -821,16 +1046,32 @@ export function validSchedule(): Arbitrary<Schedule> {
 
 /** Zones the pattern allows that are no IANA zone: typos, made-up places, and names some libraries read as zones. */
 function unknownZone(): Arbitrary<string> {
-  const lookalikes = fc.constantFrom('Europe/Berlinn', 'Mars/Olympus_Mons', 'America/New_york_City', 'Etc/GMT+15', 'local', 'system', 'UTC+3', 'Utc-05', 'GMT+1', 'Asia/Calcutta_');
+  const lookalikes = fc.constantFrom(
+    'Europe/Berlinn',
+    'Mars/Olympus_Mons',
+    'America/New_york_City',
+    'Etc/GMT+15',
+    'local',
+    'system',
+    'UTC+3',
+    'Utc-05',
+    'GMT+1',
+    'Asia/Calcutta_',
+  );
   const anyName = fc.stringMatching(TIME_ZONE_PATTERN, { size: 'small' });
-  return fc.oneof(lookalikes, anyName).filter((name) => TIME_ZONE_PATTERN.test(name) && name.length <= 64 && !isKnownZone(name));
+  return fc
+    .oneof(lookalikes, anyName)
+    .filter((name) => TIME_ZONE_PATTERN.test(name) && name.length <= 64 && !isKnownZone(name));
 }
 
 /** Instants in years 1-9999 locally whose offset moves them out of years 1-9999 in UTC. */
 export const unstorableDateTime = (): Arbitrary<string> =>
   fc
     .tuple(fc.boolean(), clockParts, fc.integer({ min: 1, max: 23 * 60 + 59 }), fractionOf(3))
-    .map(([early, clock, minutes, fraction]) => `${early ? '0001-01-01' : '9999-12-31'}T${clockText(clock)}${fraction}${offsetText(early ? minutes : -minutes, 'Z')}`)
+    .map(
+      ([early, clock, minutes, fraction]) =>
+        `${early ? '0001-01-01' : '9999-12-31'}T${clockText(clock)}${fraction}${offsetText(early ? minutes : -minutes, 'Z')}`,
+    )
     .filter((text) => isDateTime(text) && !isStorableInstant(instantOf(text)));
 
 export interface BrokenSchedule {
@@ -845,31 +1086,74 @@ export function invalidSchedule(): Arbitrary<BrokenSchedule> {
   const recurring = validSchedule().filter((s) => s.recurrence !== null);
   const dated = validSchedule().filter(hasDue);
   const none = { due_date: null, due_at: null, time_zone: null, recurrence: null };
-  const withoutEnd = (recurrence: RecurrenceInput | null) => (recurrence === null ? null : { ...recurrence, until: null });
+  const withoutEnd = (recurrence: RecurrenceInput | null) =>
+    recurrence === null ? null : { ...recurrence, until: null };
   const breakers: [string, Arbitrary<Schedule>][] = [
-    ['due_date and due_at not both', fc.tuple(validSchedule().filter((s) => s.due_at !== null), dueDate()).map(([s, date]) => ({ ...s, due_date: date }))],
-    ['due_at in years 1-9999 in UTC', fc.tuple(unstorableDateTime(), zone, validSchedule()).map(([text, name, s]) => ({ ...s, due_date: null, due_at: text, time_zone: name, recurrence: withoutEnd(s.recurrence) }))],
+    [
+      'due_date and due_at not both',
+      fc
+        .tuple(
+          validSchedule().filter((s) => s.due_at !== null),
+          dueDate(),
+        )
+        .map(([s, date]) => ({ ...s, due_date: date })),
+    ],
+    [
+      'due_at in years 1-9999 in UTC',
+      fc
+        .tuple(unstorableDateTime(), zone, validSchedule())
+        .map(([text, name, s]) => ({
+          ...s,
+          due_date: null,
+          due_at: text,
+          time_zone: name,
+          recurrence: withoutEnd(s.recurrence),
+        })),
+    ],
     [
       'due_date from 0001-01-02 to 9999-12-30',
       fc
-        .tuple(fc.oneof(validDate().map((date) => `0000${date.slice(4)}`), fc.constantFrom('0001-01-01', '9999-12-31')), fc.option(zone, { nil: null }), recurring)
-        .map(([date, name, s]) => ({ due_date: date, due_at: null, time_zone: name, recurrence: withoutEnd(s.recurrence) })),
+        .tuple(
+          fc.oneof(
+            validDate().map((date) => `0000${date.slice(4)}`),
+            fc.constantFrom('0001-01-01', '9999-12-31'),
+          ),
+          fc.option(zone, { nil: null }),
+          recurring,
+        )
+        .map(([date, name, s]) => ({
+          due_date: date,
+          due_at: null,
+          time_zone: name,
+          recurrence: withoutEnd(s.recurrence),
+        })),
     ],
     ['time_zone a real IANA zone', fc.tuple(dated, unknownZone()).map(([s, name]) => ({ ...s, time_zone: name }))],
-    ['due_at needs time_zone', validSchedule().filter((s) => s.due_at !== null).map((s) => ({ ...s, time_zone: null }))],
+    [
+      'due_at needs time_zone',
+      validSchedule()
+        .filter((s) => s.due_at !== null)
+        .map((s) => ({ ...s, time_zone: null })),
+    ],
     ['time_zone needs a due', zone.map((name) => ({ ...none, time_zone: name }))],
     ['recurrence needs a due', recurring.map((s) => ({ ...none, recurrence: s.recurrence }))],
     [
       'weekdays only for weekly rules',
       fc
-        .tuple(recurring, fc.constantFrom(...FREQUENCIES.filter((frequency) => frequency !== 'weekly')), validValue(propertySchema(RECURRENCE_SCHEMA, 'weekdays')) as Arbitrary<string[]>)
+        .tuple(
+          recurring,
+          fc.constantFrom(...FREQUENCIES.filter((frequency) => frequency !== 'weekly')),
+          validValue(propertySchema(RECURRENCE_SCHEMA, 'weekdays')) as Arbitrary<string[]>,
+        )
         .filter(([, , weekdays]) => weekdays.length > 0)
         .map(([s, frequency, weekdays]) => ({ ...s, recurrence: { ...s.recurrence!, frequency, weekdays } })),
     ],
     [
       'until and count not both',
       recurring.chain((s) =>
-        fc.tuple(datesFrom(startDate(s)!), fc.integer({ min: 1, max: 1000 })).map(([until, count]) => ({ ...s, recurrence: { ...s.recurrence!, until, count } })),
+        fc
+          .tuple(datesFrom(startDate(s)!), fc.integer({ min: 1, max: 1000 }))
+          .map(([until, count]) => ({ ...s, recurrence: { ...s.recurrence!, until, count } })),
       ),
     ],
     [
@@ -879,13 +1163,22 @@ export function invalidSchedule(): Arbitrary<BrokenSchedule> {
         .chain((s) => {
           // A leap second's date is read either way: keep clear of both.
           const latest = dayOfDate(startDate(s)!) - (s.due_at?.includes(':60') ? 2 : 1);
-          return fc.integer({ min: Math.max(FIRST_DAY - 365, latest - 4000), max: latest }).map((day) => ({ ...s, recurrence: { ...s.recurrence!, until: dateOfDay(day), count: null } }));
+          return fc
+            .integer({ min: Math.max(FIRST_DAY - 365, latest - 4000), max: latest })
+            .map((day) => ({ ...s, recurrence: { ...s.recurrence!, until: dateOfDay(day), count: null } }));
         }),
     ],
   ];
   return fc.oneof(
     ...breakers.map(([name, arbitrary]) =>
-      arbitrary.filter((schedule) => brokenRules(schedule).map((broken) => broken.name).join() === name).map((schedule): BrokenSchedule => ({ schedule, rule: rule(name) })),
+      arbitrary
+        .filter(
+          (schedule) =>
+            brokenRules(schedule)
+              .map((broken) => broken.name)
+              .join() === name,
+        )
+        .map((schedule): BrokenSchedule => ({ schedule, rule: rule(name) })),
     ),
   );
 }
@@ -914,7 +1207,10 @@ export function validTags(): Arbitrary<string[]> {
 export function invalidTags(): Arbitrary<{ tags: string[]; pointer: string }> {
   const matchesTag = matcher(resolve(TAG_SCHEMA));
   const long = fc
-    .array(fc.constantFrom('\u0130', '\u0130', 'a', 'Z', '\u00e9', '\u00df', '1', ' '), { minLength: 21, maxLength: TAG_MAX_LENGTH })
+    .array(fc.constantFrom('\u0130', '\u0130', 'a', 'Z', '\u00e9', '\u00df', '1', ' '), {
+      minLength: 21,
+      maxLength: TAG_MAX_LENGTH,
+    })
     .map((points) => points.join(''))
     .filter((tag) => matchesTag(tag) && !fitsLowerCased(tag));
   const maxItems = Number(resolve(TAGS_SCHEMA).maxItems);
@@ -926,7 +1222,8 @@ export function invalidTags(): Arbitrary<{ tags: string[]; pointer: string }> {
       for (const [from, at, variant] of tags.length === 0 ? [] : copies) {
         const copy = variant(tags[from % tags.length]!);
         const fits = codePointLength(copy) <= TAG_MAX_LENGTH && matchesTag(copy);
-        if (fits && normalizedTag(copy) === normalizedTag(tags[from % tags.length]!)) result.splice(at % (result.length + 1), 0, copy);
+        if (fits && normalizedTag(copy) === normalizedTag(tags[from % tags.length]!))
+          result.splice(at % (result.length + 1), 0, copy);
       }
       return result;
     });

@@ -17,7 +17,6 @@ import { EXIT_BOUND_MS, START_BOUND_MS, within } from './wait.js';
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SERVER_SCRIPT = 'src/server.ts';
 
-
 export interface Exit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -139,7 +138,9 @@ function spawnScript(script: string, args: readonly string[], env: NodeJS.Proces
 
 async function kill(child: Child): Promise<void> {
   if (!child.exit) child.process.kill('SIGKILL');
-  await within(child.exited, EXIT_BOUND_MS, `process ${child.process.pid} to die after SIGKILL`, () => describeOutput(child));
+  await within(child.exited, EXIT_BOUND_MS, `process ${child.process.pid} to die after SIGKILL`, () =>
+    describeOutput(child),
+  );
 }
 
 function describeExit(exit: Exit): string {
@@ -165,7 +166,12 @@ export function parseLogLines(stdout: string): LogLine[] {
  * Resolves with what `find` finds in the log lines, checked again as each line arrives; fails when
  * the process exits first or after `timeoutMs`, with `what` and the output so far.
  */
-function waitForLines<T>(child: Child, find: (lines: readonly LogLine[]) => T | undefined, what: string, timeoutMs: number): Promise<T> {
+function waitForLines<T>(
+  child: Child,
+  find: (lines: readonly LogLine[]) => T | undefined,
+  what: string,
+  timeoutMs: number,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const stop = () => {
       clearTimeout(timer);
@@ -180,7 +186,8 @@ function waitForLines<T>(child: Child, find: (lines: readonly LogLine[]) => T | 
       if (found !== undefined) {
         stop();
         resolve(found);
-      } else if (child.exit) fail(`process ${child.process.pid} exited with ${describeExit(child.exit)} before ${what}`);
+      } else if (child.exit)
+        fail(`process ${child.process.pid} exited with ${describeExit(child.exit)} before ${what}`);
     }
     const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms waiting for ${what}`), timeoutMs);
     child.changes.on('change', check);
@@ -190,7 +197,12 @@ function waitForLines<T>(child: Child, find: (lines: readonly LogLine[]) => T | 
 
 /** The first log line whose msg starts with `prefix`; fails if the process exits first. */
 function waitForLogLine(child: Child, prefix: string, timeoutMs: number): Promise<LogLine> {
-  return waitForLines(child, (lines) => lines.find((entry) => String(entry.msg).startsWith(prefix)), `the log line "${prefix}"`, timeoutMs);
+  return waitForLines(
+    child,
+    (lines) => lines.find((entry) => String(entry.msg).startsWith(prefix)),
+    `the log line "${prefix}"`,
+    timeoutMs,
+  );
 }
 
 export interface Finished extends Exit {
@@ -199,7 +211,11 @@ export interface Finished extends Exit {
 }
 
 /** Runs `node --import tsx <script> <args>` (plain node for a `.js` script) to its end (bounded; killed on timeout). */
-export async function runScript(script: string, args: readonly string[] = [], options: ChildOptions = {}): Promise<Finished> {
+export async function runScript(
+  script: string,
+  args: readonly string[] = [],
+  options: ChildOptions = {},
+): Promise<Finished> {
   const dataDir = options.dataDir ?? (await makeTempDir());
   const child = spawnScript(script, args, baseEnv(dataDir, options.env));
   const timeoutMs = options.timeoutMs ?? START_BOUND_MS;
@@ -235,10 +251,16 @@ export interface ServerProcess {
 }
 
 /** A server process that has not necessarily started listening. */
-export type StartingServer = Pick<ServerProcess, 'pid' | 'dataDir' | 'output' | 'logs' | 'signal' | 'exited' | 'waitForExit' | 'waitForLog' | 'waitForLogs'>;
+export type StartingServer = Pick<
+  ServerProcess,
+  'pid' | 'dataDir' | 'output' | 'logs' | 'signal' | 'exited' | 'waitForExit' | 'waitForLog' | 'waitForLogs'
+>;
 
 /** Starts the server (`src/server.ts` unless `options.script`) and returns once it has logged a line starting with `prefix`; kills it if it does not. */
-export async function startServerUntil(prefix: string, options: ChildOptions = {}): Promise<StartingServer & { line: LogLine }> {
+export async function startServerUntil(
+  prefix: string,
+  options: ChildOptions = {},
+): Promise<StartingServer & { line: LogLine }> {
   const dataDir = options.dataDir ?? (await makeTempDir());
   const child = spawnScript(options.script ?? SERVER_SCRIPT, [], baseEnv(dataDir, options.env));
   let line: LogLine;
@@ -256,7 +278,8 @@ export async function startServerUntil(prefix: string, options: ChildOptions = {
     logs: () => [...child.lines],
     signal: (name) => void child.process.kill(name),
     exited: child.exited,
-    waitForExit: (timeoutMs = EXIT_BOUND_MS) => within(child.exited, timeoutMs, `server ${child.process.pid} to exit`, () => describeOutput(child)),
+    waitForExit: (timeoutMs = EXIT_BOUND_MS) =>
+      within(child.exited, timeoutMs, `server ${child.process.pid} to exit`, () => describeOutput(child)),
     waitForLog: (logPrefix, timeoutMs = EXIT_BOUND_MS) => waitForLogLine(child, logPrefix, timeoutMs),
     waitForLogs: async (holds, what, timeoutMs = EXIT_BOUND_MS) => {
       await waitForLines(child, (lines) => (holds(lines) ? true : undefined), what, timeoutMs);

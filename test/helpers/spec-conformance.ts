@@ -52,7 +52,8 @@ export function assertConformsToSpec(response: ObservedResponse): string | undef
     return assertConformsToSpec({ ...response, method: 'GET', body: undefined, bodyless: true });
   }
   const template = templateOf(spec, response.path);
-  const operation = template === undefined ? undefined : (spec.paths[template]![response.method.toLowerCase()] as Json | undefined);
+  const operation =
+    template === undefined ? undefined : (spec.paths[template]![response.method.toLowerCase()] as Json | undefined);
   if (!operation || !METHODS.has(response.method.toLowerCase())) {
     if (!OUTSIDE_THE_SPEC.has(response.status)) throw new Error(`${where}: answered outside the spec's operations`);
     if (!response.bodyless) assertBody(where, response, '#/components/schemas/Problem', 'application/problem+json');
@@ -72,8 +73,10 @@ export function assertConformsToSpec(response: ObservedResponse): string | undef
     }
     // Resolved: a header's schema may be a named one (ETag's is the EntityTag a bulk result carries too).
     const schema = resolve((header.schema ?? {}) as Json) as { pattern?: string; maxLength?: number };
-    if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) throw new Error(`${where}: header ${name} "${value}" does not match ${schema.pattern}`);
-    if (schema.maxLength !== undefined && value.length > schema.maxLength) throw new Error(`${where}: header ${name} longer than ${schema.maxLength}`);
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value))
+      throw new Error(`${where}: header ${name} "${value}" does not match ${schema.pattern}`);
+    if (schema.maxLength !== undefined && value.length > schema.maxLength)
+      throw new Error(`${where}: header ${name} longer than ${schema.maxLength}`);
   }
   const content = definition.content as Record<string, Json> | undefined;
   if (!content) {
@@ -142,7 +145,7 @@ function requestContent(operation: Json): Record<string, Json> {
 function firstExample(media: Json | undefined): unknown {
   if (media === undefined) return undefined;
   if ('example' in media) return media.example;
-  return (Object.values((media.examples ?? {}) as Record<string, Json>)[0])?.value;
+  return Object.values((media.examples ?? {}) as Record<string, Json>)[0]?.value;
 }
 
 /** A response body as the checks read it: JSON parsed, other media types as text, nothing as `undefined`. */
@@ -153,7 +156,9 @@ export function parseBody(text: string, headers: Headers): unknown {
 
 /** Every operation × status the spec documents, as `operationId status`. */
 export function documentedResponses(): Set<string> {
-  return new Set(specOperations().flatMap(({ operationId, statuses }) => statuses.map((status) => `${operationId} ${status}`)));
+  return new Set(
+    specOperations().flatMap(({ operationId, statuses }) => statuses.map((status) => `${operationId} ${status}`)),
+  );
 }
 
 function assertBody(where: string, response: ObservedResponse, ref: string, mediaType: string): void {
@@ -161,6 +166,8 @@ function assertBody(where: string, response: ObservedResponse, ref: string, medi
   if (actual !== mediaType) throw new Error(`${where}: content type ${actual}, expected ${mediaType}`);
   const validate = validatorFor(ref);
   if (!validate(response.body)) {
-    throw new Error(`${where}: body does not match ${ref}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(response.body)}`);
+    throw new Error(
+      `${where}: body does not match ${ref}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(response.body)}`,
+    );
   }
 }

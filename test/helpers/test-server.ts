@@ -47,21 +47,31 @@ export async function startTestServer(
   );
   // The service's own defaults, read by its own parser, with what tests need instead: the test
   // secret, no clock skew, and no rate limits (every test's requests come from one address).
-  const defaults = loadConfig({ NODE_ENV: 'test', BETTER_AUTH_SECRET: TEST_SECRET, JWT_CLOCK_SKEW_SECONDS: '0', RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_USER: '0' });
+  const defaults = loadConfig({
+    NODE_ENV: 'test',
+    BETTER_AUTH_SECRET: TEST_SECRET,
+    JWT_CLOCK_SKEW_SECONDS: '0',
+    RATE_LIMIT_PER_ADDRESS: '0',
+    RATE_LIMIT_PER_USER: '0',
+  });
   const config = {
     env: defaults.env,
     auth: { ...defaults.auth, ...auth },
     http: { ...defaults.http, ...http },
     rateLimit: { ...defaults.rateLimit, ...rateLimit },
   };
-  const redis = config.rateLimit.redisUrl ? createRedisClient(config.rateLimit.redisUrl, logger, redisKeyPrefix) : undefined;
+  const redis = config.rateLimit.redisUrl
+    ? createRedisClient(config.rateLimit.redisUrl, logger, redisKeyPrefix)
+    : undefined;
   if (redis && waitForRedis && redis.status !== 'ready') {
     // 'ready' only: a failed attempt (an error event) is retried by the client itself.
     const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
-    await within(ready, IN_TEST_BOUND_MS, `Redis at ${config.rateLimit.redisUrl} to be ready`).catch((error: unknown) => {
-      redis.disconnect();
-      throw error;
-    });
+    await within(ready, IN_TEST_BOUND_MS, `Redis at ${config.rateLimit.redisUrl} to be ready`).catch(
+      (error: unknown) => {
+        redis.disconnect();
+        throw error;
+      },
+    );
   } else if (redis) await waitUntilReady(redis, 2_000);
   const server: Server = createServer(createApp({ config, db, logger, redis, docsPagePath }));
   server.listen(0, '127.0.0.1');

@@ -42,7 +42,9 @@ export function postgresBinDir(): string | undefined {
         .map((version) => `/usr/lib/postgresql/${version}/bin`)
     : [];
   const candidates = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/local/bin', ...versioned];
-  return candidates.find((dir) => dir && isExecutable(path.join(dir, 'initdb')) && isExecutable(path.join(dir, 'pg_ctl')));
+  return candidates.find(
+    (dir) => dir && isExecutable(path.join(dir, 'initdb')) && isExecutable(path.join(dir, 'pg_ctl')),
+  );
 }
 
 export function isExecutable(file: string): boolean {
@@ -122,7 +124,9 @@ export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
       await action();
     } catch (error) {
       const log = await readFile(logFile, 'utf8').catch(() => '');
-      throw new Error(`throwaway PostgreSQL: ${step} failed: ${(error as Error).message}\n${log.slice(-2000)}`, { cause: error });
+      throw new Error(`throwaway PostgreSQL: ${step} failed: ${(error as Error).message}\n${log.slice(-2000)}`, {
+        cause: error,
+      });
     }
   };
 
@@ -132,15 +136,26 @@ export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
       run(
         pgCtl,
         [
-          'start', '-D', dataDir, '-l', logFile, '-w', '-t', String(PG_CTL_WAIT_SECONDS),
+          'start',
+          '-D',
+          dataDir,
+          '-l',
+          logFile,
+          '-w',
+          '-t',
+          String(PG_CTL_WAIT_SECONDS),
           // Loopback only, its own socket directory, and no durability: the data is thrown away.
-          '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+          '-o',
+          `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
         ],
         { ...options, timeout: PG_CTL_TIMEOUT_MS },
       ),
     );
   const stop = (mode: 'fast' | 'immediate') =>
-    run(pgCtl, ['stop', '-D', dataDir, '-m', mode, '-w', '-t', String(PG_CTL_WAIT_SECONDS)], { ...options, timeout: PG_CTL_TIMEOUT_MS });
+    run(pgCtl, ['stop', '-D', dataDir, '-m', mode, '-w', '-t', String(PG_CTL_WAIT_SECONDS)], {
+      ...options,
+      timeout: PG_CTL_TIMEOUT_MS,
+    });
 
   const remove = async () => {
     if (!live.delete(instance)) return;
@@ -150,10 +165,14 @@ export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
 
   try {
     await withLog('initdb', () =>
-      run(path.join(bin, 'initdb'), ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'], {
-        ...options,
-        timeout: INITDB_TIMEOUT_MS,
-      }),
+      run(
+        path.join(bin, 'initdb'),
+        ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+        {
+          ...options,
+          timeout: INITDB_TIMEOUT_MS,
+        },
+      ),
     );
     port = await freePort();
     await start();

@@ -6,12 +6,18 @@ import { expectProblem, type ApiResponse } from './api-client.js';
 /** The HS256 secret test servers trust. */
 export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
 
-export function tokenFor(subject: string, options: { issuer?: string; audience?: string; expiresInSeconds?: number } = {}) {
+export function tokenFor(
+  subject: string,
+  options: { issuer?: string; audience?: string; expiresInSeconds?: number } = {},
+) {
   return signDevToken({ secret: TEST_SECRET, subject, ...options });
 }
 
 /** A token with exactly these claims and header, signed with `secret` (HS256 unless `alg` says otherwise). */
-export function signRaw(claims: Record<string, unknown>, options: { alg?: string; secret?: string | Uint8Array; header?: Record<string, unknown> } = {}) {
+export function signRaw(
+  claims: Record<string, unknown>,
+  options: { alg?: string; secret?: string | Uint8Array; header?: Record<string, unknown> } = {},
+) {
   const secret = options.secret ?? TEST_SECRET;
   return new SignJWT(claims)
     .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT', ...options.header })

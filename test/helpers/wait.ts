@@ -18,7 +18,12 @@ export const IN_TEST_BOUND_MS = 15_000;
 export const PROCESS_TEST_TIMEOUT_MS = 10 * 60_000;
 
 /** `promise`, or a rejection naming `what` (and `context()`, e.g. the output so far) once `ms` have passed; the timer never outlives the race. */
-export async function within<T>(promise: Promise<T>, ms: number, what: string, context: () => string = () => ''): Promise<T> {
+export async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  context: () => string = () => '',
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}${context()}`)), ms);
@@ -37,7 +42,11 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string, c
 export async function pollUntil(
   condition: () => boolean | Promise<boolean>,
   what: string,
-  { ms = EVENT_BOUND_MS, everyMs = 25, context = () => '' }: { ms?: number; everyMs?: number; context?: () => string } = {},
+  {
+    ms = EVENT_BOUND_MS,
+    everyMs = 25,
+    context = () => '',
+  }: { ms?: number; everyMs?: number; context?: () => string } = {},
 ): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await condition())) {

@@ -28,7 +28,11 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
 
   const startCluster = async (env: Record<string, string> = {}) => {
     const server = await startServer({ env: { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(WORKERS), ...env } });
-    await server.waitForLogs((lines) => listeningWorkers(lines).length >= WORKERS, 'both workers to listen', START_BOUND_MS);
+    await server.waitForLogs(
+      (lines) => listeningWorkers(lines).length >= WORKERS,
+      'both workers to listen',
+      START_BOUND_MS,
+    );
     return server;
   };
 
@@ -49,14 +53,20 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
       await response.arrayBuffer();
     }
     // A worker writes a request's line as its response finishes, which the client may see first.
-    await server.waitForLogs((lines) => requestIds.every((id) => lineOf(lines, id) !== undefined), 'every request to be logged', EVENT_BOUND_MS);
+    await server.waitForLogs(
+      (lines) => requestIds.every((id) => lineOf(lines, id) !== undefined),
+      'every request to be logged',
+      EVENT_BOUND_MS,
+    );
     const servedBy = new Set(requestIds.map((id) => lineOf(server.logs(), id)!.pid));
     expect([...servedBy].sort(), 'the workers that answered').to.deep.equal([...workers].sort());
 
     // Whichever worker answers the scrape, the count covers both.
     for (let scrape = 0; scrape < WORKERS; scrape++) {
       const metrics = await (await fetch(`${server.baseUrl}/metrics`, { headers: { connection: 'close' } })).text();
-      expect(metrics).to.include(`http_requests_total{operation="listTasks",method="GET",status="200"} ${requestIds.length}`);
+      expect(metrics).to.include(
+        `http_requests_total{operation="listTasks",method="GET",status="200"} ${requestIds.length}`,
+      );
     }
 
     expect((await migrationRows(databaseUrl)).map((row) => row.name)).to.deep.equal(MIGRATION_FILES);
@@ -64,7 +74,13 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
     server.signal('SIGTERM');
     expect(await server.waitForExit()).to.deep.equal({ code: 0, signal: null });
     for (const pid of workers) expect(isRunning(pid), `worker ${pid} after the primary exited`).to.equal(false);
-    expect(server.logs().filter((line) => line.msg === 'stopped').map((line) => line.pid).sort()).to.deep.equal([...workers].sort());
+    expect(
+      server
+        .logs()
+        .filter((line) => line.msg === 'stopped')
+        .map((line) => line.pid)
+        .sort(),
+    ).to.deep.equal([...workers].sort());
   });
 
   it('replaces a worker that dies and keeps serving', async () => {
@@ -73,13 +89,19 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
     process.kill(victim!, 'SIGKILL');
     const report = await server.waitForLog('a worker exited unexpectedly');
     expect(report).to.include({ worker_pid: victim, signal: 'SIGKILL' });
-    await server.waitForLogs((lines) => listeningWorkers(lines).length === WORKERS + 1, 'a new worker to listen', START_BOUND_MS);
+    await server.waitForLogs(
+      (lines) => listeningWorkers(lines).length === WORKERS + 1,
+      'a new worker to listen',
+      START_BOUND_MS,
+    );
     const replacement = listeningWorkers(server.logs()).at(-1)!;
     expect([victim, survivor]).to.not.include(replacement);
 
     const token = await tokenFor('bob');
     for (let attempt = 0; attempt < 4; attempt++) {
-      const response = await fetch(`${server.baseUrl}/api/bob/tasks`, { headers: { authorization: `Bearer ${token}`, connection: 'close' } });
+      const response = await fetch(`${server.baseUrl}/api/bob/tasks`, {
+        headers: { authorization: `Bearer ${token}`, connection: 'close' },
+      });
       expect(response.status).to.equal(200);
       await response.arrayBuffer();
     }
@@ -94,11 +116,20 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
     try {
       // A new connection each: the stuck worker takes none after the first it cannot accept, so one
       // of them reaches the other worker, which waits for the primary (prom-client waits 5 s).
-      const scrapes = [0, 1].map(() => request(server.baseUrl, 'GET', '/metrics', { headers: { connection: 'close' } }));
-      const answered = await within(Promise.race(scrapes), EVENT_BOUND_MS, 'an answer to a scrape while a worker is stopped', () => `\n--- stdout\n${server.output.stdout}---`);
+      const scrapes = [0, 1].map(() =>
+        request(server.baseUrl, 'GET', '/metrics', { headers: { connection: 'close' } }),
+      );
+      const answered = await within(
+        Promise.race(scrapes),
+        EVENT_BOUND_MS,
+        'an answer to a scrape while a worker is stopped',
+        () => `\n--- stdout\n${server.output.stdout}---`,
+      );
       expect(answered.status).to.equal(503);
       expect(answered.headers.get('retry-after')).to.equal('5');
-      expect((answered.body as { detail?: string }).detail).to.equal('Not every worker reported its metrics in time; try again shortly.');
+      expect((answered.body as { detail?: string }).detail).to.equal(
+        'Not every worker reported its metrics in time; try again shortly.',
+      );
       await server.waitForLog('a scrape could not gather every worker');
       process.kill(stuck!, 'SIGCONT');
       await within(Promise.all(scrapes), EVENT_BOUND_MS, 'both scrapes to be answered once the worker runs again');
@@ -106,7 +137,9 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
       process.kill(stuck!, 'SIGCONT');
     }
     // Once the worker reports again, so does the scrape.
-    expect((await request(server.baseUrl, 'GET', '/metrics', { headers: { connection: 'close' } })).status).to.equal(200);
+    expect((await request(server.baseUrl, 'GET', '/metrics', { headers: { connection: 'close' } })).status).to.equal(
+      200,
+    );
     server.signal('SIGTERM');
     expect(await server.waitForExit()).to.deep.equal({ code: 0, signal: null });
   });
@@ -115,7 +148,9 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
     const taken = await occupyPort();
     try {
       const port = (taken.address() as { port: number }).port;
-      const finished = await runServerToExit({ env: { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(WORKERS), PORT: String(port) } });
+      const finished = await runServerToExit({
+        env: { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(WORKERS), PORT: String(port) },
+      });
       expect(finished.code).to.equal(1);
       expect(finished.stderr).to.include('Cannot start');
       expect(finished.stdout).to.include('a worker could not start: stopping');
@@ -123,7 +158,6 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
       await new Promise((resolve) => taken.close(resolve));
     }
   });
-
 });
 
 /** The pids of the processes that logged that they listen, in order. */

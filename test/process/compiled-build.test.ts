@@ -4,7 +4,13 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { migratePostgres } from '../../src/db/database.js';
 import { request, type Task } from '../helpers/api-client.js';
-import { ADMIN_BOUNDS, createEmptyPostgresDatabase, DATABASE_KINDS, MIGRATION_FILES, migrationRows } from '../helpers/databases.js';
+import {
+  ADMIN_BOUNDS,
+  createEmptyPostgresDatabase,
+  DATABASE_KINDS,
+  MIGRATION_FILES,
+  migrationRows,
+} from '../helpers/databases.js';
 import { cleanUpProcesses, startServer, type ServerProcess } from '../helpers/server-process.js';
 import { tokenFor } from '../helpers/tokens.js';
 import { PROCESS_TEST_TIMEOUT_MS } from '../helpers/wait.js';
@@ -27,7 +33,10 @@ describe('the compiled build (make build, node dist/src/server.js)', function ()
     if (!DATABASE_KINDS.includes('postgres')) this.skip();
     this.timeout(BUILD_TIMEOUT_MS + 10_000); // the bound below fails first, with make's output
     // `-o` keeps make from reinstalling packages under the running test suite.
-    await promisify(execFile)('make', ['-s', '-o', 'node_modules/.installed', 'build'], { cwd: PROJECT_ROOT, timeout: BUILD_TIMEOUT_MS });
+    await promisify(execFile)('make', ['-s', '-o', 'node_modules/.installed', 'build'], {
+      cwd: PROJECT_ROOT,
+      timeout: BUILD_TIMEOUT_MS,
+    });
   });
 
   afterEach(async () => {
@@ -77,7 +86,10 @@ describe('the compiled build (make build, node dist/src/server.js)', function ()
   it('answers authenticated requests and serves the spec it was built with', async () => {
     const server = await startCompiled(await freshDatabase());
     const token = await tokenFor('alice');
-    const created = await request<Task>(server.baseUrl, 'POST', '/api/alice/tasks', { token, json: { title: 'Compiled' } });
+    const created = await request<Task>(server.baseUrl, 'POST', '/api/alice/tasks', {
+      token,
+      json: { title: 'Compiled' },
+    });
     expect(created.status).to.equal(201);
     const read = await request<Task>(server.baseUrl, 'GET', `/api/alice/tasks/${created.body.id}`, { token });
     expect(read.status).to.equal(200);

@@ -33,7 +33,9 @@ describe('the server as a process', function () {
       expect(existsSync(path.join(dataDir, 'server.pid')), 'lock file released').to.equal(false);
 
       const second = await startServer({ dataDir });
-      const response = await request<Task>(second.baseUrl, 'GET', `/api/alice/tasks/${created.id}`, { token: await tokenFor('alice') });
+      const response = await request<Task>(second.baseUrl, 'GET', `/api/alice/tasks/${created.id}`, {
+        token: await tokenFor('alice'),
+      });
       expect(response.status).to.equal(200);
       expect(response.body).to.deep.equal(created);
       await expectCleanStop(second, 'SIGTERM');
@@ -56,7 +58,9 @@ describe('the server as a process', function () {
       // The shutdown's cut-off far beyond anything this test waits for: on a loaded machine the
       // default 10 s could pass before the rest of the body is sent, and the test is not about it.
       const server = await startServer({ env: { SHUTDOWN_TIMEOUT_MS: String(10 * EVENT_BOUND_MS) } });
-      const inFlight = await beginHalfSentPost(server.baseUrl, '/api/alice/tasks', await tokenFor('alice'), { title: 'In flight' });
+      const inFlight = await beginHalfSentPost(server.baseUrl, '/api/alice/tasks', await tokenFor('alice'), {
+        title: 'In flight',
+      });
 
       server.signal('SIGTERM');
       const shuttingDown = await server.waitForLog('shutting down');
@@ -69,7 +73,12 @@ describe('the server as a process', function () {
       expect(await isPending(server.exited), 'the server waits for it').to.equal(true);
 
       inFlight.sendRest();
-      const response = await within(inFlight.response, EVENT_BOUND_MS, 'the in-flight response', () => `\n--- server stdout\n${server.output.stdout}---`);
+      const response = await within(
+        inFlight.response,
+        EVENT_BOUND_MS,
+        'the in-flight response',
+        () => `\n--- server stdout\n${server.output.stdout}---`,
+      );
       expect(response.status).to.equal(201);
       expect(response.body).to.include({ user_id: 'alice', title: 'In flight' });
       expect(response.headers.get('connection')).to.equal('close');
@@ -102,7 +111,9 @@ describe('the server as a process', function () {
       it(`${variable} ${when}`, async () => {
         const result = await runServerToExit({ env: { [variable]: value } });
         expectOneLineFailure(result);
-        expect(result.stderr).to.match(/^Configuration error: /).and.to.include(variable);
+        expect(result.stderr)
+          .to.match(/^Configuration error: /)
+          .and.to.include(variable);
         expect(result.stdout).not.to.include('listening on');
       });
     }
@@ -177,12 +188,18 @@ describe('the server as a process', function () {
 });
 
 async function createTask(baseUrl: string, user: string, fields: Record<string, unknown>): Promise<Task> {
-  const response = await request<Task>(baseUrl, 'POST', `/api/${user}/tasks`, { token: await tokenFor(user), json: fields });
+  const response = await request<Task>(baseUrl, 'POST', `/api/${user}/tasks`, {
+    token: await tokenFor(user),
+    json: fields,
+  });
   expect(response.status).to.equal(201);
   return response.body;
 }
 
-async function expectCleanStop(server: Pick<ServerProcess, 'signal' | 'waitForExit'>, signal: NodeJS.Signals): Promise<void> {
+async function expectCleanStop(
+  server: Pick<ServerProcess, 'signal' | 'waitForExit'>,
+  signal: NodeJS.Signals,
+): Promise<void> {
   server.signal(signal);
   expect(await server.waitForExit(), `exit on ${signal}`).to.deep.equal({ code: 0, signal: null });
 }
@@ -200,7 +217,13 @@ function runDevSecret(dataDir: string, env: Record<string, string> = {}): Promis
 
 async function isPending(promise: Promise<unknown>): Promise<boolean> {
   const settled = Symbol('settled');
-  const outcome = await Promise.race([promise.then(() => settled, () => settled), sleep(0)]);
+  const outcome = await Promise.race([
+    promise.then(
+      () => settled,
+      () => settled,
+    ),
+    sleep(0),
+  ]);
   return outcome !== settled;
 }
 
@@ -221,13 +244,23 @@ interface HalfSentRequest {
  * from outside through `Expect: 100-continue`: Node's server writes `100 Continue` as it hands
  * the request to the app, so the client's 'continue' event means the request is in flight.
  */
-async function beginHalfSentPost(baseUrl: string, path: string, token: string, json: unknown): Promise<HalfSentRequest> {
+async function beginHalfSentPost(
+  baseUrl: string,
+  path: string,
+  token: string,
+  json: unknown,
+): Promise<HalfSentRequest> {
   const body = Buffer.from(JSON.stringify(json));
   const half = Math.floor(body.length / 2);
   const req = http.request(new URL(path, baseUrl), {
     method: 'POST',
     agent: false,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': body.length, expect: '100-continue' },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'content-length': body.length,
+      expect: '100-continue',
+    },
   });
   const taken = new Promise<void>((resolve, reject) => {
     req.once('continue', resolve);
@@ -251,7 +284,8 @@ function readResponse(req: http.ClientRequest, path: string): Promise<RawRespons
       res.once('end', () => {
         try {
           const headers = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, String(value));
+          for (const [name, value] of Object.entries(res.headers))
+            if (value !== undefined) headers.set(name, String(value));
           const result = { status: res.statusCode!, headers, body: text ? (JSON.parse(text) as unknown) : undefined };
           observeResponse({ method: req.method, path, ...result });
           resolve(result);

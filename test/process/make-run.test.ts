@@ -40,7 +40,12 @@ describe('`make run` on a bare configuration', function () {
     };
     try {
       const sofar = () => `; output:\n${output}`;
-      const port = await within(listeningPort(make.stdout, (line) => (output += line), sofar), START_BOUND_MS, 'the "listening on" line', sofar);
+      const port = await within(
+        listeningPort(make.stdout, (line) => (output += line), sofar),
+        START_BOUND_MS,
+        'the "listening on" line',
+        sofar,
+      );
       const health = await request(`http://127.0.0.1:${port}`, 'GET', '/health');
       expect(health.status).to.equal(200);
       expect(Date.now() - started, 'ms from `make run` to a healthy server').to.be.below(HEALTHY_WITHIN_MS);
@@ -57,7 +62,11 @@ describe('`make run` on a bare configuration', function () {
 });
 
 /** Resolves with the port from the server's "listening on" log line; rejects if stdout ends without it. */
-function listeningPort(stdout: NodeJS.ReadableStream, record: (line: string) => void, sofar: () => string): Promise<number> {
+function listeningPort(
+  stdout: NodeJS.ReadableStream,
+  record: (line: string) => void,
+  sofar: () => string,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     stdout.once('end', () => reject(new Error(`make run ended its output without a "listening on" line${sofar()}`)));
     let buffer = '';

@@ -46,7 +46,12 @@ describe('the server as a process: SIGTERM under load', function () {
     // Until the server refuses (it no longer listens), or has exited: then nothing more can be accepted.
     const client = async (worker: number) => {
       while (!exited) {
-        const outcome = await send(`${server.baseUrl}/api/alice/tasks?limit=5`, token, agent, `load-${worker}-${sequence++}`);
+        const outcome = await send(
+          `${server.baseUrl}/api/alice/tasks?limit=5`,
+          token,
+          agent,
+          `load-${worker}-${sequence++}`,
+        );
         outcomes.push(outcome);
         if (outcome.status !== undefined) answers += 1;
         if (answers >= ANSWERS_BEFORE_SIGTERM) steady();
@@ -69,37 +74,53 @@ describe('the server as a process: SIGTERM under load', function () {
     const summary = `${answered.length} answered, ${failed.length} failed (${[...new Set(failed.map((outcome) => outcome.error))].join(', ')})`;
 
     expect(answered.length, summary).to.be.above(CONCURRENCY);
-    expect(answered.every((outcome) => outcome.status === 200), summary).to.equal(true);
+    expect(
+      answered.every((outcome) => outcome.status === 200),
+      summary,
+    ).to.equal(true);
     for (const id of accepted) {
       const outcome = outcomes.find((candidate) => candidate.id === id);
-      expect(outcome?.status, `${id} was accepted by the server; the client saw ${outcome?.error ?? 'nothing'}`).to.equal(200);
+      expect(
+        outcome?.status,
+        `${id} was accepted by the server; the client saw ${outcome?.error ?? 'nothing'}`,
+      ).to.equal(200);
     }
     for (const outcome of failed) {
-      expect(accepted.has(outcome.id), `${outcome.id} failed with ${outcome.error} although the server accepted it`).to.equal(false);
+      expect(
+        accepted.has(outcome.id),
+        `${outcome.id} failed with ${outcome.error} although the server accepted it`,
+      ).to.equal(false);
       expect(outcome.error).to.be.oneOf(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'socket hang up']);
     }
     // The requests in flight at SIGTERM told their clients not to reuse the connection.
-    expect(outcomes.some((outcome) => outcome.connection === 'close'), summary).to.equal(true);
+    expect(
+      outcomes.some((outcome) => outcome.connection === 'close'),
+      summary,
+    ).to.equal(true);
   });
 });
 
 function send(url: string, token: string, agent: http.Agent, id: string): Promise<Outcome> {
   return new Promise((resolve) => {
     // A bound on a silent server only: an answer comes in milliseconds, or in seconds on a loaded machine.
-    const req = http.get(url, { agent, headers: { authorization: `Bearer ${token}`, 'x-request-id': id }, timeout: EVENT_BOUND_MS }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.once('error', (error: NodeJS.ErrnoException) => resolve({ id, error: error.code ?? error.message }));
-      // A complete answer: the whole body arrived and parses.
-      res.once('end', () => {
-        try {
-          JSON.parse(body);
-          resolve({ id, status: res.statusCode, connection: res.headers.connection });
-        } catch {
-          resolve({ id, error: 'incomplete body' });
-        }
-      });
-    });
+    const req = http.get(
+      url,
+      { agent, headers: { authorization: `Bearer ${token}`, 'x-request-id': id }, timeout: EVENT_BOUND_MS },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        res.once('error', (error: NodeJS.ErrnoException) => resolve({ id, error: error.code ?? error.message }));
+        // A complete answer: the whole body arrived and parses.
+        res.once('end', () => {
+          try {
+            JSON.parse(body);
+            resolve({ id, status: res.statusCode, connection: res.headers.connection });
+          } catch {
+            resolve({ id, error: 'incomplete body' });
+          }
+        });
+      },
+    );
     req.once('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
     req.once('error', (error: NodeJS.ErrnoException) => resolve({ id, error: error.code ?? error.message }));
   });

@@ -92,7 +92,9 @@ describe('the service when its database fails', function () {
       // The same process, the same pool: dead connections are discarded, new ones opened on demand.
       for (const operation of operations) {
         const response = await operation.send();
-        expect(response.status, `${operation.operationId}: ${JSON.stringify(response.body)}`).to.equal(operation.succeeds);
+        expect(response.status, `${operation.operationId}: ${JSON.stringify(response.body)}`).to.equal(
+          operation.succeeds,
+        );
       }
     });
   });
@@ -113,14 +115,19 @@ describe('the service when its database fails', function () {
 
         const { response, ms } = await timed(() => alice.call('GET', `/tasks/${task.id}`));
         expectUnavailable(response, 'getTask');
-        expect(ms).to.be.at.least(bounds.acquireTimeoutMs - 50).and.below(ANSWER_WITHIN_MS);
+        expect(ms)
+          .to.be.at.least(bounds.acquireTimeoutMs - 50)
+          .and.below(ANSWER_WITHIN_MS);
         expectUnavailable(await request(running.server.baseUrl, 'GET', '/ready'), 'getReadiness');
 
         await holder('tasks').where({ id: task.id }).update({ description: 'written by the lock holder' });
         await holder.commit();
         const renamed = await blocked;
         expect(renamed.status).to.equal(200);
-        expect(renamed.body).to.include({ title: 'Renamed through the API', description: 'written by the lock holder' });
+        expect(renamed.body).to.include({
+          title: 'Renamed through the API',
+          description: 'written by the lock holder',
+        });
       } finally {
         if (!holder.isCompleted()) await holder.rollback();
       }
@@ -146,7 +153,9 @@ describe('the service when its database fails', function () {
 
           const { response, ms } = await timed(() => rename(alice, task.id, 'Never written'));
           expectUnavailable(response, 'updateTask');
-          expect(ms).to.be.at.least(bounds.statementTimeoutMs - 50).and.below(ANSWER_WITHIN_MS);
+          expect(ms)
+            .to.be.at.least(bounds.statementTimeoutMs - 50)
+            .and.below(ANSWER_WITHIN_MS);
           await waitForLockWaiters(admin!, (waiting) => waiting === 0, 'the server to cancel the abandoned statement');
 
           await holder.commit();
@@ -173,13 +182,17 @@ describe('the service when its database fails', function () {
       const { response: statuses, ms } = await timed(() =>
         Promise.all(
           Array.from({ length: burst }, async (_, index) =>
-            (index % 2 === 0 ? alice.call('POST', '/tasks', { json: { title: `Burst ${index}` } }) : alice.call('GET', '/tasks')).then(
-              (response) => response.status,
-            ),
+            (index % 2 === 0
+              ? alice.call('POST', '/tasks', { json: { title: `Burst ${index}` } })
+              : alice.call('GET', '/tasks')
+            ).then((response) => response.status),
           ),
         ),
       );
-      const counts = statuses.reduce<Record<number, number>>((tally, status) => ({ ...tally, [status]: (tally[status] ?? 0) + 1 }), {});
+      const counts = statuses.reduce<Record<number, number>>(
+        (tally, status) => ({ ...tally, [status]: (tally[status] ?? 0) + 1 }),
+        {},
+      );
       expect(counts, `${burst} requests in ${ms} ms`).to.deep.equal({ 200: burst / 2, 201: burst / 2 });
     });
   });
@@ -200,22 +213,41 @@ function databaseOperations(user: TestUser, taskId: number, doomedTaskId: number
     { operationId: 'getReadiness', succeeds: 200, send: () => request(user.baseUrl, 'GET', '/ready') },
     { operationId: 'getCurrentUser', succeeds: 200, send: () => user.call('GET', '/api/me') },
     { operationId: 'listTasks', succeeds: 200, send: () => user.call('GET', '/tasks') },
-    { operationId: 'createTask', succeeds: 201, send: () => user.call('POST', '/tasks', { json: { title: 'Another' } }) },
+    {
+      operationId: 'createTask',
+      succeeds: 201,
+      send: () => user.call('POST', '/tasks', { json: { title: 'Another' } }),
+    },
     { operationId: 'getTask', succeeds: 200, send: () => user.call('GET', task) },
     {
       operationId: 'replaceTask',
       succeeds: 200,
       send: () => user.call('PUT', task, { json: { title: 'Replaced', description: null, completed: false } }),
     },
-    { operationId: 'updateTask', succeeds: 200, send: () => user.call('PATCH', task, { json: { title: 'Patched' }, contentType: mergePatch }) },
-    { operationId: 'completeTask', succeeds: 200, send: () => user.call('PATCH', `${task}/complete`, { json: { completed: true } }) },
+    {
+      operationId: 'updateTask',
+      succeeds: 200,
+      send: () => user.call('PATCH', task, { json: { title: 'Patched' }, contentType: mergePatch }),
+    },
+    {
+      operationId: 'completeTask',
+      succeeds: 200,
+      send: () => user.call('PATCH', `${task}/complete`, { json: { completed: true } }),
+    },
     {
       operationId: 'bulkTasks',
       succeeds: 200,
-      send: () => user.call('POST', '/tasks/bulk', { json: { atomic: true, actions: [{ op: 'create', task: { title: 'In bulk' } }] } }),
+      send: () =>
+        user.call('POST', '/tasks/bulk', {
+          json: { atomic: true, actions: [{ op: 'create', task: { title: 'In bulk' } }] },
+        }),
     },
     { operationId: 'clearCompletedTasks', succeeds: 200, send: () => user.call('POST', '/tasks/clear-completed') },
-    { operationId: 'listTags', succeeds: 200, send: () => user.call('GET', `/api/${encodeURIComponent(user.id)}/tags`) },
+    {
+      operationId: 'listTags',
+      succeeds: 200,
+      send: () => user.call('GET', `/api/${encodeURIComponent(user.id)}/tags`),
+    },
     // A task of its own: clear-completed above removed the other one.
     { operationId: 'deleteTask', succeeds: 204, send: () => user.call('DELETE', `/tasks/${doomedTaskId}`) },
   ];
@@ -256,5 +288,8 @@ async function lockWaiters(db: Knex): Promise<number> {
 /** Polled: PostgreSQL announces no lock wait to another session. */
 async function waitForLockWaiters(db: Knex, until: (waiting: number) => boolean, what: string): Promise<void> {
   let waiting: number | undefined;
-  await pollUntil(async () => until((waiting = await lockWaiters(db))), what, { everyMs: 20, context: () => ` (statements waiting for a lock: ${waiting})` });
+  await pollUntil(async () => until((waiting = await lockWaiters(db))), what, {
+    everyMs: 20,
+    context: () => ` (statements waiting for a lock: ${waiting})`,
+  });
 }

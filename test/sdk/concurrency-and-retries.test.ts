@@ -13,11 +13,19 @@ describeSdk('SDK: conditional writes and safe retries', (suite) => {
     expect(etag).to.match(/^"[A-Za-z0-9_-]+"$/);
     const task = await created.value();
 
-    const renamed = await alice.tasks.updateTaskRaw({ userId: alice.id, taskId: task.id, ifMatch: etag!, taskPatch: { title: 'Final' } });
+    const renamed = await alice.tasks.updateTaskRaw({
+      userId: alice.id,
+      taskId: task.id,
+      ifMatch: etag!,
+      taskPatch: { title: 'Final' },
+    });
     expect((await renamed.value()).title).to.equal('Final');
     expect(renamed.raw.headers.get('etag')).to.be.a('string').and.not.equal(etag);
 
-    const stale = await expectResponseError(alice.tasks.updateTask({ userId: alice.id, taskId: task.id, ifMatch: etag!, taskPatch: { title: 'Lost' } }), 412);
+    const stale = await expectResponseError(
+      alice.tasks.updateTask({ userId: alice.id, taskId: task.id, ifMatch: etag!, taskPatch: { title: 'Lost' } }),
+      412,
+    );
     expect(stale.problem?.status).to.equal(412);
     expect((await alice.tasks.getTask({ userId: alice.id, taskId: task.id })).title).to.equal('Final');
   });
@@ -27,7 +35,9 @@ describeSdk('SDK: conditional writes and safe retries', (suite) => {
     const created = await alice.tasks.createTaskRaw({ userId: alice.id, taskCreate: { title: 'Cached' } });
     const task = await created.value();
     // Not a 2xx, so the SDK raises it: a ResponseError with the status and no problem document.
-    const error: unknown = await alice.tasks.getTask({ userId: alice.id, taskId: task.id, ifNoneMatch: created.raw.headers.get('etag')! }).catch((reason: unknown) => reason);
+    const error: unknown = await alice.tasks
+      .getTask({ userId: alice.id, taskId: task.id, ifNoneMatch: created.raw.headers.get('etag')! })
+      .catch((reason: unknown) => reason);
     expect(error).to.be.instanceOf(ResponseError);
     expect(error).to.include({ status: 304, problem: undefined });
   });
@@ -41,7 +51,10 @@ describeSdk('SDK: conditional writes and safe retries', (suite) => {
     const page = await alice.tasks.listTasks({ userId: alice.id });
     expect(page.items.map((task) => task.id)).to.deep.equal([first.id]);
 
-    const reused = await expectResponseError(alice.tasks.createTask({ userId: alice.id, idempotencyKey, taskCreate: { title: 'Another' } }), 422);
+    const reused = await expectResponseError(
+      alice.tasks.createTask({ userId: alice.id, idempotencyKey, taskCreate: { title: 'Another' } }),
+      422,
+    );
     expect(reused.problem?.status).to.equal(422);
   });
 });

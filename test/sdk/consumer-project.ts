@@ -19,7 +19,11 @@ export interface Finished {
 }
 
 /** Runs a command to its end; a non-zero exit is returned, not thrown. */
-function run(command: string, args: readonly string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Finished> {
+function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<Finished> {
   return new Promise((resolve) => {
     execFile(command, args, { ...options, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
@@ -38,10 +42,26 @@ export type Resolution = 'NodeNext' | 'bundler';
 function tsconfig(resolution: Resolution, files: readonly string[]) {
   const shared = { strict: true, target: 'ES2022', skipDefaultLibCheck: true };
   if (resolution === 'NodeNext') {
-    const compilerOptions = { ...shared, module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022'], typeRoots: [TYPE_ROOTS], types: ['node'], outDir: 'dist', rootDir: 'src' };
+    const compilerOptions = {
+      ...shared,
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      lib: ['ES2022'],
+      typeRoots: [TYPE_ROOTS],
+      types: ['node'],
+      outDir: 'dist',
+      rootDir: 'src',
+    };
     return { compilerOptions, files: files.map((file) => `src/${file}`) };
   }
-  const compilerOptions = { ...shared, module: 'ESNext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM'], types: [], noEmit: true };
+  const compilerOptions = {
+    ...shared,
+    module: 'ESNext',
+    moduleResolution: 'bundler',
+    lib: ['ES2022', 'DOM'],
+    types: [],
+    noEmit: true,
+  };
   return { compilerOptions, files: [...files, BUNDLER_ENV].map((file) => `src/${file}`) };
 }
 
@@ -59,9 +79,13 @@ export class ConsumerProject {
     await mkdir(path.join(project.dir, 'src'), { recursive: true });
     await project.write('package.json', JSON.stringify({ name: 'sdk-consumer', private: true, type: 'module' }));
     await project.write(`src/${BUNDLER_ENV}`, 'declare const process: { env: Record<string, string | undefined> };\n');
-    const installed = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(dir, filename)], {
-      cwd: project.dir,
-    });
+    const installed = await run(
+      'npm',
+      ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(dir, filename)],
+      {
+        cwd: project.dir,
+      },
+    );
     if (installed.code !== 0) throw new Error(`npm install failed:\n${installed.output}`);
     return project;
   }
@@ -79,6 +103,9 @@ export class ConsumerProject {
 
   /** Runs dist/<file>.js (compiled from src/<file>.ts) with these extra environment variables. */
   runCompiled(file: string, env: Record<string, string>): Promise<Finished> {
-    return run(process.execPath, [`dist/${file.replace(/\.ts$/, '.js')}`], { cwd: this.dir, env: { ...process.env, ...env } });
+    return run(process.execPath, [`dist/${file.replace(/\.ts$/, '.js')}`], {
+      cwd: this.dir,
+      env: { ...process.env, ...env },
+    });
   }
 }

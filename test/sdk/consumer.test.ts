@@ -41,7 +41,9 @@ await tasks.getTask({ userId: 'alice' });
 
 /** Every error tsc printed, as `file:line TSnnnn` (`TSnnnn` alone for one without a place), wherever it is: src/ or the SDK's .d.ts files. */
 function diagnostics(result: Finished): string[] {
-  return [...result.output.matchAll(/^(?:(\S+)\((\d+),\d+\): )?error (TS\d+)/gm)].map(([, file, line, code]) => (file ? `${file}:${line} ${code}` : code!));
+  return [...result.output.matchAll(/^(?:(\S+)\((\d+),\d+\): )?error (TS\d+)/gm)].map(([, file, line, code]) =>
+    file ? `${file}:${line} ${code}` : code!,
+  );
 }
 
 /** The README's one TypeScript example. */
@@ -61,7 +63,8 @@ describeSdk('SDK: a separate project installs it by path and calls the API', (su
    * slow to start), made by whichever test needs it first; under NodeNext it also emits dist/.
    */
   const check = (resolution: Resolution) => {
-    if (!checks.has(resolution)) checks.set(resolution, project.compile(resolution, ['main.ts', 'readme.ts', 'wrong.ts']));
+    if (!checks.has(resolution))
+      checks.set(resolution, project.compile(resolution, ['main.ts', 'readme.ts', 'wrong.ts']));
     return checks.get(resolution)!;
   };
 
@@ -84,7 +87,10 @@ describeSdk('SDK: a separate project installs it by path and calls the API', (su
   it('installs a package with no dependencies that ships only dist/ and the README', async () => {
     const installed = path.join(project.dir, 'node_modules/@todo-tasks/sdk');
     expect((await readdir(installed)).sort()).to.deep.equal(['README.md', 'dist', 'package.json']);
-    const manifest = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8')) as Record<string, unknown>;
+    const manifest = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(manifest).to.include({ type: 'module' });
     expect(manifest).to.not.have.any.keys('dependencies', 'peerDependencies', 'scripts');
     expect(manifest.exports).to.deep.equal({ '.': { types: './dist/index.d.ts', import: './dist/index.js' } });
@@ -94,7 +100,11 @@ describeSdk('SDK: a separate project installs it by path and calls the API', (su
     it(`type-checks the consumer and the README example, strict, under moduleResolution ${resolution}, reporting only the deliberate mistakes`, async function () {
       this.timeout(30_000);
       const result = await check(resolution);
-      expect(diagnostics(result), result.output).to.deep.equal(['src/wrong.ts:5 TS2322', 'src/wrong.ts:6 TS2339', 'src/wrong.ts:7 TS2345']);
+      expect(diagnostics(result), result.output).to.deep.equal([
+        'src/wrong.ts:5 TS2322',
+        'src/wrong.ts:6 TS2339',
+        'src/wrong.ts:7 TS2345',
+      ]);
     });
   }
 

@@ -32,11 +32,16 @@ describeSdk('SDK: errors are ResponseErrors with the problem document', (suite) 
 
   it('400 listing each problem in errors: body, query and path', async () => {
     const alice = suite.newUser();
-    const body = await expectResponseError(alice.tasks.createTask({ userId: alice.id, taskCreate: { title: '' } }), 400);
+    const body = await expectResponseError(
+      alice.tasks.createTask({ userId: alice.id, taskCreate: { title: '' } }),
+      400,
+    );
     const query = await expectResponseError(alice.tasks.listTasks({ userId: alice.id, limit: 0 }), 400);
     const path = await expectResponseError(alice.tasks.getTask({ userId: alice.id, taskId: 0 }), 400);
     // One place may have several problems (an empty title is both too short and blank).
-    const places = [body, query, path].map((error) => new Set(error.problem?.errors?.map(({ location, pointer }) => `${location} ${pointer}`)));
+    const places = [body, query, path].map(
+      (error) => new Set(error.problem?.errors?.map(({ location, pointer }) => `${location} ${pointer}`)),
+    );
     expect(places).to.deep.equal([
       new Set([`${ValidationIssueLocationEnum.Body} /title`]),
       new Set([`${ValidationIssueLocationEnum.Query} /limit`]),

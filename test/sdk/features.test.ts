@@ -26,7 +26,14 @@ describeSdk('SDK: task features', (suite) => {
       series_id: task.id,
       next_occurrence_id: null,
     });
-    expect(task.recurrence).to.deep.equal({ frequency: 'monthly', interval: 3, weekdays: [], until: null, count: null, mode: 'from_due' });
+    expect(task.recurrence).to.deep.equal({
+      frequency: 'monthly',
+      interval: 3,
+      weekdays: [],
+      until: null,
+      count: null,
+      mode: 'from_due',
+    });
     expect(await alice.tasks.getTask({ userId: alice.id, taskId: task.id })).to.deep.equal(task);
   });
 
@@ -36,7 +43,11 @@ describeSdk('SDK: task features', (suite) => {
       userId: alice.id,
       taskCreate: { title: 'Pay rent', due_date: '2027-01-31', recurrence: { frequency: 'monthly' } },
     });
-    const paid = await alice.tasks.completeTask({ userId: alice.id, taskId: rent.id, taskCompletion: { completed: true } });
+    const paid = await alice.tasks.completeTask({
+      userId: alice.id,
+      taskId: rent.id,
+      taskCompletion: { completed: true },
+    });
     expect(paid.next_occurrence_id).to.be.a('number');
     const next = await alice.tasks.getTask({ userId: alice.id, taskId: paid.next_occurrence_id! });
     expect(next).to.include({ due_date: '2027-02-28', series_id: rent.id, completed: false });
@@ -63,8 +74,14 @@ describeSdk('SDK: task features', (suite) => {
     };
     const ids = (tasks: Task[]) => tasks.map((task) => task.id);
 
-    expect(ids(await walk({ userId: alice.id, priority: ['high', 'medium'], tag: ['WORK'], sort: 'due', order: 'asc' }))).to.deep.equal([report.id, plan.id, undated.id]);
-    expect(ids(await walk({ userId: alice.id, q: 'plan', tag: ['work'], sort: 'created_at' }))).to.deep.equal([undated.id, report.id, plan.id]);
+    expect(
+      ids(await walk({ userId: alice.id, priority: ['high', 'medium'], tag: ['WORK'], sort: 'due', order: 'asc' })),
+    ).to.deep.equal([report.id, plan.id, undated.id]);
+    expect(ids(await walk({ userId: alice.id, q: 'plan', tag: ['work'], sort: 'created_at' }))).to.deep.equal([
+      undated.id,
+      report.id,
+      plan.id,
+    ]);
     expect(ids(await walk({ userId: alice.id, dueAfter: new Date('2026-12-02T00:00:00Z') }))).to.deep.equal([plan.id]);
   });
 
@@ -98,11 +115,23 @@ describeSdk('SDK: task features', (suite) => {
 
   it('raises a ResponseError naming the field for an impossible due date, and for a failed atomic action', async () => {
     const alice = suite.newUser();
-    const impossible = await expectResponseError(alice.tasks.createTask({ userId: alice.id, taskCreate: { title: 'x', due_date: '2027-02-29' } }), 400);
+    const impossible = await expectResponseError(
+      alice.tasks.createTask({ userId: alice.id, taskCreate: { title: 'x', due_date: '2027-02-29' } }),
+      400,
+    );
     expect(impossible.problem?.errors?.map((issue) => issue.pointer)).to.deep.equal(['/due_date']);
 
     const missing = await expectResponseError(
-      alice.tasks.bulkTasks({ userId: alice.id, bulkRequest: { atomic: true, actions: [{ op: 'create', task: { title: 'kept?' } }, { op: 'delete', id: 999_999_999 }] } }),
+      alice.tasks.bulkTasks({
+        userId: alice.id,
+        bulkRequest: {
+          atomic: true,
+          actions: [
+            { op: 'create', task: { title: 'kept?' } },
+            { op: 'delete', id: 999_999_999 },
+          ],
+        },
+      }),
       404,
     );
     expect(missing.problem?.errors?.map((issue) => issue.pointer)).to.deep.equal(['/actions/1']);

@@ -19,11 +19,20 @@ describeSdk('SDK: every operation', (suite) => {
 
   it('creates a task, with its Location, and gets it', async () => {
     const alice = suite.newUser();
-    const created = await alice.tasks.createTaskRaw({ userId: alice.id, taskCreate: { title: '  Buy milk ', description: 'Two litres' } });
+    const created = await alice.tasks.createTaskRaw({
+      userId: alice.id,
+      taskCreate: { title: '  Buy milk ', description: 'Two litres' },
+    });
     const task = await created.value();
     expect(created.raw.status).to.equal(201);
     expect(created.raw.headers.get('location')).to.equal(`/api/${alice.id}/tasks/${task.id}`);
-    expect(task).to.include({ user_id: alice.id, title: 'Buy milk', description: 'Two litres', completed: false, completed_at: null });
+    expect(task).to.include({
+      user_id: alice.id,
+      title: 'Buy milk',
+      description: 'Two litres',
+      completed: false,
+      completed_at: null,
+    });
     expect(task.created_at).to.be.instanceOf(Date);
     expect(await alice.tasks.getTask({ userId: alice.id, taskId: task.id })).to.deep.equal(task);
   });
@@ -43,17 +52,32 @@ describeSdk('SDK: every operation', (suite) => {
 
   it('updates with a merge patch: absent fields stay, null clears', async () => {
     const alice = suite.newUser();
-    const task = await alice.tasks.createTask({ userId: alice.id, taskCreate: { title: 'Keep', description: 'clear me' } });
-    const cleared = await alice.tasks.updateTask({ userId: alice.id, taskId: task.id, taskPatch: { description: null } });
+    const task = await alice.tasks.createTask({
+      userId: alice.id,
+      taskCreate: { title: 'Keep', description: 'clear me' },
+    });
+    const cleared = await alice.tasks.updateTask({
+      userId: alice.id,
+      taskId: task.id,
+      taskPatch: { description: null },
+    });
     expect(cleared).to.include({ title: 'Keep', description: null, completed: false });
-    const renamed = await alice.tasks.updateTask({ userId: alice.id, taskId: task.id, taskPatch: { title: 'Renamed' } });
+    const renamed = await alice.tasks.updateTask({
+      userId: alice.id,
+      taskId: task.id,
+      taskPatch: { title: 'Renamed' },
+    });
     expect(renamed).to.include({ title: 'Renamed', description: null });
   });
 
   it('completes with an explicit state, and toggles without a body', async () => {
     const alice = suite.newUser();
     const task = await alice.tasks.createTask({ userId: alice.id, taskCreate: { title: 'Toggle me' } });
-    const done = await alice.tasks.completeTask({ userId: alice.id, taskId: task.id, taskCompletion: { completed: true } });
+    const done = await alice.tasks.completeTask({
+      userId: alice.id,
+      taskId: task.id,
+      taskCompletion: { completed: true },
+    });
     expect(done.completed).to.equal(true);
     expect(done.completed_at).to.be.instanceOf(Date);
     const toggled = await alice.tasks.completeTask({ userId: alice.id, taskId: task.id });

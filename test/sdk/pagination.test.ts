@@ -19,7 +19,12 @@ describeSdk('SDK: listing tasks page by page', (suite) => {
     const alice = suite.newUser();
     const created: Task[] = [];
     for (let index = 0; index < 7; index += 1) {
-      created.push(await alice.tasks.createTask({ userId: alice.id, taskCreate: { title: `task ${index}`, completed: index % 2 === 0 } }));
+      created.push(
+        await alice.tasks.createTask({
+          userId: alice.id,
+          taskCreate: { title: `task ${index}`, completed: index % 2 === 0 },
+        }),
+      );
     }
     const pages = await walk(alice, 3);
     expect(pages.map((page) => page.length)).to.deep.equal([3, 3, 1]);

@@ -10,7 +10,9 @@ const answering = (body: string, init: ResponseInit) => async () => new Response
 
 describeSdk('SDK runtime: fetch, tokens, base URL', (suite) => {
   it('uses the global fetch when no fetchApi is given, and takes a base URL with a trailing slash', async () => {
-    const system = new SystemApi(new Configuration({ basePath: `${suite.baseUrl()}/`, middleware: [observeResponses] }));
+    const system = new SystemApi(
+      new Configuration({ basePath: `${suite.baseUrl()}/`, middleware: [observeResponses] }),
+    );
     expect((await system.getHealthRaw()).raw.url).to.equal(`${suite.baseUrl()}/health`);
   });
 
@@ -37,7 +39,11 @@ describeSdk('SDK runtime: fetch, tokens, base URL', (suite) => {
 
 describe('SDK runtime: responses without a server', () => {
   it('raises a ResponseError without a problem when the body is not a problem document', async () => {
-    const fetchApi = answering('<h1>Bad Gateway</h1>', { status: 502, statusText: 'Bad Gateway', headers: { 'content-type': 'text/html' } });
+    const fetchApi = answering('<h1>Bad Gateway</h1>', {
+      status: 502,
+      statusText: 'Bad Gateway',
+      headers: { 'content-type': 'text/html' },
+    });
     const system = new SystemApi(new Configuration({ basePath: 'http://api.invalid', fetchApi }));
     const error: unknown = await system.getHealth().catch((reason: unknown) => reason);
     expect(error).to.be.instanceOf(ResponseError);
@@ -46,7 +52,9 @@ describe('SDK runtime: responses without a server', () => {
 
   it('the test observer rejects a response that breaks the contract', async () => {
     const fetchApi = answering('{"status":"fine"}', { status: 200, headers: { 'content-type': 'application/json' } });
-    const system = new SystemApi(new Configuration({ basePath: 'http://api.invalid', fetchApi, middleware: [observeResponses] }));
+    const system = new SystemApi(
+      new Configuration({ basePath: 'http://api.invalid', fetchApi, middleware: [observeResponses] }),
+    );
     const error: unknown = await system.getHealth().catch((reason: unknown) => reason);
     expect(String(error)).to.match(/GET \/health -> 200: body does not match/);
   });

@@ -19,7 +19,13 @@ export const observeResponses: Middleware = {
   async post({ url, init, response }) {
     const copy = response.clone();
     const body = parseBody(await copy.text(), copy.headers);
-    observeResponse({ method: init.method ?? 'GET', path: new URL(url).pathname, status: copy.status, headers: copy.headers, body });
+    observeResponse({
+      method: init.method ?? 'GET',
+      path: new URL(url).pathname,
+      status: copy.status,
+      headers: copy.headers,
+      body,
+    });
   },
 };
 
@@ -52,7 +58,11 @@ export function describeSdk(title: string, body: (suite: SdkSuite) => void): voi
     const suite: SdkSuite = {
       baseUrl: () => server?.baseUrl ?? failNotStarted(),
       configuration: (parameters = {}) =>
-        new Configuration({ basePath: suite.baseUrl(), ...parameters, middleware: [observeResponses, ...(parameters.middleware ?? [])] }),
+        new Configuration({
+          basePath: suite.baseUrl(),
+          ...parameters,
+          middleware: [observeResponses, ...(parameters.middleware ?? [])],
+        }),
       newUser: () => {
         const id = `sdk-${randomUUID()}`;
         const configuration = suite.configuration({ accessToken: () => tokenFor(id) });

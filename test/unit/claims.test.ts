@@ -5,12 +5,20 @@ describe('user from token claims', () => {
   const exp = 2_000_000_000;
 
   it('takes id, email and name', () => {
-    expect(userFromClaims({ sub: 'u1', exp, email: 'a@b.c', name: 'A' })).to.deep.equal({ id: 'u1', email: 'a@b.c', name: 'A' });
+    expect(userFromClaims({ sub: 'u1', exp, email: 'a@b.c', name: 'A' })).to.deep.equal({
+      id: 'u1',
+      email: 'a@b.c',
+      name: 'A',
+    });
   });
 
   it('turns absent, non-string or unstorable email and name into null', () => {
     expect(userFromClaims({ sub: 'u1', exp, email: 5 })).to.deep.equal({ id: 'u1', email: null, name: null });
-    expect(userFromClaims({ sub: 'u1', exp, email: 'a\u0000@b.c', name: '\udc00' })).to.deep.equal({ id: 'u1', email: null, name: null });
+    expect(userFromClaims({ sub: 'u1', exp, email: 'a\u0000@b.c', name: '\udc00' })).to.deep.equal({
+      id: 'u1',
+      email: null,
+      name: null,
+    });
   });
 
   it('drops an email over 320 or a name over 255 characters, the limits the API documents', () => {
@@ -19,7 +27,11 @@ describe('user from token claims', () => {
       email: `${'e'.repeat(314)}@b.com`,
       name: 'n'.repeat(255),
     });
-    expect(userFromClaims({ sub: 'u1', exp, email: `${'e'.repeat(315)}@b.com`, name: 'n'.repeat(256) })).to.deep.equal({ id: 'u1', email: null, name: null });
+    expect(userFromClaims({ sub: 'u1', exp, email: `${'e'.repeat(315)}@b.com`, name: 'n'.repeat(256) })).to.deep.equal({
+      id: 'u1',
+      email: null,
+      name: null,
+    });
   });
 
   it('counts the subject in characters, not UTF-16 units', () => {

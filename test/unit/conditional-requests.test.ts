@@ -30,9 +30,22 @@ describe('conditional requests', () => {
       ['"abc"', [{ weak: false, opaque: '"abc"' }]],
       ['W/"abc"', [{ weak: true, opaque: '"abc"' }]],
       ['""', [{ weak: false, opaque: '""' }]],
-      [' "a" ,W/"b",  "c" ', [{ weak: false, opaque: '"a"' }, { weak: true, opaque: '"b"' }, { weak: false, opaque: '"c"' }]],
+      [
+        ' "a" ,W/"b",  "c" ',
+        [
+          { weak: false, opaque: '"a"' },
+          { weak: true, opaque: '"b"' },
+          { weak: false, opaque: '"c"' },
+        ],
+      ],
       // A comma is a valid character inside an opaque tag: the list is not split on it.
-      ['"a,b", "c"', [{ weak: false, opaque: '"a,b"' }, { weak: false, opaque: '"c"' }]],
+      [
+        '"a,b", "c"',
+        [
+          { weak: false, opaque: '"a,b"' },
+          { weak: false, opaque: '"c"' },
+        ],
+      ],
     ];
     for (const [value, expected] of parsed) {
       it(`reads ${JSON.stringify(value)}`, () => {
@@ -40,7 +53,25 @@ describe('conditional requests', () => {
       });
     }
 
-    const malformed = ['', '   ', 'abc', '"abc', 'abc"', '"a"b"', '"a",', ',"a"', '"a",,"b"', '"a" "b"', '*, "a"', '"a", *', 'w/"a"', 'W/ "a"', 'W/', '"a b"', '"é"'];
+    const malformed = [
+      '',
+      '   ',
+      'abc',
+      '"abc',
+      'abc"',
+      '"a"b"',
+      '"a",',
+      ',"a"',
+      '"a",,"b"',
+      '"a" "b"',
+      '*, "a"',
+      '"a", *',
+      'w/"a"',
+      'W/ "a"',
+      'W/',
+      '"a b"',
+      '"é"',
+    ];
     for (const value of malformed) {
       it(`refuses ${JSON.stringify(value)}`, () => {
         expect(parseEntityTags(value)).to.equal(undefined);
@@ -53,13 +84,36 @@ describe('conditional requests', () => {
         components.parameters.IfNoneMatch!.schema.$ref,
         components.schemas.BulkAction!.properties.if_match!.allOf[0]!.$ref,
       ];
-      expect(conditions, 'one parser serves both headers and bulk actions').to.deep.equal(Array(3).fill('#/components/schemas/EntityTagCondition'));
+      expect(conditions, 'one parser serves both headers and bulk actions').to.deep.equal(
+        Array(3).fill('#/components/schemas/EntityTagCondition'),
+      );
       // Whole tags as well as their parts, so that lists, valid or nearly so, come up often.
-      const piece = fc.constantFrom('"a"', 'W/"b"', '"x,y"', '""', ', ', ',', ' ', '\t', '*', '"', 'W/', 'w/', 'a', '#', '~', 'é', '\\');
+      const piece = fc.constantFrom(
+        '"a"',
+        'W/"b"',
+        '"x,y"',
+        '""',
+        ', ',
+        ',',
+        ' ',
+        '\t',
+        '*',
+        '"',
+        'W/',
+        'w/',
+        'a',
+        '#',
+        '~',
+        'é',
+        '\\',
+      );
       fc.assert(
-        fc.property(fc.array(piece, { maxLength: 8 }).map((pieces) => pieces.join('')), (value) => {
-          expect(parseEntityTags(value) !== undefined, JSON.stringify(value)).to.equal(CONDITION_PATTERN.test(value));
-        }),
+        fc.property(
+          fc.array(piece, { maxLength: 8 }).map((pieces) => pieces.join('')),
+          (value) => {
+            expect(parseEntityTags(value) !== undefined, JSON.stringify(value)).to.equal(CONDITION_PATTERN.test(value));
+          },
+        ),
         { numRuns: 5000 },
       );
     });
@@ -86,7 +140,14 @@ describe('conditional requests', () => {
   });
 
   describe('strongEntityTag', () => {
-    const task = { id: 1, title: 'Buy milk', description: null, completed: false, tags: ['a', 'b'], updated_at: '2026-11-21T09:30:00.000Z' };
+    const task = {
+      id: 1,
+      title: 'Buy milk',
+      description: null,
+      completed: false,
+      tags: ['a', 'b'],
+      updated_at: '2026-11-21T09:30:00.000Z',
+    };
 
     it('is a strong tag of the form the spec gives ETag', () => {
       expect(strongEntityTag(task)).to.match(ETAG_PATTERN);
@@ -116,13 +177,23 @@ describe('conditional requests', () => {
     });
 
     it('refuses a malformed header as the client’s error, naming the header', () => {
-      expect(problemOf(() => entityTagCondition('If-None-Match', 'abc')))
-        .to.deep.include({ status: 400, extras: { errors: [{ location: 'header', pointer: '/if-none-match', message: 'must be "*" or a list of entity tags' }] } });
+      expect(problemOf(() => entityTagCondition('If-None-Match', 'abc'))).to.deep.include({
+        status: 400,
+        extras: {
+          errors: [{ location: 'header', pointer: '/if-none-match', message: 'must be "*" or a list of entity tags' }],
+        },
+      });
     });
 
     it('refuses a malformed bulk if_match as the client’s error, pointing into the body', () => {
-      expect(problemOf(() => entityTagCondition({ bodyPointer: '/actions/3/if_match' }, '*, "a"')))
-        .to.deep.include({ status: 400, extras: { errors: [{ location: 'body', pointer: '/actions/3/if_match', message: 'must be "*" or a list of entity tags' }] } });
+      expect(problemOf(() => entityTagCondition({ bodyPointer: '/actions/3/if_match' }, '*, "a"'))).to.deep.include({
+        status: 400,
+        extras: {
+          errors: [
+            { location: 'body', pointer: '/actions/3/if_match', message: 'must be "*" or a list of entity tags' },
+          ],
+        },
+      });
     });
   });
 });

@@ -30,9 +30,19 @@ describe('config', () => {
       audience: undefined,
       clockSkewSeconds: 30,
     });
-    expect(config.http).to.deep.equal({ requireIfMatch: false, corsOrigins: [], trustProxy: false, metricsToken: undefined, requestTimeoutMs: 30_000 });
+    expect(config.http).to.deep.equal({
+      requireIfMatch: false,
+      corsOrigins: [],
+      trustProxy: false,
+      metricsToken: undefined,
+      requestTimeoutMs: 30_000,
+    });
     expect(config.rateLimit).to.deep.equal({ windowSeconds: 60, perAddress: 1200, perUser: 600, redisUrl: undefined });
-    expect(config.dbTimeouts).to.deep.equal({ connectTimeoutMs: 1000, acquireTimeoutMs: 1500, statementTimeoutMs: 1500 });
+    expect(config.dbTimeouts).to.deep.equal({
+      connectTimeoutMs: 1000,
+      acquireTimeoutMs: 1500,
+      statementTimeoutMs: 1500,
+    });
   });
 
   it('reads every variable', () => {
@@ -65,7 +75,13 @@ describe('config', () => {
       SHUTDOWN_TIMEOUT_MS: '2000',
       WEB_CONCURRENCY: '4',
     });
-    expect(config).to.deep.include({ env: 'production', host: '0.0.0.0', port: 9000, dbPoolMax: 25, dataDir: '/var/lib/todo' });
+    expect(config).to.deep.include({
+      env: 'production',
+      host: '0.0.0.0',
+      port: 9000,
+      dbPoolMax: 25,
+      dataDir: '/var/lib/todo',
+    });
     expect(config.databaseUrl).to.equal('postgresql://app@db:5432/todo');
     expect(config.auth).to.deep.equal({
       secret: SECRET,
@@ -84,13 +100,25 @@ describe('config', () => {
       metricsToken: 'metrics-token-0123456789',
       requestTimeoutMs: 15_000,
     });
-    expect(config.rateLimit).to.deep.equal({ windowSeconds: 30, perAddress: 100, perUser: 0, redisUrl: 'rediss://:password@redis.internal:6380/2' });
-    expect(config).to.deep.include({ logLevel: 'debug', logFormat: 'pretty', shutdownTimeoutMs: 2000, webConcurrency: 4 });
+    expect(config.rateLimit).to.deep.equal({
+      windowSeconds: 30,
+      perAddress: 100,
+      perUser: 0,
+      redisUrl: 'rediss://:password@redis.internal:6380/2',
+    });
+    expect(config).to.deep.include({
+      logLevel: 'debug',
+      logFormat: 'pretty',
+      shutdownTimeoutMs: 2000,
+      webConcurrency: 4,
+    });
   });
 
   it('logs readably in a development terminal only', () => {
     expect(loadConfig({ BETTER_AUTH_SECRET: SECRET }, { stdoutIsTTY: true }).logFormat).to.equal('pretty');
-    expect(loadConfig({ BETTER_AUTH_SECRET: SECRET, NODE_ENV: 'production' }, { stdoutIsTTY: true }).logFormat).to.equal('json');
+    expect(
+      loadConfig({ BETTER_AUTH_SECRET: SECRET, NODE_ENV: 'production' }, { stdoutIsTTY: true }).logFormat,
+    ).to.equal('json');
   });
 
   describe('how tokens are trusted', () => {
@@ -101,16 +129,30 @@ describe('config', () => {
 
     it('accepts the secret alone, and both together', () => {
       expect(loadAuthConfig({ BETTER_AUTH_SECRET: SECRET })).to.include({ secret: SECRET, jwksUrl: undefined });
-      expect(loadAuthConfig({ BETTER_AUTH_SECRET: SECRET, JWT_JWKS_URL: JWKS_URL })).to.include({ secret: SECRET, jwksUrl: JWKS_URL });
+      expect(loadAuthConfig({ BETTER_AUTH_SECRET: SECRET, JWT_JWKS_URL: JWKS_URL })).to.include({
+        secret: SECRET,
+        jwksUrl: JWKS_URL,
+      });
     });
 
     it('accepts an http:// JWKS URL (an auth server on a private network)', () => {
-      expect(loadAuthConfig({ JWT_JWKS_URL: 'http://auth:3000/api/auth/jwks' }).jwksUrl).to.equal('http://auth:3000/api/auth/jwks');
+      expect(loadAuthConfig({ JWT_JWKS_URL: 'http://auth:3000/api/auth/jwks' }).jwksUrl).to.equal(
+        'http://auth:3000/api/auth/jwks',
+      );
     });
 
     it('requires the secret or the JWKS URL, an empty or blank value counting as none', () => {
-      for (const env of [{}, { BETTER_AUTH_SECRET: '' }, { JWT_JWKS_URL: '' }, { JWT_JWKS_URL: '   ' }, { BETTER_AUTH_SECRET: '', JWT_JWKS_URL: '' }]) {
-        expect(() => loadConfig(env), JSON.stringify(env)).to.throw(ConfigError, /^BETTER_AUTH_SECRET or JWT_JWKS_URL is required/);
+      for (const env of [
+        {},
+        { BETTER_AUTH_SECRET: '' },
+        { JWT_JWKS_URL: '' },
+        { JWT_JWKS_URL: '   ' },
+        { BETTER_AUTH_SECRET: '', JWT_JWKS_URL: '' },
+      ]) {
+        expect(() => loadConfig(env), JSON.stringify(env)).to.throw(
+          ConfigError,
+          /^BETTER_AUTH_SECRET or JWT_JWKS_URL is required/,
+        );
       }
     });
 
@@ -134,9 +176,24 @@ describe('config', () => {
         (c) => c.http.trustProxy,
         '10.0.0.1,10.0.0.0/8,192.168.0.0/255.255.0.0,::1,fd00::/8,uniquelocal',
       ],
-      ['CORS_ORIGINS with one origin', { CORS_ORIGINS: 'https://app.example.com' }, (c) => c.http.corsOrigins, ['https://app.example.com']],
-      ['METRICS_TOKEN of base64 characters', { METRICS_TOKEN: 'bWV0cmljcy10b2tlbg+/==' }, (c) => c.http.metricsToken, 'bWV0cmljcy10b2tlbg+/=='],
-      ['REDIS_URL with redis://', { REDIS_URL: 'redis://127.0.0.1:6379' }, (c) => c.rateLimit.redisUrl, 'redis://127.0.0.1:6379'],
+      [
+        'CORS_ORIGINS with one origin',
+        { CORS_ORIGINS: 'https://app.example.com' },
+        (c) => c.http.corsOrigins,
+        ['https://app.example.com'],
+      ],
+      [
+        'METRICS_TOKEN of base64 characters',
+        { METRICS_TOKEN: 'bWV0cmljcy10b2tlbg+/==' },
+        (c) => c.http.metricsToken,
+        'bWV0cmljcy10b2tlbg+/==',
+      ],
+      [
+        'REDIS_URL with redis://',
+        { REDIS_URL: 'redis://127.0.0.1:6379' },
+        (c) => c.rateLimit.redisUrl,
+        'redis://127.0.0.1:6379',
+      ],
       ['JWT_JWKS_COOLDOWN_SECONDS=0', { JWT_JWKS_COOLDOWN_SECONDS: '0' }, (c) => c.auth.jwksCooldownSeconds, 0],
       ['RATE_LIMIT_PER_ADDRESS=0 (off)', { RATE_LIMIT_PER_ADDRESS: '0' }, (c) => c.rateLimit.perAddress, 0],
       [
@@ -163,36 +220,120 @@ describe('config', () => {
     ['a non-PostgreSQL DATABASE_URL', { DATABASE_URL: 'mysql://x' }, /^DATABASE_URL must start with postgres/],
     ['an unparseable DATABASE_URL', { DATABASE_URL: 'not a url' }, /^DATABASE_URL must be a URL/],
     ['a negative clock skew', { JWT_CLOCK_SKEW_SECONDS: '-1' }, /^JWT_CLOCK_SKEW_SECONDS must be/],
-    ['a JWKS URL that is not a URL', { JWT_JWKS_URL: 'auth.example.com/jwks' }, /^JWT_JWKS_URL must be an http:\/\/ or https:\/\/ URL/],
-    ['a JWKS URL of another scheme', { JWT_JWKS_URL: 'ftp://auth.example.com/jwks' }, /^JWT_JWKS_URL must be an http:\/\/ or https:\/\/ URL/],
-    ['a JWKS cache time of zero', { JWT_JWKS_CACHE_SECONDS: '0' }, /^JWT_JWKS_CACHE_SECONDS must be a whole number from 1 to 86400/],
-    ['a JWKS cooldown over an hour', { JWT_JWKS_COOLDOWN_SECONDS: '3601' }, /^JWT_JWKS_COOLDOWN_SECONDS must be a whole number from 0 to 3600/],
-    ['a JWKS timeout under 100 ms', { JWT_JWKS_TIMEOUT_MS: '50' }, /^JWT_JWKS_TIMEOUT_MS must be a whole number from 100 to 60000/],
+    [
+      'a JWKS URL that is not a URL',
+      { JWT_JWKS_URL: 'auth.example.com/jwks' },
+      /^JWT_JWKS_URL must be an http:\/\/ or https:\/\/ URL/,
+    ],
+    [
+      'a JWKS URL of another scheme',
+      { JWT_JWKS_URL: 'ftp://auth.example.com/jwks' },
+      /^JWT_JWKS_URL must be an http:\/\/ or https:\/\/ URL/,
+    ],
+    [
+      'a JWKS cache time of zero',
+      { JWT_JWKS_CACHE_SECONDS: '0' },
+      /^JWT_JWKS_CACHE_SECONDS must be a whole number from 1 to 86400/,
+    ],
+    [
+      'a JWKS cooldown over an hour',
+      { JWT_JWKS_COOLDOWN_SECONDS: '3601' },
+      /^JWT_JWKS_COOLDOWN_SECONDS must be a whole number from 0 to 3600/,
+    ],
+    [
+      'a JWKS timeout under 100 ms',
+      { JWT_JWKS_TIMEOUT_MS: '50' },
+      /^JWT_JWKS_TIMEOUT_MS must be a whole number from 100 to 60000/,
+    ],
     ['a fractional JWKS timeout', { JWT_JWKS_TIMEOUT_MS: '1500.5' }, /^JWT_JWKS_TIMEOUT_MS must be a whole number/],
     ['REQUIRE_IF_MATCH=yes', { REQUIRE_IF_MATCH: 'Yes' }, /^REQUIRE_IF_MATCH must be true or false \(got "Yes"\)$/],
     ['a CORS origin with a path', { CORS_ORIGINS: 'https://app.example.com/' }, /^CORS_ORIGINS must list origins/],
     ['a CORS wildcard', { CORS_ORIGINS: '*' }, /^CORS_ORIGINS must list origins/],
-    ['an empty CORS entry', { CORS_ORIGINS: 'https://app.example.com,' }, /^CORS_ORIGINS must list origins .* \(got ""\)$/],
+    [
+      'an empty CORS entry',
+      { CORS_ORIGINS: 'https://app.example.com,' },
+      /^CORS_ORIGINS must list origins .* \(got ""\)$/,
+    ],
     ['a CORS origin of another scheme', { CORS_ORIGINS: 'ftp://app.example.com' }, /^CORS_ORIGINS must list origins/],
-    ['TRUST_PROXY that is neither a boolean, hops nor addresses', { TRUST_PROXY: 'yes' }, /^TRUST_PROXY must be true, false, a number of hops.*\(got "yes"\)$/],
-    ['TRUST_PROXY with an invalid address', { TRUST_PROXY: 'loopback, 10.0.0.300' }, /^TRUST_PROXY must be .*\(got "10.0.0.300"\)$/],
+    [
+      'TRUST_PROXY that is neither a boolean, hops nor addresses',
+      { TRUST_PROXY: 'yes' },
+      /^TRUST_PROXY must be true, false, a number of hops.*\(got "yes"\)$/,
+    ],
+    [
+      'TRUST_PROXY with an invalid address',
+      { TRUST_PROXY: 'loopback, 10.0.0.300' },
+      /^TRUST_PROXY must be .*\(got "10.0.0.300"\)$/,
+    ],
     ['TRUST_PROXY with a subnet too wide', { TRUST_PROXY: '10.0.0.0/33' }, /^TRUST_PROXY must be/],
-    ['TRUST_PROXY with absurdly many hops', { TRUST_PROXY: '1000' }, /^TRUST_PROXY must be a whole number from 0 to 100/],
-    ['a METRICS_TOKEN with a space (it could never be sent)', { METRICS_TOKEN: 'metrics token 0123456789' }, /^METRICS_TOKEN must be at least 16 characters/],
+    [
+      'TRUST_PROXY with absurdly many hops',
+      { TRUST_PROXY: '1000' },
+      /^TRUST_PROXY must be a whole number from 0 to 100/,
+    ],
+    [
+      'a METRICS_TOKEN with a space (it could never be sent)',
+      { METRICS_TOKEN: 'metrics token 0123456789' },
+      /^METRICS_TOKEN must be at least 16 characters/,
+    ],
     ['a short METRICS_TOKEN', { METRICS_TOKEN: 'short' }, /^METRICS_TOKEN must be at least 16 characters/],
-    ['a request timeout under a second', { REQUEST_TIMEOUT_MS: '999' }, /^REQUEST_TIMEOUT_MS must be a whole number from 1000 to 600000/],
-    ['a rate limit window of zero', { RATE_LIMIT_WINDOW_SECONDS: '0' }, /^RATE_LIMIT_WINDOW_SECONDS must be a whole number from 1 to 86400/],
-    ['a negative rate limit per address', { RATE_LIMIT_PER_ADDRESS: '-5' }, /^RATE_LIMIT_PER_ADDRESS must be a whole number/],
-    ['a non-numeric rate limit per user', { RATE_LIMIT_PER_USER: 'many' }, /^RATE_LIMIT_PER_USER must be a whole number/],
-    ['a connect timeout under 100 ms', { DB_CONNECT_TIMEOUT_MS: '99' }, /^DB_CONNECT_TIMEOUT_MS must be a whole number from 100 to 60000/],
-    ['a statement timeout over a minute', { DB_STATEMENT_TIMEOUT_MS: '60001' }, /^DB_STATEMENT_TIMEOUT_MS must be a whole number from 100 to 60000/],
-    ['an acquire timeout shorter than the connect timeout', { DB_CONNECT_TIMEOUT_MS: '2000', DB_ACQUIRE_TIMEOUT_MS: '1000' }, /^DB_ACQUIRE_TIMEOUT_MS \(1000\) must be at least DB_CONNECT_TIMEOUT_MS \(2000\)/],
+    [
+      'a request timeout under a second',
+      { REQUEST_TIMEOUT_MS: '999' },
+      /^REQUEST_TIMEOUT_MS must be a whole number from 1000 to 600000/,
+    ],
+    [
+      'a rate limit window of zero',
+      { RATE_LIMIT_WINDOW_SECONDS: '0' },
+      /^RATE_LIMIT_WINDOW_SECONDS must be a whole number from 1 to 86400/,
+    ],
+    [
+      'a negative rate limit per address',
+      { RATE_LIMIT_PER_ADDRESS: '-5' },
+      /^RATE_LIMIT_PER_ADDRESS must be a whole number/,
+    ],
+    [
+      'a non-numeric rate limit per user',
+      { RATE_LIMIT_PER_USER: 'many' },
+      /^RATE_LIMIT_PER_USER must be a whole number/,
+    ],
+    [
+      'a connect timeout under 100 ms',
+      { DB_CONNECT_TIMEOUT_MS: '99' },
+      /^DB_CONNECT_TIMEOUT_MS must be a whole number from 100 to 60000/,
+    ],
+    [
+      'a statement timeout over a minute',
+      { DB_STATEMENT_TIMEOUT_MS: '60001' },
+      /^DB_STATEMENT_TIMEOUT_MS must be a whole number from 100 to 60000/,
+    ],
+    [
+      'an acquire timeout shorter than the connect timeout',
+      { DB_CONNECT_TIMEOUT_MS: '2000', DB_ACQUIRE_TIMEOUT_MS: '1000' },
+      /^DB_ACQUIRE_TIMEOUT_MS \(1000\) must be at least DB_CONNECT_TIMEOUT_MS \(2000\)/,
+    ],
     ['a REDIS_URL of another scheme', { REDIS_URL: 'http://redis:6379' }, /^REDIS_URL must be a URL such as redis:/],
     ['a REDIS_URL that is not a URL', { REDIS_URL: 'redis' }, /^REDIS_URL must be a URL such as redis:/],
-    ['WEB_CONCURRENCY=0', { WEB_CONCURRENCY: '0', DATABASE_URL: 'postgres://db/todo' }, /^WEB_CONCURRENCY must be a whole number from 1 to 64/],
-    ['WEB_CONCURRENCY over 64', { WEB_CONCURRENCY: '65', DATABASE_URL: 'postgres://db/todo' }, /^WEB_CONCURRENCY must be a whole number from 1 to 64/],
-    ['WEB_CONCURRENCY=auto', { WEB_CONCURRENCY: 'auto', DATABASE_URL: 'postgres://db/todo' }, /^WEB_CONCURRENCY must be a whole number/],
-    ['several workers on the embedded database', { WEB_CONCURRENCY: '2' }, /^WEB_CONCURRENCY=2 needs DATABASE_URL: the embedded database serves one process$/],
+    [
+      'WEB_CONCURRENCY=0',
+      { WEB_CONCURRENCY: '0', DATABASE_URL: 'postgres://db/todo' },
+      /^WEB_CONCURRENCY must be a whole number from 1 to 64/,
+    ],
+    [
+      'WEB_CONCURRENCY over 64',
+      { WEB_CONCURRENCY: '65', DATABASE_URL: 'postgres://db/todo' },
+      /^WEB_CONCURRENCY must be a whole number from 1 to 64/,
+    ],
+    [
+      'WEB_CONCURRENCY=auto',
+      { WEB_CONCURRENCY: 'auto', DATABASE_URL: 'postgres://db/todo' },
+      /^WEB_CONCURRENCY must be a whole number/,
+    ],
+    [
+      'several workers on the embedded database',
+      { WEB_CONCURRENCY: '2' },
+      /^WEB_CONCURRENCY=2 needs DATABASE_URL: the embedded database serves one process$/,
+    ],
   ];
   for (const [name, env, message] of invalid) {
     it(`refuses ${name}, naming the variable`, () => {
@@ -203,11 +344,17 @@ describe('config', () => {
   const secrets: [string, Record<string, string>, string][] = [
     ['BETTER_AUTH_SECRET', { BETTER_AUTH_SECRET: 'short-secret' }, 'short-secret'],
     ['METRICS_TOKEN', { BETTER_AUTH_SECRET: SECRET, METRICS_TOKEN: 'secret metrics token' }, 'secret metrics token'],
-    ['the password in REDIS_URL', { BETTER_AUTH_SECRET: SECRET, REDIS_URL: 'http://:hunter2-password@redis:6379' }, 'hunter2-password'],
+    [
+      'the password in REDIS_URL',
+      { BETTER_AUTH_SECRET: SECRET, REDIS_URL: 'http://:hunter2-password@redis:6379' },
+      'hunter2-password',
+    ],
   ];
   for (const [name, env, secret] of secrets) {
     it(`never puts ${name} in an error message`, () => {
-      expect(() => loadConfig(env)).to.throw(ConfigError).that.satisfies((error: Error) => !error.message.includes(secret));
+      expect(() => loadConfig(env))
+        .to.throw(ConfigError)
+        .that.satisfies((error: Error) => !error.message.includes(secret));
     });
   }
 });

@@ -23,7 +23,9 @@ describe('data directory lock', () => {
   });
 
   it('is refused while another live process holds it', async () => {
-    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60_000)'] /* alive until killed */, { stdio: 'ignore' });
+    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 60_000)'] /* alive until killed */, {
+      stdio: 'ignore',
+    });
     try {
       await writeFile(path.join(directory, 'server.pid'), `${holder.pid}\n`);
       await acquireDirectoryLock(directory).then(

@@ -3,7 +3,11 @@ import { pino } from 'pino';
 import { DomainError } from '../../src/contract/domain-error.js';
 import { domainProblem } from '../../src/http/error-mapping.js';
 import { canonicalJson, requestFingerprint, type FingerprintedRequest } from '../../src/idempotency/fingerprint.js';
-import { idempotencyGuard, type GuardedRequest, type HandlerResult } from '../../src/idempotency/idempotency.service.js';
+import {
+  idempotencyGuard,
+  type GuardedRequest,
+  type HandlerResult,
+} from '../../src/idempotency/idempotency.service.js';
 import { parseIdempotencyKey } from '../../src/idempotency/key.js';
 import type { Claim, IdempotencyStore, StoredResponse } from '../../src/idempotency/idempotency.store.js';
 
@@ -30,7 +34,11 @@ describe('idempotency: the request fingerprint', () => {
   });
 
   it('ignores the order of JSON keys and the key itself', () => {
-    const reordered = { ...request, headers: { 'Idempotency-Key': 'two' }, body: { due: { zone: null, date: '2026-12-01' }, tags: ['a', 'b'], title: 'Buy milk' } };
+    const reordered = {
+      ...request,
+      headers: { 'Idempotency-Key': 'two' },
+      body: { due: { zone: null, date: '2026-12-01' }, tags: ['a', 'b'], title: 'Buy milk' },
+    };
     expect(requestFingerprint(reordered)).to.equal(fingerprint);
   });
 
@@ -49,8 +57,12 @@ describe('idempotency: the request fingerprint', () => {
   }
 
   it('tells an absent body from an empty object, and a number from a string', () => {
-    expect(requestFingerprint({ ...request, body: undefined })).to.not.equal(requestFingerprint({ ...request, body: {} }));
-    expect(requestFingerprint({ ...request, path: { task_id: 1 } })).to.not.equal(requestFingerprint({ ...request, path: { task_id: '1' } }));
+    expect(requestFingerprint({ ...request, body: undefined })).to.not.equal(
+      requestFingerprint({ ...request, body: {} }),
+    );
+    expect(requestFingerprint({ ...request, path: { task_id: 1 } })).to.not.equal(
+      requestFingerprint({ ...request, path: { task_id: '1' } }),
+    );
   });
 
   it('canonical JSON sorts keys at every level and leaves undefined properties out', () => {
@@ -122,7 +134,9 @@ describe('idempotency: the guard', () => {
   ] as const) {
     it(`answers ${status} when the key is ${outcome}, without running the request`, async () => {
       const { store } = fakeStore({ outcome });
-      const error = await idempotencyGuard(store)(guarded('k'), () => Promise.reject(new Error('must not run'))).catch((caught: unknown) => caught);
+      const error = await idempotencyGuard(store)(guarded('k'), () => Promise.reject(new Error('must not run'))).catch(
+        (caught: unknown) => caught,
+      );
       expect(error).to.be.instanceOf(DomainError);
       expect(domainProblem(error as DomainError)).to.include({ status });
     });
@@ -131,7 +145,9 @@ describe('idempotency: the guard', () => {
   it('releases the key when the request fails, and passes the error on', async () => {
     const { store, calls } = fakeStore(CLAIMED);
     const failure = new Error('not found');
-    const error = await idempotencyGuard(store)(guarded('k'), () => Promise.reject(failure)).catch((caught: unknown) => caught);
+    const error = await idempotencyGuard(store)(guarded('k'), () => Promise.reject(failure)).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).to.equal(failure);
     expect(calls).to.deep.equal(['claim alice k', 'release attempt-1']);
   });
@@ -151,7 +167,12 @@ describe('idempotency: the guard', () => {
 
   it('refuses a key on a request without a user: keys belong to users', async () => {
     const { store } = fakeStore(CLAIMED);
-    const error = await idempotencyGuard(store)(guarded('k', { user: undefined }), async () => created).catch((caught: unknown) => caught);
-    expect(error).to.be.instanceOf(Error).with.property('message').that.matches(/public/);
+    const error = await idempotencyGuard(store)(guarded('k', { user: undefined }), async () => created).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error)
+      .to.be.instanceOf(Error)
+      .with.property('message')
+      .that.matches(/public/);
   });
 });

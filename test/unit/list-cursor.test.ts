@@ -12,7 +12,11 @@ const FILTERS: ListFilters = {
   overdue: false,
   search: 'quarterly report',
 };
-const view = (sort: SortName, changes: Partial<ListFilters> = {}): ListView => ({ filters: { ...FILTERS, ...changes }, sort, direction: 'asc' });
+const view = (sort: SortName, changes: Partial<ListFilters> = {}): ListView => ({
+  filters: { ...FILTERS, ...changes },
+  sort,
+  direction: 'asc',
+});
 
 /** The JSON inside a cursor, changed and encoded again: a cursor the API never issued. */
 function tampered(cursor: string, change: (payload: Record<string, unknown>) => void): string {
@@ -48,7 +52,11 @@ describe('list cursor', () => {
 
   it('fits the same view spelled another way: sets in any order, repeats, instants in another zone', () => {
     const cursor = encodeCursor(view('title'), { value: 'a', id: 1 });
-    const same = view('title', { priorities: [1, 3, 3], tags: ['home', 'work'], dueAfter: new Date('2026-11-01T01:00:00+01:00') });
+    const same = view('title', {
+      priorities: [1, 3, 3],
+      tags: ['home', 'work'],
+      dueAfter: new Date('2026-11-01T01:00:00+01:00'),
+    });
     expect(decodeCursor(cursor, same)).to.deep.equal({ value: 'a', id: 1 });
   });
 
@@ -89,16 +97,42 @@ describe('list cursor', () => {
     ['a short fingerprint', tampered(issued, (payload) => (payload.f = 'abc'))],
     ['a non-canonical timestamp', tampered(issued, (payload) => (payload.k = '2026-11-21'))],
     ['a timestamp PostgreSQL cannot hold', tampered(issued, (payload) => (payload.k = '+275760-09-13T00:00:00.000Z'))],
-    ['an instant before year 1, which no task holds', tampered(issued, (payload) => (payload.k = '0000-12-31T10:00:00.000Z'))],
-    ['an instant after year 9999, which no task holds', tampered(issued, (payload) => (payload.k = '+010000-01-01T00:00:00.000Z'))],
+    [
+      'an instant before year 1, which no task holds',
+      tampered(issued, (payload) => (payload.k = '0000-12-31T10:00:00.000Z')),
+    ],
+    [
+      'an instant after year 9999, which no task holds',
+      tampered(issued, (payload) => (payload.k = '+010000-01-01T00:00:00.000Z')),
+    ],
     ['a number for an instant', tampered(issued, (payload) => (payload.k = 1))],
     ['no value where the sort has one', tampered(issued, (payload) => (payload.k = null))],
-    ['a priority beyond smallint', tampered(issued, (payload) => Object.assign(payload, { s: 'priority', k: 40000 })), 'priority'],
-    ['text for a priority', tampered(issued, (payload) => Object.assign(payload, { s: 'priority', k: '1' })), 'priority'],
+    [
+      'a priority beyond smallint',
+      tampered(issued, (payload) => Object.assign(payload, { s: 'priority', k: 40000 })),
+      'priority',
+    ],
+    [
+      'text for a priority',
+      tampered(issued, (payload) => Object.assign(payload, { s: 'priority', k: '1' })),
+      'priority',
+    ],
     ['a title with NUL', tampered(issued, (payload) => Object.assign(payload, { s: 'title', k: 'a\u0000b' })), 'title'],
-    ['a title with a lone surrogate', tampered(issued, (payload) => Object.assign(payload, { s: 'title', k: 'a\ud800' })), 'title'],
-    ['a rank that is no float4', tampered(issued, (payload) => Object.assign(payload, { s: 'relevance', k: 0.1 })), 'relevance'],
-    ['a rank beyond float4', tampered(issued, (payload) => Object.assign(payload, { s: 'relevance', k: 1e39 })), 'relevance'],
+    [
+      'a title with a lone surrogate',
+      tampered(issued, (payload) => Object.assign(payload, { s: 'title', k: 'a\ud800' })),
+      'title',
+    ],
+    [
+      'a rank that is no float4',
+      tampered(issued, (payload) => Object.assign(payload, { s: 'relevance', k: 0.1 })),
+      'relevance',
+    ],
+    [
+      'a rank beyond float4',
+      tampered(issued, (payload) => Object.assign(payload, { s: 'relevance', k: 1e39 })),
+      'relevance',
+    ],
   ];
   for (const [name, cursor, sort = 'created_at'] of invalid) {
     it(`refuses ${name}`, () => {

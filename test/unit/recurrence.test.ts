@@ -4,7 +4,9 @@ import type { Due, Recurrence } from '../../src/tasks/task-fields.js';
 
 /** A first due: a date (`2026-01-31`) or an instant (with a zone). */
 function firstDue(due: string, zone: string | null): Due {
-  return due.includes('T') ? { due_date: null, due_at: due, time_zone: zone } : { due_date: due, due_at: null, time_zone: zone };
+  return due.includes('T')
+    ? { due_date: null, due_at: due, time_zone: zone }
+    : { due_date: due, due_at: null, time_zone: zone };
 }
 
 const text = (due: Due) => due.due_date ?? due.due_at;
@@ -18,7 +20,13 @@ function series(first: string, zone: string | null, rule: Rule, length: number):
   const dues: (string | null)[] = [first];
   let due: Due | null = firstDue(first, zone);
   while (due !== null && dues.length < length) {
-    due = nextDue({ due, recurrence: withDefaults(rule), anchor: first, occurrence: dues.length, completedAt: new Date('2000-01-01T00:00:00Z') });
+    due = nextDue({
+      due,
+      recurrence: withDefaults(rule),
+      anchor: first,
+      occurrence: dues.length,
+      completedAt: new Date('2000-01-01T00:00:00Z'),
+    });
     dues.push(due && text(due));
   }
   return dues;
@@ -182,7 +190,14 @@ describe('recurrence: the next due, from the due', () => {
 });
 
 describe('recurrence: the next due, from the completion', () => {
-  const cases: { name: string; due: string; zone?: string; recurrence: Rule; completedAt: string; next: string | null }[] = [
+  const cases: {
+    name: string;
+    due: string;
+    zone?: string;
+    recurrence: Rule;
+    completedAt: string;
+    next: string | null;
+  }[] = [
     {
       name: 'a late completion counts from its day',
       due: '2026-01-05',

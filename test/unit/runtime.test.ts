@@ -30,7 +30,8 @@ function satisfiesCaret(version: Version, range: string): boolean {
 }
 
 const pinned = parse(readFileSync(new URL('.nvmrc', ROOT), 'utf8').trim());
-const engines = (JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { engines: { node: string } }).engines.node;
+const engines = (JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { engines: { node: string } })
+  .engines.node;
 
 describe('the Node.js runtime', () => {
   it('pins one exact version that the declared engines range accepts', () => {

@@ -22,7 +22,12 @@ describe('spec conformance check', () => {
     created_at: '2026-11-21T09:30:00.000Z',
     updated_at: '2026-11-21T09:30:00.000Z',
   };
-  const getTask = { method: 'GET', path: '/api/alice/tasks/1', status: 200, headers: new Headers({ ...Object.fromEntries(json), etag: '"5Zx7Rgq1n0m9cDq1oZ3Kxw"' }) };
+  const getTask = {
+    method: 'GET',
+    path: '/api/alice/tasks/1',
+    status: 200,
+    headers: new Headers({ ...Object.fromEntries(json), etag: '"5Zx7Rgq1n0m9cDq1oZ3Kxw"' }),
+  };
 
   it('accepts a response the spec allows', () => {
     assertConformsToSpec({ ...getTask, body: task });
@@ -42,16 +47,48 @@ describe('spec conformance check', () => {
     ['an undocumented status', { ...getTask, status: 418, body: task }],
     ['an undocumented content type', { ...getTask, headers: new Headers({ 'content-type': 'text/html' }), body: task }],
     ['a 200 task without its required ETag', { ...getTask, headers: json, body: task }],
-    ['an ETag that breaks the documented pattern', { ...getTask, headers: new Headers({ 'content-type': 'application/json', etag: 'W/"weak"' }), body: task }],
-    ['a RateLimit header over its documented length', { ...getTask, headers: new Headers({ 'content-type': 'application/json', etag: '"a"', ratelimit: 'x'.repeat(257) }), body: task }],
-    ['a 201 without its Location header', { method: 'POST', path: '/api/alice/tasks', status: 201, headers: json, body: task }],
-    ['a 401 without WWW-Authenticate', { ...getTask, status: 401, headers: new Headers({ 'content-type': 'application/problem+json' }), body: { type: 'about:blank', title: 'Unauthorized', status: 401, request_id: 'r' } }],
+    [
+      'an ETag that breaks the documented pattern',
+      { ...getTask, headers: new Headers({ 'content-type': 'application/json', etag: 'W/"weak"' }), body: task },
+    ],
+    [
+      'a RateLimit header over its documented length',
+      {
+        ...getTask,
+        headers: new Headers({ 'content-type': 'application/json', etag: '"a"', ratelimit: 'x'.repeat(257) }),
+        body: task,
+      },
+    ],
+    [
+      'a 201 without its Location header',
+      { method: 'POST', path: '/api/alice/tasks', status: 201, headers: json, body: task },
+    ],
+    [
+      'a 401 without WWW-Authenticate',
+      {
+        ...getTask,
+        status: 401,
+        headers: new Headers({ 'content-type': 'application/problem+json' }),
+        body: { type: 'about:blank', title: 'Unauthorized', status: 401, request_id: 'r' },
+      },
+    ],
     ['an unknown route answered with JSON', { method: 'GET', path: '/nope', status: 404, headers: json, body: {} }],
-    ['an unknown route answered with success', { method: 'GET', path: '/nope', status: 200, headers: new Headers({ 'content-type': 'application/problem+json' }), body: { type: 'about:blank', title: 'OK', status: 400, request_id: 'r' } }],
+    [
+      'an unknown route answered with success',
+      {
+        method: 'GET',
+        path: '/nope',
+        status: 200,
+        headers: new Headers({ 'content-type': 'application/problem+json' }),
+        body: { type: 'about:blank', title: 'OK', status: 400, request_id: 'r' },
+      },
+    ],
   ];
   it("rejects a header outside its named schema's pattern", () => {
     const headers = new Headers({ ...Object.fromEntries(json), etag: 'unquoted' });
-    expect(() => assertConformsToSpec({ ...getTask, headers, body: task })).to.throw(/header ETag "unquoted" does not match/);
+    expect(() => assertConformsToSpec({ ...getTask, headers, body: task })).to.throw(
+      /header ETag "unquoted" does not match/,
+    );
   });
 
   for (const [name, response] of broken) {
