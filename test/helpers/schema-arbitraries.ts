@@ -1100,15 +1100,13 @@ export function invalidSchedule(): Arbitrary<BrokenSchedule> {
     ],
     [
       'due_at in years 1-9999 in UTC',
-      fc
-        .tuple(unstorableDateTime(), zone, validSchedule())
-        .map(([text, name, s]) => ({
-          ...s,
-          due_date: null,
-          due_at: text,
-          time_zone: name,
-          recurrence: withoutEnd(s.recurrence),
-        })),
+      fc.tuple(unstorableDateTime(), zone, validSchedule()).map(([text, name, s]) => ({
+        ...s,
+        due_date: null,
+        due_at: text,
+        time_zone: name,
+        recurrence: withoutEnd(s.recurrence),
+      })),
     ],
     [
       'due_date from 0001-01-02 to 9999-12-30',
