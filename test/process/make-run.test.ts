@@ -9,19 +9,17 @@ import { cleanUpProcesses, makeTempDir } from '../helpers/server-process.js';
 import { EXIT_BOUND_MS, PROCESS_TEST_TIMEOUT_MS, START_BOUND_MS, within } from '../helpers/wait.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** The promise to a newcomer, asserted as such; the waits themselves have bounds of their own. */
-const HEALTHY_WITHIN_MS = 15_000;
-
 describe('`make run` on a bare configuration', function () {
   this.timeout(PROCESS_TEST_TIMEOUT_MS);
   afterEach(cleanUpProcesses);
 
-  it('answers /health within 15 s with no configuration, then stops on SIGTERM', async () => {
+  // How fast it starts is a speed target, measured outside the tests (issue 14), not asserted here:
+  // a timed assertion fails on a machine that another process keeps busy.
+  it('answers /health with no configuration, then stops on SIGTERM', async () => {
     const dataDir = await makeTempDir();
     // No BETTER_AUTH_SECRET and no DATABASE_URL: the embedded database and a development secret.
     // `-o` keeps make from reinstalling packages under the running test suite.
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', LOG_FORMAT: 'json' };
-    const started = Date.now();
     const make = spawn('make', ['-s', '-o', 'node_modules/.installed', 'run'], {
       cwd: PROJECT_ROOT,
       env,
@@ -48,7 +46,6 @@ describe('`make run` on a bare configuration', function () {
       );
       const health = await request(`http://127.0.0.1:${port}`, 'GET', '/health');
       expect(health.status).to.equal(200);
-      expect(Date.now() - started, 'ms from `make run` to a healthy server').to.be.below(HEALTHY_WITHIN_MS);
       expect(existsSync(path.join(dataDir, 'dev-secret')), 'a development secret was kept').to.equal(true);
 
       signalGroup('SIGTERM');
