@@ -63,8 +63,7 @@ export function dispatchOperations({
       }
       const handler = handlers[operationId] as (input: unknown) => Promise<AnyResult>;
       const headers = headerValues(resolved.entry.headers, req);
-      const source = problemSource(req);
-      const problemFor = (error: DomainError) => problemDocument(source, domainProblem(error));
+      const problemFor = (error: DomainError) => problemDocument(problemSource(req), domainProblem(error));
       const input = { path, query: req.query, headers, body: req.body as unknown, log: req.log, problemFor, user };
       const result = await idempotency({ operationId, ...input }, () => handler(input));
       send(res, result);

@@ -40,8 +40,8 @@ export function createMetrics({ db }: { db: Knex }): Metrics {
   return {
     registry,
     observeRequest(labels, seconds) {
-      requests.inc({ ...labels });
-      duration.observe({ ...labels }, seconds);
+      requests.inc(labels);
+      duration.observe(labels, seconds);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { components } from '../../generated/api.js';
 import type { OperationHandlers, OperationInput } from '../contract/operations.js';
 import type { AppliedAction, BulkService, FailedAction } from './bulk.service.js';
-import { taskEntityTag, toTask } from './task-representation.js';
+import { represent } from './task-representation.js';
 import { audit, auditWrite } from './tasks.handlers.js';
 
 type BulkActionResult = components['schemas']['BulkActionResult'];
@@ -33,8 +33,8 @@ export function createBulkHandlers(bulk: BulkService): Pick<OperationHandlers, '
 /** The task with its ETag, so that a client can make its next write to it conditional. */
 function appliedResult({ index, status, row }: AppliedAction): BulkActionResult {
   if (!row) return { index, status };
-  const task = toTask(row);
-  return { index, status, task, etag: taskEntityTag(task) };
+  const { task, etag } = represent(row);
+  return { index, status, task, etag };
 }
 
 /** The failed action's problem document: the single operation's problem, its pointers leading into the bulk body. */

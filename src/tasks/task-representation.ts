@@ -36,6 +36,17 @@ export function toTask(row: TaskRow): Task {
  * (the series' anchor, the due instants derived from the due fields) change only along with
  * fields it can, `updated_at` at least.
  */
-export function taskEntityTag(task: Task): string {
+function taskEntityTag(task: Task): string {
   return strongEntityTag(task);
+}
+
+/** A task as the client reads it, with its ETag: what every single-task answer carries. */
+export interface TaskRepresentation {
+  readonly task: Task;
+  readonly etag: string;
+}
+
+export function represent(row: TaskRow): TaskRepresentation {
+  const task = toTask(row);
+  return { task, etag: taskEntityTag(task) };
 }

@@ -1,8 +1,7 @@
 import type { OperationHandlers, OperationInput } from '../contract/operations.js';
 import { listViewOf } from './list-parameters.js';
-import { taskEntityTag, toTask } from './task-representation.js';
+import { represent, toTask, type TaskRepresentation } from './task-representation.js';
 import type { TaskService, Written } from './tasks.service.js';
-import type { TaskRow } from './tasks.store.js';
 
 type TaskOperations =
   | 'listTasks'
@@ -29,12 +28,16 @@ export function createTaskHandlers(tasks: TaskService): Pick<OperationHandlers, 
       const row = await tasks.create(input.user.id, input.body);
       audit(input, 'task.create', row.id);
       const location = `/api/${encodeURIComponent(row.user_id)}/tasks/${row.id}`;
-      return withEntityTag(201, row, { Location: location });
+      return withEntityTag(201, represent(row), { Location: location });
     },
 
     async getTask({ user, path, headers }) {
-      const { row, current } = await tasks.getUnlessCurrent(user.id, path.task_id, headers['If-None-Match']);
-      const result = withEntityTag(200, row);
+      const { current, ...representation } = await tasks.getUnlessCurrent(
+        user.id,
+        path.task_id,
+        headers['If-None-Match'],
+      );
+      const result = withEntityTag(200, representation);
       return current ? { status: 304, body: undefined, headers: result.headers } : result;
     },
 
@@ -43,7 +46,7 @@ export function createTaskHandlers(tasks: TaskService): Pick<OperationHandlers, 
         ifMatch: input.headers['If-Match'],
       });
       auditWrite(input, 'task.replace', written);
-      return withEntityTag(200, written.row);
+      return withEntityTag(200, represent(written.row));
     },
 
     async updateTask(input) {
@@ -51,7 +54,7 @@ export function createTaskHandlers(tasks: TaskService): Pick<OperationHandlers, 
         ifMatch: input.headers['If-Match'],
       });
       auditWrite(input, 'task.update', written);
-      return withEntityTag(200, written.row);
+      return withEntityTag(200, represent(written.row));
     },
 
     async deleteTask(input) {
@@ -65,7 +68,7 @@ export function createTaskHandlers(tasks: TaskService): Pick<OperationHandlers, 
         ifMatch: input.headers['If-Match'],
       });
       auditWrite(input, written.row.completed ? 'task.complete' : 'task.reopen', written);
-      return withEntityTag(200, written.row);
+      return withEntityTag(200, represent(written.row));
     },
 
     async clearCompletedTasks(input) {
@@ -81,9 +84,12 @@ export function createTaskHandlers(tasks: TaskService): Pick<OperationHandlers, 
  * A single-task answer with its ETag. The tag travels in the result's headers, not set on the
  * response, so that a stored result (an Idempotency-Key replay) answers with it too.
  */
-function withEntityTag<S extends 200 | 201>(status: S, row: TaskRow, headers: Record<string, string> = {}) {
-  const body = toTask(row);
-  return { status, body, headers: { ...headers, ETag: taskEntityTag(body) } };
+function withEntityTag<S extends 200 | 201>(
+  status: S,
+  { task, etag }: TaskRepresentation,
+  headers: Record<string, string> = {},
+) {
+  return { status, body: task, headers: { ...headers, ETag: etag } };
 }
 
 type Auditable = Pick<OperationInput<TaskOperations>, 'log' | 'user'>;

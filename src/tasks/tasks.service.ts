@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from './list-cursor.js';
 import type { ListView } from './list-query.js';
 import { nextDue } from './recurrence.js';
 import { TaskNotFoundError, TaskPreconditionFailedError, TaskPreconditionRequiredError } from './task-errors.js';
-import { taskEntityTag, toTask } from './task-representation.js';
+import { represent, type TaskRepresentation } from './task-representation.js';
 import * as store from './tasks.store.js';
 import type { TaskChanges, TaskRow } from './tasks.store.js';
 import { normalizeTags, PRIORITIES } from './task-fields.js';
@@ -69,7 +69,7 @@ export function preconditionOf(
     return undefined;
   }
   const condition = entityTagCondition(ifMatchAt === undefined ? 'If-Match' : { bodyPointer: ifMatchAt }, ifMatch);
-  return (current) => ifMatchHolds(condition, taskEntityTag(toTask(current)));
+  return (current) => ifMatchHolds(condition, represent(current).etag);
 }
 
 /** The user's task, once it meets the precondition (if any); otherwise TaskPreconditionFailedError. */
@@ -159,12 +159,12 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
       userId: string,
       id: number,
       ifNoneMatch: string | undefined,
-    ): Promise<{ row: TaskRow; current: boolean }> {
-      const row = await get(userId, id);
+    ): Promise<TaskRepresentation & { current: boolean }> {
+      const representation = represent(await get(userId, id));
       const current =
         ifNoneMatch !== undefined &&
-        ifNoneMatchFails(entityTagCondition('If-None-Match', ifNoneMatch), taskEntityTag(toTask(row)));
-      return { row, current };
+        ifNoneMatchFails(entityTagCondition('If-None-Match', ifNoneMatch), representation.etag);
+      return { ...representation, current };
     },
 
     async list(userId: string, { limit, cursor, ...view }: ListOptions): Promise<TaskPage> {
