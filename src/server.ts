@@ -93,9 +93,10 @@ main().catch((error: unknown) => {
   process.exit(1);
 });
 
+/** The driver's code (ECONNREFUSED, a SQLSTATE), or its message when it has none (an embedded database that failed to open). */
 function describeCode(error: unknown): string {
   const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : 'no connection';
+  return typeof code === 'string' ? code : (error as Error).message.slice(0, 200);
 }
 
 function isListenError(error: unknown): error is Error {

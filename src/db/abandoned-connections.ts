@@ -6,6 +6,11 @@ import { sendCancelRequest } from './cancel-request.js';
 /** What pg's client-side `query_timeout` rejects a statement with. */
 const CLIENT_TIMEOUT = /Query read timeout/;
 
+/** Whether the client gave the statement up (pg's `query_timeout`): its connection is then retired. */
+export function isClientTimeout(error: unknown): boolean {
+  return error instanceof Error && CLIENT_TIMEOUT.test(error.message);
+}
+
 /** Knex tags each pooled connection with this id, and names it in its query events; pg keeps the session's cancel key. */
 type PooledConnection = pg.Client & { __knexUid: string; processID: number | null; secretKey: number | null };
 
@@ -37,7 +42,7 @@ export function abandonedConnectionGuard(settleMs: number) {
     /** Listens to `db`'s query errors for client-side timeouts. */
     watch: (db: Knex): void => {
       db.on('query-error', (error: unknown, query: { __knexUid?: string }) => {
-        if (!(error instanceof Error) || !CLIENT_TIMEOUT.test(error.message) || !query.__knexUid) return;
+        if (!isClientTimeout(error) || !query.__knexUid) return;
         const connection = byUid.get(query.__knexUid);
         if (!connection) return;
         abandoned.add(connection);

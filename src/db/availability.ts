@@ -1,29 +1,43 @@
-/** Socket errors: the database (or the pooler in front of it) cannot be reached right now. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE']);
-
-/** SQLSTATEs that mean "not now", not "this query is wrong": retrying later can succeed. */
-const TRANSIENT_SQLSTATES = new Set([
-  '57014', // query_canceled: DB_STATEMENT_TIMEOUT_MS ran out (lock waits included)
-  '57P01', // admin_shutdown
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now (starting up or shutting down)
-  '53300', // too_many_connections
-]);
-
 /**
- * Class 08 is "connection exception": PostgreSQL's lost connections, and every error a pooler
- * raises for a server it cannot reach or a client it cannot serve yet (PgBouncer uses 08P01).
+ * Whether a database error means "not now" (the API's 503 with Retry-After) or "this request hit
+ * a bug" (a 500, logged). Decided by where the error happened, which the Knex clients of
+ * clients.ts record on every error they raise, not by a list of error codes:
+ * - getting a connection (waiting for the pool, opening one: refused, unknown host or database,
+ *   authentication, CONNECT privilege, a server not accepting connections, …): unavailable, always;
+ * - running a statement on a connection that was lost (it ended or errored, or the client gave
+ *   the statement up): unavailable;
+ * - running a statement on a live connection: unavailable when the server refuses it because of
+ *   its state rather than the statement's: SQLSTATE classes 08 (connection exception), 40
+ *   (transaction rollback: serialization failure, deadlock), 53 (insufficient resources), 57
+ *   (operator intervention: statement timeout, shutdown), 58 (system error) and 55P03 (lock not
+ *   available). Anything else (a constraint the code did not expect, a syntax error) is a bug.
+ * An error that did not come through those clients is not the database's to excuse: a bug too.
  */
-const CONNECTION_EXCEPTION_CLASS = '08';
+export type DatabaseFailure =
+  { readonly at: 'connect' } | { readonly at: 'statement'; readonly connectionLost: boolean };
+
+const STATE_CLASSES = new Set(['08', '40', '53', '57', '58']);
+const STATES = new Set(['55P03']);
+
+const failures = new WeakMap<Error, DatabaseFailure>();
+
+/** Records where `error` happened; returns it as an Error (a driver may reject with anything), to be thrown on. */
+export function markFailure(error: unknown, failure: DatabaseFailure): Error {
+  const marked = error instanceof Error ? error : new Error(String(error));
+  failures.set(marked, failure);
+  return marked;
+}
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (error.name === 'KnexTimeoutError') return true; // no pooled connection within DB_ACQUIRE_TIMEOUT_MS
+  const failure = error instanceof Error ? failures.get(error) : undefined;
+  if (failure === undefined) return false;
+  if (failure.at === 'connect' || failure.connectionLost) return true;
+  const state = sqlState(error);
+  return state !== undefined && (STATE_CLASSES.has(state.slice(0, 2)) || STATES.has(state));
+}
+
+/** The SQLSTATE the server reported, if it reported one (pg's and PGlite's errors carry it as `code`). */
+function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') {
-    if (NETWORK_CODES.has(code) || TRANSIENT_SQLSTATES.has(code) || code.startsWith(CONNECTION_EXCEPTION_CLASS))
-      return true;
-  }
-  // pg's own words for a lost or timed-out connection and for its client-side query_timeout.
-  return /Connection terminated|connection is closed|Query read timeout/i.test(error.message);
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import knex, { type Knex } from 'knex';
-import ClientPgLite from 'knex-pglite';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { CLIENT_GRACE_MS, DEFAULT_POSTGRES_BOUNDS, type PostgresBounds } from './bounds.js';
 import { abandonedConnectionGuard } from './abandoned-connections.js';
+import { PgliteClient, PostgresClient } from './clients.js';
 import { acquireDirectoryLock } from './directory-lock.js';
 import { migrationSource } from './migration-source.js';
 import { detectStatementBound, type StatementBound } from './statement-bound.js';
@@ -58,7 +58,7 @@ export function postgresKnex(
 ): Knex {
   const guard = abandonedConnectionGuard(bounds.connectTimeoutMs);
   const db = knex({
-    client: 'pg',
+    client: PostgresClient,
     log: {
       warn: (message: string) => log.warn(message),
       error: (message: string) => log.error(message),
@@ -89,7 +89,7 @@ function pgTypeParser(oid: number, format?: string): (value: string) => unknown 
 
 /** Knex over an existing PGlite instance; closing the Knex closes the instance. */
 export function pgliteKnex(instance: PGlite): Knex {
-  return knex({ client: ClientPgLite, connection: () => ({ pglite: instance }) } as Knex.Config);
+  return knex({ client: PgliteClient, connection: () => ({ pglite: instance }) } as Knex.Config);
 }
 
 export function createPglite(dataDir?: string): Promise<PGlite> {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { markFailure } from './availability.js';
 import type { PostgresBounds } from './bounds.js';
 
 /**
@@ -35,13 +36,16 @@ export async function detectStatementBound(
   } catch (error) {
     await client.end().catch(() => undefined);
     if (isRefusedStartupParameter(error)) return 'client';
-    throw error;
+    throw markFailure(error, { at: 'connect' });
   }
   try {
     const { rows } = await client.query<{ ms: number }>(
       `select setting::integer as ms from pg_settings where name = 'statement_timeout'`,
     );
     return rows[0]?.ms === bounds.statementTimeoutMs ? 'server' : 'client';
+  } catch (error) {
+    // A fixed query that reads a setting: only a connection that failed on the way can fail it.
+    throw markFailure(error, { at: 'connect' });
   } finally {
     await client.end().catch(() => undefined);
   }
