@@ -15,6 +15,9 @@ import { pollUntil, PROCESS_TEST_TIMEOUT_MS } from '../helpers/wait.js';
 // will: every wait on the database is bounded, ends in a 503 with Retry-After, and the service
 // recovers by itself once the database is back.
 
+/** The service's database on the throwaway cluster. */
+const DATABASE = 'todo';
+
 /** The promise made to clients: with the database unavailable, an answer within this time. */
 const ANSWER_WITHIN_MS = 2_000;
 
@@ -22,6 +25,7 @@ describe('the service when its database fails', function () {
   // A backstop: initdb, pg_ctl and every wait below have bounds of their own that fail sooner.
   this.timeout(PROCESS_TEST_TIMEOUT_MS);
   let postgres: ThrowawayPostgres | undefined;
+  let cluster: Knex | undefined;
   let admin: Knex | undefined;
 
   before(async function () {
@@ -31,16 +35,27 @@ describe('the service when its database fails', function () {
       this.skip();
     }
     postgres = await createThrowawayPostgres();
-    await migratePostgres(postgres.adminUrl, ADMIN_BOUNDS);
-    admin = adminKnex(postgres.adminUrl, 4); // the test's own session: locks and pg_stat_activity
+    // The service's data in a database of its own, so that it can be closed to connections while
+    // the test keeps its own on the cluster's `postgres` database.
+    cluster = adminKnex(postgres.adminUrl);
+    await cluster.raw(`create database ${DATABASE}`);
+    await migratePostgres(postgres.urlFor(DATABASE), ADMIN_BOUNDS);
+    admin = adminKnex(postgres.urlFor(DATABASE), 4); // the test's own session: locks and pg_stat_activity
   });
   after(async () => {
     await admin?.destroy();
+    await cluster?.destroy();
     await postgres?.remove();
   });
 
   /** The app over a pool of its own on the throwaway database; `route` puts a PgBouncer in between. */
-  function useServer(options: { poolMax: number; bounds: PostgresBounds; route?: 'direct' | 'pgbouncer' }) {
+  function useServer(options: {
+    poolMax: number;
+    bounds: PostgresBounds;
+    route?: 'direct' | 'pgbouncer';
+    /** Rate limits on, counted in PostgreSQL: every /api request writes a counter before anything else. */
+    rateLimited?: boolean;
+  }) {
     const state: { server?: TestServer; pool?: Knex; statementBound?: StatementBound; pgbouncer?: PgBouncer } = {};
     before(async function () {
       if (options.route === 'pgbouncer') {
@@ -50,11 +65,13 @@ describe('the service when its database fails', function () {
         }
         state.pgbouncer = await startPgBouncer({ host: '127.0.0.1', port: postgres!.port });
       }
-      const url = state.pgbouncer ? state.pgbouncer.urlFor('postgres') : postgres!.adminUrl;
+      const url = state.pgbouncer ? state.pgbouncer.urlFor(DATABASE) : postgres!.urlFor(DATABASE);
       const { knex, statementBound } = await openPostgresPool(url, options.poolMax, options.bounds);
       state.pool = knex;
       state.statementBound = statementBound;
-      state.server = await startTestServer(knex);
+      state.server = await startTestServer(knex, {
+        rateLimit: options.rateLimited ? { perAddress: 1_000_000, perUser: 1_000_000 } : {},
+      });
     });
     after(async () => {
       await state.server?.close();
@@ -64,48 +81,81 @@ describe('the service when its database fails', function () {
     return state as Required<Pick<typeof state, 'server' | 'pool' | 'statementBound'>>;
   }
 
-  describe('stopped, then started again', () => {
-    const running = useServer({ poolMax: 10, bounds: DEFAULT_POSTGRES_BOUNDS });
+  /** Ways the database becomes unavailable for a while, each undone by the test. */
+  const outages: { name: string; begin: () => Promise<unknown>; end: () => Promise<unknown> }[] = [
+    { name: 'stopped, then started again', begin: () => postgres!.stop(), end: () => postgres!.start() },
+    {
+      // What an operator does to take a database out of service: new connections are refused
+      // (SQLSTATE 55000) and the open ones ended (57P01), while the server itself keeps running.
+      name: 'refusing connections (ALLOW_CONNECTIONS false, its sessions terminated), then accepting them again',
+      begin: async () => {
+        await cluster!.raw(`alter database ${DATABASE} with allow_connections false`);
+        await cluster!.raw('select pg_terminate_backend(pid) from pg_stat_activity where datname = ?', [DATABASE]);
+      },
+      end: () => cluster!.raw(`alter database ${DATABASE} with allow_connections true`),
+    },
+  ];
 
-    it('answers every database operation with 503 and Retry-After within 2 s, keeps /health, and recovers without a restart', async () => {
-      const { baseUrl } = running.server;
-      const alice = new TestUser(baseUrl);
-      const task = await alice.createTask({ title: 'Outlives an outage' });
-      const doomed = await alice.createTask({ title: 'To delete' });
-      const operations = databaseOperations(alice, task.id, doomed.id);
-      expect(operations.map((operation) => operation.operationId).sort()).to.deep.equal(operationsDeclaring503());
+  for (const outage of outages) {
+    describe(outage.name, () => {
+      const running = useServer({ poolMax: 10, bounds: DEFAULT_POSTGRES_BOUNDS });
+      const rateLimited = useServer({ poolMax: 10, bounds: DEFAULT_POSTGRES_BOUNDS, rateLimited: true });
 
-      await postgres!.stop();
-      try {
-        const slowest = { operationId: '', ms: 0 };
-        for (const operation of operations) {
-          const { response, ms } = await timed(() => operation.send());
-          expectUnavailable(response, operation.operationId);
-          if (ms > slowest.ms) Object.assign(slowest, { operationId: operation.operationId, ms });
+      it('answers every database operation with 503 and Retry-After within 2 s, keeps /health, and recovers without a restart', async () => {
+        const { baseUrl } = running.server;
+        const alice = new TestUser(baseUrl);
+        const task = await alice.createTask({ title: 'Outlives an outage' });
+        const doomed = await alice.createTask({ title: 'To delete' });
+        const operations = databaseOperations(alice, task.id, doomed.id);
+        expect(operations.map((operation) => operation.operationId).sort()).to.deep.equal(operationsDeclaring503());
+
+        await outage.begin();
+        try {
+          const slowest = { operationId: '', ms: 0 };
+          for (const operation of operations) {
+            const { response, ms } = await timed(() => operation.send());
+            expectUnavailable(response, operation.operationId);
+            if (ms > slowest.ms) Object.assign(slowest, { operationId: operation.operationId, ms });
+          }
+          expect(slowest.ms, `slowest: ${slowest.operationId}`).to.be.below(ANSWER_WITHIN_MS);
+          expect((await request(baseUrl, 'GET', '/health')).status, 'liveness does not need the database').to.equal(
+            200,
+          );
+          await expectBurstUnavailable(alice);
+        } finally {
+          await outage.end();
         }
-        expect(slowest.ms, `slowest: ${slowest.operationId}`).to.be.below(ANSWER_WITHIN_MS);
-        expect((await request(baseUrl, 'GET', '/health')).status, 'liveness does not need the database').to.equal(200);
-      } finally {
-        await postgres!.start();
-      }
+        await expectRecovered(operations);
+      });
 
-      // The same process, the same pool: dead connections are discarded, new ones opened on demand.
-      for (const operation of operations) {
-        const response = await operation.send();
-        expect(response.status, `${operation.operationId}: ${JSON.stringify(response.body)}`).to.equal(
-          operation.succeeds,
-        );
-      }
+      it('the same with rate limits counted in PostgreSQL, which every /api request reaches first', async () => {
+        const alice = new TestUser(rateLimited.server.baseUrl);
+        const task = await alice.createTask({ title: 'Outlives an outage' });
+        const doomed = await alice.createTask({ title: 'To delete' });
+        const operations = databaseOperations(alice, task.id, doomed.id);
+        await outage.begin();
+        try {
+          for (const operation of operations) expectUnavailable(await operation.send(), operation.operationId);
+        } finally {
+          await outage.end();
+        }
+        await expectRecovered(operations);
+      });
     });
-  });
+  }
 
   describe('pool exhausted', () => {
     const bounds = { connectTimeoutMs: 500, acquireTimeoutMs: 500, statementTimeoutMs: 10_000 };
     const running = useServer({ poolMax: 1, bounds });
 
-    it('answers 503 within the acquire bound while the only connection waits, then everything completes', async () => {
+    it('answers every database operation with 503 within the acquire bound while the only connection waits, then everything completes', async () => {
       const alice = new TestUser(running.server.baseUrl);
       const task = await alice.createTask({ title: 'Locked' });
+      const doomed = await alice.createTask({ title: 'To delete' });
+      const operations = databaseOperations(alice, task.id, doomed.id).filter(
+        // The one operation on the locked task that a test below waits for completes instead.
+        (operation) => operation.operationId !== 'updateTask',
+      );
       const holder = await admin!.transaction();
       try {
         await holder('tasks').where({ id: task.id }).forUpdate();
@@ -113,12 +163,16 @@ describe('the service when its database fails', function () {
         const blocked = rename(alice, task.id, 'Renamed through the API');
         await waitForLockWaiters(admin!, (waiting) => waiting === 1, 'the request to wait for the row lock');
 
-        const { response, ms } = await timed(() => alice.call('GET', `/tasks/${task.id}`));
-        expectUnavailable(response, 'getTask');
-        expect(ms)
-          .to.be.at.least(bounds.acquireTimeoutMs - 50)
-          .and.below(ANSWER_WITHIN_MS);
-        expectUnavailable(await request(running.server.baseUrl, 'GET', '/ready'), 'getReadiness');
+        // Every operation at once: each waits for the pool in its own request, and gives up alike.
+        const answers = await Promise.all(
+          operations.map(async (operation) => ({ operation, ...(await timed(() => operation.send())) })),
+        );
+        for (const { operation, response, ms } of answers) {
+          expectUnavailable(response, operation.operationId);
+          expect(ms, operation.operationId)
+            .to.be.at.least(bounds.acquireTimeoutMs - 50)
+            .and.below(ANSWER_WITHIN_MS);
+        }
 
         await holder('tasks').where({ id: task.id }).update({ description: 'written by the lock holder' });
         await holder.commit();
@@ -131,8 +185,7 @@ describe('the service when its database fails', function () {
       } finally {
         if (!holder.isCompleted()) await holder.rollback();
       }
-      expect((await alice.call('GET', `/tasks/${task.id}`)).status).to.equal(200);
-      expect((await request(running.server.baseUrl, 'GET', '/ready')).status).to.equal(200);
+      await expectRecovered(operations);
     });
   });
 
@@ -265,6 +318,30 @@ function expectUnavailable(response: ApiResponse, operationId: string): void {
   const problem = expectProblem(response, 503);
   expect(problem.detail ?? problem.title, operationId).to.be.a('string');
   expect(Number(response.headers.get('retry-after')), `${operationId}: Retry-After`).to.be.above(0);
+}
+
+/** Once the database is back: every operation succeeds, in the same process, on the same pool. */
+async function expectRecovered(operations: readonly DatabaseOperation[]): Promise<void> {
+  for (const operation of operations) {
+    const response = await operation.send();
+    expect(response.status, `${operation.operationId}: ${JSON.stringify(response.body)}`).to.equal(operation.succeeds);
+  }
+}
+
+/** The issue's measure: a burst of reads and writes during the outage, every one a 503 (none a 500). */
+async function expectBurstUnavailable(user: TestUser): Promise<void> {
+  const burst = 100;
+  const responses = await Promise.all(
+    Array.from({ length: burst }, (_, index) =>
+      index % 2 === 0 ? user.call('POST', '/tasks', { json: { title: `Burst ${index}` } }) : user.call('GET', '/tasks'),
+    ),
+  );
+  const counts = responses.reduce<Record<number, number>>(
+    (tally, { status }) => ({ ...tally, [status]: (tally[status] ?? 0) + 1 }),
+    {},
+  );
+  expect(counts, `statuses of ${burst} calls during the outage`).to.deep.equal({ 503: burst });
+  for (const response of responses) expectUnavailable(response, 'burst');
 }
 
 function rename(user: TestUser, taskId: number, title: string): Promise<ApiResponse> {
