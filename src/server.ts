@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
@@ -8,6 +7,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { isDatabaseUnavailable } from './db/availability.js';
 import { DirectoryInUseError } from './db/directory-lock.js';
+import { createHttpServer } from './http/http-server.js';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js';
 import { createRedisClient, waitUntilReady } from './rate-limit/rate-limit.redis-store.js';
 import { createLogger, knexLog } from './logger.js';
@@ -61,13 +61,9 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     await database.close();
   };
 
-  // A client gets REQUEST_TIMEOUT_MS to send its whole request, headers included (then 408):
-  // slow senders cannot hold connections open. Node checks every connectionsCheckingInterval
-  // (30 s by default): checked every second, the timeout holds to about a second.
-  const { requestTimeoutMs } = config.http;
-  const server = createServer(
-    { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: 1_000 },
+  const server = createHttpServer(
     createApp({ config, db: database.knex, logger, redis, clusterWorker: cluster.isWorker }),
+    { requestTimeoutMs: config.http.requestTimeoutMs, logger },
   );
   installGracefulShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, close });
   server.listen(config.port, config.host);

@@ -31,10 +31,10 @@ export function noSuchRoute(path: string): HttpProblem {
  */
 const LIMITS = { detail: 1000, instance: 2048, errors: 100, pointer: 1000, message: 1000 } as const;
 
-/** What a problem document says of the request it answers: its id, and its path as `instance`. */
+/** What a problem document says of the request it answers: its id, and its path as `instance` (when it could be read). */
 export interface ProblemSource {
   readonly requestId: string;
-  readonly path: string;
+  readonly path: string | undefined;
 }
 
 export function problemSource(req: Request): ProblemSource {
@@ -60,7 +60,7 @@ export function problemDocument(source: ProblemSource, problem: HttpProblem): Pr
     title: STATUS_CODES[problem.status] ?? 'Error',
     status: problem.status,
     detail: cut(problem.detail, LIMITS.detail - omitted.length) + omitted,
-    instance: cut(source.path, LIMITS.instance),
+    ...(source.path !== undefined ? { instance: cut(source.path, LIMITS.instance) } : {}),
     request_id: source.requestId,
     ...(errors
       ? {

@@ -7,7 +7,12 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Keeps a safe incoming `X-Request-Id`, otherwise makes one; echoes it in the response. */
 export function requestId(req: IncomingMessage, res: ServerResponse): string {
   const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const id = typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming) ? incoming : newRequestId();
   res.setHeader('X-Request-Id', id);
   return id;
+}
+
+/** A request id of our own: for a request without a safe one, or one that never reached the app. */
+export function newRequestId(): string {
+  return randomUUID();
 }

@@ -171,3 +171,9 @@ function assertBody(where: string, response: ObservedResponse, ref: string, medi
     );
   }
 }
+
+/** Throws unless `body` is a problem document as the spec defines one (for answers no operation gives). */
+export function assertProblemDocument(where: string, body: unknown): void {
+  const validate = validatorFor('#/components/schemas/Problem');
+  if (!validate(body)) throw new Error(`${where}: not a problem document: ${ajv.errorsText(validate.errors)}`);
+}

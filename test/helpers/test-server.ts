@@ -1,9 +1,10 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { createHttpServer } from '../../src/http/http-server.js';
 import { createRedisClient, waitUntilReady } from '../../src/rate-limit/rate-limit.redis-store.js';
 import { createLogger } from '../../src/logger.js';
 import { TEST_SECRET } from './tokens.js';
@@ -73,7 +74,10 @@ export async function startTestServer(
       },
     );
   } else if (redis) await waitUntilReady(redis, 2_000);
-  const server: Server = createServer(createApp({ config, db, logger, redis, docsPagePath }));
+  const server: Server = createHttpServer(createApp({ config, db, logger, redis, docsPagePath }), {
+    requestTimeoutMs: config.http.requestTimeoutMs,
+    logger,
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
