@@ -70,7 +70,10 @@ function problemFor(error: ClientError, { requestTimeoutMs, maxHeaderSize }: Cli
       return new HttpProblem(408, `The request was not received in full within ${requestTimeoutMs / 1000} s.`);
     case 'HPE_HEADER_OVERFLOW':
       return inRequestLine(error)
-        ? new HttpProblem(414, `The request target is longer than the server accepts (${maxHeaderSize} bytes).`)
+        ? new HttpProblem(
+            414,
+            `The request target is longer than the server accepts (${maxHeaderSize} bytes for the request line and headers).`,
+          )
         : new HttpProblem(
             431,
             `The request line and headers are larger than the server accepts (${maxHeaderSize} bytes).`,
