@@ -55,9 +55,13 @@ export function createIdempotencyGuard(db: Knex): IdempotencyGuard {
     await sweepExpiredKeys(db);
     return inRequestTransaction(db, async (trx) => {
       if (!(await tryLockKey(trx, userId, key)))
-        throw new DomainError('conflict', 'A request with this Idempotency-Key is still being processed; retry later.', {
-          retryAfterSeconds: IN_PROGRESS_RETRY_AFTER_SECONDS,
-        });
+        throw new DomainError(
+          'conflict',
+          'A request with this Idempotency-Key is still being processed; retry later.',
+          {
+            retryAfterSeconds: IN_PROGRESS_RETRY_AFTER_SECONDS,
+          },
+        );
       const stored = await findKey(trx, userId, key);
       if (stored !== undefined) {
         if (stored.fingerprint !== fingerprint)

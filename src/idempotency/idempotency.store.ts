@@ -35,15 +35,18 @@ export interface StoredKey {
  * request with the key (or, rarely, one whose key hashes alike: a spurious "in progress") runs.
  */
 export async function tryLockKey(trx: Knex.Transaction, userId: string, key: string): Promise<boolean> {
-  const { rows } = await trx.raw<{ rows: { locked: boolean }[] }>('select pg_try_advisory_xact_lock(?::bigint) as locked', [
-    lockId(userId, key),
-  ]);
+  const { rows } = await trx.raw<{ rows: { locked: boolean }[] }>(
+    'select pg_try_advisory_xact_lock(?::bigint) as locked',
+    [lockId(userId, key)],
+  );
   return rows[0]?.locked === true;
 }
 
 /** The advisory lock's 64-bit id: the first 8 bytes of a SHA-256 of the user and the key, unambiguously joined. */
 export function lockId(userId: string, key: string): string {
-  const digest = createHash('sha256').update(JSON.stringify([userId, key])).digest();
+  const digest = createHash('sha256')
+    .update(JSON.stringify([userId, key]))
+    .digest();
   return digest.readBigInt64BE(0).toString();
 }
 
@@ -55,7 +58,10 @@ export async function findKey(db: Knex, userId: string, key: string): Promise<St
     .first<StoredRow | undefined>('fingerprint', 'response_status', 'response_headers', 'response_body');
   if (row === undefined) return undefined;
   const body = row.response_body === null ? undefined : (JSON.parse(row.response_body) as unknown);
-  return { fingerprint: row.fingerprint, response: { status: row.response_status, headers: row.response_headers, body } };
+  return {
+    fingerprint: row.fingerprint,
+    response: { status: row.response_status, headers: row.response_headers, body },
+  };
 }
 
 /**

@@ -167,12 +167,7 @@ async function attempt(
   }
 }
 
-async function apply(
-  tasks: TaskService,
-  userId: string,
-  action: BulkAction,
-  ifMatchPointer: string,
-): Promise<Applied> {
+async function apply(tasks: TaskService, userId: string, action: BulkAction, ifMatchPointer: string): Promise<Applied> {
   if (action.op === 'create')
     return { status: 201, row: await tasks.create(userId, action.task), newOccurrence: null, changed: true };
   const condition = { ifMatch: action.if_match, ifMatchAt: ifMatchPointer };

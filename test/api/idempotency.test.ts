@@ -45,7 +45,7 @@ async function keyLocked(suite: ApiSuite, user: TestUser, key: string): Promise<
     .where({ locktype: 'advisory', objsubid: 1, granted: true })
     .andWhere('classid', String(id >> 32n))
     .andWhere('objid', String(id & 0xffffffffn))
-    .first('pid');
+    .first<{ pid: number } | undefined>('pid');
   return held !== undefined;
 }
 
