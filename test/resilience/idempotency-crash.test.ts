@@ -181,11 +181,17 @@ describe('idempotency keys: exactly once across a crash', function () {
     const unanswered = creates.filter((attempt) => attempt.status !== 201);
     const statuses: number[] = [];
     for (const attempt of unanswered) await retryUntilAnswered(user, attempt, statuses);
-    expect(statuses.filter((status) => status === 409), 'no retry refused as "in progress"').to.deep.equal([]);
+    expect(
+      statuses.filter((status) => status === 409),
+      'no retry refused as "in progress"',
+    ).to.deep.equal([]);
 
     const db = adminKnex(postgres!.adminUrl);
     try {
-      const rows = (await db('tasks').where({ user_id: user.id }).select('id', 'title')) as { id: number; title: string }[];
+      const rows = (await db('tasks').where({ user_id: user.id }).select('id', 'title')) as {
+        id: number;
+        title: string;
+      }[];
       const byTitle = new Map<string, number[]>();
       for (const { id, title } of rows) byTitle.set(title, [...(byTitle.get(title) ?? []), id]);
       const duplicated = [...byTitle].filter(([, ids]) => ids.length > 1);
