@@ -74,11 +74,11 @@ for (const kind of new Set(DATABASE_KINDS.map((each) => (each === 'pgbouncer' ? 
     it('goes down to claims (each stored answer a finished one) and up again', async () => {
       await db.migrate.down({ migrationSource, name: MIGRATION });
       expect(await columns()).to.include.members(['attempt', 'claimed_at']);
-      const row = (await db('idempotency_keys').first('attempt', 'claimed_at', 'expires_at')) as {
-        attempt: string;
-        claimed_at: Date;
-        expires_at: Date;
-      };
+      const row = await db('idempotency_keys').first<{ attempt: string; claimed_at: Date; expires_at: Date }>(
+        'attempt',
+        'claimed_at',
+        'expires_at',
+      );
       expect(row.attempt).to.match(/^[0-9a-f-]{36}$/);
       expect(row.expires_at.getTime() - row.claimed_at.getTime()).to.equal(24 * 3_600_000);
       await db.migrate.up({ migrationSource, name: MIGRATION });

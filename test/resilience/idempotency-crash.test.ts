@@ -188,10 +188,7 @@ describe('idempotency keys: exactly once across a crash', function () {
 
     const db = adminKnex(postgres!.adminUrl);
     try {
-      const rows = (await db('tasks').where({ user_id: user.id }).select('id', 'title')) as {
-        id: number;
-        title: string;
-      }[];
+      const rows = await db('tasks').where({ user_id: user.id }).select<{ id: number; title: string }[]>('id', 'title');
       const byTitle = new Map<string, number[]>();
       for (const { id, title } of rows) byTitle.set(title, [...(byTitle.get(title) ?? []), id]);
       const duplicated = [...byTitle].filter(([, ids]) => ids.length > 1);
