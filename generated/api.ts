@@ -273,6 +273,14 @@ export interface paths {
          *     `/actions/3/if_match`) and leaves its task as it was. A server run with
          *     `REQUIRE_IF_MATCH=true` fails such an action without `if_match` with 428; creates need none.
          *     Each result with a task carries the task's `etag`, for the `if_match` of a later request.
+         *
+         *     With an `Idempotency-Key`, the request happens exactly once either way: with `atomic: true`
+         *     the actions and the stored answer are one transaction; with `atomic: false` every action that
+         *     succeeds is committed together with the 207 answer (each action in a savepoint of that one
+         *     transaction, so a failing action undoes only its own writes), and an unexpected failure (500,
+         *     503) keeps none of them, so the retry with the key runs them all. Without a key, each action
+         *     of a non-atomic request is committed on its own as it runs: an unexpected failure keeps the
+         *     actions before it.
          */
         post: operations["bulkTasks"];
         delete?: never;
@@ -970,9 +978,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description A request with this `Idempotency-Key` is still being processed; retry later. */
+        /**
+         * @description A request with this `Idempotency-Key` is still being processed; retry after `Retry-After`
+         *     seconds. Only a request that is running holds its key: one that failed, or whose server or
+         *     database went away, leaves the key free (nothing it did is kept), so a retry is never refused for
+         *     longer than the first request runs.
+         */
         IdempotencyKeyInProgress: {
             headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;
@@ -1113,6 +1127,14 @@ export interface components {
          * @description A key the client makes up for this request (a UUID is a good choice), sent again with
          *     every retry of it. Up to 255 visible ASCII characters, bare or as a structured-field string
          *     in double quotes (`"abc"` and `abc` are the same key).
+         *
+         *     The request then happens exactly once: its writes and its answer are committed together, in
+         *     one transaction, or not at all. A retry with the same key and the same request gets the stored
+         *     answer (same status, body and headers) for 24 hours, without writing anything; one that comes
+         *     while the first is still running gets 409 with `Retry-After`. A request that fails (an error
+         *     answer, a lost connection, a server or database that went away) changed nothing and left the key
+         *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
+         *     key with a different request is a 422. Only successful answers are stored.
          * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
          */
         IdempotencyKey: string;
@@ -1349,6 +1371,14 @@ export interface operations {
                  * @description A key the client makes up for this request (a UUID is a good choice), sent again with
                  *     every retry of it. Up to 255 visible ASCII characters, bare or as a structured-field string
                  *     in double quotes (`"abc"` and `abc` are the same key).
+                 *
+                 *     The request then happens exactly once: its writes and its answer are committed together, in
+                 *     one transaction, or not at all. A retry with the same key and the same request gets the stored
+                 *     answer (same status, body and headers) for 24 hours, without writing anything; one that comes
+                 *     while the first is still running gets 409 with `Retry-After`. A request that fails (an error
+                 *     answer, a lost connection, a server or database that went away) changed nothing and left the key
+                 *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
+                 *     key with a different request is a 422. Only successful answers are stored.
                  * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -1631,6 +1661,14 @@ export interface operations {
                  * @description A key the client makes up for this request (a UUID is a good choice), sent again with
                  *     every retry of it. Up to 255 visible ASCII characters, bare or as a structured-field string
                  *     in double quotes (`"abc"` and `abc` are the same key).
+                 *
+                 *     The request then happens exactly once: its writes and its answer are committed together, in
+                 *     one transaction, or not at all. A retry with the same key and the same request gets the stored
+                 *     answer (same status, body and headers) for 24 hours, without writing anything; one that comes
+                 *     while the first is still running gets 409 with `Retry-After`. A request that fails (an error
+                 *     answer, a lost connection, a server or database that went away) changed nothing and left the key
+                 *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
+                 *     key with a different request is a 422. Only successful answers are stored.
                  * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -1695,6 +1733,14 @@ export interface operations {
                  * @description A key the client makes up for this request (a UUID is a good choice), sent again with
                  *     every retry of it. Up to 255 visible ASCII characters, bare or as a structured-field string
                  *     in double quotes (`"abc"` and `abc` are the same key).
+                 *
+                 *     The request then happens exactly once: its writes and its answer are committed together, in
+                 *     one transaction, or not at all. A retry with the same key and the same request gets the stored
+                 *     answer (same status, body and headers) for 24 hours, without writing anything; one that comes
+                 *     while the first is still running gets 409 with `Retry-After`. A request that fails (an error
+                 *     answer, a lost connection, a server or database that went away) changed nothing and left the key
+                 *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
+                 *     key with a different request is a 422. Only successful answers are stored.
                  * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];

@@ -21,6 +21,7 @@ import { recordRequests } from './http/request-metrics.js';
 import { requestId } from './http/request-id.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { strictUrl } from './http/strict-url.js';
+import { scopedKnex } from './db/request-transaction.js';
 import { createIdempotencyGuard } from './idempotency/idempotency.service.js';
 import { shareMetricsWithPrimary } from './metrics/cluster-metrics.js';
 import { metricsAccessCheck } from './metrics/metrics-access.js';
@@ -63,14 +64,16 @@ export function createApp({
   assertPublicOperationsMatch(spec);
   const metrics = createMetrics({ db });
   const rateLimits = createRateLimits({ config: config.rateLimit, db, redis, logger });
+  // What handlers run: it joins the request's transaction when the idempotency guard opened one.
+  const featureDb = scopedKnex(db);
 
   const handlers: OperationHandlers = {
     ...createSystemHandlers(db),
     ...createMetricsHandlers(metrics.registry, clusterWorker ? shareMetricsWithPrimary(metrics.registry) : undefined),
-    ...createUserHandlers(db),
-    ...createTaskHandlers(createTaskService(db, config.http)),
-    ...createBulkHandlers(createBulkService(db, config.http)),
-    ...createTagHandlers(db),
+    ...createUserHandlers(featureDb),
+    ...createTaskHandlers(createTaskService(featureDb, config.http)),
+    ...createBulkHandlers(createBulkService(featureDb, config.http)),
+    ...createTagHandlers(featureDb),
     ...createDocsHandlers(spec, docsPagePath),
   };
 

@@ -1,13 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 
 /** How long a key and its response are kept, as the spec promises clients. */
 export const RETENTION_HOURS = 24;
 
 /**
- * The most expired rows one claim deletes. Each claim adds at most one row and removes up to this
- * many expired ones, so expired rows cannot pile up while keys are in use, and no claim pays for
- * more than one bounded, index-ordered delete.
+ * The most expired rows one keyed request deletes. Each adds at most one row and removes up to
+ * this many expired ones, so expired rows cannot pile up while keys are in use, and no request
+ * pays for more than one bounded, index-ordered delete.
  */
 export const SWEEP_LIMIT = 100;
 
@@ -18,123 +18,105 @@ export interface StoredResponse {
   readonly body: unknown;
 }
 
-/** What a claim on a key comes to. */
-export type Claim =
-  /** The key is this request's: run it, then complete or release the claim with this attempt. */
-  | { readonly outcome: 'claimed'; readonly attempt: string }
-  /** The same request already succeeded: answer with its response. */
-  | { readonly outcome: 'replay'; readonly response: StoredResponse }
-  /** The key was used for a different request. */
-  | { readonly outcome: 'reused' }
-  /** The same request is still running (or was abandoned less than the takeover bound ago). */
-  | { readonly outcome: 'in_progress' };
-
-export interface IdempotencyStore {
-  claim(userId: string, key: string, fingerprint: string): Promise<Claim>;
-  /** Stores the response of a claimed attempt; false if the attempt no longer owns the key (it was taken over). */
-  complete(userId: string, key: string, attempt: string, response: StoredResponse): Promise<boolean>;
-  /** Frees the key of an attempt that failed, so that a retry runs again; a taken-over claim is left to its new owner. */
-  release(userId: string, key: string, attempt: string): Promise<void>;
+/** A key's record: the request it was used for, and that request's answer. */
+export interface StoredKey {
+  readonly fingerprint: string;
+  readonly response: StoredResponse;
 }
 
-export interface IdempotencyStoreOptions {
-  /** An in-progress claim older than this is abandoned: the same request may take the key over. */
-  readonly takeoverAfterMs: number;
+// A key's record is written in the same transaction as the request's own writes, so it exists
+// exactly when they committed: there is no "in progress" row to take over. While the request runs
+// it holds a transaction-scoped advisory lock on the key; the lock ends with the transaction
+// however it ends (commit, rollback, a lost connection, a killed process), and needs no session
+// state, so it works through a transaction-mode pooler.
+
+/**
+ * The key's lock for the rest of the transaction, taken without waiting: false while another
+ * request with the key (or, rarely, one whose key hashes alike: a spurious "in progress") runs.
+ */
+export async function tryLockKey(trx: Knex.Transaction, userId: string, key: string): Promise<boolean> {
+  const { rows } = await trx.raw<{ rows: { locked: boolean }[] }>(
+    'select pg_try_advisory_xact_lock(?::bigint) as locked',
+    [lockId(userId, key)],
+  );
+  return rows[0]?.locked === true;
+}
+
+/** The advisory lock's 64-bit id: the first 8 bytes of a SHA-256 of the user and the key, unambiguously joined. */
+export function lockId(userId: string, key: string): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify([userId, key]))
+    .digest();
+  return digest.readBigInt64BE(0).toString();
+}
+
+/** The key's record, unless it has expired (an expired key is new: any request may use it). */
+export async function findKey(db: Knex, userId: string, key: string): Promise<StoredKey | undefined> {
+  const row = await db('idempotency_keys')
+    .where({ user_id: userId, key })
+    .andWhere('expires_at', '>', db.fn.now())
+    .first<StoredRow | undefined>('fingerprint', 'response_status', 'response_headers', 'response_body');
+  if (row === undefined) return undefined;
+  const body = row.response_body === null ? undefined : (JSON.parse(row.response_body) as unknown);
+  return {
+    fingerprint: row.fingerprint,
+    response: { status: row.response_status, headers: row.response_headers, body },
+  };
 }
 
 /**
- * Idempotency keys in PostgreSQL, so that every server process sees the same ones. Each step is
- * one atomic statement on the row (no transaction spanning statements, no advisory or session
- * lock, no named prepared statement), so it works through a transaction-mode pooler, and times
- * come from the database's clock, the one every process shares.
+ * Records the key with the request's fingerprint and answer, for the retention period; replaces an
+ * expired record of the key that the sweep has not deleted yet. The caller holds the key's lock and
+ * found no live record, so there is nothing else to replace.
  */
-export function createIdempotencyStore(db: Knex, { takeoverAfterMs }: IdempotencyStoreOptions): IdempotencyStore {
-  const rowOf = (userId: string, key: string) => db('idempotency_keys').where({ user_id: userId, key });
+export async function saveKey(
+  db: Knex,
+  userId: string,
+  key: string,
+  fingerprint: string,
+  response: StoredResponse,
+): Promise<void> {
+  const { rows } = await db.raw<{ rows: unknown[] }>(
+    `insert into idempotency_keys as stored
+       (user_id, key, fingerprint, response_status, response_headers, response_body, expires_at)
+     values (?, ?, ?, ?, ?::jsonb, ?, now() + ?::integer * interval '1 hour')
+     on conflict (user_id, key) do update
+       set fingerprint = excluded.fingerprint, response_status = excluded.response_status,
+           response_headers = excluded.response_headers, response_body = excluded.response_body,
+           expires_at = excluded.expires_at
+       where stored.expires_at <= now()
+     returning 1`,
+    [
+      userId,
+      key,
+      fingerprint,
+      response.status,
+      JSON.stringify(response.headers),
+      // The JSON text as produced, not jsonb (which reorders keys): a replay answers with the same bytes.
+      response.body === undefined ? null : JSON.stringify(response.body),
+      RETENTION_HOURS,
+    ],
+  );
+  if (rows.length !== 1) throw new Error('idempotency key: a live record appeared while its lock was held');
+}
 
-  /**
-   * Inserts the claim, or takes over the existing row when it has expired (any request may reuse
-   * the key) or is an abandoned claim of the same request. Concurrent claims of one key
-   * serialise on the row: exactly one of them gets it.
-   */
-  const tryClaim = async (userId: string, key: string, fingerprint: string, attempt: string): Promise<boolean> => {
-    const result = await db.raw<{ rows: unknown[] }>(
-      `insert into idempotency_keys as stored (user_id, key, fingerprint, attempt, claimed_at, expires_at)
-       values (?, ?, ?, ?, now(), now() + ?::integer * interval '1 hour')
-       on conflict (user_id, key) do update
-         set fingerprint = excluded.fingerprint, attempt = excluded.attempt, claimed_at = excluded.claimed_at,
-             expires_at = excluded.expires_at, response_status = null, response_headers = null, response_body = null
-         where stored.expires_at <= now()
-            or (stored.response_status is null
-                and stored.fingerprint = excluded.fingerprint
-                and stored.claimed_at <= now() - ?::integer * interval '1 millisecond')
-       returning attempt`,
-      [userId, key, fingerprint, attempt, RETENTION_HOURS, takeoverAfterMs],
-    );
-    return result.rows.length === 1;
-  };
-
-  /**
-   * Deletes a bounded batch of expired rows (of any user); rows another sweep holds are skipped, not
-   * waited for. It runs before the claim, so that a failing sweep never leaves a claim behind.
-   */
-  const sweep = async () => {
-    await db.raw(
-      `delete from idempotency_keys where (user_id, key) in (
-         select user_id, key from idempotency_keys where expires_at <= now()
-         order by expires_at limit ? for update skip locked)`,
-      [SWEEP_LIMIT],
-    );
-  };
-
-  return {
-    async claim(userId, key, fingerprint) {
-      await sweep();
-      const attempt = randomUUID();
-      // A row that vanishes between the two statements was released by its failed attempt: claim again.
-      for (let round = 0; round < 3; round += 1) {
-        if (await tryClaim(userId, key, fingerprint, attempt)) return { outcome: 'claimed', attempt };
-        const existing = await rowOf(userId, key).first<StoredRow | undefined>(
-          'fingerprint',
-          'response_status',
-          'response_headers',
-          'response_body',
-        );
-        if (existing === undefined) continue;
-        if (existing.fingerprint !== fingerprint) return { outcome: 'reused' };
-        if (existing.response_status === null) return { outcome: 'in_progress' };
-        const body = existing.response_body === null ? undefined : (JSON.parse(existing.response_body) as unknown);
-        return {
-          outcome: 'replay',
-          response: { status: existing.response_status, headers: existing.response_headers ?? {}, body },
-        };
-      }
-      // Claimed and released over and over by others: the key is as busy as a running request.
-      return { outcome: 'in_progress' };
-    },
-
-    async complete(userId, key, attempt, response) {
-      const updated = await rowOf(userId, key)
-        .andWhere({ attempt })
-        .whereNull('response_status')
-        .update({
-          response_status: response.status,
-          response_headers: JSON.stringify(response.headers),
-          response_body: response.body === undefined ? null : JSON.stringify(response.body),
-          // Kept for the retention period from the response, not from the claim.
-          expires_at: db.raw(`now() + ?::integer * interval '1 hour'`, [RETENTION_HOURS]),
-        });
-      return updated === 1;
-    },
-
-    async release(userId, key, attempt) {
-      await rowOf(userId, key).andWhere({ attempt }).whereNull('response_status').delete();
-    },
-  };
+/**
+ * Deletes a bounded batch of expired rows (of any user), oldest first; rows another sweep holds
+ * are skipped, not waited for. Run on its own, before the request's transaction, so that its row
+ * locks last one statement, not a request.
+ */
+export async function sweepExpiredKeys(db: Knex): Promise<void> {
+  await db.raw(
+    `delete from idempotency_keys where (user_id, key) in (
+       select user_id, key from idempotency_keys where expires_at <= now()
+       order by expires_at limit ? for update skip locked)`,
+    [SWEEP_LIMIT],
+  );
 }
 
 interface StoredRow {
   fingerprint: string;
-  response_status: number | null;
-  response_headers: Record<string, string> | null;
+  response_status: number;
+  response_headers: Record<string, string>;
   response_body: string | null;
 }

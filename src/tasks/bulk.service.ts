@@ -68,11 +68,15 @@ export function createBulkService(db: Knex, policy: TaskPolicy) {
     /**
      * Runs the actions in order, each on its own: an action that breaks a task rule fails alone,
      * and each outcome is yielded once its change is stored. Any other error ends the run.
+     * Each action is a transaction of its own, or a savepoint when the request runs in one (an
+     * Idempotency-Key): a failing action then undoes its own writes and no other action's.
      */
     async *separately(userId: string, actions: readonly Schemas['BulkAction'][]): AsyncGenerator<ActionOutcome> {
       const checked = checkActions(actions);
-      const tasks = createTaskService(db, policy);
-      for (const [index, action] of checked.entries()) yield await attempt(tasks, userId, index, action);
+      for (const [index, action] of checked.entries())
+        yield await attempt(index, action, (ifMatchPointer) =>
+          db.transaction((trx) => apply(createTaskService(trx, policy), userId, action, ifMatchPointer)),
+        );
     },
 
     /** Runs the actions in order in one transaction: all of them, or none (the first failure is thrown). */
@@ -90,7 +94,9 @@ export function createBulkService(db: Knex, policy: TaskPolicy) {
         const tasks = createTaskService(trx, policy);
         const applied: AppliedAction[] = [];
         for (const [index, action] of checked.entries()) {
-          const outcome = await attempt(tasks, userId, index, action);
+          const outcome = await attempt(index, action, (ifMatchPointer) =>
+            apply(tasks, userId, action, ifMatchPointer),
+          );
           if ('error' in outcome) throw outcome.error;
           applied.push(outcome);
         }
@@ -131,14 +137,20 @@ function checkActions(actions: readonly Schemas['BulkAction'][]): BulkAction[] {
 /** Where an action's `if_match` is in the bulk body. */
 const ifMatchAt = (index: number) => `/actions/${index}/if_match`;
 
+type Applied = Pick<AppliedAction, 'status' | 'row' | 'newOccurrence' | 'changed'>;
+
 /**
- * One action, by the task service's rules (its precondition, and whether one is required,
- * included); a task rule it breaks becomes its failed outcome, anything else is thrown.
+ * One action, as `run` applies it by the task service's rules (its precondition, and whether one
+ * is required, included); a task rule it breaks becomes its failed outcome, anything else is thrown.
  */
-async function attempt(tasks: TaskService, userId: string, index: number, action: BulkAction): Promise<ActionOutcome> {
+async function attempt(
+  index: number,
+  action: BulkAction,
+  run: (ifMatchPointer: string) => Promise<Applied>,
+): Promise<ActionOutcome> {
   const at = `/actions/${index}`;
   try {
-    return { index, action, ...(await apply(tasks, userId, action, ifMatchAt(index))) };
+    return { index, action, ...(await run(ifMatchAt(index))) };
   } catch (error) {
     if (error instanceof TaskNotFoundError) return { index, action, error: new TaskNotFoundError(error.taskId, at) };
     if (error instanceof TaskPreconditionFailedError || error instanceof TaskPreconditionRequiredError)
@@ -155,12 +167,7 @@ async function attempt(tasks: TaskService, userId: string, index: number, action
   }
 }
 
-async function apply(
-  tasks: TaskService,
-  userId: string,
-  action: BulkAction,
-  ifMatchPointer: string,
-): Promise<Pick<AppliedAction, 'status' | 'row' | 'newOccurrence' | 'changed'>> {
+async function apply(tasks: TaskService, userId: string, action: BulkAction, ifMatchPointer: string): Promise<Applied> {
   if (action.op === 'create')
     return { status: 201, row: await tasks.create(userId, action.task), newOccurrence: null, changed: true };
   const condition = { ifMatch: action.if_match, ifMatchAt: ifMatchPointer };

@@ -3,8 +3,8 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { components } from '../../generated/api.js';
 import { postgresKnex } from '../../src/db/database.js';
-import { ABANDONED_AFTER_MS } from '../../src/idempotency/idempotency.service.js';
-import { createIdempotencyStore, RETENTION_HOURS, SWEEP_LIMIT } from '../../src/idempotency/idempotency.store.js';
+import { IN_PROGRESS_RETRY_AFTER_SECONDS } from '../../src/idempotency/idempotency.service.js';
+import { lockId, RETENTION_HOURS, SWEEP_LIMIT } from '../../src/idempotency/idempotency.store.js';
 import { describeEachDatabase, type ApiSuite } from '../helpers/api-suite.js';
 import { expectProblem, TestUser, type ApiResponse, type Task } from '../helpers/api-client.js';
 import { auditTrail, storedTasks } from '../helpers/task-state.js';
@@ -21,8 +21,7 @@ const keyed = (key: string, headers: Record<string, string> = {}) => ({ ...heade
 
 interface KeyRow {
   fingerprint: string;
-  attempt: string;
-  response_status: number | null;
+  response_status: number;
 }
 
 /** The stored record of the user's key, read past the API. */
@@ -31,20 +30,31 @@ function storedKey(suite: ApiSuite, user: TestUser, key: string): Promise<KeyRow
     .database()
     .knex('idempotency_keys')
     .where({ user_id: user.id, key })
-    .first('fingerprint', 'attempt', 'response_status');
+    .first('fingerprint', 'response_status');
 }
 
-/** Moves the key's times into the past, as if `ms` had gone by since it was claimed (and answered). */
-async function age(suite: ApiSuite, user: TestUser, key: string, ms: number): Promise<void> {
-  const interval = suite.database().knex.raw(`?::integer * interval '1 millisecond'`, [ms]);
-  const moved = await suite
+/**
+ * Whether a transaction holds the key's advisory lock, i.e. a request with the key is running
+ * (PostgreSQL only: pg_locks shows a 64-bit lock id as two oids, its high and its low half).
+ */
+async function keyLocked(suite: ApiSuite, user: TestUser, key: string): Promise<boolean> {
+  const id = BigInt.asUintN(64, BigInt(lockId(user.id, key)));
+  const held = await suite
     .database()
-    .knex('idempotency_keys')
+    .knex('pg_locks')
+    .where({ locktype: 'advisory', objsubid: 1, granted: true })
+    .andWhere('classid', String(id >> 32n))
+    .andWhere('objid', String(id & 0xffffffffn))
+    .first<{ pid: number } | undefined>('pid');
+  return held !== undefined;
+}
+
+/** Moves the key's expiry into the past, as if `ms` had gone by since it was answered. */
+async function age(suite: ApiSuite, user: TestUser, key: string, ms: number): Promise<void> {
+  const { knex } = suite.database();
+  const moved = await knex('idempotency_keys')
     .where({ user_id: user.id, key })
-    .update({
-      claimed_at: suite.database().knex.raw('claimed_at - ?', [interval]),
-      expires_at: suite.database().knex.raw('expires_at - ?', [interval]),
-    });
+    .update({ expires_at: knex.raw(`expires_at - ?::integer * interval '1 millisecond'`, [ms]) });
   expect(moved, 'the key is stored').to.equal(1);
 }
 
@@ -57,8 +67,8 @@ async function insertExpired(suite: ApiSuite, user: TestUser, count: number): Pr
     user_id: user.id,
     key: `expired-${index}`,
     fingerprint: '0'.repeat(64),
-    attempt: randomUUID(),
-    claimed_at: new Date(Date.UTC(2000, 0, 1) + index),
+    response_status: 201,
+    response_headers: '{}',
     expires_at: new Date(Date.UTC(2000, 0, 2) + index),
   }));
   await suite.database().knex('idempotency_keys').insert(rows);
@@ -272,7 +282,10 @@ describeEachDatabase('idempotency keys', (suite) => {
         ),
       );
       const created = responses.filter((response) => response.status === 201);
-      for (const response of responses.filter((response) => response.status !== 201)) expectProblem(response, 409);
+      for (const response of responses.filter((response) => response.status !== 201)) {
+        expectProblem(response, 409);
+        expect(response.headers.get('retry-after')).to.equal(String(IN_PROGRESS_RETRY_AFTER_SECONDS));
+      }
       expect(created.length).to.be.at.least(1);
       expect(new Set(created.map((response) => response.body.id)).size, 'every 201 is the same task').to.equal(1);
       expect(await storedTasks(suite, alice)).to.have.length(1);
@@ -298,9 +311,9 @@ describeEachDatabase('idempotency keys', (suite) => {
   describe('a request still in progress holds its key', () => {
     // A lock held from a separate transaction (the task's row for a complete, the tasks table against
     // inserts for a create or a bulk create) stops the first request inside its handler, after it
-    // claimed the key. PGlite is a single connection, so a held transaction would stop every request.
+    // took its key's lock. PGlite is a single connection, so a held transaction would stop every request.
     for (const { operationId, status, prepare } of OPERATIONS) {
-      it(`${operationId}: a retry while the first waits on a lock is a 409; once it finishes, the replay`, async function () {
+      it(`${operationId}: a retry while the first waits on a lock is a 409 with Retry-After; once it finishes, the replay`, async function () {
         if (suite.kind === 'pglite') this.skip();
         const alice = suite.newUser();
         const send = await prepare(alice);
@@ -311,75 +324,112 @@ describeEachDatabase('idempotency keys', (suite) => {
           if (operationId === 'completeTask') await trx('tasks').where({ user_id: alice.id }).forUpdate();
           else await trx.raw('lock table tasks in share mode'); // no insert into tasks until it commits
           first = send(keyed(key));
-          await pollUntil(
-            async () => (await storedKey(suite, alice, key))?.response_status === null,
-            'the first request to claim its key',
-            { ms: IN_TEST_BOUND_MS, everyMs: 10 },
-          );
-          const problem = expectProblem(await send(keyed(key)), 409);
+          await pollUntil(() => keyLocked(suite, alice, key), 'the first request to lock its key', {
+            ms: IN_TEST_BOUND_MS,
+            everyMs: 10,
+          });
+          const retry = await send(keyed(key));
+          const problem = expectProblem(retry, 409);
           expect(problem.detail).to.equal('A request with this Idempotency-Key is still being processed; retry later.');
+          expect(retry.headers.get('retry-after')).to.equal(String(IN_PROGRESS_RETRY_AFTER_SECONDS));
+          expect(await storedKey(suite, alice, key), 'nothing stored while it runs').to.equal(undefined);
         });
         const firstAnswer = await first!;
         expect(firstAnswer.status).to.equal(status);
         expect(answer(await send(keyed(key)))).to.deep.equal(answer(firstAnswer));
       });
     }
-
-    // The same state on every database: a claim that another process made and has not finished.
-    for (const { operationId, status, prepare } of OPERATIONS) {
-      it(`${operationId}: a claim left unfinished answers 409 until ${ABANDONED_AFTER_MS / 60_000} minutes old, then the retry takes it over`, async () => {
-        const alice = suite.newUser();
-        const send = await prepare(alice);
-        const store = createIdempotencyStore(suite.database().knex, { takeoverAfterMs: ABANDONED_AFTER_MS });
-        // The request's fingerprint, as the server computes it, from a first run under a key of its own.
-        const probe = newKey();
-        expect((await send(keyed(probe))).status).to.equal(status);
-        const { fingerprint } = (await storedKey(suite, alice, probe))!;
-
-        const key = newKey();
-        const abandoned = await store.claim(alice.id, key, fingerprint);
-        if (abandoned.outcome !== 'claimed') throw new Error(`not claimed: ${abandoned.outcome}`);
-        expectProblem(await send(keyed(key)), 409);
-        await age(suite, alice, key, ABANDONED_AFTER_MS - 5_000);
-        expectProblem(await send(keyed(key)), 409);
-        // A claim of another request is not abandoned for this one: it stays a 422 however old.
-        await age(suite, alice, key, 10_000);
-        expectProblem(await alice.call('POST', '/tasks', { json: { title: 'Other' }, headers: keyed(key) }), 422);
-
-        const takenOver = await send(keyed(key));
-        expect(takenOver.status).to.equal(status);
-        // The abandoned attempt, should it wake up, neither overwrites nor frees what its successor stored.
-        expect(
-          await store.complete(alice.id, key, abandoned.attempt, { status, headers: {}, body: { stale: true } }),
-        ).to.equal(false);
-        await store.release(alice.id, key, abandoned.attempt);
-        expect(answer(await send(keyed(key)))).to.deep.equal(answer(takenOver));
-      });
-    }
   });
 
-  it('the store: a claim taken over belongs to its new attempt; the old one can neither complete nor release it', async () => {
-    const alice = suite.newUser();
-    await alice.call('GET', '/api/me');
-    const store = createIdempotencyStore(suite.database().knex, { takeoverAfterMs: ABANDONED_AFTER_MS });
-    const [key, fingerprint] = [newKey(), 'f'.repeat(64)];
-    const first = await store.claim(alice.id, key, fingerprint);
-    expect(await store.claim(alice.id, key, fingerprint)).to.deep.equal({ outcome: 'in_progress' });
-    await age(suite, alice, key, ABANDONED_AFTER_MS + 1_000);
-    const second = await store.claim(alice.id, key, fingerprint);
-    if (first.outcome !== 'claimed' || second.outcome !== 'claimed')
-      throw new Error('both attempts should have claimed the key');
-    expect(second.attempt).to.not.equal(first.attempt);
+  describe('the writes and the stored answer commit together, or neither does', () => {
+    /** Runs `run` while the database fails one user's inserts into `table` that `when` (SQL on `new`) picks. */
+    async function withFault<T>(
+      table: 'tasks' | 'idempotency_keys',
+      when: string,
+      sqlstate: string,
+      run: () => Promise<T>,
+    ): Promise<T> {
+      const { knex } = suite.database();
+      const name = `idempotency_test_fault_${table}`;
+      await knex.raw(`create function ${name}() returns trigger language plpgsql as $$
+        begin
+          if ${when} then raise exception 'injected fault' using errcode = '${sqlstate}'; end if;
+          return new;
+        end $$`);
+      await knex.raw(`create trigger ${name} before insert on ${table} for each row execute function ${name}()`);
+      try {
+        return await run();
+      } finally {
+        await knex.raw(`drop trigger ${name} on ${table}`);
+        await knex.raw(`drop function ${name}()`);
+      }
+    }
 
-    const response = { status: 201, headers: { Location: '/somewhere' }, body: { b: 1, a: [2, null] } };
-    expect(await store.complete(alice.id, key, first.attempt, { ...response, body: { stale: true } })).to.equal(false);
-    await store.release(alice.id, key, first.attempt);
-    expect(await storedKey(suite, alice, key)).to.include({ attempt: second.attempt, response_status: null });
-    expect(await store.complete(alice.id, key, second.attempt, response)).to.equal(true);
-    const replay = await store.claim(alice.id, key, fingerprint);
-    expect(replay).to.deep.equal({ outcome: 'replay', response });
-    if (replay.outcome === 'replay')
-      expect(Object.keys(replay.response.body as object), 'the body as it was written').to.deep.equal(['b', 'a']);
+    it('the database lost while storing the answer (503): no task, no key, no audit line; the retry writes once', async () => {
+      const alice = suite.newUser();
+      const key = newKey();
+      const create = () => alice.call<Task>('POST', '/tasks', { json: { title: 'Once' }, headers: keyed(key) });
+      // 08006 (connection_failure): how a database lost between the task's insert and the key's reads.
+      const lost = await withFault('idempotency_keys', `new.key = '${key}'`, '08006', create);
+      expectProblem(lost, 503);
+      expect(await storedTasks(suite, alice), 'the task rolled back with the answer').to.have.length(0);
+      expect(await storedKey(suite, alice, key)).to.equal(undefined);
+      expect(auditTrail(suite, alice), 'a rolled-back write is not in the audit trail').to.deep.equal([]);
+
+      const retry = await create();
+      expect(retry.status).to.equal(201);
+      expect(answer(await create())).to.deep.equal(answer(retry));
+      expect((await storedTasks(suite, alice)).map((row) => row.id)).to.deep.equal([retry.body.id]);
+      expect(auditTrail(suite, alice)).to.deep.equal([`task.create ${retry.body.id}`]);
+    });
+
+    it('bulkTasks (non-atomic): an unexpected error in a later action undoes the earlier ones too; the retry runs them all once', async () => {
+      const alice = suite.newUser();
+      const key = newKey();
+      const body = {
+        actions: [
+          { op: 'create', task: { title: 'Before' } },
+          { op: 'create', task: { title: 'Fault' } },
+          { op: 'delete', id: MISSING_TASK_ID },
+          { op: 'create', task: { title: 'After' } },
+        ],
+      };
+      const send = () => alice.call<BulkResult>('POST', '/tasks/bulk', { json: body, headers: keyed(key) });
+      const failed = await withFault('tasks', `new.user_id = '${alice.id}' and new.title = 'Fault'`, 'XX000', send);
+      expectProblem(failed, 500);
+      expect(await storedTasks(suite, alice), 'without a key, "Before" would have been kept').to.have.length(0);
+      expect(await storedKey(suite, alice, key)).to.equal(undefined);
+
+      const retry = await send();
+      expect(retry.status).to.equal(207);
+      expect(retry.body.results.map((result) => result.status)).to.deep.equal([201, 201, 404, 201]);
+      expect(answer(await send())).to.deep.equal(answer(retry));
+      expect((await storedTasks(suite, alice)).map((row) => row.title)).to.deep.equal(['Before', 'Fault', 'After']);
+    });
+
+    it('bulkTasks (non-atomic): a failing action undoes only its own writes (a savepoint), the others commit with the answer', async () => {
+      const alice = suite.newUser();
+      const task = await alice.createTask({ title: 'Stale' });
+      const key = newKey();
+      const response = await alice.call<BulkResult>('POST', '/tasks/bulk', {
+        json: {
+          actions: [
+            { op: 'create', task: { title: 'Kept' } },
+            { op: 'update', id: task.id, patch: { title: 'Not written' }, if_match: '"stale"' },
+            { op: 'complete', id: task.id },
+          ],
+        },
+        headers: keyed(key),
+      });
+      expect(response.status).to.equal(207);
+      expect(response.body.results.map((result) => result.status)).to.deep.equal([201, 412, 200]);
+      const stored = await storedTasks(suite, alice);
+      expect(stored.map((row) => [row.title, row.completed])).to.deep.equal([
+        ['Stale', true],
+        ['Kept', false],
+      ]);
+      expect(await storedKey(suite, alice, key)).to.include({ response_status: 207 });
+    });
   });
 
   describe('a failed request does not keep its key', () => {
@@ -486,8 +536,8 @@ describeEachDatabase('idempotency keys', (suite) => {
         user_id: old.id,
         key: 'live',
         fingerprint: '0'.repeat(64),
-        attempt: randomUUID(),
-        claimed_at: db.fn.now(),
+        response_status: 201,
+        response_headers: '{}',
         expires_at: db.raw(`now() + interval '1 hour'`),
       });
       const remaining = async () =>

@@ -1,15 +1,14 @@
 import { expect } from 'chai';
+import knex from 'knex';
 import { pino } from 'pino';
-import { DomainError } from '../../src/contract/domain-error.js';
-import { domainProblem } from '../../src/http/error-mapping.js';
 import { canonicalJson, requestFingerprint, type FingerprintedRequest } from '../../src/idempotency/fingerprint.js';
 import {
-  idempotencyGuard,
+  createIdempotencyGuard,
   type GuardedRequest,
   type HandlerResult,
 } from '../../src/idempotency/idempotency.service.js';
+import { lockId } from '../../src/idempotency/idempotency.store.js';
 import { parseIdempotencyKey } from '../../src/idempotency/key.js';
-import type { Claim, IdempotencyStore, StoredResponse } from '../../src/idempotency/idempotency.store.js';
 
 describe('idempotency: the key', () => {
   it('is the same bare or as a structured-field string', () => {
@@ -72,25 +71,24 @@ describe('idempotency: the request fingerprint', () => {
   });
 });
 
-/** A store that answers claims as told and records what the guard asks of it. */
-function fakeStore(claim: Claim, { failComplete = false } = {}) {
-  const calls: string[] = [];
-  const store: IdempotencyStore = {
-    claim: async (userId, key) => {
-      calls.push(`claim ${userId} ${key}`);
-      return claim;
-    },
-    complete: async (_userId, _key, attempt, response: StoredResponse) => {
-      calls.push(`complete ${attempt} ${response.status}`);
-      if (failComplete) throw new Error('connection lost');
-      return true;
-    },
-    release: async (_userId, _key, attempt) => {
-      calls.push(`release ${attempt}`);
-    },
-  };
-  return { store, calls };
-}
+describe("idempotency: the key's lock id", () => {
+  it('is a signed 64-bit integer (what pg_try_advisory_xact_lock takes), the same for the same user and key', () => {
+    const id = BigInt(lockId('alice', 'k'));
+    expect(id).to.equal(BigInt.asIntN(64, id));
+    expect(lockId('alice', 'k')).to.equal(String(id));
+  });
+
+  it('differs between users, keys, and ways of splitting the same characters', () => {
+    const ids = [
+      lockId('alice', 'k'),
+      lockId('bob', 'k'),
+      lockId('alice', 'l'),
+      lockId('alicek', ''),
+      lockId('alic', 'ek'),
+    ];
+    expect(new Set(ids).size).to.equal(ids.length);
+  });
+});
 
 function guarded(key: string | undefined, overrides: Partial<GuardedRequest> = {}): GuardedRequest {
   return {
@@ -106,70 +104,22 @@ function guarded(key: string | undefined, overrides: Partial<GuardedRequest> = {
 }
 
 const created: HandlerResult = { status: 201, body: { id: 1 }, headers: { Location: '/api/alice/tasks/1' } };
-const CLAIMED: Claim = { outcome: 'claimed', attempt: 'attempt-1' };
 
-describe('idempotency: the guard', () => {
-  it('runs a request without a key and never asks the store', async () => {
-    const { store, calls } = fakeStore(CLAIMED);
-    expect(await idempotencyGuard(store)(guarded(undefined), async () => created)).to.equal(created);
-    expect(calls).to.deep.equal([]);
-  });
+describe('idempotency: the guard, before any query', () => {
+  // A Knex that never connects: any query fails. The guard's database behaviour is tested against
+  // both databases in test/api/idempotency.test.ts; here, what it decides before any query.
+  const unconnected = knex({ client: 'pg', connection: { host: '127.0.0.1', port: 1 }, acquireConnectionTimeout: 1 });
+  after(() => unconnected.destroy());
 
-  it('claims the unquoted key for the user, runs the request and stores its success', async () => {
-    const { store, calls } = fakeStore(CLAIMED);
-    expect(await idempotencyGuard(store)(guarded('"k"'), async () => created)).to.equal(created);
-    expect(calls).to.deep.equal(['claim alice k', 'complete attempt-1 201']);
-  });
-
-  it('replays a stored response without running the request', async () => {
-    const stored = { status: 201, headers: { Location: '/api/alice/tasks/1' }, body: { id: 1 } };
-    const { store } = fakeStore({ outcome: 'replay', response: stored });
-    const result = await idempotencyGuard(store)(guarded('k'), () => Promise.reject(new Error('must not run')));
-    expect(result).to.deep.equal(stored);
-  });
-
-  for (const [outcome, status] of [
-    ['reused', 422],
-    ['in_progress', 409],
-  ] as const) {
-    it(`answers ${status} when the key is ${outcome}, without running the request`, async () => {
-      const { store } = fakeStore({ outcome });
-      const error = await idempotencyGuard(store)(guarded('k'), () => Promise.reject(new Error('must not run'))).catch(
-        (caught: unknown) => caught,
-      );
-      expect(error).to.be.instanceOf(DomainError);
-      expect(domainProblem(error as DomainError)).to.include({ status });
-    });
-  }
-
-  it('releases the key when the request fails, and passes the error on', async () => {
-    const { store, calls } = fakeStore(CLAIMED);
-    const failure = new Error('not found');
-    const error = await idempotencyGuard(store)(guarded('k'), () => Promise.reject(failure)).catch(
-      (caught: unknown) => caught,
-    );
-    expect(error).to.equal(failure);
-    expect(calls).to.deep.equal(['claim alice k', 'release attempt-1']);
-  });
-
-  it('keeps only successes: a non-2xx result releases the key', async () => {
-    const { store, calls } = fakeStore(CLAIMED);
-    const notModified: HandlerResult = { status: 304, body: undefined };
-    expect(await idempotencyGuard(store)(guarded('k'), async () => notModified)).to.equal(notModified);
-    expect(calls).to.deep.equal(['claim alice k', 'release attempt-1']);
-  });
-
-  it('still answers with the result when storing it fails: the write is done', async () => {
-    const { store, calls } = fakeStore(CLAIMED, { failComplete: true });
-    expect(await idempotencyGuard(store)(guarded('k'), async () => created)).to.equal(created);
-    expect(calls).to.deep.equal(['claim alice k', 'complete attempt-1 201']);
+  it('runs a request without a key as it is: no transaction, no query', async () => {
+    expect(await createIdempotencyGuard(unconnected)(guarded(undefined), async () => created)).to.equal(created);
   });
 
   it('refuses a key on a request without a user: keys belong to users', async () => {
-    const { store } = fakeStore(CLAIMED);
-    const error = await idempotencyGuard(store)(guarded('k', { user: undefined }), async () => created).catch(
-      (caught: unknown) => caught,
-    );
+    const error = await createIdempotencyGuard(unconnected)(
+      guarded('k', { user: undefined }),
+      async () => created,
+    ).catch((caught: unknown) => caught);
     expect(error)
       .to.be.instanceOf(Error)
       .with.property('message')
