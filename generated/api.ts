@@ -888,7 +888,11 @@ export interface components {
         HtmlPage: string;
     };
     responses: {
-        /** @description The request does not match the contract, or its JSON is malformed. */
+        /**
+         * @description The request does not match the contract, its JSON is malformed, or its body is not UTF-8.
+         *     `errors` names each problem once, where it is, with the rule it breaks in words; a query
+         *     parameter sent several times, or as a comma-separated list, is told how it takes its values.
+         */
         BadRequest: {
             headers: {
                 RateLimit: components["headers"]["RateLimit"];

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
-import { loadContract } from '../helpers/contract.js';
+import { loadContract, type Json } from '../helpers/contract.js';
 import { operationSchemas } from '../helpers/schema-arbitraries.js';
 import { specOperations } from '../helpers/spec-conformance.js';
 import type { components } from '../../generated/api.js';
@@ -24,7 +24,8 @@ const inPath = (pointer: string): Issue => ({ location: 'path', pointer });
 const MAX_TASK_ID = 9007199254740991;
 
 /** A schema's rule as the contract words it (`x-rule`). */
-const ruleOf = (schema: string): string => String(loadContract().components.schemas[schema]['x-rule']);
+const ruleOf = (schema: string): string =>
+  String((loadContract().components.schemas as Record<string, Json>)[schema]!['x-rule']);
 
 /** Characters that show nothing: a title or tag of these alone is blank. */
 const INVISIBLE = {
@@ -365,6 +366,16 @@ describeEachDatabase('request validation and request errors', (suite) => {
       expectBadRequest(await alice.call('PUT', `/tasks/${task.id}`, { json: replacement }), inBody('/title'));
       expect((await alice.call<Task>('GET', `/tasks/${task.id}`)).body).to.deep.equal(task);
     });
+    it('refuses a title of invisible characters alone in a bulk action, running none of them', async () => {
+      const alice = suite.newUser();
+      const actions = [
+        { op: 'create', task: { title: 'fine' } },
+        { op: 'create', task: { title: '\u200b\u2800' } },
+      ];
+      const response = await alice.call('POST', '/tasks/bulk', { json: { actions } });
+      expectBadRequest(response, inBody('/actions/1/task/title'));
+      await expectNoTasks(alice);
+    });
   });
 
   describe('several values in the query', () => {
@@ -395,7 +406,9 @@ describeEachDatabase('request validation and request errors', (suite) => {
       sort: 'takes one value, not a list: must be equal to one of the allowed values: ',
       order: 'takes one value, not a list: must be equal to one of the allowed values: desc, asc',
       limit: 'takes one value, not a list: must be an integer in decimal digits',
-      cursor: String(loadContract().components.parameters.Cursor.schema['x-rule']),
+      cursor: String(
+        (loadContract().components.parameters as Record<string, { schema: Json }>).Cursor!.schema['x-rule'],
+      ),
     };
     const parameters = specOperations()
       .flatMap(({ operationId }) => operationSchemas(operationId).parameters)

@@ -8,7 +8,7 @@ import { loadContract, type Json } from '../helpers/contract.js';
 /** Every node of the spec with its JSON Pointer, examples left out (they are values, not schemas). */
 function* nodes(node: unknown, at = ''): Generator<[string, Json]> {
   if (typeof node !== 'object' || node === null) return;
-  yield [at, node as Json];
+  yield [at, node];
   for (const [key, child] of Object.entries(node)) {
     if (key !== 'example' && key !== 'examples') yield* nodes(child, `${at}/${key}`);
   }
@@ -48,7 +48,7 @@ describe('the contract says its rules in words', () => {
   it('quotes no regular expression in a description or summary', () => {
     const quoting = [...nodes(contract)].flatMap(([at, node]) =>
       ['description', 'summary']
-        .filter((key) => typeof node[key] === 'string' && EXPRESSION.test(node[key] as string))
+        .filter((key) => typeof node[key] === 'string' && EXPRESSION.test(node[key]))
         .map((key) => `${at}/${key}`),
     );
     expect(quoting).to.deep.equal([]);
@@ -57,16 +57,17 @@ describe('the contract says its rules in words', () => {
 
 describe('blank titles and tags', () => {
   const contract = loadContract();
-  const patternOf = (name: string) => new RegExp(String(contract.components.schemas[name].pattern), 'u');
+  const schemas = contract.components.schemas as Record<string, Json>;
+  const patternOf = (name: string) => new RegExp(String(schemas[name]!.pattern), 'u');
   // Blank: white space, controls, format characters, the other code points Unicode says to
   // ignore when unsupported (variation selectors, Hangul fillers...), and the blank Braille pattern.
   const BLANK = /^[\s\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]$/u;
-  const schemas: { name: string; forbidden: RegExp }[] = [
+  const rules: { name: string; forbidden: RegExp }[] = [
     { name: 'Title', forbidden: /^[\0\uFEFF\p{Cs}]$/u },
     { name: 'Tag', forbidden: /^[\p{Cc}\uFEFF\p{Cs}]$/u },
   ];
 
-  for (const { name, forbidden } of schemas) {
+  for (const { name, forbidden } of rules) {
     it(`${name}: text is valid when it holds a character that is not blank and none that is forbidden, over every code point`, () => {
       const pattern = patternOf(name);
       const wrong: string[] = [];
