@@ -18,10 +18,10 @@ export function adviseOnQuery(issues: readonly Issue[], req: Request): Issue[] {
   if (entry === undefined) return [...issues];
   const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
   const advised = issues.map((issue) => {
-    const [name, index] = issue.pointer.split('/').slice(1).map(unescapeToken);
-    if (issue.location !== 'query' || name === undefined || !entry.queryValues.has(name)) return issue;
-    const values = query.getAll(name);
+    const [name = '', index] = issue.pointer.split('/').slice(1).map(unescapeToken);
     const takes = entry.queryValues.get(name);
+    if (issue.location !== 'query' || takes === undefined) return issue;
+    const values = query.getAll(name);
     if (takes !== 'several') {
       if (values.length > 1) return { ...issue, message: 'must be given only once: this parameter takes one value' };
       if (takes === 'one-without-comma' && values[0]?.includes(','))
@@ -41,6 +41,8 @@ export function adviseOnQuery(issues: readonly Issue[], req: Request): Issue[] {
   const seen = new Set<string>();
   return advised.filter(({ location, pointer, message }) => {
     const key = JSON.stringify([location, pointer, message]);
-    return !seen.has(key) && Boolean(seen.add(key));
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }

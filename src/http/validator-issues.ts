@@ -56,7 +56,8 @@ export function toIssues(items: readonly ValidatorIssue[], body: unknown, words:
     const issue = toIssue(item, body, words);
     const place = `${issue.location} ${issue.pointer}`;
     const previous = kept.get(place);
-    if (previous === undefined || rank(item) < previous.rank) kept.set(place, { issue, rank: rank(item) });
+    const itemRank = rank(item);
+    if (previous === undefined || itemRank < previous.rank) kept.set(place, { issue, rank: itemRank });
   }
   return [...kept.values()].map(({ issue }) => issue);
 }

@@ -532,6 +532,17 @@ describeEachDatabase('request validation and request errors', (suite) => {
       }
     }
 
+    it('refuses it as well with an explicit charset=UTF-8', async () => {
+      const alice = suite.newUser();
+      const { body } = withBytes({ title: 'MARK' }, [0x80]);
+      const response = await alice.call('POST', '/tasks', {
+        rawBody: body,
+        contentType: 'application/json; charset=UTF-8',
+      });
+      expectBadRequest(response, inBody(''));
+      await expectNoTasks(alice);
+    });
+
     it('takes the same text well-formed, U+FFFD included', async () => {
       const { body } = withBytes({ title: 'MARK' }, [...Buffer.from('\ufffd')]);
       const response = await suite.newUser().call<Task>('POST', '/tasks', { rawBody: body });
