@@ -517,8 +517,9 @@ export interface components {
         Priority: "none" | "low" | "medium" | "high";
         /**
          * @description A label of 1–40 characters, stored in Unicode NFC, trimmed and in lower case (`Work ` is
-         *     `work`; `café` is one tag however its accent is typed). No control characters, byte order
-         *     marks or unpaired UTF-16 surrogates.
+         *     `work`; `café` is one tag however its accent is typed). Not blank: white space and
+         *     invisible characters alone (as for a task's title) are no tag. No control characters,
+         *     byte order marks or unpaired UTF-16 surrogates.
          * @example work
          */
         Tag: string;
@@ -530,8 +531,13 @@ export interface components {
         Instant: string;
         /**
          * @description 1–200 characters, not blank; leading and trailing white space is removed before storing.
-         *     No NUL characters, byte order marks (U+FEFF) or unpaired UTF-16 surrogates: text is
-         *     stored and read back exactly as sent, and these cannot be.
+         *     Blank means made only of white space, control characters and invisible characters: format
+         *     characters (Unicode category Cf, such as the zero-width space U+200B, the zero-width joiners,
+         *     the word joiner U+2060, the soft hyphen U+00AD and the direction marks), other characters
+         *     Unicode says to ignore when not supported (variation selectors, the Hangul fillers U+115F,
+         *     U+1160, U+3164 and U+FFA0) and the blank Braille pattern U+2800. No NUL characters, byte
+         *     order marks (U+FEFF) or unpaired UTF-16 surrogates: text is stored and read back exactly as
+         *     sent, and these cannot be.
          * @example Buy milk
          */
         Title: string;
@@ -890,7 +896,11 @@ export interface components {
         HtmlPage: string;
     };
     responses: {
-        /** @description The request does not match the contract, or its JSON is malformed. */
+        /**
+         * @description The request does not match the contract, its JSON is malformed, or its body is not UTF-8.
+         *     `errors` names each problem once, where it is, with the rule it breaks in words; a query
+         *     parameter sent several times, or as a comma-separated list, is told how it takes its values.
+         */
         BadRequest: {
             headers: {
                 RateLimit: components["headers"]["RateLimit"];
@@ -1087,10 +1097,10 @@ export interface components {
          * @example alice
          */
         UserId: components["schemas"]["UserId"];
-        /** @description Which tasks to list by completion state. */
+        /** @description Which tasks to list by completion state. Takes one value (give the parameter once). */
         Status: "open" | "completed" | "all";
         /**
-         * @description Only tasks with one of these priorities (repeat the parameter for several).
+         * @description Only tasks with one of these priorities. For several, repeat the parameter (`priority=high&priority=medium`); a comma-separated list is refused.
          * @example [
          *       "high",
          *       "medium"
@@ -1098,30 +1108,32 @@ export interface components {
          */
         PriorityFilter: components["schemas"]["Priority"][];
         /**
-         * @description Only tasks carrying every one of these tags (repeat the parameter for several); compared in lower case.
+         * @description Only tasks carrying every one of these tags, compared in lower case. For several, repeat the
+         *     parameter (`tag=work&tag=home`); a comma is part of a tag, so `tag=work,home` asks for the one
+         *     tag `work,home`.
          * @example [
          *       "work"
          *     ]
          */
         TagFilter: components["schemas"]["Tag"][];
-        /** @description Only tasks due at or after this instant (see "Due times compared"). */
+        /** @description Only tasks due at or after this instant (see "Due times compared"). Takes one value (give the parameter once). */
         DueAfter: components["schemas"]["Instant"];
-        /** @description Only tasks due before this instant (see "Due times compared"). */
+        /** @description Only tasks due before this instant (see "Due times compared"). Takes one value (give the parameter once). */
         DueBefore: components["schemas"]["Instant"];
-        /** @description `true`: only open tasks whose due time has passed; `false`: only tasks that are not overdue. */
+        /** @description `true`: only open tasks whose due time has passed; `false`: only tasks that are not overdue. Takes one value (give the parameter once). */
         Overdue: boolean;
         /**
-         * @description Words to search for in title and description (all of them must match).
+         * @description Words to search for in title and description (all of them must match), all in one parameter (`q=quarterly report`).
          * @example quarterly report
          */
         Search: string;
-        /** @description The order of the list; `relevance` needs `q` (and is its default). */
+        /** @description The order of the list; `relevance` needs `q` (and is its default). Takes one value (give the parameter once). */
         Sort: "created_at" | "updated_at" | "due" | "priority" | "title" | "relevance";
-        /** @description Descending (the default) or ascending. */
+        /** @description Descending (the default) or ascending. Takes one value (give the parameter once). */
         Order: "desc" | "asc";
-        /** @description The most tasks to return in one page. */
+        /** @description The most tasks to return in one page. Takes one value (give the parameter once). */
         Limit: number;
-        /** @description The `next_cursor` of the previous page. Opaque; do not build or change it. */
+        /** @description The `next_cursor` of the previous page. Opaque; do not build or change it. Takes one value (give the parameter once). */
         Cursor: string;
         /**
          * @description A key the client makes up for this request (a UUID is a good choice), sent again with
@@ -1295,10 +1307,10 @@ export interface operations {
     listTasks: {
         parameters: {
             query?: {
-                /** @description Which tasks to list by completion state. */
+                /** @description Which tasks to list by completion state. Takes one value (give the parameter once). */
                 status?: components["parameters"]["Status"];
                 /**
-                 * @description Only tasks with one of these priorities (repeat the parameter for several).
+                 * @description Only tasks with one of these priorities. For several, repeat the parameter (`priority=high&priority=medium`); a comma-separated list is refused.
                  * @example [
                  *       "high",
                  *       "medium"
@@ -1306,30 +1318,32 @@ export interface operations {
                  */
                 priority?: components["parameters"]["PriorityFilter"];
                 /**
-                 * @description Only tasks carrying every one of these tags (repeat the parameter for several); compared in lower case.
+                 * @description Only tasks carrying every one of these tags, compared in lower case. For several, repeat the
+                 *     parameter (`tag=work&tag=home`); a comma is part of a tag, so `tag=work,home` asks for the one
+                 *     tag `work,home`.
                  * @example [
                  *       "work"
                  *     ]
                  */
                 tag?: components["parameters"]["TagFilter"];
-                /** @description Only tasks due at or after this instant (see "Due times compared"). */
+                /** @description Only tasks due at or after this instant (see "Due times compared"). Takes one value (give the parameter once). */
                 due_after?: components["parameters"]["DueAfter"];
-                /** @description Only tasks due before this instant (see "Due times compared"). */
+                /** @description Only tasks due before this instant (see "Due times compared"). Takes one value (give the parameter once). */
                 due_before?: components["parameters"]["DueBefore"];
-                /** @description `true`: only open tasks whose due time has passed; `false`: only tasks that are not overdue. */
+                /** @description `true`: only open tasks whose due time has passed; `false`: only tasks that are not overdue. Takes one value (give the parameter once). */
                 overdue?: components["parameters"]["Overdue"];
                 /**
-                 * @description Words to search for in title and description (all of them must match).
+                 * @description Words to search for in title and description (all of them must match), all in one parameter (`q=quarterly report`).
                  * @example quarterly report
                  */
                 q?: components["parameters"]["Search"];
-                /** @description The order of the list; `relevance` needs `q` (and is its default). */
+                /** @description The order of the list; `relevance` needs `q` (and is its default). Takes one value (give the parameter once). */
                 sort?: components["parameters"]["Sort"];
-                /** @description Descending (the default) or ascending. */
+                /** @description Descending (the default) or ascending. Takes one value (give the parameter once). */
                 order?: components["parameters"]["Order"];
-                /** @description The most tasks to return in one page. */
+                /** @description The most tasks to return in one page. Takes one value (give the parameter once). */
                 limit?: components["parameters"]["Limit"];
-                /** @description The `next_cursor` of the previous page. Opaque; do not build or change it. */
+                /** @description The `next_cursor` of the previous page. Opaque; do not build or change it. Takes one value (give the parameter once). */
                 cursor?: components["parameters"]["Cursor"];
             };
             header?: never;

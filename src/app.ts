@@ -14,6 +14,7 @@ import { dispatchOperations } from './http/dispatch.js';
 import { errorHandler } from './http/error-handler.js';
 import { exactPaths } from './http/exact-paths.js';
 import { headAsGet } from './http/head-as-get.js';
+import { jsonBody } from './http/json-body.js';
 import { checkMetricsAccess } from './http/metrics-access.js';
 import { assertPublicOperationsMatch, OperationIndex, resolveOperations } from './http/operation-index.js';
 import { createRateLimits } from './http/rate-limits.js';
@@ -22,6 +23,7 @@ import { requestId } from './http/request-id.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { strictUrl } from './http/strict-url.js';
 import { scopedKnex } from './db/request-transaction.js';
+import { patternWords } from './http/validator-issues.js';
 import { createIdempotencyGuard } from './idempotency/idempotency.service.js';
 import { shareMetricsWithPrimary } from './metrics/cluster-metrics.js';
 import { metricsAccessCheck } from './metrics/metrics-access.js';
@@ -107,7 +109,7 @@ export function createApp({
   app.use(exactPaths());
   app.use(headAsGet());
   app.use(strictUrl());
-  app.use(express.json({ limit: BODY_LIMIT_BYTES, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonBody(BODY_LIMIT_BYTES));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: spec as never,
@@ -130,6 +132,6 @@ export function createApp({
       idempotency: createIdempotencyGuard(db),
     }),
   );
-  app.use(errorHandler());
+  app.use(errorHandler(patternWords(spec)));
   return app;
 }

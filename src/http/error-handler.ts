@@ -1,12 +1,13 @@
 import type { ErrorRequestHandler } from 'express';
 import { toProblem } from './error-mapping.js';
 import { HttpProblem, sendProblem } from './problem.js';
+import type { PatternWords } from './validator-issues.js';
 
-/** The one place that writes error responses: every error becomes problem+json. */
-export function errorHandler(): ErrorRequestHandler {
+/** The one place that writes error responses: every error becomes problem+json, in the contract's words. */
+export function errorHandler(words: PatternWords): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
-    const problem = toProblem(error, req);
+    const problem = toProblem(error, req, words);
     if (problem) return sendProblem(req, res, problem);
     // Unexpected: the log gets everything (pino-http logs `res.err` on the request's line),
     // the client gets nothing it could learn internals from.

@@ -2,7 +2,9 @@ import type { Request } from 'express';
 import { databaseUnavailable, DomainError, type DomainErrorKind } from '../contract/domain-error.js';
 import { isDatabaseUnavailable } from '../db/availability.js';
 import { HttpProblem, noSuchRoute } from './problem.js';
-import { toIssue, type ValidatorIssue } from './validator-issues.js';
+import { NOT_UTF8, type NotUtf8Error } from './json-body.js';
+import { adviseOnQuery } from './query-advice.js';
+import { toIssues, type PatternWords, type ValidatorIssue } from './validator-issues.js';
 
 /** The one table from the rules' words to HTTP's. */
 const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
@@ -22,11 +24,11 @@ const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
  * Turns any error into the problem the client sees, or `undefined` for an unexpected error
  * (answered with a bare 500). Library messages are not passed through: every detail is ours.
  */
-export function toProblem(error: unknown, req: Request): HttpProblem | undefined {
+export function toProblem(error: unknown, req: Request, words: PatternWords): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
   if (error instanceof DomainError) return domainProblem(error);
   if (isBodyReadingError(error)) return fromBodyReading(error, req);
-  if (isValidatorError(error)) return fromValidator(error, req);
+  if (isValidatorError(error)) return fromValidator(error, req, words);
   if (isDatabaseUnavailable(error)) return domainProblem(databaseUnavailable());
   return undefined;
 }
@@ -61,6 +63,14 @@ function fromBodyReading(error: BodyReadingError, req: Request): HttpProblem {
       return new HttpProblem(400, 'The request body is not valid JSON, or not a JSON object.', {
         errors: [{ location: 'body', pointer: '', message: 'must be a well-formed JSON object' }],
       });
+    case NOT_UTF8:
+      return new HttpProblem(
+        400,
+        `The request body is not valid UTF-8 (from byte ${(error as NotUtf8Error).offset}).`,
+        {
+          errors: [{ location: 'body', pointer: '', message: 'must be UTF-8' }],
+        },
+      );
     case 'entity.too.large':
       return new HttpProblem(413, `The request body exceeds the limit of ${error.limit ?? 'the allowed'} bytes.`);
     case 'encoding.unsupported':
@@ -88,11 +98,11 @@ function isValidatorError(error: unknown): error is ValidatorError {
   );
 }
 
-function fromValidator(error: ValidatorError, req: Request): HttpProblem | undefined {
+function fromValidator(error: ValidatorError, req: Request, words: PatternWords): HttpProblem | undefined {
   switch (error.status) {
     case 400:
       return new HttpProblem(400, 'The request is not valid.', {
-        errors: error.errors.map((item) => toIssue(item, req.body)),
+        errors: adviseOnQuery(toIssues(error.errors, req.body, words), req),
       });
     case 404:
       return noSuchRoute(req.path);

@@ -10,8 +10,15 @@ const OPERATION_METHODS: readonly string[] = ['get', 'put', 'post', 'delete', 'o
 interface SpecParameter {
   readonly name: string;
   readonly in: string;
-  readonly schema?: { type?: string };
+  readonly schema?: { type?: string; enum?: unknown[]; format?: string };
 }
+
+/**
+ * How a query parameter takes its values: `several` (an array: the parameter repeated), `one`, or
+ * `one-without-comma` when no value can hold a comma (numbers, booleans, dates, enumerations), so
+ * that a comma in one means the client sent a list.
+ */
+export type QueryValues = 'several' | 'one' | 'one-without-comma';
 
 /** What the middleware needs to know of one operation, read from the spec once at start. */
 export interface OperationEntry {
@@ -22,6 +29,8 @@ export interface OperationEntry {
   readonly integerPath: ReadonlySet<string>;
   /** Query parameter names the operation declares, each with whether it is an integer. */
   readonly query: ReadonlyMap<string, boolean>;
+  /** How each query parameter takes its values. */
+  readonly queryValues: ReadonlyMap<string, QueryValues>;
   /** Header parameters as the spec names them (`If-Match`), handed to the handler as `headers`. */
   readonly headers: readonly string[];
 }
@@ -95,10 +104,20 @@ function operationsOf(
           .map((parameter) => parameter.name),
       ),
       query: new Map(named('query').map((parameter) => [parameter.name, isInteger(parameter)])),
+      queryValues: new Map(named('query').map((parameter) => [parameter.name, queryValues(parameter)])),
       headers: named('header').map((parameter) => parameter.name),
     });
   }
   return operations;
+}
+
+function queryValues({ schema = {} }: SpecParameter): QueryValues {
+  if (schema.type === 'array') return 'several';
+  const withoutComma =
+    ['integer', 'number', 'boolean'].includes(schema.type ?? '') ||
+    ['date', 'date-time'].includes(schema.format ?? '') ||
+    schema.enum?.every((value) => !String(value).includes(',')) === true;
+  return withoutComma ? 'one-without-comma' : 'one';
 }
 
 /** The node a local `$ref` (`#/components/...`) points to, followed through any chain of refs. */

@@ -3,6 +3,7 @@ import type { Issue } from '../contract/domain-error.js';
 import { pointerTo } from './json-pointer.js';
 import { resolvedOperation, type ResolvedOperation } from './operation-index.js';
 import { HttpProblem } from './problem.js';
+import { adviseOnQuery } from './query-advice.js';
 
 /** An integer as the spec's integer parameters are written: decimal digits, no sign or exponent games. */
 const DECIMAL_INTEGER = /^-?(0|[1-9][0-9]*)$/;
@@ -19,7 +20,8 @@ export function strictUrl(): RequestHandler {
     const resolved = resolvedOperation(req);
     if (!resolved) return next();
     const issues = [...pathIssues(resolved), ...queryIssues(resolved, req.originalUrl)];
-    next(issues.length > 0 ? new HttpProblem(400, 'The request is not valid.', { errors: issues }) : undefined);
+    const errors = adviseOnQuery(issues, req); // `limit=1,2` is a list, not a badly written integer
+    next(errors.length > 0 ? new HttpProblem(400, 'The request is not valid.', { errors }) : undefined);
   };
 }
 

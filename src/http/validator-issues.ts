@@ -18,23 +18,74 @@ const LOCATIONS: Record<string, ValidationIssue['location']> = {
 
 const ADDITIONAL_PROPERTY = 'additionalProperties.openapi.validation';
 
+/** Each `pattern` of the contract with the words its schema gives it (`x-rule`): what a person is told instead. */
+export type PatternWords = ReadonlyMap<string, string>;
+
+/** The words for a pattern the contract left without any (a test keeps every pattern worded): never the expression. */
+const UNWORDED_PATTERN = 'does not have the form the contract describes';
+
+/** Collects every schema's `pattern` and `x-rule` from the (bundled) spec. */
+export function patternWords(spec: unknown): PatternWords {
+  const words = new Map<string, string>();
+  const visit = (node: unknown): void => {
+    if (!isObject(node)) return;
+    if (typeof node.pattern === 'string' && typeof node['x-rule'] === 'string') words.set(node.pattern, node['x-rule']);
+    for (const [key, child] of Object.entries(node)) if (key !== 'example' && key !== 'examples') visit(child);
+  };
+  visit(spec);
+  return words;
+}
+
+/**
+ * Which of several complaints about one value is kept (lower first): what the value is at all
+ * (a member missing or not allowed, a value outside the enumeration, a wrong type) says more
+ * than its form, and its form (a pattern worded as a rule: "must not be blank") more than its
+ * size. An empty title is "must not be blank", not also "must NOT have fewer than 1 characters".
+ */
+const PRECEDENCE = ['required', 'additionalProperties', 'enum', 'type', 'format', 'pattern'];
+const rank = (item: ValidatorIssue): number => {
+  const keyword = item.errorCode?.replace(/\.openapi\.validation$/, '');
+  const index = keyword === undefined ? -1 : PRECEDENCE.indexOf(keyword);
+  return index === -1 ? PRECEDENCE.length : index;
+};
+
+/** The validator's issues as the client sees them: one per place, each in words. */
+export function toIssues(items: readonly ValidatorIssue[], body: unknown, words: PatternWords): ValidationIssue[] {
+  const kept = new Map<string, { issue: ValidationIssue; rank: number }>();
+  for (const item of items) {
+    const issue = toIssue(item, body, words);
+    const place = `${issue.location} ${issue.pointer}`;
+    const previous = kept.get(place);
+    const itemRank = rank(item);
+    if (previous === undefined || itemRank < previous.rank) kept.set(place, { issue, rank: itemRank });
+  }
+  return [...kept.values()].map(({ issue }) => issue);
+}
+
 /**
  * The validator reports `/body/title`, `/query/limit`, `/params/task_id`, `/headers/...`; anything
  * else concerns the URL itself (such as a malformed percent-encoding), whose message stays ours.
  * For an unexpected property it appends the raw name (`/body/a/b` for `"a/b"`, nothing at all for
  * `""`), so that pointer is rebuilt, RFC 6901-escaped, from the body it was found in.
  */
-export function toIssue(item: ValidatorIssue, body: unknown): ValidationIssue {
+export function toIssue(item: ValidatorIssue, body: unknown, words: PatternWords): ValidationIssue {
+  const message = wordsOf(item, words);
   if (item.errorCode === ADDITIONAL_PROPERTY && item.path === '') {
-    return { location: 'body', pointer: pointerToEmptyName(body) ?? '', message: item.message };
+    return { location: 'body', pointer: pointerToEmptyName(body) ?? '', message };
   }
   const [, root = '', ...rest] = item.path.split('/');
   const location = LOCATIONS[root];
   if (location === undefined) return { location: 'path', pointer: '', message: 'must be a well-formed URL path' };
   if (location === 'body' && item.errorCode === ADDITIONAL_PROPERTY) {
-    return { location, pointer: additionalPropertyPointer(rest, body), message: item.message };
+    return { location, pointer: additionalPropertyPointer(rest, body), message };
   }
-  return { location, pointer: rest.length ? `/${rest.join('/')}` : '', message: item.message };
+  return { location, pointer: rest.length ? `/${rest.join('/')}` : '', message };
+}
+
+/** ajv says `must match pattern "<the expression>"`: the schema's words say the rule instead. */
+function wordsOf(item: ValidatorIssue, words: PatternWords): string {
+  const pattern = /^must match pattern "(.*)"$/s.exec(item.message)?.[1];
+  return pattern === undefined ? item.message : (words.get(pattern) ?? UNWORDED_PATTERN);
 }
 
 type JsonObject = Record<string, unknown>;

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
+import { loadContract, type Json } from '../helpers/contract.js';
+import { operationSchemas } from '../helpers/schema-arbitraries.js';
+import { specOperations } from '../helpers/spec-conformance.js';
 import type { components } from '../../generated/api.js';
 import {
   expectProblem,
@@ -19,6 +22,35 @@ const inQuery = (pointer: string): Issue => ({ location: 'query', pointer });
 const inPath = (pointer: string): Issue => ({ location: 'path', pointer });
 
 const MAX_TASK_ID = 9007199254740991;
+
+/** A schema's rule as the contract words it (`x-rule`). */
+const ruleOf = (schema: string): string =>
+  String((loadContract().components.schemas as Record<string, Json>)[schema]!['x-rule']);
+
+/** Characters that show nothing: a title or tag of these alone is blank. */
+const INVISIBLE = {
+  'zero-width space': '\u200b',
+  'zero-width non-joiner': '\u200c',
+  'zero-width joiner': '\u200d',
+  'left-to-right mark': '\u200e',
+  'right-to-left mark': '\u200f',
+  'right-to-left override': '\u202e',
+  'first strong isolate': '\u2068',
+  'word joiner': '\u2060',
+  'soft hyphen': '\u00ad',
+  'Mongolian vowel separator': '\u180e',
+  'combining grapheme joiner': '\u034f',
+  'variation selector 16': '\ufe0f',
+  'Hangul filler': '\u3164',
+  'Hangul choseong filler': '\u115f',
+  'Hangul jungseong filler': '\u1160',
+  'halfwidth Hangul filler': '\uffa0',
+  'Braille pattern blank': '\u2800',
+  'tag space': '\u{e0020}',
+  'no-break space': '\u00a0',
+  'ideographic space': '\u3000',
+  'a control character': '\u0001',
+};
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A 400 whose `errors` name exactly these places (several entries may name the same one). */
@@ -262,6 +294,260 @@ describeEachDatabase('request validation and request errors', (suite) => {
       const query = `limit=1&cursor=${encodeURIComponent(cursor)}`;
       expectBadRequest(await alice.call('GET', `/tasks?status=open&${query}`), inQuery('/cursor'));
       expect((await alice.call('GET', `/tasks?status=all&${query}`)).status).to.equal(200);
+    });
+  });
+
+  describe('messages for people', () => {
+    it('answers an empty title with one issue that says it must not be blank', async () => {
+      const problem = expectBadRequest(
+        await suite.newUser().call('POST', '/tasks', { json: { title: '' } }),
+        inBody('/title'),
+      );
+      expect(problem.errors).to.deep.equal([{ location: 'body', pointer: '/title', message: ruleOf('Title') }]);
+      expect(problem.errors![0]!.message).to.match(/^must not be blank/);
+    });
+
+    const patterned: { name: string; send: RequestOptions; path?: string; issue: Issue }[] = [
+      { name: 'a title with NUL', send: { json: { title: 'a\u0000b' } }, issue: inBody('/title') },
+      { name: 'a blank tag', send: { json: { title: 'ok', tags: [' '] } }, issue: inBody('/tags/0') },
+      {
+        name: 'a description with NUL',
+        send: { json: { title: 'ok', description: '\u0000' } },
+        issue: inBody('/description'),
+      },
+      {
+        name: 'a malformed time zone',
+        send: { json: { title: 'ok', due_date: '2026-01-01', time_zone: '../etc' } },
+        issue: inBody('/time_zone'),
+      },
+      {
+        name: 'a malformed Idempotency-Key',
+        send: { json: { title: 'ok' }, headers: { 'idempotency-key': 'a b' } },
+        issue: { location: 'header', pointer: '/idempotency-key' },
+      },
+      { name: 'a malformed cursor', path: '/tasks?cursor=a.b', send: {}, issue: inQuery('/cursor') },
+    ];
+    for (const { name, send, path, issue } of patterned) {
+      it(`says the rule in words, not as a regular expression, for ${name}`, async () => {
+        const response = await suite.newUser().call(path ? 'GET' : 'POST', path ?? '/tasks', send);
+        const problem = expectBadRequest(response, issue);
+        expect(problem.errors).to.have.length(1);
+        const { message } = problem.errors![0]!;
+        expect(message).to.match(/^must /);
+        expect(message).not.to.match(/pattern|\\|\[\^|\(\?/);
+      });
+    }
+  });
+
+  describe('titles and tags of invisible characters alone are blank', () => {
+    for (const [name, character] of Object.entries(INVISIBLE)) {
+      it(`refuses a title and a tag of only ${name}, and keeps one as part of a title`, async () => {
+        const alice = suite.newUser();
+        for (const title of [character, `${character} ${character}${character}`]) {
+          expectBadRequest(await alice.call('POST', '/tasks', { json: { title } }), inBody('/title'));
+          expectBadRequest(
+            await alice.call('POST', '/tasks', { json: { title: 'ok', tags: ['work', title] } }),
+            inBody('/tags/1'),
+          );
+        }
+        await expectNoTasks(alice);
+        if (character < ' ') return; // a control character is allowed inside a title, not in a tag
+        const task = await alice.createTask({ title: `Buy${character}milk`, tags: [`a${character}b`] });
+        expect([task.title, task.tags]).to.deep.equal([`Buy${character}milk`, [`a${character}b`.normalize('NFC')]]);
+      });
+    }
+
+    it('refuses a replaced or patched title of invisible characters alone, changing nothing', async () => {
+      const alice = suite.newUser();
+      const task = await alice.createTask({ title: 'old' });
+      const json = { title: '\u200b\u2060\u3164' };
+      expectBadRequest(await alice.call('PATCH', `/tasks/${task.id}`, { json }), inBody('/title'));
+      const replacement = { ...json, description: null, completed: false };
+      expectBadRequest(await alice.call('PUT', `/tasks/${task.id}`, { json: replacement }), inBody('/title'));
+      expect((await alice.call<Task>('GET', `/tasks/${task.id}`)).body).to.deep.equal(task);
+    });
+    it('refuses a title of invisible characters alone in a bulk action, running none of them', async () => {
+      const alice = suite.newUser();
+      const actions = [
+        { op: 'create', task: { title: 'fine' } },
+        { op: 'create', task: { title: '\u200b\u2800' } },
+      ];
+      const response = await alice.call('POST', '/tasks/bulk', { json: { actions } });
+      expectBadRequest(response, inBody('/actions/1/task/title'));
+      await expectNoTasks(alice);
+    });
+  });
+
+  describe('several values in the query', () => {
+    /** Two valid values of each query parameter, for its repeated and comma-joined forms. */
+    const VALUES: Record<string, [string, string]> = {
+      status: ['open', 'completed'],
+      priority: ['high', 'low'],
+      tag: ['home', 'work'],
+      due_after: ['2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z'],
+      due_before: ['2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z'],
+      overdue: ['true', 'false'],
+      q: ['milk', 'bread'],
+      sort: ['title', 'due'],
+      order: ['asc', 'desc'],
+      limit: ['1', '2'],
+      cursor: ['abc', 'def'],
+    };
+    const ONCE = 'must be given only once: this parameter takes one value';
+    /** What each comma-joined form answers: a 400 whose message starts so, or a 200 (the comma is part of the value). */
+    const JOINED: Record<string, string | 200> = {
+      status: 'takes one value, not a list: must be equal to one of the allowed values: open, completed, all',
+      priority: 'several values are sent by repeating the parameter (priority=high&priority=low), not as a list',
+      tag: 200, // a comma is part of a tag (see below)
+      due_after: 'takes one value, not a list: ',
+      due_before: 'takes one value, not a list: ',
+      overdue: 'takes one value, not a list: must be boolean',
+      q: 200, // commas between words
+      sort: 'takes one value, not a list: must be equal to one of the allowed values: ',
+      order: 'takes one value, not a list: must be equal to one of the allowed values: desc, asc',
+      limit: 'takes one value, not a list: must be an integer in decimal digits',
+      cursor: String(
+        (loadContract().components.parameters as Record<string, { schema: Json }>).Cursor!.schema['x-rule'],
+      ),
+    };
+    const parameters = specOperations()
+      .flatMap(({ operationId }) => operationSchemas(operationId).parameters)
+      .filter((parameter) => parameter.in === 'query');
+
+    it('covers every query parameter of the spec', () => {
+      const names = parameters.map((parameter) => parameter.name);
+      expect(Object.keys(VALUES)).to.have.members(names);
+      expect(Object.keys(JOINED)).to.have.members(names);
+    });
+
+    for (const parameter of parameters) {
+      const { name } = parameter;
+      const [first, second] = VALUES[name]!;
+      const several = parameter.schema.type === 'array';
+      it(`${name}: ${several ? 'takes' : 'refuses'} the parameter repeated`, async () => {
+        const response = await suite.newUser().call('GET', `/tasks?${name}=${first}&${name}=${second}`);
+        if (several) return void expect(response.status, JSON.stringify(response.body)).to.equal(200);
+        const problem = expectBadRequest(response, inQuery(`/${name}`));
+        expect(problem.errors).to.deep.equal([{ location: 'query', pointer: `/${name}`, message: ONCE }]);
+      });
+
+      for (const comma of [',', '%2C']) {
+        it(`${name}: answers values joined by ${comma} ${JOINED[name] === 200 ? 'as one value' : 'saying how to send them'}`, async () => {
+          const response = await suite.newUser().call('GET', `/tasks?${name}=${first}${comma}${second}`);
+          const expected = JOINED[name]!;
+          if (expected === 200) return void expect(response.status, JSON.stringify(response.body)).to.equal(200);
+          const problem = expectBadRequest(response, inQuery(several ? `/${name}/0` : `/${name}`));
+          expect(problem.errors).to.have.length(1);
+          expect(problem.errors![0]!.message.startsWith(expected), problem.errors![0]!.message).to.equal(true);
+        });
+      }
+    }
+
+    it('reads tag=a,b as the one tag "a,b", and tag=a&tag=b as both tags', async () => {
+      const alice = suite.newUser();
+      const joined = await alice.createTask({ title: 'joined', tags: ['home,work'] });
+      const both = await alice.createTask({ title: 'both', tags: ['home', 'work'] });
+      const ids = async (query: string) =>
+        (await alice.call<TaskList>('GET', `/tasks?${query}`)).body.items.map((task) => task.id);
+      expect(await ids('tag=home,work')).to.deep.equal([joined.id]);
+      expect(await ids('tag=home&tag=work')).to.deep.equal([both.id]);
+    });
+
+    it('lists each problem of a query once, at its parameter', async () => {
+      const response = await suite.newUser().call('GET', '/tasks?status=open,all&limit=1&limit=2&order=up');
+      expectBadRequest(response, inQuery('/status'), inQuery('/limit'), inQuery('/order'));
+      expect(expectProblem(response, 400).errors).to.have.length(3);
+    });
+  });
+
+  describe('a JSON body that is not UTF-8', () => {
+    /** Each ill-formed byte sequence inside a JSON string, and the offset where it starts in the body. */
+    const sequences: { name: string; bytes: number[] }[] = [
+      { name: 'a lone continuation byte', bytes: [0x80] },
+      { name: 'an overlong encoding of "/"', bytes: [0xc0, 0xaf] },
+      { name: 'an overlong three-byte encoding', bytes: [0xe0, 0x80, 0xaf] },
+      { name: 'an encoded surrogate', bytes: [0xed, 0xa0, 0x80] },
+      { name: 'a sequence cut short', bytes: [0xe2, 0x82] },
+    ];
+    /** A JSON text whose `marker` string holds the bytes instead. */
+    const withBytes = (json: unknown, bytes: number[]) => {
+      const [before, after] = JSON.stringify(json).split('MARK') as [string, string];
+      const body = Buffer.concat([Buffer.from(`${before}a€`), Buffer.from(bytes), Buffer.from(`b${after}`)]);
+      return { body, offset: Buffer.byteLength(`${before}a€`) };
+    };
+    const writes: {
+      name: string;
+      method: 'POST' | 'PATCH';
+      path: (user: TestUser) => Promise<string>;
+      json: unknown;
+      contentType: string;
+    }[] = [
+      {
+        name: 'createTask',
+        method: 'POST',
+        path: async () => '/tasks',
+        json: { title: 'MARK' },
+        contentType: 'application/json',
+      },
+      {
+        name: 'createTask (in a member name)',
+        method: 'POST',
+        path: async () => '/tasks',
+        json: { title: 'ok', MARK: 1 },
+        contentType: 'application/json',
+      },
+      {
+        name: 'updateTask',
+        method: 'PATCH',
+        path: async (user) => `/tasks/${(await user.createTask({ title: 'untouched' })).id}`,
+        json: { description: 'MARK' },
+        contentType: 'application/merge-patch+json',
+      },
+      {
+        name: 'bulk',
+        method: 'POST',
+        path: async () => '/tasks/bulk',
+        json: {
+          actions: [
+            { op: 'create', task: { title: 'fine' } },
+            { op: 'create', task: { title: 'MARK' } },
+          ],
+        },
+        contentType: 'application/json',
+      },
+    ];
+    for (const write of writes) {
+      for (const { name, bytes } of sequences) {
+        it(`answers 400 for ${name} on ${write.name}, storing nothing`, async () => {
+          const alice = suite.newUser();
+          const target = await write.path(alice);
+          const before = await tasksOf(alice);
+          const { body, offset } = withBytes(write.json, bytes);
+          const response = await alice.call(write.method, target, { rawBody: body, contentType: write.contentType });
+          const problem = expectBadRequest(response, inBody(''));
+          expect(problem.errors).to.deep.equal([{ location: 'body', pointer: '', message: 'must be UTF-8' }]);
+          expect(problem.detail).to.equal(`The request body is not valid UTF-8 (from byte ${offset}).`);
+          expect(await tasksOf(alice)).to.deep.equal(before);
+        });
+      }
+    }
+
+    it('refuses it as well with an explicit charset=UTF-8', async () => {
+      const alice = suite.newUser();
+      const { body } = withBytes({ title: 'MARK' }, [0x80]);
+      const response = await alice.call('POST', '/tasks', {
+        rawBody: body,
+        contentType: 'application/json; charset=UTF-8',
+      });
+      expectBadRequest(response, inBody(''));
+      await expectNoTasks(alice);
+    });
+
+    it('takes the same text well-formed, U+FFFD included', async () => {
+      const { body } = withBytes({ title: 'MARK' }, [...Buffer.from('\ufffd')]);
+      const response = await suite.newUser().call<Task>('POST', '/tasks', { rawBody: body });
+      expect(response.status, JSON.stringify(response.body)).to.equal(201);
+      expect(response.body.title).to.equal('a€\ufffdb');
     });
   });
 

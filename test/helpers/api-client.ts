@@ -13,8 +13,8 @@ export interface RequestOptions {
   readonly token?: string;
   /** JSON-encoded with `Content-Type: application/json` unless `contentType` says otherwise. */
   readonly json?: unknown;
-  /** Sent as is. */
-  readonly rawBody?: string;
+  /** Sent as is (bytes too: a body that is not UTF-8). */
+  readonly rawBody?: string | Uint8Array;
   readonly contentType?: string;
   readonly headers?: Record<string, string>;
 }
@@ -40,7 +40,7 @@ export async function request<T = any>(
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  let body: string | undefined = options.rawBody;
+  let body: string | Uint8Array | undefined = options.rawBody;
   if (options.json !== undefined) body = JSON.stringify(options.json);
   if (body !== undefined) headers['content-type'] ??= options.contentType ?? 'application/json';
   const response = await fetch(new URL(path, baseUrl), { method, headers, body });

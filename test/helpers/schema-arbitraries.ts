@@ -429,6 +429,12 @@ function stretch(text: string, length: number): string {
   return Array.from({ length }, (_, i) => points[i % points.length]).join('');
 }
 
+/**
+ * fast-check cannot build text from a lookahead (`^(?!blank*$)...` says "not only blank"): text is
+ * drawn from the rest of the pattern, and the `matches` filter then applies the whole of it.
+ */
+const withoutLookaheads = (pattern: string) => pattern.replace(/\(\?[=!](?:\\.|\[(?:\\.|[^\]])*\]|[^()])*\)/g, '');
+
 function validString(node: Json, encoding: Encoding): Arbitrary<string> {
   if (Array.isArray(node.enum)) return fc.constantFrom(...(node.enum as string[]));
   const { min, max } = lengthBounds(node);
@@ -437,7 +443,7 @@ function validString(node: Json, encoding: Encoding): Arbitrary<string> {
   const matches = matcher(node);
   const plain =
     typeof node.pattern === 'string'
-      ? fc.stringMatching(new RegExp(node.pattern, 'u'), { size: 'medium' })
+      ? fc.stringMatching(new RegExp(withoutLookaheads(node.pattern), 'u'), { size: 'medium' })
       : fc.string();
   const odd = fc.string({ unit: fc.constantFrom(...ODD_CODE_POINTS), maxLength: 3 });
   const short = fc.oneof(

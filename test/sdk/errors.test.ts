@@ -38,7 +38,7 @@ describeSdk('SDK: errors are ResponseErrors with the problem document', (suite) 
     );
     const query = await expectResponseError(alice.tasks.listTasks({ userId: alice.id, limit: 0 }), 400);
     const path = await expectResponseError(alice.tasks.getTask({ userId: alice.id, taskId: 0 }), 400);
-    // One place may have several problems (an empty title is both too short and blank).
+    // Each place is named once (an empty title is one problem: it is blank).
     const places = [body, query, path].map(
       (error) => new Set(error.problem?.errors?.map(({ location, pointer }) => `${location} ${pointer}`)),
     );

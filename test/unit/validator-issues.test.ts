@@ -1,5 +1,8 @@
 import { expect } from 'chai';
-import { toIssue } from '../../src/http/validator-issues.js';
+import { patternWords, toIssue, toIssues, type ValidatorIssue } from '../../src/http/validator-issues.js';
+import { loadContract } from '../helpers/contract.js';
+
+const NO_WORDS = new Map<string, string>();
 
 /** The validator appends a raw property name to the pointer; the issue must carry an RFC 6901 one. */
 describe('validator issues to problem entries', () => {
@@ -9,7 +12,7 @@ describe('validator issues to problem entries', () => {
     errorCode: 'additionalProperties.openapi.validation',
   });
 
-  const cases: [string, ReturnType<typeof extra> | { path: string; message: string }, unknown, string][] = [
+  const cases: [string, ValidatorIssue, unknown, string][] = [
     ['a plain field', { path: '/body/title', message: 'must be string' }, { title: 1 }, '/title'],
     ['a top-level name with a slash', extra('/body/a/b'), { 'a/b': 1 }, '/a~1b'],
     ['a top-level name with a tilde', extra('/body/a~b'), { 'a~b': 1 }, '/a~0b'],
@@ -26,15 +29,74 @@ describe('validator issues to problem entries', () => {
   ];
   for (const [name, item, body, pointer] of cases) {
     it(`points at ${name}: ${pointer}`, () => {
-      expect(toIssue(item, body)).to.deep.equal({ location: 'body', pointer, message: item.message });
+      expect(toIssue(item, body, NO_WORDS)).to.deep.equal({ location: 'body', pointer, message: item.message });
     });
   }
 
   it('keeps its own words for a path that is not a request location', () => {
-    expect(toIssue({ path: '/x', message: "malformed uri'" }, undefined)).to.deep.equal({
+    expect(toIssue({ path: '/x', message: "malformed uri'" }, undefined, NO_WORDS)).to.deep.equal({
       location: 'path',
       pointer: '',
       message: 'must be a well-formed URL path',
     });
+  });
+});
+
+describe('validator issues in words', () => {
+  const PATTERN = '^(?![\\s]*$)[^\\u0000"]*$';
+  const words = new Map([[PATTERN, 'must not be blank']]);
+  const pattern = (path: string, expression = PATTERN): ValidatorIssue => ({
+    path,
+    message: `must match pattern "${expression}"`,
+    errorCode: 'pattern.openapi.validation',
+  });
+  const tooShort: ValidatorIssue = {
+    path: '/body/title',
+    message: 'must NOT have fewer than 1 characters',
+    errorCode: 'minLength.openapi.validation',
+  };
+
+  it("says a pattern's rule in its schema's words, even when the expression holds quotes", () => {
+    expect(toIssue(pattern('/body/title'), {}, words).message).to.equal('must not be blank');
+  });
+
+  it('never quotes an expression that has no words', () => {
+    const { message } = toIssue(pattern('/body/title', '^[a-z]+$'), {}, words);
+    expect(message).to.equal('does not have the form the contract describes');
+  });
+
+  it('keeps one issue per place: the pattern (the rule) before the length', () => {
+    for (const items of [
+      [tooShort, pattern('/body/title')],
+      [pattern('/body/title'), tooShort],
+    ]) {
+      expect(toIssues(items, { title: '' }, words)).to.deep.equal([
+        { location: 'body', pointer: '/title', message: 'must not be blank' },
+      ]);
+    }
+  });
+
+  it('keeps the allowed values before the type, and issues at other places apart, in their order', () => {
+    const items: ValidatorIssue[] = [
+      { path: '/body/op', message: 'must be string', errorCode: 'type.openapi.validation' },
+      { path: '/body/title', message: 'must be string', errorCode: 'type.openapi.validation' },
+      {
+        path: '/body/op',
+        message: 'must be equal to one of the allowed values: create, delete',
+        errorCode: 'enum.openapi.validation',
+      },
+      { path: '/query/op', message: 'must be string', errorCode: 'type.openapi.validation' },
+    ];
+    expect(toIssues(items, { op: 5, title: 5 }, words)).to.deep.equal([
+      { location: 'body', pointer: '/op', message: 'must be equal to one of the allowed values: create, delete' },
+      { location: 'body', pointer: '/title', message: 'must be string' },
+      { location: 'query', pointer: '/op', message: 'must be string' },
+    ]);
+  });
+
+  it("reads every pattern's words from the spec", () => {
+    const contract = loadContract();
+    const { Title: title } = contract.components.schemas as Record<string, { pattern: string; 'x-rule': string }>;
+    expect(patternWords(contract).get(title!.pattern)).to.equal(title!['x-rule']);
   });
 });

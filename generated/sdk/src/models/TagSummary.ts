@@ -21,8 +21,9 @@ import { mapValues } from '../runtime.js';
 export interface TagSummary {
     /**
      * A label of 1–40 characters, stored in Unicode NFC, trimmed and in lower case (`Work ` is
-     * `work`; `café` is one tag however its accent is typed). No control characters, byte order
-     * marks or unpaired UTF-16 surrogates.
+     * `work`; `café` is one tag however its accent is typed). Not blank: white space and
+     * invisible characters alone (as for a task's title) are no tag. No control characters,
+     * byte order marks or unpaired UTF-16 surrogates.
      * @type {string}
      * @memberof TagSummary
      */

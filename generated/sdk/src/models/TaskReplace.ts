@@ -34,8 +34,13 @@ import {
 export interface TaskReplace {
     /**
      * 1–200 characters, not blank; leading and trailing white space is removed before storing.
-     * No NUL characters, byte order marks (U+FEFF) or unpaired UTF-16 surrogates: text is
-     * stored and read back exactly as sent, and these cannot be.
+     * Blank means made only of white space, control characters and invisible characters: format
+     * characters (Unicode category Cf, such as the zero-width space U+200B, the zero-width joiners,
+     * the word joiner U+2060, the soft hyphen U+00AD and the direction marks), other characters
+     * Unicode says to ignore when not supported (variation selectors, the Hangul fillers U+115F,
+     * U+1160, U+3164 and U+FFA0) and the blank Braille pattern U+2800. No NUL characters, byte
+     * order marks (U+FEFF) or unpaired UTF-16 surrogates: text is stored and read back exactly as
+     * sent, and these cannot be.
      * @type {string}
      * @memberof TaskReplace
      */
