@@ -17,6 +17,7 @@ const LOCATIONS: Record<string, ValidationIssue['location']> = {
 };
 
 const ADDITIONAL_PROPERTY = 'additionalProperties.openapi.validation';
+const DISCRIMINATOR = 'discriminator.openapi.validation';
 
 /**
  * The validator reports `/body/title`, `/query/limit`, `/params/task_id`, `/headers/...`; anything
@@ -34,7 +35,10 @@ export function toIssue(item: ValidatorIssue, body: unknown): ValidationIssue {
   if (location === 'body' && item.errorCode === ADDITIONAL_PROPERTY) {
     return { location, pointer: additionalPropertyPointer(rest, body), message: item.message };
   }
-  return { location, pointer: rest.length ? `/${rest.join('/')}` : '', message: item.message };
+  const pointer = rest.length ? `/${rest.join('/')}` : '';
+  // A discriminated oneOf reports a missing or unknown tag (`op`) at its object: point at the tag itself.
+  const tag = item.errorCode === DISCRIMINATOR ? /tag "([^"]+)"/.exec(item.message)?.[1] : undefined;
+  return { location, pointer: tag === undefined ? pointer : `${pointer}/${pointerToken(tag)}`, message: item.message };
 }
 
 type JsonObject = Record<string, unknown>;
