@@ -15,8 +15,8 @@
 /**
  * An IANA time zone (`Europe/Berlin`, `America/New_York`, `UTC`), spelled exactly as listed:
  * the one `due_at` is meant in, and the one recurring due dates are computed in. Required with
- * `due_at`, optional with `due_date`, not allowed without either. Null: none (`null` is listed so that
- * OpenAPI 3.0 allows it with the list).
+ * `due_at`, optional with `due_date`, not allowed without either. `null`: none (listed first,
+ * as OpenAPI 3.0 needs for a nullable list).
  * 
  * The list is every zone and link name of the IANA time zone database (release 2025b), as
  * every runtime that follows it knows them; `Factory` is not a zone.
