@@ -1,7 +1,8 @@
 import type { SpecDocument } from '../contract/spec-document.js';
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The spec as the request validator reads it. A `oneOf` with a `discriminator` is validated by the

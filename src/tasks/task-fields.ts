@@ -78,7 +78,8 @@ export function dueColumns(due: Due, recurrence: Recurrence | null): DueColumns 
 }
 
 function recurrenceIssues(recurrence: Recurrence, due: Due): TaskIssue[] {
-  if (due.due_date === null && due.due_at === null) return [{ pointer: '/recurrence', message: 'needs due_date or due_at' }];
+  if (due.due_date === null && due.due_at === null)
+    return [{ pointer: '/recurrence', message: 'needs due_date or due_at' }];
   const start = firstDueDate(due);
   return recurrence.until != null && start !== null && recurrence.until < start
     ? [{ pointer: '/recurrence/until', message: 'must not be before the due date' }]

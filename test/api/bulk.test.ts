@@ -132,7 +132,11 @@ describeEachDatabase('bulk task actions', (suite) => {
         name: "breaks a create's task rule",
         action: () => ({
           op: 'create',
-          task: { title: 'Ends before it starts', due_date: '2026-12-01', recurrence: { frequency: 'daily', until: '2026-11-30' } },
+          task: {
+            title: 'Ends before it starts',
+            due_date: '2026-12-01',
+            recurrence: { frequency: 'daily', until: '2026-11-30' },
+          },
         }),
         status: 400,
         detail: 'The request is not valid.',
@@ -220,7 +224,11 @@ describeEachDatabase('bulk task actions', (suite) => {
           { op: 'complete', id: MISSING_TASK_ID, completed: true },
           {
             op: 'create',
-            task: { title: 'Ends early', due_date: '2026-12-01', recurrence: { frequency: 'daily', until: '2026-11-30' } },
+            task: {
+              title: 'Ends early',
+              due_date: '2026-12-01',
+              recurrence: { frequency: 'daily', until: '2026-11-30' },
+            },
           },
           { op: 'delete', id: toDelete.id },
           { op: 'create', task: { title: 'Made' } },
@@ -292,10 +300,7 @@ describeEachDatabase('bulk task actions', (suite) => {
       {
         name: 'a create with id and completed',
         action: (id) => ({ op: 'create', id, task: { title: 'New' }, completed: true }),
-        issues: [
-          notTaken('/actions/1/id'),
-          notTaken('/actions/1/completed'),
-        ],
+        issues: [notTaken('/actions/1/id'), notTaken('/actions/1/completed')],
       },
       {
         name: 'an update without patch',
@@ -305,10 +310,7 @@ describeEachDatabase('bulk task actions', (suite) => {
       {
         name: 'an update without id, with a task',
         action: () => ({ op: 'update', patch: { title: 'New' }, task: { title: 'New' } }),
-        issues: [
-          missing('/actions/1', 'id'),
-          notTaken('/actions/1/task'),
-        ],
+        issues: [missing('/actions/1', 'id'), notTaken('/actions/1/task')],
       },
       {
         name: 'an update with completed',
