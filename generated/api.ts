@@ -728,7 +728,10 @@ export interface components {
         TaskCreate: {
             title: components["schemas"]["Title"];
             description?: components["schemas"]["Description"];
-            /** @default false */
+            /**
+             * @default false
+             * @example false
+             */
             completed: boolean;
             priority?: components["schemas"]["Priority"];
             tags?: components["schemas"]["Tags"];
@@ -755,6 +758,7 @@ export interface components {
         TaskReplace: {
             title: components["schemas"]["Title"];
             description: components["schemas"]["Description"];
+            /** @example false */
             completed: boolean;
             priority?: components["schemas"]["Priority"];
             tags?: components["schemas"]["Tags"];
@@ -771,6 +775,7 @@ export interface components {
         TaskPatch: {
             title?: components["schemas"]["Title"];
             description?: components["schemas"]["Description"];
+            /** @example true */
             completed?: boolean;
             priority?: components["schemas"]["Priority"];
             tags?: components["schemas"]["Tags"];
@@ -781,6 +786,7 @@ export interface components {
         };
         /** @description The completion state to set; without `completed`, the state is toggled. */
         TaskCompletion: {
+            /** @example true */
             completed?: boolean;
         };
         /** @description Creates a task, as `createTask` does. */
@@ -817,6 +823,7 @@ export interface components {
              */
             op: "complete";
             id: components["schemas"]["TaskIdentifier"];
+            /** @example true */
             completed?: boolean;
             if_match?: components["schemas"]["EntityTagCondition"];
         };

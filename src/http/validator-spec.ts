@@ -13,7 +13,7 @@ const isObject = (value: unknown): value is Json =>
  * says, then left out, so that the validator judges exactly as the mapping reads.
  */
 export function validatorSpec(spec: SpecDocument): SpecDocument {
-  const schemas = ((spec as { components?: { schemas?: Json } }).components?.schemas ?? {}) as Json;
+  const schemas = (spec as { components?: { schemas?: Json } }).components?.schemas ?? {};
   const copy = structuredClone(spec);
   visit(copy, (node) => {
     const discriminator = node.discriminator;
