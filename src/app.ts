@@ -24,6 +24,7 @@ import { noStore, securityHeaders } from './http/security-headers.js';
 import { strictUrl } from './http/strict-url.js';
 import { scopedKnex } from './db/request-transaction.js';
 import { patternWords } from './http/validator-issues.js';
+import { validatorSpec } from './http/validator-spec.js';
 import { createIdempotencyGuard } from './idempotency/idempotency.service.js';
 import { shareMetricsWithPrimary } from './metrics/cluster-metrics.js';
 import { metricsAccessCheck } from './metrics/metrics-access.js';
@@ -112,8 +113,9 @@ export function createApp({
   app.use(jsonBody(BODY_LIMIT_BYTES));
   app.use(
     OpenApiValidator.middleware({
-      apiSpec: spec as never,
-      validateRequests: { allErrors: true }, // list every problem, not only the first
+      apiSpec: validatorSpec(spec) as never,
+      // Every problem, not only the first; a discriminated oneOf judged by the branch its tag names.
+      validateRequests: { allErrors: true, discriminator: true },
       // Every response is checked against the contract outside production; a mismatch is a 500.
       validateResponses: config.env !== 'production',
       validateSecurity: false, // Passport authenticates, after validation

@@ -17,6 +17,7 @@ const LOCATIONS: Record<string, ValidationIssue['location']> = {
 };
 
 const ADDITIONAL_PROPERTY = 'additionalProperties.openapi.validation';
+const DISCRIMINATOR = 'discriminator.openapi.validation';
 
 /** Each `pattern` of the contract with the words its schema gives it (`x-rule`): what a person is told instead. */
 export type PatternWords = ReadonlyMap<string, string>;
@@ -79,7 +80,10 @@ export function toIssue(item: ValidatorIssue, body: unknown, words: PatternWords
   if (location === 'body' && item.errorCode === ADDITIONAL_PROPERTY) {
     return { location, pointer: additionalPropertyPointer(rest, body), message };
   }
-  return { location, pointer: rest.length ? `/${rest.join('/')}` : '', message };
+  const pointer = rest.length ? `/${rest.join('/')}` : '';
+  // A discriminated oneOf reports a missing or unknown tag (`op`) at its object: point at the tag itself.
+  const tag = item.errorCode === DISCRIMINATOR ? /tag "([^"]+)"/.exec(item.message)?.[1] : undefined;
+  return { location, pointer: tag === undefined ? pointer : `${pointer}/${pointerToken(tag)}`, message };
 }
 
 /** ajv says `must match pattern "<the expression>"`: the schema's words say the rule instead. */

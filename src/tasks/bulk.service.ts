@@ -6,30 +6,15 @@ import {
   TaskNotFoundError,
   TaskPreconditionFailedError,
   TaskPreconditionRequiredError,
-  type TaskIssue,
 } from './task-errors.js';
 import { createTaskService, type TaskPolicy, type TaskService, type Written } from './tasks.service.js';
 import * as store from './tasks.store.js';
 import type { TaskRow } from './tasks.store.js';
 
 type Schemas = components['schemas'];
-type ActionField = Exclude<keyof Schemas['BulkAction'], 'op'>;
 
-/** A bulk action as its op's rules shape it (the schema alone allows any mix of fields). */
-export type BulkAction =
-  | { readonly op: 'create'; readonly task: Schemas['TaskCreate'] }
-  | { readonly op: 'update'; readonly id: number; readonly patch: Schemas['TaskPatch']; readonly if_match?: string }
-  | { readonly op: 'complete'; readonly id: number; readonly completed?: boolean; readonly if_match?: string }
-  | { readonly op: 'delete'; readonly id: number; readonly if_match?: string };
-
-/** The fields each op takes besides `op`: the ones in `required` and `optional`, no other. */
-const OP_FIELDS: Record<BulkAction['op'], { required: ActionField[]; optional: ActionField[] }> = {
-  create: { required: ['task'], optional: [] },
-  update: { required: ['id', 'patch'], optional: ['if_match'] },
-  complete: { required: ['id'], optional: ['completed', 'if_match'] },
-  delete: { required: ['id'], optional: ['if_match'] },
-};
-const ACTION_FIELDS: ActionField[] = ['id', 'task', 'patch', 'completed', 'if_match'];
+/** A bulk action: the spec's union by `op`, each with exactly the fields its op takes (the validator has checked them). */
+export type BulkAction = Schemas['BulkAction'];
 
 /** Where in an action the task's own fields are, so that a task rule's pointers lead into the bulk body. */
 const TASK_FIELDS_AT: Record<BulkAction['op'], string> = {
@@ -71,7 +56,7 @@ export function createBulkService(db: Knex, policy: TaskPolicy) {
      * Each action is a transaction of its own, or a savepoint when the request runs in one (an
      * Idempotency-Key): a failing action then undoes its own writes and no other action's.
      */
-    async *separately(userId: string, actions: readonly Schemas['BulkAction'][]): AsyncGenerator<ActionOutcome> {
+    async *separately(userId: string, actions: readonly BulkAction[]): AsyncGenerator<ActionOutcome> {
       const checked = checkActions(actions);
       for (const [index, action] of checked.entries())
         yield await attempt(index, action, (ifMatchPointer) =>
@@ -80,7 +65,7 @@ export function createBulkService(db: Knex, policy: TaskPolicy) {
     },
 
     /** Runs the actions in order in one transaction: all of them, or none (the first failure is thrown). */
-    async together(userId: string, actions: readonly Schemas['BulkAction'][]): Promise<AppliedAction[]> {
+    async together(userId: string, actions: readonly BulkAction[]): Promise<AppliedAction[]> {
       const checked = checkActions(actions);
       return db.transaction(async (trx) => {
         // Locked up front, in id order: two atomic requests naming the same tasks in another
@@ -107,31 +92,15 @@ export function createBulkService(db: Knex, policy: TaskPolicy) {
 }
 
 /**
- * The actions, once every one takes exactly the fields of its op and every `if_match` is well
- * formed (read before any action runs, as a single write reads its If-Match); otherwise every
- * misfit, before anything runs.
+ * The actions, once every `if_match` is well formed (read before any action runs, as a single
+ * write reads its If-Match); otherwise the first malformed one, before anything runs.
  */
-function checkActions(actions: readonly Schemas['BulkAction'][]): BulkAction[] {
-  const issues = actions.flatMap((action, index): TaskIssue[] => {
-    const { required, optional } = OP_FIELDS[action.op];
-    const at = (field: ActionField) => `/actions/${index}/${field}`;
-    return [
-      ...required
-        .filter((field) => !Object.hasOwn(action, field))
-        .map((field) => ({ pointer: at(field), message: `is required for op ${action.op}` })),
-      ...ACTION_FIELDS.filter(
-        (field) => Object.hasOwn(action, field) && !required.includes(field) && !optional.includes(field),
-      ).map((field) => ({
-        pointer: at(field),
-        message: `is not allowed for op ${action.op}`,
-      })),
-    ];
+function checkActions(actions: readonly BulkAction[]): readonly BulkAction[] {
+  actions.forEach((action, index) => {
+    if ('if_match' in action && action.if_match !== undefined)
+      entityTagCondition({ bodyPointer: ifMatchAt(index) }, action.if_match);
   });
-  if (issues.length > 0) throw new InvalidTaskError(issues);
-  actions.forEach(({ if_match }, index) => {
-    if (if_match !== undefined) entityTagCondition({ bodyPointer: ifMatchAt(index) }, if_match);
-  });
-  return actions as BulkAction[];
+  return actions;
 }
 
 /** Where an action's `if_match` is in the bulk body. */

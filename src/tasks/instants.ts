@@ -8,10 +8,9 @@ const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
 const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
 
 /**
- * The first and last all-day dates: their day, in any zone (UTC-12 to UTC+14), stays within
- * years 1 to 9999 in UTC.
+ * The last all-day date: its day, in any zone (UTC-12 to UTC+14), stays within years 1 to 9999
+ * in UTC (the spec's DueDate pattern also bounds what clients send, from 0001-01-02).
  */
-export const EARLIEST_DUE_DATE = '0001-01-02';
 export const LATEST_DUE_DATE = '9999-12-30';
 
 export function isStorableInstant(instant: Date): boolean {

@@ -1,11 +1,13 @@
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
 import type { components } from '../../generated/api.js';
-import { dueInZone, EARLIEST_DUE_DATE, LATEST_DUE_DATE, parseInstant } from './instants.js';
+import { dueInZone, parseInstant } from './instants.js';
 import { InvalidTaskError, type TaskIssue } from './task-errors.js';
 
 type Schemas = components['schemas'];
 export type Priority = Schemas['Priority'];
 export type Recurrence = NonNullable<Schemas['Recurrence']>;
+/** A zone the spec lists (the validator refuses any other), every one a zone Luxon computes in. */
+export type TimeZone = NonNullable<Schemas['TimeZone']>;
 
 /** Priorities in order of importance: stored as their index, so that they sort. */
 export const PRIORITIES: readonly Priority[] = ['none', 'low', 'medium', 'high'];
@@ -37,7 +39,7 @@ export function normalizeTags(tags: readonly string[]): string[] {
 export interface Due {
   readonly due_date: string | null;
   readonly due_at: string | null;
-  readonly time_zone: string | null;
+  readonly time_zone: TimeZone | null;
 }
 
 /** The due columns: what the client sent, plus the instants the task counts as due and as overdue. */
@@ -46,12 +48,12 @@ export interface DueColumns extends Due {
   readonly overdue_at: Date | null;
 }
 
-/** An IANA zone: not Luxon's own names (`system`, `local`) or fixed offsets (`UTC+3`), which would vary by server or ignore daylight saving. */
-export function isKnownTimeZone(zone: string): boolean {
-  return IANAZone.isValidZone(zone);
-}
-
-/** Refuses combinations the spec rules out; returns the columns to store. */
+/**
+ * Refuses combinations that depend on more than the body (a merge patch over the task as it is),
+ * or that no schema can say (an offset that moves the instant out of years 1-9999); returns the
+ * columns to store. What the spec states alone (the zone list, the date range, both due forms in
+ * one body...) the validator has already refused.
+ */
 export function dueColumns(due: Due, recurrence: Recurrence | null): DueColumns {
   const issues: TaskIssue[] = [];
   const instant = due.due_at === null ? undefined : parseInstant(due.due_at);
@@ -59,12 +61,7 @@ export function dueColumns(due: Due, recurrence: Recurrence | null): DueColumns 
     issues.push({ pointer: '/due_at', message: 'must not be set together with due_date' });
   else if (due.due_at !== null && instant === undefined)
     issues.push({ pointer: '/due_at', message: 'must be an instant in years 1 to 9999 (UTC)' });
-  if (due.due_date !== null && (due.due_date < EARLIEST_DUE_DATE || due.due_date > LATEST_DUE_DATE)) {
-    issues.push({ pointer: '/due_date', message: `must be from ${EARLIEST_DUE_DATE} to ${LATEST_DUE_DATE}` });
-  }
-  if (due.time_zone !== null && !isKnownTimeZone(due.time_zone))
-    issues.push({ pointer: '/time_zone', message: 'must be a known IANA time zone' });
-  else if (due.due_at !== null && due.time_zone === null)
+  if (due.due_at !== null && due.time_zone === null)
     issues.push({ pointer: '/time_zone', message: 'is required with due_at' });
   else if (due.time_zone !== null && due.due_date === null && due.due_at === null)
     issues.push({ pointer: '/time_zone', message: 'needs due_date or due_at' });
@@ -81,25 +78,18 @@ export function dueColumns(due: Due, recurrence: Recurrence | null): DueColumns 
 }
 
 function recurrenceIssues(recurrence: Recurrence, due: Due): TaskIssue[] {
-  const issues: TaskIssue[] = [];
   if (due.due_date === null && due.due_at === null)
-    issues.push({ pointer: '/recurrence', message: 'needs due_date or due_at' });
-  if (recurrence.weekdays !== undefined && recurrence.weekdays.length > 0 && recurrence.frequency !== 'weekly') {
-    issues.push({ pointer: '/recurrence/weekdays', message: 'is only for weekly rules' });
-  }
-  if (recurrence.until != null && recurrence.count != null)
-    issues.push({ pointer: '/recurrence/count', message: 'must not be set together with until' });
+    return [{ pointer: '/recurrence', message: 'needs due_date or due_at' }];
   const start = firstDueDate(due);
-  if (recurrence.until != null && start !== null && recurrence.until < start)
-    issues.push({ pointer: '/recurrence/until', message: 'must not be before the due date' });
-  return issues;
+  return recurrence.until != null && start !== null && recurrence.until < start
+    ? [{ pointer: '/recurrence/until', message: 'must not be before the due date' }]
+    : [];
 }
 
-/** The calendar day a task is first due; unknown while its zone is (Luxon would read `system` or `local` as the host's zone). */
+/** The calendar day a task is first due (null when its instant is out of range, which is refused already). */
 function firstDueDate(due: Due): string | null {
   if (due.due_date !== null) return due.due_date;
-  if (due.due_at === null || (due.time_zone !== null && !isKnownTimeZone(due.time_zone))) return null;
-  return dueInZone(due.due_at, due.time_zone ?? 'UTC').toISODate();
+  return due.due_at === null ? null : dueInZone(due.due_at, due.time_zone ?? 'UTC').toISODate();
 }
 
 /** The recurrence as stored and shown: every member present. */

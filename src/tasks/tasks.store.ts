@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Recurrence } from './task-fields.js';
+import type { Recurrence, TimeZone } from './task-fields.js';
 import { buildListQuery, type ListQuery, type Listed } from './list-query.js';
 
 /** The fields written with a task beyond title, description and completion (issue 4). */
@@ -11,7 +11,7 @@ export interface TaskDetails {
   due_at: Date | null;
   /** `due_at` as the client sent it, which is what it reads back. */
   due_at_text: string | null;
-  time_zone: string | null;
+  time_zone: TimeZone | null;
   /** When the task counts as due (filters, sorting) and as overdue. */
   due_key: Date | null;
   overdue_at: Date | null;

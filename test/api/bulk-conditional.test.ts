@@ -218,7 +218,7 @@ describeEachDatabase('bulk actions: if_match and etag', (suite) => {
           ],
         });
         expect(expectProblem(response, 400).errors).to.deep.equal([
-          { location: 'body', pointer: '/actions/1/if_match', message: 'is not allowed for op create' },
+          { location: 'body', pointer: '/actions/1/if_match', message: 'must NOT have additional properties' },
         ]);
         expect(await snapshot(suite, alice)).to.deep.equal(before);
       });

@@ -4,11 +4,13 @@ import { expect } from 'chai';
 import fc, { type Arbitrary, type IAsyncProperty } from 'fast-check';
 import { DateTime } from 'luxon';
 import { loadContract, pointerTo } from '../helpers/contract.js';
-import type { ApiResponse, Task, TestUser } from '../helpers/api-client.js';
+import type { ApiResponse, Problem, Task, TestUser } from '../helpers/api-client.js';
 import { describeEachDatabase, type ApiSuite } from '../helpers/api-suite.js';
 import {
+  breaksRule,
   brokenRules,
   enumValues,
+  exampleValue,
   instantOf,
   invalidSchedule,
   invalidTags,
@@ -636,7 +638,7 @@ describe('properties: the generators follow the spec', () => {
     });
   }
 
-  it('schedules and tags: valid ones keep every rule; each broken one matches the schema and breaks exactly its rule; every rule is broken', () => {
+  it('schedules and tags: valid ones keep every rule; each broken one breaks exactly its rule, which the schema refuses at its pointer or (a rule in words) allows; every rule is broken', () => {
     const validate = judges.json.compile({
       ...operationSchemas('createTask').bodies['application/json']!,
       components: spec.components,
@@ -650,7 +652,11 @@ describe('properties: the generators follow the spec', () => {
     for (const tags of fc.sample(validTags(), RUNS)) accepts({ title: 'x', tags });
     const seen = new Set<string>();
     for (const { schedule, rule } of fc.sample(invalidSchedule(), 2 * RUNS)) {
-      accepts({ title: 'x', ...schedule });
+      const body = { title: 'x', ...schedule };
+      if (rule.inSchema) {
+        expect(validate(body), `${rule.name}: ${JSON.stringify(body)}`).to.equal(false);
+        expect([...new Set(validate.errors!.map(pointerOf))], JSON.stringify(body)).to.deep.equal([rule.pointer]);
+      } else accepts(body);
       expect(
         brokenRules(schedule).map((broken) => broken.name),
         JSON.stringify(schedule),
@@ -731,7 +737,7 @@ describeEachDatabase('properties: requests generated from the spec', (suite) => 
     }
   }
 
-  it('rejects every body that breaks one rule the schema cannot express with a 400 naming it, and changes nothing', async function () {
+  it('rejects every body that breaks one rule across fields (in the schema, or in its words) with a 400 naming it, and changes nothing', async function () {
     this.timeout(TIME_LIMIT_MS + 10_000);
     const user = suite.newUser();
     const task = await user.createTask({
@@ -936,4 +942,266 @@ describeEachDatabase('properties: requests generated from the spec', (suite) => 
       }),
     );
   });
+});
+
+// Every operation, exercised as an outside client that reads only the spec would: requests drawn
+// from the operation's own schemas (path, query, headers, body), the same with every member an
+// object may have, the operation's request examples, and a body made of its members' examples.
+// The answer must be a success, or an error whose cause is the state of things the request could
+// not see: a missing task, a stale ETag, a reused key, a cursor the server did not issue. A 400
+// is allowed only for a rule the schema states in words (its descriptions); never a 5xx.
+
+/** A rule the spec states in words only (a description), or that depends on the task as it is (a merge patch): where, and its message. */
+interface WordedRule {
+  readonly pointer: RegExp;
+  readonly message: string;
+}
+const TASK_RULES_IN_WORDS = [
+  ['/due_at', 'must be an instant in years 1 to 9999 (UTC)'], // DueAt's description
+  ['/recurrence/until', 'must not be before the due date'], // Recurrence.until's description
+  ['/tags/\\d+', 'must NOT have more than 40 characters in lower case'], // Tags' description
+] as const;
+/** A merge patch is judged on the task as patched (TaskPatch's description): these depend on what the task was. */
+const PATCH_RULES_ON_STATE = [
+  ['/due_at', 'must not be set together with due_date'],
+  ['/time_zone', 'is required with due_at'],
+  ['/time_zone', 'needs due_date or due_at'],
+  ['/recurrence', 'needs due_date or due_at'],
+] as const;
+const rulesOf = (at: string, rules: readonly (readonly [string, string])[]): WordedRule[] =>
+  rules.map(([pointer, message]) => ({ pointer: new RegExp(`^${at}${pointer}$`), message }));
+const WORDED: Record<string, WordedRule[]> = {
+  createTask: rulesOf('', TASK_RULES_IN_WORDS),
+  replaceTask: rulesOf('', TASK_RULES_IN_WORDS),
+  updateTask: rulesOf('', [...TASK_RULES_IN_WORDS, ...PATCH_RULES_ON_STATE]),
+  bulkTasks: [
+    ...rulesOf('/actions/\\d+/task', TASK_RULES_IN_WORDS),
+    ...rulesOf('/actions/\\d+/patch', [...TASK_RULES_IN_WORDS, ...PATCH_RULES_ON_STATE]),
+  ],
+  listTasks: [
+    // Sort's description: relevance needs q; Instant's: years 1 to 9999 in UTC.
+    { pointer: /^\/sort$/, message: 'relevance needs q' },
+    { pointer: /^\/due_(after|before)$/, message: 'must be an RFC 3339 date-time in years 1 to 9999' },
+  ],
+};
+
+/** Statuses whose cause is state the request could not see, by operation (beyond every operation's 2xx and 304). */
+function stateCause(operationId: string, status: number, problem: Problem | undefined): string | undefined {
+  const errors = problem?.errors ?? [];
+  switch (status) {
+    case 404:
+      // A task id (in the path or an action) that is none of the user's tasks; a reference page never built.
+      return operationId === 'getDocs' || byTaskId.has(operationId) || operationId === 'bulkTasks'
+        ? 'missing'
+        : undefined;
+    case 412:
+      return 'stale ETag';
+    case 409:
+    case 422:
+      return 'key in use';
+    case 400: {
+      if (errors.length === 0) return undefined;
+      // A cursor the server did not issue (or issued for another list): opaque, so any text fits the schema.
+      if (operationId === 'listTasks' && errors.every((issue) => issue.pointer === '/cursor')) return 'unknown cursor';
+      const worded = WORDED[operationId] ?? [];
+      const allWorded = errors.every(
+        (issue) =>
+          issue.location === (operationId === 'listTasks' ? 'query' : 'body') &&
+          worded.some((rule) => rule.pointer.test(issue.pointer) && rule.message === issue.message),
+      );
+      return allWorded ? 'rule in words' : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+const BODY_LIMIT_BYTES = 100 * 1024;
+
+interface DrawnRequest {
+  readonly query: Query;
+  readonly headers: Record<string, string>;
+  readonly mediaType: string | undefined;
+  readonly body: unknown;
+  /** Whether the task id names one of the user's tasks (otherwise a schema-valid id the user does not have). */
+  readonly ownTask: boolean;
+  readonly taskId: number;
+}
+
+function cursorParameter(operation: OperationSchemas): Arbitrary<string | undefined> {
+  const cursor = operation.parameters.find((parameter) => parameter.name === 'cursor');
+  if (cursor === undefined) return fc.constant(undefined);
+  return fc.oneof(
+    { arbitrary: fc.constant(undefined), weight: 4 },
+    { arbitrary: validValue(cursor.schema, 'text') as Arbitrary<string>, weight: 1 },
+  );
+}
+
+/** Requests for the operation drawn from its schemas alone; `full`: every member an object may have. */
+function drawnRequest(operation: OperationSchemas, full: boolean): Arbitrary<DrawnRequest> {
+  const mediaTypes = Object.keys(operation.bodies);
+  const body = (mediaType: string) => validValue(operation.bodies[mediaType]!, 'json', full);
+  return fc
+    .record({
+      // A cursor is opaque: one drawn from its schema was never issued (a 400), so it comes now and then only.
+      query: fc
+        .tuple(
+          validValue(parametersSchema(operation, 'query', ['cursor']), 'text', full) as Arbitrary<Query>,
+          cursorParameter(operation),
+        )
+        .map(([query, cursor]) => (cursor === undefined ? query : { ...query, cursor })),
+      // Precondition and idempotency headers are left out: drawn ones reset the connection (ECONNRESET)
+      // after some dozens of requests in this suite, which no request alone reproduces (see the report
+      // of issue 12); test/api covers them. Until that is understood they would only make this flaky.
+      headers: fc.constant({}),
+      mediaType: mediaTypes.length === 0 ? fc.constant(undefined) : fc.constantFrom(...mediaTypes),
+      body: fc.constant(undefined),
+      ownTask: fc.boolean(),
+      taskId: validValue(TASK_ID_SCHEMA, 'json') as Arbitrary<number>,
+    })
+    .chain((request) =>
+      request.mediaType === undefined
+        ? fc.constant(request)
+        : (operation.bodyRequired || full
+            ? body(request.mediaType)
+            : fc.option(body(request.mediaType), { nil: undefined })
+          ).map((drawn) => ({ ...request, body: drawn })),
+    );
+}
+
+/** The task id's schema (every operation that takes one shares it). */
+const TASK_ID_SCHEMA = parameterSchema(byTaskId.get('getTask')!, 'task_id');
+
+/** The operation's request examples (each media type's `example` and `examples`). */
+function requestExamples(operation: OperationSchemas): { mediaType: string; name: string; value: unknown }[] {
+  const definition = (
+    loadContract().paths[operation.path] as Record<
+      string,
+      {
+        requestBody?: {
+          content?: Record<string, { example?: unknown; examples?: Record<string, { value: unknown }> }>;
+        };
+      }
+    >
+  )[operation.method.toLowerCase()]!;
+  return Object.entries(definition.requestBody?.content ?? {}).flatMap(([mediaType, media]) => [
+    ...(media.example === undefined ? [] : [{ mediaType, name: 'example', value: media.example }]),
+    ...Object.entries(media.examples ?? {}).map(([name, example]) => ({ mediaType, name, value: example.value })),
+  ]);
+}
+
+/** Tallies per operation: cases run, and how they were answered. */
+const tallies = new Map<string, Map<string, number>>();
+function tally(operationId: string, outcome: string): void {
+  const counts = tallies.get(operationId) ?? new Map<string, number>();
+  counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+  tallies.set(operationId, counts);
+}
+
+/** The task each case on one task starts from: dated, in a zone, so that merge patches meet the due rules. */
+const TASK = { due_date: '2030-06-15', time_zone: 'Europe/Berlin', tags: ['home'] };
+
+/** Runs per operation (drawn requests; then as many with every member); the examples come on top. */
+const OPERATION_RUNS = 40;
+
+describeEachDatabase('properties: every operation, with requests drawn from the spec alone', (suite) => {
+  after(() => {
+    const lines = [...tallies].map(([operationId, counts]) => {
+      const total = [...counts.values()].reduce((sum, count) => sum + count, 0);
+      const outcomes = [...counts].map(([outcome, count]) => `${outcome} ${count}`).join(', ');
+      return `    ${operationId}: ${total} cases (${outcomes})`;
+    });
+    console.log(`  property cases per operation [${suite.kind}]:\n${lines.join('\n')}`);
+    tallies.clear();
+  });
+
+  /** Sends the request; returns how it was answered, failing on anything but a success or a state-caused error. */
+  async function exercise(
+    user: TestUser,
+    operation: OperationSchemas,
+    request: DrawnRequest,
+    task: Task,
+  ): Promise<string> {
+    const taskId = request.ownTask ? task.id : request.taskId;
+    const query = Object.keys(request.query).length === 0 ? '' : `?${queryString(request.query)}`;
+    const response = await user.call(operation.method, `${pathOf(operation, user, taskId)}${query}`, {
+      headers: request.headers,
+      ...(request.body === undefined ? {} : { json: request.body, contentType: request.mediaType }),
+    });
+    const summary = `${operation.method} ${operation.path} ${JSON.stringify({ ...request, taskId })} -> ${response.status} ${JSON.stringify(response.body)?.slice(0, 2000)}`;
+    expect(response.status, summary).to.be.below(500);
+    if (response.status < 400) {
+      // A bulk request without atomic answers 207: each failed action must be a state-caused one too.
+      for (const result of (response.body as { results?: { status: number; problem?: Problem }[] })?.results ?? []) {
+        if (result.status >= 400)
+          expect(stateCause(operation.operationId, result.status, result.problem), summary).to.be.a('string');
+      }
+      return String(response.status);
+    }
+    // The body limit (100 kB, the 413's description) is in bytes, which no schema counts.
+    if (response.status === 413 && Buffer.byteLength(JSON.stringify(request.body)) > BODY_LIMIT_BYTES)
+      return '413 over 100 kB';
+    const cause = stateCause(operation.operationId, response.status, response.body as Problem);
+    expect(cause, summary).to.be.a('string');
+    return `${response.status} ${cause}`;
+  }
+
+  for (const { operationId } of specOperations()) {
+    const operation = operationSchemas(operationId);
+    it(`${operationId}: every request the spec allows is answered with a success or a state-caused error`, async function () {
+      this.timeout(TIME_LIMIT_MS + 20_000);
+      const user = suite.newUser();
+      const task = await user.createTask(TASK);
+      // A task of its own for each case on one task (a delete leaves the next case one), made
+      // beforehand; a shrinking run that uses them all up goes on with the first task.
+      const fresh: Task[] = [];
+      if (byTaskId.has(operationId))
+        for (let made = 0; made < OPERATION_RUNS; made += 1) fresh.push(await user.createTask(TASK));
+      for (const full of [false, true]) {
+        await fc.assert(
+          fc.asyncProperty(drawnRequest(operation, full), async (request) => {
+            tally(operationId, await exercise(user, operation, request, fresh.shift() ?? task));
+          }),
+          { numRuns: OPERATION_RUNS / 2, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: true },
+        );
+      }
+      const plain = { query: {}, headers: {}, ownTask: true, taskId: task.id };
+      for (const example of requestExamples(operation)) {
+        tally(operationId, await exercise(user, operation, { ...plain, ...example, body: example.value }, task));
+      }
+      for (const [mediaType, schema] of Object.entries(operation.bodies)) {
+        await exerciseExampleBody(user, operation, mediaType, schema, { ...plain, mediaType }, task);
+      }
+    });
+  }
+
+  /**
+   * A body of its members' own examples (the schema's, where it has one). Where these break a rule
+   * between members (`due_date` and `due_at` together), the schema says so and the server refuses
+   * it at that rule's pointer; the body without the member that breaks it is then answered.
+   */
+  async function exerciseExampleBody(
+    user: TestUser,
+    operation: OperationSchemas,
+    mediaType: string,
+    schema: Schema,
+    request: Omit<DrawnRequest, 'body'>,
+    task: Task,
+  ): Promise<void> {
+    const body = exampleValue(schema, true) as Body | undefined;
+    if (body === undefined) return;
+    if (!breaksRule(schema, body)) {
+      tally(operation.operationId, await exercise(user, operation, { ...request, body }, task));
+      return;
+    }
+    const refused = await user.call(operation.method, pathOf(operation, user, task.id), {
+      json: body,
+      contentType: mediaType,
+    });
+    expectRejected(refused, 'body', '');
+    tally(operation.operationId, '400 rule in the schema');
+    const kept = exampleValue(schema) as Body | undefined;
+    expect(kept, `no member of ${JSON.stringify(body)} alone breaks the rule`).not.to.equal(undefined);
+    tally(operation.operationId, await exercise(user, operation, { ...request, body: kept }, task));
+  }
 });

@@ -38,11 +38,14 @@ describe('the contract and the reference page, served without auth', () => {
     expect(response.body).to.deep.equal(JSON.parse(await readFile(SPEC_JSON, 'utf8')));
   });
 
-  it('GET /openapi.yaml returns the bundled YAML file as is', async () => {
+  it('GET /openapi.yaml returns the bundled YAML file as is, the same document as the JSON', async () => {
     const response = await get('/openapi.yaml');
     expect(response.status).to.equal(200);
     expect(response.headers.get('content-type')).to.match(/^application\/yaml(;|$)/);
-    expect(response.body).to.equal(await readFile(SPEC_YAML, 'utf8'));
+    // Parsed by the client (and checked against the response schema, OpenApiDocument, on the way).
+    expect(response.body).to.deep.equal(JSON.parse(await readFile(SPEC_JSON, 'utf8')));
+    const raw = await fetch(new URL('/openapi.yaml', server.baseUrl));
+    expect(await raw.text()).to.equal(await readFile(SPEC_YAML, 'utf8'));
   });
 
   it('GET /docs returns the built HTML page', async () => {

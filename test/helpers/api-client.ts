@@ -29,7 +29,7 @@ export interface ApiResponse<T = any> {
 /**
  * Sends a request and checks the response against the spec before returning it, so every
  * response any API test sees is validated against the contract (and counted for coverage).
- * JSON bodies are parsed; other bodies (HTML, YAML) are returned as text.
+ * JSON and YAML bodies are parsed; other bodies (HTML, metrics) are returned as text.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as ApiResponse
 export async function request<T = any>(

@@ -1,3 +1,4 @@
+import { Ajv, type ValidateFunction } from 'ajv';
 import fc, { type Arbitrary } from 'fast-check';
 import { DateTime } from 'luxon';
 import { deref as derefIn, loadContract, pointerTo, type Json } from './contract.js';
@@ -73,6 +74,9 @@ const KEYWORDS = new Set([
   'description',
   'example',
   'default', // annotations: no effect on validity (`default` is also honoured below)
+  'not', // rules between an object's members: values are kept to them (or broken on purpose), judged by ajv
+  'oneOf',
+  'discriminator', // a oneOf of objects told apart by a tag member (bulk actions by `op`)
 ]);
 /** Specification extensions (`x-sdk-string`...) are annotations for tools: no effect on validity. */
 const isExtension = (keyword: string) => keyword.startsWith('x-');
@@ -120,6 +124,18 @@ const ODD_CODE_POINTS = [
 ];
 
 const deref = (node: Json): Json => derefIn(spec, node);
+
+/** The judge of an object's `not` rules: ajv, as the server's validator (their subschemas hold no `$ref`). */
+const rulesJudge = new Ajv({ strict: false });
+const ruleChecks = new WeakMap<object, ValidateFunction>();
+/** Whether the value breaks one of the object's `not` rules (an object without rules breaks none). */
+export function breaksRule(schema: Schema, value: unknown): boolean {
+  const node = resolve(schema);
+  if (node.not === undefined) return false;
+  let check = ruleChecks.get(node);
+  if (!check) ruleChecks.set(node, (check = rulesJudge.compile(node.not as object)));
+  return check(value) === true;
+}
 
 function resolve(schema: Schema): Json {
   const node = deref(schema);
@@ -200,6 +216,32 @@ export function withoutProperties(schema: Schema, names: readonly string[]): Sch
   };
 }
 
+/**
+ * The schema's own example (or default), else each member's, or a union's first branch's: what a
+ * reader of the spec would send first. Undefined where none is given. Members' examples may break
+ * a rule between them (`due_date` and `due_at` together): nested objects then leave out the first
+ * member whose absence keeps the rules, and so does the value itself unless `asGiven`.
+ */
+export function exampleValue(schema: Schema, asGiven = false): unknown {
+  const node = resolve(schema);
+  if (node.example !== undefined) return structuredClone(node.example);
+  if (node.default !== undefined) return structuredClone(node.default);
+  if (node.oneOf !== undefined) return exampleValue(branchesOf(node)[0]!);
+  if (node.type === 'array' && node.items !== undefined) {
+    const item = exampleValue(node.items as Schema);
+    return item === undefined ? undefined : [item];
+  }
+  if (node.type !== 'object') return undefined;
+  const members = Object.entries(propertiesOf(node))
+    .map(([name, property]) => [name, exampleValue(property)] as const)
+    .filter(([, value]) => value !== undefined);
+  const value: Record<string, unknown> = Object.fromEntries(members);
+  if (asGiven || !breaksRule(node, value)) return value;
+  return Object.keys(value)
+    .map((name) => Object.fromEntries(Object.entries(value).filter(([key]) => key !== name)))
+    .find((candidate) => !breaksRule(node, candidate));
+}
+
 /** The value with every absent member that has a `default` set to it, at every depth: what the value means. */
 export function withDefaults(schema: Schema, value: unknown): unknown {
   const node = resolve(schema);
@@ -221,9 +263,10 @@ const encoded = (value: unknown, encoding: Encoding): unknown =>
 
 type Weighted<T> = { arbitrary: Arbitrary<T>; weight: number };
 
-export function validValue(schema: Schema, encoding: Encoding = 'json'): Arbitrary<unknown> {
+/** Values the schema allows; `full`: every object with every member it may have, at every depth. */
+export function validValue(schema: Schema, encoding: Encoding = 'json', full = false): Arbitrary<unknown> {
   const node = resolve(schema);
-  let value = validOfType(node, encoding);
+  let value = validOfType(node, encoding, full);
   // The default itself now and then: a value like any other, which the server must not mistake for "absent".
   if (node.default !== undefined)
     value = fc.oneof(
@@ -239,6 +282,7 @@ export function invalidValue(schema: Schema, encoding: Encoding = 'json'): Arbit
 
 function invalidChoices(schema: Schema, encoding: Encoding): Weighted<Invalid>[] {
   const node = resolve(schema);
+  if (node.oneOf !== undefined) return branchBreakages(node, encoding);
   const breakages: Weighted<Invalid>[] = encoding === 'json' ? [{ arbitrary: wrongType(node), weight: 1 }] : [];
   const plain = (arbitraries: Arbitrary<Invalid>[]) => arbitraries.map((arbitrary) => ({ arbitrary, weight: 1 }));
   switch (node.type) {
@@ -261,12 +305,14 @@ function invalidChoices(schema: Schema, encoding: Encoding): Weighted<Invalid>[]
   return breakages;
 }
 
-function validOfType(node: Json, encoding: Encoding): Arbitrary<unknown> {
+function validOfType(node: Json, encoding: Encoding, full = false): Arbitrary<unknown> {
+  if (node.oneOf !== undefined)
+    return fc.oneof(...branchesOf(node).map((branch) => validValue(branch, encoding, full)));
   switch (node.type) {
     case 'object':
-      return validObject(node, encoding);
+      return validObject(node, encoding, full);
     case 'array':
-      return validArray(node, encoding);
+      return validArray(node, encoding, full);
     case 'string':
       return validString(node, encoding);
     case 'integer': {
@@ -294,6 +340,34 @@ const leaf =
   (breakage: Breakage) =>
   (value: unknown): Invalid => ({ value, pointer: '', breakage });
 
+// oneOf: a union of closed objects told apart by a tag member (`discriminator`), the only kind the spec has.
+
+function branchesOf(node: Json): Schema[] {
+  if (!Array.isArray(node.oneOf) || (node.discriminator as Json | undefined)?.propertyName === undefined)
+    throw new Error('schema-arbitraries: only a oneOf with a discriminator is supported');
+  return node.oneOf as Schema[];
+}
+
+/** The tag value a branch stands for (its tag member's one enum value). */
+const tagOf = (branch: Schema, tag: string) => (resolve(propertySchema(branch, tag)).enum as unknown[])[0];
+
+/**
+ * Each branch broken as a value of that branch: the validator judges a value by the branch its tag
+ * names, so a tag broken into another branch's tag is a value of that other branch, not a breakage.
+ */
+function branchBreakages(node: Json, encoding: Encoding): Weighted<Invalid>[] {
+  const tag = String((node.discriminator as Json).propertyName);
+  const branches = branchesOf(node);
+  const tags = branches.map((branch) => tagOf(branch, tag));
+  return branches.map((branch) => ({
+    arbitrary: invalidValue(branch, encoding).filter(({ value }) => {
+      const given = (value as Json | null)?.[tag];
+      return given === tagOf(branch, tag) || !tags.includes(given);
+    }),
+    weight: 1,
+  }));
+}
+
 // Booleans as text: only `true` and `false` are booleans.
 
 function booleanTextBreakage(): Arbitrary<Invalid> {
@@ -311,11 +385,13 @@ function propertiesOf(node: Json): Record<string, Schema> {
   return (node.properties ?? {}) as Record<string, Schema>;
 }
 
-function validObject(node: Json, encoding: Encoding): Arbitrary<Record<string, unknown>> {
+function validObject(node: Json, encoding: Encoding, full = false): Arbitrary<Record<string, unknown>> {
+  const properties = propertiesOf(node);
   const model = Object.fromEntries(
-    Object.entries(propertiesOf(node)).map(([name, schema]) => [name, validValue(schema, encoding)]),
+    Object.entries(properties).map(([name, schema]) => [name, validValue(schema, encoding, full)]),
   );
-  return fc.record(model, { requiredKeys: (node.required ?? []) as string[] });
+  const requiredKeys = full ? Object.keys(properties) : ((node.required ?? []) as string[]);
+  return fc.record(model, { requiredKeys }).filter((value) => !breaksRule(node, value));
 }
 
 function objectBreakages(node: Json, encoding: Encoding): Weighted<Invalid>[] {
@@ -350,7 +426,10 @@ function objectBreakages(node: Json, encoding: Encoding): Weighted<Invalid>[] {
       pointer: pointerTo(name),
       breakage: 'extra',
     }));
-  return [...oneBroken, ...[...missing, extra].map((arbitrary) => ({ arbitrary, weight: 1 }))];
+  // Broken at one place only: a broken member that happens to complete a rule between members is not drawn.
+  return [...oneBroken, ...[...missing, extra].map((arbitrary) => ({ arbitrary, weight: 1 }))].map(
+    ({ arbitrary, weight }) => ({ arbitrary: arbitrary.filter(({ value }) => !breaksRule(node, value)), weight }),
+  );
 }
 
 // Arrays.
@@ -371,9 +450,9 @@ function arrayOf(node: Json, items: Arbitrary<unknown>, minLength: number, maxLe
     : fc.array(items, { minLength, maxLength });
 }
 
-function validArray(node: Json, encoding: Encoding): Arbitrary<unknown[]> {
+function validArray(node: Json, encoding: Encoding, full = false): Arbitrary<unknown[]> {
   const { min, max } = itemCounts(node);
-  return arrayOf(node, validValue(node.items as Schema, encoding), min, max);
+  return arrayOf(node, validValue(node.items as Schema, encoding, full), min, max);
 }
 
 function arrayBreakages(node: Json, encoding: Encoding): Arbitrary<Invalid>[] {
@@ -439,7 +518,10 @@ function validString(node: Json, encoding: Encoding): Arbitrary<string> {
   if (Array.isArray(node.enum)) return fc.constantFrom(...(node.enum as string[]));
   const { min, max } = lengthBounds(node);
   const inBounds = (text: string) => codePointLength(text) >= min && codePointLength(text) <= max;
-  if (node.format !== undefined) return formatOf(node).valid().filter(inBounds);
+  if (node.format !== undefined)
+    return formatOf(node)
+      .valid()
+      .filter((text) => inBounds(text) && matcher(node)(text));
   const matches = matcher(node);
   const plain =
     typeof node.pattern === 'string'
@@ -480,6 +562,11 @@ function stringBreakages(node: Json, encoding: Encoding): Arbitrary<Invalid>[] {
         .filter((text) => inBounds(text) && travels(encoding)(text))
         .map(leaf('format')),
     ];
+    // Of the format, but outside the pattern that narrows it (a due date's range).
+    if (typeof node.pattern === 'string') {
+      const outside = (text: string) => format.test(text) && inBounds(text) && !matcher(node)(text);
+      breakages.push(fc.constantFrom(...format.edges.filter(outside)).map(leaf('pattern')));
+    }
     // Well-formed, but longer than the schema allows (a date-time's fraction may be long).
     if (Number.isFinite(max) && format.longer)
       breakages.push(
@@ -536,11 +623,13 @@ interface Format {
   invalid(): Arbitrary<string>;
   /** Values of the format longer than usual, if it has any. */
   longer?(): Arbitrary<string>;
+  /** Values at the ends of the format's range, which a pattern may leave out. */
+  readonly edges: readonly string[];
 }
 
 function formatOf(node: Json): Format {
   const format = FORMATS[String(node.format)];
-  if (!format || node.pattern !== undefined || node.type !== 'string')
+  if (!format || node.type !== 'string')
     throw new Error(`schema-arbitraries: unsupported string format ${String(node.format)}`);
   return format;
 }
@@ -759,12 +848,18 @@ function invalidDateTime(): Arbitrary<string> {
 }
 
 const FORMATS: Record<string, Format> = {
-  date: { test: isDate, valid: validDate, invalid: invalidDate },
+  date: {
+    test: isDate,
+    valid: validDate,
+    invalid: invalidDate,
+    edges: ['0000-01-01', '0000-12-31', '0001-01-01', '9999-12-31'],
+  },
   'date-time': {
     test: isDateTime,
     valid: () => validDateTime(),
     invalid: invalidDateTime,
     longer: () => validDateTime(40, 22),
+    edges: ['0001-01-01T00:00:00Z', '9999-12-31T23:59:59Z'],
   },
 };
 
@@ -863,8 +958,9 @@ export const LATEST_INSTANT = utcMillis(9999, 12, 31, 23, 59, 59, 999);
 export const isStorableInstant = (millis: number | undefined): millis is number =>
   millis !== undefined && millis >= EARLIEST_INSTANT && millis <= LATEST_INSTANT;
 
-// Task rules the schema cannot express (the server checks them after the schema, with 400s):
-// the due fields, the recurrence and the tags together.
+// Task rules across fields: the due fields, the recurrence and the tags together. Most are the
+// schema's own (`not` rules, the zone list, the due-date pattern); the others it states in words
+// (the server checks them after the schema): each rule says which it is.
 
 /** Real IANA zones, on both sides of UTC, with half-hour and DST-of-half-an-hour offsets. */
 export const TIME_ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe'];
@@ -893,18 +989,14 @@ const TASK = operationSchemas('createTask').bodies['application/json']!;
 export const RECURRENCE_SCHEMA = propertySchema(TASK, 'recurrence');
 const TAGS_SCHEMA = propertySchema(TASK, 'tags');
 const TAG_SCHEMA = resolve(TAGS_SCHEMA).items as Schema;
-const TIME_ZONE_PATTERN = new RegExp(String(resolve(propertySchema(TASK, 'time_zone')).pattern), 'u');
+/** The zones the spec lists (null aside): the only ones the server takes. */
+const LISTED_ZONES: ReadonlySet<unknown> = new Set(resolve(propertySchema(TASK, 'time_zone')).enum as unknown[]);
 const FREQUENCIES = resolve(propertySchema(RECURRENCE_SCHEMA, 'frequency')).enum as string[];
 const TAG_MAX_LENGTH = Number(resolve(TAG_SCHEMA).maxLength);
 
-/** Whether the zone is one the IANA database names (in any case, as Intl matches them). */
+/** Whether the zone is one the spec lists (exactly as spelled). */
 export function isKnownZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
+  return zone !== null && LISTED_ZONES.has(zone);
 }
 
 /** The date the task is first due on: its due date, or its due instant's date in its zone (UTC without one). */
@@ -921,6 +1013,8 @@ export interface ScheduleRule {
   readonly name: string;
   /** Where the server names the broken rule in the request body. */
   readonly pointer: string;
+  /** Whether the body's schema states it (the validator refuses it); otherwise only its description does. */
+  readonly inSchema: boolean;
   holds(schedule: Schedule): boolean;
 }
 
@@ -929,40 +1023,56 @@ const LAST_DUE_DATE = '9999-12-30';
 const hasDue = (schedule: Schedule) => schedule.due_date !== null || schedule.due_at !== null;
 
 export const SCHEDULE_RULES: readonly ScheduleRule[] = [
-  { name: 'due_date and due_at not both', pointer: '/due_at', holds: (s) => s.due_date === null || s.due_at === null },
+  {
+    name: 'due_date and due_at not both',
+    pointer: '',
+    inSchema: true,
+    holds: (s) => s.due_date === null || s.due_at === null,
+  },
   {
     name: 'due_at in years 1-9999 in UTC',
     pointer: '/due_at',
+    inSchema: false,
     holds: (s) => s.due_at === null || isStorableInstant(instantOf(s.due_at)),
   },
-  // The server's own bound (not in the spec yet): that day, in any zone, stays within years 1-9999 in UTC.
+  // That day, in any zone, stays within years 1-9999 in UTC (the DueDate pattern).
   {
     name: 'due_date from 0001-01-02 to 9999-12-30',
     pointer: '/due_date',
+    inSchema: true,
     holds: (s) => s.due_date === null || (s.due_date >= FIRST_DUE_DATE && s.due_date <= LAST_DUE_DATE),
   },
   {
     name: 'time_zone a real IANA zone',
     pointer: '/time_zone',
+    inSchema: true,
     holds: (s) => s.time_zone === null || isKnownZone(s.time_zone),
   },
-  { name: 'due_at needs time_zone', pointer: '/time_zone', holds: (s) => s.due_at === null || s.time_zone !== null },
-  { name: 'time_zone needs a due', pointer: '/time_zone', holds: (s) => s.time_zone === null || hasDue(s) },
-  { name: 'recurrence needs a due', pointer: '/recurrence', holds: (s) => s.recurrence === null || hasDue(s) },
+  {
+    name: 'due_at needs time_zone',
+    pointer: '',
+    inSchema: true,
+    holds: (s) => s.due_at === null || s.time_zone !== null,
+  },
+  { name: 'time_zone needs a due', pointer: '', inSchema: true, holds: (s) => s.time_zone === null || hasDue(s) },
+  { name: 'recurrence needs a due', pointer: '', inSchema: true, holds: (s) => s.recurrence === null || hasDue(s) },
   {
     name: 'weekdays only for weekly rules',
-    pointer: '/recurrence/weekdays',
+    pointer: '/recurrence',
+    inSchema: true,
     holds: (s) =>
       s.recurrence === null || (s.recurrence.weekdays ?? []).length === 0 || s.recurrence.frequency === 'weekly',
   },
   {
     name: 'until and count not both',
-    pointer: '/recurrence/count',
+    pointer: '/recurrence',
+    inSchema: true,
     holds: (s) => s.recurrence?.until == null || s.recurrence.count == null,
   },
   {
     name: 'until not before the due date',
     pointer: '/recurrence/until',
+    inSchema: false,
     holds: (s) => {
       const start = startDate(s);
       return s.recurrence?.until == null || start === null || s.recurrence.until >= start;
@@ -1050,7 +1160,7 @@ export function validSchedule(): Arbitrary<Schedule> {
   });
 }
 
-/** Zones the pattern allows that are no IANA zone: typos, made-up places, and names some libraries read as zones. */
+/** Names the zone list leaves out: typos, made-up places, names some libraries read as zones, real zones in other case. */
 function unknownZone(): Arbitrary<string> {
   const lookalikes = fc.constantFrom(
     'Europe/Berlinn',
@@ -1063,11 +1173,12 @@ function unknownZone(): Arbitrary<string> {
     'Utc-05',
     'GMT+1',
     'Asia/Calcutta_',
+    'PST',
+    'Factory',
   );
-  const anyName = fc.stringMatching(TIME_ZONE_PATTERN, { size: 'small' });
-  return fc
-    .oneof(lookalikes, anyName)
-    .filter((name) => TIME_ZONE_PATTERN.test(name) && name.length <= 64 && !isKnownZone(name));
+  const otherCase = zone.map((name) => name.toLowerCase()).filter((name) => !isKnownZone(name));
+  const anyName = fc.string({ minLength: 1, maxLength: 64 });
+  return fc.oneof(lookalikes, otherCase, anyName).filter((name) => !isKnownZone(name));
 }
 
 /** Instants in years 1-9999 locally whose offset moves them out of years 1-9999 in UTC. */

@@ -1,3 +1,4 @@
+import { parseYaml } from '@redocly/openapi-core';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { deref, loadContract, OPERATION_METHODS, templateOf, type Json } from './contract.js';
@@ -148,10 +149,12 @@ function firstExample(media: Json | undefined): unknown {
   return Object.values((media.examples ?? {}) as Record<string, Json>)[0]?.value;
 }
 
-/** A response body as the checks read it: JSON parsed, other media types as text, nothing as `undefined`. */
+/** A response body as the checks read it: JSON and YAML parsed, other media types as text, nothing as `undefined`. */
 export function parseBody(text: string, headers: Headers): unknown {
   if (text.length === 0) return undefined;
-  return /[/+]json$/.test(mediaTypeOf(headers)) ? JSON.parse(text) : text;
+  const mediaType = mediaTypeOf(headers);
+  if (/[/+]json$/.test(mediaType)) return JSON.parse(text);
+  return /[/+]yaml$/.test(mediaType) ? parseYaml(text) : text;
 }
 
 /** Every operation × status the spec documents, as `operationId status`. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Priority, type Task } from '../../generated/sdk/dist/index.js';
+import { Priority, type BulkAction, type Task, type TimeZone } from '../../generated/sdk/dist/index.js';
 import { describeSdk, expectResponseError } from './sdk-suite.js';
 
 // Issue 4's features, driven only through the SDK: what a frontend writes is what it reads back.
@@ -111,6 +111,39 @@ describeSdk('SDK: task features', (suite) => {
 
     expect(await alice.tasks.clearCompletedTasks({ userId: alice.id })).to.deep.equal({ deleted: 1 });
     expect((await alice.tasks.listTasks({ userId: alice.id })).items.map((task) => task.title)).to.deep.equal(['One']);
+  });
+
+  it('runs one bulk action of each op, typed by op: each takes exactly its own fields', async () => {
+    const alice = suite.newUser();
+    const [toUpdate, toComplete, toDelete] = await Promise.all(
+      ['Rename me', 'Finish me', 'Delete me'].map((title) =>
+        alice.tasks.createTask({ userId: alice.id, taskCreate: { title } }),
+      ),
+    );
+    const zone: TimeZone = 'Europe/Berlin';
+    const actions: BulkAction[] = [
+      { op: 'create', task: { title: 'Made', due_date: '2026-12-01', time_zone: zone } },
+      { op: 'update', id: toUpdate!.id, patch: { title: 'Renamed', priority: 'high' } },
+      { op: 'complete', id: toComplete!.id, completed: true },
+      { op: 'delete', id: toDelete!.id, if_match: '*' },
+    ];
+    // The union is discriminated by op: a field of another op does not type-check.
+    // @ts-expect-error a create takes no id
+    const misfit: BulkAction = { op: 'create', id: 1, task: { title: 'x' } };
+    // @ts-expect-error not a zone the spec lists
+    const unknownZone: TimeZone = 'Mars/Olympus_Mons';
+    expect([misfit.op, unknownZone]).to.have.lengthOf(2);
+
+    const result = await alice.tasks.bulkTasks({ userId: alice.id, bulkRequest: { atomic: true, actions } });
+    expect(result.results.map((entry) => entry.status)).to.deep.equal([201, 200, 200, 204]);
+    expect(result.results[0]!.task).to.include({ title: 'Made', due_date: '2026-12-01', time_zone: zone });
+    expect(result.results[1]!.task).to.include({ id: toUpdate!.id, title: 'Renamed', priority: 'high' });
+    expect(result.results[2]!.task).to.include({ id: toComplete!.id, completed: true });
+    expect(result.results[3]).to.include({ index: 3, status: 204, task: undefined });
+    const titles = (await alice.tasks.listTasks({ userId: alice.id, sort: 'title', order: 'asc' })).items.map(
+      (task) => task.title,
+    );
+    expect(titles).to.deep.equal(['Finish me', 'Made', 'Renamed']);
   });
 
   it('raises a ResponseError naming the field for an impossible due date, and for a failed atomic action', async () => {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { nextDue } from '../../src/tasks/recurrence.js';
-import type { Due, Recurrence } from '../../src/tasks/task-fields.js';
+import type { Due, Recurrence, TimeZone } from '../../src/tasks/task-fields.js';
 
 /** A first due: a date (`2026-01-31`) or an instant (with a zone). */
-function firstDue(due: string, zone: string | null): Due {
+function firstDue(due: string, zone: TimeZone | null): Due {
   return due.includes('T')
     ? { due_date: null, due_at: due, time_zone: zone }
     : { due_date: due, due_at: null, time_zone: zone };
@@ -16,7 +16,7 @@ type Rule = Pick<Recurrence, 'frequency'> & Partial<Recurrence>;
 const withDefaults = (rule: Rule): Recurrence => ({ interval: 1, mode: 'from_due', ...rule });
 
 /** The dues of a series completed occurrence after occurrence, from the first: at most `length`, null once it ends. */
-function series(first: string, zone: string | null, rule: Rule, length: number): (string | null)[] {
+function series(first: string, zone: TimeZone | null, rule: Rule, length: number): (string | null)[] {
   const dues: (string | null)[] = [first];
   let due: Due | null = firstDue(first, zone);
   while (due !== null && dues.length < length) {
@@ -33,7 +33,7 @@ function series(first: string, zone: string | null, rule: Rule, length: number):
 }
 
 describe('recurrence: the next due, from the due', () => {
-  const cases: { name: string; zone?: string; recurrence: Rule; dues: (string | null)[] }[] = [
+  const cases: { name: string; zone?: TimeZone; recurrence: Rule; dues: (string | null)[] }[] = [
     {
       name: 'daily keeps the local time as Berlin springs forward',
       zone: 'Europe/Berlin',
@@ -193,7 +193,7 @@ describe('recurrence: the next due, from the completion', () => {
   const cases: {
     name: string;
     due: string;
-    zone?: string;
+    zone?: TimeZone;
     recurrence: Rule;
     completedAt: string;
     next: string | null;

@@ -33,6 +33,13 @@ describe('validator issues to problem entries', () => {
     });
   }
 
+  for (const message of ['value of tag "op" must be in oneOf', 'tag "op" must be string']) {
+    it(`points a discriminator's complaint (${message}) at the tag, not at its object`, () => {
+      const item = { path: '/body/actions/3', message, errorCode: 'discriminator.openapi.validation' };
+      expect(toIssue(item, {})).to.deep.equal({ location: 'body', pointer: '/actions/3/op', message });
+    });
+  }
+
   it('keeps its own words for a path that is not a request location', () => {
     expect(toIssue({ path: '/x', message: "malformed uri'" }, undefined, NO_WORDS)).to.deep.equal({
       location: 'path',

@@ -85,7 +85,7 @@ export class DocumentationApi extends runtime.BaseAPI {
     }
 
     /**
-     * The OpenAPI document the server implements, bundled into one YAML file.
+     * The OpenAPI document the server implements, bundled into one YAML file: the same document as `/openapi.json`, whose schema describes it once parsed. The SDK returns the YAML text. 
      * Get this contract as YAML
      */
     async getOpenApiYamlRaw(): Promise<runtime.ApiResponse<string>> {
@@ -104,7 +104,7 @@ export class DocumentationApi extends runtime.BaseAPI {
     }
 
     /**
-     * The OpenAPI document the server implements, bundled into one YAML file.
+     * The OpenAPI document the server implements, bundled into one YAML file: the same document as `/openapi.json`, whose schema describes it once parsed. The SDK returns the YAML text. 
      * Get this contract as YAML
      */
     async getOpenApiYaml(): Promise<string> {

@@ -12,66 +12,30 @@
  * Do not edit the class manually.
  */
 
-import { mapValues } from '../runtime.js';
 import {
-    TaskCreate,
-    TaskCreateFromJSON,
-    TaskCreateFromJSONTyped,
-    TaskCreateToJSON,
-    TaskPatch,
-    TaskPatchFromJSON,
-    TaskPatchFromJSONTyped,
-    TaskPatchToJSON,
+    BulkCompleteAction,
+    BulkCreateAction,
+    BulkDeleteAction,
+    BulkUpdateAction,
+    BulkCompleteActionFromJSONTyped,
+    BulkCompleteActionToJSON,
+    BulkCreateActionFromJSONTyped,
+    BulkCreateActionToJSON,
+    BulkDeleteActionFromJSONTyped,
+    BulkDeleteActionToJSON,
+    BulkUpdateActionFromJSONTyped,
+    BulkUpdateActionToJSON,
 } from './index.js';
 
 /**
- * One action: `create` takes `task`; `update` takes `id` and `patch` (a merge patch);
- * `complete` takes `id` and optionally `completed` (absent toggles); `delete` takes `id`.
- * `update`, `complete` and `delete` also take `if_match`. Fields another action takes are
- * not allowed.
+ * @type BulkAction
+ * One action, by its `op`: `create` takes `task`; `update` takes `id` and `patch` (a merge
+ * patch); `complete` takes `id` and optionally `completed` (absent toggles); `delete` takes
+ * `id`. `update`, `complete` and `delete` also take `if_match`. An action with a field its op
+ * does not take is a 400.
  * @export
- * @interface BulkAction
  */
-export interface BulkAction {
-    /**
-     * 
-     * @type {string}
-     * @memberof BulkAction
-     */
-    op: BulkActionOpEnum;
-    /**
-     * 
-     * @type {number}
-     * @memberof BulkAction
-     */
-    id?: number;
-    /**
-     * 
-     * @type {TaskCreate}
-     * @memberof BulkAction
-     */
-    task?: TaskCreate;
-    /**
-     * 
-     * @type {TaskPatch}
-     * @memberof BulkAction
-     */
-    patch?: TaskPatch;
-    /**
-     * 
-     * @type {boolean}
-     * @memberof BulkAction
-     */
-    completed?: boolean;
-    /**
-     * What the action's `If-Match` header would be alone: run it only if the task's current
-     * `ETag` is one of these (strong comparison), or, with `*`, if the task exists; otherwise
-     * the action fails with 412 and does not change the task.
-     * @type {string}
-     * @memberof BulkAction
-     */
-    if_match?: string;
-}
+export type BulkAction = { op: 'create' } & BulkCreateAction | { op: 'update' } & BulkUpdateAction | { op: 'complete' } & BulkCompleteAction | { op: 'delete' } & BulkDeleteAction;
 
 export function BulkActionFromJSON(json: any): BulkAction {
     return BulkActionFromJSONTyped(json, false);
@@ -81,15 +45,18 @@ export function BulkActionFromJSONTyped(json: any, ignoreDiscriminator: boolean)
     if ((json === undefined) || (json === null)) {
         return json;
     }
-    return {
-        
-        'op': json['op'],
-        'id': json['id'] === undefined ? undefined : json['id'],
-        'task': json['task'] === undefined ? undefined : TaskCreateFromJSON(json['task']),
-        'patch': json['patch'] === undefined ? undefined : TaskPatchFromJSON(json['patch']),
-        'completed': json['completed'] === undefined ? undefined : json['completed'],
-        'if_match': json['if_match'] === undefined ? undefined : json['if_match'],
-    };
+    switch (json['op']) {
+        case 'create':
+            return {...BulkCreateActionFromJSONTyped(json, true), op: 'create'};
+        case 'update':
+            return {...BulkUpdateActionFromJSONTyped(json, true), op: 'update'};
+        case 'complete':
+            return {...BulkCompleteActionFromJSONTyped(json, true), op: 'complete'};
+        case 'delete':
+            return {...BulkDeleteActionFromJSONTyped(json, true), op: 'delete'};
+        default:
+            throw new Error(`No variant of BulkAction exists with 'op=${json['op']}'`);
+    }
 }
 
 export function BulkActionToJSON(value?: BulkAction | null): any {
@@ -99,26 +66,17 @@ export function BulkActionToJSON(value?: BulkAction | null): any {
     if (value === null) {
         return null;
     }
-    return {
-        
-        'op': value.op,
-        'id': value.id,
-        'task': TaskCreateToJSON(value.task),
-        'patch': TaskPatchToJSON(value.patch),
-        'completed': value.completed,
-        'if_match': value.if_match,
-    };
+    switch (value['op']) {
+        case 'create':
+            return BulkCreateActionToJSON(value);
+        case 'update':
+            return BulkUpdateActionToJSON(value);
+        case 'complete':
+            return BulkCompleteActionToJSON(value);
+        case 'delete':
+            return BulkDeleteActionToJSON(value);
+        default:
+            throw new Error(`No variant of BulkAction exists with 'op=${value['op']}'`);
+    }
 }
-
-/**
- * The allowed values, as named constants; the plain strings (e.g. `'open'`) are accepted too.
- */
-export const BulkActionOpEnum = {
-    Create: 'create',
-    Update: 'update',
-    Complete: 'complete',
-    Delete: 'delete'
-} as const;
-export type BulkActionOpEnum = typeof BulkActionOpEnum[keyof typeof BulkActionOpEnum];
-
 

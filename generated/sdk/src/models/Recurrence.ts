@@ -48,7 +48,8 @@ export interface Recurrence {
      */
     weekdays?: Array<Weekday>;
     /**
-     * The last day an occurrence may be due on.
+     * The last day an occurrence may be due on. Not before the day the task is first due
+     * (in its `time_zone`), which no schema can compare: an earlier one is a 400.
      * @type {string}
      * @memberof Recurrence
      */

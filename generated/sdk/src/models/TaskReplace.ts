@@ -22,6 +22,10 @@ import {
     RecurrenceFromJSON,
     RecurrenceFromJSONTyped,
     RecurrenceToJSON,
+    TimeZone,
+    TimeZoneFromJSON,
+    TimeZoneFromJSONTyped,
+    TimeZoneToJSON,
 } from './index.js';
 
 /**
@@ -65,7 +69,9 @@ export interface TaskReplace {
      */
     priority?: Priority;
     /**
-     * Up to 20 tags; duplicates (after trimming and lower-casing) are kept once, in the order first given.
+     * Up to 20 tags; duplicates (after trimming and lower-casing) are kept once, in the order
+     * first given. Lower-casing can lengthen a tag (`İ` becomes two characters): a tag over 40
+     * characters once lower-cased is a 400, which no pattern can say.
      * @type {Array<string>}
      * @memberof TaskReplace
      */
@@ -80,19 +86,19 @@ export interface TaskReplace {
     due_date?: string | null;
     /**
      * A due instant in RFC 3339 with its offset (`2026-12-01T17:00:00+01:00`), read back
-     * exactly as sent, never converted. Needs `time_zone`; cannot be set together with `due_date`.
+     * exactly as sent, never converted. Needs `time_zone`; cannot be set together with
+     * `due_date`. It must be in years 1 to 9999 once converted to UTC, which no pattern can
+     * say: `0001-01-01T00:30:00+01:00` (in year 0 in UTC) is a 400.
      * @type {string}
      * @memberof TaskReplace
      */
     due_at?: string | null;
     /**
-     * An IANA time zone (`Europe/Berlin`, `America/New_York`, `UTC`): the one `due_at` is meant
-     * in, and the one recurring due dates are computed in. Required with `due_at`, optional with
-     * `due_date`, not allowed without either. An unknown zone is a 400.
-     * @type {string}
+     * 
+     * @type {TimeZone}
      * @memberof TaskReplace
      */
-    time_zone?: string | null;
+    time_zone?: TimeZone | null;
     /**
      * 
      * @type {Recurrence}
@@ -118,7 +124,7 @@ export function TaskReplaceFromJSONTyped(json: any, ignoreDiscriminator: boolean
         'tags': json['tags'] === undefined ? undefined : json['tags'],
         'due_date': json['due_date'] === undefined ? undefined : json['due_date'],
         'due_at': json['due_at'] === undefined ? undefined : json['due_at'],
-        'time_zone': json['time_zone'] === undefined ? undefined : json['time_zone'],
+        'time_zone': json['time_zone'] === undefined ? undefined : TimeZoneFromJSON(json['time_zone']),
         'recurrence': json['recurrence'] === undefined ? undefined : RecurrenceFromJSON(json['recurrence']),
     };
 }
@@ -139,7 +145,7 @@ export function TaskReplaceToJSON(value?: TaskReplace | null): any {
         'tags': value.tags,
         'due_date': value.due_date,
         'due_at': value.due_at,
-        'time_zone': value.time_zone,
+        'time_zone': TimeZoneToJSON(value.time_zone),
         'recurrence': RecurrenceToJSON(value.recurrence),
     };
 }
