@@ -1,4 +1,5 @@
 import { pointerToken, unescapeToken } from './json-pointer.js';
+import { brokenCombinations, refusedCombinations, type RefusedCombination } from './refused-combinations.js';
 import type { Issue as ValidationIssue } from '../contract/domain-error.js';
 
 /** One problem as express-openapi-validator reports it. */
@@ -18,23 +19,39 @@ const LOCATIONS: Record<string, ValidationIssue['location']> = {
 
 const ADDITIONAL_PROPERTY = 'additionalProperties.openapi.validation';
 const DISCRIMINATOR = 'discriminator.openapi.validation';
+const NOT = 'not.openapi.validation';
 
-/** Each `pattern` of the contract with the words its schema gives it (`x-rule`): what a person is told instead. */
-export type PatternWords = ReadonlyMap<string, string>;
+/**
+ * The words the contract gives its rules (`x-rule`), by what the validator would say instead:
+ * a `pattern` by its expression, an enumeration (such as the 597 time zones) by its complaint.
+ */
+export interface PatternWords {
+  readonly complaints: ReadonlyMap<string, string>;
+  /** What "must NOT be valid" means for an object: the refused combinations it is. */
+  readonly combinations: readonly RefusedCombination[];
+}
 
 /** The words for a pattern the contract left without any (a test keeps every pattern worded): never the expression. */
 const UNWORDED_PATTERN = 'does not have the form the contract describes';
+const UNWORDED_COMBINATION = 'combines members that cannot go together';
 
-/** Collects every schema's `pattern` and `x-rule` from the (bundled) spec. */
+/** The validator's complaint about a value outside `values` (express-openapi-validator lists them all). */
+const enumComplaint = (values: unknown[]) => `must be equal to one of the allowed values: ${values.join(', ')}`;
+
+/** Collects every schema's `pattern` or `enum` that has an `x-rule` from the (bundled) spec. */
 export function patternWords(spec: unknown): PatternWords {
   const words = new Map<string, string>();
   const visit = (node: unknown): void => {
     if (!isObject(node)) return;
-    if (typeof node.pattern === 'string' && typeof node['x-rule'] === 'string') words.set(node.pattern, node['x-rule']);
+    const rule = node['x-rule'];
+    if (typeof rule === 'string') {
+      if (typeof node.pattern === 'string') words.set(node.pattern, rule);
+      if (Array.isArray(node.enum)) words.set(enumComplaint(node.enum), rule);
+    }
     for (const [key, child] of Object.entries(node)) if (key !== 'example' && key !== 'examples') visit(child);
   };
   visit(spec);
-  return words;
+  return { complaints: words, combinations: refusedCombinations(spec) };
 }
 
 /**
@@ -70,7 +87,7 @@ export function toIssues(items: readonly ValidatorIssue[], body: unknown, words:
  * `""`), so that pointer is rebuilt, RFC 6901-escaped, from the body it was found in.
  */
 export function toIssue(item: ValidatorIssue, body: unknown, words: PatternWords): ValidationIssue {
-  const message = wordsOf(item, words);
+  const message = wordsOf(item, words, body);
   if (item.errorCode === ADDITIONAL_PROPERTY && item.path === '') {
     return { location: 'body', pointer: pointerToEmptyName(body) ?? '', message };
   }
@@ -86,10 +103,25 @@ export function toIssue(item: ValidatorIssue, body: unknown, words: PatternWords
   return { location, pointer: tag === undefined ? pointer : `${pointer}/${pointerToken(tag)}`, message };
 }
 
-/** ajv says `must match pattern "<the expression>"`: the schema's words say the rule instead. */
-function wordsOf(item: ValidatorIssue, words: PatternWords): string {
+/** ajv says `must match pattern "<the expression>"` (or lists an enumeration): the schema's words say the rule instead. */
+function wordsOf(item: ValidatorIssue, { complaints, combinations }: PatternWords, body: unknown): string {
+  if (item.errorCode === NOT) {
+    const broken = brokenCombinations(combinations, valueAt(body, item.path));
+    return broken ?? UNWORDED_COMBINATION;
+  }
+  const enumeration = complaints.get(item.message);
+  if (enumeration !== undefined) return enumeration;
   const pattern = /^must match pattern "(.*)"$/s.exec(item.message)?.[1];
-  return pattern === undefined ? item.message : (words.get(pattern) ?? UNWORDED_PATTERN);
+  return pattern === undefined ? item.message : (complaints.get(pattern) ?? UNWORDED_PATTERN);
+}
+
+/** The body's member a validator path (`/body/actions/0/patch`) names, if any. */
+function valueAt(body: unknown, path: string): unknown {
+  const [, root, ...tokens] = path.split('/');
+  if (root !== 'body') return undefined;
+  let node = body;
+  for (const token of tokens) node = isObject(node) ? node[unescapeToken(token)] : undefined;
+  return node;
 }
 
 type JsonObject = Record<string, unknown>;

@@ -1,8 +1,14 @@
 import { expect } from 'chai';
-import { patternWords, toIssue, toIssues, type ValidatorIssue } from '../../src/http/validator-issues.js';
+import {
+  patternWords,
+  toIssue,
+  toIssues,
+  type PatternWords,
+  type ValidatorIssue,
+} from '../../src/http/validator-issues.js';
 import { loadContract } from '../helpers/contract.js';
 
-const NO_WORDS = new Map<string, string>();
+const NO_WORDS: PatternWords = { complaints: new Map(), combinations: [] };
 
 /** The validator appends a raw property name to the pointer; the issue must carry an RFC 6901 one. */
 describe('validator issues to problem entries', () => {
@@ -36,7 +42,7 @@ describe('validator issues to problem entries', () => {
   for (const message of ['value of tag "op" must be in oneOf', 'tag "op" must be string']) {
     it(`points a discriminator's complaint (${message}) at the tag, not at its object`, () => {
       const item = { path: '/body/actions/3', message, errorCode: 'discriminator.openapi.validation' };
-      expect(toIssue(item, {})).to.deep.equal({ location: 'body', pointer: '/actions/3/op', message });
+      expect(toIssue(item, {}, NO_WORDS)).to.deep.equal({ location: 'body', pointer: '/actions/3/op', message });
     });
   }
 
@@ -51,7 +57,7 @@ describe('validator issues to problem entries', () => {
 
 describe('validator issues in words', () => {
   const PATTERN = '^(?![\\s]*$)[^\\u0000"]*$';
-  const words = new Map([[PATTERN, 'must not be blank']]);
+  const words: PatternWords = { complaints: new Map([[PATTERN, 'must not be blank']]), combinations: [] };
   const pattern = (path: string, expression = PATTERN): ValidatorIssue => ({
     path,
     message: `must match pattern "${expression}"`,
@@ -104,6 +110,71 @@ describe('validator issues in words', () => {
   it("reads every pattern's words from the spec", () => {
     const contract = loadContract();
     const { Title: title } = contract.components.schemas as Record<string, { pattern: string; 'x-rule': string }>;
-    expect(patternWords(contract).get(title!.pattern)).to.equal(title!['x-rule']);
+    expect(patternWords(contract).complaints.get(title!.pattern)).to.equal(title!['x-rule']);
+  });
+
+  it('says a time zone outside the list in words, not by listing the 597 zones', () => {
+    const zones = (loadContract().components.schemas as Record<string, { enum: unknown[] }>).TimeZone!.enum;
+    const item: ValidatorIssue = {
+      path: '/body/time_zone',
+      message: `must be equal to one of the allowed values: ${zones.join(', ')}`,
+      errorCode: 'enum.openapi.validation',
+    };
+    const { message } = toIssue(item, { time_zone: 'Mars/Base' }, patternWords(loadContract()));
+    expect(message).to.match(/^must be an IANA time zone name/);
+  });
+
+  describe('a refused combination names the rule it breaks', () => {
+    const words = patternWords(loadContract());
+    const not = (path: string): ValidatorIssue => ({
+      path,
+      message: 'must NOT be valid',
+      errorCode: 'not.openapi.validation',
+    });
+    const cases: [string, unknown, string][] = [
+      [
+        '/body',
+        { title: 'x', due_date: '2026-12-01', due_at: '2026-12-01T10:00:00Z', time_zone: 'UTC' },
+        'must not set both due_date and due_at',
+      ],
+      ['/body', { title: 'x', due_at: '2026-12-01T10:00:00Z' }, 'must give a time_zone with due_at'],
+      ['/body', { title: 'x', time_zone: 'UTC' }, 'must not set time_zone without due_date or due_at'],
+      [
+        '/body/recurrence',
+        { recurrence: { frequency: 'daily', until: '2027-01-01', count: 3 } },
+        'must not set both until and count',
+      ],
+      [
+        '/body/actions/1/patch',
+        { actions: [{}, { patch: { due_at: '2026-12-01T10:00:00Z', time_zone: null } }] },
+        'must give a time_zone with due_at; must not clear time_zone while setting due_at',
+      ],
+    ];
+    for (const [path, body, expected] of cases) {
+      it(`${path}: ${expected}`, () => {
+        expect(toIssue(not(path), body, words).message).to.equal(expected);
+      });
+    }
+
+    it('says every rule an object breaks at once, and has words even for an object it cannot read', () => {
+      const body = { title: 'x', time_zone: 'UTC', recurrence: { frequency: 'daily' } };
+      expect(toIssue(not('/body'), body, words).message).to.equal(
+        'must not set time_zone without due_date or due_at; must not set recurrence without due_date or due_at',
+      );
+      expect(toIssue(not('/body/nowhere'), {}, words).message).to.equal('combines members that cannot go together');
+    });
+  });
+
+  it('gives every refused combination of the spec its words', () => {
+    const unworded: string[] = [];
+    const visit = (node: unknown, at: string): void => {
+      if (typeof node !== 'object' || node === null) return;
+      const { not } = node as { not?: { anyOf?: { 'x-rule'?: unknown }[] } };
+      for (const [index, branch] of (not?.anyOf ?? []).entries())
+        if (typeof branch['x-rule'] !== 'string') unworded.push(`${at}/not/anyOf/${index}`);
+      for (const [key, child] of Object.entries(node)) visit(child, `${at}/${key}`);
+    };
+    visit(loadContract(), '#');
+    expect(unworded).to.deep.equal([]);
   });
 });

@@ -1,0 +1,64 @@
+/**
+ * The combinations of members a schema refuses (`not: { anyOf: [branch, …] }`, each branch with
+ * its words in `x-rule`). The validator only says "must NOT be valid" at the object; the branches
+ * the object matches say which rule it broke. A branch uses only `required`, and per property
+ * `enum`, `not: { enum }` and `minItems`, which is all that is matched here.
+ */
+export interface RefusedCombination {
+  readonly required: readonly string[];
+  readonly properties: Readonly<Record<string, PropertyCondition>>;
+  readonly words: string;
+}
+
+interface PropertyCondition {
+  readonly enum?: readonly unknown[];
+  readonly not?: { readonly enum?: readonly unknown[] };
+  readonly minItems?: number;
+}
+
+type JsonObject = Record<string, unknown>;
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Every worded branch of every `not: { anyOf }` in the (bundled) spec. */
+export function refusedCombinations(spec: unknown): RefusedCombination[] {
+  const found: RefusedCombination[] = [];
+  const visit = (node: unknown): void => {
+    if (!isObject(node)) return;
+    const branches = isObject(node.not) && Array.isArray(node.not.anyOf) ? node.not.anyOf : [];
+    for (const branch of branches) {
+      if (!isObject(branch) || typeof branch['x-rule'] !== 'string') continue;
+      found.push({
+        required: (branch.required as string[] | undefined) ?? [],
+        properties: (branch.properties as Record<string, PropertyCondition> | undefined) ?? {},
+        words: branch['x-rule'],
+      });
+    }
+    for (const [key, child] of Object.entries(node)) if (key !== 'example' && key !== 'examples') visit(child);
+  };
+  visit(spec);
+  return found;
+}
+
+/** The words of every refused combination `value` is (several rules may be broken at once), or undefined. */
+export function brokenCombinations(combinations: readonly RefusedCombination[], value: unknown): string | undefined {
+  if (!isObject(value)) return undefined;
+  const words = new Set(combinations.filter((combination) => matches(combination, value)).map(({ words }) => words));
+  return words.size === 0 ? undefined : [...words].join('; ');
+}
+
+function matches({ required, properties }: RefusedCombination, value: JsonObject): boolean {
+  return (
+    required.every((name) => Object.hasOwn(value, name)) &&
+    Object.entries(properties).every(([name, condition]) => holds(condition, Object.hasOwn(value, name), value[name]))
+  );
+}
+
+/** JSON Schema's reading: a condition on an absent property holds. */
+function holds(condition: PropertyCondition, present: boolean, member: unknown): boolean {
+  if (!present) return true;
+  if (condition.enum && !condition.enum.includes(member)) return false;
+  if (condition.not?.enum?.includes(member)) return false;
+  if (condition.minItems !== undefined && Array.isArray(member) && member.length < condition.minItems) return false;
+  return true;
+}
