@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
-import { request, type ApiResponse, type Problem, type Task, type TestUser } from '../helpers/api-client.js';
+import { request, TestUser, type ApiResponse, type Problem, type Task } from '../helpers/api-client.js';
+import { startTestServer } from '../helpers/test-server.js';
 import { nowSeconds, signRaw } from '../helpers/tokens.js';
 import { IN_TEST_BOUND_MS, pollUntil } from '../helpers/wait.js';
 
@@ -52,14 +53,37 @@ describeEachDatabase('logging', (suite) => {
       expect(line.res?.statusCode).to.equal(200);
     });
 
-    it("keeps the client's safe X-Request-Id in the header, the error body and the log", async () => {
+    it("keeps a trusted proxy's safe X-Request-Id in the header, the error body and the log", async () => {
+      const behindProxy = await startTestServer(suite.database().knex, { http: { trustProxy: 'loopback' } });
+      try {
+        const alice = new TestUser(behindProxy.baseUrl);
+        const incoming = `proxy-${randomUUID()}`;
+        const response = await alice.call<Problem>('GET', '/tasks/987654321', {
+          headers: { 'x-request-id': incoming },
+        });
+        expect(response.status).to.equal(404);
+        expect(requestIdOf(response)).to.equal(incoming);
+        expect(response.body.request_id).to.equal(incoming);
+        const logged = () =>
+          (behindProxy.logs as unknown as LogLine[]).filter((line) => line.req?.id === incoming && line.res);
+        await pollUntil(() => logged().length === 1, `the log line of request ${incoming}`, {
+          ms: IN_TEST_BOUND_MS,
+          everyMs: 10,
+        });
+        expect(logged()[0]!.user_id).to.equal(alice.id);
+      } finally {
+        await behindProxy.close();
+      }
+    });
+
+    it("logs its own id, not a client's safe one, without TRUST_PROXY (no one picks the id of another's audit line)", async () => {
       const alice = suite.newUser();
-      const incoming = `client-${randomUUID()}`;
-      const response = await alice.call<Problem>('GET', '/tasks/987654321', { headers: { 'x-request-id': incoming } });
-      expect(response.status).to.equal(404);
-      expect(requestIdOf(response)).to.equal(incoming);
-      expect(response.body.request_id).to.equal(incoming);
-      expect((await completionLine(incoming)).user_id).to.equal(alice.id);
+      const chosen = `client-${randomUUID()}`;
+      const response = await alice.call('GET', '/tasks', { headers: { 'x-request-id': chosen } });
+      const generated = requestIdOf(response);
+      expect(generated).to.not.equal(chosen);
+      expect((await completionLine(generated)).user_id).to.equal(alice.id);
+      expect(lines().some((candidate) => candidate.req?.id === chosen)).to.equal(false);
     });
 
     it('logs the generated id, not an unsafe incoming one', async () => {

@@ -10,8 +10,9 @@ import {
   type Problem,
   type RequestOptions,
   type Task,
-  type TestUser,
+  TestUser,
 } from '../helpers/api-client.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 type TaskList = components['schemas']['TaskList'];
 
@@ -632,24 +633,40 @@ describeEachDatabase('request validation and request errors', (suite) => {
   });
 
   describe('X-Request-Id', () => {
-    const safe = ['abc-123', 'A.z_0:9-', 'r'.repeat(128)];
-    for (const id of safe) {
-      it(`keeps the safe id ${id.length > 20 ? `of ${id.length} characters` : id} in the header and the error body`, async () => {
-        const response = await suite.newUser().call('GET', '/tasks/abc', { headers: { 'x-request-id': id } });
-        expect(response.headers.get('x-request-id')).to.equal(id);
-        expect(expectProblem(response, 400).request_id).to.equal(id);
-      });
-    }
+    it('makes its own id whatever a client sends, without TRUST_PROXY: a client cannot choose the id it is logged under', async () => {
+      const response = await suite.newUser().call('GET', '/tasks/abc', { headers: { 'x-request-id': 'abc-123' } });
+      const generated = response.headers.get('x-request-id');
+      expect(generated).to.match(UUID);
+      expect(expectProblem(response, 400).request_id).to.equal(generated);
+    });
 
-    const unsafe = ['abc 123', 'r'.repeat(129), 'a/b', 'x;y=z', ''];
-    for (const id of unsafe) {
-      it(`replaces the unsafe id ${JSON.stringify(id.length > 20 ? `${id.slice(0, 10)}…` : id)} with a generated one`, async () => {
-        const response = await suite.newUser().call('GET', '/tasks/abc', { headers: { 'x-request-id': id } });
-        const generated = response.headers.get('x-request-id');
-        expect(generated).to.match(UUID);
-        expect(expectProblem(response, 400).request_id).to.equal(generated);
+    describe('from a trusted proxy (TRUST_PROXY=loopback)', () => {
+      let behindProxy: TestServer | undefined;
+      before(async () => {
+        behindProxy = await startTestServer(suite.database().knex, { http: { trustProxy: 'loopback' } });
       });
-    }
+      after(async () => behindProxy?.close());
+      const viaProxy = () => new TestUser(behindProxy!.baseUrl);
+
+      const safe = ['abc-123', 'A.z_0:9-', 'r'.repeat(128)];
+      for (const id of safe) {
+        it(`keeps the safe id ${id.length > 20 ? `of ${id.length} characters` : id} in the header and the error body`, async () => {
+          const response = await viaProxy().call('GET', '/tasks/abc', { headers: { 'x-request-id': id } });
+          expect(response.headers.get('x-request-id')).to.equal(id);
+          expect(expectProblem(response, 400).request_id).to.equal(id);
+        });
+      }
+
+      const unsafe = ['abc 123', 'r'.repeat(129), 'a/b', 'x;y=z', ''];
+      for (const id of unsafe) {
+        it(`replaces the unsafe id ${JSON.stringify(id.length > 20 ? `${id.slice(0, 10)}…` : id)} with a generated one`, async () => {
+          const response = await viaProxy().call('GET', '/tasks/abc', { headers: { 'x-request-id': id } });
+          const generated = response.headers.get('x-request-id');
+          expect(generated).to.match(UUID);
+          expect(expectProblem(response, 400).request_id).to.equal(generated);
+        });
+      }
+    });
 
     it('sends a distinct id on every response, success or error', async () => {
       const alice = suite.newUser();

@@ -27,7 +27,9 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
   });
 
   const startCluster = async (env: Record<string, string> = {}) => {
-    const server = await startServer({ env: { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(WORKERS), ...env } });
+    const server = await startServer({
+      env: { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(WORKERS), TRUST_PROXY: 'loopback', ...env },
+    });
     await server.waitForLogs(
       (lines) => listeningWorkers(lines).length >= WORKERS,
       'both workers to listen',

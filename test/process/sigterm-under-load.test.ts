@@ -29,7 +29,9 @@ describe('the server as a process: SIGTERM under load', function () {
   it('answers every request it accepted in full, closes kept-alive connections after them, then exits 0', async () => {
     // No rate limits: the load runs until the events above, which on a loaded machine is long
     // enough to meet the per-user limit (600 a minute); what is checked here is every answer.
-    const server = await startServer({ env: { RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_USER: '0' } });
+    const server = await startServer({
+      env: { RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_USER: '0', TRUST_PROXY: 'loopback' },
+    });
     const token = await tokenFor('alice');
     // Warmed up first (the validator compiles the spec on first use), so the load is a steady one.
     const warmUp = await send(`${server.baseUrl}/api/alice/tasks?limit=5`, token, new http.Agent(), 'warm-up');

@@ -59,7 +59,12 @@ describe('chaos: PostgreSQL restarted twice under mixed load', function () {
     // A process of its own (it migrates the database as it starts), so that a server that hangs
     // cannot stall the test: every request the test sends is bounded on the client's side.
     server = await startServer({
-      env: { DATABASE_URL: postgres.adminUrl, RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_USER: '0' },
+      env: {
+        DATABASE_URL: postgres.adminUrl,
+        RATE_LIMIT_PER_ADDRESS: '0',
+        RATE_LIMIT_PER_USER: '0',
+        TRUST_PROXY: 'loopback',
+      },
     });
   });
   after(async () => {
