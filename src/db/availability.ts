@@ -1,3 +1,5 @@
+import { isClientTimeout } from './abandoned-connections.js';
+
 /**
  * Whether a database error means "not now" (the API's 503 with Retry-After) or "this request hit
  * a bug" (a 500, logged). Decided by where the error happened, which the Knex clients of
@@ -15,6 +17,17 @@
  */
 export type DatabaseFailure =
   { readonly at: 'connect' } | { readonly at: 'statement'; readonly connectionLost: boolean };
+
+/**
+ * Why the database was unavailable, for the log, so that an operator tells an overload from an
+ * outage: no connection to be had (refused, not accepting, pool exhausted), a connection lost
+ * under a statement, a statement that ran out of time (the server's statement_timeout or the
+ * client's bound), or another state of the server (serialization failure, too many connections…).
+ */
+export type UnavailableCause = 'no_connection' | 'connection_lost' | 'statement_timeout' | 'server_state';
+
+/** SQLSTATE query_canceled: a statement timeout, or the cancel the client sends when its own bound runs out. */
+const QUERY_CANCELED = '57014';
 
 const STATE_CLASSES = new Set(['08', '40', '53', '57', '58']);
 const STATES = new Set(['55P03']);
@@ -34,6 +47,15 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (failure.at === 'connect' || failure.connectionLost) return true;
   const state = sqlState(error);
   return state !== undefined && (STATE_CLASSES.has(state.slice(0, 2)) || STATES.has(state));
+}
+
+/** Why `error` made the database unavailable, or undefined when it did not (a bug, or not the database's). */
+export function unavailableCause(error: unknown): UnavailableCause | undefined {
+  if (!isDatabaseUnavailable(error)) return undefined;
+  const failure = failures.get(error as Error);
+  if (failure?.at === 'connect') return 'no_connection';
+  if (sqlState(error) === QUERY_CANCELED || isClientTimeout(error)) return 'statement_timeout';
+  return failure?.connectionLost ? 'connection_lost' : 'server_state';
 }
 
 /** The SQLSTATE the server reported, if it reported one (pg's and PGlite's errors carry it as `code`). */

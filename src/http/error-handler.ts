@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
+import { unavailableCause } from '../db/availability.js';
 import { toProblem } from './error-mapping.js';
 import { HttpProblem, sendProblem } from './problem.js';
 import type { PatternWords } from './validator-issues.js';
@@ -8,7 +9,12 @@ export function errorHandler(words: PatternWords): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const problem = toProblem(error, req, words);
-    if (problem) return sendProblem(req, res, problem);
+    if (problem) {
+      // A 503 says only "not now": the log says why (no SQL, no values: Knex's message holds both).
+      const cause = unavailableCause(error);
+      if (cause !== undefined) req.log.warn({ database_unavailable: cause }, `database unavailable: ${cause}`);
+      return sendProblem(req, res, problem);
+    }
     // Unexpected: the log gets everything (pino-http logs `res.err` on the request's line),
     // the client gets nothing it could learn internals from.
     res.err = error instanceof Error ? error : new Error(String(error));

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { isDatabaseUnavailable, markFailure } from '../../src/db/availability.js';
+import { isDatabaseUnavailable, markFailure, unavailableCause } from '../../src/db/availability.js';
 import { createPglite, pgliteKnex, postgresKnex } from '../../src/db/database.js';
 import { detectStatementBound } from '../../src/db/statement-bound.js';
 import { DATABASE_KINDS, POSTGRES_ADMIN_URL } from '../helpers/databases.js';
@@ -76,6 +76,9 @@ describe('database availability: where an error happened decides', () => {
           const error = await failure(() => db.raw(raising(state)));
           expect((error as { code?: string }).code).to.equal(state);
           expect(isDatabaseUnavailable(error)).to.equal(unavailable);
+          expect(unavailableCause(error)).to.equal(
+            unavailable ? (state === '57014' ? 'statement_timeout' : 'server_state') : undefined,
+          );
           // The same inside a transaction (its statements run through the same client).
           const inTransaction = await failure(() => db.transaction((trx) => trx.raw(raising(state))));
           expect(isDatabaseUnavailable(inTransaction)).to.equal(unavailable);
@@ -120,8 +123,8 @@ describe('database availability: where an error happened decides', () => {
       const refused = pool(`postgres://postgres@127.0.0.1:${await freePort()}/postgres`);
       const unknown = pool(withDatabase(POSTGRES_ADMIN_URL, `todo_no_such_database_${process.pid}`));
       for (const db of [refused, unknown]) {
-        expect(isDatabaseUnavailable(await failure(() => db.raw('select 1')))).to.equal(true);
-        expect(isDatabaseUnavailable(await failure(() => db.transaction(async () => undefined)))).to.equal(true);
+        expect(unavailableCause(await failure(() => db.raw('select 1')))).to.equal('no_connection');
+        expect(unavailableCause(await failure(() => db.transaction(async () => undefined)))).to.equal('no_connection');
       }
       expect(((await failure(() => unknown.raw('select 1'))) as { code?: string }).code).to.equal('3D000');
 
@@ -130,7 +133,7 @@ describe('database availability: where an error happened decides', () => {
       try {
         const waited = await failure(() => exhausted.raw('select 1'));
         expect(waited.name).to.equal('KnexTimeoutError');
-        expect(isDatabaseUnavailable(waited)).to.equal(true);
+        expect(unavailableCause(waited)).to.equal('no_connection');
         expect(isDatabaseUnavailable(await failure(() => exhausted.transaction(async () => undefined)))).to.equal(true);
       } finally {
         await holder.rollback();
@@ -156,7 +159,7 @@ describe('database availability: where an error happened decides', () => {
         'the backend to be gone',
       );
       const lost = await failure(() => trx.raw('select 1'));
-      expect(isDatabaseUnavailable(lost), lost.message).to.equal(true);
+      expect(unavailableCause(lost), lost.message).to.equal('connection_lost');
       await trx.rollback(); // hands the dead connection back to the pool, to be destroyed
 
       // `client`: no server-side statement_timeout, so pg's query_timeout gives the statement up.
@@ -164,7 +167,7 @@ describe('database availability: where an error happened decides', () => {
       pools.push(bounded);
       const givenUp = await failure(() => bounded.raw('select pg_sleep(5)'));
       expect(givenUp.message).to.match(/Query read timeout/);
-      expect(isDatabaseUnavailable(givenUp)).to.equal(true);
+      expect(unavailableCause(givenUp)).to.equal('statement_timeout');
       expect((await bounded.raw<{ rows: unknown[] }>('select 1')).rows).to.have.length(1);
     });
   });

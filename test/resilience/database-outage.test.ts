@@ -118,6 +118,12 @@ describe('the service when its database fails', function () {
             if (ms > slowest.ms) Object.assign(slowest, { operationId: operation.operationId, ms });
           }
           expect(slowest.ms, `slowest: ${slowest.operationId}`).to.be.below(ANSWER_WITHIN_MS);
+          const causes = causesLogged(running.server);
+          // Every 503 but readiness's, which is its answer, not a failure of the request.
+          expect(causes, 'each 503 logged with its cause').to.have.length.of.at.least(operations.length - 1);
+          expect(new Set(causes)).to.satisfy((found: Set<string>) =>
+            [...found].every((cause) => cause === 'no_connection' || cause === 'connection_lost'),
+          );
           expect((await request(baseUrl, 'GET', '/health')).status, 'liveness does not need the database').to.equal(
             200,
           );
@@ -206,6 +212,7 @@ describe('the service when its database fails', function () {
 
           const { response, ms } = await timed(() => rename(alice, task.id, 'Never written'));
           expectUnavailable(response, 'updateTask');
+          expect(causesLogged(running.server)).to.deep.equal(['statement_timeout']);
           expect(ms)
             .to.be.at.least(bounds.statementTimeoutMs - 50)
             .and.below(ANSWER_WITHIN_MS);
@@ -369,4 +376,11 @@ async function waitForLockWaiters(db: Knex, until: (waiting: number) => boolean,
     everyMs: 20,
     context: () => ` (statements waiting for a lock: ${waiting})`,
   });
+}
+
+/** The causes the server logged for its 503s, in order. */
+function causesLogged(server: TestServer): string[] {
+  return server.logs.flatMap((line) =>
+    typeof line.database_unavailable === 'string' ? [line.database_unavailable] : [],
+  );
 }
