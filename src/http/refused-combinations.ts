@@ -1,3 +1,5 @@
+import { forEachSpecObject, isJsonObject as isObject, type JsonObject } from './spec-nodes.js';
+
 /**
  * The combinations of members a schema refuses (`not: { anyOf: [branch, …] }`, each branch with
  * its words in `x-rule`). The validator only says "must NOT be valid" at the object; the branches
@@ -16,15 +18,10 @@ interface PropertyCondition {
   readonly minItems?: number;
 }
 
-type JsonObject = Record<string, unknown>;
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** Every worded branch of every `not: { anyOf }` in the (bundled) spec. */
 export function refusedCombinations(spec: unknown): RefusedCombination[] {
   const found: RefusedCombination[] = [];
-  const visit = (node: unknown): void => {
-    if (!isObject(node)) return;
+  forEachSpecObject(spec, (node) => {
     const branches = isObject(node.not) && Array.isArray(node.not.anyOf) ? node.not.anyOf : [];
     for (const branch of branches) {
       if (!isObject(branch) || typeof branch['x-rule'] !== 'string') continue;
@@ -34,9 +31,7 @@ export function refusedCombinations(spec: unknown): RefusedCombination[] {
         words: branch['x-rule'],
       });
     }
-    for (const [key, child] of Object.entries(node)) if (key !== 'example' && key !== 'examples') visit(child);
-  };
-  visit(spec);
+  });
   return found;
 }
 

@@ -1,4 +1,5 @@
 import { pointerToken, unescapeToken } from './json-pointer.js';
+import { forEachSpecObject } from './spec-nodes.js';
 import { brokenCombinations, refusedCombinations, type RefusedCombination } from './refused-combinations.js';
 import type { Issue as ValidationIssue } from '../contract/domain-error.js';
 
@@ -41,16 +42,13 @@ const enumComplaint = (values: unknown[]) => `must be equal to one of the allowe
 /** Collects every schema's `pattern` or `enum` that has an `x-rule` from the (bundled) spec. */
 export function patternWords(spec: unknown): PatternWords {
   const words = new Map<string, string>();
-  const visit = (node: unknown): void => {
-    if (!isObject(node)) return;
+  forEachSpecObject(spec, (node) => {
     const rule = node['x-rule'];
     if (typeof rule === 'string') {
       if (typeof node.pattern === 'string') words.set(node.pattern, rule);
       if (Array.isArray(node.enum)) words.set(enumComplaint(node.enum), rule);
     }
-    for (const [key, child] of Object.entries(node)) if (key !== 'example' && key !== 'examples') visit(child);
-  };
-  visit(spec);
+  });
   return { complaints: words, combinations: refusedCombinations(spec) };
 }
 

@@ -1,8 +1,5 @@
 import type { SpecDocument } from '../contract/spec-document.js';
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+import { forEachSpecObject, isJsonObject as isObject, type JsonObject as Json } from './spec-nodes.js';
 
 /**
  * The spec as the request validator reads it. A `oneOf` with a `discriminator` is validated by the
@@ -15,7 +12,7 @@ const isObject = (value: unknown): value is Json =>
 export function validatorSpec(spec: SpecDocument): SpecDocument {
   const schemas = (spec as { components?: { schemas?: Json } }).components?.schemas ?? {};
   const copy = structuredClone(spec);
-  visit(copy, (node) => {
+  forEachSpecObject(copy, (node) => {
     const discriminator = node.discriminator;
     if (!isObject(discriminator) || !isObject(discriminator.mapping)) return;
     const propertyName = String(discriminator.propertyName);
@@ -29,11 +26,4 @@ export function validatorSpec(spec: SpecDocument): SpecDocument {
     node.discriminator = rest;
   });
   return copy;
-}
-
-function visit(node: unknown, see: (node: Json) => void): void {
-  if (Array.isArray(node)) return node.forEach((item) => visit(item, see));
-  if (!isObject(node)) return;
-  see(node);
-  Object.values(node).forEach((child) => visit(child, see));
 }
