@@ -40,7 +40,7 @@ import { createUserHandlers } from './users/users.handlers.js';
 import { createUserProvisioner } from './users/users.service.js';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'env' | 'auth' | 'http' | 'rateLimit'>;
+  readonly config: Pick<Config, 'env' | 'auth' | 'http' | 'rateLimit' | 'quotas'>;
   readonly db: Knex;
   readonly logger: Logger;
   /** Where the rate-limit counters are kept when REDIS_URL is set; otherwise in the database. */
@@ -69,13 +69,14 @@ export function createApp({
   const rateLimits = createRateLimits({ config: config.rateLimit, db, redis, logger });
   // What handlers run: it joins the request's transaction when the idempotency guard opened one.
   const featureDb = scopedKnex(db);
+  const taskPolicy = { requireIfMatch: config.http.requireIfMatch, quotas: config.quotas };
 
   const handlers: OperationHandlers = {
     ...createSystemHandlers(db),
     ...createMetricsHandlers(metrics.registry, clusterWorker ? shareMetricsWithPrimary(metrics.registry) : undefined),
     ...createUserHandlers(featureDb),
-    ...createTaskHandlers(createTaskService(featureDb, config.http)),
-    ...createBulkHandlers(createBulkService(featureDb, config.http)),
+    ...createTaskHandlers(createTaskService(featureDb, taskPolicy)),
+    ...createBulkHandlers(createBulkService(featureDb, taskPolicy)),
     ...createTagHandlers(featureDb),
     ...createDocsHandlers(spec, docsPagePath),
   };

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { components } from '../../generated/api.js';
+import { DomainError } from '../contract/domain-error.js';
 import { entityTagCondition } from '../contract/entity-tags.js';
 import {
   InvalidTaskError,
@@ -36,11 +37,15 @@ export interface AppliedAction {
   readonly changed: boolean;
 }
 
-/** An action that broke a task rule or its precondition, its error's pointers leading to it in the bulk body (`/actions/{index}...`). */
+/**
+ * An action that broke a task rule or its precondition, its error's pointers leading to it in the
+ * bulk body (`/actions/{index}...`), or that would have gone past a quota (a quota_exceeded DomainError).
+ */
 export interface FailedAction {
   readonly index: number;
   readonly action: BulkAction;
-  readonly error: TaskNotFoundError | InvalidTaskError | TaskPreconditionFailedError | TaskPreconditionRequiredError;
+  readonly error:
+    TaskNotFoundError | InvalidTaskError | TaskPreconditionFailedError | TaskPreconditionRequiredError | DomainError;
 }
 
 export type ActionOutcome = AppliedAction | FailedAction;
@@ -122,7 +127,11 @@ async function attempt(
     return { index, action, ...(await run(ifMatchAt(index))) };
   } catch (error) {
     if (error instanceof TaskNotFoundError) return { index, action, error: new TaskNotFoundError(error.taskId, at) };
-    if (error instanceof TaskPreconditionFailedError || error instanceof TaskPreconditionRequiredError)
+    if (
+      error instanceof TaskPreconditionFailedError ||
+      error instanceof TaskPreconditionRequiredError ||
+      (error instanceof DomainError && error.kind === 'quota_exceeded')
+    )
       return { index, action, error };
     if (error instanceof InvalidTaskError) {
       const prefix = `${at}${TASK_FIELDS_AT[action.op]}`;

@@ -9,6 +9,7 @@ import { represent, type TaskRepresentation } from './task-representation.js';
 import * as store from './tasks.store.js';
 import type { TaskChanges, TaskRow } from './tasks.store.js';
 import { normalizeTags, PRIORITIES } from './task-fields.js';
+import type { TaskQuotas } from '../quotas/task-quotas.js';
 import { currentSchedule, details, pick, SCHEDULE_FIELDS, scheduleColumns } from './task-schedule.js';
 
 type Schemas = components['schemas'];
@@ -48,6 +49,8 @@ export interface TaskPolicy {
    * single writes and bulk actions alike: bulk is no way around it.
    */
   readonly requireIfMatch: boolean;
+  /** The user's quotas: a write that would go past one is refused (409) and writes nothing. */
+  readonly quotas: TaskQuotas;
 }
 
 /**
@@ -85,7 +88,7 @@ function requireTask(id: number, row: TaskRow | undefined): TaskRow {
 }
 
 /** Creates the occurrence after a just completed one and links them, unless the series has ended. */
-async function continueSeries(trx: Knex.Transaction, completed: TaskRow): Promise<Written> {
+async function continueSeries(trx: Knex.Transaction, completed: TaskRow, quotas: TaskQuotas): Promise<Written> {
   const due = nextDue({
     due: { due_date: completed.due_date, due_at: completed.due_at_text, time_zone: completed.time_zone },
     recurrence: completed.recurrence!,
@@ -94,18 +97,23 @@ async function continueSeries(trx: Knex.Transaction, completed: TaskRow): Promis
     completedAt: completed.completed_at!,
   });
   if (due === null) return { row: completed, newOccurrence: null, changed: true };
-  const next = await store.insertTask(trx, completed.user_id, {
-    title: completed.title,
-    description: completed.description,
-    completed: false,
-    priority: completed.priority,
-    tags: completed.tags,
-    // The series goes on from its first due: the anchor is kept, not restarted.
-    ...scheduleColumns({ ...due, recurrence: completed.recurrence }),
-    recurrence_anchor: completed.recurrence_anchor,
-    series_id: completed.series_id ?? completed.id,
-    occurrence: (completed.occurrence ?? 1) + 1,
-  });
+  const next = await store.insertTask(
+    trx,
+    completed.user_id,
+    {
+      title: completed.title,
+      description: completed.description,
+      completed: false,
+      priority: completed.priority,
+      tags: completed.tags,
+      // The series goes on from its first due: the anchor is kept, not restarted.
+      ...scheduleColumns({ ...due, recurrence: completed.recurrence }),
+      recurrence_anchor: completed.recurrence_anchor,
+      series_id: completed.series_id ?? completed.id,
+      occurrence: (completed.occurrence ?? 1) + 1,
+    },
+    quotas,
+  );
   const row = requireTask(completed.id, await store.setNextOccurrence(trx, completed.user_id, completed.id, next.id));
   return { row, newOccurrence: next, changed: true };
 }
@@ -129,7 +137,7 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
     const precondition = preconditionOf(condition, policy);
     if (precondition === undefined && typeof changes !== 'function' && changes.completed === undefined) {
       return {
-        row: requireTask(id, await store.updateTask(db, userId, id, changes)),
+        row: requireTask(id, await store.updateTask(db, userId, id, changes, policy.quotas)),
         newOccurrence: null,
         changed: true,
       };
@@ -142,11 +150,17 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
       );
       const row = requireTask(
         id,
-        await store.updateTask(trx, userId, id, typeof changes === 'function' ? changes(before) : changes),
+        await store.updateTask(
+          trx,
+          userId,
+          id,
+          typeof changes === 'function' ? changes(before) : changes,
+          policy.quotas,
+        ),
       );
       const becameCompleted = row.completed && !before.completed;
       return becameCompleted && row.recurrence !== null && row.next_occurrence_id === null
-        ? continueSeries(trx, row)
+        ? continueSeries(trx, row, policy.quotas)
         : { row, newOccurrence: null, changed: true };
     });
   };
@@ -179,12 +193,17 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
     },
 
     create(userId: string, input: Schemas['TaskCreate']): Promise<TaskRow> {
-      return store.insertTask(db, userId, {
-        title: input.title.trim(),
-        description: input.description ?? null,
-        completed: input.completed ?? false,
-        ...details(input),
-      });
+      return store.insertTask(
+        db,
+        userId,
+        {
+          title: input.title.trim(),
+          description: input.description ?? null,
+          completed: input.completed ?? false,
+          ...details(input),
+        },
+        policy.quotas,
+      );
     },
 
     replace(

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Recurrence, TimeZone } from './task-fields.js';
 import { buildListQuery, type ListQuery, type Listed } from './list-query.js';
+import { quotaScopedUser, refusingOverQuota, type TaskQuotas } from '../quotas/task-quotas.js';
 
 /** The fields written with a task beyond title, description and completion (issue 4). */
 export interface TaskDetails {
@@ -105,31 +106,39 @@ export async function findTask(
   return (await query.first()) as TaskRow | undefined;
 }
 
-export async function insertTask(db: Knex, userId: string, task: NewTask): Promise<TaskRow> {
+/** Inserts the task, unless it would take the user past a quota (a quota_exceeded DomainError). */
+export async function insertTask(db: Knex, userId: string, task: NewTask, quotas: TaskQuotas): Promise<TaskRow> {
   const { title, description, completed, ...details } = task;
-  const [row] = await db('tasks')
-    .insert({
-      user_id: userId,
-      title,
-      description,
-      completed,
-      completed_at: completed ? db.fn.now() : null,
-      ...detailValues(details),
-    })
-    .returning<TaskRow[]>(TASK_COLUMNS);
+  const [row] = await refusingOverQuota(
+    db('tasks')
+      .insert({
+        user_id: quotaScopedUser(db, userId, quotas),
+        title,
+        description,
+        completed,
+        completed_at: completed ? db.fn.now() : null,
+        ...detailValues(details),
+      })
+      .returning<TaskRow[]>(TASK_COLUMNS),
+  );
   if (!row) throw new Error('insert returned no row');
   return row;
 }
 
+/** The columns whose bytes count against the stored_bytes quota. */
+const STORED_COLUMNS = ['title', 'description', 'tags'];
+
 /**
  * Applies the changes and returns the task as it now is, or `undefined` when the user has no such
  * task. `updated_at` moves only when a value really changes: writing what is already there is a no-op.
+ * Changes that would take the user past the stored_bytes quota are refused (a quota_exceeded DomainError).
  */
 export async function updateTask(
   db: Knex,
   userId: string,
   id: number,
   changes: TaskChanges,
+  quotas: TaskQuotas,
 ): Promise<TaskRow | undefined> {
   const set: Record<string, unknown> = {};
   const { completed, ...values } = changes;
@@ -159,7 +168,11 @@ export async function updateTask(
       values,
     );
   }
-  const [row] = await db<TaskRow>('tasks').where({ user_id: userId, id }).update(set).returning(TASK_COLUMNS);
+  // The same user, written only to hand the limits to the statement's triggers.
+  if (STORED_COLUMNS.some((column) => column in set)) set.user_id = quotaScopedUser(db, userId, quotas);
+  const [row] = await refusingOverQuota(
+    db<TaskRow>('tasks').where({ user_id: userId, id }).update(set).returning(TASK_COLUMNS),
+  );
   return row as TaskRow | undefined;
 }
 

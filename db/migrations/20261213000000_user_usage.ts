@@ -1,0 +1,149 @@
+import type { Knex } from 'knex';
+
+// Per-user quotas (issue 13): what each user holds (tasks, and the UTF-8 bytes of their titles,
+// descriptions and tags), kept exact by triggers on tasks and checked in the very statement that
+// writes, so that no write path can forget it and two concurrent writes cannot both pass.
+// Plain SQL, one statement per call (PGlite runs a single statement per query).
+//
+// - tasks.stored_bytes: a task's bytes, computed by the database itself.
+// - user_usage: each user's holdings, split over 16 stripes whose sum is the total. A write takes a
+//   stripe that nobody else holds (the transaction's own first): concurrent creates of one user do
+//   not queue behind one hot row while each commits. The check stays exact: every stripe stays
+//   within its share of the limit (quota_share), so their sum stays within the limit. A write that
+//   finds no stripe with room locks them all (in order), counts, refuses or spreads the new total
+//   evenly, so that the next writes find room again.
+// - The limits are the server's settings (they may differ between servers, and in tests): each
+//   statement that may grow a user's holdings passes them through quota_scope() (transaction-local
+//   settings; empty is no limit). A refusal is SQLSTATE QT001 with the quota as JSON in its detail.
+// - A delete frees room at once: any free stripe is decremented (a stripe may go below zero; only
+//   the sum means anything).
+// - Existing users' holdings are counted once here, while the new column's table rewrite holds
+//   every writer off: from then on the triggers keep the count.
+const STRIPES = 16;
+
+const UP = [
+  `create function task_stored_bytes(title text, description text, tags text[]) returns integer
+     language sql immutable parallel safe
+     as $$ select octet_length(title) + coalesce(octet_length(description), 0) + octet_length(array_to_string(tags, '')) $$`,
+  `alter table tasks
+     add column stored_bytes integer not null generated always as (task_stored_bytes(title, description, tags)) stored`,
+  `create table user_usage (
+     user_id text not null references users (id) on delete cascade,
+     stripe smallint not null check (stripe between 0 and ${STRIPES - 1}),
+     tasks bigint not null,
+     stored_bytes bigint not null,
+     primary key (user_id, stripe)
+   ) with (fillfactor = 50)`,
+  // A stripe's share of `total`: the stripes' shares add up to it, and a total within a limit has
+  // every share within the limit's share.
+  `create function quota_share(total bigint, stripe integer) returns bigint
+     language sql immutable parallel safe
+     as $$ select total / ${STRIPES} + case when stripe < total % ${STRIPES} then 1 else 0 end $$`,
+  `create function quota_scope(user_id text, tasks_limit bigint, stored_bytes_limit bigint) returns text
+     language plpgsql volatile
+     as $$
+     begin
+       perform set_config('todo.quota_tasks', coalesce(tasks_limit::text, ''), true);
+       perform set_config('todo.quota_stored_bytes', coalesce(stored_bytes_limit::text, ''), true);
+       return user_id;
+     end $$`,
+  `create function charge_usage(owner text, added_tasks bigint, added_bytes bigint) returns void
+     language plpgsql volatile
+     as $$
+     declare
+       tasks_limit bigint := nullif(current_setting('todo.quota_tasks', true), '')::bigint;
+       bytes_limit bigint := nullif(current_setting('todo.quota_stored_bytes', true), '')::bigint;
+       own smallint := txid_current() % ${STRIPES};
+       chosen smallint;
+       used_tasks bigint;
+       used_bytes bigint;
+     begin
+       -- A stripe with room for what grows, nobody else's first; else one with room, waited for.
+       select stripe into chosen from user_usage
+        where user_id = owner
+          and (added_tasks <= 0 or tasks_limit is null or tasks + added_tasks <= quota_share(tasks_limit, stripe))
+          and (added_bytes <= 0 or bytes_limit is null or stored_bytes + added_bytes <= quota_share(bytes_limit, stripe))
+        order by (stripe - own + ${STRIPES}) % ${STRIPES}
+        limit 1 for no key update skip locked;
+       if chosen is null then
+         select stripe into chosen from user_usage
+          where user_id = owner
+            and (added_tasks <= 0 or tasks_limit is null or tasks + added_tasks <= quota_share(tasks_limit, stripe))
+            and (added_bytes <= 0 or bytes_limit is null or stored_bytes + added_bytes <= quota_share(bytes_limit, stripe))
+          order by (stripe - own + ${STRIPES}) % ${STRIPES}
+          limit 1 for no key update;
+       end if;
+       if chosen is not null then
+         update user_usage set tasks = tasks + added_tasks, stored_bytes = stored_bytes + added_bytes
+          where user_id = owner and stripe = chosen;
+         return;
+       end if;
+       -- No stripe has room for it: count them all, locked in order.
+       perform 1 from user_usage where user_id = owner order by stripe for no key update;
+       if not found then
+         -- Nothing recorded: a first task (a user being deleted has nothing to free).
+         if added_tasks <= 0 and added_bytes <= 0 then return; end if;
+         insert into user_usage (user_id, stripe, tasks, stored_bytes)
+           select owner, stripe, 0, 0 from generate_series(0, ${STRIPES - 1}) as stripe
+           on conflict do nothing;
+         perform 1 from user_usage where user_id = owner order by stripe for no key update;
+       end if;
+       select sum(tasks), sum(stored_bytes) into used_tasks, used_bytes from user_usage where user_id = owner;
+       if added_tasks > 0 and used_tasks + added_tasks > tasks_limit then
+         raise exception using errcode = 'QT001', message = 'quota exceeded: tasks',
+           detail = json_build_object('name', 'tasks', 'limit', tasks_limit, 'used', used_tasks)::text;
+       end if;
+       if added_bytes > 0 and used_bytes + added_bytes > bytes_limit then
+         raise exception using errcode = 'QT001', message = 'quota exceeded: stored_bytes',
+           detail = json_build_object('name', 'stored_bytes', 'limit', bytes_limit, 'used', used_bytes)::text;
+       end if;
+       update user_usage
+          set tasks = quota_share(used_tasks + added_tasks, stripe),
+              stored_bytes = quota_share(used_bytes + added_bytes, stripe)
+        where user_id = owner;
+     end $$`,
+  `create function tasks_charge_usage() returns trigger
+     language plpgsql
+     as $$
+     begin
+       if tg_op = 'INSERT' then
+         perform charge_usage(new.user_id, 1, new.stored_bytes);
+       elsif tg_op = 'DELETE' then
+         perform charge_usage(old.user_id, -1, -old.stored_bytes);
+       else
+         perform charge_usage(new.user_id, 0, new.stored_bytes - old.stored_bytes);
+       end if;
+       return null;
+     end $$`,
+  `create trigger tasks_usage_insert after insert on tasks
+     for each row execute function tasks_charge_usage()`,
+  `create trigger tasks_usage_delete after delete on tasks
+     for each row execute function tasks_charge_usage()`,
+  `create trigger tasks_usage_update after update of title, description, tags on tasks
+     for each row when (old.stored_bytes is distinct from new.stored_bytes) execute function tasks_charge_usage()`,
+  `insert into user_usage (user_id, stripe, tasks, stored_bytes)
+     select held.user_id, stripe, quota_share(held.tasks, stripe), quota_share(held.stored_bytes, stripe)
+       from (select user_id, count(*) as tasks, sum(stored_bytes) as stored_bytes from tasks group by user_id) as held
+       cross join generate_series(0, ${STRIPES - 1}) as stripe`,
+];
+
+const DOWN = [
+  `drop trigger tasks_usage_update on tasks`,
+  `drop trigger tasks_usage_delete on tasks`,
+  `drop trigger tasks_usage_insert on tasks`,
+  `drop function tasks_charge_usage()`,
+  `drop function charge_usage(text, bigint, bigint)`,
+  `drop function quota_scope(text, bigint, bigint)`,
+  `drop function quota_share(bigint, integer)`,
+  `drop table user_usage`,
+  `alter table tasks drop column stored_bytes`,
+  `drop function task_stored_bytes(text, text, text[])`,
+];
+
+export async function up(knex: Knex): Promise<void> {
+  for (const statement of UP) await knex.raw(statement);
+}
+
+export async function down(knex: Knex): Promise<void> {
+  for (const statement of DOWN) await knex.raw(statement);
+}
