@@ -73,6 +73,10 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_ADDRESS: '0',
       RATE_LIMIT_PER_USER: '0',
+      // High enough for any run (the create scenario adds thousands of tasks to one user), but on:
+      // what the quotas cost is measured.
+      QUOTA_TASKS_PER_USER: '1000000000',
+      QUOTA_STORED_BYTES_PER_USER: '1000000000000',
       WEB_CONCURRENCY: String(workers),
     },
     { nodeArgs: serverNodeArgs, tsx: false },

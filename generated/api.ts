@@ -1073,7 +1073,12 @@ export interface components {
          */
         KeyInProgressOrQuotaExceeded: {
             headers: {
-                "Retry-After": components["headers"]["RetryAfter"];
+                /**
+                 * @description Seconds to wait before trying again: always with a key in progress; with a quota, only
+                 *     when waiting frees room (the `idempotency_keys` quota).
+                 * @example 5
+                 */
+                "Retry-After"?: number;
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
                 [name: string]: unknown;

@@ -6,12 +6,13 @@ import type { Knex } from 'knex';
 // Plain SQL, one statement per call (PGlite runs a single statement per query).
 //
 // - tasks.stored_bytes: a task's bytes, computed by the database itself.
-// - user_usage: each user's holdings, split over 16 stripes whose sum is the total. A write takes a
-//   stripe that nobody else holds (the transaction's own first): concurrent creates of one user do
-//   not queue behind one hot row while each commits. The check stays exact: every stripe stays
-//   within its share of the limit (quota_share), so their sum stays within the limit. A write that
-//   finds no stripe with room locks them all (in order), counts, refuses or spreads the new total
-//   evenly, so that the next writes find room again.
+// - user_usage: each user's holdings, split over 16 stripes whose sum is the total. A write updates
+//   its transaction's own stripe (by transaction id: concurrent ones mostly differ), so that
+//   concurrent creates of one user do not queue behind one hot row while each commits. The check
+//   stays exact: every stripe stays within its share of the limit (quota_share), so their sum stays
+//   within the limit. A write whose stripe has no room takes another that has; when none has, it
+//   locks them all (in order), counts, and refuses or spreads the new total evenly, so that the
+//   next writes find room again.
 // - The limits are the server's settings (they may differ between servers, and in tests): each
 //   statement that may grow a user's holdings passes them through quota_scope() (transaction-local
 //   settings; empty is no limit). A refusal is SQLSTATE QT001 with the quota as JSON in its detail.
@@ -47,30 +48,30 @@ const UP = [
        perform set_config('todo.quota_stored_bytes', coalesce(stored_bytes_limit::text, ''), true);
        return user_id;
      end $$`,
-  `create function charge_usage(owner text, added_tasks bigint, added_bytes bigint) returns void
+  // What `owner` holds grows (or shrinks) by this much, unless that takes it past a limit: the
+  // slow path of tasks_charge_usage, when the transaction's own stripe has no room.
+  `create function charge_usage(owner text, added_tasks bigint, added_bytes bigint, tasks_limit bigint, bytes_limit bigint)
+     returns void
      language plpgsql volatile
      as $$
      declare
-       tasks_limit bigint := nullif(current_setting('todo.quota_tasks', true), '')::bigint;
-       bytes_limit bigint := nullif(current_setting('todo.quota_stored_bytes', true), '')::bigint;
-       own smallint := txid_current() % ${STRIPES};
        chosen smallint;
        used_tasks bigint;
        used_bytes bigint;
      begin
-       -- A stripe with room for what grows, nobody else's first; else one with room, waited for.
+       -- Another stripe with room for what grows: one nobody holds, else the first, waited for.
        select stripe into chosen from user_usage
         where user_id = owner
           and (added_tasks <= 0 or tasks_limit is null or tasks + added_tasks <= quota_share(tasks_limit, stripe))
           and (added_bytes <= 0 or bytes_limit is null or stored_bytes + added_bytes <= quota_share(bytes_limit, stripe))
-        order by (stripe - own + ${STRIPES}) % ${STRIPES}
+        order by stripe
         limit 1 for no key update skip locked;
        if chosen is null then
          select stripe into chosen from user_usage
           where user_id = owner
             and (added_tasks <= 0 or tasks_limit is null or tasks + added_tasks <= quota_share(tasks_limit, stripe))
             and (added_bytes <= 0 or bytes_limit is null or stored_bytes + added_bytes <= quota_share(bytes_limit, stripe))
-          order by (stripe - own + ${STRIPES}) % ${STRIPES}
+          order by stripe
           limit 1 for no key update;
        end if;
        if chosen is not null then
@@ -102,16 +103,32 @@ const UP = [
               stored_bytes = quota_share(used_bytes + added_bytes, stripe)
         where user_id = owner;
      end $$`,
+  // The fast path, all that most writes run: one update of the transaction's own stripe (concurrent
+  // transactions have nearby ids, so mostly distinct stripes), if it has room.
   `create function tasks_charge_usage() returns trigger
      language plpgsql
      as $$
+     declare
+       tasks_limit bigint := nullif(current_setting('todo.quota_tasks', true), '')::bigint;
+       bytes_limit bigint := nullif(current_setting('todo.quota_stored_bytes', true), '')::bigint;
+       owner text;
+       added_tasks bigint;
+       added_bytes bigint;
+       own smallint := txid_current() % ${STRIPES};
      begin
        if tg_op = 'INSERT' then
-         perform charge_usage(new.user_id, 1, new.stored_bytes);
+         owner := new.user_id; added_tasks := 1; added_bytes := new.stored_bytes;
        elsif tg_op = 'DELETE' then
-         perform charge_usage(old.user_id, -1, -old.stored_bytes);
+         owner := old.user_id; added_tasks := -1; added_bytes := -old.stored_bytes;
        else
-         perform charge_usage(new.user_id, 0, new.stored_bytes - old.stored_bytes);
+         owner := new.user_id; added_tasks := 0; added_bytes := new.stored_bytes - old.stored_bytes;
+       end if;
+       update user_usage set tasks = tasks + added_tasks, stored_bytes = stored_bytes + added_bytes
+        where user_id = owner and stripe = own
+          and (added_tasks <= 0 or tasks_limit is null or tasks + added_tasks <= quota_share(tasks_limit, stripe))
+          and (added_bytes <= 0 or bytes_limit is null or stored_bytes + added_bytes <= quota_share(bytes_limit, stripe));
+       if not found then
+         perform charge_usage(owner, added_tasks, added_bytes, tasks_limit, bytes_limit);
        end if;
        return null;
      end $$`,
@@ -132,7 +149,7 @@ const DOWN = [
   `drop trigger tasks_usage_delete on tasks`,
   `drop trigger tasks_usage_insert on tasks`,
   `drop function tasks_charge_usage()`,
-  `drop function charge_usage(text, bigint, bigint)`,
+  `drop function charge_usage(text, bigint, bigint, bigint, bigint)`,
   `drop function quota_scope(text, bigint, bigint)`,
   `drop function quota_share(bigint, integer)`,
   `drop table user_usage`,

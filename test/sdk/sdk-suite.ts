@@ -11,7 +11,7 @@ import {
 import { DATABASE_KINDS, sharedTestDatabase, type DatabaseKind } from '../helpers/databases.js';
 import { parseBody } from '../helpers/spec-conformance.js';
 import { observeResponse } from '../helpers/spec-coverage.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { startTestServer, type TestServer, type TestServerOptions } from '../helpers/test-server.js';
 import { tokenFor } from '../helpers/tokens.js';
 
 /** Passes every response the SDK receives through the contract check and coverage count. */
@@ -46,13 +46,13 @@ export interface SdkSuite {
 /** Real PostgreSQL whenever it is reachable (CI requires it); PGlite only on a machine without it. */
 const KIND: DatabaseKind = DATABASE_KINDS.includes('postgres') ? 'postgres' : 'pglite';
 
-/** Declares a suite that drives a server of its own, over the shared database, only through the SDK. */
-export function describeSdk(title: string, body: (suite: SdkSuite) => void): void {
+/** Declares a suite that drives a server of its own (with `options`), over the shared database, only through the SDK. */
+export function describeSdk(title: string, body: (suite: SdkSuite) => void, options: TestServerOptions = {}): void {
   describe(`${title} [${KIND}]`, function () {
     let server: TestServer | undefined;
     before(async function () {
       this.timeout(60_000);
-      server = await startTestServer((await sharedTestDatabase(KIND)).knex);
+      server = await startTestServer((await sharedTestDatabase(KIND)).knex, options);
     });
     after(async () => server?.close());
     const suite: SdkSuite = {
