@@ -43,7 +43,10 @@ async function expectUsageExact(suite: ApiSuite, user: TestUser): Promise<{ task
   const db = suite.database().knex;
   const counted = await db('user_usage')
     .where('user_id', user.id)
-    .first(db.raw('coalesce(sum(tasks), 0)::int as tasks'), db.raw('coalesce(sum(stored_bytes), 0)::int as bytes'));
+    .first<{ tasks: number; bytes: number }>(
+      db.raw('coalesce(sum(tasks), 0)::int as tasks'),
+      db.raw('coalesce(sum(stored_bytes), 0)::int as bytes'),
+    );
   const tasks = (await storedTasks(suite, user)) as unknown as Task[];
   const held = { tasks: tasks.length, bytes: tasks.reduce((sum, task) => sum + bytesOf(task), 0) };
   expect(counted, 'user_usage').to.deep.equal(held);
@@ -66,7 +69,11 @@ async function createTasks(user: TestUser, count: number): Promise<Task[]> {
   return created;
 }
 
-const bulk = (user: TestUser, body: unknown) => user.call('POST', '/tasks/bulk', { json: body });
+interface BulkResults {
+  readonly results: { index: number; status: number; problem?: { quota?: unknown } }[];
+}
+
+const bulk = (user: TestUser, body: unknown) => user.call<BulkResults>('POST', '/tasks/bulk', { json: body });
 const creates = (count: number) =>
   Array.from({ length: count }, (_, i) => ({ op: 'create', task: { title: `Bulk ${i}` } }));
 
@@ -156,7 +163,7 @@ describeEachDatabase('quotas: tasks per user', (suite) => {
     });
 
     expect(response.status).to.equal(207);
-    const results = response.body.results as { index: number; status: number; problem?: { quota?: unknown } }[];
+    const { results } = response.body;
     expect(results.map((result) => result.status)).to.deep.equal([201, 201, 409, 204, 201, 409]);
     for (const index of [2, 5])
       expect(results[index]!.problem?.quota).to.deep.equal({ name: 'tasks', limit: TASKS_LIMIT, used: TASKS_LIMIT });
@@ -188,7 +195,7 @@ describeEachDatabase('quotas: tasks per user', (suite) => {
       const responses = await Promise.all(
         Array.from({ length: 8 }, (_, i) => alice.call('POST', '/tasks', { json: { title: `Racer ${i}` } })),
       );
-      expect(responses.map((response) => response.status).sort()).to.deep.equal([201, ...Array(7).fill(409)]);
+      expect(responses.map((response) => response.status).sort()).to.deep.equal([201, ...Array<number>(7).fill(409)]);
       expect(await expectUsageExact(suite, alice)).to.include({ tasks: TASKS_LIMIT });
     }
   });

@@ -9,7 +9,9 @@ import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helper
 
 const MIGRATION = '20261213000000_user_usage.ts';
 
-const HELD = {
+type HeldTask = { title: string; description: string | null; tags: string[] };
+
+const HELD: Record<string, HeldTask[]> = {
   'quota-many': [
     { title: 'Plain', description: null, tags: [] },
     { title: 'Café ☕', description: 'Ünïcödé', tags: ['größe', 'x'] },
@@ -19,25 +21,25 @@ const HELD = {
   'quota-none': [],
 };
 
-const bytesOf = ({ title, description, tags }: { title: string; description: string | null; tags: string[] }) =>
+const bytesOf = ({ title, description, tags }: HeldTask) =>
   [title, description ?? '', ...tags].reduce((sum, text) => sum + Buffer.byteLength(text), 0);
 
 /** Each user's count as user_usage holds it (summed over its stripes). */
 async function counted(db: Knex): Promise<Record<string, { tasks: number; bytes: number }>> {
-  const rows = await db('user_usage')
+  const rows: { user_id: string; tasks: number; bytes: number }[] = await db('user_usage')
     .select('user_id', db.raw('sum(tasks)::int as tasks'), db.raw('sum(stored_bytes)::int as bytes'))
     .groupBy('user_id');
   return Object.fromEntries(rows.map(({ user_id, tasks, bytes }) => [user_id, { tasks, bytes }]));
 }
 
 /** What each user really holds. */
-function expected(extra: Record<string, { tasks: number; bytes: number }> = {}) {
+function expected(extra: Record<string, { tasks: number; bytes: number }> = {}): Record<string, unknown> {
   const held = Object.entries(HELD)
     .filter(([, tasks]) => tasks.length > 0)
-    .map(([user, tasks]) => [
-      user,
-      { tasks: tasks.length, bytes: tasks.reduce((sum, task) => sum + bytesOf(task), 0) },
-    ]);
+    .map(
+      ([user, tasks]) =>
+        [user, { tasks: tasks.length, bytes: tasks.reduce((sum, task) => sum + bytesOf(task), 0) }] as const,
+    );
   return { ...Object.fromEntries(held), ...extra };
 }
 
@@ -60,12 +62,16 @@ for (const kind of new Set(DATABASE_KINDS.map((each) => (each === 'pgbouncer' ? 
 
     it("counts every existing user's tasks and their UTF-8 bytes; a user without tasks has no count", async () => {
       expect(await counted(db)).to.deep.equal(expected());
-      const stored = await db('tasks').select('title', 'description', 'tags', 'stored_bytes');
+      const stored: { title: string; description: string | null; tags: string[]; stored_bytes: number }[] = await db(
+        'tasks',
+      ).select('title', 'description', 'tags', 'stored_bytes');
       for (const task of stored) expect(task.stored_bytes, task.title).to.equal(bytesOf(task));
     });
 
     it('keeps the count from then on, whoever writes', async () => {
-      const [task] = await db('tasks').insert({ user_id: 'quota-none', title: 'First ✓' }).returning('id');
+      const [task] = await db('tasks')
+        .insert({ user_id: 'quota-none', title: 'First ✓' })
+        .returning<{ id: number }[]>('id');
       await db('tasks').where({ user_id: 'quota-one' }).update({ description: 'longer' });
       expect(await counted(db)).to.deep.equal(
         expected({
@@ -73,7 +79,7 @@ for (const kind of new Set(DATABASE_KINDS.map((each) => (each === 'pgbouncer' ? 
           'quota-one': { tasks: 1, bytes: bytesOf({ title: 'One', description: 'longer', tags: ['t'] }) },
         }),
       );
-      await db('tasks').where({ id: task.id }).delete();
+      await db('tasks').where({ id: task!.id }).delete();
       await db('tasks').where({ user_id: 'quota-one' }).update({ description: 'd' });
       expect(await counted(db)).to.deep.equal(expected({ 'quota-none': { tasks: 0, bytes: 0 } }));
     });
