@@ -263,10 +263,11 @@ export interface paths {
          *     With `atomic: true` they succeed or fail together, in one transaction: on success the
          *     answer is 200 with one result per action; when one fails, nothing is changed and the answer
          *     is that action's problem (400, 404, 412 or 428), whose `errors` point at the action
-         *     (`/actions/3/...`).
+         *     (`/actions/3/...`), or the 409 of a quota the actions together would exceed.
          *
          *     Otherwise (`atomic: false`, the default) each action stands alone: the answer is 207 with
-         *     one result per action, each with its own status and either the task or a problem.
+         *     one result per action, each with its own status and either the task or a problem (a create
+         *     or update past a quota fails alone with 409).
          *
          *     An update, complete or delete action's `if_match` works as `If-Match` does on the single
          *     write: a stale one fails that action with 412 (its problem points at
@@ -901,7 +902,7 @@ export interface components {
             index: number;
             /**
              * Format: int32
-             * @description The status the action alone would have had (200, 201, 204, 400, 404, 412 or 428).
+             * @description The status the action alone would have had (200, 201, 204, 400, 404, 409, 412 or 428); 409 is a quota the action would have exceeded.
              */
             status: number;
             task?: components["schemas"]["Task"];

@@ -10,12 +10,15 @@ import type { Knex } from 'knex';
 //   its transaction's own stripe (by transaction id: concurrent ones mostly differ), so that
 //   concurrent creates of one user do not queue behind one hot row while each commits. The check
 //   stays exact: every stripe stays within its share of the limit (quota_share), so their sum stays
-//   within the limit. A write whose stripe has no room takes another that has; when none has, it
-//   locks them all (in order), counts, and refuses or spreads the new total evenly, so that the
-//   next writes find room again.
+//   within the limit. A write whose stripe has no room (or is held) takes another that has and is
+//   free; when none is, it locks them all (in order), counts, and refuses or spreads the new total
+//   evenly, so that the next writes find room again.
+//   A transaction that writes several times (a bulk request in one transaction) keeps the stripes
+//   it took: near a limit, two such may wait for each other's stripes; PostgreSQL breaks that
+//   deadlock, and the one it cancels is a 503 with Retry-After that wrote nothing.
 // - The limits are the server's settings (they may differ between servers, and in tests): each
-//   statement that may grow a user's holdings passes them through quota_scope() (transaction-local
-//   settings; empty is no limit). A refusal is SQLSTATE QT001 with the quota as JSON in its detail.
+//   statement that may grow a user's holdings passes them through quota_scope() (a transaction-local
+//   setting; an empty limit, or none set, is no limit). A refusal is SQLSTATE QT001 with the quota as JSON in its detail.
 // - A delete frees room at once: any free stripe is decremented (a stripe may go below zero; only
 //   the sum means anything).
 // - Existing users' holdings are counted once here, while the new column's table rewrite holds
@@ -23,9 +26,14 @@ import type { Knex } from 'knex';
 const STRIPES = 16;
 
 const UP = [
+  // PL/pgSQL rather than SQL: a SQL function whose body calls a stable function (array_to_string)
+  // is not inlined, and running it as a query on every insert cost more than the whole quota check.
   `create function task_stored_bytes(title text, description text, tags text[]) returns integer
-     language sql immutable parallel safe
-     as $$ select octet_length(title) + coalesce(octet_length(description), 0) + octet_length(array_to_string(tags, '')) $$`,
+     language plpgsql immutable parallel safe
+     as $$
+     begin
+       return octet_length(title) + coalesce(octet_length(description), 0) + octet_length(array_to_string(tags, ''));
+     end $$`,
   `alter table tasks
      add column stored_bytes integer not null generated always as (task_stored_bytes(title, description, tags)) stored`,
   `create table user_usage (
@@ -40,12 +48,14 @@ const UP = [
   `create function quota_share(total bigint, stripe integer) returns bigint
      language sql immutable parallel safe
      as $$ select total / ${STRIPES} + case when stripe < total % ${STRIPES} then 1 else 0 end $$`,
+  // One setting, `<tasks limit>,<stored_bytes limit>`, set by an assignment (a plain expression,
+  // which PL/pgSQL evaluates without running a query): this is on every create's path.
   `create function quota_scope(user_id text, tasks_limit bigint, stored_bytes_limit bigint) returns text
      language plpgsql volatile
      as $$
+     declare
+       limits text := set_config('todo.quota_limits', concat(tasks_limit, ',', stored_bytes_limit), true);
      begin
-       perform set_config('todo.quota_tasks', coalesce(tasks_limit::text, ''), true);
-       perform set_config('todo.quota_stored_bytes', coalesce(stored_bytes_limit::text, ''), true);
        return user_id;
      end $$`,
   // What `owner` holds grows (or shrinks) by this much, unless that takes it past a limit: the
@@ -59,21 +69,15 @@ const UP = [
        used_tasks bigint;
        used_bytes bigint;
      begin
-       -- Another stripe with room for what grows: one nobody holds, else the first, waited for.
+       -- Another stripe with room for what grows, that nobody holds. Never waited for: a row lock
+       -- waited for is kept even when the row then has no room, and a transaction that holds one
+       -- while it locks them all below could deadlock with another doing the same.
        select stripe into chosen from user_usage
         where user_id = owner
           and (added_tasks <= 0 or tasks_limit is null or tasks + added_tasks <= quota_share(tasks_limit, stripe))
           and (added_bytes <= 0 or bytes_limit is null or stored_bytes + added_bytes <= quota_share(bytes_limit, stripe))
         order by stripe
         limit 1 for no key update skip locked;
-       if chosen is null then
-         select stripe into chosen from user_usage
-          where user_id = owner
-            and (added_tasks <= 0 or tasks_limit is null or tasks + added_tasks <= quota_share(tasks_limit, stripe))
-            and (added_bytes <= 0 or bytes_limit is null or stored_bytes + added_bytes <= quota_share(bytes_limit, stripe))
-          order by stripe
-          limit 1 for no key update;
-       end if;
        if chosen is not null then
          update user_usage set tasks = tasks + added_tasks, stored_bytes = stored_bytes + added_bytes
           where user_id = owner and stripe = chosen;
@@ -109,8 +113,9 @@ const UP = [
      language plpgsql
      as $$
      declare
-       tasks_limit bigint := nullif(current_setting('todo.quota_tasks', true), '')::bigint;
-       bytes_limit bigint := nullif(current_setting('todo.quota_stored_bytes', true), '')::bigint;
+       limits text := current_setting('todo.quota_limits', true);
+       tasks_limit bigint := nullif(split_part(limits, ',', 1), '')::bigint;
+       bytes_limit bigint := nullif(split_part(limits, ',', 2), '')::bigint;
        owner text;
        added_tasks bigint;
        added_bytes bigint;
@@ -123,10 +128,14 @@ const UP = [
        else
          owner := new.user_id; added_tasks := 0; added_bytes := new.stored_bytes - old.stored_bytes;
        end if;
+       -- Skipped, not waited for, when another transaction holds it (see charge_usage).
        update user_usage set tasks = tasks + added_tasks, stored_bytes = stored_bytes + added_bytes
-        where user_id = owner and stripe = own
-          and (added_tasks <= 0 or tasks_limit is null or tasks + added_tasks <= quota_share(tasks_limit, stripe))
-          and (added_bytes <= 0 or bytes_limit is null or stored_bytes + added_bytes <= quota_share(bytes_limit, stripe));
+        where user_id = owner and stripe = (
+          select stripe from user_usage
+           where user_id = owner and stripe = own
+             and (added_tasks <= 0 or tasks_limit is null or tasks + added_tasks <= quota_share(tasks_limit, stripe))
+             and (added_bytes <= 0 or bytes_limit is null or stored_bytes + added_bytes <= quota_share(bytes_limit, stripe))
+           for no key update skip locked);
        if not found then
          perform charge_usage(owner, added_tasks, added_bytes, tasks_limit, bytes_limit);
        end if;

@@ -39,7 +39,7 @@ export interface BulkActionResult {
      */
     index: number;
     /**
-     * The status the action alone would have had (200, 201, 204, 400, 404, 412 or 428).
+     * The status the action alone would have had (200, 201, 204, 400, 404, 409, 412 or 428); 409 is a quota the action would have exceeded.
      * @type {number}
      * @memberof BulkActionResult
      */
