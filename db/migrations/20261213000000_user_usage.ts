@@ -69,15 +69,32 @@ const UP = [
        used_tasks bigint;
        used_bytes bigint;
      begin
-       -- Another stripe with room for what grows, that nobody holds. Never waited for: a row lock
-       -- waited for is kept even when the row then has no room, and a transaction that holds one
-       -- while it locks them all below could deadlock with another doing the same.
+       -- Another stripe with room for what grows, that nobody holds.
        select stripe into chosen from user_usage
         where user_id = owner
           and (added_tasks <= 0 or tasks_limit is null or tasks + added_tasks <= quota_share(tasks_limit, stripe))
           and (added_bytes <= 0 or bytes_limit is null or stored_bytes + added_bytes <= quota_share(bytes_limit, stripe))
         order by stripe
         limit 1 for no key update skip locked;
+       if chosen is null then
+         -- All held (more concurrent writers than stripes): wait for one with room, the own first.
+         -- In a subtransaction: a lock waited for is kept even when the row then has no room, and a
+         -- transaction holding one while it locks them all below could deadlock with another doing
+         -- the same; undoing the subtransaction lets those go.
+         begin
+           select stripe into chosen from user_usage
+            where user_id = owner
+              and (added_tasks <= 0 or tasks_limit is null or tasks + added_tasks <= quota_share(tasks_limit, stripe))
+              and (added_bytes <= 0 or bytes_limit is null or stored_bytes + added_bytes <= quota_share(bytes_limit, stripe))
+            order by (stripe - txid_current() % ${STRIPES} + ${STRIPES}) % ${STRIPES}
+            limit 1 for no key update;
+           if chosen is null then
+             raise exception using errcode = 'QT002';
+           end if;
+         exception when sqlstate 'QT002' then
+           chosen := null;
+         end;
+       end if;
        if chosen is not null then
          update user_usage set tasks = tasks + added_tasks, stored_bytes = stored_bytes + added_bytes
           where user_id = owner and stripe = chosen;
