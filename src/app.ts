@@ -34,13 +34,14 @@ import { createSystemHandlers } from './system/system.handlers.js';
 import { createTagHandlers } from './tags/tags.handlers.js';
 import { createBulkHandlers } from './tasks/bulk.handlers.js';
 import { createBulkService } from './tasks/bulk.service.js';
+import { bulkStoredForm } from './tasks/bulk.stored-form.js';
 import { createTaskHandlers } from './tasks/tasks.handlers.js';
 import { createTaskService } from './tasks/tasks.service.js';
 import { createUserHandlers } from './users/users.handlers.js';
 import { createUserProvisioner } from './users/users.service.js';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'env' | 'auth' | 'http' | 'rateLimit'>;
+  readonly config: Pick<Config, 'env' | 'auth' | 'http' | 'rateLimit' | 'quotas'>;
   readonly db: Knex;
   readonly logger: Logger;
   /** Where the rate-limit counters are kept when REDIS_URL is set; otherwise in the database. */
@@ -131,7 +132,11 @@ export function createApp({
       authenticate: createBearerAuthenticator(config.auth, logger),
       provisionUser: createUserProvisioner(db),
       limitUser: rateLimits.byUser,
-      idempotency: createIdempotencyGuard(db),
+      idempotency: createIdempotencyGuard(
+        db,
+        { keysPerUser: config.quotas.idempotencyKeysPerUser, answerBytes: config.quotas.idempotencyAnswerBytes },
+        { bulkTasks: bulkStoredForm(featureDb) },
+      ),
     }),
   );
   app.use(errorHandler(patternWords(spec)));

@@ -73,6 +73,8 @@ export interface QuotaConfig {
   readonly storedBytesPerUser: number | undefined;
   /** QUOTA_IDEMPOTENCY_KEYS_PER_USER: Idempotency-Key answers kept at once. */
   readonly idempotencyKeysPerUser: number | undefined;
+  /** IDEMPOTENCY_MAX_ANSWER_BYTES: the largest answer kept for a key; a keyed request whose answer is larger is refused. */
+  readonly idempotencyAnswerBytes: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -111,6 +113,11 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       tasksPerUser: quota(env, 'QUOTA_TASKS_PER_USER', 10_000),
       storedBytesPerUser: quota(env, 'QUOTA_STORED_BYTES_PER_USER', 50 * 1024 * 1024),
       idempotencyKeysPerUser: quota(env, 'QUOTA_IDEMPOTENCY_KEYS_PER_USER', 1000),
+      idempotencyAnswerBytes: integer(env, 'IDEMPOTENCY_MAX_ANSWER_BYTES', {
+        min: 1024,
+        max: 16 * 1024 * 1024,
+        fallback: 64 * 1024,
+      }),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(

@@ -24,6 +24,8 @@ export interface TestServerOptions {
   readonly http?: Partial<Config['http']>;
   /** Overrides of the rate limits (off by default in tests: every test's requests come from one address). */
   readonly rateLimit?: Partial<Config['rateLimit']>;
+  /** Overrides of the quotas (defaults: the service's own). */
+  readonly quotas?: Partial<Config['quotas']>;
   /** With `rateLimit.redisUrl`: the prefix of the server's Redis keys, so that tests never see each other's counters. */
   readonly redisKeyPrefix?: string;
   /** Where the reference page is read from (default: the one `make docs` builds). */
@@ -39,7 +41,7 @@ export interface TestServerOptions {
 /** The app over `db`, listening on a free loopback port. */
 export async function startTestServer(
   db: Knex,
-  { auth = {}, http = {}, rateLimit = {}, redisKeyPrefix, docsPagePath, waitForRedis = false }: TestServerOptions = {},
+  { auth = {}, http = {}, rateLimit = {}, quotas = {}, redisKeyPrefix, docsPagePath, waitForRedis = false }: TestServerOptions = {},
 ): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger(
@@ -60,6 +62,7 @@ export async function startTestServer(
     auth: { ...defaults.auth, ...auth },
     http: { ...defaults.http, ...http },
     rateLimit: { ...defaults.rateLimit, ...rateLimit },
+    quotas: { ...defaults.quotas, ...quotas },
   };
   const redis = config.rateLimit.redisUrl
     ? createRedisClient(config.rateLimit.redisUrl, logger, redisKeyPrefix)

@@ -42,6 +42,7 @@ describe('config', () => {
       tasksPerUser: 10_000,
       storedBytesPerUser: 52_428_800,
       idempotencyKeysPerUser: 1000,
+      idempotencyAnswerBytes: 65_536,
     });
     expect(config.dbTimeouts).to.deep.equal({
       connectTimeoutMs: 1000,
@@ -78,6 +79,7 @@ describe('config', () => {
       QUOTA_TASKS_PER_USER: '500',
       QUOTA_STORED_BYTES_PER_USER: 'OFF',
       QUOTA_IDEMPOTENCY_KEYS_PER_USER: '20',
+      IDEMPOTENCY_MAX_ANSWER_BYTES: '4096',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
       SHUTDOWN_TIMEOUT_MS: '2000',
@@ -118,6 +120,7 @@ describe('config', () => {
       tasksPerUser: 500,
       storedBytesPerUser: undefined,
       idempotencyKeysPerUser: 20,
+      idempotencyAnswerBytes: 4096,
     });
     expect(config).to.deep.include({
       logLevel: 'debug',
@@ -319,6 +322,11 @@ describe('config', () => {
       'a quota that is not a number',
       { QUOTA_STORED_BYTES_PER_USER: '50MB' },
       /^QUOTA_STORED_BYTES_PER_USER must be a whole number from 1 to 1000000000000/,
+    ],
+    [
+      'a stored answer bound under 1 KiB',
+      { IDEMPOTENCY_MAX_ANSWER_BYTES: '1000' },
+      /^IDEMPOTENCY_MAX_ANSWER_BYTES must be a whole number from 1024 to 16777216/,
     ],
     [
       'a connect timeout under 100 ms',
