@@ -77,14 +77,18 @@ export function lockId(...parts: string[]): string {
   return digest.readBigInt64BE(0).toString();
 }
 
-/** The user's live keys (expired ones do not count): how many, and the seconds until the oldest expires. */
-export async function liveKeys(db: Knex, userId: string): Promise<{ count: number; oldestExpiresInSeconds: number }> {
-  const { rows } = await db.raw<{ rows: { count: number; expires_in: number | null }[] }>(
+/** The query liveKeys runs (the migration test EXPLAINs it). */
+export function liveKeysQuery(db: Knex, userId: string): Knex.Raw<{ rows: { count: number; expires_in: number | null }[] }> {
+  return db.raw(
     `select count(*)::integer as count, ceil(extract(epoch from min(expires_at) - now()))::integer as expires_in
        from idempotency_keys where user_id = ? and expires_at > now()`,
     [userId],
   );
-  const [row] = rows;
+}
+
+/** The user's live keys (expired ones do not count): how many, and the seconds until the oldest expires. */
+export async function liveKeys(db: Knex, userId: string): Promise<{ count: number; oldestExpiresInSeconds: number }> {
+  const [row] = (await liveKeysQuery(db, userId)).rows;
   return { count: row?.count ?? 0, oldestExpiresInSeconds: Math.max(1, row?.expires_in ?? 0) };
 }
 
