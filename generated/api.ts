@@ -281,6 +281,12 @@ export interface paths {
          *     503) keeps none of them, so the retry with the key runs them all. Without a key, each action
          *     of a non-atomic request is committed on its own as it runs: an unexpected failure keeps the
          *     actions before it.
+         *
+         *     The answer to a key is kept compact: each action's status, with its task's id or its problem.
+         *     A replay rebuilds the results from the tasks as they are then: a task nobody changed since
+         *     is the first answer's, byte for byte; a task changed since (by a later action of the same
+         *     request too) is shown as it now is, with its current `etag`; a task deleted since leaves its
+         *     result with `index` and `status` only.
          */
         post: operations["bulkTasks"];
         delete?: never;
@@ -1082,8 +1088,14 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is larger than 100 kB. */
-        PayloadTooLarge: {
+        /**
+         * @description Either of two sizes, nothing written:
+         *     - the body is larger than 100 kB;
+         *     - with an `Idempotency-Key`, the answer would be larger than the server keeps for a key
+         *       (`IDEMPOTENCY_MAX_ANSWER_BYTES`, 64 KiB by default): the request's writes are rolled back
+         *       before they commit. Send it in smaller parts, or without a key.
+         */
+        BodyOrAnswerTooLarge: {
             headers: {
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1153,6 +1165,17 @@ export interface components {
         };
         /** @description The task's `ETag` is none of those in `If-Match` (or a bulk action's `if_match`), so someone changed it since you read it. Nothing was written. */
         PreconditionFailed: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is larger than 100 kB. */
+        PayloadTooLarge: {
             headers: {
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1239,6 +1262,11 @@ export interface components {
          *     answer, a lost connection, a server or database that went away) changed nothing and left the key
          *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
          *     key with a different request is a 422. Only successful answers are stored.
+         *
+         *     A bulk answer is stored compact and rebuilt for a replay with each task as it is at the
+         *     replay (see the operation). An answer larger than the server keeps (64 KiB by default) is not
+         *     run at all: the request is a 413 and writes nothing. A new key beyond the user's
+         *     `idempotency_keys` quota is a 409 with `Retry-After`.
          * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
          */
         IdempotencyKey: string;
@@ -1485,6 +1513,11 @@ export interface operations {
                  *     answer, a lost connection, a server or database that went away) changed nothing and left the key
                  *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
                  *     key with a different request is a 422. Only successful answers are stored.
+                 *
+                 *     A bulk answer is stored compact and rebuilt for a replay with each task as it is at the
+                 *     replay (see the operation). An answer larger than the server keeps (64 KiB by default) is not
+                 *     run at all: the request is a 413 and writes nothing. A new key beyond the user's
+                 *     `idempotency_keys` quota is a 409 with `Retry-After`.
                  * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -1525,7 +1558,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["KeyInProgressOrQuotaExceeded"];
-            413: components["responses"]["PayloadTooLarge"];
+            413: components["responses"]["BodyOrAnswerTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["TooManyRequests"];
@@ -1777,6 +1810,11 @@ export interface operations {
                  *     answer, a lost connection, a server or database that went away) changed nothing and left the key
                  *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
                  *     key with a different request is a 422. Only successful answers are stored.
+                 *
+                 *     A bulk answer is stored compact and rebuilt for a replay with each task as it is at the
+                 *     replay (see the operation). An answer larger than the server keeps (64 KiB by default) is not
+                 *     run at all: the request is a 413 and writes nothing. A new key beyond the user's
+                 *     `idempotency_keys` quota is a 409 with `Retry-After`.
                  * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -1824,7 +1862,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["KeyInProgressOrQuotaExceeded"];
             412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
+            413: components["responses"]["BodyOrAnswerTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["IdempotencyKeyReused"];
             428: components["responses"]["PreconditionRequired"];
@@ -1849,6 +1887,11 @@ export interface operations {
                  *     answer, a lost connection, a server or database that went away) changed nothing and left the key
                  *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
                  *     key with a different request is a 422. Only successful answers are stored.
+                 *
+                 *     A bulk answer is stored compact and rebuilt for a replay with each task as it is at the
+                 *     replay (see the operation). An answer larger than the server keeps (64 KiB by default) is not
+                 *     run at all: the request is a 413 and writes nothing. A new key beyond the user's
+                 *     `idempotency_keys` quota is a 409 with `Retry-After`.
                  * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -1928,7 +1971,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["KeyInProgressOrQuotaExceeded"];
             412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
+            413: components["responses"]["BodyOrAnswerTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["IdempotencyKeyReused"];
             428: components["responses"]["PreconditionRequired"];
