@@ -78,7 +78,10 @@ export function lockId(...parts: string[]): string {
 }
 
 /** The query liveKeys runs (the migration test EXPLAINs it). */
-export function liveKeysQuery(db: Knex, userId: string): Knex.Raw<{ rows: { count: number; expires_in: number | null }[] }> {
+export function liveKeysQuery(
+  db: Knex,
+  userId: string,
+): Knex.Raw<{ rows: { count: number; expires_in: number | null }[] }> {
   return db.raw(
     `select count(*)::integer as count, ceil(extract(epoch from min(expires_at) - now()))::integer as expires_in
        from idempotency_keys where user_id = ? and expires_at > now()`,
@@ -128,15 +131,7 @@ export async function saveKey(
            expires_at = excluded.expires_at
        where stored.expires_at <= now()
      returning 1`,
-    [
-      userId,
-      key,
-      fingerprint,
-      response.status,
-      response.headers,
-      response.body,
-      RETENTION_HOURS,
-    ],
+    [userId, key, fingerprint, response.status, response.headers, response.body, RETENTION_HOURS],
   );
   if (rows.length !== 1) throw new Error('idempotency key: a live record appeared while its lock was held');
 }

@@ -76,7 +76,11 @@ describeEachDatabase('idempotency keys: bounded storage', (suite) => {
 
     it('the replay of every kind of result (created, updated, completed, deleted, failed with and without errors) is the first answer byte for byte', async () => {
       const alice = suite.newUser();
-      const [updated, completed, deleted] = [await alice.createTask(), await alice.createTask(), await alice.createTask()];
+      const [updated, completed, deleted] = [
+        await alice.createTask(),
+        await alice.createTask(),
+        await alice.createTask(),
+      ];
       const key = newKey();
       const body = {
         actions: [
@@ -88,7 +92,11 @@ describeEachDatabase('idempotency keys: bounded storage', (suite) => {
           { op: 'update', id: updated.id, patch: {}, if_match: '"stale"' },
           {
             op: 'create',
-            task: { title: 'Ends early', due_date: '2026-12-01', recurrence: { frequency: 'daily', until: '2026-11-30' } },
+            task: {
+              title: 'Ends early',
+              due_date: '2026-12-01',
+              recurrence: { frequency: 'daily', until: '2026-11-30' },
+            },
           },
         ],
       };
@@ -174,8 +182,7 @@ describeEachDatabase('idempotency keys: bounded storage', (suite) => {
     for (const { name, send } of [
       {
         name: 'createTask',
-        send: (user: TestUser, headers: Record<string, string>) =>
-          user.call('POST', '/tasks', { json: BIG, headers }),
+        send: (user: TestUser, headers: Record<string, string>) => user.call('POST', '/tasks', { json: BIG, headers }),
       },
       {
         name: 'bulkTasks (non-atomic: its savepoints go too)',
@@ -195,11 +202,13 @@ describeEachDatabase('idempotency keys: bounded storage', (suite) => {
         const alice = new TestUser(small!.baseUrl);
         const key = newKey();
         const refused = expectProblem(await send(alice, keyed(key)), 413);
-        expect(refused.detail).to.match(new RegExp(`larger than the ${ANSWER_BYTES} bytes kept for an Idempotency-Key`));
+        expect(refused.detail).to.match(
+          new RegExp(`larger than the ${ANSWER_BYTES} bytes kept for an Idempotency-Key`),
+        );
         expect(await storedTasks(suite, alice)).to.deep.equal([]);
         expect(await keyCount(suite, alice)).to.equal(0);
-        expect(small!.logs.some((line) => (line.audit as { user_id?: string } | undefined)?.user_id === alice.id)).to
-          .be.false;
+        expect(small!.logs.some((line) => (line.audit as { user_id?: string } | undefined)?.user_id === alice.id)).to.be
+          .false;
         expect((await send(alice, {})).status).to.be.oneOf([201, 207]);
       });
     }

@@ -41,7 +41,15 @@ export interface TestServerOptions {
 /** The app over `db`, listening on a free loopback port. */
 export async function startTestServer(
   db: Knex,
-  { auth = {}, http = {}, rateLimit = {}, quotas = {}, redisKeyPrefix, docsPagePath, waitForRedis = false }: TestServerOptions = {},
+  {
+    auth = {},
+    http = {},
+    rateLimit = {},
+    quotas = {},
+    redisKeyPrefix,
+    docsPagePath,
+    waitForRedis = false,
+  }: TestServerOptions = {},
 ): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger(

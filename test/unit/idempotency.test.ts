@@ -114,7 +114,9 @@ describe('idempotency: the guard, before any query', () => {
   const limits = { keysPerUser: 1000, answerBytes: 65_536 };
 
   it('runs a request without a key as it is: no transaction, no query', async () => {
-    expect(await createIdempotencyGuard(unconnected, limits)(guarded(undefined), async () => created)).to.equal(created);
+    expect(await createIdempotencyGuard(unconnected, limits)(guarded(undefined), async () => created)).to.equal(
+      created,
+    );
   });
 
   it('refuses a key on a request without a user: keys belong to users', async () => {
