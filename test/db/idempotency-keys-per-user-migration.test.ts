@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { migrationSource } from '../../src/db/migration-source.js';
 import { liveKeys, liveKeysQuery } from '../../src/idempotency/idempotency.store.js';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { describeEachFreshDatabase } from '../helpers/migration-suite.js';
 
 // The index behind the per-user bound on Idempotency-Key records: the count of a user's live keys
 // reads only them, through (user_id, expires_at), however many expired records the user left
@@ -25,40 +25,32 @@ const SEED = [
   'analyze idempotency_keys',
 ];
 
-for (const kind of new Set(DATABASE_KINDS.map((each) => (each === 'pgbouncer' ? 'postgres' : each)))) {
-  describe(`the idempotency keys per user migration [${kind}]`, function () {
-    this.timeout(60_000);
-    let database: TestDatabase | undefined;
-    let db: Knex;
-    before(async () => {
-      database = await createTestDatabase(kind);
-      db = database.knex;
-      for (const statement of SEED) await db.raw(statement);
-    });
-    after(async () => database?.close());
-
-    const indexes = async (): Promise<string[]> =>
-      db('pg_indexes').where({ tablename: 'idempotency_keys' }).pluck('indexname');
-
-    it("counts a user's live keys (5 of 2,005) through the index, and when the oldest expires", async () => {
-      const { rows } = await db.raw<{ rows: { 'QUERY PLAN': string }[] }>(
-        `explain ${liveKeysQuery(db, USER).toQuery()}`,
-      );
-      const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
-      expect(plan).to.contain(INDEX);
-      expect(plan).to.not.match(/Seq Scan/);
-      const live = await liveKeys(db, USER);
-      expect(live.count).to.equal(5);
-      // The oldest live key expires 2001 minutes from now.
-      expect(live.oldestExpiresInSeconds).to.be.within(2001 * 60 - 60, 2001 * 60);
-    });
-
-    it('goes down (the index dropped) and up again', async () => {
-      await db.migrate.down({ migrationSource, name: MIGRATION });
-      expect(await indexes()).to.not.include(INDEX);
-      await db.migrate.up({ migrationSource, name: MIGRATION });
-      expect(await indexes()).to.include(INDEX);
-      expect((await liveKeys(db, USER)).count).to.equal(5);
-    });
+describeEachFreshDatabase('the idempotency keys per user migration', (fresh) => {
+  let db: Knex;
+  before(async () => {
+    db = fresh();
+    for (const statement of SEED) await db.raw(statement);
   });
-}
+
+  const indexes = async (): Promise<string[]> =>
+    db('pg_indexes').where({ tablename: 'idempotency_keys' }).pluck('indexname');
+
+  it("counts a user's live keys (5 of 2,005) through the index, and when the oldest expires", async () => {
+    const { rows } = await db.raw<{ rows: { 'QUERY PLAN': string }[] }>(`explain ${liveKeysQuery(db, USER).toQuery()}`);
+    const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+    expect(plan).to.contain(INDEX);
+    expect(plan).to.not.match(/Seq Scan/);
+    const live = await liveKeys(db, USER);
+    expect(live.count).to.equal(5);
+    // The oldest live key expires 2001 minutes from now.
+    expect(live.oldestExpiresInSeconds).to.be.within(2001 * 60 - 60, 2001 * 60);
+  });
+
+  it('goes down (the index dropped) and up again', async () => {
+    await db.migrate.down({ migrationSource, name: MIGRATION });
+    expect(await indexes()).to.not.include(INDEX);
+    await db.migrate.up({ migrationSource, name: MIGRATION });
+    expect(await indexes()).to.include(INDEX);
+    expect((await liveKeys(db, USER)).count).to.equal(5);
+  });
+});
