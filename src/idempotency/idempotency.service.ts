@@ -32,8 +32,9 @@ export interface GuardedRequest extends FingerprintedRequest {
  * Runs a request under its Idempotency-Key, if it has one (only operations that declare the header
  * receive it), exactly once: the first request runs and its success is stored with its writes, in
  * one transaction; a retry of the same request gets that response again without running; the key
- * with a different request is a 422, and while the first still runs a 409. A request without a key
- * just runs.
+ * with a different request is a 422, and while the first still runs a 409. What is kept is bounded:
+ * an answer larger than the limit refuses its request (413, nothing written), and a new key beyond
+ * the user's quota of live keys is a 409 until their oldest expires. A request without a key just runs.
  */
 export type IdempotencyGuard = (request: GuardedRequest, run: () => Promise<HandlerResult>) => Promise<HandlerResult>;
 
@@ -62,7 +63,7 @@ export interface StoredForm {
 }
 
 /** The answer kept as it is: what most operations store. */
-const ASIS: StoredForm = {
+const AS_SENT: StoredForm = {
   compact: ({ status, headers = {}, body }) => ({ status, headers, body }),
   rebuild: async (stored) => ({ ...stored, headers: { ...stored.headers } }),
 };
@@ -99,7 +100,7 @@ export function createIdempotencyGuard(
     const key = parseIdempotencyKey(header);
     const fingerprint = requestFingerprint(request);
     const { log } = request;
-    const form = storedForms[request.operationId] ?? ASIS;
+    const form = storedForms[request.operationId] ?? AS_SENT;
 
     await sweepExpiredKeys(db);
     return inRequestTransaction(db, async (trx) => {
