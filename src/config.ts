@@ -29,9 +29,9 @@ export interface AuthConfig {
   readonly secret: string | undefined;
   /** JWT_JWKS_URL: where the auth server publishes its public keys (Better Auth: /api/auth/jwks). */
   readonly jwksUrl: string | undefined;
-  /** JWT_JWKS_CACHE_SECONDS: how long fetched keys are used before they are fetched again. */
+  /** JWT_JWKS_CACHE_SECONDS: how long fetched keys are used before they are fetched again (a withdrawn key stops working within it). */
   readonly jwksCacheSeconds: number;
-  /** JWT_JWKS_COOLDOWN_SECONDS: the least time between two fetches (an unknown `kid` asks for one). */
+  /** JWT_JWKS_COOLDOWN_SECONDS: the least time between two fetches (an unknown `kid` asks for one); at most the cache time. */
   readonly jwksCooldownSeconds: number;
   /** JWT_JWKS_TIMEOUT_MS: how long a fetch of the keys may take. */
   readonly jwksTimeoutMs: number;
