@@ -16,6 +16,7 @@ export interface Config {
   readonly auth: AuthConfig;
   readonly http: HttpConfig;
   readonly rateLimit: RateLimitConfig;
+  readonly quotas: QuotaConfig;
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
   readonly shutdownTimeoutMs: number;
@@ -68,6 +69,16 @@ export interface RateLimitConfig {
   readonly redisUrl: string | undefined;
 }
 
+/** Each user's bounds (the spec's Quotas section); `undefined` is a quota turned `off`. */
+export interface QuotaConfig {
+  /** QUOTA_TASKS_PER_USER: tasks held, open and completed. */
+  readonly tasksPerUser: number | undefined;
+  /** QUOTA_STORED_BYTES_PER_USER: UTF-8 bytes of every task's title, description and tags. */
+  readonly storedBytesPerUser: number | undefined;
+  /** QUOTA_IDEMPOTENCY_KEYS_PER_USER: Idempotency-Key answers kept at once. */
+  readonly idempotencyKeysPerUser: number | undefined;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -99,6 +110,11 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       perAddress: integer(env, 'RATE_LIMIT_PER_ADDRESS', { min: 0, max: 1_000_000_000, fallback: 1200 }),
       perUser: integer(env, 'RATE_LIMIT_PER_USER', { min: 0, max: 1_000_000_000, fallback: 600 }),
       redisUrl: redisUrl(env),
+    },
+    quotas: {
+      tasksPerUser: quota(env, 'QUOTA_TASKS_PER_USER', 10_000),
+      storedBytesPerUser: quota(env, 'QUOTA_STORED_BYTES_PER_USER', 50 * 1024 * 1024),
+      idempotencyKeysPerUser: quota(env, 'QUOTA_IDEMPOTENCY_KEYS_PER_USER', 1000),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(
@@ -218,6 +234,16 @@ function integer(env: Env, name: string, rule: { min: number; max: number; fallb
     throw new ConfigError(`${name} must be a whole number from ${rule.min} to ${rule.max} (got "${raw}")`);
   }
   return value;
+}
+
+/** A positive bound, or `off` for none; 0 is refused, since it would refuse every write rather than none. */
+function quota(env: Env, name: string, fallback: number): number | undefined {
+  const raw = text(env, name);
+  if (raw?.toLowerCase() === 'off') return undefined;
+  const max = 1_000_000_000_000;
+  if (raw === '0')
+    throw new ConfigError(`${name} must be a whole number from 1 to ${max}, or off for no limit (got "0")`);
+  return integer(env, name, { min: 1, max, fallback });
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {

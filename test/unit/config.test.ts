@@ -39,6 +39,11 @@ describe('config', () => {
       requestTimeoutMs: 30_000,
     });
     expect(config.rateLimit).to.deep.equal({ windowSeconds: 60, perAddress: 1200, perUser: 600, redisUrl: undefined });
+    expect(config.quotas).to.deep.equal({
+      tasksPerUser: 10_000,
+      storedBytesPerUser: 52_428_800,
+      idempotencyKeysPerUser: 1000,
+    });
     expect(config.dbTimeouts).to.deep.equal({
       connectTimeoutMs: 1000,
       acquireTimeoutMs: 1500,
@@ -73,6 +78,9 @@ describe('config', () => {
       RATE_LIMIT_PER_ADDRESS: '100',
       RATE_LIMIT_PER_USER: '0',
       REDIS_URL: 'rediss://:password@redis.internal:6380/2',
+      QUOTA_TASKS_PER_USER: '500',
+      QUOTA_STORED_BYTES_PER_USER: 'OFF',
+      QUOTA_IDEMPOTENCY_KEYS_PER_USER: '20',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
       SHUTDOWN_TIMEOUT_MS: '2000',
@@ -109,6 +117,11 @@ describe('config', () => {
       perAddress: 100,
       perUser: 0,
       redisUrl: 'rediss://:password@redis.internal:6380/2',
+    });
+    expect(config.quotas).to.deep.equal({
+      tasksPerUser: 500,
+      storedBytesPerUser: undefined,
+      idempotencyKeysPerUser: 20,
     });
     expect(config).to.deep.include({
       logLevel: 'debug',
@@ -368,6 +381,16 @@ describe('config', () => {
       'a non-numeric rate limit per user',
       { RATE_LIMIT_PER_USER: 'many' },
       /^RATE_LIMIT_PER_USER must be a whole number/,
+    ],
+    [
+      'a quota of zero (off says no limit)',
+      { QUOTA_TASKS_PER_USER: '0' },
+      /^QUOTA_TASKS_PER_USER must be a whole number from 1 to 1000000000000, or off for no limit \(got "0"\)$/,
+    ],
+    [
+      'a quota that is not a number',
+      { QUOTA_STORED_BYTES_PER_USER: '50MB' },
+      /^QUOTA_STORED_BYTES_PER_USER must be a whole number from 1 to 1000000000000/,
     ],
     [
       'a connect timeout under 100 ms',
