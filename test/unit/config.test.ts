@@ -37,7 +37,13 @@ describe('config', () => {
       metricsToken: undefined,
       requestTimeoutMs: 30_000,
     });
-    expect(config.rateLimit).to.deep.equal({ windowSeconds: 60, perAddress: 1200, perUser: 600, redisUrl: undefined });
+    expect(config.rateLimit).to.deep.equal({
+      windowSeconds: 60,
+      perAddress: 1200,
+      perUser: 600,
+      inFlightPerUser: 4,
+      redisUrl: undefined,
+    });
     expect(config.dbTimeouts).to.deep.equal({
       connectTimeoutMs: 1000,
       acquireTimeoutMs: 1500,
@@ -69,6 +75,7 @@ describe('config', () => {
       RATE_LIMIT_WINDOW_SECONDS: '30',
       RATE_LIMIT_PER_ADDRESS: '100',
       RATE_LIMIT_PER_USER: '0',
+      RATE_LIMIT_IN_FLIGHT_PER_USER: '16',
       REDIS_URL: 'rediss://:password@redis.internal:6380/2',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
@@ -104,6 +111,7 @@ describe('config', () => {
       windowSeconds: 30,
       perAddress: 100,
       perUser: 0,
+      inFlightPerUser: 16,
       redisUrl: 'rediss://:password@redis.internal:6380/2',
     });
     expect(config).to.deep.include({
@@ -196,6 +204,12 @@ describe('config', () => {
       ],
       ['JWT_JWKS_COOLDOWN_SECONDS=0', { JWT_JWKS_COOLDOWN_SECONDS: '0' }, (c) => c.auth.jwksCooldownSeconds, 0],
       ['RATE_LIMIT_PER_ADDRESS=0 (off)', { RATE_LIMIT_PER_ADDRESS: '0' }, (c) => c.rateLimit.perAddress, 0],
+      [
+        'RATE_LIMIT_IN_FLIGHT_PER_USER=0 (off)',
+        { RATE_LIMIT_IN_FLIGHT_PER_USER: '0' },
+        (c) => c.rateLimit.inFlightPerUser,
+        0,
+      ],
       [
         'the database bounds',
         { DB_CONNECT_TIMEOUT_MS: '5000', DB_ACQUIRE_TIMEOUT_MS: '5000', DB_STATEMENT_TIMEOUT_MS: '30000' },
