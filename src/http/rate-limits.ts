@@ -116,7 +116,8 @@ export function createRateLimits({ config, db, redis, logger }: RateLimitDepende
     },
     limitUser: async (req, res, weight) => {
       const record = admitted.get(req) ?? (await admit(req, res, req.user!));
-      const rest = weight - record.counted;
+      // At most the whole limit, so that any request fits a fresh window.
+      const rest = Math.min(weight, user?.limit ?? 0) - record.counted;
       if (user && record.counted > 0 && rest > 0) await count('user', user, req.user!.id, rest, req);
       return record.slot?.hold() ?? (() => undefined);
     },

@@ -28,15 +28,15 @@ export class FixedWindowLimiter {
     private readonly maxRemembered = REMEMBERED_REFUSALS,
   ) {}
 
-  /** Counts `weight` for `key` (at most the whole limit, so that any request fits a fresh window). */
-  async hit(key: string, weight = 1): Promise<Verdict> {
+  /** Counts `weight` for `key`, unless the key is known to be over the limit until later. */
+  async hit(key: string, weight: number): Promise<Verdict> {
     const now = Date.now();
     const refusedUntil = this.overUntil.get(key);
     if (refusedUntil !== undefined) {
       if (refusedUntil > now) return { allowed: false, limit: this.limit, remaining: 0, resetAt: refusedUntil };
       this.overUntil.delete(key);
     }
-    const { hits, resetAt } = await this.store.hit(key, Math.min(weight, this.limit));
+    const { hits, resetAt } = await this.store.hit(key, weight);
     const allowed = hits <= this.limit;
     if (!allowed) this.remember(key, resetAt.getTime());
     return { allowed, limit: this.limit, remaining: Math.max(0, this.limit - hits), resetAt: resetAt.getTime() };

@@ -19,11 +19,6 @@ export class InFlightLimit {
       else this.running.set(key, left);
     });
   }
-
-  /** The requests `key` has running. */
-  count(key: string): number {
-    return this.running.get(key) ?? 0;
-  }
 }
 
 /**
