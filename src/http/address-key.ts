@@ -12,7 +12,10 @@ export function addressKey(ip: string | undefined): string {
   if (mapped) return mapped[1]!;
   const groups = ipv6Groups(ip);
   const fourth = (groups[3]! & 0xff00).toString(16);
-  return `${groups.slice(0, 3).map((group) => group.toString(16)).join(':')}:${fourth}::/56`;
+  return `${groups
+    .slice(0, 3)
+    .map((group) => group.toString(16))
+    .join(':')}:${fourth}::/56`;
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (`::` expanded, an IPv4 tail as two groups). */

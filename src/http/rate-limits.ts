@@ -55,7 +55,11 @@ export function createRateLimits({ config, db, redis, logger }: RateLimitDepende
   const limiter = (name: string, limit: number) =>
     limit === 0
       ? undefined
-      : new FixedWindowLimiter(limit, config.windowSeconds, storeFor(name, config.windowSeconds, { db, redis, logger }));
+      : new FixedWindowLimiter(
+          limit,
+          config.windowSeconds,
+          storeFor(name, config.windowSeconds, { db, redis, logger }),
+        );
   const address = limiter('address', config.perAddress);
   const user = limiter('user', config.perUser);
   const inFlight = config.inFlightPerUser === 0 ? undefined : new InFlightLimit(config.inFlightPerUser);
@@ -77,9 +81,13 @@ export function createRateLimits({ config, db, redis, logger }: RateLimitDepende
       resetSeconds: secondsUntil(verdict.resetAt),
     });
     if (!verdict.allowed)
-      throw new DomainError('rate_limited', `Too many requests from this ${name}; try again after Retry-After seconds.`, {
-        retryAfterSeconds: secondsUntil(verdict.resetAt),
-      });
+      throw new DomainError(
+        'rate_limited',
+        `Too many requests from this ${name}; try again after Retry-After seconds.`,
+        {
+          retryAfterSeconds: secondsUntil(verdict.resetAt),
+        },
+      );
     return weight;
   };
 
@@ -149,7 +157,7 @@ function announce(
 ): void {
   if (res.headersSent) return;
   let items = announced.get(res);
-  if (!items) announced.set(res, (items = new Map()));
+  if (!items) announced.set(res, (items = new Map<string, { policy: string; state: string }>()));
   items.set(name, { policy, state: `r=${remaining}; t=${resetSeconds}` });
   const list = (part: 'policy' | 'state') => [...items].map(([key, item]) => `"${key}"; ${item[part]}`).join(', ');
   res.setHeader('RateLimit-Policy', list('policy'));
