@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { runClosedLoop } from './closed-loop.js';
 import { runOpenLoop } from './open-loop.js';
+import { runRetryingLoop } from './retrying-loop.js';
 import {
   mixedRequest,
   NOISY_NEIGHBOUR,
@@ -47,13 +48,14 @@ async function runFor(job: LoadJob, fixture: Fixture, seconds: number): Promise<
       next: mixedRequest,
     });
   }
-  return runClosedLoop({
+  const closedLoop = {
     baseUrl,
     connections: scenario.connections,
     seconds,
     expected: scenario.expected,
     next: requestSource(scenario.name, fixture),
-  });
+  };
+  return scenario.name === NOISY_NEIGHBOUR.neighbour.name ? runRetryingLoop(closedLoop) : runClosedLoop(closedLoop);
 }
 
 const job = JSON.parse(await readFile(process.argv[2]!, 'utf8')) as LoadJob;

@@ -170,7 +170,7 @@ export const NOISY_NEIGHBOUR = {
   },
   neighbour: {
     name: 'noisy neighbour: the neighbour',
-    description: `another user with ${NEIGHBOUR_TASKS} tasks: \`?q=plan&limit=1\` relevance searches and ${NEIGHBOUR_BULK_ACTIONS}-action bulk updates in turn, as fast as answered; 429s are its limits working`,
+    description: `another user with ${NEIGHBOUR_TASKS} tasks: \`?q=plan&limit=1\` relevance searches and ${NEIGHBOUR_BULK_ACTIONS}-action bulk updates in turn, as fast as answered, waiting the \`Retry-After\` of each 429 (its limits working)`,
     connections: NEIGHBOUR_CONNECTIONS,
     mode: 'closed',
     expected: [200, 207, 429],
