@@ -1035,7 +1035,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Too many requests from this client address or user in the current window. */
+        /**
+         * @description Too many requests from this client address or user in the current window (a search counts as
+         *     10 requests, a bulk request as one per action), or too many of this user's requests running at
+         *     once (policy `"in-flight"`, `Retry-After: 1`). Nothing was done: retry after `Retry-After` seconds.
+         */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];

@@ -63,8 +63,10 @@ export interface RateLimitConfig {
   readonly windowSeconds: number;
   /** RATE_LIMIT_PER_ADDRESS: requests per window per client address, before authentication; 0 turns it off. */
   readonly perAddress: number;
-  /** RATE_LIMIT_PER_USER: requests per window per user, after authentication; 0 turns it off. */
+  /** RATE_LIMIT_PER_USER: requests per window per user (a search or bulk request weighs more), after authentication; 0 turns it off. */
   readonly perUser: number;
+  /** RATE_LIMIT_IN_FLIGHT_PER_USER: requests one user may have running at once in each process; 0 turns it off. */
+  readonly inFlightPerUser: number;
   /** REDIS_URL: counters in Redis; otherwise in PostgreSQL (or in memory on the embedded database, one process by construction). */
   readonly redisUrl: string | undefined;
 }
@@ -111,6 +113,7 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', { min: 1, max: 86_400, fallback: 60 }),
       perAddress: integer(env, 'RATE_LIMIT_PER_ADDRESS', { min: 0, max: 1_000_000_000, fallback: 1200 }),
       perUser: integer(env, 'RATE_LIMIT_PER_USER', { min: 0, max: 1_000_000_000, fallback: 600 }),
+      inFlightPerUser: integer(env, 'RATE_LIMIT_IN_FLIGHT_PER_USER', { min: 0, max: 10_000, fallback: 4 }),
       redisUrl: redisUrl(env),
     },
     quotas: {

@@ -6,6 +6,8 @@ import { createTokenVerifier } from '../auth/token-verifier.js';
 import type { AuthConfig } from '../config.js';
 import type { AuthenticatedUser } from '../contract/authenticated-user.js';
 import { DomainError } from '../contract/domain-error.js';
+import { PUBLIC_OPERATIONS } from '../contract/operations.js';
+import { resolvedOperation } from './operation-index.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -39,6 +41,28 @@ export function createBearerAuthenticator(auth: AuthConfig, logger: Logger): Aut
       const authenticate = passport.authenticate(strategy.name, { session: false }, callback) as RequestHandler;
       authenticate(req, res, (error?: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
     });
+}
+
+const PUBLIC: ReadonlySet<string> = new Set(PUBLIC_OPERATIONS);
+
+/**
+ * Before the body is read: the caller of a protected operation, from a Bearer token that verifies
+ * (verifications are cached), so that the per-user limits can refuse a request before its body is
+ * read, parsed and validated. A token that does not verify is left for dispatch to refuse, after
+ * the request is validated, as without this step: a 400 still comes before a 401.
+ */
+export function identifyCaller(authenticate: Authenticator): RequestHandler {
+  return (req, res, next) => {
+    const resolved = resolvedOperation(req);
+    if (!resolved || PUBLIC.has(resolved.entry.operationId) || req.headers.authorization === undefined) return next();
+    authenticate(req, res).then(
+      (user) => {
+        req.user = user;
+        next();
+      },
+      () => next(),
+    );
+  };
 }
 
 /** The refusal, with its RFC 6750 challenge: plain `Bearer` when no token was sent. */

@@ -38,7 +38,13 @@ describe('config', () => {
       metricsToken: undefined,
       requestTimeoutMs: 30_000,
     });
-    expect(config.rateLimit).to.deep.equal({ windowSeconds: 60, perAddress: 1200, perUser: 600, redisUrl: undefined });
+    expect(config.rateLimit).to.deep.equal({
+      windowSeconds: 60,
+      perAddress: 1200,
+      perUser: 600,
+      inFlightPerUser: 4,
+      redisUrl: undefined,
+    });
     expect(config.quotas).to.deep.equal({
       tasksPerUser: 10_000,
       storedBytesPerUser: 52_428_800,
@@ -78,6 +84,7 @@ describe('config', () => {
       RATE_LIMIT_WINDOW_SECONDS: '30',
       RATE_LIMIT_PER_ADDRESS: '100',
       RATE_LIMIT_PER_USER: '0',
+      RATE_LIMIT_IN_FLIGHT_PER_USER: '16',
       REDIS_URL: 'rediss://:password@redis.internal:6380/2',
       QUOTA_TASKS_PER_USER: '500',
       QUOTA_STORED_BYTES_PER_USER: 'OFF',
@@ -118,6 +125,7 @@ describe('config', () => {
       windowSeconds: 30,
       perAddress: 100,
       perUser: 0,
+      inFlightPerUser: 16,
       redisUrl: 'rediss://:password@redis.internal:6380/2',
     });
     expect(config.quotas).to.deep.equal({
@@ -273,6 +281,12 @@ describe('config', () => {
       ],
       ['JWT_MAX_AGE_SECONDS=0 (off)', { JWT_MAX_AGE_SECONDS: '0' }, (c) => c.auth.maxAgeSeconds, 0],
       ['RATE_LIMIT_PER_ADDRESS=0 (off)', { RATE_LIMIT_PER_ADDRESS: '0' }, (c) => c.rateLimit.perAddress, 0],
+      [
+        'RATE_LIMIT_IN_FLIGHT_PER_USER=0 (off)',
+        { RATE_LIMIT_IN_FLIGHT_PER_USER: '0' },
+        (c) => c.rateLimit.inFlightPerUser,
+        0,
+      ],
       [
         'the database bounds',
         { DB_CONNECT_TIMEOUT_MS: '5000', DB_ACQUIRE_TIMEOUT_MS: '5000', DB_STATEMENT_TIMEOUT_MS: '30000' },
