@@ -54,7 +54,7 @@ const MIDDLE: Record<SortName, ListQuery['after']> = {
   due: { value: daysFromNow(300), id: 5000 },
   priority: { value: 2, id: 5000 },
   title: { value: 'call the plumber 5000', id: 5000 },
-  relevance: { value: 0.05, id: 5000 },
+  relevance: { value: 0.05, id: 5000, candidatesUpTo: 9000 },
 };
 
 /** The index each sort walks in order (created_at: the first migration's). */
