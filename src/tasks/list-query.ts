@@ -53,6 +53,7 @@ export interface ListQuery extends ListView {
  * How many matches relevance ranks: the newest ones (by created_at, then id). Ranking reads each
  * match's whole search vector, so that ranking every match of a user with tens of thousands of
  * tasks would cost a second of database time per request; finding the newest matches walks an index.
+ * The contract states this number (openapi/components/parameters/Sort.yaml and Search.yaml).
  */
 export const RELEVANCE_CANDIDATES = 1000;
 
