@@ -21,6 +21,7 @@ import { followRss } from './rss.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 import { seed } from './seed.js';
 import { startServer, type RunningServer } from './server-process.js';
+import { BENCH_AUDIENCE, BENCH_ISSUER } from './tokens.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RESULTS_DIR = path.join(import.meta.dirname, 'results');
@@ -60,6 +61,8 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
     NODE_ENV: 'production',
     DATABASE_URL: databaseUrl,
     BETTER_AUTH_SECRET: secret,
+    JWT_ISSUER: BENCH_ISSUER,
+    JWT_AUDIENCE: BENCH_AUDIENCE,
     DB_POOL_MAX: String(POOL_SIZE),
   };
   const measurements: Measurement[] = [];

@@ -430,6 +430,29 @@ export interface components {
             /** @example must NOT have more than 200 characters */
             message: string;
         };
+        /**
+         * @description The per-user quota a request would have exceeded (see Quotas): its name, its limit, and what the
+         *     user holds now.
+         */
+        QuotaUsage: {
+            /**
+             * @description `tasks`: tasks held; `stored_bytes`: UTF-8 bytes of every task's title, description and tags;
+             *     `idempotency_keys`: `Idempotency-Key` answers kept.
+             * @example tasks
+             * @enum {string}
+             */
+            name: "tasks" | "stored_bytes" | "idempotency_keys";
+            /**
+             * Format: int64
+             * @example 10000
+             */
+            limit: number;
+            /**
+             * Format: int64
+             * @example 10000
+             */
+            used: number;
+        };
         /** @description An RFC 9457 problem document. */
         Problem: {
             /**
@@ -465,6 +488,7 @@ export interface components {
             request_id: string;
             /** @description Each problem found by validation (the first 100 when there are more). */
             errors?: components["schemas"]["ValidationIssue"][];
+            quota?: components["schemas"]["QuotaUsage"];
         };
         /** @description Readiness of the service. */
         Readiness: {
@@ -1043,12 +1067,16 @@ export interface components {
             };
         };
         /**
-         * @description A request with this `Idempotency-Key` is still being processed; retry after `Retry-After`
-         *     seconds. Only a request that is running holds its key: one that failed, or whose server or
-         *     database went away, leaves the key free (nothing it did is kept), so a retry is never refused for
-         *     longer than the first request runs.
+         * @description Either of two conflicts, told apart by the problem's `type`:
+         *     - `about:blank`: a request with this `Idempotency-Key` is still being processed; retry after
+         *       `Retry-After` seconds. Only a request that is running holds its key: one that failed, or whose
+         *       server or database went away, leaves the key free (nothing it did is kept), so a retry is never
+         *       refused for longer than the first request runs.
+         *     - `/docs#section/Quotas`: the request would take the user past one of their quotas (see
+         *       Quotas), named in `quota`; nothing is written. `Retry-After` is sent when waiting frees room
+         *       (the `idempotency_keys` quota).
          */
-        IdempotencyKeyInProgress: {
+        KeyInProgressOrQuotaExceeded: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
                 RateLimit: components["headers"]["RateLimit"];
@@ -1104,6 +1132,21 @@ export interface components {
         };
         /** @description No such task for this user. */
         NotFound: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The request would take the user past one of their quotas (see Quotas): nothing is written. The
+         *     problem's `type` is `/docs#section/Quotas` and its `quota` names the quota, its limit and the
+         *     user's current use.
+         */
+        QuotaExceeded: {
             headers: {
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1486,7 +1529,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["IdempotencyKeyInProgress"];
+            409: components["responses"]["KeyInProgressOrQuotaExceeded"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["IdempotencyKeyReused"];
@@ -1597,6 +1640,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["QuotaExceeded"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1706,6 +1750,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["QuotaExceeded"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1782,7 +1827,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["IdempotencyKeyInProgress"];
+            409: components["responses"]["KeyInProgressOrQuotaExceeded"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1886,7 +1931,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["IdempotencyKeyInProgress"];
+            409: components["responses"]["KeyInProgressOrQuotaExceeded"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];

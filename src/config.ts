@@ -16,6 +16,7 @@ export interface Config {
   readonly auth: AuthConfig;
   readonly http: HttpConfig;
   readonly rateLimit: RateLimitConfig;
+  readonly quotas: QuotaConfig;
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
   readonly shutdownTimeoutMs: number;
@@ -29,15 +30,19 @@ export interface AuthConfig {
   readonly secret: string | undefined;
   /** JWT_JWKS_URL: where the auth server publishes its public keys (Better Auth: /api/auth/jwks). */
   readonly jwksUrl: string | undefined;
-  /** JWT_JWKS_CACHE_SECONDS: how long fetched keys are used before they are fetched again. */
+  /** JWT_JWKS_CACHE_SECONDS: how long fetched keys are used before they are fetched again (a withdrawn key stops working within it). */
   readonly jwksCacheSeconds: number;
-  /** JWT_JWKS_COOLDOWN_SECONDS: the least time between two fetches (an unknown `kid` asks for one). */
+  /** JWT_JWKS_COOLDOWN_SECONDS: the least time between two fetches (an unknown `kid` asks for one); at most the cache time. */
   readonly jwksCooldownSeconds: number;
   /** JWT_JWKS_TIMEOUT_MS: how long a fetch of the keys may take. */
   readonly jwksTimeoutMs: number;
+  /** JWT_ISSUER / JWT_AUDIENCE: the `iss` / `aud` tokens must carry; required in production (see pinnedIssuerAndAudience). */
   readonly issuer: string | undefined;
   readonly audience: string | undefined;
+  /** JWT_CLOCK_SKEW_SECONDS: clock difference tolerated on `exp`, `nbf` and `iat`. */
   readonly clockSkewSeconds: number;
+  /** JWT_MAX_AGE_SECONDS: the longest lifetime (`exp - iat`) a token may claim; 0 accepts any (and tokens without `iat`). */
+  readonly maxAgeSeconds: number;
 }
 
 export interface HttpConfig {
@@ -64,6 +69,16 @@ export interface RateLimitConfig {
   readonly redisUrl: string | undefined;
 }
 
+/** Each user's bounds (the spec's Quotas section); `undefined` is a quota turned `off`. */
+export interface QuotaConfig {
+  /** QUOTA_TASKS_PER_USER: tasks held, open and completed. */
+  readonly tasksPerUser: number | undefined;
+  /** QUOTA_STORED_BYTES_PER_USER: UTF-8 bytes of every task's title, description and tags. */
+  readonly storedBytesPerUser: number | undefined;
+  /** QUOTA_IDEMPOTENCY_KEYS_PER_USER: Idempotency-Key answers kept at once. */
+  readonly idempotencyKeysPerUser: number | undefined;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -75,7 +90,7 @@ export class ConfigError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): Config {
-  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const nodeEnv = runtimeEnv(env);
   const database = loadDatabaseConfig(env);
   return {
     env: nodeEnv,
@@ -96,6 +111,11 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       perUser: integer(env, 'RATE_LIMIT_PER_USER', { min: 0, max: 1_000_000_000, fallback: 600 }),
       redisUrl: redisUrl(env),
     },
+    quotas: {
+      tasksPerUser: quota(env, 'QUOTA_TASKS_PER_USER', 10_000),
+      storedBytesPerUser: quota(env, 'QUOTA_STORED_BYTES_PER_USER', 50 * 1024 * 1024),
+      idempotencyKeysPerUser: quota(env, 'QUOTA_IDEMPOTENCY_KEYS_PER_USER', 1000),
+    },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(
       env,
@@ -106,6 +126,10 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', { min: 0, max: 600_000, fallback: 10_000 }),
     webConcurrency: webConcurrency(env, database.databaseUrl),
   };
+}
+
+function runtimeEnv(env: Env): Config['env'] {
+  return oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
 }
 
 function webConcurrency(env: Env, databaseUrl: string | undefined): number {
@@ -152,15 +176,48 @@ export function loadAuthConfig(env: Env): AuthConfig {
       `BETTER_AUTH_SECRET or JWT_JWKS_URL is required: the HS256 secret shared with the auth server (at least ${MIN_SECRET_LENGTH} characters), or the URL of its JWKS (Better Auth: https://<auth-server>/api/auth/jwks)`,
     );
   }
+  const issuer = text(env, 'JWT_ISSUER');
+  const audience = text(env, 'JWT_AUDIENCE');
+  pinnedIssuerAndAudience(env, issuer, audience);
   return {
     secret,
     jwksUrl,
-    jwksCacheSeconds: integer(env, 'JWT_JWKS_CACHE_SECONDS', { min: 1, max: 86_400, fallback: 600 }),
-    jwksCooldownSeconds: integer(env, 'JWT_JWKS_COOLDOWN_SECONDS', { min: 0, max: 3600, fallback: 30 }),
-    jwksTimeoutMs: integer(env, 'JWT_JWKS_TIMEOUT_MS', { min: 100, max: 60_000, fallback: 2000 }),
-    issuer: text(env, 'JWT_ISSUER'),
-    audience: text(env, 'JWT_AUDIENCE'),
+    ...jwksTimings(env),
+    issuer,
+    audience,
     clockSkewSeconds: integer(env, 'JWT_CLOCK_SKEW_SECONDS', { min: 0, max: 300, fallback: 30 }),
+    maxAgeSeconds: integer(env, 'JWT_MAX_AGE_SECONDS', { min: 0, max: 31_536_000, fallback: 86_400 }),
+  };
+}
+
+/**
+ * In production a token must name this service: without JWT_ISSUER and JWT_AUDIENCE, a token any
+ * trusted key signed for another service (another `aud`, another `iss`) would be accepted here.
+ * JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true says that this is meant (read always, so a typo fails anywhere).
+ */
+function pinnedIssuerAndAudience(env: Env, issuer: string | undefined, audience: string | undefined): void {
+  const acceptAny = boolean(env, 'JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE', false);
+  if (acceptAny || runtimeEnv(env) !== 'production') return;
+  const missing = [issuer ? undefined : 'JWT_ISSUER', audience ? undefined : 'JWT_AUDIENCE'].filter(Boolean);
+  if (missing.length === 0) return;
+  throw new ConfigError(
+    `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required with NODE_ENV=production, so that tokens minted for another service are refused (Better Auth: both are its baseURL); set JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true to accept tokens from any issuer for any audience`,
+  );
+}
+
+/** The JWKS cache settings. A withdrawn key must stop working within the cache time, so no cooldown may delay the refetch past it. */
+function jwksTimings(env: Env): Pick<AuthConfig, 'jwksCacheSeconds' | 'jwksCooldownSeconds' | 'jwksTimeoutMs'> {
+  const jwksCacheSeconds = integer(env, 'JWT_JWKS_CACHE_SECONDS', { min: 1, max: 86_400, fallback: 600 });
+  const jwksCooldownSeconds = integer(env, 'JWT_JWKS_COOLDOWN_SECONDS', { min: 0, max: 3600, fallback: 30 });
+  if (jwksCooldownSeconds > jwksCacheSeconds) {
+    throw new ConfigError(
+      `JWT_JWKS_COOLDOWN_SECONDS (${jwksCooldownSeconds}) must be at most JWT_JWKS_CACHE_SECONDS (${jwksCacheSeconds}): a longer cooldown would keep a withdrawn key in use past the cache time`,
+    );
+  }
+  return {
+    jwksCacheSeconds,
+    jwksCooldownSeconds,
+    jwksTimeoutMs: integer(env, 'JWT_JWKS_TIMEOUT_MS', { min: 100, max: 60_000, fallback: 2000 }),
   };
 }
 
@@ -177,6 +234,16 @@ function integer(env: Env, name: string, rule: { min: number; max: number; fallb
     throw new ConfigError(`${name} must be a whole number from ${rule.min} to ${rule.max} (got "${raw}")`);
   }
   return value;
+}
+
+/** A positive bound, or `off` for none; 0 is refused, since it would refuse every write rather than none. */
+function quota(env: Env, name: string, fallback: number): number | undefined {
+  const raw = text(env, name);
+  if (raw?.toLowerCase() === 'off') return undefined;
+  const max = 1_000_000_000_000;
+  if (raw === '0')
+    throw new ConfigError(`${name} must be a whole number from 1 to ${max}, or off for no limit (got "0")`);
+  return integer(env, name, { min: 1, max, fallback });
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {

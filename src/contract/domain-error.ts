@@ -17,6 +17,7 @@ export type DomainErrorKind =
   | 'unprocessable'
   | 'precondition_required'
   | 'rate_limited'
+  | 'quota_exceeded'
   | 'unavailable';
 
 export interface DomainErrorDetails {
@@ -26,7 +27,12 @@ export interface DomainErrorDetails {
   readonly retryAfterSeconds?: number;
   /** How to authenticate (an `unauthenticated` error's RFC 6750 challenge). */
   readonly challenge?: string;
+  /** The quota a `quota_exceeded` error names. */
+  readonly quota?: QuotaUsage;
 }
+
+/** A per-user quota as a refusal reports it: its name, its limit and what the user holds now. */
+export type QuotaUsage = components['schemas']['QuotaUsage'];
 
 /**
  * An error meant for the client, thrown by any rule anywhere. `message` is the problem's detail:
@@ -55,6 +61,15 @@ const RETRY_UNAVAILABLE_AFTER_SECONDS = 5;
 /** A 503 the client should retry shortly. */
 export function serviceUnavailable(detail: string): DomainError {
   return new DomainError('unavailable', detail, { retryAfterSeconds: RETRY_UNAVAILABLE_AFTER_SECONDS });
+}
+
+/** The write would take the user past a quota: nothing is written. */
+export function quotaExceeded(quota: QuotaUsage, retryAfterSeconds?: number): DomainError {
+  return new DomainError(
+    'quota_exceeded',
+    `This request would exceed the ${quota.name} quota of ${quota.limit} (${quota.used} in use); nothing was written.`,
+    { quota, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) },
+  );
 }
 
 export function databaseUnavailable(): DomainError {

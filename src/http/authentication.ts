@@ -27,13 +27,14 @@ export function createBearerAuthenticator(auth: AuthConfig, logger: Logger): Aut
   const passport = new Passport();
   const strategy = new BearerTokenStrategy(createTokenVerifier(auth, logger));
   passport.use(strategy);
+  const descriptions = describeFailures(auth.maxAgeSeconds);
 
   return (req, res) =>
     new Promise((resolve, reject) => {
       const callback = (error: Error | null, user: AuthenticatedUser | false, failure: BearerFailure) => {
         if (error) reject(error);
         else if (user) resolve(user);
-        else reject(unauthenticated(failure));
+        else reject(unauthenticated(failure, descriptions));
       };
       const authenticate = passport.authenticate(strategy.name, { session: false }, callback) as RequestHandler;
       authenticate(req, res, (error?: unknown) => reject(error instanceof Error ? error : new Error(String(error))));
@@ -41,25 +42,30 @@ export function createBearerAuthenticator(auth: AuthConfig, logger: Logger): Aut
 }
 
 /** The refusal, with its RFC 6750 challenge: plain `Bearer` when no token was sent. */
-function unauthenticated(failure: BearerFailure): DomainError {
+function unauthenticated(failure: BearerFailure, descriptions: FailureDescriptions): DomainError {
   if (failure === 'no-token') {
     return new DomainError('unauthenticated', 'This operation needs a Bearer token in the Authorization header.', {
       challenge: 'Bearer',
     });
   }
-  const description = DESCRIPTIONS[failure];
+  const description = descriptions[failure];
   return new DomainError('unauthenticated', `${description}.`, {
     challenge: `Bearer error="invalid_token", error_description="${description}"`,
   });
 }
 
+type FailureDescriptions = Record<Exclude<BearerFailure, 'no-token'>, string>;
+
 /** Our own words for each refusal (RFC 6750 `error_description`: no quotes, no backslashes). */
-const DESCRIPTIONS: Record<Exclude<BearerFailure, 'no-token'>, string> = {
+const describeFailures = (maxAgeSeconds: number): FailureDescriptions => ({
   'bad-claims': 'The token must have a subject (sub) of 1 to 255 characters and an expiry (exp)',
   expired: 'The token has expired',
   'not-yet-valid': 'The token is not valid yet',
+  'no-issue-time': 'The token must say when it was issued (iat)',
+  'lives-too-long': `The token is valid for longer than the ${maxAgeSeconds} seconds this service accepts from its issue (iat) to its expiry (exp)`,
+  'issued-in-the-future': 'The token says it was issued (iat) in the future',
   'not-for-this-service': 'The token was not issued for this service',
   'unknown-key': 'The token is signed with a key this service does not know',
   'ambiguous-key': 'The token does not name its signing key (kid) and several keys could have signed it',
   invalid: 'The token is malformed, badly signed or uses an algorithm that is not allowed',
-};
+});

@@ -17,8 +17,12 @@ const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   unprocessable: 422,
   precondition_required: 428,
   rate_limited: 429,
+  quota_exceeded: 409,
   unavailable: 503,
 };
+
+/** Where the spec explains quotas (the docs portal's section of that name). */
+const QUOTA_PROBLEM_TYPE = '/docs#section/Quotas';
 
 /**
  * Turns any error into the problem the client sees, or `undefined` for an unexpected error
@@ -40,6 +44,7 @@ export function domainProblem({ kind, message, details }: DomainError): HttpProb
   if (details.challenge !== undefined) headers['WWW-Authenticate'] = details.challenge;
   return new HttpProblem(STATUS_OF_KIND[kind], message, {
     ...(details.issues ? { errors: details.issues } : {}),
+    ...(details.quota ? { type: QUOTA_PROBLEM_TYPE, quota: details.quota } : {}),
     ...(Object.keys(headers).length > 0 ? { headers } : {}),
   });
 }

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
-import type { Issue } from '../contract/domain-error.js';
+import type { Issue, QuotaUsage } from '../contract/domain-error.js';
 import type { ProblemDocument } from '../contract/operations.js';
 
 /**
@@ -14,10 +14,20 @@ export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
-    readonly extras: { errors?: readonly Issue[]; headers?: Record<string, string> } = {},
+    readonly extras: ProblemExtras = {},
   ) {
     super(detail);
   }
+}
+
+/** What a problem may say beyond its status and detail. */
+export interface ProblemExtras {
+  readonly errors?: readonly Issue[];
+  readonly headers?: Record<string, string>;
+  /** The problem type's URI reference, when the status alone does not say it (`about:blank` otherwise). */
+  readonly type?: string;
+  /** The quota a refusal names. */
+  readonly quota?: QuotaUsage;
 }
 
 /** The answer to a path the spec does not declare. */
@@ -50,13 +60,13 @@ export function sendProblem(req: Request, res: Response, problem: HttpProblem): 
 
 /** The document for a problem: the body of an error response, or one failed action's in a bulk answer. */
 export function problemDocument(source: ProblemSource, problem: HttpProblem): ProblemDocument {
-  const { errors } = problem.extras;
+  const { errors, type, quota } = problem.extras;
   const omitted =
     errors && errors.length > LIMITS.errors
       ? ` Only the first ${LIMITS.errors} of ${errors.length} problems are listed.`
       : '';
   return {
-    type: 'about:blank',
+    type: type ?? 'about:blank',
     title: STATUS_CODES[problem.status] ?? 'Error',
     status: problem.status,
     detail: cut(problem.detail, LIMITS.detail - omitted.length) + omitted,
@@ -71,6 +81,7 @@ export function problemDocument(source: ProblemSource, problem: HttpProblem): Pr
           })),
         }
       : {}),
+    ...(quota ? { quota } : {}),
   };
 }
 

@@ -29,6 +29,7 @@ describe('config', () => {
       issuer: undefined,
       audience: undefined,
       clockSkewSeconds: 30,
+      maxAgeSeconds: 86_400,
     });
     expect(config.http).to.deep.equal({
       requireIfMatch: false,
@@ -38,6 +39,11 @@ describe('config', () => {
       requestTimeoutMs: 30_000,
     });
     expect(config.rateLimit).to.deep.equal({ windowSeconds: 60, perAddress: 1200, perUser: 600, redisUrl: undefined });
+    expect(config.quotas).to.deep.equal({
+      tasksPerUser: 10_000,
+      storedBytesPerUser: 52_428_800,
+      idempotencyKeysPerUser: 1000,
+    });
     expect(config.dbTimeouts).to.deep.equal({
       connectTimeoutMs: 1000,
       acquireTimeoutMs: 1500,
@@ -61,6 +67,8 @@ describe('config', () => {
       JWT_ISSUER: 'https://auth.example',
       JWT_AUDIENCE: 'https://api.example',
       JWT_CLOCK_SKEW_SECONDS: '5',
+      JWT_MAX_AGE_SECONDS: '900',
+      JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'false',
       REQUIRE_IF_MATCH: 'true',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
       TRUST_PROXY: '2',
@@ -70,6 +78,9 @@ describe('config', () => {
       RATE_LIMIT_PER_ADDRESS: '100',
       RATE_LIMIT_PER_USER: '0',
       REDIS_URL: 'rediss://:password@redis.internal:6380/2',
+      QUOTA_TASKS_PER_USER: '500',
+      QUOTA_STORED_BYTES_PER_USER: 'OFF',
+      QUOTA_IDEMPOTENCY_KEYS_PER_USER: '20',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
       SHUTDOWN_TIMEOUT_MS: '2000',
@@ -92,6 +103,7 @@ describe('config', () => {
       issuer: 'https://auth.example',
       audience: 'https://api.example',
       clockSkewSeconds: 5,
+      maxAgeSeconds: 900,
     });
     expect(config.http).to.deep.equal({
       requireIfMatch: true,
@@ -106,6 +118,11 @@ describe('config', () => {
       perUser: 0,
       redisUrl: 'rediss://:password@redis.internal:6380/2',
     });
+    expect(config.quotas).to.deep.equal({
+      tasksPerUser: 500,
+      storedBytesPerUser: undefined,
+      idempotencyKeysPerUser: 20,
+    });
     expect(config).to.deep.include({
       logLevel: 'debug',
       logFormat: 'pretty',
@@ -117,7 +134,10 @@ describe('config', () => {
   it('logs readably in a development terminal only', () => {
     expect(loadConfig({ BETTER_AUTH_SECRET: SECRET }, { stdoutIsTTY: true }).logFormat).to.equal('pretty');
     expect(
-      loadConfig({ BETTER_AUTH_SECRET: SECRET, NODE_ENV: 'production' }, { stdoutIsTTY: true }).logFormat,
+      loadConfig(
+        { BETTER_AUTH_SECRET: SECRET, NODE_ENV: 'production', JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'true' },
+        { stdoutIsTTY: true },
+      ).logFormat,
     ).to.equal('json');
   });
 
@@ -154,6 +174,53 @@ describe('config', () => {
           /^BETTER_AUTH_SECRET or JWT_JWKS_URL is required/,
         );
       }
+    });
+
+    describe('in production', () => {
+      const PRODUCTION = { NODE_ENV: 'production', BETTER_AUTH_SECRET: SECRET };
+      const PINNED = { JWT_ISSUER: 'https://auth.example.com', JWT_AUDIENCE: 'https://api.example.com' };
+
+      it('refuses to start without JWT_ISSUER and JWT_AUDIENCE, naming both and the way out', () => {
+        for (const load of [loadConfig, loadAuthConfig]) {
+          expect(() => load(PRODUCTION)).to.throw(
+            ConfigError,
+            /^JWT_ISSUER and JWT_AUDIENCE are required with NODE_ENV=production, .*JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true/,
+          );
+        }
+      });
+
+      it('names the one that is missing, a blank value counting as missing', () => {
+        expect(() => loadConfig({ ...PRODUCTION, ...PINNED, JWT_AUDIENCE: ' ' })).to.throw(
+          ConfigError,
+          /^JWT_AUDIENCE is required with NODE_ENV=production/,
+        );
+        expect(() => loadConfig({ ...PRODUCTION, ...PINNED, JWT_ISSUER: undefined })).to.throw(
+          ConfigError,
+          /^JWT_ISSUER is required with NODE_ENV=production/,
+        );
+      });
+
+      it('starts with both, or with the explicit opt-out', () => {
+        expect(loadConfig({ ...PRODUCTION, ...PINNED }).auth).to.include({
+          issuer: PINNED.JWT_ISSUER,
+          audience: PINNED.JWT_AUDIENCE,
+        });
+        const optedOut = loadConfig({ ...PRODUCTION, JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'true' }).auth;
+        expect(optedOut).to.include({ issuer: undefined, audience: undefined });
+      });
+
+      it('does not count JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=false as the opt-out', () => {
+        expect(() => loadConfig({ ...PRODUCTION, JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'false' })).to.throw(
+          ConfigError,
+          /^JWT_ISSUER and JWT_AUDIENCE are required/,
+        );
+      });
+
+      it('asks for neither outside production', () => {
+        for (const NODE_ENV of ['development', 'test']) {
+          expect(loadConfig({ NODE_ENV, BETTER_AUTH_SECRET: SECRET }).auth).to.include({ issuer: undefined });
+        }
+      });
     });
 
     it('keeps the secret exactly as given, spaces included', () => {
@@ -195,6 +262,13 @@ describe('config', () => {
         'redis://127.0.0.1:6379',
       ],
       ['JWT_JWKS_COOLDOWN_SECONDS=0', { JWT_JWKS_COOLDOWN_SECONDS: '0' }, (c) => c.auth.jwksCooldownSeconds, 0],
+      [
+        'a JWKS cooldown as long as the cache time',
+        { JWT_JWKS_CACHE_SECONDS: '60', JWT_JWKS_COOLDOWN_SECONDS: '60' },
+        (c) => c.auth.jwksCooldownSeconds,
+        60,
+      ],
+      ['JWT_MAX_AGE_SECONDS=0 (off)', { JWT_MAX_AGE_SECONDS: '0' }, (c) => c.auth.maxAgeSeconds, 0],
       ['RATE_LIMIT_PER_ADDRESS=0 (off)', { RATE_LIMIT_PER_ADDRESS: '0' }, (c) => c.rateLimit.perAddress, 0],
       [
         'the database bounds',
@@ -239,6 +313,17 @@ describe('config', () => {
       'a JWKS cooldown over an hour',
       { JWT_JWKS_COOLDOWN_SECONDS: '3601' },
       /^JWT_JWKS_COOLDOWN_SECONDS must be a whole number from 0 to 3600/,
+    ],
+    [
+      'a JWKS cooldown longer than the cache time',
+      { JWT_JWKS_CACHE_SECONDS: '60', JWT_JWKS_COOLDOWN_SECONDS: '61' },
+      /^JWT_JWKS_COOLDOWN_SECONDS \(61\) must be at most JWT_JWKS_CACHE_SECONDS \(60\)/,
+    ],
+    ['a negative token age', { JWT_MAX_AGE_SECONDS: '-1' }, /^JWT_MAX_AGE_SECONDS must be a whole number from 0/],
+    [
+      'JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=yes',
+      { JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'yes' },
+      /^JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE must be true or false/,
     ],
     [
       'a JWKS timeout under 100 ms',
@@ -296,6 +381,16 @@ describe('config', () => {
       'a non-numeric rate limit per user',
       { RATE_LIMIT_PER_USER: 'many' },
       /^RATE_LIMIT_PER_USER must be a whole number/,
+    ],
+    [
+      'a quota of zero (off says no limit)',
+      { QUOTA_TASKS_PER_USER: '0' },
+      /^QUOTA_TASKS_PER_USER must be a whole number from 1 to 1000000000000, or off for no limit \(got "0"\)$/,
+    ],
+    [
+      'a quota that is not a number',
+      { QUOTA_STORED_BYTES_PER_USER: '50MB' },
+      /^QUOTA_STORED_BYTES_PER_USER must be a whole number from 1 to 1000000000000/,
     ],
     [
       'a connect timeout under 100 ms',

@@ -11,6 +11,7 @@ export * from './Health.js';
 export * from './OpenApiDocument.js';
 export * from './Priority.js';
 export * from './Problem.js';
+export * from './QuotaUsage.js';
 export * from './Readiness.js';
 export * from './Recurrence.js';
 export * from './TagSummary.js';

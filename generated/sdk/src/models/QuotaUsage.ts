@@ -1,0 +1,85 @@
+/* tslint:disable */
+/* eslint-disable */
+/**
+ * Todo Tasks API
+ * The backend a todo app\'s frontend calls to manage the signed-in user\'s tasks.  **Authentication.** Every `/api` operation needs `Authorization: Bearer <JWT>`. The token\'s `sub` claim is the user id; it must equal the `{user_id}` in the path (otherwise 403). Another user\'s task is indistinguishable from a missing one (404).  **Errors.** Every error is an RFC 9457 `application/problem+json` document. Validation failures list each problem in `errors`, with the `location` (body, query, path or header) and a JSON `pointer` to the offending value inside it. So are the answers to requests refused before any operation is reached, which no operation lists: 400 for a request that is not well-formed HTTP/1.1 (a control character in a header, a duplicate `Content-Length`), 408 when the request is not received in full within the server\'s request timeout, 413 for a `Content-Length` beyond any number the server reads, 414 for a request line and 431 for a header section beyond 16 KiB; these close the connection.  **Database unavailable.** Every operation that needs the database answers 503 with `Retry-After` while it cannot be reached or used (down, refusing connections, every pooled connection busy, a statement timed out or cancelled): retry after that many seconds.  **Request ids.** A safe `X-Request-Id` (1–128 characters of `A-Z a-z 0-9 . _ : -`) is kept when it comes from a proxy the server trusts (`TRUST_PROXY`); otherwise the server makes its own, so that no client chooses the id its requests are logged under. It is echoed in the `X-Request-Id` response header and in error bodies as `request_id`.  **Headers on every response.** Whatever the operation and the status, every response carries `X-Request-Id`. When the request\'s `Origin` is one of the server\'s `CORS_ORIGINS`, every response also carries `Access-Control-Allow-Origin` with that origin, so that a browser app there may read it, and `Access-Control-Expose-Headers` naming the headers it may read besides the safelisted ones (`ETag`, `Location`, `RateLimit`, `RateLimit-Policy`, `Retry-After`, `X-Request-Id`); any other origin gets no CORS header. With `CORS_ORIGINS` set, every response says `Vary: Origin`. OpenAPI 3.0 cannot declare a header for every response, so these are described here, once, and on no response. The headers that depend on the response (`ETag`, `Location`, `RateLimit`, `RateLimit-Policy`, `Retry-After`, `WWW-Authenticate`) are declared on each response that carries them.  **Concurrency.** Every task response carries a strong `ETag`. Send it back in `If-Match` on PUT, PATCH, DELETE and complete to write only if nobody changed the task since you read it (otherwise 412, and nothing is written); `If-None-Match` on GET answers 304 while the task is unchanged. A server run with `REQUIRE_IF_MATCH=true` refuses those writes without `If-Match` (428). Bulk update, complete and delete actions take the same condition in `if_match`.  **Safe retries.** `Idempotency-Key` (the IETF httpapi draft) on create, complete and bulk: the first response to a key is kept for 24 hours, and a retry with the same key and the same request gets that response again (same status, body and headers) without writing anything. The same key with another request is a 422; a retry while the first is still running is a 409. Keys belong to the user who sent them. Only successful responses are kept: after an error the key is free and a retry runs again.  **Rate limits.** Requests to `/api` are counted per client address before authentication and per user after it, over a window. Responses carry the IETF `RateLimit-Policy` and `RateLimit` headers; beyond the limit the answer is 429 with `Retry-After`.  **Caching.** Every `/api` response is `Cache-Control: no-store`.  **Timestamps** are RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T09:30:00.000Z`.  **Unknown query parameters** are rejected with 400 on every operation, so that a typo in a filter is never silently ignored.  **This document** is served by the API itself at `/openapi.json` and `/openapi.yaml`, and rendered at `/docs`.  # Quotas  Each user\'s holdings are bounded, so that one account cannot fill the service\'s disk. A write that would go past a quota is refused with 409, `type` `/docs#section/Quotas` and a `quota` member naming the quota, its limit and the user\'s current use; nothing of the request is written (a bulk request counts every create in it). Each server sets its limits; `off` removes one. The defaults:  | quota | counts | default | |---|---|---| | `tasks` | tasks held, open and completed | 10,000 | | `stored_bytes` | UTF-8 bytes of every task\'s title, description and tags | 52,428,800 (50 MiB) | | `idempotency_keys` | `Idempotency-Key` answers kept (each for 24 hours) | 1,000 |  Deleting tasks (or clearing completed ones) frees room at once; an `idempotency_keys` refusal carries `Retry-After`: the seconds until the oldest kept answer expires. 
+ *
+ * The version of the OpenAPI document: 0.1.0
+ * 
+ *
+ * NOTE: This class is auto generated by OpenAPI Generator (https://openapi-generator.tech).
+ * https://openapi-generator.tech
+ * Do not edit the class manually.
+ */
+
+import { mapValues } from '../runtime.js';
+/**
+ * The per-user quota a request would have exceeded (see Quotas): its name, its limit, and what the
+ * user holds now.
+ * @export
+ * @interface QuotaUsage
+ */
+export interface QuotaUsage {
+    /**
+     * `tasks`: tasks held; `stored_bytes`: UTF-8 bytes of every task's title, description and tags;
+     * `idempotency_keys`: `Idempotency-Key` answers kept.
+     * @type {string}
+     * @memberof QuotaUsage
+     */
+    name: QuotaUsageNameEnum;
+    /**
+     * 
+     * @type {number}
+     * @memberof QuotaUsage
+     */
+    limit: number;
+    /**
+     * 
+     * @type {number}
+     * @memberof QuotaUsage
+     */
+    used: number;
+}
+
+export function QuotaUsageFromJSON(json: any): QuotaUsage {
+    return QuotaUsageFromJSONTyped(json, false);
+}
+
+export function QuotaUsageFromJSONTyped(json: any, ignoreDiscriminator: boolean): QuotaUsage {
+    if ((json === undefined) || (json === null)) {
+        return json;
+    }
+    return {
+        
+        'name': json['name'],
+        'limit': json['limit'],
+        'used': json['used'],
+    };
+}
+
+export function QuotaUsageToJSON(value?: QuotaUsage | null): any {
+    if (value === undefined) {
+        return undefined;
+    }
+    if (value === null) {
+        return null;
+    }
+    return {
+        
+        'name': value.name,
+        'limit': value.limit,
+        'used': value.used,
+    };
+}
+
+/**
+ * The allowed values, as named constants; the plain strings (e.g. `'open'`) are accepted too.
+ */
+export const QuotaUsageNameEnum = {
+    Tasks: 'tasks',
+    StoredBytes: 'stored_bytes',
+    IdempotencyKeys: 'idempotency_keys'
+} as const;
+export type QuotaUsageNameEnum = typeof QuotaUsageNameEnum[keyof typeof QuotaUsageNameEnum];
+
+
