@@ -118,13 +118,18 @@ export interface paths {
          *     **Sorting.** `sort` is `created_at` (the default), `updated_at`, `due` (undated tasks
          *     last, whatever the order), `priority`, `title`, or `relevance` (the default when `q` is
          *     given; only with `q`). `order` is `desc` (the default) or `asc`. Ties are broken by `id`
-         *     in the same order, so that the order is total.
+         *     in the same order, so that the order is total. So that one search costs a bounded amount
+         *     of work however many tasks match, `relevance` ranks only the 1,000 newest matching tasks
+         *     (by `created_at`, then `id`) and lists those; every other sort lists every match.
          *
          *     **Pages** are cut by an opaque cursor: pass the previous page's `next_cursor` as `cursor`
          *     to get the next page; `next_cursor` is null on the last page. Cursors stay correct while
          *     tasks are added or removed between pages (no task is skipped or repeated), and are only
-         *     valid with the same filters and sort (otherwise 400). A cursor is not a credential: it only
-         *     ever lists the caller's own tasks.
+         *     valid with the same filters and sort (otherwise 400). With `relevance`, the pages after the
+         *     first rank the first page's 1,000 candidates (less those removed since; tasks created since
+         *     come on a new first page), and a relevance cursor issued before this bound existed is a 400
+         *     that says to start again without a cursor. A cursor is not a credential: it only ever lists
+         *     the caller's own tasks.
          */
         get: operations["listTasks"];
         put?: never;
@@ -1242,11 +1247,11 @@ export interface components {
         /** @description `true`: only open tasks whose due time has passed; `false`: only tasks that are not overdue. Takes one value (give the parameter once). */
         Overdue: boolean;
         /**
-         * @description Words to search for in title and description (all of them must match), all in one parameter (`q=quarterly report`).
+         * @description Words to search for in title and description (all of them must match), all in one parameter (`q=quarterly report`). Sorted by `relevance` (the default with `q`), the list holds only the 1,000 newest matching tasks (by `created_at`, then `id`), ranked among themselves; with any other `sort`, it holds every matching task.
          * @example quarterly report
          */
         Search: string;
-        /** @description The order of the list; `relevance` needs `q` (and is its default). Takes one value (give the parameter once). */
+        /** @description The order of the list; `relevance` needs `q` (and is its default). `relevance` ranks the 1,000 newest matching tasks (by `created_at`, then `id`) among themselves and lists only those: older matches are not listed (narrow `q` or the filters to reach them, or sort by `created_at`). Its later pages keep to the first page's 1,000: tasks created since come on a new first page. Takes one value (give the parameter once). */
         Sort: "created_at" | "updated_at" | "due" | "priority" | "title" | "relevance";
         /** @description Descending (the default) or ascending. Takes one value (give the parameter once). */
         Order: "desc" | "asc";
@@ -1457,11 +1462,11 @@ export interface operations {
                 /** @description `true`: only open tasks whose due time has passed; `false`: only tasks that are not overdue. Takes one value (give the parameter once). */
                 overdue?: components["parameters"]["Overdue"];
                 /**
-                 * @description Words to search for in title and description (all of them must match), all in one parameter (`q=quarterly report`).
+                 * @description Words to search for in title and description (all of them must match), all in one parameter (`q=quarterly report`). Sorted by `relevance` (the default with `q`), the list holds only the 1,000 newest matching tasks (by `created_at`, then `id`), ranked among themselves; with any other `sort`, it holds every matching task.
                  * @example quarterly report
                  */
                 q?: components["parameters"]["Search"];
-                /** @description The order of the list; `relevance` needs `q` (and is its default). Takes one value (give the parameter once). */
+                /** @description The order of the list; `relevance` needs `q` (and is its default). `relevance` ranks the 1,000 newest matching tasks (by `created_at`, then `id`) among themselves and lists only those: older matches are not listed (narrow `q` or the filters to reach them, or sort by `created_at`). Its later pages keep to the first page's 1,000: tasks created since come on a new first page. Takes one value (give the parameter once). */
                 sort?: components["parameters"]["Sort"];
                 /** @description Descending (the default) or ascending. Takes one value (give the parameter once). */
                 order?: components["parameters"]["Order"];
