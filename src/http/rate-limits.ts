@@ -12,7 +12,9 @@ import { InFlightLimit, type Slot } from '../rate-limit/in-flight.js';
 import { MemoryCounterStore } from '../rate-limit/rate-limit.memory-store.js';
 import { PostgresRateLimitStore } from '../rate-limit/rate-limit.postgres-store.js';
 import { RateLimitStoreUnavailable, RedisRateLimitStore } from '../rate-limit/rate-limit.redis-store.js';
+import { isCostly } from '../rate-limit/weights.js';
 import { addressKey } from './address-key.js';
+import { resolvedOperation } from './operation-index.js';
 
 export interface RateLimits {
   /** App-level middleware for /api: counts every request by client address, before anything reads it. */
@@ -94,15 +96,9 @@ export function createRateLimits({ config, db, redis, logger }: RateLimitDepende
   const admit = async (req: Request, res: Response, caller: Express.User) => {
     let slot: Slot | undefined;
     if (inFlight) {
-      slot = inFlight.tryAcquire(caller.id);
-      if (!slot) {
-        announce(res, 'in-flight', `q=${inFlight.max}`, { remaining: 0, resetSeconds: IN_FLIGHT_RETRY_SECONDS });
-        throw new DomainError(
-          'rate_limited',
-          `Too many requests of this user in flight (at most ${inFlight.max} at once); try again after Retry-After seconds.`,
-          { retryAfterSeconds: IN_FLIGHT_RETRY_SECONDS },
-        );
-      }
+      const costly = isCostly(resolvedOperation(req)?.entry.operationId, req.query);
+      slot = inFlight.tryAcquire(caller.id, costly);
+      if (!slot) throw refuseInFlight(res, inFlight, caller.id, costly);
       // Held until the response has closed: sent, failed, aborted by the client or timed out.
       res.once('close', slot.hold());
     }
@@ -130,6 +126,23 @@ export function createRateLimits({ config, db, redis, logger }: RateLimitDepende
       return record.slot?.hold() ?? (() => undefined);
     },
   };
+}
+
+/**
+ * The 429 of a request beyond the in-flight limit: policy `"in-flight"` when all of the user's
+ * slots are taken, `"in-flight-costly"` when only its one costly request (search, bulk) is running.
+ */
+function refuseInFlight(res: Response, inFlight: InFlightLimit, key: string, costly: boolean): DomainError {
+  const full = costly && inFlight.isFullOfCostly(key);
+  const [name, max] = full ? ['in-flight-costly', inFlight.costlyMax] : ['in-flight', inFlight.max];
+  announce(res, name, `q=${max}`, { remaining: 0, resetSeconds: IN_FLIGHT_RETRY_SECONDS });
+  return new DomainError(
+    'rate_limited',
+    full
+      ? `This user already has a search or bulk request in flight (at most ${max} at once); try again after Retry-After seconds.`
+      : `Too many requests of this user in flight (at most ${max} at once); try again after Retry-After seconds.`,
+    { retryAfterSeconds: IN_FLIGHT_RETRY_SECONDS },
+  );
 }
 
 function storeFor(

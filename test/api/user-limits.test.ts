@@ -36,24 +36,24 @@ async function statementsDuring(db: Knex, body: () => Promise<void>): Promise<st
  * A request whose headers are sent and whose body never comes: the server has admitted it (its
  * per-user checks run before the body is read) and holds it open until the socket closes.
  */
-async function requestLeftOpen(server: TestServer, user: TestUser): Promise<Socket> {
+async function requestLeftOpen(server: TestServer, user: TestUser, path = '/tasks'): Promise<Socket> {
   const { hostname, port } = new URL(server.baseUrl);
   const socket = connect(Number(port), hostname);
   socket.on('error', () => undefined);
   await once(socket, 'connect');
   socket.write(
-    `POST /api/${user.id}/tasks HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${await user.bearer()}\r\n` +
+    `POST /api/${user.id}${path} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${await user.bearer()}\r\n` +
       'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"title":',
   );
   return socket;
 }
 
-function expectInFlightRefusal(response: ApiResponse, max: number): void {
+function expectInFlightRefusal(response: ApiResponse, max: number, policy = 'in-flight'): void {
   const problem = expectProblem(response, 429);
   expect(problem.detail).to.include('in flight');
   expect(response.headers.get('retry-after')).to.equal('1');
-  expect(response.headers.get('ratelimit-policy')).to.equal(`"in-flight"; q=${max}`);
-  expect(response.headers.get('ratelimit')).to.equal('"in-flight"; r=0; t=1');
+  expect(response.headers.get('ratelimit-policy')).to.equal(`"${policy}"; q=${max}`);
+  expect(response.headers.get('ratelimit')).to.equal(`"${policy}"; r=0; t=1`);
 }
 
 for (const kind of DATABASE_KINDS) {
@@ -173,6 +173,38 @@ for (const kind of DATABASE_KINDS) {
           } finally {
             socket.destroy();
           }
+        });
+      });
+
+      it('runs one costly request (search, bulk) of a user at a time, beside its plain ones', async () => {
+        await withServer(serve({ inFlightPerUser: 4 }), async (server) => {
+          const user = new TestUser(server.baseUrl);
+          const socket = await requestLeftOpen(server, user, '/tasks/bulk');
+          try {
+            await pollUntil(
+              async () => (await user.call('GET', '/tasks?q=plan')).status === 429,
+              'the open bulk request to hold the costly slot',
+              { ms: IN_TEST_BOUND_MS },
+            );
+            const statements = await statementsDuring(db, async () => {
+              expectInFlightRefusal(await user.call('GET', '/tasks?q=plan'), 1, 'in-flight-costly');
+              expectInFlightRefusal(
+                await user.call('POST', '/tasks/bulk', { json: { actions: [{ op: 'create', task: { title: 'x' } }] } }),
+                1,
+                'in-flight-costly',
+              );
+            });
+            expect(statements).to.deep.equal([]);
+            expect((await user.call('GET', '/tasks')).status, 'a plain request still runs').to.equal(200);
+            expect((await new TestUser(server.baseUrl).call('GET', '/tasks?q=plan')).status).to.equal(200);
+          } finally {
+            socket.destroy();
+          }
+          await pollUntil(
+            async () => (await user.call('GET', '/tasks?q=plan')).status === 200,
+            'the costly slot to be freed',
+            { ms: IN_TEST_BOUND_MS },
+          );
         });
       });
 

@@ -79,5 +79,21 @@ describe('rate-limit building blocks', () => {
       expect(limit.tryAcquire('u')).to.not.equal(undefined);
       expect(limit.tryAcquire('v'), 'each key has its own').to.not.equal(undefined);
     });
+
+    it('lets a key run one costly request among its slots, and frees it with its slot', () => {
+      const limit = new InFlightLimit(2);
+      const costly = limit.tryAcquire('u', true)!;
+      expect(limit.isFullOfCostly('u')).to.equal(true);
+      expect(limit.tryAcquire('u', true), 'a second costly one').to.equal(undefined);
+      const plain = limit.tryAcquire('u')!;
+      expect(limit.tryAcquire('v', true), 'another key has its own').to.not.equal(undefined);
+      costly.hold()();
+      expect(limit.isFullOfCostly('u')).to.equal(false);
+      const again = limit.tryAcquire('u', true)!;
+      expect(limit.tryAcquire('u'), 'two running: the limit').to.equal(undefined);
+      plain.hold()();
+      again.hold()();
+      expect(limit.tryAcquire('u', true)).to.not.equal(undefined);
+    });
   });
 });
