@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startNode, stopChild } from './children.js';
@@ -10,7 +11,8 @@ const SLACK_MS = 30_000;
 
 /** Runs one load job in its own process (see load-worker.ts) and returns what it measured. */
 export async function runLoad(job: LoadJob, workDir: string): Promise<LoadResult> {
-  const jobFile = path.join(workDir, 'job.json');
+  // A file of its own: two jobs may run at once (the noisy neighbour and its reader).
+  const jobFile = path.join(workDir, `job-${randomUUID()}.json`);
   await writeFile(jobFile, JSON.stringify(job));
   const child = startNode([WORKER, jobFile], process.env);
   let stdout = '';

@@ -5,7 +5,17 @@
 import { readFile } from 'node:fs/promises';
 import { runClosedLoop } from './closed-loop.js';
 import { runOpenLoop } from './open-loop.js';
-import { mixedRequest, OPEN_LOOP_RATE_PER_USER, requestSource, type Fixture, type Scenario } from './scenarios.js';
+import { runRetryingLoop } from './retrying-loop.js';
+import {
+  mixedRequest,
+  NOISY_NEIGHBOUR,
+  OPEN_LOOP_RATE_PER_USER,
+  READER_RATE,
+  readerRequest,
+  requestSource,
+  type Fixture,
+  type Scenario,
+} from './scenarios.js';
 import type { LoadResult } from './stats.js';
 
 export interface LoadJob {
@@ -18,6 +28,16 @@ export interface LoadJob {
 
 async function runFor(job: LoadJob, fixture: Fixture, seconds: number): Promise<LoadResult> {
   const { scenario, baseUrl } = job;
+  if (scenario.name === NOISY_NEIGHBOUR.alone.name || scenario.name === NOISY_NEIGHBOUR.reader.name) {
+    return runOpenLoop({
+      baseUrl,
+      users: [fixture.listUser],
+      ratePerUser: READER_RATE,
+      seconds,
+      expected: scenario.expected,
+      next: readerRequest,
+    });
+  }
   if (scenario.name === 'open loop') {
     return runOpenLoop({
       baseUrl,
@@ -28,13 +48,14 @@ async function runFor(job: LoadJob, fixture: Fixture, seconds: number): Promise<
       next: mixedRequest,
     });
   }
-  return runClosedLoop({
+  const closedLoop = {
     baseUrl,
     connections: scenario.connections,
     seconds,
     expected: scenario.expected,
     next: requestSource(scenario.name, fixture),
-  });
+  };
+  return scenario.name === NOISY_NEIGHBOUR.neighbour.name ? runRetryingLoop(closedLoop) : runClosedLoop(closedLoop);
 }
 
 const job = JSON.parse(await readFile(process.argv[2]!, 'utf8')) as LoadJob;

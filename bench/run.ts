@@ -4,7 +4,9 @@
  * (floor-server.ts) on the same data and the same scenarios it implements. Writes bench/results/<time>.{md,json} and latest.*.
  *
  * Env: BENCH_SECONDS (10) and BENCH_WARMUP_SECONDS (2) per scenario; BENCH_SCENARIOS, names
- * separated by commas, to run some only; BENCH_SERVER_NODE_ARGS, node flags for our server
+ * separated by commas, to run some only ("noisy neighbour" for its three measurements, on a
+ * server of its own with the per-user limits on: about a minute alone; BENCH_ADDRESS_LIMIT sets
+ * its per-address limit, off by default); BENCH_SERVER_NODE_ARGS, node flags for our server
  * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); BENCH_WEB_CONCURRENCY, our server's workers (one per
  * core); BENCH_ADMIN_DATABASE_URL (see database.ts).
  */
@@ -18,9 +20,11 @@ import { runLoad } from './load-process.js';
 import { describeMachine } from './machine.js';
 import { judgeTargets, renderMarkdown, writeReport, type Measurement } from './report.js';
 import { followRss } from './rss.js';
-import { SCENARIOS, type Scenario } from './scenarios.js';
+import { seedNeighbour } from './neighbour-seed.js';
+import { NEIGHBOUR_TASKS, NOISY_NEIGHBOUR, NOISY_NEIGHBOUR_NAME, SCENARIOS, type Scenario } from './scenarios.js';
 import { seed } from './seed.js';
 import { startServer, type RunningServer } from './server-process.js';
+import { BENCH_AUDIENCE, BENCH_ISSUER } from './tokens.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RESULTS_DIR = path.join(import.meta.dirname, 'results');
@@ -36,6 +40,7 @@ const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const only = process.env.BENCH_SCENARIOS?.split(',').map((name) => name.trim());
 const serverNodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
 const scenarios = SCENARIOS.filter((scenario) => !only || only.includes(scenario.name));
+const noisyNeighbour = !only || only.includes(NOISY_NEIGHBOUR_NAME);
 
 async function measure(
   server: RunningServer,
@@ -53,6 +58,28 @@ async function measure(
   return measurement;
 }
 
+/**
+ * The reader again, the neighbour starting once the reader's warm-up is over, so that the reader's
+ * measured seconds include the neighbour's first burst (a fresh window of its rate limit).
+ */
+async function measureWithNeighbour(
+  server: RunningServer,
+  fixtureFile: string,
+  workDir: string,
+): Promise<Measurement[]> {
+  const reader = measure(server, 'api', NOISY_NEIGHBOUR.reader, fixtureFile, workDir);
+  // The load process starts in about a second; its warm-up follows.
+  await new Promise((resolve) => setTimeout(resolve, (warmupSeconds + 1) * 1000));
+  const neighbour = runLoad(
+    { baseUrl: server.url, scenario: NOISY_NEIGHBOUR.neighbour, fixtureFile, seconds, warmupSeconds: 0 },
+    workDir,
+  ).then((result) => {
+    console.log(`the neighbour: ${JSON.stringify(result.statuses)}`);
+    return { server: 'api' as const, scenario: NOISY_NEIGHBOUR.neighbour, result, peakRssMb: 0 };
+  });
+  return Promise.all([reader, neighbour]);
+}
+
 async function main(workDir: string, databaseUrl: string): Promise<void> {
   const started = Date.now();
   const secret = randomBytes(32).toString('base64url');
@@ -60,6 +87,8 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
     NODE_ENV: 'production',
     DATABASE_URL: databaseUrl,
     BETTER_AUTH_SECRET: secret,
+    JWT_ISSUER: BENCH_ISSUER,
+    JWT_AUDIENCE: BENCH_AUDIENCE,
     DB_POOL_MAX: String(POOL_SIZE),
   };
   const measurements: Measurement[] = [];
@@ -77,17 +106,50 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
       // what the quotas cost is measured.
       QUOTA_TASKS_PER_USER: '1000000000',
       QUOTA_STORED_BYTES_PER_USER: '1000000000000',
+      RATE_LIMIT_IN_FLIGHT_PER_USER: '0',
       WEB_CONCURRENCY: String(workers),
     },
     { nodeArgs: serverNodeArgs, tsx: false },
   );
   const fixtureFile = path.join(workDir, 'fixture.json');
-  try {
-    console.log(`seeding through the API at ${api.url}…`);
-    await writeFile(fixtureFile, JSON.stringify(await seed(api.url, secret)));
-    for (const scenario of scenarios) measurements.push(await measure(api, 'api', scenario, fixtureFile, workDir));
-  } finally {
-    await api.stop();
+  const fixture = await (async () => {
+    try {
+      console.log(`seeding through the API at ${api.url}…`);
+      const seeded = await seed(api.url, secret);
+      await writeFile(fixtureFile, JSON.stringify(seeded));
+      for (const scenario of scenarios) measurements.push(await measure(api, 'api', scenario, fixtureFile, workDir));
+      return seeded;
+    } finally {
+      await api.stop();
+    }
+  })();
+
+  if (noisyNeighbour) {
+    // The same server with the per-user limits a deployment has, at their defaults. The
+    // per-address limit is off: here both users come from 127.0.0.1, so its one counter would be
+    // shared by the reader and the neighbour, which two real clients never share (BENCH_ADDRESS_LIMIT
+    // sets it, to see that cost too).
+    const limited = await startServer(
+      'our server with limits',
+      path.join(ROOT, 'dist/src/server.js'),
+      {
+        ...env,
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_PER_ADDRESS: process.env.BENCH_ADDRESS_LIMIT ?? '0',
+        WEB_CONCURRENCY: String(workers),
+      },
+      { nodeArgs: serverNodeArgs, tsx: false },
+    );
+    try {
+      console.log(`seeding the neighbour's ${NEIGHBOUR_TASKS} tasks…`);
+      const neighbourFile = path.join(workDir, 'neighbour-fixture.json');
+      const neighbour = await seedNeighbour(limited.url, databaseUrl, secret);
+      await writeFile(neighbourFile, JSON.stringify({ ...fixture, neighbour }));
+      measurements.push(await measure(limited, 'api', NOISY_NEIGHBOUR.alone, neighbourFile, workDir));
+      measurements.push(...(await measureWithNeighbour(limited, neighbourFile, workDir)));
+    } finally {
+      await limited.stop();
+    }
   }
 
   const floorScenarios = scenarios.filter((scenario) => scenario.onFloor);

@@ -15,6 +15,8 @@ export interface Fixture {
   readonly writer: BenchUser;
   /** MANY_USERS users with USER_TASKS tasks each: mixed, replace, complete and the 1000-user scenarios. */
   readonly users: readonly BenchUser[];
+  /** The noisy neighbour, with NEIGHBOUR_TASKS tasks seeded in SQL: only when that scenario runs. */
+  readonly neighbour?: BenchUser;
 }
 
 export const LIST_USER_TASKS = 100;
@@ -29,7 +31,18 @@ export interface HttpRequest {
 }
 
 export type ScenarioName =
-  'list' | 'get' | 'create' | 'replace' | 'complete' | 'unauthenticated' | 'mixed' | '1000 users' | 'open loop';
+  | 'list'
+  | 'get'
+  | 'create'
+  | 'replace'
+  | 'complete'
+  | 'unauthenticated'
+  | 'mixed'
+  | '1000 users'
+  | 'open loop'
+  | 'noisy neighbour: reader alone'
+  | 'noisy neighbour: reader with neighbour'
+  | 'noisy neighbour: the neighbour';
 
 export interface Scenario {
   readonly name: ScenarioName;
@@ -122,6 +135,49 @@ export const SCENARIOS: readonly Scenario[] = [
   },
 ];
 
+/** BENCH_SCENARIOS selects the noisy-neighbour measurements, all three, by this name. */
+export const NOISY_NEIGHBOUR_NAME = 'noisy neighbour';
+/** The neighbour's tasks: as many as made its relevance search take about a second (issue 13). */
+export const NEIGHBOUR_TASKS = 50_000;
+/** The reader's pace: requests per second, on a fixed schedule. */
+export const READER_RATE = 10;
+/** The neighbour's connections, each sending its next request as soon as the last is answered. */
+export const NEIGHBOUR_CONNECTIONS = 16;
+/** Actions per bulk request of the neighbour: the most a bulk request takes. */
+export const NEIGHBOUR_BULK_ACTIONS = 100;
+
+/**
+ * One user reads its tasks alone, then again while another user runs the most expensive requests
+ * it can (relevance searches over NEIGHBOUR_TASKS tasks and 100-action bulk updates) as fast as
+ * its limits let it: the server runs with the default per-user limits and in-flight limit.
+ */
+export const NOISY_NEIGHBOUR = {
+  alone: {
+    name: 'noisy neighbour: reader alone',
+    description: `GET one of its tasks, ${READER_RATE} requests/s on a fixed schedule, no one else`,
+    connections: 1,
+    mode: 'open',
+    expected: [200],
+    onFloor: false,
+  },
+  reader: {
+    name: 'noisy neighbour: reader with neighbour',
+    description: `the same reader while the neighbour runs`,
+    connections: 1,
+    mode: 'open',
+    expected: [200],
+    onFloor: false,
+  },
+  neighbour: {
+    name: 'noisy neighbour: the neighbour',
+    description: `another user with ${NEIGHBOUR_TASKS} tasks: \`?q=plan&limit=1\` relevance searches and ${NEIGHBOUR_BULK_ACTIONS}-action bulk updates in turn, as fast as answered, waiting the \`Retry-After\` of each 429 (its limits working)`,
+    connections: NEIGHBOUR_CONNECTIONS,
+    mode: 'closed',
+    expected: [200, 207, 429],
+    onFloor: false,
+  },
+} as const satisfies Record<string, Scenario>;
+
 const json = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 const tasksOf = (user: BenchUser) => `/api/${encodeURIComponent(user.id)}/tasks`;
@@ -130,10 +186,34 @@ const tasksOf = (user: BenchUser) => `/api/${encodeURIComponent(user.id)}/tasks`
 export function mixedRequest(user: BenchUser): HttpRequest {
   const roll = Math.random() * 100;
   if (roll < 20) return { method: 'GET', path: tasksOf(user), headers: json(user.token) };
-  if (roll < 60) return { method: 'GET', path: `${tasksOf(user)}/${pick(user.taskIds)}`, headers: json(user.token) };
+  if (roll < 60) return getRequest(user);
   if (roll < 70) return createRequest(user);
   if (roll < 85) return replaceRequest(user);
   return completeRequest(user);
+}
+
+function getRequest(user: BenchUser): HttpRequest {
+  return { method: 'GET', path: `${tasksOf(user)}/${pick(user.taskIds)}`, headers: json(user.token) };
+}
+
+/** The neighbour's requests: a relevance search and a bulk update of NEIGHBOUR_BULK_ACTIONS tasks, in turn. */
+function neighbourSource(neighbour: BenchUser): () => HttpRequest {
+  let turn = 0;
+  return () => {
+    if (turn++ % 2 === 0)
+      return { method: 'GET', path: `${tasksOf(neighbour)}?q=plan&limit=1`, headers: json(neighbour.token) };
+    const actions = Array.from({ length: NEIGHBOUR_BULK_ACTIONS }, () => ({
+      op: 'update',
+      id: pick(neighbour.taskIds),
+      patch: { title: `Plan ${Math.random().toString(36).slice(2, 10)}` },
+    }));
+    return {
+      method: 'POST',
+      path: `${tasksOf(neighbour)}/bulk`,
+      headers: json(neighbour.token),
+      body: JSON.stringify({ actions }),
+    };
+  };
 }
 
 function createRequest(user: BenchUser): HttpRequest {
@@ -169,7 +249,7 @@ function completeRequest(user: BenchUser): HttpRequest {
  * per-connection context after every request. The server has no connection affinity, so what it
  * sees is the same: 1000 distinct users and tokens over 1000 connections.)
  */
-export function requestSource(name: Exclude<ScenarioName, 'open loop'>, fixture: Fixture): () => HttpRequest {
+export function requestSource(name: ClosedScenarioName, fixture: Fixture): () => HttpRequest {
   let turn = 0;
   const nextUser = () => fixture.users[turn++ % fixture.users.length]!;
   const { listUser, writer } = fixture;
@@ -177,11 +257,7 @@ export function requestSource(name: Exclude<ScenarioName, 'open loop'>, fixture:
     case 'list':
       return () => ({ method: 'GET', path: `${tasksOf(listUser)}?limit=100`, headers: json(listUser.token) });
     case 'get':
-      return () => ({
-        method: 'GET',
-        path: `${tasksOf(listUser)}/${pick(listUser.taskIds)}`,
-        headers: json(listUser.token),
-      });
+      return () => getRequest(listUser);
     case 'create':
       return () => createRequest(writer);
     case 'replace':
@@ -193,5 +269,17 @@ export function requestSource(name: Exclude<ScenarioName, 'open loop'>, fixture:
     case 'mixed':
     case '1000 users':
       return () => mixedRequest(nextUser());
+    case NOISY_NEIGHBOUR.neighbour.name:
+      if (!fixture.neighbour) throw new Error('the fixture has no neighbour: the noisy-neighbour scenario seeds it');
+      return neighbourSource(fixture.neighbour);
   }
 }
+
+/** The reader of the noisy-neighbour scenario: GET one of the list user's tasks. */
+export const readerRequest = getRequest;
+
+/** The scenarios whose requests come from `requestSource` (the open-loop ones have their own schedule). */
+export type ClosedScenarioName = Exclude<
+  ScenarioName,
+  'open loop' | typeof NOISY_NEIGHBOUR.alone.name | typeof NOISY_NEIGHBOUR.reader.name
+>;

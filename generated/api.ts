@@ -118,13 +118,18 @@ export interface paths {
          *     **Sorting.** `sort` is `created_at` (the default), `updated_at`, `due` (undated tasks
          *     last, whatever the order), `priority`, `title`, or `relevance` (the default when `q` is
          *     given; only with `q`). `order` is `desc` (the default) or `asc`. Ties are broken by `id`
-         *     in the same order, so that the order is total.
+         *     in the same order, so that the order is total. So that one search costs a bounded amount
+         *     of work however many tasks match, `relevance` ranks only the 1,000 newest matching tasks
+         *     (by `created_at`, then `id`) and lists those; every other sort lists every match.
          *
          *     **Pages** are cut by an opaque cursor: pass the previous page's `next_cursor` as `cursor`
          *     to get the next page; `next_cursor` is null on the last page. Cursors stay correct while
          *     tasks are added or removed between pages (no task is skipped or repeated), and are only
-         *     valid with the same filters and sort (otherwise 400). A cursor is not a credential: it only
-         *     ever lists the caller's own tasks.
+         *     valid with the same filters and sort (otherwise 400). With `relevance`, the pages after the
+         *     first rank the first page's 1,000 candidates (less those removed since; tasks created since
+         *     come on a new first page), and a relevance cursor issued before this bound existed is a 400
+         *     that says to start again without a cursor. A cursor is not a credential: it only ever lists
+         *     the caller's own tasks.
          */
         get: operations["listTasks"];
         put?: never;
@@ -282,6 +287,12 @@ export interface paths {
          *     503) keeps none of them, so the retry with the key runs them all. Without a key, each action
          *     of a non-atomic request is committed on its own as it runs: an unexpected failure keeps the
          *     actions before it.
+         *
+         *     The answer to a key is kept compact: each action's status, with its task's id or its problem.
+         *     A replay rebuilds the results from the tasks as they are then: a task nobody changed since
+         *     is the first answer's, byte for byte; a task changed since (by a later action of the same
+         *     request too) is shown as it now is, with its current `etag`; a task deleted since leaves its
+         *     result with `index` and `status` only.
          */
         post: operations["bulkTasks"];
         delete?: never;
@@ -1030,7 +1041,12 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Too many requests from this client address or user in the current window. */
+        /**
+         * @description Too many requests from this client address or user in the current window (a search counts as
+         *     10 requests, a bulk request as one per action), or too many of this user's requests running at
+         *     once (policy `"in-flight"`, or `"in-flight-costly"` for a second search or bulk request while
+         *     one runs; `Retry-After: 1`). Nothing was done: retry after `Retry-After` seconds.
+         */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
@@ -1088,8 +1104,14 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is larger than 100 kB. */
-        PayloadTooLarge: {
+        /**
+         * @description Either of two sizes, nothing written:
+         *     - the body is larger than 100 kB;
+         *     - with an `Idempotency-Key`, the answer would be larger than the server keeps for a key
+         *       (`IDEMPOTENCY_MAX_ANSWER_BYTES`, 64 KiB by default): the request's writes are rolled back
+         *       before they commit. Send it in smaller parts, or without a key.
+         */
+        BodyOrAnswerTooLarge: {
             headers: {
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1168,6 +1190,17 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The body is larger than 100 kB. */
+        PayloadTooLarge: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description This server requires `If-Match` on writes, and `if_match` on bulk update, complete and delete actions (`REQUIRE_IF_MATCH`). */
         PreconditionRequired: {
             headers: {
@@ -1221,11 +1254,11 @@ export interface components {
         /** @description `true`: only open tasks whose due time has passed; `false`: only tasks that are not overdue. Takes one value (give the parameter once). */
         Overdue: boolean;
         /**
-         * @description Words to search for in title and description (all of them must match), all in one parameter (`q=quarterly report`).
+         * @description Words to search for in title and description (all of them must match), all in one parameter (`q=quarterly report`). Sorted by `relevance` (the default with `q`), the list holds only the 1,000 newest matching tasks (by `created_at`, then `id`), ranked among themselves; with any other `sort`, it holds every matching task.
          * @example quarterly report
          */
         Search: string;
-        /** @description The order of the list; `relevance` needs `q` (and is its default). Takes one value (give the parameter once). */
+        /** @description The order of the list; `relevance` needs `q` (and is its default). `relevance` ranks the 1,000 newest matching tasks (by `created_at`, then `id`) among themselves and lists only those: older matches are not listed (narrow `q` or the filters to reach them, or sort by `created_at`). Its later pages keep to the first page's 1,000: tasks created since come on a new first page. Takes one value (give the parameter once). */
         Sort: "created_at" | "updated_at" | "due" | "priority" | "title" | "relevance";
         /** @description Descending (the default) or ascending. Takes one value (give the parameter once). */
         Order: "desc" | "asc";
@@ -1245,6 +1278,11 @@ export interface components {
          *     answer, a lost connection, a server or database that went away) changed nothing and left the key
          *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
          *     key with a different request is a 422. Only successful answers are stored.
+         *
+         *     A bulk answer is stored compact and rebuilt for a replay with each task as it is at the
+         *     replay (see the operation). An answer larger than the server keeps (64 KiB by default) is not
+         *     run at all: the request is a 413 and writes nothing. A new key beyond the user's
+         *     `idempotency_keys` quota is a 409 with `Retry-After`.
          * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
          */
         IdempotencyKey: string;
@@ -1431,11 +1469,11 @@ export interface operations {
                 /** @description `true`: only open tasks whose due time has passed; `false`: only tasks that are not overdue. Takes one value (give the parameter once). */
                 overdue?: components["parameters"]["Overdue"];
                 /**
-                 * @description Words to search for in title and description (all of them must match), all in one parameter (`q=quarterly report`).
+                 * @description Words to search for in title and description (all of them must match), all in one parameter (`q=quarterly report`). Sorted by `relevance` (the default with `q`), the list holds only the 1,000 newest matching tasks (by `created_at`, then `id`), ranked among themselves; with any other `sort`, it holds every matching task.
                  * @example quarterly report
                  */
                 q?: components["parameters"]["Search"];
-                /** @description The order of the list; `relevance` needs `q` (and is its default). Takes one value (give the parameter once). */
+                /** @description The order of the list; `relevance` needs `q` (and is its default). `relevance` ranks the 1,000 newest matching tasks (by `created_at`, then `id`) among themselves and lists only those: older matches are not listed (narrow `q` or the filters to reach them, or sort by `created_at`). Its later pages keep to the first page's 1,000: tasks created since come on a new first page. Takes one value (give the parameter once). */
                 sort?: components["parameters"]["Sort"];
                 /** @description Descending (the default) or ascending. Takes one value (give the parameter once). */
                 order?: components["parameters"]["Order"];
@@ -1491,6 +1529,11 @@ export interface operations {
                  *     answer, a lost connection, a server or database that went away) changed nothing and left the key
                  *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
                  *     key with a different request is a 422. Only successful answers are stored.
+                 *
+                 *     A bulk answer is stored compact and rebuilt for a replay with each task as it is at the
+                 *     replay (see the operation). An answer larger than the server keeps (64 KiB by default) is not
+                 *     run at all: the request is a 413 and writes nothing. A new key beyond the user's
+                 *     `idempotency_keys` quota is a 409 with `Retry-After`.
                  * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -1531,7 +1574,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["KeyInProgressOrQuotaExceeded"];
-            413: components["responses"]["PayloadTooLarge"];
+            413: components["responses"]["BodyOrAnswerTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["IdempotencyKeyReused"];
             429: components["responses"]["TooManyRequests"];
@@ -1783,6 +1826,11 @@ export interface operations {
                  *     answer, a lost connection, a server or database that went away) changed nothing and left the key
                  *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
                  *     key with a different request is a 422. Only successful answers are stored.
+                 *
+                 *     A bulk answer is stored compact and rebuilt for a replay with each task as it is at the
+                 *     replay (see the operation). An answer larger than the server keeps (64 KiB by default) is not
+                 *     run at all: the request is a 413 and writes nothing. A new key beyond the user's
+                 *     `idempotency_keys` quota is a 409 with `Retry-After`.
                  * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -1830,7 +1878,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["KeyInProgressOrQuotaExceeded"];
             412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
+            413: components["responses"]["BodyOrAnswerTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["IdempotencyKeyReused"];
             428: components["responses"]["PreconditionRequired"];
@@ -1855,6 +1903,11 @@ export interface operations {
                  *     answer, a lost connection, a server or database that went away) changed nothing and left the key
                  *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
                  *     key with a different request is a 422. Only successful answers are stored.
+                 *
+                 *     A bulk answer is stored compact and rebuilt for a replay with each task as it is at the
+                 *     replay (see the operation). An answer larger than the server keeps (64 KiB by default) is not
+                 *     run at all: the request is a 413 and writes nothing. A new key beyond the user's
+                 *     `idempotency_keys` quota is a 409 with `Retry-After`.
                  * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
                  */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -1934,7 +1987,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["KeyInProgressOrQuotaExceeded"];
             412: components["responses"]["PreconditionFailed"];
-            413: components["responses"]["PayloadTooLarge"];
+            413: components["responses"]["BodyOrAnswerTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["IdempotencyKeyReused"];
             428: components["responses"]["PreconditionRequired"];

@@ -8,7 +8,7 @@ import type { Config } from './config.js';
 import type { OperationHandlers } from './contract/operations.js';
 import { loadSpec } from './contract/spec-document.js';
 import { createDocsHandlers } from './docs/docs.handlers.js';
-import { createBearerAuthenticator } from './http/authentication.js';
+import { createBearerAuthenticator, identifyCaller } from './http/authentication.js';
 import { corsPolicy } from './http/cors.js';
 import { dispatchOperations } from './http/dispatch.js';
 import { errorHandler } from './http/error-handler.js';
@@ -34,6 +34,7 @@ import { createSystemHandlers } from './system/system.handlers.js';
 import { createTagHandlers } from './tags/tags.handlers.js';
 import { createBulkHandlers } from './tasks/bulk.handlers.js';
 import { createBulkService } from './tasks/bulk.service.js';
+import { bulkStoredForm } from './tasks/bulk.stored-form.js';
 import { createTaskHandlers } from './tasks/tasks.handlers.js';
 import { createTaskService } from './tasks/tasks.service.js';
 import { createUserHandlers } from './users/users.handlers.js';
@@ -67,6 +68,7 @@ export function createApp({
   assertPublicOperationsMatch(spec);
   const metrics = createMetrics({ db });
   const rateLimits = createRateLimits({ config: config.rateLimit, db, redis, logger });
+  const authenticate = createBearerAuthenticator(config.auth, logger);
   // What handlers run: it joins the request's transaction when the idempotency guard opened one.
   const featureDb = scopedKnex(db);
   const taskPolicy = { requireIfMatch: config.http.requireIfMatch, quotas: config.quotas };
@@ -99,8 +101,10 @@ export function createApp({
         const { user } = req as Request;
         return user ? { user_id: user.id } : {};
       },
+      // A refusal by a limit is the limit working, not a client's mistake: an access line at info,
+      // so that a flood of them does not flood the warnings (nor cost a warning's work each).
       customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 && res.statusCode !== 429 ? 'warn' : 'info',
     }),
   );
   app.use(securityHeaders());
@@ -111,6 +115,8 @@ export function createApp({
   app.use(exactPaths());
   app.use(headAsGet());
   app.use(strictUrl());
+  // The per-user limits refuse before the body is read, parsed and validated: a refusal costs little.
+  if (rateLimits.limitsUsers) app.use(identifyCaller(authenticate), rateLimits.byUser);
   app.use(jsonBody(BODY_LIMIT_BYTES));
   app.use(
     OpenApiValidator.middleware({
@@ -129,10 +135,14 @@ export function createApp({
   app.use(
     dispatchOperations({
       handlers,
-      authenticate: createBearerAuthenticator(config.auth, logger),
+      authenticate,
       provisionUser: createUserProvisioner(db),
-      limitUser: rateLimits.byUser,
-      idempotency: createIdempotencyGuard(db),
+      limitUser: rateLimits.limitUser,
+      idempotency: createIdempotencyGuard(
+        db,
+        { keysPerUser: config.quotas.idempotencyKeysPerUser, answerBytes: config.quotas.idempotencyAnswerBytes },
+        { bulkTasks: bulkStoredForm(featureDb) },
+      ),
     }),
   );
   app.use(errorHandler(patternWords(spec)));

@@ -30,15 +30,19 @@ export interface AuthConfig {
   readonly secret: string | undefined;
   /** JWT_JWKS_URL: where the auth server publishes its public keys (Better Auth: /api/auth/jwks). */
   readonly jwksUrl: string | undefined;
-  /** JWT_JWKS_CACHE_SECONDS: how long fetched keys are used before they are fetched again. */
+  /** JWT_JWKS_CACHE_SECONDS: how long fetched keys are used before they are fetched again (a withdrawn key stops working within it). */
   readonly jwksCacheSeconds: number;
-  /** JWT_JWKS_COOLDOWN_SECONDS: the least time between two fetches (an unknown `kid` asks for one). */
+  /** JWT_JWKS_COOLDOWN_SECONDS: the least time between two fetches (an unknown `kid` asks for one); at most the cache time. */
   readonly jwksCooldownSeconds: number;
   /** JWT_JWKS_TIMEOUT_MS: how long a fetch of the keys may take. */
   readonly jwksTimeoutMs: number;
+  /** JWT_ISSUER / JWT_AUDIENCE: the `iss` / `aud` tokens must carry; required in production (see pinnedIssuerAndAudience). */
   readonly issuer: string | undefined;
   readonly audience: string | undefined;
+  /** JWT_CLOCK_SKEW_SECONDS: clock difference tolerated on `exp`, `nbf` and `iat`. */
   readonly clockSkewSeconds: number;
+  /** JWT_MAX_AGE_SECONDS: the longest lifetime (`exp - iat`) a token may claim; 0 accepts any (and tokens without `iat`). */
+  readonly maxAgeSeconds: number;
 }
 
 export interface HttpConfig {
@@ -59,8 +63,10 @@ export interface RateLimitConfig {
   readonly windowSeconds: number;
   /** RATE_LIMIT_PER_ADDRESS: requests per window per client address, before authentication; 0 turns it off. */
   readonly perAddress: number;
-  /** RATE_LIMIT_PER_USER: requests per window per user, after authentication; 0 turns it off. */
+  /** RATE_LIMIT_PER_USER: requests per window per user (a search or bulk request weighs more), after authentication; 0 turns it off. */
   readonly perUser: number;
+  /** RATE_LIMIT_IN_FLIGHT_PER_USER: requests one user may have running at once in each process (one of them a search or bulk request); 0 turns it off. */
+  readonly inFlightPerUser: number;
   /** REDIS_URL: counters in Redis; otherwise in PostgreSQL (or in memory on the embedded database, one process by construction). */
   readonly redisUrl: string | undefined;
 }
@@ -73,6 +79,8 @@ export interface QuotaConfig {
   readonly storedBytesPerUser: number | undefined;
   /** QUOTA_IDEMPOTENCY_KEYS_PER_USER: Idempotency-Key answers kept at once. */
   readonly idempotencyKeysPerUser: number | undefined;
+  /** IDEMPOTENCY_MAX_ANSWER_BYTES: the largest answer kept for a key; a keyed request whose answer is larger is refused. */
+  readonly idempotencyAnswerBytes: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -86,7 +94,7 @@ export class ConfigError extends Error {
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): Config {
-  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const nodeEnv = runtimeEnv(env);
   const database = loadDatabaseConfig(env);
   return {
     env: nodeEnv,
@@ -105,12 +113,18 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', { min: 1, max: 86_400, fallback: 60 }),
       perAddress: integer(env, 'RATE_LIMIT_PER_ADDRESS', { min: 0, max: 1_000_000_000, fallback: 1200 }),
       perUser: integer(env, 'RATE_LIMIT_PER_USER', { min: 0, max: 1_000_000_000, fallback: 600 }),
+      inFlightPerUser: integer(env, 'RATE_LIMIT_IN_FLIGHT_PER_USER', { min: 0, max: 10_000, fallback: 4 }),
       redisUrl: redisUrl(env),
     },
     quotas: {
       tasksPerUser: quota(env, 'QUOTA_TASKS_PER_USER', 10_000),
       storedBytesPerUser: quota(env, 'QUOTA_STORED_BYTES_PER_USER', 50 * 1024 * 1024),
       idempotencyKeysPerUser: quota(env, 'QUOTA_IDEMPOTENCY_KEYS_PER_USER', 1000),
+      idempotencyAnswerBytes: integer(env, 'IDEMPOTENCY_MAX_ANSWER_BYTES', {
+        min: 1024,
+        max: 16 * 1024 * 1024,
+        fallback: 64 * 1024,
+      }),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(
@@ -122,6 +136,10 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', { min: 0, max: 600_000, fallback: 10_000 }),
     webConcurrency: webConcurrency(env, database.databaseUrl),
   };
+}
+
+function runtimeEnv(env: Env): Config['env'] {
+  return oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
 }
 
 function webConcurrency(env: Env, databaseUrl: string | undefined): number {
@@ -168,15 +186,48 @@ export function loadAuthConfig(env: Env): AuthConfig {
       `BETTER_AUTH_SECRET or JWT_JWKS_URL is required: the HS256 secret shared with the auth server (at least ${MIN_SECRET_LENGTH} characters), or the URL of its JWKS (Better Auth: https://<auth-server>/api/auth/jwks)`,
     );
   }
+  const issuer = text(env, 'JWT_ISSUER');
+  const audience = text(env, 'JWT_AUDIENCE');
+  pinnedIssuerAndAudience(env, issuer, audience);
   return {
     secret,
     jwksUrl,
-    jwksCacheSeconds: integer(env, 'JWT_JWKS_CACHE_SECONDS', { min: 1, max: 86_400, fallback: 600 }),
-    jwksCooldownSeconds: integer(env, 'JWT_JWKS_COOLDOWN_SECONDS', { min: 0, max: 3600, fallback: 30 }),
-    jwksTimeoutMs: integer(env, 'JWT_JWKS_TIMEOUT_MS', { min: 100, max: 60_000, fallback: 2000 }),
-    issuer: text(env, 'JWT_ISSUER'),
-    audience: text(env, 'JWT_AUDIENCE'),
+    ...jwksTimings(env),
+    issuer,
+    audience,
     clockSkewSeconds: integer(env, 'JWT_CLOCK_SKEW_SECONDS', { min: 0, max: 300, fallback: 30 }),
+    maxAgeSeconds: integer(env, 'JWT_MAX_AGE_SECONDS', { min: 0, max: 31_536_000, fallback: 86_400 }),
+  };
+}
+
+/**
+ * In production a token must name this service: without JWT_ISSUER and JWT_AUDIENCE, a token any
+ * trusted key signed for another service (another `aud`, another `iss`) would be accepted here.
+ * JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true says that this is meant (read always, so a typo fails anywhere).
+ */
+function pinnedIssuerAndAudience(env: Env, issuer: string | undefined, audience: string | undefined): void {
+  const acceptAny = boolean(env, 'JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE', false);
+  if (acceptAny || runtimeEnv(env) !== 'production') return;
+  const missing = [issuer ? undefined : 'JWT_ISSUER', audience ? undefined : 'JWT_AUDIENCE'].filter(Boolean);
+  if (missing.length === 0) return;
+  throw new ConfigError(
+    `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required with NODE_ENV=production, so that tokens minted for another service are refused (Better Auth: both are its baseURL); set JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true to accept tokens from any issuer for any audience`,
+  );
+}
+
+/** The JWKS cache settings. A withdrawn key must stop working within the cache time, so no cooldown may delay the refetch past it. */
+function jwksTimings(env: Env): Pick<AuthConfig, 'jwksCacheSeconds' | 'jwksCooldownSeconds' | 'jwksTimeoutMs'> {
+  const jwksCacheSeconds = integer(env, 'JWT_JWKS_CACHE_SECONDS', { min: 1, max: 86_400, fallback: 600 });
+  const jwksCooldownSeconds = integer(env, 'JWT_JWKS_COOLDOWN_SECONDS', { min: 0, max: 3600, fallback: 30 });
+  if (jwksCooldownSeconds > jwksCacheSeconds) {
+    throw new ConfigError(
+      `JWT_JWKS_COOLDOWN_SECONDS (${jwksCooldownSeconds}) must be at most JWT_JWKS_CACHE_SECONDS (${jwksCacheSeconds}): a longer cooldown would keep a withdrawn key in use past the cache time`,
+    );
+  }
+  return {
+    jwksCacheSeconds,
+    jwksCooldownSeconds,
+    jwksTimeoutMs: integer(env, 'JWT_JWKS_TIMEOUT_MS', { min: 100, max: 60_000, fallback: 2000 }),
   };
 }
 

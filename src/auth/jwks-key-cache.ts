@@ -1,6 +1,16 @@
 import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import { fetchJwks, type JwksFetchError } from './jwks-fetch.js';
 
+/** A verification key, and how long a token it verified may be taken as verified without asking again. */
+export interface TrustedKey {
+  readonly key: Awaited<ReturnType<JWTVerifyGetKey>>;
+  /** Milliseconds from now: until the key set it came from is due to be fetched again (Infinity: never). */
+  readonly trustedForMs: number;
+}
+
+/** jose's key resolver, telling also how long the key it gives stays trusted. */
+export type TrustedKeyResolver = (...args: Parameters<JWTVerifyGetKey>) => Promise<TrustedKey>;
+
 export interface JwksKeyCacheOptions {
   readonly url: string;
   /** How long fetched keys are used before they are fetched again. */
@@ -13,7 +23,7 @@ export interface JwksKeyCacheOptions {
 }
 
 /**
- * The public keys of a JWKS endpoint, as a key resolver for `jwtVerify`.
+ * The public keys of a JWKS endpoint, as a key resolver for `jwtVerify` (through `TrustedKey.key`).
  *
  * jose's `createRemoteJWKSet` is not used because it drops its keys when a refresh after their
  * max age fails, and it does not rate-limit failed fetches: an auth server that is down would
@@ -24,8 +34,11 @@ export interface JwksKeyCacheOptions {
  *   that is down costs the auth server one request per cooldown;
  * - concurrent callers share the fetch under way;
  * - when a fetch fails, the keys held (however old) stay in use until a fetch succeeds.
+ * Each key comes with the time left until the set is due to be fetched again, which bounds how long
+ * a token it verified is remembered (verified-tokens.ts): a withdrawn key then stops working within
+ * `cacheSeconds` (the cooldown is at most that long, config.ts).
  */
-export function createJwksKeyCache(options: JwksKeyCacheOptions): JWTVerifyGetKey {
+export function createJwksKeyCache(options: JwksKeyCacheOptions): TrustedKeyResolver {
   const cacheMs = options.cacheSeconds * 1000;
   const cooldownMs = options.cooldownSeconds * 1000;
   let keys: ReturnType<typeof createLocalJWKSet> | undefined;
@@ -55,11 +68,17 @@ export function createJwksKeyCache(options: JwksKeyCacheOptions): JWTVerifyGetKe
     return inFlight;
   }
 
-  async function keyFromHeldKeys(...args: Parameters<JWTVerifyGetKey>) {
+  /**
+   * Until the next fetch that may replace the keys held: when they are `cacheSeconds` old, or, after
+   * a failed fetch that left old keys in use, when the cooldown lets the next fetch start.
+   */
+  const trustedForMs = () => Math.max(fetchedAt + cacheMs, attemptedAt + cooldownMs) - now();
+
+  async function keyFromHeldKeys(...args: Parameters<JWTVerifyGetKey>): Promise<TrustedKey> {
     // No keys held yet (the endpoint has not answered once): no key can match.
     if (!keys) throw new errors.JWKSNoMatchingKey();
     try {
-      return await keys(...args);
+      return { key: await keys(...args), trustedForMs: trustedForMs() };
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
       // A published key that cannot be imported (bad key material): the token cannot be checked.

@@ -2,12 +2,13 @@ import { webcrypto } from 'node:crypto';
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Logger } from 'pino';
 import type { AuthConfig } from '../config.js';
-import { createJwksKeyCache } from './jwks-key-cache.js';
+import { createJwksKeyCache, type TrustedKeyResolver } from './jwks-key-cache.js';
+import { lifetimeRefusal, type LifetimeRefusal } from './token-lifetime.js';
 import { rememberVerifiedTokens } from './verified-tokens.js';
 
 /** Why a token was refused; each has its own words for the client (see the authenticator). */
 export type TokenRefusal =
-  'expired' | 'not-yet-valid' | 'not-for-this-service' | 'unknown-key' | 'ambiguous-key' | 'invalid';
+  'expired' | 'not-yet-valid' | 'not-for-this-service' | 'unknown-key' | 'ambiguous-key' | 'invalid' | LifetimeRefusal;
 
 /** A token that does not verify; carries the reason, never the library's message. */
 export class TokenRefused extends Error {
@@ -29,11 +30,12 @@ export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVeri
   // Each algorithm has exactly one source of keys: HS256 the secret, the asymmetric ones the JWKS.
   // A token therefore cannot have itself checked with a public key used as an HMAC secret, and
   // an algorithm whose source is not configured is refused before any key is looked at.
-  const keySources = new Map<string, JWTVerifyGetKey>();
+  const keySources = new Map<string, TrustedKeyResolver>();
   if (auth.secret !== undefined) {
     // Imported once: given the raw bytes, jose would import a CryptoKey for every token.
     const secretKey = importSecret(auth.secret);
-    keySources.set(SECRET_ALGORITHM, () => secretKey);
+    // The secret cannot change while the process runs: what it verified stays verified.
+    keySources.set(SECRET_ALGORITHM, async () => ({ key: await secretKey, trustedForMs: Infinity }));
   }
   if (auth.jwksUrl !== undefined) {
     const jwksUrl = auth.jwksUrl;
@@ -51,8 +53,6 @@ export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVeri
     for (const algorithm of JWKS_ALGORITHMS) keySources.set(algorithm, jwksKeys);
   }
   const algorithms = [...keySources.keys()];
-  // jwtVerify refuses any `alg` outside `algorithms` before it asks for a key, so a source exists.
-  const keyFor: JWTVerifyGetKey = (header, token) => keySources.get(header.alg)!(header, token);
   const options = {
     algorithms,
     issuer: auth.issuer,
@@ -61,14 +61,24 @@ export function createTokenVerifier(auth: AuthConfig, logger: Logger): TokenVeri
   };
 
   return rememberVerifiedTokens(async (token) => {
+    let trustedForMs = 0;
+    // jwtVerify refuses any `alg` outside `algorithms` before it asks for a key, so a source exists.
+    const keyFor: JWTVerifyGetKey = async (header, jws) => {
+      const trusted = await keySources.get(header.alg)!(header, jws);
+      trustedForMs = trusted.trustedForMs;
+      return trusted.key;
+    };
+    let claims: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, keyFor, options);
-      return payload;
+      claims = (await jwtVerify(token, keyFor, options)).payload;
     } catch (error) {
       // Anything else is a fault of ours, not of the token: it must surface as one.
       if (!(error instanceof errors.JOSEError)) throw error;
       throw new TokenRefused(refusalFor(error));
     }
+    const refusal = lifetimeRefusal(claims, auth);
+    if (refusal) throw new TokenRefused(refusal);
+    return { claims, trustedForMs };
   }, auth.clockSkewSeconds);
 }
 

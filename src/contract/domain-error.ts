@@ -18,6 +18,7 @@ export type DomainErrorKind =
   | 'precondition_required'
   | 'rate_limited'
   | 'quota_exceeded'
+  | 'too_large'
   | 'unavailable';
 
 export interface DomainErrorDetails {

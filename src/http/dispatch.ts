@@ -3,6 +3,7 @@ import type { AuthenticatedUser } from '../contract/authenticated-user.js';
 import { DomainError } from '../contract/domain-error.js';
 import { PUBLIC_OPERATIONS, type OperationHandlers, type OperationId } from '../contract/operations.js';
 import type { IdempotencyGuard } from '../idempotency/idempotency.service.js';
+import { requestWeight } from '../rate-limit/weights.js';
 import type { UserProvisioner } from '../users/users.service.js';
 import type { Authenticator } from './authentication.js';
 import { domainProblem } from './error-mapping.js';
@@ -13,8 +14,11 @@ interface DispatchDependencies {
   readonly handlers: OperationHandlers;
   readonly authenticate: Authenticator;
   readonly provisionUser: UserProvisioner;
-  /** The per-user rate limit: counts the authenticated request, throws the 429 beyond the limit. */
-  readonly limitUser: (req: Request, res: Response) => Promise<void>;
+  /**
+   * The per-user limits: counts the authenticated request's weight, throws the 429 beyond a limit;
+   * returns what lets go of the request's in-flight slot, held while the handler runs.
+   */
+  readonly limitUser: (req: Request, res: Response, weight: number) => Promise<() => void>;
   /** Runs requests that carry an Idempotency-Key at most once per key (retries get the stored answer). */
   readonly idempotency: IdempotencyGuard;
 }
@@ -52,13 +56,15 @@ export function dispatchOperations({
     if (resolved === undefined || openapi === undefined) return next(noSuchRoute(req.path));
     const operationId = resolved.entry.operationId as OperationId;
     const path = openapi.pathParams;
+    let letGo: () => void = () => undefined;
     try {
       let user: AuthenticatedUser | undefined;
       if (!PUBLIC.has(operationId)) {
-        user = await authenticate(req, res);
+        // Known already when its token verified before the body was read (identifyCaller).
+        user = req.user ?? (await authenticate(req, res));
         req.user = user;
         assertOwnPath(path, user);
-        await limitUser(req, res);
+        letGo = await limitUser(req, res, requestWeight(operationId, req.query, req.body));
         await provisionUser(user);
       }
       const handler = handlers[operationId] as (input: unknown) => Promise<AnyResult>;
@@ -69,6 +75,8 @@ export function dispatchOperations({
       send(res, result);
     } catch (error) {
       next(error);
+    } finally {
+      letGo();
     }
   };
 }

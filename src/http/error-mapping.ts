@@ -18,6 +18,7 @@ const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   precondition_required: 428,
   rate_limited: 429,
   quota_exceeded: 409,
+  too_large: 413,
   unavailable: 503,
 };
 

@@ -1,19 +1,37 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { rateLimit, type Options, type Store } from 'express-rate-limit';
+import { createHash } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import type { Logger } from 'pino';
 import type { RateLimitConfig } from '../config.js';
 import { DomainError } from '../contract/domain-error.js';
+import type { CounterStore } from '../rate-limit/counter-store.js';
+import { FixedWindowLimiter, type Verdict } from '../rate-limit/fixed-window.js';
+import { InFlightLimit, type Slot } from '../rate-limit/in-flight.js';
+import { MemoryCounterStore } from '../rate-limit/rate-limit.memory-store.js';
 import { PostgresRateLimitStore } from '../rate-limit/rate-limit.postgres-store.js';
 import { RateLimitStoreUnavailable, RedisRateLimitStore } from '../rate-limit/rate-limit.redis-store.js';
+import { isCostly } from '../rate-limit/weights.js';
+import { addressKey } from './address-key.js';
+import { resolvedOperation } from './operation-index.js';
 
 export interface RateLimits {
-  /** App-level middleware for /api: counts every request by client address, before authentication. */
+  /** App-level middleware for /api: counts every request by client address, before anything reads it. */
   readonly byAddress: RequestHandler;
-  /** A dispatch step once the caller is known (`req.user` set): counts the request by user; throws the 429. */
-  readonly byUser: (req: Request, res: Response) => Promise<void>;
+  /** Whether any per-user limit is on (the rate or the in-flight one): else `byUser` has nothing to do. */
+  readonly limitsUsers: boolean;
+  /**
+   * Middleware before the body is read: once the caller is known (`req.user`), takes one of its
+   * in-flight slots and counts the request by user; refuses with the 429.
+   */
+  readonly byUser: RequestHandler;
+  /**
+   * A dispatch step once the request is validated: counts what it weighs beyond what `byUser`
+   * counted (or all of it, when `byUser` did not know the caller), throws the 429; returns the
+   * function that lets go of the in-flight slot, which the handler holds while it runs.
+   */
+  readonly limitUser: (req: Request, res: Response, weight: number) => Promise<() => void>;
 }
 
 interface RateLimitDependencies {
@@ -24,84 +42,146 @@ interface RateLimitDependencies {
   readonly logger: Logger;
 }
 
+/** A refused in-flight request may retry this soon: a slot frees as soon as one of its requests ends. */
+const IN_FLIGHT_RETRY_SECONDS = 1;
+
 /**
- * The two limits, each a fixed window of RATE_LIMIT_WINDOW_SECONDS with counters shared by every
- * process. Each sends the IETF draft-8 headers under its own policy name, `"address"` or `"user"`;
- * express-rate-limit appends rather than replaces them, so a request counted by both carries both
- * policies in `RateLimit-Policy` and what is left of each in `RateLimit`, and a request refused
- * by the address limit (the user one never ran) carries only that one. `Retry-After` is that of
- * the limit that refused the request.
+ * The limits: per client address and per user, each a fixed window of RATE_LIMIT_WINDOW_SECONDS
+ * with counters shared by every process, and per user the requests in flight in this process.
+ * Each sends the IETF draft-8 headers under its own policy name (`"address"`, `"user"`,
+ * `"in-flight"` when it refuses), so a request counted by both windows carries both policies in
+ * `RateLimit-Policy` and what is left of each in `RateLimit`. `Retry-After` is that of the limit
+ * that refused the request.
  */
 export function createRateLimits({ config, db, redis, logger }: RateLimitDependencies): RateLimits {
-  const limiterLog = {
-    warn: (error: unknown, message?: string) =>
-      logger.warn({ component: 'rate-limit', err: error }, message ?? 'rate limiter warning'),
-    error: (error: unknown, message?: string) =>
-      logger.error({ component: 'rate-limit', err: error }, message ?? 'rate limiter error'),
-  };
-  const limiter = (name: 'address' | 'user', limit: number, options: Partial<Options>): RequestHandler | undefined => {
-    if (limit === 0) return undefined;
-    const middleware = rateLimit({
-      windowMs: config.windowSeconds * 1000,
-      limit,
-      identifier: name,
-      standardHeaders: 'draft-8',
-      legacyHeaders: false,
-      store: storeFor(name, { db, redis, logger }),
-      logger: limiterLog,
-      handler: (_req, _res, next) =>
-        next(
-          new DomainError('rate_limited', `Too many requests from this ${name}; try again after Retry-After seconds.`),
-        ),
-      ...options,
+  const limiter = (name: string, limit: number) =>
+    limit === 0
+      ? undefined
+      : new FixedWindowLimiter(
+          limit,
+          config.windowSeconds,
+          storeFor(name, config.windowSeconds, { db, redis, logger }),
+        );
+  const address = limiter('address', config.perAddress);
+  const user = limiter('user', config.perUser);
+  const inFlight = config.inFlightPerUser === 0 ? undefined : new InFlightLimit(config.inFlightPerUser);
+  /** What `byUser` did for a request: the weight it counted, and the slot it took. */
+  const admitted = new WeakMap<Request, { counted: number; slot: Slot | undefined }>();
+
+  const count = async (name: string, windowLimit: FixedWindowLimiter, key: string, weight: number, req: Request) => {
+    let verdict: Verdict;
+    try {
+      verdict = await windowLimit.hit(key, weight);
+    } catch (error) {
+      // Redis trouble lets requests through unlimited (see failing open in the README).
+      if (!(error instanceof RateLimitStoreUnavailable)) throw error;
+      if (redis?.status === 'ready') req.log.warn({ err: error }, 'request not rate limited: Redis did not answer');
+      return 0;
+    }
+    announce(req.res!, name, `q=${verdict.limit}; w=${windowLimit.windowSeconds}; pk=:${partitionKey(key)}:`, {
+      remaining: verdict.remaining,
+      resetSeconds: secondsUntil(verdict.resetAt),
     });
-    return redis ? failingOpen(middleware, redis) : middleware;
+    if (!verdict.allowed)
+      throw new DomainError(
+        'rate_limited',
+        `Too many requests from this ${name}; try again after Retry-After seconds.`,
+        {
+          retryAfterSeconds: secondsUntil(verdict.resetAt),
+        },
+      );
+    return weight;
   };
 
-  // The default key: the client address as Express reads it (TRUST_PROXY), IPv6 by /56 subnet.
-  const byAddress = limiter('address', config.perAddress, {});
-  const byUser = limiter('user', config.perUser, { keyGenerator: (req) => userOf(req).id });
+  const admit = async (req: Request, res: Response, caller: Express.User) => {
+    let slot: Slot | undefined;
+    if (inFlight) {
+      const costly = isCostly(resolvedOperation(req)?.entry.operationId, req.query);
+      slot = inFlight.tryAcquire(caller.id, costly);
+      if (!slot) throw refuseInFlight(res, inFlight, caller.id, costly);
+      // Held until the response has closed: sent, failed, aborted by the client or timed out.
+      res.once('close', slot.hold());
+    }
+    const record = { counted: 0, slot };
+    admitted.set(req, record);
+    if (user) record.counted = await count('user', user, caller.id, 1, req);
+    return record;
+  };
+
   return {
-    byAddress: byAddress ?? ((_req, _res, next) => next()),
-    byUser: async (req, res) => {
-      if (byUser)
-        await new Promise<void>((resolve, reject) =>
-          byUser(req, res, (error?: unknown) =>
-            error
-              ? reject(error instanceof Error ? error : new Error('the user rate limit failed', { cause: error }))
-              : resolve(),
-          ),
-        );
+    byAddress: (req, _res, next) => {
+      if (!address) return next();
+      count('address', address, addressKey(req.ip), 1, req).then(() => next(), next);
+    },
+    limitsUsers: user !== undefined || inFlight !== undefined,
+    byUser: (req, res, next) => {
+      if (!req.user) return next();
+      admit(req, res, req.user).then(() => next(), next);
+    },
+    limitUser: async (req, res, weight) => {
+      const record = admitted.get(req) ?? (await admit(req, res, req.user!));
+      // At most the whole limit, so that any request fits a fresh window.
+      const rest = Math.min(weight, user?.limit ?? 0) - record.counted;
+      if (user && record.counted > 0 && rest > 0) await count('user', user, req.user!.id, rest, req);
+      return record.slot?.hold() ?? (() => undefined);
     },
   };
 }
 
-function storeFor(name: string, { db, redis, logger }: Omit<RateLimitDependencies, 'config'>): Store | undefined {
-  if (redis) return new RedisRateLimitStore(redis, `rate-limit:${name}:`);
-  // The embedded database is one process by construction: express-rate-limit's memory store is exact there.
-  if (db.client instanceof ClientPgLite) return undefined;
-  return new PostgresRateLimitStore(db, `${name}:`, (error) =>
+/**
+ * The 429 of a request beyond the in-flight limit: policy `"in-flight"` when all of the user's
+ * slots are taken, `"in-flight-costly"` when only its one costly request (search, bulk) is running.
+ */
+function refuseInFlight(res: Response, inFlight: InFlightLimit, key: string, costly: boolean): DomainError {
+  const full = costly && inFlight.isFullOfCostly(key);
+  const [name, max] = full ? ['in-flight-costly', inFlight.costlyMax] : ['in-flight', inFlight.max];
+  announce(res, name, `q=${max}`, { remaining: 0, resetSeconds: IN_FLIGHT_RETRY_SECONDS });
+  return new DomainError(
+    'rate_limited',
+    full
+      ? `This user already has a search or bulk request in flight (at most ${max} at once); try again after Retry-After seconds.`
+      : `Too many requests of this user in flight (at most ${max} at once); try again after Retry-After seconds.`,
+    { retryAfterSeconds: IN_FLIGHT_RETRY_SECONDS },
+  );
+}
+
+function storeFor(
+  name: string,
+  windowSeconds: number,
+  { db, redis, logger }: Omit<RateLimitDependencies, 'config'>,
+): CounterStore {
+  if (redis) return new RedisRateLimitStore(redis, windowSeconds, `rate-limit:${name}:`);
+  // The embedded database is one process by construction: counters in memory are exact there.
+  if (db.client instanceof ClientPgLite) return new MemoryCounterStore(windowSeconds);
+  return new PostgresRateLimitStore(db, windowSeconds, `${name}:`, (error) =>
     logger.warn({ component: 'rate-limit', err: error }, 'clean-up of ended rate-limit windows failed'),
   );
 }
 
-/**
- * Redis trouble lets requests through unlimited (fail open), rather than answering 503: Redis
- * only protects the service, which can still do all its work without it, so its outage must not
- * become the API's. The request then carries no RateLimit header, since no limit was counted. An
- * outage is logged once by the client (rate-limit.redis-store.ts); a failure while it is connected
- * (a timeout, an unexpected reply) is logged with the request.
- */
-function failingOpen(limiter: RequestHandler, redis: Redis): RequestHandler {
-  return (req, res, next: NextFunction) =>
-    limiter(req, res, (error?: unknown) => {
-      if (!(error instanceof RateLimitStoreUnavailable)) return next(error);
-      if (redis.status === 'ready') req.log.warn({ err: error }, 'request not rate limited: Redis did not answer');
-      next();
-    });
+/** Each limit's draft-8 items on a response, by policy name, in the order they were first counted. */
+const announced = new WeakMap<Response, Map<string, { policy: string; state: string }>>();
+
+/** Sets (or updates) the policy's items in `RateLimit-Policy` and `RateLimit`, keeping the other policies'. */
+function announce(
+  res: Response,
+  name: string,
+  policy: string,
+  { remaining, resetSeconds }: { remaining: number; resetSeconds: number },
+): void {
+  if (res.headersSent) return;
+  let items = announced.get(res);
+  if (!items) announced.set(res, (items = new Map<string, { policy: string; state: string }>()));
+  items.set(name, { policy, state: `r=${remaining}; t=${resetSeconds}` });
+  const list = (part: 'policy' | 'state') => [...items].map(([key, item]) => `"${key}"; ${item[part]}`).join(', ');
+  res.setHeader('RateLimit-Policy', list('policy'));
+  res.setHeader('RateLimit', list('state'));
 }
 
-function userOf(req: Request): Express.User {
-  if (!req.user) throw new Error('the per-user rate limit runs after authentication');
-  return req.user;
+/** The draft's partition key: a short hash that tells keys apart without revealing them. */
+function partitionKey(key: string): string {
+  return Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64');
+}
+
+function secondsUntil(time: number): number {
+  return Math.max(0, Math.ceil((time - Date.now()) / 1000));
 }

@@ -1,10 +1,19 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { DomainError } from '../contract/domain-error.js';
+import { DomainError, quotaExceeded } from '../contract/domain-error.js';
 import { inRequestTransaction } from '../db/request-transaction.js';
 import { requestFingerprint, type FingerprintedRequest } from './fingerprint.js';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from './key.js';
-import { findKey, saveKey, sweepExpiredKeys, tryLockKey } from './idempotency.store.js';
+import {
+  encodeResponse,
+  findKey,
+  liveKeys,
+  lockUserKeys,
+  saveKey,
+  sweepExpiredKeys,
+  tryLockKey,
+  type StoredResponse,
+} from './idempotency.store.js';
 
 /** A handler's result, as dispatch sends it. */
 export interface HandlerResult {
@@ -23,8 +32,9 @@ export interface GuardedRequest extends FingerprintedRequest {
  * Runs a request under its Idempotency-Key, if it has one (only operations that declare the header
  * receive it), exactly once: the first request runs and its success is stored with its writes, in
  * one transaction; a retry of the same request gets that response again without running; the key
- * with a different request is a 422, and while the first still runs a 409. A request without a key
- * just runs.
+ * with a different request is a 422, and while the first still runs a 409. What is kept is bounded:
+ * an answer larger than the limit refuses its request (413, nothing written), and a new key beyond
+ * the user's quota of live keys is a 409 until their oldest expires. A request without a key just runs.
  */
 export type IdempotencyGuard = (request: GuardedRequest, run: () => Promise<HandlerResult>) => Promise<HandlerResult>;
 
@@ -34,6 +44,30 @@ export type IdempotencyGuard = (request: GuardedRequest, run: () => Promise<Hand
  */
 export const IN_PROGRESS_RETRY_AFTER_SECONDS = 1;
 
+/** What a guard keeps of each user (the server's settings). */
+export interface IdempotencyLimits {
+  /** QUOTA_IDEMPOTENCY_KEYS_PER_USER: live keys a user may hold; undefined for no bound. */
+  readonly keysPerUser: number | undefined;
+  /** IDEMPOTENCY_MAX_ANSWER_BYTES: the largest answer kept (headers and body); a larger one refuses its request. */
+  readonly answerBytes: number;
+}
+
+/**
+ * How an operation keeps its answer when the answer as sent would cost too much to keep (a bulk
+ * answer repeats every task): what is stored, and the answer a replay rebuilds from it. It runs
+ * in the request's transaction, as the request did.
+ */
+export interface StoredForm {
+  compact(result: HandlerResult): StoredResponse;
+  rebuild(stored: StoredResponse, userId: string): Promise<HandlerResult>;
+}
+
+/** The answer kept as it is: what most operations store. */
+const AS_SENT: StoredForm = {
+  compact: ({ status, headers = {}, body }) => ({ status, headers, body }),
+  rebuild: async (stored) => ({ ...stored, headers: { ...stored.headers } }),
+};
+
 /**
  * The guard over `db`, the pool. The request runs inside `inRequestTransaction(db)`: every query of
  * the features (given `scopedKnex(db)`) joins it, so the key's record, the request's writes and its
@@ -41,7 +75,22 @@ export const IN_PROGRESS_RETRY_AFTER_SECONDS = 1;
  * leaves nothing behind, neither a write without its record nor a key "in progress"; a commit whose
  * acknowledgement is lost is replayed to the retry.
  */
-export function createIdempotencyGuard(db: Knex): IdempotencyGuard {
+export function createIdempotencyGuard(
+  db: Knex,
+  limits: IdempotencyLimits,
+  storedForms: Readonly<Partial<Record<string, StoredForm>>> = {},
+): IdempotencyGuard {
+  /** Refuses a new key while the user holds their quota of live ones, until the oldest expires. */
+  const assertRoomForKey = async (trx: Knex.Transaction, userId: string) => {
+    if (limits.keysPerUser === undefined) return;
+    const live = await liveKeys(trx, userId);
+    if (live.count >= limits.keysPerUser)
+      throw quotaExceeded(
+        { name: 'idempotency_keys', limit: limits.keysPerUser, used: live.count },
+        live.oldestExpiresInSeconds,
+      );
+  };
+
   return async (request, run) => {
     const header = request.headers[IDEMPOTENCY_KEY_HEADER];
     if (header === undefined) return run();
@@ -51,6 +100,7 @@ export function createIdempotencyGuard(db: Knex): IdempotencyGuard {
     const key = parseIdempotencyKey(header);
     const fingerprint = requestFingerprint(request);
     const { log } = request;
+    const form = storedForms[request.operationId] ?? AS_SENT;
 
     await sweepExpiredKeys(db);
     return inRequestTransaction(db, async (trx) => {
@@ -67,17 +117,25 @@ export function createIdempotencyGuard(db: Knex): IdempotencyGuard {
         if (stored.fingerprint !== fingerprint)
           throw new DomainError('unprocessable', 'This Idempotency-Key was already used for a different request.');
         log.info({ idempotency: 'replayed' }, 'idempotency key: replaying the stored response');
-        return { ...stored.response, headers: { ...stored.response.headers } };
+        return form.rebuild(stored.response, userId);
       }
+      await assertRoomForKey(trx, userId); // refused before the request costs anything
       const result = await run();
       // Only successes are kept (a 304, say, is an answer about the moment, not a write's outcome);
       // a failure throws, which rolls its writes back and leaves the key free for the retry.
-      if (result.status >= 200 && result.status <= 299)
-        await saveKey(trx, userId, key, fingerprint, {
-          status: result.status,
-          headers: result.headers ?? {},
-          body: result.body,
-        });
+      if (result.status < 200 || result.status > 299) return result;
+      const response = encodeResponse(form.compact(result));
+      if (response.bytes > limits.answerBytes)
+        throw new DomainError(
+          'too_large',
+          `The answer to this request (${response.bytes} bytes) is larger than the ${limits.answerBytes} bytes kept for an Idempotency-Key; nothing was written. Send it in smaller parts, or without a key.`,
+        );
+      if (limits.keysPerUser !== undefined) {
+        // Counted again under the user's lock: concurrent requests may all have found the last room.
+        await lockUserKeys(trx, userId);
+        await assertRoomForKey(trx, userId);
+      }
+      await saveKey(trx, userId, key, fingerprint, response);
       return result;
     });
   };

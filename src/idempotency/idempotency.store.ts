@@ -18,6 +18,23 @@ export interface StoredResponse {
   readonly body: unknown;
 }
 
+/** A response as it is written: its headers and body as JSON text, and their size. */
+export interface EncodedResponse {
+  readonly status: number;
+  readonly headers: string;
+  /** The JSON text as produced, not jsonb (which reorders keys): a replay answers with the same bytes. */
+  readonly body: string | null;
+  /** UTF-8 bytes of the headers and body: what the record costs beyond its fixed columns. */
+  readonly bytes: number;
+}
+
+export function encodeResponse({ status, headers, body }: StoredResponse): EncodedResponse {
+  const headersText = JSON.stringify(headers);
+  const bodyText = body === undefined ? null : JSON.stringify(body);
+  const bytes = Buffer.byteLength(headersText) + (bodyText === null ? 0 : Buffer.byteLength(bodyText));
+  return { status, headers: headersText, body: bodyText, bytes };
+}
+
 /** A key's record: the request it was used for, and that request's answer. */
 export interface StoredKey {
   readonly fingerprint: string;
@@ -42,12 +59,40 @@ export async function tryLockKey(trx: Knex.Transaction, userId: string, key: str
   return rows[0]?.locked === true;
 }
 
-/** The advisory lock's 64-bit id: the first 8 bytes of a SHA-256 of the user and the key, unambiguously joined. */
-export function lockId(userId: string, key: string): string {
-  const digest = createHash('sha256')
-    .update(JSON.stringify([userId, key]))
-    .digest();
+/**
+ * The user's keys lock for the rest of the transaction, waited for: one request of the user at a
+ * time counts their live keys and adds one, so that concurrent requests cannot all find room for
+ * the last key. Taken only just before the record is written, so it is held for the commit only.
+ */
+export async function lockUserKeys(trx: Knex.Transaction, userId: string): Promise<void> {
+  await trx.raw('select pg_advisory_xact_lock(?::bigint)', [lockId(userId)]);
+}
+
+/**
+ * An advisory lock's 64-bit id: the first 8 bytes of a SHA-256 of its parts, unambiguously joined
+ * (a user's keys lock, `[userId]`, is never a key's lock, `[userId, key]`).
+ */
+export function lockId(...parts: string[]): string {
+  const digest = createHash('sha256').update(JSON.stringify(parts)).digest();
   return digest.readBigInt64BE(0).toString();
+}
+
+/** The query liveKeys runs (the migration test EXPLAINs it). */
+export function liveKeysQuery(
+  db: Knex,
+  userId: string,
+): Knex.Raw<{ rows: { count: number; expires_in: number | null }[] }> {
+  return db.raw(
+    `select count(*)::integer as count, ceil(extract(epoch from min(expires_at) - now()))::integer as expires_in
+       from idempotency_keys where user_id = ? and expires_at > now()`,
+    [userId],
+  );
+}
+
+/** The user's live keys (expired ones do not count): how many, and the seconds until the oldest expires. */
+export async function liveKeys(db: Knex, userId: string): Promise<{ count: number; oldestExpiresInSeconds: number }> {
+  const [row] = (await liveKeysQuery(db, userId)).rows;
+  return { count: row?.count ?? 0, oldestExpiresInSeconds: Math.max(1, row?.expires_in ?? 0) };
 }
 
 /** The key's record, unless it has expired (an expired key is new: any request may use it). */
@@ -74,7 +119,7 @@ export async function saveKey(
   userId: string,
   key: string,
   fingerprint: string,
-  response: StoredResponse,
+  response: EncodedResponse,
 ): Promise<void> {
   const { rows } = await db.raw<{ rows: unknown[] }>(
     `insert into idempotency_keys as stored
@@ -86,16 +131,7 @@ export async function saveKey(
            expires_at = excluded.expires_at
        where stored.expires_at <= now()
      returning 1`,
-    [
-      userId,
-      key,
-      fingerprint,
-      response.status,
-      JSON.stringify(response.headers),
-      // The JSON text as produced, not jsonb (which reorders keys): a replay answers with the same bytes.
-      response.body === undefined ? null : JSON.stringify(response.body),
-      RETENTION_HOURS,
-    ],
+    [userId, key, fingerprint, response.status, response.headers, response.body, RETENTION_HOURS],
   );
   if (rows.length !== 1) throw new Error('idempotency key: a live record appeared while its lock was held');
 }

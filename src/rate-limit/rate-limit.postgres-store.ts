@@ -1,54 +1,42 @@
 import type { Knex } from 'knex';
-import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
+import type { CounterStore, WindowCount } from './counter-store.js';
 
 /** Ended windows deleted per clean-up statement: a clean-up never holds many row locks or runs long. */
 export const CLEANUP_BATCH = 500;
 
 /**
- * express-rate-limit's counters in PostgreSQL (table `rate_limit_counters`), shared by every API
+ * Rate-limit counters in PostgreSQL (table `rate_limit_counters`), shared by every API
  * process on the database. Each hit is one statement that counts it and starts a new fixed window
  * when the old one has ended, atomically: no read-then-write race between processes, and no
  * session state, so it works through a transaction-mode pooler on the app's own pool. Windows are
  * timed by the database's clock, the one clock all processes share.
  */
-export class PostgresRateLimitStore implements Store {
-  readonly localKeys = false;
-  private windowSeconds = 60;
+export class PostgresRateLimitStore implements CounterStore {
   private nextCleanupAt = 0;
   private cleaning = false;
 
   constructor(
     private readonly db: Knex,
+    private readonly windowSeconds: number,
     /** Keeps the keys of each limiter apart in the one table (`address:`, `user:`). */
     readonly prefix: string,
     /** Where a failed background clean-up is reported (it never fails a request). */
     private readonly onCleanupError: (error: unknown) => void,
   ) {}
 
-  init(options: Options): void {
-    this.windowSeconds = options.windowMs / 1000;
-  }
-
-  async increment(key: string): Promise<ClientRateLimitInfo> {
+  async hit(key: string, weight: number): Promise<WindowCount> {
     this.cleanUpNowAndThen();
     const { rows } = await this.db.raw<{ rows: { hits: number; reset_at: Date }[] }>(
       `insert into rate_limit_counters as counter (key, hits, reset_at)
-       values (?, 1, now() + make_interval(secs => ?))
+       values (?, ?, now() + make_interval(secs => ?))
        on conflict (key) do update set
-         hits = case when counter.reset_at <= now() then 1 else counter.hits + 1 end,
+         hits = case when counter.reset_at <= now() then excluded.hits else counter.hits + excluded.hits end,
          reset_at = case when counter.reset_at <= now() then excluded.reset_at else counter.reset_at end
        returning hits, reset_at`,
-      [this.prefix + key, this.windowSeconds],
+      [this.prefix + key, weight, this.windowSeconds],
     );
     const row = rows[0]!;
-    return { totalHits: row.hits, resetTime: row.reset_at };
-  }
-
-  async decrement(key: string): Promise<void> {
-    await this.db.raw(
-      'update rate_limit_counters set hits = hits - 1 where key = ? and hits > 0 and reset_at > now()',
-      [this.prefix + key],
-    );
+    return { hits: row.hits, resetAt: row.reset_at };
   }
 
   async resetKey(key: string): Promise<void> {

@@ -1,7 +1,6 @@
-import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import type { CounterStore, WindowCount } from './counter-store.js';
 
 /** The longest a counter update may take: far above a healthy Redis's answer, far below a request's patience. */
 const COMMAND_TIMEOUT_MS = 500;
@@ -63,52 +62,45 @@ export class RateLimitStoreUnavailable extends Error {
 }
 
 /**
- * rate-limit-redis's store, made to recover from an outage. That store loads its Lua scripts
- * once, when the limiter is created, and keeps the promise: if Redis was down then (or restarted
- * and lost its script cache while the reload failed), every later hit fails on that same
- * rejected promise, for as long as the process lives. Here, after any failure the scripts are
- * loaded again before the next hit.
+ * Adds the weight (ARGV[1]) to the key's window, or starts a window of ARGV[2] ms holding it when
+ * there is none running; answers the count and the ms left. One script: atomic between processes.
  */
-export class RedisRateLimitStore implements Store {
-  readonly localKeys = false;
-  private readonly store: RedisStore;
-  private options: Options | undefined;
-  /** Loading the scripts; undefined while they must be (re)loaded before the next hit. */
-  private scripts: Promise<void> | undefined;
+const HIT_SCRIPT = `
+local left = redis.call('PTTL', KEYS[1])
+if left <= 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return { tonumber(ARGV[1]), tonumber(ARGV[2]) }
+end
+return { redis.call('INCRBY', KEYS[1], ARGV[1]), left }`;
+
+interface HitCommand {
+  rateLimitHit(key: string, weight: number, windowMs: number): Promise<[number, number]>;
+}
+
+/**
+ * Counters in Redis, shared by every process on it. ioredis runs the script by its digest and
+ * sends it again whenever Redis answers that it does not know it (a restart, a flushed cache),
+ * so a Redis that comes back counts again without anything to reload.
+ */
+export class RedisRateLimitStore implements CounterStore {
+  private readonly client: Redis & HitCommand;
 
   constructor(
     client: Redis,
+    private readonly windowSeconds: number,
     /** Keeps the keys of each limiter apart (`rate-limit:address:`, `rate-limit:user:`). */
     readonly prefix: string,
   ) {
-    this.store = new RedisStore({
-      prefix,
-      sendCommand: (command: string, ...args: string[]) => client.call(command, ...args) as Promise<RedisReply>,
-    });
+    if (!('rateLimitHit' in client)) client.defineCommand('rateLimitHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    this.client = client as Redis & HitCommand;
   }
 
-  init(options: Options): void {
-    this.options = options;
-    this.scripts = this.store.init(options);
-    // A failure here is seen (and retried) by the first hit; the client logs the outage itself.
-    this.scripts.catch(() => undefined);
-  }
-
-  async increment(key: string): Promise<ClientRateLimitInfo> {
+  async hit(key: string, weight: number): Promise<WindowCount> {
     try {
-      await (this.scripts ??= this.store.init(this.options!));
-      return await this.store.increment(key);
+      const [hits, leftMs] = await this.client.rateLimitHit(this.prefix + key, weight, this.windowSeconds * 1000);
+      return { hits, resetAt: new Date(Date.now() + leftMs) };
     } catch (error) {
-      this.scripts = undefined;
       throw new RateLimitStoreUnavailable('Redis did not count the request', { cause: error });
     }
-  }
-
-  async decrement(key: string): Promise<void> {
-    await this.store.decrement(key);
-  }
-
-  async resetKey(key: string): Promise<void> {
-    await this.store.resetKey(key);
   }
 }

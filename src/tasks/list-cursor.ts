@@ -12,12 +12,14 @@ import {
 } from './list-query.js';
 
 // A cursor is base64url JSON: { v: 2, s: sort, o: direction, k: the last row's sort value,
-// i: its id, f: fingerprint of the view }. It carries only a position, never authority: every
-// query is scoped by the token's user, so another user's cursor positions within their own tasks.
+// i: its id, f: fingerprint of the view }, and for relevance b: the candidates' bound
+// (ListPosition.candidatesUpTo). It carries only a position, never authority: every query is
+// scoped by the token's user, so another user's cursor positions within their own tasks.
 
 const VERSION = 2;
 const FINGERPRINT_LENGTH = 22; // base64url characters: 132 bits of SHA-256
 const KEYS = ['f', 'i', 'k', 'o', 's', 'v'];
+const RELEVANCE_KEYS = ['b', ...KEYS];
 
 /** A sort value as JSON carries it: instants as `toISOString` text. */
 type CursorValue = string | number | null;
@@ -29,6 +31,7 @@ interface Payload {
   readonly k: CursorValue;
   readonly i: number;
   readonly f: string;
+  readonly b?: number;
 }
 
 export function encodeCursor(view: ListView, position: ListPosition): string {
@@ -39,6 +42,7 @@ export function encodeCursor(view: ListView, position: ListPosition): string {
     k: toCursorValue(position.value),
     i: position.id,
     f: fingerprint(view),
+    ...(view.sort === 'relevance' ? { b: candidatesBound(position) } : {}),
   };
   return Buffer.from(JSON.stringify(payload)).toString('base64url');
 }
@@ -46,11 +50,27 @@ export function encodeCursor(view: ListView, position: ListPosition): string {
 /** The position a cursor issued for this view holds; InvalidCursorError for any other text. */
 export function decodeCursor(cursor: string, view: ListView): ListPosition {
   const payload = parse(cursor);
+  if (isEarlierRelevance(payload)) {
+    throw new InvalidCursorError(
+      'is a relevance cursor from an earlier version of this API; start again without a cursor',
+    );
+  }
   if (!isPayload(payload)) throw new InvalidCursorError('is not a cursor this API issued');
   if (payload.s !== view.sort || payload.o !== view.direction || payload.f !== fingerprint(view)) {
     throw new InvalidCursorError('belongs to a list with other filters or another order; start again without a cursor');
   }
-  return { value: fromCursorValue(payload.s, payload.k), id: payload.i };
+  const position = { value: fromCursorValue(payload.s, payload.k), id: payload.i };
+  return payload.b === undefined ? position : { ...position, candidatesUpTo: payload.b };
+}
+
+function candidatesBound(position: ListPosition): number {
+  if (position.candidatesUpTo === undefined) throw new Error('a relevance position needs its candidates bound');
+  return position.candidatesUpTo;
+}
+
+/** A relevance cursor as this API wrote it before relevance was bounded: all but `b`. */
+function isEarlierRelevance(payload: Record<string, unknown> | undefined): boolean {
+  return payload?.s === 'relevance' && !Object.hasOwn(payload, 'b') && isPayload({ ...payload, b: 1 });
 }
 
 /**
@@ -97,20 +117,25 @@ function parse(cursor: string): Record<string, unknown> | undefined {
 
 /** Exactly the shape `encodeCursor` writes, with a value the sort's SQL type holds: nothing else reaches a query. */
 function isPayload(payload: Record<string, unknown> | undefined): payload is Payload & Record<string, unknown> {
-  if (payload === undefined || Object.keys(payload).sort().join() !== KEYS.join()) return false;
-  const { v, s, o, k, i, f } = payload;
+  if (payload === undefined) return false;
+  const { v, s, o, k, i, f, b } = payload;
+  const keys = s === 'relevance' ? RELEVANCE_KEYS : KEYS;
+  if (Object.keys(payload).sort().join() !== keys.join()) return false;
   return (
+    (s !== 'relevance' || isId(b)) &&
     v === VERSION &&
     typeof s === 'string' &&
     Object.hasOwn(SORT_VALUES, s) &&
     (o === 'asc' || o === 'desc') &&
-    typeof i === 'number' &&
-    Number.isSafeInteger(i) &&
-    i >= 1 &&
+    isId(i) &&
     typeof f === 'string' &&
     f.length === FINGERPRINT_LENGTH &&
     isSortValue(SORT_VALUES[s as SortName], k)
   );
+}
+
+function isId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1;
 }
 
 function isSortValue(sort: { type: SortType; nullable: boolean }, value: unknown): boolean {

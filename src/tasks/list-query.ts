@@ -37,6 +37,11 @@ export type SortValue = Date | number | string | null;
 export interface ListPosition {
   readonly value: SortValue;
   readonly id: number;
+  /**
+   * Relevance only: the greatest task id among the first page's candidates. Later pages choose
+   * their candidates among tasks up to it, so that tasks added since never displace them.
+   */
+  readonly candidatesUpTo?: number;
 }
 
 export interface ListQuery extends ListView {
@@ -44,8 +49,19 @@ export interface ListQuery extends ListView {
   readonly after?: ListPosition;
 }
 
-/** A listed row: the task's columns, plus the value of its sort key for the next cursor. */
-export type Listed<Row> = Row & { sort_value: SortValue };
+/**
+ * How many matches relevance ranks: the newest ones (by created_at, then id). Ranking reads each
+ * match's whole search vector, so that ranking every match of a user with tens of thousands of
+ * tasks would cost a second of database time per request; finding the newest matches walks an index.
+ * The contract states this number (openapi/components/parameters/Sort.yaml and Search.yaml).
+ */
+export const RELEVANCE_CANDIDATES = 1000;
+
+/**
+ * A listed row: the task's columns, plus the value of its sort key and, for relevance, the
+ * candidates' bound (ListPosition.candidatesUpTo), for the next cursor.
+ */
+export type Listed<Row> = Row & { sort_value: SortValue; candidates_up_to?: number };
 
 /** The SQL type of each sort's value, which also decides how a cursor carries it. */
 export type SortType = 'timestamptz' | 'smallint' | 'text' | 'real';
@@ -99,6 +115,10 @@ const OVERDUE = 'not completed and overdue_at <= now()';
  * The query that lists one page of the user's tasks: filtered, ordered by the sort key then id
  * (a total order), starting after `query.after` (keyset pagination: rows added or removed
  * elsewhere in the list never shift a page). Selects `columns` and the row's `sort_value`.
+ *
+ * Relevance ranks only the RELEVANCE_CANDIDATES newest matches (a walk of the created_at index,
+ * or of the search index's matches, stopped at the bound); the next pages rank the same
+ * candidates: those up to the first page's greatest id (`candidates_up_to`, which cursors carry).
  */
 export function buildListQuery(
   db: Knex,
@@ -107,11 +127,38 @@ export function buildListQuery(
   columns: readonly string[],
 ): Knex.QueryBuilder {
   if (query.sort === 'relevance' && query.filters.search === null) throw new Error('relevance needs a search');
+  const rows = db('tasks').where('user_id', userId);
+  applyFilters(db, rows, query.filters);
+  if (query.sort !== 'relevance') return pageOf(db, rows, query, columns);
+
+  const upTo = query.after?.candidatesUpTo;
+  if (query.after && upTo === undefined) throw new Error('a relevance position needs its candidates bound');
+  if (upTo !== undefined) rows.where('id', '<=', upTo);
+  // The vector is ranked outside: inside, every match found (before the limit) would be ranked.
+  const candidates = rows
+    .select([...columns, 'search'])
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(RELEVANCE_CANDIDATES);
+  const bound = upTo === undefined ? db.raw('max(id) over ()') : db.raw('?::bigint', [upTo]);
+  return pageOf(db, db.from(candidates.as('candidates')), query, [
+    ...columns,
+    db.raw('? as candidates_up_to', [bound]),
+  ]);
+}
+
+/** One page of `rows` in the query's order, after its position, with each row's `sort_value`. */
+function pageOf(
+  db: Knex,
+  rows: Knex.QueryBuilder,
+  query: ListQuery,
+  columns: readonly (string | Knex.Raw)[],
+): Knex.QueryBuilder {
   const key = SORT_KEYS[query.sort];
   const value = key.value(db, query.filters);
   const ordered = key.ordered(db, value, query.direction);
-  const rows = db('tasks').where('user_id', userId);
-  applyFilters(db, rows, query.filters);
   if (query.after) {
     const cursorValue = key.ordered(
       db,

@@ -188,7 +188,9 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       const nextCursor =
-        rows.length > limit && last ? encodeCursor(view, { value: last.sort_value, id: last.id }) : null;
+        rows.length > limit && last
+          ? encodeCursor(view, { value: last.sort_value, id: last.id, candidatesUpTo: last.candidates_up_to })
+          : null;
       return { rows: page, nextCursor };
     },
 

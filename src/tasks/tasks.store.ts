@@ -106,6 +106,15 @@ export async function findTask(
   return (await query.first()) as TaskRow | undefined;
 }
 
+/** The user's tasks with these ids that exist, in no particular order. */
+export async function findTasks(db: Knex, userId: string, ids: readonly number[]): Promise<TaskRow[]> {
+  if (ids.length === 0) return [];
+  return db('tasks')
+    .select<TaskRow[]>(TASK_COLUMNS)
+    .where('user_id', userId)
+    .whereIn('id', [...new Set(ids)]);
+}
+
 /** Inserts the task, unless it would take the user past a quota (a quota_exceeded DomainError). */
 export async function insertTask(db: Knex, userId: string, task: NewTask, quotas: TaskQuotas): Promise<TaskRow> {
   const { title, description, completed, ...details } = task;

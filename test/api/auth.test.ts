@@ -21,6 +21,11 @@ type TaskList = components['schemas']['TaskList'];
 
 const newSubject = () => `user-${randomUUID()}`;
 const inAnHour = () => nowSeconds() + 3600;
+const YEAR = 365 * 86_400;
+/** A valid token's times: issued now, expiring an hour later. */
+const validTimes = () => ({ iat: nowSeconds(), exp: inAnHour() });
+/** The claims of a minimal valid token: a subject and its times. */
+const minimalClaims = (sub: string) => ({ sub, ...validTimes() });
 
 /** The protected operation the token cases are tried on. */
 const tasksOf = (userId: string) => `/api/${encodeURIComponent(userId)}/tasks`;
@@ -88,21 +93,42 @@ const INVALID_TOKENS: TokenCase[] = [
   },
   {
     name: 'a token without sub',
-    token: () => signRaw({ exp: inAnHour(), email: 'nobody@example.com' }),
+    token: () => signRaw({ ...validTimes(), email: 'nobody@example.com' }),
     description: /sub/,
   },
-  { name: 'a token with an empty sub', token: () => signRaw({ sub: '', exp: inAnHour() }), description: /sub/ },
-  { name: 'a token with a numeric sub', token: () => signRaw({ sub: 42, exp: inAnHour() }), description: /sub/ },
+  { name: 'a token with an empty sub', token: () => signRaw({ sub: '', ...validTimes() }), description: /sub/ },
+  { name: 'a token with a numeric sub', token: () => signRaw({ sub: 42, ...validTimes() }), description: /sub/ },
   {
     name: 'a token with an object sub',
-    token: () => signRaw({ sub: { id: 'alice' }, exp: inAnHour() }),
+    token: () => signRaw({ sub: { id: 'alice' }, ...validTimes() }),
     description: /sub/,
   },
   {
     name: 'a token with a sub longer than 255 characters',
-    token: () => signRaw({ sub: 'x'.repeat(256), exp: inAnHour() }),
+    token: () => signRaw({ sub: 'x'.repeat(256), ...validTimes() }),
   },
   { name: 'a token without exp', token: (sub) => signRaw({ sub }), description: /exp/ },
+  {
+    name: 'a token without iat (JWT_MAX_AGE_SECONDS bounds the lifetime)',
+    token: (sub) => signRaw({ sub, exp: inAnHour() }),
+    description: /The token must say when it was issued \(iat\)/,
+  },
+  {
+    name: 'a token that lives 100 years',
+    token: (sub) => signRaw({ sub, iat: nowSeconds(), exp: nowSeconds() + 100 * YEAR }),
+    description:
+      /valid for longer than the 86400 seconds this service accepts from its issue \(iat\) to its expiry \(exp\)/,
+  },
+  {
+    name: 'a token that lives a second longer than a day',
+    token: (sub) => signRaw({ sub, iat: nowSeconds() - 60, exp: nowSeconds() - 60 + 86_401 }),
+    description: /valid for longer than the 86400 seconds/,
+  },
+  {
+    name: 'a token issued ten years ahead',
+    token: (sub) => signRaw({ sub, iat: nowSeconds() + 10 * YEAR, exp: nowSeconds() + 10 * YEAR + 600 }),
+    description: /issued \(iat\) in the future/,
+  },
   { name: 'a token with a non-numeric exp', token: (sub) => signRaw({ sub, exp: 'tomorrow' }) },
 ];
 
@@ -141,9 +167,9 @@ describeEachDatabase('auth: Bearer tokens', (suite) => {
       expect(response.status).to.equal(200);
     });
 
-    it('lets a minimal HS256 token with only sub and exp through', async () => {
+    it('lets a minimal HS256 token with only sub, iat and exp through', async () => {
       const sub = newSubject();
-      const response = await get(tasksOf(sub), { token: await signRaw({ sub, exp: inAnHour() }) });
+      const response = await get(tasksOf(sub), { token: await signRaw(minimalClaims(sub)) });
       expect(response.status).to.equal(200);
     });
 
@@ -231,7 +257,7 @@ describeEachDatabase('auth: Bearer tokens', (suite) => {
     for (const { name, claims } of accepted) {
       it(`accepts a token with ${name}`, async () => {
         const sub = newSubject();
-        const response = await getOwnTasks(sub, await signRaw({ sub, exp: inAnHour(), ...claims }));
+        const response = await getOwnTasks(sub, await signRaw({ ...minimalClaims(sub), ...claims }));
         expect(response.status).to.equal(200);
       });
     }
@@ -251,12 +277,40 @@ describeEachDatabase('auth: Bearer tokens', (suite) => {
     for (const { name, claims } of refused) {
       it(`refuses a token with ${name}: 401 invalid_token`, async () => {
         const sub = newSubject();
-        const token = await signRaw({ sub, exp: inAnHour(), ...claims });
+        const token = await signRaw({ ...minimalClaims(sub), ...claims });
         const response = await getOwnTasks(sub, token);
         expectInvalidToken(response, token);
         expect((response.body as Problem).detail).to.equal('The token was not issued for this service.');
       });
     }
+  });
+
+  describe('with the token lifetime unbounded (JWT_MAX_AGE_SECONDS=0)', () => {
+    let server: TestServer | undefined;
+
+    before(async () => {
+      server = await startTestServer(suite.database().knex, { auth: { maxAgeSeconds: 0 } });
+    });
+    after(async () => server?.close());
+
+    const getOwnTasks = (sub: string, token: string) => request(server!.baseUrl, 'GET', tasksOf(sub), { token });
+
+    it('accepts a long-lived token, and one without iat', async () => {
+      for (const claims of [{ iat: nowSeconds(), exp: nowSeconds() + 100 * YEAR }, { exp: inAnHour() }]) {
+        const sub = newSubject();
+        expect((await getOwnTasks(sub, await signRaw({ sub, ...claims }))).status, JSON.stringify(claims)).to.equal(
+          200,
+        );
+      }
+    });
+
+    it('still refuses an iat in the future', async () => {
+      const sub = newSubject();
+      const token = await signRaw({ sub, iat: nowSeconds() + 10 * YEAR, exp: nowSeconds() + 10 * YEAR + 600 });
+      const response = await getOwnTasks(sub, token);
+      expectInvalidToken(response, token);
+      expect((response.body as Problem).detail).to.equal('The token says it was issued (iat) in the future.');
+    });
   });
 
   describe("403 when the path's user_id is not the token's sub", () => {

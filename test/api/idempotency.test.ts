@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { components } from '../../generated/api.js';
@@ -10,14 +9,12 @@ import { expectProblem, TestUser, type ApiResponse, type Task } from '../helpers
 import { auditTrail, storedTasks } from '../helpers/task-state.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { IN_TEST_BOUND_MS, pollUntil } from '../helpers/wait.js';
+import { age, answer, keyed, newKey } from '../helpers/idempotency-keys.js';
 
 type BulkResult = components['schemas']['BulkResult'];
 
 /** A task id no test creates (ids are an identity sequence starting at 1). */
 const MISSING_TASK_ID = 8_765_432_109;
-
-const newKey = () => randomUUID();
-const keyed = (key: string, headers: Record<string, string> = {}) => ({ ...headers, 'Idempotency-Key': key });
 
 interface KeyRow {
   fingerprint: string;
@@ -49,15 +46,6 @@ async function keyLocked(suite: ApiSuite, user: TestUser, key: string): Promise<
   return held !== undefined;
 }
 
-/** Moves the key's expiry into the past, as if `ms` had gone by since it was answered. */
-async function age(suite: ApiSuite, user: TestUser, key: string, ms: number): Promise<void> {
-  const { knex } = suite.database();
-  const moved = await knex('idempotency_keys')
-    .where({ user_id: user.id, key })
-    .update({ expires_at: knex.raw(`expires_at - ?::integer * interval '1 millisecond'`, [ms]) });
-  expect(moved, 'the key is stored').to.equal(1);
-}
-
 /**
  * Stores `count` keys of the user (`expired-0`...) that expired in 2000, before anything the other
  * tests leave behind, so that a sweep takes them first (the user must exist: make a request first).
@@ -72,17 +60,6 @@ async function insertExpired(suite: ApiSuite, user: TestUser, count: number): Pr
     expires_at: new Date(Date.UTC(2000, 0, 2) + index),
   }));
   await suite.database().knex('idempotency_keys').insert(rows);
-}
-
-/** The parts of an answer a replay must repeat: status, body (its keys in the same order too) and the handler's headers. */
-function answer(response: ApiResponse) {
-  return {
-    status: response.status,
-    body: JSON.stringify(response.body),
-    location: response.headers.get('location'),
-    etag: response.headers.get('etag'),
-    contentType: response.headers.get('content-type'),
-  };
 }
 
 /** The three operations that take a key, each as a request a test can send and repeat. */

@@ -15,6 +15,7 @@ import {
   type SigningKey,
 } from '../helpers/jwks-server.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { IN_TEST_BOUND_MS, pollUntil } from '../helpers/wait.js';
 import {
   expectInvalidToken,
   expectNoLibraryMessage,
@@ -229,6 +230,37 @@ for (const kind of DATABASE_KINDS) {
         await expectAccepted(setup, keys.EdDSA);
         // One fetch when the keys grew old, one more for the withdrawn kid (no cooldown here).
         expect(setup.jwks.fetches).to.equal(3);
+      });
+
+      it('stops accepting a token signed with a withdrawn key within the cache time, however often it was accepted before', async () => {
+        const CACHE_MS = 1000;
+        const setup = await start([keys.EdDSA, keys.ES256], {
+          jwksCacheSeconds: CACHE_MS / 1000,
+          jwksCooldownSeconds: 0,
+        });
+        const sub = betterAuthUserId();
+        const token = await signBetterAuthToken(keys.ES256, { sub }); // valid for 15 minutes
+        for (let attempt = 0; attempt < 3; attempt++)
+          expect((await setup.listTasksOf(sub, token)).status).to.equal(200);
+
+        setup.jwks.withdraw(keys.ES256);
+        // The keys this server holds were fetched before this instant, so their trust ends within CACHE_MS of it.
+        const withdrawnAt = performance.now();
+        let refused: ApiResponse | undefined;
+        await pollUntil(
+          async () => {
+            const sentAt = performance.now();
+            const response = await setup.listTasksOf(sub, token);
+            if (response.status !== 200) refused = response;
+            else expect(sentAt - withdrawnAt, 'accepted once the cache time had passed').to.be.below(CACHE_MS);
+            return refused !== undefined;
+          },
+          'the token of the withdrawn key to be refused',
+          { ms: IN_TEST_BOUND_MS },
+        );
+        expectInvalidToken(refused!, token);
+        expect((refused!.body as Problem).detail).to.equal(UNKNOWN_KEY);
+        await expectAccepted(setup, keys.EdDSA); // the key still published keeps working
       });
 
       it('accepts a key published after the last fetch (rotation), all concurrent requests sharing one refetch', async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { expectProblem, type ApiResponse, type Task, type TestUser } from '../helpers/api-client.js';
 import { describeEachDatabase } from '../helpers/api-suite.js';
+import { RELEVANCE_CANDIDATES } from '../../src/tasks/list-query.js';
 
 type Page = { items: Task[]; next_cursor: string | null };
 type Query = [string, string][];
@@ -28,7 +29,7 @@ async function walk(
     seen.push(...response.body.items.map((task) => task.id));
     cursor = response.body.next_cursor;
     if (cursor !== null) await between(seen);
-  } while (cursor !== null && seen.length < 1000);
+  } while (cursor !== null && seen.length < 10_000);
   return seen;
 }
 
@@ -468,6 +469,118 @@ describeEachDatabase('tasks: list filters, sorts and search', (suite) => {
       const response = await list(bob, [...base, ['cursor', cursor]]);
       expect(response.status).to.equal(200);
       expect(response.body.items.map((task) => task.id)).to.deep.equal([own.id]);
+    });
+  });
+
+  describe(`relevance over its candidate set (the ${RELEVANCE_CANDIDATES} newest matches)`, () => {
+    const MATCHES = RELEVANCE_CANDIDATES + 300;
+    const words: Query = [['q', 'kumquat']];
+    let carol: TestUser;
+
+    /**
+     * A user with MATCHES matching tasks, inserted in one statement: ranks from one to four
+     * mentions (ties within each), created in an order unlike their ids; and 100 that do not match.
+     */
+    async function seeded(): Promise<TestUser> {
+      const user = suite.newUser();
+      await user.call('GET', '/api/me'); // provisions the user row
+      await suite.database().knex.raw(
+        `insert into tasks (user_id, title, description, created_at, updated_at)
+         select ?, case when g <= ? then 'kumquat ' || g else 'banana ' || g end,
+                case when g <= ? then repeat('kumquat ', g % 4) end, created, created
+         from generate_series(1, ? + 100) g
+         cross join lateral (select timestamptz '2026-01-01' + ((g * 7919) % 5003) * interval '1 second' as created) c`,
+        [user.id, MATCHES, MATCHES, MATCHES],
+      );
+      return user;
+    }
+
+    /** The ids the search ranks now: the newest matches (created_at, id), best rank first, ties by id. */
+    async function ranked(user: TestUser, order: 'asc' | 'desc' = 'desc'): Promise<number[]> {
+      const knex = suite.database().knex;
+      const query = knex.raw("websearch_to_tsquery('english', 'kumquat')");
+      const candidates: { id: number; rank: number }[] = await knex('tasks')
+        .where('user_id', user.id)
+        .whereRaw('search @@ ?', [query])
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(RELEVANCE_CANDIDATES)
+        .select('id', knex.raw('ts_rank(search, ?) as rank', [query]));
+      const sign = order === 'desc' ? -1 : 1;
+      return candidates
+        .sort((a, b) => (a.rank === b.rank ? a.id - b.id : a.rank < b.rank ? -1 : 1) * sign)
+        .map((row) => row.id);
+    }
+
+    before(async function () {
+      this.timeout(60_000);
+      carol = await seeded();
+    });
+
+    for (const order of ORDERS) {
+      it(`order=${order}: pages through exactly the newest matches, ranked among themselves`, async () => {
+        const seen = await walk(carol, [...words, ['order', order], ['limit', '100']]);
+        expect(seen).to.have.length(RELEVANCE_CANDIDATES);
+        expect(seen).to.deep.equal(await ranked(carol, order));
+      });
+    }
+
+    it("keeps to the first page's candidates while tasks are added and removed between pages", async function () {
+      this.timeout(60_000);
+      const user = await seeded();
+      const candidates = await ranked(user);
+      const added: number[] = [];
+      const deleted = new Set<number>();
+      const deletedUnseen = new Set<number>();
+      const seen = await walk(user, [...words, ['limit', '100']], async (seenSoFar) => {
+        // Three of the best matches yet, newer than every candidate: on a first page they would
+        // push out the two that go below, and one candidate more.
+        for (let i = 0; i < 3; i += 1) added.push((await user.createTask({ title: 'kumquat '.repeat(5) })).id);
+        // The cursor's row and the last candidate not shown yet go.
+        const unseen = candidates.findLast((id) => !seenSoFar.includes(id) && !deleted.has(id))!;
+        deletedUnseen.add(unseen);
+        for (const id of [seenSoFar.at(-1)!, unseen]) {
+          expect((await user.call('DELETE', `/tasks/${id}`)).status).to.equal(204);
+          deleted.add(id);
+        }
+      });
+      expect(new Set(seen).size, 'no duplicates').to.equal(seen.length);
+      expect(
+        seen.filter((id) => added.includes(id)),
+        'no task added after the first page',
+      ).to.be.empty;
+      const kept = candidates.filter((id) => !deleted.has(id));
+      expect(
+        seen.filter((id) => kept.includes(id)),
+        'every candidate there all along, in rank order',
+      ).to.deep.equal(kept);
+      expect(
+        seen.filter((id) => deletedUnseen.has(id)),
+        'no task deleted before its page',
+      ).to.be.empty;
+      // A new first page ranks the new tasks: the best of them first (ties by id, newest first).
+      const fresh = await list(user, [...words, ['limit', '1']]);
+      expect(fresh.body.items.map((task) => task.id)).to.deep.equal([Math.max(...added)]);
+    });
+
+    it('other sorts list every match', async () => {
+      expect(await walk(carol, [...words, ['sort', 'created_at'], ['limit', '100']])).to.have.length(MATCHES);
+    });
+
+    it('a relevance cursor of the earlier format (without the candidates bound) is a 400 naming cursor', async () => {
+      const first = await list(carol, [...words, ['limit', '1']]);
+      const payload = JSON.parse(Buffer.from(first.body.next_cursor!, 'base64url').toString('utf8')) as {
+        b?: number;
+      };
+      delete payload.b;
+      const earlier = Buffer.from(JSON.stringify(payload)).toString('base64url');
+      const response = await list(carol, [...words, ['cursor', earlier]]);
+      expectBadQuery(response, '/cursor');
+      expect(expectProblem(response, 400).errors![0]!.message).to.match(
+        /earlier version.*start again without a cursor/,
+      );
     });
   });
 });

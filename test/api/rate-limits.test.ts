@@ -255,37 +255,35 @@ for (const kind of DATABASE_KINDS) {
         });
 
         it('count concurrent hits exactly, one statement each', async () => {
-          const store = new PostgresRateLimitStore(db, `test-${randomUUID()}:`, (error) => {
+          const store = new PostgresRateLimitStore(db, 60, `test-${randomUUID()}:`, (error: unknown) => {
             throw error;
           });
-          store.init({ windowMs: 60_000 } as never);
-          const hits = await Promise.all(Array.from({ length: 40 }, () => store.increment('key')));
-          expect(hits.map(({ totalHits }) => totalHits).sort((x, y) => x - y)).to.deep.equal(
+          const hits = await Promise.all(Array.from({ length: 40 }, () => store.hit('key', 1)));
+          expect(hits.map(({ hits: count }) => count).sort((x, y) => x - y)).to.deep.equal(
             Array.from({ length: 40 }, (_, i) => i + 1),
           );
-          expect(new Set(hits.map(({ resetTime }) => resetTime?.getTime())).size, 'one window').to.equal(1);
+          expect(new Set(hits.map(({ resetAt }) => resetAt.getTime())).size, 'one window').to.equal(1);
           await store.resetKey('key');
         });
 
         it('restart an ended window in the same statement', async () => {
           const prefix = `test-${randomUUID()}:`;
-          const store = new PostgresRateLimitStore(db, prefix, () => undefined);
-          store.init({ windowMs: 60_000 } as never);
+          const store = new PostgresRateLimitStore(db, 60, prefix, () => undefined);
           await db('rate_limit_counters').insert({
             key: `${prefix}key`,
             hits: 7,
             reset_at: db.raw("now() - interval '1 second'"),
           });
-          const { totalHits, resetTime } = await store.increment('key');
-          expect(totalHits).to.equal(1);
-          expect(resetTime!.getTime()).to.be.closeTo(Date.now() + 60_000, 5_000);
+          const { hits, resetAt } = await store.hit('key', 3);
+          expect(hits, 'the new window holds only this hit, with its weight').to.equal(3);
+          expect(resetAt.getTime()).to.be.closeTo(Date.now() + 60_000, 5_000);
           await store.resetKey('key');
         });
 
         it('delete ended windows in bounded batches, only their own, never a running one', async () => {
           const prefix = `test_${randomUUID()}:`;
           const other = `test-${randomUUID()}:`;
-          const store = new PostgresRateLimitStore(db, prefix, () => undefined);
+          const store = new PostgresRateLimitStore(db, 60, prefix, () => undefined);
           const ended = db.raw("now() - interval '1 minute'");
           const rows = (keyPrefix: string, count: number, resetAt: Knex.Raw) =>
             Array.from({ length: count }, (_, i) => ({ key: `${keyPrefix}${i}`, hits: 1, reset_at: resetAt }));

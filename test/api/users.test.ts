@@ -14,7 +14,7 @@ const newSubject = () => `user-${randomUUID()}`;
 
 /** A token for `sub` with exactly these extra claims (no email or name unless given). */
 const tokenWith = (sub: string, claims: Record<string, unknown> = {}) =>
-  signRaw({ sub, exp: nowSeconds() + 3600, ...claims });
+  signRaw({ sub, iat: nowSeconds(), exp: nowSeconds() + 3600, ...claims });
 
 /** Timestamps are stored with milliseconds: wait long enough for `now()` to move. */
 const nextMillisecond = () => sleep(5);

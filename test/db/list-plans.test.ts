@@ -1,25 +1,34 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import type { Direction, ListFilters, ListQuery, SortName } from '../../src/tasks/list-query.js';
+import {
+  RELEVANCE_CANDIDATES,
+  type Direction,
+  type ListFilters,
+  type ListQuery,
+  type SortName,
+} from '../../src/tasks/list-query.js';
 import { postgresKnex } from '../../src/db/database.js';
 import { listTasksQuery } from '../../src/tasks/tasks.store.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
 
-// Every list query the store builds uses an index on PostgreSQL, with 10,000 tasks for one user
-// and twice as many for others: the plans of the exact SQL listTasks runs (EXPLAIN of its query
-// builder), for every filter and every sort, on a first page and after a cursor.
+// Every list query the store builds uses an index on PostgreSQL, with 50,000 tasks for one user
+// (issue 13's search attack) and 20,000 for others: the plans of the exact SQL listTasks runs
+// (EXPLAIN of its query builder), for every filter and every sort, on a first page and after a
+// cursor; and relevance ranks no more than its bounded candidate set.
 
 const USER = 'planned-user';
+const USER_TASKS = 50_000;
 const OTHERS = 20;
+const OTHERS_TASKS = 20_000;
 
 /**
  * Varied enough that every filter and sort has something to choose from: `rare` tags and words
- * are 1 in 500; half the tasks are due, over the next two years, a few of them already overdue.
+ * are 1 in 500; half the tasks are due, over the next ten years, a few of them already overdue.
  */
 const SEED = [
   `insert into users (id) select '${USER}' union all select 'other-' || g from generate_series(1, ${OTHERS}) g`,
   `insert into tasks (user_id, title, description, completed, completed_at, priority, tags, due_date, due_key, overdue_at, created_at, updated_at)
-   select case when g <= 10000 then '${USER}' else 'other-' || (g % ${OTHERS} + 1) end,
+   select case when g <= ${USER_TASKS} then '${USER}' else 'other-' || (g % ${OTHERS} + 1) end,
           (array['Plan the trip', 'buy milk', 'Write the report', 'call the plumber', 'review budget'])[g % 5 + 1] || ' ' || g,
           case when g % 500 = 0 then 'a rare zeppelin' when g % 3 = 0 then 'planning notes ' || g end,
           g % 4 = 0, case when g % 4 = 0 then now() end,
@@ -27,8 +36,8 @@ const SEED = [
           case when g % 500 = 1 then '{rare}' else (array['{work}', '{home,errand}', '{work,urgent}', '{}'])[g % 4 + 1] end::text[],
           due, due::timestamptz, due::timestamptz + interval '1 day',
           now() - g * interval '1 minute', now() - (g % 997) * interval '1 minute'
-   from generate_series(1, 30000) g
-   cross join lateral (select case when g % 2 = 0 then current_date - 30 + g % 700 end as due) d`,
+   from generate_series(1, ${USER_TASKS + OTHERS_TASKS}) g
+   cross join lateral (select case when g % 2 = 0 then current_date - 30 + g % 3500 end as due) d`,
   'analyze tasks',
 ];
 
@@ -49,12 +58,13 @@ const DIRECTIONS: Direction[] = ['asc', 'desc'];
 
 /** A cursor position in the middle of the user's list, for each sort. */
 const MIDDLE: Record<SortName, ListQuery['after']> = {
-  created_at: { value: new Date(Date.now() - 5000 * 60_000), id: 5000 },
-  updated_at: { value: new Date(Date.now() - 500 * 60_000), id: 5000 },
-  due: { value: daysFromNow(300), id: 5000 },
-  priority: { value: 2, id: 5000 },
-  title: { value: 'call the plumber 5000', id: 5000 },
-  relevance: { value: 0.05, id: 5000 },
+  created_at: { value: new Date(Date.now() - 25_000 * 60_000), id: 25_000 },
+  updated_at: { value: new Date(Date.now() - 500 * 60_000), id: 25_000 },
+  due: { value: daysFromNow(300), id: 25_000 },
+  priority: { value: 2, id: 25_000 },
+  title: { value: 'call the plumber 25000', id: 25_000 },
+  // Candidates among tasks up to id 40,000: the 1,000 newest of those, past the newest 10,000.
+  relevance: { value: 0.05, id: 25_000, candidatesUpTo: 40_000 },
 };
 
 /** The index each sort walks in order (created_at: the first migration's). */
@@ -75,7 +85,7 @@ const FILTERS: [string, Partial<ListFilters>, string?][] = [
   ['tag=work', { tags: ['work'] }],
   ['tag=rare', { tags: ['rare'] }, 'tasks_tags_idx'],
   ['tag=work&tag=urgent', { tags: ['work', 'urgent'] }],
-  ['due_after', { dueAfter: daysFromNow(665) }, 'tasks_user_due_desc_idx'],
+  ['due_after', { dueAfter: daysFromNow(3465) }, 'tasks_user_due_desc_idx'],
   ['due_before', { dueBefore: daysFromNow(-20) }, 'tasks_user_due_asc_idx'],
   ['due window', { dueAfter: daysFromNow(100), dueBefore: daysFromNow(107) }, 'tasks_user_due_desc_idx'],
   ['overdue=true', { overdue: true }, 'tasks_user_overdue_idx'],
@@ -99,6 +109,12 @@ interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
   'Index Name'?: string;
+  'Plan Rows': number;
+  /** With `verbose`: the expressions the node computes or passes on. */
+  Output?: string[];
+  /** With `analyze`: rows per loop, and loops. */
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
   Plans?: PlanNode[];
 }
 
@@ -106,10 +122,11 @@ function nodesOf(node: PlanNode): PlanNode[] {
   return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
 }
 
-async function planOf(knex: Knex, query: ListQuery): Promise<PlanNode[]> {
+/** The plan's nodes; `analyze` runs the query, for the rows each node really produced. */
+async function planOf(knex: Knex, query: ListQuery, options = ''): Promise<PlanNode[]> {
   const { sql, bindings } = listTasksQuery(knex, USER, query).toSQL();
   const result = await knex.raw<{ rows: { 'QUERY PLAN': { Plan: PlanNode }[] }[] }>(
-    `explain (format json) ${sql}`,
+    `explain (${options}format json) ${sql}`,
     bindings,
   );
   return nodesOf(result.rows[0]!['QUERY PLAN'][0]!.Plan);
@@ -117,12 +134,12 @@ async function planOf(knex: Knex, query: ListQuery): Promise<PlanNode[]> {
 
 const describePostgres = DATABASE_KINDS.includes('postgres') ? describe : describe.skip;
 
-describePostgres('list query plans on PostgreSQL (10,000 tasks for the user, 20,000 for others)', function () {
+describePostgres('list query plans on PostgreSQL (50,000 tasks for the user, 20,000 for others)', function () {
   this.timeout(60_000);
   let database: TestDatabase;
   before(async () => {
     database = await createTestDatabase('postgres');
-    // Seeded without the request statement bound: 30,000 rows can take longer on a slow machine.
+    // Seeded without the request statement bound: 70,000 rows can take longer on a slow machine.
     const seeder = postgresKnex(database.directUrl!, 1, { statementBound: 'none' });
     try {
       for (const statement of SEED) await seeder.raw(statement);
@@ -182,5 +199,38 @@ describePostgres('list query plans on PostgreSQL (10,000 tasks for the user, 20,
         expect(plan.indexes).to.include(index);
       });
     }
+  }
+
+  // However many of the user's tasks match, relevance ranks at most RELEVANCE_CANDIDATES of them:
+  // run (EXPLAIN ANALYZE VERBOSE), no node computes a rank for more rows than that, and the
+  // candidates are a limit of that size (the newest matches, found through an index above).
+  for (const [page, direction, after] of [
+    ['first page', 'desc', undefined],
+    ['after a cursor', 'asc', MIDDLE.relevance],
+  ] as const) {
+    it(`q=plan, sort=relevance, ${page}: ranks ${RELEVANCE_CANDIDATES} candidates, not every match`, async () => {
+      const counted = await database
+        .knex('tasks')
+        .where('user_id', USER)
+        .whereRaw("search @@ websearch_to_tsquery('english', 'plan')")
+        .count({ matches: '*' });
+      expect(Number(counted[0]?.matches)).to.be.above(10 * RELEVANCE_CANDIDATES);
+      const query: ListQuery = {
+        filters: { ...NO_FILTERS, search: 'plan' },
+        sort: 'relevance',
+        direction,
+        limit: 51,
+        after,
+      };
+      const nodes = await planOf(database.knex, query, 'analyze, verbose, ');
+      const ranking = nodes.filter((node) => node.Output?.some((output) => output.includes('ts_rank(')));
+      expect(ranking, 'some node ranks').not.to.be.empty;
+      for (const node of ranking) {
+        expect(node['Actual Rows']! * node['Actual Loops']!, node['Node Type']).to.be.at.most(RELEVANCE_CANDIDATES);
+      }
+      expect(nodes.filter((node) => node['Node Type'] === 'Limit').map((node) => node['Plan Rows'])).to.include(
+        RELEVANCE_CANDIDATES,
+      );
+    });
   }
 });

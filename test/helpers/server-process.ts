@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TEST_SECRET } from './tokens.js';
+import { PRODUCTION_TOKEN, TEST_SECRET } from './tokens.js';
 import { EXIT_BOUND_MS, START_BOUND_MS, within } from './wait.js';
 
 // Runs the real server (and the CLI scripts) as child processes, with a minimal explicit
@@ -72,6 +72,13 @@ export async function cleanUpProcesses(): Promise<void> {
   tempDirs.clear();
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 }
+
+/** NODE_ENV=production with what it requires of the tests' tokens: JWT_ISSUER and JWT_AUDIENCE (tokenFor(user, PRODUCTION_TOKEN)). */
+export const PRODUCTION_ENV: EnvOverrides = {
+  NODE_ENV: 'production',
+  JWT_ISSUER: PRODUCTION_TOKEN.issuer,
+  JWT_AUDIENCE: PRODUCTION_TOKEN.audience,
+};
 
 function baseEnv(dataDir: string, overrides: EnvOverrides = {}): NodeJS.ProcessEnv {
   const env: Record<string, string | undefined> = {

@@ -64,6 +64,7 @@ export async function startTestServer(
     JWT_CLOCK_SKEW_SECONDS: '0',
     RATE_LIMIT_PER_ADDRESS: '0',
     RATE_LIMIT_PER_USER: '0',
+    RATE_LIMIT_IN_FLIGHT_PER_USER: '0',
   });
   const config = {
     env: defaults.env,

@@ -6,6 +6,9 @@ import { expectProblem, type ApiResponse } from './api-client.js';
 /** The HS256 secret test servers trust. */
 export const TEST_SECRET = 'test-secret-that-is-long-enough-0123456789';
 
+/** The `iss` and `aud` a production server in the tests pins (PRODUCTION_ENV); tokenFor(user, PRODUCTION_TOKEN) names them. */
+export const PRODUCTION_TOKEN = { issuer: 'https://auth.test.example', audience: 'https://api.test.example' } as const;
+
 export function tokenFor(
   subject: string,
   options: { issuer?: string; audience?: string; expiresInSeconds?: number } = {},

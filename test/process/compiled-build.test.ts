@@ -11,8 +11,8 @@ import {
   MIGRATION_FILES,
   migrationRows,
 } from '../helpers/databases.js';
-import { cleanUpProcesses, startServer, type ServerProcess } from '../helpers/server-process.js';
-import { tokenFor } from '../helpers/tokens.js';
+import { cleanUpProcesses, PRODUCTION_ENV, startServer, type ServerProcess } from '../helpers/server-process.js';
+import { PRODUCTION_TOKEN, tokenFor } from '../helpers/tokens.js';
 import { PROCESS_TEST_TIMEOUT_MS } from '../helpers/wait.js';
 
 // What production runs: `make build` compiles the server to dist/, and `node dist/src/server.js`
@@ -51,7 +51,7 @@ describe('the compiled build (make build, node dist/src/server.js)', function ()
   }
 
   const startCompiled = (databaseUrl: string): Promise<ServerProcess> =>
-    startServer({ script: COMPILED_SERVER, env: { DATABASE_URL: databaseUrl, NODE_ENV: 'production' } });
+    startServer({ script: COMPILED_SERVER, env: { DATABASE_URL: databaseUrl, ...PRODUCTION_ENV } });
 
   it('serves a database the sources migrated, applying and recording no migration again', async () => {
     const url = await freshDatabase();
@@ -85,7 +85,7 @@ describe('the compiled build (make build, node dist/src/server.js)', function ()
 
   it('answers authenticated requests and serves the spec it was built with', async () => {
     const server = await startCompiled(await freshDatabase());
-    const token = await tokenFor('alice');
+    const token = await tokenFor('alice', PRODUCTION_TOKEN);
     const created = await request<Task>(server.baseUrl, 'POST', '/api/alice/tasks', {
       token,
       json: { title: 'Compiled' },

@@ -9,6 +9,7 @@ import { createEmptyPostgresDatabase, DATABASE_KINDS } from '../helpers/database
 import {
   cleanUpProcesses,
   makeTempDir,
+  PRODUCTION_ENV,
   runScript,
   runServerToExit,
   startServer,
@@ -17,7 +18,7 @@ import {
   type ServerProcess,
 } from '../helpers/server-process.js';
 import { observeResponse } from '../helpers/spec-coverage.js';
-import { tokenFor } from '../helpers/tokens.js';
+import { PRODUCTION_TOKEN, tokenFor } from '../helpers/tokens.js';
 import { EVENT_BOUND_MS, PROCESS_TEST_TIMEOUT_MS, within } from '../helpers/wait.js';
 
 describe('the server as a process', function () {
@@ -117,6 +118,38 @@ describe('the server as a process', function () {
         expect(result.stdout).not.to.include('listening on');
       });
     }
+  });
+
+  describe('in production, tokens must name this service', () => {
+    it('refuses to start without JWT_ISSUER and JWT_AUDIENCE: one line naming both and the opt-out, exit code 1', async () => {
+      const result = await runServerToExit({ env: { NODE_ENV: 'production' } });
+      expectOneLineFailure(result);
+      expect(result.stderr)
+        .to.match(/^Configuration error: JWT_ISSUER and JWT_AUDIENCE are required with NODE_ENV=production/)
+        .and.to.include('JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true');
+      expect(result.stdout).not.to.include('listening on');
+    });
+
+    it('starts with both, and accepts the tokens that name them (make token) and no others', async () => {
+      const printed = await runScript('src/cli/token.ts', ['alice'], { env: PRODUCTION_ENV });
+      expect(printed.code, printed.stderr).to.equal(0);
+      const server = await startServer({ env: PRODUCTION_ENV });
+      const tasks = '/api/alice/tasks';
+      expect((await request(server.baseUrl, 'GET', tasks, { token: printed.stdout.trim() })).status).to.equal(200);
+      const named = await tokenFor('alice', PRODUCTION_TOKEN);
+      expect((await request(server.baseUrl, 'GET', tasks, { token: named })).status).to.equal(200);
+      const forAnotherService = await tokenFor('alice', { ...PRODUCTION_TOKEN, audience: 'https://other.example' });
+      expect((await request(server.baseUrl, 'GET', tasks, { token: forAnotherService })).status).to.equal(401);
+      expect((await request(server.baseUrl, 'GET', tasks, { token: await tokenFor('alice') })).status).to.equal(401);
+      await expectCleanStop(server, 'SIGTERM');
+    });
+
+    it('starts without them when JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true says so', async () => {
+      const server = await startServer({ env: { NODE_ENV: 'production', JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'true' } });
+      const token = await tokenFor('alice', { issuer: 'https://any.example', audience: 'https://any.example' });
+      expect((await request(server.baseUrl, 'GET', '/api/alice/tasks', { token })).status).to.equal(200);
+      await expectCleanStop(server, 'SIGTERM');
+    });
   });
 
   describe('start-up failures: exit code 1, one line, nothing left held', () => {

@@ -30,7 +30,12 @@ describe('the server as a process: SIGTERM under load', function () {
     // No rate limits: the load runs until the events above, which on a loaded machine is long
     // enough to meet the per-user limit (600 a minute); what is checked here is every answer.
     const server = await startServer({
-      env: { RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_USER: '0', TRUST_PROXY: 'loopback' },
+      env: {
+        RATE_LIMIT_PER_ADDRESS: '0',
+        RATE_LIMIT_PER_USER: '0',
+        RATE_LIMIT_IN_FLIGHT_PER_USER: '0',
+        TRUST_PROXY: 'loopback',
+      },
     });
     const token = await tokenFor('alice');
     // Warmed up first (the validator compiles the spec on first use), so the load is a steady one.

@@ -63,6 +63,7 @@ describe('chaos: PostgreSQL restarted twice under mixed load', function () {
         DATABASE_URL: postgres.adminUrl,
         RATE_LIMIT_PER_ADDRESS: '0',
         RATE_LIMIT_PER_USER: '0',
+        RATE_LIMIT_IN_FLIGHT_PER_USER: '0',
         TRUST_PROXY: 'loopback',
       },
     });

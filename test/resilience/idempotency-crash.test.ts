@@ -162,7 +162,12 @@ describe('idempotency keys: exactly once across a crash', function () {
   /** The server over the throwaway PostgreSQL (it migrates it), without rate limits: the burst is the point. */
   const startApi = () =>
     startServer({
-      env: { DATABASE_URL: postgres!.adminUrl, RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_USER: '0' },
+      env: {
+        DATABASE_URL: postgres!.adminUrl,
+        RATE_LIMIT_PER_ADDRESS: '0',
+        RATE_LIMIT_PER_USER: '0',
+        RATE_LIMIT_IN_FLIGHT_PER_USER: '0',
+      },
     });
 
   /** A user of the server, provisioned (and the validator warmed up) first, so that the burst is creates alone. */

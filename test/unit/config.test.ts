@@ -29,6 +29,7 @@ describe('config', () => {
       issuer: undefined,
       audience: undefined,
       clockSkewSeconds: 30,
+      maxAgeSeconds: 86_400,
     });
     expect(config.http).to.deep.equal({
       requireIfMatch: false,
@@ -37,11 +38,18 @@ describe('config', () => {
       metricsToken: undefined,
       requestTimeoutMs: 30_000,
     });
-    expect(config.rateLimit).to.deep.equal({ windowSeconds: 60, perAddress: 1200, perUser: 600, redisUrl: undefined });
+    expect(config.rateLimit).to.deep.equal({
+      windowSeconds: 60,
+      perAddress: 1200,
+      perUser: 600,
+      inFlightPerUser: 4,
+      redisUrl: undefined,
+    });
     expect(config.quotas).to.deep.equal({
       tasksPerUser: 10_000,
       storedBytesPerUser: 52_428_800,
       idempotencyKeysPerUser: 1000,
+      idempotencyAnswerBytes: 65_536,
     });
     expect(config.dbTimeouts).to.deep.equal({
       connectTimeoutMs: 1000,
@@ -66,6 +74,8 @@ describe('config', () => {
       JWT_ISSUER: 'https://auth.example',
       JWT_AUDIENCE: 'https://api.example',
       JWT_CLOCK_SKEW_SECONDS: '5',
+      JWT_MAX_AGE_SECONDS: '900',
+      JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'false',
       REQUIRE_IF_MATCH: 'true',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
       TRUST_PROXY: '2',
@@ -74,10 +84,12 @@ describe('config', () => {
       RATE_LIMIT_WINDOW_SECONDS: '30',
       RATE_LIMIT_PER_ADDRESS: '100',
       RATE_LIMIT_PER_USER: '0',
+      RATE_LIMIT_IN_FLIGHT_PER_USER: '16',
       REDIS_URL: 'rediss://:password@redis.internal:6380/2',
       QUOTA_TASKS_PER_USER: '500',
       QUOTA_STORED_BYTES_PER_USER: 'OFF',
       QUOTA_IDEMPOTENCY_KEYS_PER_USER: '20',
+      IDEMPOTENCY_MAX_ANSWER_BYTES: '4096',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
       SHUTDOWN_TIMEOUT_MS: '2000',
@@ -100,6 +112,7 @@ describe('config', () => {
       issuer: 'https://auth.example',
       audience: 'https://api.example',
       clockSkewSeconds: 5,
+      maxAgeSeconds: 900,
     });
     expect(config.http).to.deep.equal({
       requireIfMatch: true,
@@ -112,12 +125,14 @@ describe('config', () => {
       windowSeconds: 30,
       perAddress: 100,
       perUser: 0,
+      inFlightPerUser: 16,
       redisUrl: 'rediss://:password@redis.internal:6380/2',
     });
     expect(config.quotas).to.deep.equal({
       tasksPerUser: 500,
       storedBytesPerUser: undefined,
       idempotencyKeysPerUser: 20,
+      idempotencyAnswerBytes: 4096,
     });
     expect(config).to.deep.include({
       logLevel: 'debug',
@@ -130,7 +145,10 @@ describe('config', () => {
   it('logs readably in a development terminal only', () => {
     expect(loadConfig({ BETTER_AUTH_SECRET: SECRET }, { stdoutIsTTY: true }).logFormat).to.equal('pretty');
     expect(
-      loadConfig({ BETTER_AUTH_SECRET: SECRET, NODE_ENV: 'production' }, { stdoutIsTTY: true }).logFormat,
+      loadConfig(
+        { BETTER_AUTH_SECRET: SECRET, NODE_ENV: 'production', JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'true' },
+        { stdoutIsTTY: true },
+      ).logFormat,
     ).to.equal('json');
   });
 
@@ -167,6 +185,53 @@ describe('config', () => {
           /^BETTER_AUTH_SECRET or JWT_JWKS_URL is required/,
         );
       }
+    });
+
+    describe('in production', () => {
+      const PRODUCTION = { NODE_ENV: 'production', BETTER_AUTH_SECRET: SECRET };
+      const PINNED = { JWT_ISSUER: 'https://auth.example.com', JWT_AUDIENCE: 'https://api.example.com' };
+
+      it('refuses to start without JWT_ISSUER and JWT_AUDIENCE, naming both and the way out', () => {
+        for (const load of [loadConfig, loadAuthConfig]) {
+          expect(() => load(PRODUCTION)).to.throw(
+            ConfigError,
+            /^JWT_ISSUER and JWT_AUDIENCE are required with NODE_ENV=production, .*JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true/,
+          );
+        }
+      });
+
+      it('names the one that is missing, a blank value counting as missing', () => {
+        expect(() => loadConfig({ ...PRODUCTION, ...PINNED, JWT_AUDIENCE: ' ' })).to.throw(
+          ConfigError,
+          /^JWT_AUDIENCE is required with NODE_ENV=production/,
+        );
+        expect(() => loadConfig({ ...PRODUCTION, ...PINNED, JWT_ISSUER: undefined })).to.throw(
+          ConfigError,
+          /^JWT_ISSUER is required with NODE_ENV=production/,
+        );
+      });
+
+      it('starts with both, or with the explicit opt-out', () => {
+        expect(loadConfig({ ...PRODUCTION, ...PINNED }).auth).to.include({
+          issuer: PINNED.JWT_ISSUER,
+          audience: PINNED.JWT_AUDIENCE,
+        });
+        const optedOut = loadConfig({ ...PRODUCTION, JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'true' }).auth;
+        expect(optedOut).to.include({ issuer: undefined, audience: undefined });
+      });
+
+      it('does not count JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=false as the opt-out', () => {
+        expect(() => loadConfig({ ...PRODUCTION, JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'false' })).to.throw(
+          ConfigError,
+          /^JWT_ISSUER and JWT_AUDIENCE are required/,
+        );
+      });
+
+      it('asks for neither outside production', () => {
+        for (const NODE_ENV of ['development', 'test']) {
+          expect(loadConfig({ NODE_ENV, BETTER_AUTH_SECRET: SECRET }).auth).to.include({ issuer: undefined });
+        }
+      });
     });
 
     it('keeps the secret exactly as given, spaces included', () => {
@@ -208,7 +273,20 @@ describe('config', () => {
         'redis://127.0.0.1:6379',
       ],
       ['JWT_JWKS_COOLDOWN_SECONDS=0', { JWT_JWKS_COOLDOWN_SECONDS: '0' }, (c) => c.auth.jwksCooldownSeconds, 0],
+      [
+        'a JWKS cooldown as long as the cache time',
+        { JWT_JWKS_CACHE_SECONDS: '60', JWT_JWKS_COOLDOWN_SECONDS: '60' },
+        (c) => c.auth.jwksCooldownSeconds,
+        60,
+      ],
+      ['JWT_MAX_AGE_SECONDS=0 (off)', { JWT_MAX_AGE_SECONDS: '0' }, (c) => c.auth.maxAgeSeconds, 0],
       ['RATE_LIMIT_PER_ADDRESS=0 (off)', { RATE_LIMIT_PER_ADDRESS: '0' }, (c) => c.rateLimit.perAddress, 0],
+      [
+        'RATE_LIMIT_IN_FLIGHT_PER_USER=0 (off)',
+        { RATE_LIMIT_IN_FLIGHT_PER_USER: '0' },
+        (c) => c.rateLimit.inFlightPerUser,
+        0,
+      ],
       [
         'the database bounds',
         { DB_CONNECT_TIMEOUT_MS: '5000', DB_ACQUIRE_TIMEOUT_MS: '5000', DB_STATEMENT_TIMEOUT_MS: '30000' },
@@ -252,6 +330,17 @@ describe('config', () => {
       'a JWKS cooldown over an hour',
       { JWT_JWKS_COOLDOWN_SECONDS: '3601' },
       /^JWT_JWKS_COOLDOWN_SECONDS must be a whole number from 0 to 3600/,
+    ],
+    [
+      'a JWKS cooldown longer than the cache time',
+      { JWT_JWKS_CACHE_SECONDS: '60', JWT_JWKS_COOLDOWN_SECONDS: '61' },
+      /^JWT_JWKS_COOLDOWN_SECONDS \(61\) must be at most JWT_JWKS_CACHE_SECONDS \(60\)/,
+    ],
+    ['a negative token age', { JWT_MAX_AGE_SECONDS: '-1' }, /^JWT_MAX_AGE_SECONDS must be a whole number from 0/],
+    [
+      'JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=yes',
+      { JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'yes' },
+      /^JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE must be true or false/,
     ],
     [
       'a JWKS timeout under 100 ms',
@@ -319,6 +408,11 @@ describe('config', () => {
       'a quota that is not a number',
       { QUOTA_STORED_BYTES_PER_USER: '50MB' },
       /^QUOTA_STORED_BYTES_PER_USER must be a whole number from 1 to 1000000000000/,
+    ],
+    [
+      'a stored answer bound under 1 KiB',
+      { IDEMPOTENCY_MAX_ANSWER_BYTES: '1000' },
+      /^IDEMPOTENCY_MAX_ANSWER_BYTES must be a whole number from 1024 to 16777216/,
     ],
     [
       'a connect timeout under 100 ms',

@@ -78,13 +78,14 @@ describe("idempotency: the key's lock id", () => {
     expect(lockId('alice', 'k')).to.equal(String(id));
   });
 
-  it('differs between users, keys, and ways of splitting the same characters', () => {
+  it("differs between users, keys, a user's keys lock, and ways of splitting the same characters", () => {
     const ids = [
       lockId('alice', 'k'),
       lockId('bob', 'k'),
       lockId('alice', 'l'),
       lockId('alicek', ''),
       lockId('alic', 'ek'),
+      lockId('alice'),
     ];
     expect(new Set(ids).size).to.equal(ids.length);
   });
@@ -110,13 +111,16 @@ describe('idempotency: the guard, before any query', () => {
   // both databases in test/api/idempotency.test.ts; here, what it decides before any query.
   const unconnected = knex({ client: 'pg', connection: { host: '127.0.0.1', port: 1 }, acquireConnectionTimeout: 1 });
   after(() => unconnected.destroy());
+  const limits = { keysPerUser: 1000, answerBytes: 65_536 };
 
   it('runs a request without a key as it is: no transaction, no query', async () => {
-    expect(await createIdempotencyGuard(unconnected)(guarded(undefined), async () => created)).to.equal(created);
+    expect(await createIdempotencyGuard(unconnected, limits)(guarded(undefined), async () => created)).to.equal(
+      created,
+    );
   });
 
   it('refuses a key on a request without a user: keys belong to users', async () => {
-    const error = await createIdempotencyGuard(unconnected)(
+    const error = await createIdempotencyGuard(unconnected, limits)(
       guarded('k', { user: undefined }),
       async () => created,
     ).catch((caught: unknown) => caught);

@@ -34,7 +34,7 @@ describe('list cursor', () => {
     ['due', { value: null, id: 7 }],
     ['priority', { value: 3, id: Number.MAX_SAFE_INTEGER }],
     ['title', { value: 'Äpfel "kaufen" \\ 😀', id: 9 }],
-    ['relevance', { value: Math.fround(0.0607927), id: 5 }],
+    ['relevance', { value: Math.fround(0.0607927), id: 5, candidatesUpTo: 9 }],
   ];
   for (const [sort, position] of positions) {
     it(`round-trips a ${sort} position (${String(position.value)}) in URL-safe text`, () => {
@@ -46,7 +46,7 @@ describe('list cursor', () => {
 
   it('carries a rank as the float4 it is, whatever double it was read as', () => {
     const read = 0.0607927; // how a driver parses PostgreSQL's text for a real
-    const cursor = encodeCursor(view('relevance'), { value: read, id: 5 });
+    const cursor = encodeCursor(view('relevance'), { value: read, id: 5, candidatesUpTo: 9 });
     expect(decodeCursor(cursor, view('relevance')).value).to.equal(Math.fround(read));
   });
 
@@ -125,20 +125,40 @@ describe('list cursor', () => {
     ],
     [
       'a rank that is no float4',
-      tampered(issued, (payload) => Object.assign(payload, { s: 'relevance', k: 0.1 })),
+      tampered(issued, (payload) => Object.assign(payload, { s: 'relevance', k: 0.1, b: 42 })),
       'relevance',
     ],
     [
       'a rank beyond float4',
-      tampered(issued, (payload) => Object.assign(payload, { s: 'relevance', k: 1e39 })),
+      tampered(issued, (payload) => Object.assign(payload, { s: 'relevance', k: 1e39, b: 42 })),
       'relevance',
     ],
+    [
+      'a relevance cursor whose candidates bound is no id',
+      tampered(issued, (payload) => Object.assign(payload, { s: 'relevance', k: 0.5, b: 0 })),
+      'relevance',
+    ],
+    [
+      'a relevance cursor whose candidates bound is text',
+      tampered(issued, (payload) => Object.assign(payload, { s: 'relevance', k: 0.5, b: '42' })),
+      'relevance',
+    ],
+    ['a candidates bound on another sort', tampered(issued, (payload) => (payload.b = 42))],
   ];
   for (const [name, cursor, sort = 'created_at'] of invalid) {
     it(`refuses ${name}`, () => {
       expect(() => decodeCursor(cursor, view(sort))).to.throw(InvalidCursorError, /not a cursor this API issued/);
     });
   }
+
+  it('refuses a relevance cursor of the earlier format (no candidates bound), saying to start again', () => {
+    const current = encodeCursor(view('relevance'), { value: 0.5, id: 5, candidatesUpTo: 9 });
+    const earlier = tampered(current, (payload) => delete payload.b);
+    expect(() => decodeCursor(earlier, view('relevance'))).to.throw(
+      InvalidCursorError,
+      /relevance cursor from an earlier version of this API; start again without a cursor/,
+    );
+  });
 
   it('refuses a well-formed cursor that names a sort other than the fingerprinted one', () => {
     const relabelled = tampered(issued, (payload) => Object.assign(payload, { s: 'title', k: 'a' }));
