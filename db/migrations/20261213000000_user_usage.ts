@@ -59,7 +59,7 @@ const UP = [
        return user_id;
      end $$`,
   // What `owner` holds grows (or shrinks) by this much, unless that takes it past a limit: the
-  // slow path of tasks_charge_usage, when the transaction's own stripe has no room.
+  // slow path of charge_owner, when the transaction's own stripe has no room.
   `create function charge_usage(owner text, added_tasks bigint, added_bytes bigint, tasks_limit bigint, bytes_limit bigint)
      returns void
      language plpgsql volatile
@@ -126,25 +126,15 @@ const UP = [
      end $$`,
   // The fast path, all that most writes run: one update of the transaction's own stripe (concurrent
   // transactions have nearby ids, so mostly distinct stripes), if it has room.
-  `create function tasks_charge_usage() returns trigger
+  `create function charge_owner(owner text, added_tasks bigint, added_bytes bigint) returns void
      language plpgsql
      as $$
      declare
        limits text := current_setting('todo.quota_limits', true);
        tasks_limit bigint := nullif(split_part(limits, ',', 1), '')::bigint;
        bytes_limit bigint := nullif(split_part(limits, ',', 2), '')::bigint;
-       owner text;
-       added_tasks bigint;
-       added_bytes bigint;
        own smallint := txid_current() % ${STRIPES};
      begin
-       if tg_op = 'INSERT' then
-         owner := new.user_id; added_tasks := 1; added_bytes := new.stored_bytes;
-       elsif tg_op = 'DELETE' then
-         owner := old.user_id; added_tasks := -1; added_bytes := -old.stored_bytes;
-       else
-         owner := new.user_id; added_tasks := 0; added_bytes := new.stored_bytes - old.stored_bytes;
-       end if;
        -- Skipped, not waited for, when another transaction holds it (see charge_usage).
        update user_usage set tasks = tasks + added_tasks, stored_bytes = stored_bytes + added_bytes
         where user_id = owner and stripe = (
@@ -156,14 +146,39 @@ const UP = [
        if not found then
          perform charge_usage(owner, added_tasks, added_bytes, tasks_limit, bytes_limit);
        end if;
+     end $$`,
+  // Inserts and deletes are charged once per statement and user, from the statement's rows: a
+  // statement of many rows (clear-completed, a seed) updates a stripe once, not once per row (each
+  // update of one row in one transaction makes a new version that the next must walk past).
+  `create function tasks_charge_rows() returns trigger
+     language plpgsql
+     as $$
+     declare
+       held record;
+       sign bigint := case when tg_op = 'INSERT' then 1 else -1 end;
+     begin
+       for held in
+         select user_id, count(*) as tasks, sum(stored_bytes) as stored_bytes from changed_rows group by user_id
+       loop
+         perform charge_owner(held.user_id, sign * held.tasks, sign * held.stored_bytes);
+       end loop;
+       return null;
+     end $$`,
+  `create function tasks_charge_update() returns trigger
+     language plpgsql
+     as $$
+     begin
+       perform charge_owner(new.user_id, 0, new.stored_bytes - old.stored_bytes);
        return null;
      end $$`,
   `create trigger tasks_usage_insert after insert on tasks
-     for each row execute function tasks_charge_usage()`,
+     referencing new table as changed_rows
+     for each statement execute function tasks_charge_rows()`,
   `create trigger tasks_usage_delete after delete on tasks
-     for each row execute function tasks_charge_usage()`,
+     referencing old table as changed_rows
+     for each statement execute function tasks_charge_rows()`,
   `create trigger tasks_usage_update after update of title, description, tags on tasks
-     for each row when (old.stored_bytes is distinct from new.stored_bytes) execute function tasks_charge_usage()`,
+     for each row when (old.stored_bytes is distinct from new.stored_bytes) execute function tasks_charge_update()`,
   `insert into user_usage (user_id, stripe, tasks, stored_bytes)
      select held.user_id, stripe, quota_share(held.tasks, stripe), quota_share(held.stored_bytes, stripe)
        from (select user_id, count(*) as tasks, sum(stored_bytes) as stored_bytes from tasks group by user_id) as held
@@ -174,7 +189,9 @@ const DOWN = [
   `drop trigger tasks_usage_update on tasks`,
   `drop trigger tasks_usage_delete on tasks`,
   `drop trigger tasks_usage_insert on tasks`,
-  `drop function tasks_charge_usage()`,
+  `drop function tasks_charge_update()`,
+  `drop function tasks_charge_rows()`,
+  `drop function charge_owner(text, bigint, bigint)`,
   `drop function charge_usage(text, bigint, bigint, bigint, bigint)`,
   `drop function quota_scope(text, bigint, bigint)`,
   `drop function quota_share(bigint, integer)`,
