@@ -1045,7 +1045,7 @@ export interface components {
          * @description Too many requests from this client address or user in the current window (a search counts as
          *     10 requests, a bulk request as one per action), or too many of this user's requests running at
          *     once (policy `"in-flight"`, or `"in-flight-costly"` for a second search or bulk request while
-         *     one runs; `Retry-After: 1`). Nothing was done: retry after `Retry-After` seconds.
+         *     one runs anywhere in the server; `Retry-After: 1`). Nothing was done: retry after `Retry-After` seconds.
          */
         TooManyRequests: {
             headers: {

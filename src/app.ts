@@ -1,3 +1,5 @@
+import { costlySlotsOfPrimary } from './cluster/costly-slots.js';
+import { LocalCostlySlots } from './rate-limit/costly-slots.js';
 import express, { type Express, type Request } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Redis } from 'ioredis';
@@ -67,7 +69,13 @@ export function createApp({
   const spec = loadSpec();
   assertPublicOperationsMatch(spec);
   const metrics = createMetrics({ db });
-  const rateLimits = createRateLimits({ config: config.rateLimit, db, redis, logger });
+  const rateLimits = createRateLimits({
+    config: config.rateLimit,
+    db,
+    redis,
+    logger,
+    costlySlots: clusterWorker ? costlySlotsOfPrimary() : new LocalCostlySlots(),
+  });
   const authenticate = createBearerAuthenticator(config.auth, logger);
   // What handlers run: it joins the request's transaction when the idempotency guard opened one.
   const featureDb = scopedKnex(db);

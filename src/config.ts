@@ -65,7 +65,7 @@ export interface RateLimitConfig {
   readonly perAddress: number;
   /** RATE_LIMIT_PER_USER: requests per window per user (a search or bulk request weighs more), after authentication; 0 turns it off. */
   readonly perUser: number;
-  /** RATE_LIMIT_IN_FLIGHT_PER_USER: requests one user may have running at once in each process (one of them a search or bulk request); 0 turns it off. */
+  /** RATE_LIMIT_IN_FLIGHT_PER_USER: requests one user may have running at once in each process (and one search or bulk request at a time in the whole server); 0 turns it off. */
   readonly inFlightPerUser: number;
   /** REDIS_URL: counters in Redis; otherwise in PostgreSQL (or in memory on the embedded database, one process by construction). */
   readonly redisUrl: string | undefined;

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { migratePostgres } from '../db/database.js';
 import { knexLog } from '../logger.js';
 import { relayClusterMetrics } from '../metrics/cluster-metrics.js';
+import { relayCostlySlots } from './costly-slots.js';
 
 /** More unexpected worker exits than this within CRASH_WINDOW_MS: the server stops (a crash loop). */
 const MAX_CRASHES = 5;
@@ -21,6 +22,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   logger.info({ workers: config.webConcurrency }, 'applying migrations before starting the workers');
   await migratePostgres(config.databaseUrl!, config.dbTimeouts, knexLog(logger));
   relayClusterMetrics(logger);
+  relayCostlySlots();
 
   const running = new Set<Worker>();
   const crashes: number[] = [];

@@ -6,6 +6,7 @@ import ClientPgLite from 'knex-pglite';
 import type { Logger } from 'pino';
 import type { RateLimitConfig } from '../config.js';
 import { DomainError } from '../contract/domain-error.js';
+import type { CostlySlots } from '../rate-limit/costly-slots.js';
 import type { CounterStore } from '../rate-limit/counter-store.js';
 import { FixedWindowLimiter, type Verdict } from '../rate-limit/fixed-window.js';
 import { InFlightLimit, type Slot } from '../rate-limit/in-flight.js';
@@ -40,6 +41,8 @@ interface RateLimitDependencies {
   /** When given, the counters live in Redis; otherwise in PostgreSQL, or in memory on the embedded database. */
   readonly redis: Redis | undefined;
   readonly logger: Logger;
+  /** Each user's one costly request at a time: this process's own, or a cluster primary's for every worker. */
+  readonly costlySlots: CostlySlots;
 }
 
 /** A refused in-flight request may retry this soon: a slot frees as soon as one of its requests ends. */
@@ -53,7 +56,7 @@ const IN_FLIGHT_RETRY_SECONDS = 1;
  * `RateLimit-Policy` and what is left of each in `RateLimit`. `Retry-After` is that of the limit
  * that refused the request.
  */
-export function createRateLimits({ config, db, redis, logger }: RateLimitDependencies): RateLimits {
+export function createRateLimits({ config, db, redis, logger, costlySlots }: RateLimitDependencies): RateLimits {
   const limiter = (name: string, limit: number) =>
     limit === 0
       ? undefined
@@ -96,11 +99,15 @@ export function createRateLimits({ config, db, redis, logger }: RateLimitDepende
   const admit = async (req: Request, res: Response, caller: Express.User) => {
     let slot: Slot | undefined;
     if (inFlight) {
-      const costly = isCostly(resolvedOperation(req)?.entry.operationId, req.query);
-      slot = inFlight.tryAcquire(caller.id, costly);
-      if (!slot) throw refuseInFlight(res, inFlight, caller.id, costly);
+      slot = inFlight.tryAcquire(caller.id);
+      if (!slot) throw refuseInFlight(res, 'in-flight', inFlight.max);
       // Held until the response has closed: sent, failed, aborted by the client or timed out.
       res.once('close', slot.hold());
+      if (isCostly(resolvedOperation(req)?.entry.operationId, req.query)) {
+        const release = await costlySlots.take(caller.id);
+        if (!release) throw refuseInFlight(res, 'in-flight-costly', 1);
+        slot.also(release);
+      }
     }
     const record = { counted: 0, slot };
     admitted.set(req, record);
@@ -130,17 +137,16 @@ export function createRateLimits({ config, db, redis, logger }: RateLimitDepende
 
 /**
  * The 429 of a request beyond the in-flight limit: policy `"in-flight"` when all of the user's
- * slots are taken, `"in-flight-costly"` when only its one costly request (search, bulk) is running.
+ * slots in this process are taken, `"in-flight-costly"` when its one costly request (a search, a
+ * bulk request) is running.
  */
-function refuseInFlight(res: Response, inFlight: InFlightLimit, key: string, costly: boolean): DomainError {
-  const full = costly && inFlight.isFullOfCostly(key);
-  const [name, max] = full ? ['in-flight-costly', inFlight.costlyMax] : ['in-flight', inFlight.max];
-  announce(res, name, `q=${max}`, { remaining: 0, resetSeconds: IN_FLIGHT_RETRY_SECONDS });
+function refuseInFlight(res: Response, policy: 'in-flight' | 'in-flight-costly', max: number): DomainError {
+  announce(res, policy, `q=${max}`, { remaining: 0, resetSeconds: IN_FLIGHT_RETRY_SECONDS });
   return new DomainError(
     'rate_limited',
-    full
-      ? `This user already has a search or bulk request in flight (at most ${max} at once); try again after Retry-After seconds.`
-      : `Too many requests of this user in flight (at most ${max} at once); try again after Retry-After seconds.`,
+    policy === 'in-flight'
+      ? `Too many requests of this user in flight (at most ${max} at once); try again after Retry-After seconds.`
+      : 'This user already has a search or bulk request in flight (one at a time); try again after Retry-After seconds.',
     { retryAfterSeconds: IN_FLIGHT_RETRY_SECONDS },
   );
 }
@@ -148,7 +154,7 @@ function refuseInFlight(res: Response, inFlight: InFlightLimit, key: string, cos
 function storeFor(
   name: string,
   windowSeconds: number,
-  { db, redis, logger }: Omit<RateLimitDependencies, 'config'>,
+  { db, redis, logger }: Pick<RateLimitDependencies, 'db' | 'redis' | 'logger'>,
 ): CounterStore {
   if (redis) return new RedisRateLimitStore(redis, windowSeconds, `rate-limit:${name}:`);
   // The embedded database is one process by construction: counters in memory are exact there.

@@ -1,32 +1,22 @@
 /**
- * How many requests each key (a user) has running in this process: at most `max`, and of them at
- * most `costlyMax` costly ones (searches, bulk requests), so that one user cannot keep the
- * process's cores busy with its most expensive work while others wait. Counted in memory only:
- * acquiring or refusing a slot costs no database work.
+ * How many requests each key (a user) has running in this process, up to `max`: a bound on what
+ * one user can make the process do at once, whatever its rate limit leaves it. Counted in memory
+ * only: acquiring or refusing a slot costs no database work.
  */
 export class InFlightLimit {
-  private readonly running = new Map<string, { all: number; costly: number }>();
+  private readonly running = new Map<string, number>();
 
-  constructor(
-    readonly max: number,
-    readonly costlyMax = 1,
-  ) {}
+  constructor(readonly max: number) {}
 
-  /** Whether `key` runs as many costly requests as it may. */
-  isFullOfCostly(key: string): boolean {
-    return (this.running.get(key)?.costly ?? 0) >= this.costlyMax;
-  }
-
-  /** A slot for `key`, or undefined when `max` of its requests (or `costlyMax` costly ones) are running. */
-  tryAcquire(key: string, costly = false): Slot | undefined {
-    const count = this.running.get(key) ?? { all: 0, costly: 0 };
-    if (count.all >= this.max || (costly && count.costly >= this.costlyMax)) return undefined;
-    const taken = costly ? 1 : 0;
-    this.running.set(key, { all: count.all + 1, costly: count.costly + taken });
+  /** A slot for `key`, or undefined when `max` of its requests are running. */
+  tryAcquire(key: string): Slot | undefined {
+    const count = this.running.get(key) ?? 0;
+    if (count >= this.max) return undefined;
+    this.running.set(key, count + 1);
     return new Slot(() => {
-      const left = this.running.get(key) ?? { all: 1, costly: taken };
-      if (left.all === 1) this.running.delete(key);
-      else this.running.set(key, { all: left.all - 1, costly: left.costly - taken });
+      const left = (this.running.get(key) ?? 1) - 1;
+      if (left === 0) this.running.delete(key);
+      else this.running.set(key, left);
     });
   }
 }
@@ -39,8 +29,15 @@ export class InFlightLimit {
 export class Slot {
   private holders = 0;
   private freed = false;
+  private readonly releases: (() => void)[] = [];
 
   constructor(private readonly free: () => void) {}
+
+  /** Lets go of `release` (another limit's hold, such as a costly slot) with this slot: now, if it is already free. */
+  also(release: () => void): void {
+    if (this.freed) release();
+    else this.releases.push(release);
+  }
 
   /** Holds the slot until the returned function is called (once; later calls do nothing). */
   hold(): () => void {
@@ -54,6 +51,7 @@ export class Slot {
       if (this.holders > 0) return;
       this.freed = true;
       this.free();
+      for (const release of this.releases) release();
     };
   }
 }

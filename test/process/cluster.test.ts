@@ -1,11 +1,19 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createEmptyPostgresDatabase, MIGRATION_FILES, migrationRows } from '../helpers/databases.js';
 import { request } from '../helpers/api-client.js';
 import { cleanUpProcesses, runServerToExit, startServer, type LogLine } from '../helpers/server-process.js';
 import { tokenFor } from '../helpers/tokens.js';
-import { EVENT_BOUND_MS, PROCESS_TEST_TIMEOUT_MS, START_BOUND_MS, within } from '../helpers/wait.js';
+import {
+  EVENT_BOUND_MS,
+  IN_TEST_BOUND_MS,
+  pollUntil,
+  PROCESS_TEST_TIMEOUT_MS,
+  START_BOUND_MS,
+  within,
+} from '../helpers/wait.js';
 
 // WEB_CONCURRENCY=2 on a fresh PostgreSQL database: the real server process as a primary with
 // two workers. What is read from outside: the log (pino writes each line's pid), /metrics, the
@@ -83,6 +91,44 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
         .map((line) => line.pid)
         .sort(),
     ).to.deep.equal([...workers].sort());
+  });
+
+  it("runs one costly request of a user at a time across every worker, and frees a dying worker's", async () => {
+    const server = await startCluster({ RATE_LIMIT_IN_FLIGHT_PER_USER: '4', RATE_LIMIT_PER_ADDRESS: '0' });
+    const token = await tokenFor('carol');
+    const search = async () => {
+      // A new connection each time: the primary hands connections to the workers in turn.
+      const response = await fetch(`${server.baseUrl}/api/carol/tasks?q=plan`, {
+        headers: { authorization: `Bearer ${token}`, connection: 'close' },
+      });
+      await response.arrayBuffer();
+      return { status: response.status, policy: response.headers.get('ratelimit-policy') };
+    };
+    const bulk = await requestLeftOpen(server.baseUrl, token, '/api/carol/tasks/bulk');
+    try {
+      await pollUntil(async () => (await search()).status === 429, 'the open bulk request to take the slot', {
+        ms: IN_TEST_BOUND_MS,
+      });
+      const refused = await Promise.all(Array.from({ length: 2 * WORKERS }, () => search()));
+      expect(refused, 'whichever worker answers').to.deep.equal(
+        refused.map(() => ({ status: 429, policy: '"in-flight-costly"; q=1' })),
+      );
+      // One at a time, so that a worker always serves the port: whichever held the slot dies.
+      for (const [index, pid] of listeningWorkers(server.logs()).entries()) {
+        process.kill(pid, 'SIGKILL');
+        await server.waitForLogs(
+          (lines) => listeningWorkers(lines).length === WORKERS + index + 1,
+          'a new worker to listen',
+          START_BOUND_MS,
+        );
+      }
+      // The worker that held the slot died without letting go: its primary frees what it held.
+      expect(await search()).to.deep.include({ status: 200 });
+    } finally {
+      bulk.destroy();
+    }
+    server.signal('SIGTERM');
+    expect(await server.waitForExit()).to.deep.equal({ code: 0, signal: null });
   });
 
   it('replaces a worker that dies and keeps serving', async () => {
@@ -178,6 +224,19 @@ function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A request whose headers are sent and whose body never comes: admitted, and held open until the socket closes. */
+async function requestLeftOpen(baseUrl: string, token: string, path: string): Promise<Socket> {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = connect(Number(port), hostname);
+  socket.on('error', () => undefined);
+  await once(socket, 'connect');
+  socket.write(
+    `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${token}\r\n` +
+      'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"actions":',
+  );
+  return socket;
 }
 
 function occupyPort(): Promise<Server> {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { addressKey } from '../../src/http/address-key.js';
 import type { CounterStore } from '../../src/rate-limit/counter-store.js';
 import { FixedWindowLimiter } from '../../src/rate-limit/fixed-window.js';
+import { LocalCostlySlots } from '../../src/rate-limit/costly-slots.js';
 import { InFlightLimit } from '../../src/rate-limit/in-flight.js';
 import { MemoryCounterStore } from '../../src/rate-limit/rate-limit.memory-store.js';
 
@@ -80,20 +81,33 @@ describe('rate-limit building blocks', () => {
       expect(limit.tryAcquire('v'), 'each key has its own').to.not.equal(undefined);
     });
 
-    it('lets a key run one costly request among its slots, and frees it with its slot', () => {
-      const limit = new InFlightLimit(2);
-      const costly = limit.tryAcquire('u', true)!;
-      expect(limit.isFullOfCostly('u')).to.equal(true);
-      expect(limit.tryAcquire('u', true), 'a second costly one').to.equal(undefined);
-      const plain = limit.tryAcquire('u')!;
-      expect(limit.tryAcquire('v', true), 'another key has its own').to.not.equal(undefined);
-      costly.hold()();
-      expect(limit.isFullOfCostly('u')).to.equal(false);
-      const again = limit.tryAcquire('u', true)!;
-      expect(limit.tryAcquire('u'), 'two running: the limit').to.equal(undefined);
-      plain.hold()();
-      again.hold()();
-      expect(limit.tryAcquire('u', true)).to.not.equal(undefined);
+    it('lets go of what it was given to release with it, once, or at once when already free', () => {
+      const limit = new InFlightLimit(1);
+      const slot = limit.tryAcquire('u')!;
+      const drop = slot.hold();
+      let released = 0;
+      slot.also(() => (released += 1));
+      expect(released).to.equal(0);
+      drop();
+      drop();
+      expect(released).to.equal(1);
+      slot.also(() => (released += 10));
+      expect(released, 'given after the slot was freed').to.equal(11);
+    });
+  });
+
+  describe('LocalCostlySlots', () => {
+    it('gives each key one slot at a time, freed once', async () => {
+      const slots = new LocalCostlySlots();
+      const release = (await slots.take('u'))!;
+      expect(await slots.take('u')).to.equal(undefined);
+      expect(await slots.take('v'), 'each key has its own').to.not.equal(undefined);
+      release();
+      const again = (await slots.take('u'))!;
+      release();
+      expect(await slots.take('u'), 'a second release of the first slot frees nothing').to.equal(undefined);
+      again();
+      expect(await slots.take('u')).to.not.equal(undefined);
     });
   });
 });
