@@ -52,8 +52,10 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
 
 # Reinstalled when the pinned Node changes, so that node_modules is always installed by the Node it runs on.
+# With the dev dependencies even under NODE_ENV=production (where npm leaves them out): `make start`
+# compiles with them before it runs without them.
 $(INSTALLED): package.json package-lock.json .nvmrc | $(NODE_EXE)
-	npm ci --no-audit --no-fund
+	npm ci --include=dev --no-audit --no-fund
 	@touch $@
 
 ifdef NODE_EXE
