@@ -1,11 +1,12 @@
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { Config } from '../../src/config.js';
 import { SEARCH_WEIGHT } from '../../src/rate-limit/weights.js';
 import { expectProblem, TestUser, type ApiResponse } from '../helpers/api-client.js';
 import { DATABASE_KINDS, sharedTestDatabase } from '../helpers/databases.js';
+import { requestLeftOpen as leaveOpen } from '../helpers/request-left-open.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { IN_TEST_BOUND_MS, pollUntil, within } from '../helpers/wait.js';
 
@@ -32,20 +33,9 @@ async function statementsDuring(db: Knex, body: () => Promise<void>): Promise<st
   return statements;
 }
 
-/**
- * A request whose headers are sent and whose body never comes: the server has admitted it (its
- * per-user checks run before the body is read) and holds it open until the socket closes.
- */
+/** A request of `user` to `path` (under its tasks) left open before its body: it holds an in-flight slot. */
 async function requestLeftOpen(server: TestServer, user: TestUser, path = '/tasks'): Promise<Socket> {
-  const { hostname, port } = new URL(server.baseUrl);
-  const socket = connect(Number(port), hostname);
-  socket.on('error', () => undefined);
-  await once(socket, 'connect');
-  socket.write(
-    `POST /api/${user.id}${path} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${await user.bearer()}\r\n` +
-      'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"title":',
-  );
-  return socket;
+  return leaveOpen(server.baseUrl, await user.bearer(), `/api/${user.id}${path}`);
 }
 
 function expectInFlightRefusal(response: ApiResponse, max: number, policy = 'in-flight'): void {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { createEmptyPostgresDatabase, MIGRATION_FILES, migrationRows } from '../helpers/databases.js';
 import { request } from '../helpers/api-client.js';
+import { requestLeftOpen } from '../helpers/request-left-open.js';
 import { cleanUpProcesses, runServerToExit, startServer, type LogLine } from '../helpers/server-process.js';
 import { tokenFor } from '../helpers/tokens.js';
 import {
@@ -94,7 +94,12 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
   });
 
   it("runs one costly request of a user at a time across every worker, and frees a dying worker's", async () => {
-    const server = await startCluster({ RATE_LIMIT_IN_FLIGHT_PER_USER: '4', RATE_LIMIT_PER_ADDRESS: '0' });
+    // The window limits off: the polling searches below must meet the in-flight limit alone.
+    const server = await startCluster({
+      RATE_LIMIT_IN_FLIGHT_PER_USER: '4',
+      RATE_LIMIT_PER_ADDRESS: '0',
+      RATE_LIMIT_PER_USER: '0',
+    });
     const token = await tokenFor('carol');
     const search = async () => {
       // A new connection each time: the primary hands connections to the workers in turn.
@@ -224,19 +229,6 @@ function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** A request whose headers are sent and whose body never comes: admitted, and held open until the socket closes. */
-async function requestLeftOpen(baseUrl: string, token: string, path: string): Promise<Socket> {
-  const { hostname, port } = new URL(baseUrl);
-  const socket = connect(Number(port), hostname);
-  socket.on('error', () => undefined);
-  await once(socket, 'connect');
-  socket.write(
-    `POST ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${token}\r\n` +
-      'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"actions":',
-  );
-  return socket;
 }
 
 function occupyPort(): Promise<Server> {
