@@ -6,7 +6,7 @@ import type { Config } from '../../src/config.js';
 import { SEARCH_WEIGHT } from '../../src/rate-limit/weights.js';
 import { expectProblem, TestUser, type ApiResponse } from '../helpers/api-client.js';
 import { DATABASE_KINDS, sharedTestDatabase } from '../helpers/databases.js';
-import { requestLeftOpen as leaveOpen } from '../helpers/request-left-open.js';
+import { requestHoldingSlot, requestLeftOpen as leaveOpen } from '../helpers/request-left-open.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { IN_TEST_BOUND_MS, pollUntil, within } from '../helpers/wait.js';
 
@@ -143,13 +143,12 @@ for (const kind of DATABASE_KINDS) {
       it('refuses beyond the limit with Retry-After: 1, without a database statement, before reading the body', async () => {
         await withServer(serve({ inFlightPerUser: 1 }), async (server) => {
           const user = new TestUser(server.baseUrl);
-          const socket = await requestLeftOpen(server, user);
+          const socket = await requestHoldingSlot(
+            () => requestLeftOpen(server, user),
+            async () => (await user.call('GET', '/tasks')).status === 429,
+            'the open request to hold the slot',
+          );
           try {
-            await pollUntil(
-              async () => (await user.call('GET', '/tasks')).status === 429,
-              'the open request to hold the slot',
-              { ms: IN_TEST_BOUND_MS },
-            );
             const statements = await statementsDuring(db, async () => {
               expectInFlightRefusal(await user.call('GET', '/tasks'), 1);
               expectInFlightRefusal(
@@ -169,13 +168,12 @@ for (const kind of DATABASE_KINDS) {
       it('runs one costly request (search, bulk) of a user at a time, beside its plain ones', async () => {
         await withServer(serve({ inFlightPerUser: 4 }), async (server) => {
           const user = new TestUser(server.baseUrl);
-          const socket = await requestLeftOpen(server, user, '/tasks/bulk');
+          const socket = await requestHoldingSlot(
+            () => requestLeftOpen(server, user, '/tasks/bulk'),
+            async () => (await user.call('GET', '/tasks?q=plan')).status === 429,
+            'the open bulk request to hold the costly slot',
+          );
           try {
-            await pollUntil(
-              async () => (await user.call('GET', '/tasks?q=plan')).status === 429,
-              'the open bulk request to hold the costly slot',
-              { ms: IN_TEST_BOUND_MS },
-            );
             const statements = await statementsDuring(db, async () => {
               expectInFlightRefusal(await user.call('GET', '/tasks?q=plan'), 1, 'in-flight-costly');
               expectInFlightRefusal(
@@ -201,10 +199,11 @@ for (const kind of DATABASE_KINDS) {
       it('frees the slot when the client aborts', async () => {
         await withServer(serve({ inFlightPerUser: 1 }), async (server) => {
           const user = new TestUser(server.baseUrl);
-          const socket = await requestLeftOpen(server, user);
-          await pollUntil(async () => (await user.call('GET', '/tasks')).status === 429, 'the slot to be held', {
-            ms: IN_TEST_BOUND_MS,
-          });
+          const socket = await requestHoldingSlot(
+            () => requestLeftOpen(server, user),
+            async () => (await user.call('GET', '/tasks')).status === 429,
+            'the slot to be held',
+          );
           socket.destroy();
           await pollUntil(async () => (await user.call('GET', '/tasks')).status === 200, 'the slot to be freed', {
             ms: IN_TEST_BOUND_MS,

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { IN_TEST_BOUND_MS, pollUntil } from './wait.js';
 
 /**
  * A POST whose headers are sent and whose body never comes: the server has admitted it (its
@@ -15,4 +16,36 @@ export async function requestLeftOpen(baseUrl: string, token: string, path: stri
       'Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"',
   );
   return socket;
+}
+
+/**
+ * A request left open (`open`) once `refused()` (a probe request) is refused because of it. The
+ * probes race the open request for the slot: an open request answered meanwhile lost it to a
+ * probe (which then ended), and is opened again. The caller destroys the returned socket.
+ */
+export async function requestHoldingSlot(
+  open: () => Promise<Socket>,
+  refused: () => Promise<boolean>,
+  what: string,
+): Promise<Socket> {
+  const leaveOpen = async () => {
+    const socket = await open();
+    socket.once('data', () => socket.destroy());
+    return socket;
+  };
+  let socket = await leaveOpen();
+  try {
+    await pollUntil(
+      async () => {
+        if (socket.destroyed) socket = await leaveOpen();
+        return (await refused()) && !socket.destroyed;
+      },
+      what,
+      { ms: IN_TEST_BOUND_MS },
+    );
+    return socket;
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
 }

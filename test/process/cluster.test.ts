@@ -3,17 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { createEmptyPostgresDatabase, MIGRATION_FILES, migrationRows } from '../helpers/databases.js';
 import { request } from '../helpers/api-client.js';
-import { requestLeftOpen } from '../helpers/request-left-open.js';
+import { requestHoldingSlot, requestLeftOpen } from '../helpers/request-left-open.js';
 import { cleanUpProcesses, runServerToExit, startServer, type LogLine } from '../helpers/server-process.js';
 import { tokenFor } from '../helpers/tokens.js';
-import {
-  EVENT_BOUND_MS,
-  IN_TEST_BOUND_MS,
-  pollUntil,
-  PROCESS_TEST_TIMEOUT_MS,
-  START_BOUND_MS,
-  within,
-} from '../helpers/wait.js';
+import { EVENT_BOUND_MS, PROCESS_TEST_TIMEOUT_MS, START_BOUND_MS, within } from '../helpers/wait.js';
 
 // WEB_CONCURRENCY=2 on a fresh PostgreSQL database: the real server process as a primary with
 // two workers. What is read from outside: the log (pino writes each line's pid), /metrics, the
@@ -109,11 +102,12 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
       await response.arrayBuffer();
       return { status: response.status, policy: response.headers.get('ratelimit-policy') };
     };
-    const bulk = await requestLeftOpen(server.baseUrl, token, '/api/carol/tasks/bulk');
+    const bulk = await requestHoldingSlot(
+      () => requestLeftOpen(server.baseUrl, token, '/api/carol/tasks/bulk'),
+      async () => (await search()).status === 429,
+      'the open bulk request to take the slot',
+    );
     try {
-      await pollUntil(async () => (await search()).status === 429, 'the open bulk request to take the slot', {
-        ms: IN_TEST_BOUND_MS,
-      });
       const refused = await Promise.all(Array.from({ length: 2 * WORKERS }, () => search()));
       expect(refused, 'whichever worker answers').to.deep.equal(
         refused.map(() => ({ status: 429, policy: '"in-flight-costly"; q=1' })),
