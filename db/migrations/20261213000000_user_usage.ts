@@ -11,11 +11,14 @@ import type { Knex } from 'knex';
 //   concurrent creates of one user do not queue behind one hot row while each commits. The check
 //   stays exact: every stripe stays within its share of the limit (quota_share), so their sum stays
 //   within the limit. A write whose stripe has no room (or is held) takes another that has and is
-//   free; when none is, it locks them all (in order), counts, and refuses or spreads the new total
-//   evenly, so that the next writes find room again.
+//   free; when none is, it waits for one that has, and when none has, it locks them all, counts,
+//   and refuses or spreads the new total evenly, so that the next writes find room again. A
+//   statement waits for stripes only in ascending order, holding none above the one it waits for,
+//   so that writers of one statement each (every single write) never wait for each other.
 //   A transaction that writes several times (a bulk request in one transaction) keeps the stripes
-//   it took: near a limit, two such may wait for each other's stripes; PostgreSQL breaks that
-//   deadlock, and the one it cancels is a 503 with Retry-After that wrote nothing.
+//   its earlier statements took, whatever their order: near a limit, two such may wait for each
+//   other's stripes; PostgreSQL breaks that deadlock, and the one it cancels is a 503 with
+//   Retry-After that wrote nothing.
 // - The limits are the server's settings (they may differ between servers, and in tests): each
 //   statement that may grow a user's holdings passes them through quota_scope() (a transaction-local
 //   setting; an empty limit, or none set, is no limit). A refusal is SQLSTATE QT001 with the quota as JSON in its detail.
@@ -65,6 +68,7 @@ const UP = [
      language plpgsql volatile
      as $$
      declare
+       own smallint := txid_current() % ${STRIPES};
        chosen smallint;
        used_tasks bigint;
        used_bytes bigint;
@@ -77,23 +81,31 @@ const UP = [
         order by stripe
         limit 1 for no key update skip locked;
        if chosen is null then
-         -- All held (more concurrent writers than stripes): wait for one with room, the own first.
-         -- In a subtransaction: a lock waited for is kept even when the row then has no room, and a
-         -- transaction holding one while it locks them all below could deadlock with another doing
-         -- the same; undoing the subtransaction lets those go.
-         begin
-           select stripe into chosen from user_usage
-            where user_id = owner
-              and (added_tasks <= 0 or tasks_limit is null or tasks + added_tasks <= quota_share(tasks_limit, stripe))
-              and (added_bytes <= 0 or bytes_limit is null or stored_bytes + added_bytes <= quota_share(bytes_limit, stripe))
-            order by (stripe - txid_current() % ${STRIPES} + ${STRIPES}) % ${STRIPES}
-            limit 1 for no key update;
-           if chosen is null then
-             raise exception using errcode = 'QT002';
-           end if;
-         exception when sqlstate 'QT002' then
-           chosen := null;
-         end;
+         -- All held (more concurrent writers than stripes): wait for one with room. Every writer
+         -- waits for stripes in ascending order, holding none above the one it waits for, so that
+         -- no two wait for each other. (An order rotated to start at the own stripe crossed
+         -- another's: each waiter kept the stripe it had waited for, which had filled meanwhile,
+         -- and waited next for the one the other kept: a deadlock, a 503.) To spread the waiters,
+         -- the stripes from the own one up first, then those below, each pass in a subtransaction:
+         -- a lock waited for is kept even when the row then has no room, and undoing the
+         -- subtransaction lets those go before the next pass waits below them, or the count below
+         -- locks them all.
+         for pass in 0..1 loop
+           begin
+             select stripe into chosen from user_usage
+              where user_id = owner and (stripe >= own) = (pass = 0)
+                and (added_tasks <= 0 or tasks_limit is null or tasks + added_tasks <= quota_share(tasks_limit, stripe))
+                and (added_bytes <= 0 or bytes_limit is null or stored_bytes + added_bytes <= quota_share(bytes_limit, stripe))
+              order by stripe
+              limit 1 for no key update;
+             if chosen is null then
+               raise exception using errcode = 'QT002';
+             end if;
+           exception when sqlstate 'QT002' then
+             chosen := null;
+           end;
+           exit when chosen is not null;
+         end loop;
        end if;
        if chosen is not null then
          update user_usage set tasks = tasks + added_tasks, stored_bytes = stored_bytes + added_bytes
@@ -149,7 +161,8 @@ const UP = [
      end $$`,
   // Inserts and deletes are charged once per statement and user, from the statement's rows: a
   // statement of many rows (clear-completed, a seed) updates a stripe once, not once per row (each
-  // update of one row in one transaction makes a new version that the next must walk past).
+  // update of one row in one transaction makes a new version that the next must walk past). The
+  // users in one order, so that two statements charging the same users do not wait crosswise.
   `create function tasks_charge_rows() returns trigger
      language plpgsql
      as $$
@@ -158,7 +171,7 @@ const UP = [
        sign bigint := case when tg_op = 'INSERT' then 1 else -1 end;
      begin
        for held in
-         select user_id, count(*) as tasks, sum(stored_bytes) as stored_bytes from changed_rows group by user_id
+         select user_id, count(*) as tasks, sum(stored_bytes) as stored_bytes from changed_rows group by user_id order by user_id
        loop
          perform charge_owner(held.user_id, sign * held.tasks, sign * held.stored_bytes);
        end loop;

@@ -6,8 +6,8 @@ import { isClientTimeout } from './abandoned-connections.js';
  * clients.ts record on every error they raise, not by a list of error codes:
  * - getting a connection (waiting for the pool, opening one: refused, unknown host or database,
  *   authentication, CONNECT privilege, a server not accepting connections, …): unavailable, always;
- * - running a statement on a connection that was lost (it ended or errored, or the client gave
- *   the statement up): unavailable;
+ * - running a statement on a connection that was lost (it ended or errored, the server ended the
+ *   session with the statement's own error, or the client gave the statement up): unavailable;
  * - running a statement on a live connection: unavailable when the server refuses it because of
  *   its state rather than the statement's: SQLSTATE classes 08 (connection exception), 40
  *   (transaction rollback: serialization failure, deadlock), 53 (insufficient resources), 57

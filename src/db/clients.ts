@@ -46,14 +46,24 @@ function recordingFailures<Connection>(
 }
 
 /**
+ * Severities of the error with which the server ends a session (its backend terminated, a shutdown,
+ * an idle timeout), as the server names them unless its lc_messages is translated.
+ */
+const SESSION_ENDING = new Set(['FATAL', 'PANIC']);
+
+/**
  * Knex over pg. A connection is lost once it has errored or ended (Knex then marks it
  * `__knex__disposed`, synchronously on a socket error or an unexpected end, before the statement's
- * own error arrives), or when the client gave its statement up (the connection is then retired).
+ * own error arrives), when the client gave its statement up (the connection is then retired), or
+ * when the server ended the session with the statement's own error: that error reaches the
+ * statement before the socket's end reaches Knex (when the server's report arrives while a
+ * statement runs), so the connection is marked here, for the pool to destroy it.
  */
-export const PostgresClient = recordingFailures<{ __knex__disposed?: unknown }>(
-  ClientPg,
-  (connection, error) => Boolean(connection.__knex__disposed) || isClientTimeout(error),
-);
+export const PostgresClient = recordingFailures<{ __knex__disposed?: unknown }>(ClientPg, (connection, error) => {
+  const { severity } = (error ?? {}) as { severity?: unknown };
+  if (typeof severity === 'string' && SESSION_ENDING.has(severity)) connection.__knex__disposed ??= error;
+  return Boolean(connection.__knex__disposed) || isClientTimeout(error);
+});
 
 /** Knex over PGlite: its one connection is lost once the instance is closed (the server shutting down). */
 export const PgliteClient = recordingFailures<PGlite>(ClientPgLite, (connection) => connection.closed);

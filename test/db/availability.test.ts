@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { isDatabaseUnavailable, markFailure, unavailableCause } from '../../src/db/availability.js';
 import { createPglite, pgliteKnex, postgresKnex } from '../../src/db/database.js';
 import { detectStatementBound } from '../../src/db/statement-bound.js';
-import { DATABASE_KINDS, POSTGRES_ADMIN_URL } from '../helpers/databases.js';
+import { adminKnex, DATABASE_KINDS, POSTGRES_ADMIN_URL } from '../helpers/databases.js';
 import { freePort } from '../helpers/throwaway-postgres.js';
 import { pollUntil } from '../helpers/wait.js';
 
@@ -145,22 +145,57 @@ describe('database availability: where an error happened decides', () => {
       expect(isDatabaseUnavailable(await failure(() => detectStatementBound(url, bounds)))).to.equal(true);
     });
 
-    it('a connection lost in the middle of a transaction, and one whose statement the client gave up', async () => {
-      const db = pool(POSTGRES_ADMIN_URL, 2);
+    it('a connection lost in the middle of a transaction, between statements or under one, and one whose statement the client gave up', async () => {
+      // Bounds long enough for a statement to still be running when its backend is terminated.
+      const db = adminKnex(POSTGRES_ADMIN_URL, 2);
+      pools.push(db);
       const admin = pool(POSTGRES_ADMIN_URL);
-      const trx = await db.transaction();
-      const { rows } = await trx.raw<{ rows: { pid: number }[] }>('select pg_backend_pid() as pid');
-      const pid = rows[0]!.pid;
-      await admin.raw('select pg_terminate_backend(?)', [pid]);
-      await pollUntil(
-        async () =>
-          (await admin.raw<{ rows: unknown[] }>('select 1 from pg_stat_activity where pid = ?', [pid])).rows.length ===
-          0,
-        'the backend to be gone',
-      );
-      const lost = await failure(() => trx.raw('select 1'));
-      expect(unavailableCause(lost), lost.message).to.equal('connection_lost');
-      await trx.rollback(); // hands the dead connection back to the pool, to be destroyed
+      const backendOf = async (trx: Knex.Transaction) =>
+        (await trx.raw<{ rows: { pid: number }[] }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+      const activity = async (pid: number) =>
+        (
+          await admin.raw<{ rows: { wait_event: string | null }[] }>(
+            'select wait_event from pg_stat_activity where pid = ?',
+            [pid],
+          )
+        ).rows;
+      const terminate = (pid: number) => admin.raw('select pg_terminate_backend(?)', [pid]);
+      /**
+       * What a transaction meets when `lose` ends its backend. However that goes, the backend is
+       * gone and the transaction rolled back at the end (a transaction left open would keep its
+       * connection from the pool, whose `destroy` in the after hook would then wait forever).
+       */
+      const losing = async (lose: (trx: Knex.Transaction, pid: number) => Promise<Error>) => {
+        const trx = await db.transaction();
+        const pid = await backendOf(trx);
+        try {
+          return await lose(trx, pid);
+        } finally {
+          await terminate(pid);
+          await trx.rollback(); // hands the dead connection back to the pool, to be destroyed
+        }
+      };
+
+      // Between statements: the server's report of the end arrives while no statement runs (or
+      // just after the next one was sent, when the client is slow to read it).
+      const between = await losing(async (trx, pid) => {
+        await terminate(pid);
+        await pollUntil(async () => (await activity(pid)).length === 0, 'the backend to be gone');
+        return failure(() => trx.raw('select 1'));
+      });
+      expect(unavailableCause(between), between.message).to.equal('connection_lost');
+
+      // Under a statement: the server's report (FATAL, 57P01) is the statement's own error, which
+      // reaches it before the socket's end does.
+      const under = await losing(async (trx, pid) => {
+        const sleeping = failure(() => trx.raw('select pg_sleep(60)'));
+        await pollUntil(async () => (await activity(pid))[0]?.wait_event === 'PgSleep', 'the statement to be running');
+        await terminate(pid);
+        return sleeping;
+      });
+      expect(under).to.include({ code: '57P01', severity: 'FATAL' });
+      expect(unavailableCause(under), under.message).to.equal('connection_lost');
+      expect((await db.raw<{ rows: unknown[] }>('select 1')).rows, 'a live connection after both').to.have.length(1);
 
       // `client`: no server-side statement_timeout, so pg's query_timeout gives the statement up.
       const bounded = postgresKnex(POSTGRES_ADMIN_URL, 1, { bounds, statementBound: 'client' });
