@@ -117,25 +117,27 @@ export class ConsumerProject {
 /**
  * A project made as the SDK's README says: `npm init -y`, `"type": "module"`, the SDK installed by
  * the path of its folder, and the tsconfig.json `tsc --init --types node` writes, untouched. Two
- * differences keep it offline: the repository's tsc, and its @types/node linked in rather than
- * installed from the registry.
+ * differences keep it offline: the repository's tsc, and the packages it installs from the registry
+ * (@types/node, and those of `links` such as better-auth) linked in from the repository's node_modules.
  */
 export class ReadmeProject {
   private constructor(readonly dir: string) {}
 
-  static async create(dir: string): Promise<ReadmeProject> {
+  static async create(dir: string, links: readonly string[] = []): Promise<ReadmeProject> {
     await mkdir(dir, { recursive: true });
     for (const args of [
       ['init', '-y'],
       ['pkg', 'set', 'type=module'],
-      // Before @types/node is linked: npm removes what package.json does not list.
+      // Before the links: npm removes what package.json does not list.
       ['install', '--offline', '--no-audit', '--no-fund', SDK_DIR],
     ]) {
       const done = await run('npm', args, { cwd: dir });
       if (done.code !== 0) throw new Error(`npm ${args.join(' ')} failed:\n${done.output}`);
     }
-    await mkdir(path.join(dir, 'node_modules/@types'), { recursive: true });
-    await symlink(path.join(TYPE_ROOTS, 'node'), path.join(dir, 'node_modules/@types/node'));
+    for (const name of ['@types/node', ...links]) {
+      await mkdir(path.dirname(path.join(dir, 'node_modules', name)), { recursive: true });
+      await symlink(path.join(ROOT, 'node_modules', name), path.join(dir, 'node_modules', name));
+    }
     const init = await run(TSC, ['--init', '--types', 'node'], { cwd: dir });
     if (init.code !== 0) throw new Error(`tsc --init failed:\n${init.output}`);
     return new ReadmeProject(dir);

@@ -78,12 +78,24 @@ function diagnostics(result: Finished): string[] {
   );
 }
 
-/** The README's example: the TypeScript block under "## Use" (the others need packages of their own, such as Better Auth's). */
-async function readmeExample(): Promise<string> {
+/** The TypeScript blocks of the README's section with this heading. */
+async function readmeBlocks(heading: string): Promise<string[]> {
   const readme = await readFile(path.join(SDK_DIR, 'README.md'), 'utf8');
-  const section = readme.split(/^## /m).find((part) => part.startsWith('Use\n')) ?? '';
-  const blocks = [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map(([, code]) => code!);
+  const section = readme.split(/^## /m).find((part) => part.startsWith(`${heading}\n`)) ?? '';
+  return [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map(([, code]) => code!);
+}
+
+/** The README's example: the one TypeScript block under "## Use". */
+async function readmeExample(): Promise<string> {
+  const blocks = await readmeBlocks('Use');
   expect(blocks, 'TypeScript blocks under "## Use" in generated/sdk/README.md').to.have.length(1);
+  return blocks[0]!;
+}
+
+/** The README's browser setup: the one TypeScript block of its Better Auth section, which needs better-auth. */
+async function readmeBetterAuthExample(): Promise<string> {
+  const blocks = await readmeBlocks('In a browser app signed in with Better Auth');
+  expect(blocks, 'TypeScript blocks under the Better Auth heading in generated/sdk/README.md').to.have.length(1);
   return blocks[0]!;
 }
 
@@ -187,12 +199,14 @@ describeSdk('SDK: a separate project installs it by path and calls the API', (su
 
     before(async function () {
       this.timeout(60_000);
-      readmeProject = await ReadmeProject.create(path.join(tempDir, 'todo-client'));
+      // With better-auth too, as a frontend has it, for the README's Better Auth block.
+      readmeProject = await ReadmeProject.create(path.join(tempDir, 'todo-client'), ['better-auth']);
       await readmeProject.write('main.ts', await readmeExample());
+      await readmeProject.write('auth.ts', await readmeBetterAuthExample());
       compiled = await readmeProject.compile();
     });
 
-    it("compiles the README's example verbatim, without an error", () => {
+    it("compiles the README's examples verbatim (the Node one, and the Better Auth token provider against better-auth's own types), without an error", () => {
       expect(compiled.code, compiled.output).to.equal(0);
     });
 
