@@ -78,11 +78,21 @@ function diagnostics(result: Finished): string[] {
   );
 }
 
-/** The TypeScript blocks of the README's section with this heading. */
+/** The TypeScript blocks of a Markdown text. */
+const tsBlocks = (markdown: string) => [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map(([, code]) => code!);
+
+/** The TypeScript blocks of the SDK README's section with this heading. */
 async function readmeBlocks(heading: string): Promise<string[]> {
   const readme = await readFile(path.join(SDK_DIR, 'README.md'), 'utf8');
-  const section = readme.split(/^## /m).find((part) => part.startsWith(`${heading}\n`)) ?? '';
-  return [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map(([, code]) => code!);
+  return tsBlocks(readme.split(/^## /m).find((part) => part.startsWith(`${heading}\n`)) ?? '');
+}
+
+/** The repository README's TypeScript blocks that use the SDK, wherever they are. */
+async function mainReadmeSdkBlocks(): Promise<string[]> {
+  const readme = await readFile(path.join(SDK_DIR, '../../README.md'), 'utf8');
+  const blocks = tsBlocks(readme).filter((code) => code.includes("from '@todo-tasks/sdk'"));
+  expect(blocks, "TypeScript blocks using '@todo-tasks/sdk' in README.md").to.not.be.empty;
+  return blocks;
 }
 
 /** The README's example: the one TypeScript block under "## Use". */
@@ -203,10 +213,12 @@ describeSdk('SDK: a separate project installs it by path and calls the API', (su
       readmeProject = await ReadmeProject.create(path.join(tempDir, 'todo-client'), ['better-auth']);
       await readmeProject.write('main.ts', await readmeExample());
       await readmeProject.write('auth.ts', await readmeBetterAuthExample());
+      for (const [index, code] of (await mainReadmeSdkBlocks()).entries())
+        await readmeProject.write(`repository-readme-${index}.ts`, code);
       compiled = await readmeProject.compile();
     });
 
-    it("compiles the README's examples verbatim (the Node one, and the Better Auth token provider against better-auth's own types), without an error", () => {
+    it("compiles the README's examples verbatim (the Node one, and the Better Auth token provider against better-auth's own types), and the repository README's, without an error", () => {
       expect(compiled.code, compiled.output).to.equal(0);
     });
 
