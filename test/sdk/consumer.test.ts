@@ -131,6 +131,8 @@ describeSdk('SDK: a separate project installs it by path and calls the API', (su
     await project.write('src/readme.ts', await readmeExample());
     await project.write('src/wrong.ts', WRONG);
     await project.write('src/cjs.cts', CJS);
+    // Started together (each tsc is a process of its own, and slow), awaited by the tests that need them.
+    for (const resolution of RESOLUTIONS) void check(resolution);
   });
   after(async () => rm(tempDir, { recursive: true, force: true }));
 
