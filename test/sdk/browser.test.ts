@@ -1,22 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { build } from 'esbuild';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/browser.js';
 import { sharedTestDatabase } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { tokenFor } from '../helpers/tokens.js';
+import { AppServer } from './browser/app-server.js';
 import type { Failure, Journey, TodoPage } from './browser/page.js';
 import { SDK_DATABASE_KIND } from './sdk-suite.js';
 
 const PAGE_SCRIPT = fileURLToPath(new URL('browser/page.ts', import.meta.url));
-const HTML = '<!doctype html><title>Todo SDK in a browser</title><script type="module" src="/page.js"></script>';
 
-/** The page, bundled for browsers as a frontend's build would (the SDK's ES modules, no Node built-ins). */
+/** The page's script, bundled for browsers as a frontend's build would (the SDK's ES modules, Better Auth's client). */
 async function bundlePage(): Promise<string> {
   const { outputFiles } = await build({
     entryPoints: [PAGE_SCRIPT],
@@ -30,78 +27,56 @@ async function bundlePage(): Promise<string> {
   return outputFiles[0]!.text;
 }
 
-/** A static server for the page, on a port (so an origin) of its own. */
-async function servePage(script: string): Promise<{ origin: string; close(): Promise<void> }> {
-  const server: Server = createServer((request, response) => {
-    const [type, body] = request.url === '/page.js' ? ['text/javascript', script] : ['text/html', HTML];
-    response.writeHead(request.url === '/' || request.url === '/page.js' ? 200 : 404, { 'content-type': type });
-    response.end(body);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-describe(`SDK in a browser: a bundled page on another origin calls the API [${SDK_DATABASE_KIND}]`, function () {
+describe(`SDK in a browser: a bundled page signed in with Better Auth calls the API on another origin [${SDK_DATABASE_KIND}]`, function () {
   this.timeout(60_000);
-  let allowedPage: Awaited<ReturnType<typeof servePage>> | undefined;
-  let otherPage: Awaited<ReturnType<typeof servePage>> | undefined;
+  let app: AppServer | undefined;
+  let otherApp: AppServer | undefined;
   let api: TestServer | undefined;
   let browser: Browser | undefined;
   const scriptErrors: string[] = [];
 
   before(async () => {
     const script = await bundlePage();
-    allowedPage = await servePage(script);
-    otherPage = await servePage(script);
-    // The API allows the first page's origin only, as CORS_ORIGINS=<origin> would.
+    [app, otherApp] = await Promise.all([AppServer.start(script), AppServer.start(script)]);
+    // As the README says for a frontend with Better Auth: its keys (JWT_JWKS_URL), its origin as the
+    // tokens' issuer and audience, and that origin allowed (CORS_ORIGINS); the other app's is not.
     api = await startTestServer((await sharedTestDatabase(SDK_DATABASE_KIND)).knex, {
-      http: { corsOrigins: [allowedPage.origin] },
+      auth: { secret: undefined, jwksUrl: app.jwksUrl, issuer: app.origin, audience: app.origin },
+      http: { corsOrigins: [app.origin] },
     });
     browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
-    await Promise.all([api?.close(), allowedPage?.close(), otherPage?.close()]);
+    await Promise.all([api?.close(), app?.close(), otherApp?.close()]);
   });
 
-  /** A fresh page at `origin`, once its script has loaded. */
-  async function open(origin: string): Promise<Page> {
+  /** Runs one of the page's functions in a fresh page of the app at `origin`. */
+  async function inPage<T>(origin: string, name: keyof TodoPage, apiUrl: string, argument: string): Promise<T> {
     const page = await browser!.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (error) => scriptErrors.push(error.message));
-    await page.goto(`${origin}/`);
-    await page.waitForFunction('globalThis.todoPage !== undefined');
-    return page;
-  }
-
-  /** Runs one of the page's functions in the browser with the API's URL and a fresh user's token. */
-  async function inPage<T>(origin: string, name: keyof TodoPage, sub: string): Promise<T> {
-    const page = await open(origin);
     try {
+      page.setDefaultTimeout(15_000);
+      page.on('pageerror', (error) => scriptErrors.push(error.message));
+      await page.goto(`${origin}/`);
+      await page.waitForFunction('globalThis.todoPage !== undefined');
       return await page.evaluate(
-        ([fn, apiUrl, token]) =>
-          (globalThis as unknown as { todoPage: Record<string, (url: string, token: string) => Promise<T>> }).todoPage[
+        ([fn, url, arg]) =>
+          (globalThis as unknown as { todoPage: Record<string, (url: string, arg: string) => Promise<T>> }).todoPage[
             fn
-          ]!(apiUrl, token),
-        [name, api!.baseUrl, await tokenFor(sub)] as const,
+          ]!(url, arg),
+        [name, apiUrl, argument] as const,
       );
     } finally {
       await page.close();
     }
   }
 
-  it('signs in with a token, creates, lists and completes a task, and gets a typed 412 for a stale ETag', async () => {
-    const sub = `browser-${randomUUID()}`;
-    const journey = await inPage<Journey>(allowedPage!.origin, 'journey', sub);
-    expect(journey.user).to.equal(sub);
+  it("signs up, takes Better Auth's token through the README's provider, creates, lists and completes a task, and gets a typed 412 for a stale ETag", async () => {
+    const email = `ada-${randomUUID()}@example.com`;
+    const journey = await inPage<Journey>(app!.origin, 'journey', api!.baseUrl, email);
+    expect(journey.apiUser, "the API's user is Better Auth's").to.equal(journey.authUser);
+    expect(journey.apiEmail).to.equal(email);
     expect(journey.etag, 'the ETag, readable across origins').to.match(/^"[^"]+"$/);
     expect(journey.listed).to.deep.equal(['From the browser']);
     expect(journey.completedAt).to.match(/^\d{4}-\d\d-\d\dT/);
@@ -111,7 +86,7 @@ describe(`SDK in a browser: a bundled page on another origin calls the API [${SD
   });
 
   it('a page on an origin the API does not allow gets a FetchError, as CORS refusals look to pages', async () => {
-    const failure = await inPage<Failure>(otherPage!.origin, 'failure', `browser-${randomUUID()}`);
+    const failure = await inPage<Failure>(otherApp!.origin, 'failure', api!.baseUrl, await tokenFor('anyone'));
     expect(failure.name).to.equal('FetchError');
     expect(failure.message).to.match(/^GET http:\/\/127\.0\.0\.1:\d+\/api\/me failed: Failed to fetch$/);
   });

@@ -1,5 +1,7 @@
-// The script of the page test/sdk/browser.test.ts serves: a frontend's use of the SDK, bundled with
-// esbuild for the browser. The test hands it the API's URL and a token, as a sign-in would.
+// The script of the page test/sdk/browser.test.ts serves: a frontend's use of the SDK with Better
+// Auth, bundled with esbuild for the browser.
+import { createAuthClient } from 'better-auth/client';
+import { jwtClient } from 'better-auth/client/plugins';
 import { Configuration, FetchError, ResponseError, TasksApi, UsersApi } from '../../../generated/sdk/dist/index.js';
 
 export interface Failure {
@@ -10,7 +12,10 @@ export interface Failure {
 }
 
 export interface Journey {
-  readonly user: string;
+  /** The id Better Auth gave the new user, and the one the API knows it by. */
+  readonly authUser: string;
+  readonly apiUser: string;
+  readonly apiEmail: string | null;
   readonly etag: string | null;
   readonly listed: string[];
   readonly completedAt: string | undefined;
@@ -18,15 +23,13 @@ export interface Journey {
 }
 
 export interface TodoPage {
-  /** Signs in (the token), creates a task, lists, completes it, then writes with the ETag read before completing. */
-  journey(apiUrl: string, token: string): Promise<Journey>;
-  /** One call that must fail: what it failed with. */
+  /**
+   * Signs up with Better Auth (on the page's origin), then, with the README's token provider, creates
+   * a task, lists, completes it, and writes with the ETag read before completing.
+   */
+  journey(apiUrl: string, email: string): Promise<Journey>;
+  /** One call with this token that must fail: what it failed with. */
   failure(apiUrl: string, token: string): Promise<Failure>;
-}
-
-function configuration(apiUrl: string, token: string): Configuration {
-  // An async provider, as a Better Auth client's `authClient.token()` is.
-  return new Configuration({ basePath: apiUrl, accessToken: async () => token, timeoutMs: 10_000 });
 }
 
 function failureOf(error: unknown): Failure {
@@ -37,8 +40,20 @@ function failureOf(error: unknown): Failure {
 }
 
 const page: TodoPage = {
-  async journey(apiUrl, token) {
-    const config = configuration(apiUrl, token);
+  async journey(apiUrl, email) {
+    // No baseURL: Better Auth's client calls /api/auth on the page's own origin.
+    const authClient = createAuthClient({ plugins: [jwtClient()] });
+    const signedUp = await authClient.signUp.email({ email, password: 'correct horse battery staple', name: 'Ada' });
+    if (signedUp.error) throw new Error(`sign-up failed: ${signedUp.error.message ?? signedUp.error.statusText}`);
+    const config = new Configuration({
+      basePath: apiUrl,
+      accessToken: async () => {
+        const { data, error } = await authClient.token();
+        if (error) throw new Error(`no token for the Todo API: ${error.message ?? error.statusText}`);
+        return data.token;
+      },
+      timeoutMs: 10_000,
+    });
     const me = await new UsersApi(config).getCurrentUser();
     const tasks = new TasksApi(config);
     const created = await tasks.createTaskRaw({ userId: me.id, taskCreate: { title: 'From the browser' } });
@@ -59,7 +74,9 @@ const page: TodoPage = {
         (error: unknown) => failureOf(error),
       );
     return {
-      user: me.id,
+      authUser: signedUp.data.user.id,
+      apiUser: me.id,
+      apiEmail: me.email,
       etag,
       listed: listed.items.map((item) => item.title),
       completedAt: completed.completed_at?.toISOString(),
@@ -68,7 +85,8 @@ const page: TodoPage = {
   },
 
   async failure(apiUrl, token) {
-    return new UsersApi(configuration(apiUrl, token)).getCurrentUser().then(
+    const users = new UsersApi(new Configuration({ basePath: apiUrl, accessToken: token, timeoutMs: 10_000 }));
+    return users.getCurrentUser().then(
       () => ({ name: 'none', message: 'the call succeeded' }),
       (error: unknown) => failureOf(error),
     );
