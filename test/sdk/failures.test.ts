@@ -88,6 +88,16 @@ describe('SDK failures without an answer: typed errors, timeouts, cancellation',
     expect(((fetchError.cause as TypeError).cause as NodeJS.ErrnoException).code).to.equal('ECONNREFUSED');
   });
 
+  it('a failure whose cause has no message (an AggregateError, when every address of a name refused) is named by its code', async () => {
+    // What undici throws when it tried ::1 and 127.0.0.1 for localhost and both refused.
+    const refusedEverywhere = Object.assign(new AggregateError([], ''), { code: 'ECONNREFUSED' });
+    const fetchApi = () => Promise.reject(new TypeError('fetch failed', { cause: refusedEverywhere }));
+    const error = await rejection(system({ basePath: 'http://localhost:8000', fetchApi }).getHealth());
+    expect(error).to.be.instanceOf(FetchError).and.include({
+      message: 'GET http://localhost:8000/health failed: fetch failed (ECONNREFUSED)',
+    });
+  });
+
   it("a server that never answers is a RequestTimeoutError (a FetchError) after the Configuration's timeoutMs, and the request is closed", async () => {
     stalling = await StallingServer.start();
     const started = performance.now();

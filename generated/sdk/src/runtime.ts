@@ -174,10 +174,11 @@ export class RequestTimeoutError extends FetchError {
     }
 }
 
-/** Undici's "fetch failed" says nothing: the reason is in its cause. */
+/** Undici's "fetch failed" says nothing: the reason is in its cause (an AggregateError's message may be empty: then its code). */
 function describeCause(cause: unknown): string {
     if (!(cause instanceof Error)) return String(cause);
-    return cause.cause instanceof Error ? `${cause.message} (${cause.cause.message})` : cause.message;
+    const reason = cause.cause instanceof Error ? cause.cause.message || (cause.cause as { code?: string }).code : undefined;
+    return reason ? `${cause.message} (${reason})` : cause.message;
 }
 
 /**
