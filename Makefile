@@ -34,6 +34,8 @@ SDK_TEMPLATES := openapi/sdk/templates
 SDK_CONFIG := openapi/sdk/generator.json
 DOCS_PAGE := docs/index.html
 SDK_DIST := generated/sdk/dist/index.js
+# npm's name for the packed package: the scope's @ dropped and its / made a dash, then the version.
+SDK_TARBALL := generated/sdk/todo-tasks-sdk-$(shell sed -n 's/.*"npmVersion": *"\(.*\)".*/\1/p' $(SDK_CONFIG)).tgz
 BUILD := dist/src/server.js
 # The TypeScript that `make lint` checks and `make format` formats.
 CODE := src test bench db
@@ -101,7 +103,7 @@ generated-into:
 check-generated: $(INSTALLED) ## fail when generated/ is stale
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	$(MAKE) --no-print-directory generated-into OUT=$$tmp >/dev/null && \
-	if diff -r -q --exclude='dist*' --exclude=node_modules "$$tmp" generated; then echo "generated/ is up to date"; \
+	if diff -r -q --exclude='dist*' --exclude=node_modules --exclude='*.tgz' "$$tmp" generated; then echo "generated/ is up to date"; \
 	else echo "generated/ is stale: run 'make generate' and commit it"; exit 1; fi
 
 build: $(BUILD) ## compile the server to JavaScript in dist/ (what production runs)
@@ -119,12 +121,21 @@ $(BUILD): $(INSTALLED) tsconfig.json tsconfig.build.json $(wildcard src/*.ts src
 	ln -s ../../$(DOCS_PAGE) "$$out/docs/index.html" && \
 	chmod 755 "$$out" && rm -rf dist && mv -T "$$out" dist
 
-sdk: $(SDK_DIST) ## compile the SDK (generated/sdk) to ESM JavaScript with .d.ts files
-# Built beside and swapped in, so that suites using the SDK never see it half-built.
+sdk: $(SDK_DIST) $(SDK_TARBALL) ## compile the SDK (generated/sdk) to ES modules and CommonJS with .d.ts files, and pack it (generated/sdk/*.tgz)
+# Built beside and swapped in, so that suites using the SDK never see it half-built. Two passes of
+# the one tsconfig: ES modules in dist/, CommonJS in dist/cjs/ (its package.json says so to Node and
+# to TypeScript), which the package's conditional exports hand to `import` and `require`.
 $(SDK_DIST): $(INSTALLED) generated/sdk/tsconfig.json $(wildcard generated/sdk/src/*.ts generated/sdk/src/*/*.ts)
 	@rm -rf generated/sdk/dist.building
 	$(BIN)/tsc -p generated/sdk/tsconfig.json --outDir generated/sdk/dist.building
+	$(BIN)/tsc -p generated/sdk/tsconfig.json --outDir generated/sdk/dist.building/cjs --module commonjs --moduleResolution node10
+	@echo '{ "type": "commonjs" }' > generated/sdk/dist.building/cjs/package.json
 	@rm -rf generated/sdk/dist && mv generated/sdk/dist.building generated/sdk/dist
+
+# What `npm pack` makes of the package, as a registry would serve it; installed by its path.
+$(SDK_TARBALL): $(SDK_DIST) generated/sdk/package.json generated/sdk/README.md
+	@rm -f generated/sdk/*.tgz
+	@cd generated/sdk && npm pack --silent >/dev/null && echo "📦 Packed $(SDK_TARBALL)"
 
 docs: $(DOCS_PAGE) ## build the API reference page (docs/index.html), self-contained
 $(DOCS_PAGE): $(INSTALLED) $(SPEC_FILES) redocly.yaml

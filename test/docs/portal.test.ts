@@ -2,13 +2,13 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { loadContract, OPERATION_METHODS } from '../helpers/contract.js';
 import { sharedTestDatabase } from '../helpers/databases.js';
 import { ARTIFACTS_DIR } from '../helpers/root-hooks.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const DOCS_PAGE = fileURLToPath(new URL('../../docs/index.html', import.meta.url));
 const SCREENSHOT = join(ARTIFACTS_DIR, 'docs-portal.png');
 
@@ -35,24 +35,11 @@ describe('the docs portal, rendered by a browser with no network', function () {
     // Never skipped, not even locally: a missing prerequisite is a failure with its fix.
     if (!existsSync(DOCS_PAGE))
       throw new Error(`${DOCS_PAGE} is missing: run \`make docs\` (\`make test\` builds it first)`);
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
     // The page needs no database, but the app is always built over one.
     server = await startTestServer((await sharedTestDatabase('pglite')).knex);
     const origin = new URL(server.baseUrl).origin;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext();
     await context.route('**/*', (route) => {
       const url = new URL(route.request().url());

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,25 +32,28 @@ function run(
   });
 }
 
-export type Resolution = 'NodeNext' | 'bundler';
+export type Resolution = 'NodeNext' | 'node16' | 'bundler';
+
+/** TypeScript's strictest checks, the ones `tsc --init` turns on beyond `strict`. */
+const STRICTEST = { strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true };
 
 /**
- * A Node project (NodeNext, @types/node, no DOM library; emits to dist/), or a browser project
- * (bundler, DOM library, no @types/node: `process.env` is declared as bundlers provide it). Both
- * strict and checking the SDK's .d.ts files; TypeScript's own lib files are not re-checked (slow).
+ * A Node project (NodeNext or node16, @types/node, no DOM library; NodeNext emits to dist/), or a
+ * browser project (bundler, DOM library, no @types/node: `process.env` is declared as bundlers
+ * provide it). All with the strictest checks and checking the SDK's .d.ts files; TypeScript's own lib
+ * files are not re-checked (slow). `.cts` files are CommonJS modules (Node projects only).
  */
 function tsconfig(resolution: Resolution, files: readonly string[]) {
-  const shared = { strict: true, target: 'ES2022', skipDefaultLibCheck: true };
-  if (resolution === 'NodeNext') {
+  const shared = { ...STRICTEST, target: 'ES2022', skipDefaultLibCheck: true };
+  if (resolution !== 'bundler') {
     const compilerOptions = {
       ...shared,
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
+      module: resolution,
+      moduleResolution: resolution,
       lib: ['ES2022'],
       typeRoots: [TYPE_ROOTS],
       types: ['node'],
-      outDir: 'dist',
-      rootDir: 'src',
+      ...(resolution === 'NodeNext' ? { outDir: 'dist', rootDir: 'src' } : { noEmit: true }),
     };
     return { compilerOptions, files: files.map((file) => `src/${file}`) };
   }
@@ -62,7 +65,8 @@ function tsconfig(resolution: Resolution, files: readonly string[]) {
     types: [],
     noEmit: true,
   };
-  return { compilerOptions, files: [...files, BUNDLER_ENV].map((file) => `src/${file}`) };
+  const esm = files.filter((file) => !file.endsWith('.cts'));
+  return { compilerOptions, files: [...esm, BUNDLER_ENV].map((file) => `src/${file}`) };
 }
 
 const BUNDLER_ENV = 'bundler-env.d.ts';
@@ -101,11 +105,66 @@ export class ConsumerProject {
     return run(TSC, ['-p', config, '--pretty', 'false'], { cwd: this.dir });
   }
 
-  /** Runs dist/<file>.js (compiled from src/<file>.ts) with these extra environment variables. */
+  /** Runs dist/<file>.js or .cjs (compiled from src/<file>.ts or .cts) with these extra environment variables. */
   runCompiled(file: string, env: Record<string, string>): Promise<Finished> {
-    return run(process.execPath, [`dist/${file.replace(/\.ts$/, '.js')}`], {
+    return run(process.execPath, [`dist/${file.replace(/\.(c?)ts$/, '.$1js')}`], {
       cwd: this.dir,
       env: { ...process.env, ...env },
     });
   }
+}
+
+/**
+ * A project made as the SDK's README says: `npm init -y`, `"type": "module"`, the SDK installed by
+ * the path of its folder, and the tsconfig.json `tsc --init --types node` writes, untouched. Two
+ * differences keep it offline: the repository's tsc, and the packages it installs from the registry
+ * (@types/node, and those of `links` such as better-auth) linked in from the repository's node_modules.
+ */
+export class ReadmeProject {
+  private constructor(readonly dir: string) {}
+
+  static async create(dir: string, links: readonly string[] = []): Promise<ReadmeProject> {
+    await mkdir(dir, { recursive: true });
+    for (const args of [
+      ['init', '-y'],
+      ['pkg', 'set', 'type=module'],
+      // Before the links: npm removes what package.json does not list.
+      ['install', '--offline', '--no-audit', '--no-fund', SDK_DIR],
+    ]) {
+      const done = await run('npm', args, { cwd: dir });
+      if (done.code !== 0) throw new Error(`npm ${args.join(' ')} failed:\n${done.output}`);
+    }
+    for (const name of ['@types/node', ...links]) {
+      await mkdir(path.dirname(path.join(dir, 'node_modules', name)), { recursive: true });
+      await symlink(path.join(ROOT, 'node_modules', name), path.join(dir, 'node_modules', name));
+    }
+    const init = await run(TSC, ['--init', '--types', 'node'], { cwd: dir });
+    if (init.code !== 0) throw new Error(`tsc --init failed:\n${init.output}`);
+    return new ReadmeProject(dir);
+  }
+
+  write(file: string, text: string): Promise<void> {
+    return writeFile(path.join(this.dir, file), text);
+  }
+
+  /** `npx tsc` as the README says: the whole project, emitting each .js beside its .ts. */
+  compile(): Promise<Finished> {
+    return run(TSC, ['--pretty', 'false'], { cwd: this.dir });
+  }
+
+  /** `node <file>.js`, with these extra environment variables. */
+  runCompiled(file: string, env: Record<string, string>): Promise<Finished> {
+    return run(process.execPath, [file.replace(/\.ts$/, '.js')], { cwd: this.dir, env: { ...process.env, ...env } });
+  }
+}
+
+/** `npm install` of a folder holding the SDK's package.json without dist/ (its sources before `make sdk`). */
+export async function installUnbuilt(dir: string): Promise<Finished> {
+  const unbuilt = path.join(dir, 'sdk-unbuilt');
+  const consumer = path.join(dir, 'consumer-of-unbuilt');
+  await mkdir(unbuilt, { recursive: true });
+  await mkdir(consumer, { recursive: true });
+  await copyFile(path.join(SDK_DIR, 'package.json'), path.join(unbuilt, 'package.json'));
+  await writeFile(path.join(consumer, 'package.json'), JSON.stringify({ name: 'unbuilt-consumer', private: true }));
+  return run('npm', ['install', '--offline', '--no-audit', '--no-fund', unbuilt], { cwd: consumer });
 }

@@ -4,10 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { tokenFor } from '../helpers/tokens.js';
-import { ConsumerProject, SDK_DIR, type Finished, type Resolution } from './consumer-project.js';
+import {
+  ConsumerProject,
+  installUnbuilt,
+  ReadmeProject,
+  SDK_DIR,
+  type Finished,
+  type Resolution,
+} from './consumer-project.js';
 import { describeSdk } from './sdk-suite.js';
 
-const RESOLUTIONS: Resolution[] = ['NodeNext', 'bundler'];
+const RESOLUTIONS: Resolution[] = ['NodeNext', 'node16', 'bundler'];
 
 /** A consumer that uses the SDK with full types: inferred results, Dates, the typed error. */
 const MAIN = `
@@ -29,6 +36,31 @@ try {
 console.log(JSON.stringify({ health: health.status, user: me.id, titles: page.items.map((item) => item.title), createdAt: createdAt.toISOString(), missing }));
 `;
 
+/**
+ * A CommonJS consumer (a .cts file): TypeScript compiles its imports to require(), which the
+ * package's exports answer with its CommonJS build and that build's own types.
+ */
+const CJS = `
+import { Configuration, ResponseError, SystemApi, UsersApi, type User } from '@todo-tasks/sdk';
+
+async function main(): Promise<void> {
+  const config = new Configuration({ basePath: process.env.TODO_API_URL, accessToken: process.env.TODO_API_TOKEN });
+  const health = await new SystemApi(config).getHealth();
+  const me: User = await new UsersApi(config).getCurrentUser();
+  let unauthenticated: number | undefined;
+  try {
+    await new UsersApi(new Configuration({ basePath: process.env.TODO_API_URL })).getCurrentUser();
+  } catch (error) {
+    if (error instanceof ResponseError) unauthenticated = error.status;
+  }
+  console.log(JSON.stringify({ health: health.status, user: me.id, unauthenticated, loaded: require.resolve('@todo-tasks/sdk') }));
+}
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
+`;
+
 /** Mistakes the SDK's types must catch, each on a line of its own. */
 const WRONG = `
 import { Configuration, TasksApi } from '@todo-tasks/sdk';
@@ -46,11 +78,34 @@ function diagnostics(result: Finished): string[] {
   );
 }
 
-/** The README's one TypeScript example. */
-async function readmeExample(): Promise<string> {
+/** The TypeScript blocks of a Markdown text. */
+const tsBlocks = (markdown: string) => [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map(([, code]) => code!);
+
+/** The TypeScript blocks of the SDK README's section with this heading. */
+async function readmeBlocks(heading: string): Promise<string[]> {
   const readme = await readFile(path.join(SDK_DIR, 'README.md'), 'utf8');
-  const blocks = [...readme.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map(([, code]) => code!);
-  expect(blocks, 'TypeScript blocks in generated/sdk/README.md').to.have.length(1);
+  return tsBlocks(readme.split(/^## /m).find((part) => part.startsWith(`${heading}\n`)) ?? '');
+}
+
+/** The repository README's TypeScript blocks that use the SDK, wherever they are. */
+async function mainReadmeSdkBlocks(): Promise<string[]> {
+  const readme = await readFile(path.join(SDK_DIR, '../../README.md'), 'utf8');
+  const blocks = tsBlocks(readme).filter((code) => code.includes("from '@todo-tasks/sdk'"));
+  expect(blocks, "TypeScript blocks using '@todo-tasks/sdk' in README.md").to.not.be.empty;
+  return blocks;
+}
+
+/** The README's example: the one TypeScript block under "## Use". */
+async function readmeExample(): Promise<string> {
+  const blocks = await readmeBlocks('Use');
+  expect(blocks, 'TypeScript blocks under "## Use" in generated/sdk/README.md').to.have.length(1);
+  return blocks[0]!;
+}
+
+/** The README's browser setup: the one TypeScript block of its Better Auth section, which needs better-auth. */
+async function readmeBetterAuthExample(): Promise<string> {
+  const blocks = await readmeBlocks('In a browser app signed in with Better Auth');
+  expect(blocks, 'TypeScript blocks under the Better Auth heading in generated/sdk/README.md').to.have.length(1);
   return blocks[0]!;
 }
 
@@ -64,7 +119,7 @@ describeSdk('SDK: a separate project installs it by path and calls the API', (su
    */
   const check = (resolution: Resolution) => {
     if (!checks.has(resolution))
-      checks.set(resolution, project.compile(resolution, ['main.ts', 'readme.ts', 'wrong.ts']));
+      checks.set(resolution, project.compile(resolution, ['main.ts', 'readme.ts', 'wrong.ts', 'cjs.cts']));
     return checks.get(resolution)!;
   };
 
@@ -75,6 +130,9 @@ describeSdk('SDK: a separate project installs it by path and calls the API', (su
     await project.write('src/main.ts', MAIN);
     await project.write('src/readme.ts', await readmeExample());
     await project.write('src/wrong.ts', WRONG);
+    await project.write('src/cjs.cts', CJS);
+    // Started together (each tsc is a process of its own, and slow), awaited by the tests that need them.
+    for (const resolution of RESOLUTIONS) void check(resolution);
   });
   after(async () => rm(tempDir, { recursive: true, force: true }));
 
@@ -84,7 +142,7 @@ describeSdk('SDK: a separate project installs it by path and calls the API', (su
     return { id, env: { TODO_API_URL: suite.baseUrl(), TODO_API_TOKEN: await tokenFor(id) } };
   }
 
-  it('installs a package with no dependencies that ships only dist/ and the README', async () => {
+  it('installs a package with no dependencies that ships only dist/ (ES modules and CommonJS) and the README', async () => {
     const installed = path.join(project.dir, 'node_modules/@todo-tasks/sdk');
     expect((await readdir(installed)).sort()).to.deep.equal(['README.md', 'dist', 'package.json']);
     const manifest = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8')) as Record<
@@ -92,8 +150,25 @@ describeSdk('SDK: a separate project installs it by path and calls the API', (su
       unknown
     >;
     expect(manifest).to.include({ type: 'module' });
-    expect(manifest).to.not.have.any.keys('dependencies', 'peerDependencies', 'scripts');
-    expect(manifest.exports).to.deep.equal({ '.': { types: './dist/index.d.ts', import: './dist/index.js' } });
+    expect(manifest).to.not.have.any.keys('dependencies', 'peerDependencies');
+    // Its one script checks, at install, that dist/ is there.
+    expect(Object.keys(manifest.scripts as object)).to.deep.equal(['install']);
+    expect(manifest.exports).to.deep.equal({
+      '.': {
+        import: { types: './dist/index.d.ts', default: './dist/index.js' },
+        require: { types: './dist/cjs/index.d.ts', default: './dist/cjs/index.js' },
+      },
+      './package.json': './package.json',
+    });
+    const cjsManifest = JSON.parse(await readFile(path.join(installed, 'dist/cjs/package.json'), 'utf8')) as unknown;
+    expect(cjsManifest).to.deep.equal({ type: 'commonjs' });
+  });
+
+  it("refuses, at install, the SDK's folder before `make sdk` has built it, saying so", async function () {
+    this.timeout(30_000);
+    const result = await installUnbuilt(tempDir);
+    expect(result.code, result.output).to.not.equal(0);
+    expect(result.output).to.match(/@todo-tasks\/sdk: \S*sdk-unbuilt\/dist is missing\. .*run make sdk/);
   });
 
   for (const resolution of RESOLUTIONS) {
@@ -119,14 +194,48 @@ describeSdk('SDK: a separate project installs it by path and calls the API', (su
     expect(summary.createdAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
-  it("runs the README's example against the API", async function () {
+  it('runs the compiled CommonJS consumer against the API, through the CommonJS build', async function () {
     this.timeout(30_000);
     await check('NodeNext');
-    const { env } = await asNewUser();
-    const result = await project.runCompiled('readme.ts', env);
+    const { id, env } = await asNewUser();
+    const result = await project.runCompiled('cjs.cts', env);
     expect(result.code, result.output).to.equal(0);
-    expect(result.stdout).to.match(/^completed at \d{4}-/m);
-    expect(result.stdout).to.match(/ Buy milk \d{4}-/);
-    expect(result.stdout).to.match(/^400 body \/title /m);
+    const summary = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(summary).to.deep.include({ health: 'ok', user: id, unauthenticated: 401 });
+    expect(summary.loaded).to.match(/node_modules\/@todo-tasks\/sdk\/dist\/cjs\/index\.js$/);
+  });
+
+  describe("in a project made as the SDK's README says (the SDK's folder installed by path, `tsc --init`'s settings)", () => {
+    let readmeProject: ReadmeProject;
+    let compiled: Finished;
+
+    before(async function () {
+      this.timeout(60_000);
+      // With better-auth too, as a frontend has it, for the README's Better Auth block.
+      readmeProject = await ReadmeProject.create(path.join(tempDir, 'todo-client'), ['better-auth']);
+      await readmeProject.write('main.ts', await readmeExample());
+      await readmeProject.write('auth.ts', await readmeBetterAuthExample());
+      for (const [index, code] of (await mainReadmeSdkBlocks()).entries())
+        await readmeProject.write(`repository-readme-${index}.ts`, code);
+      compiled = await readmeProject.compile();
+    });
+
+    it("compiles the README's examples verbatim (the Node one, and the Better Auth token provider against better-auth's own types), and the repository README's, without an error", () => {
+      expect(compiled.code, compiled.output).to.equal(0);
+    });
+
+    it("runs the README's example against the API, every failure typed", async function () {
+      this.timeout(30_000);
+      const { env } = await asNewUser();
+      const result = await readmeProject.runCompiled('main.ts', env);
+      expect(result.code, result.output).to.equal(0);
+      expect(result.stdout).to.match(/^completed at \d{4}-/m);
+      expect(result.stdout).to.match(/ Buy milk \d{4}-/);
+      expect(result.stdout).to.match(/^400 body \/title /m);
+      expect(result.stdout).to.match(
+        /^cannot reach the API: GET http:\/\/127\.0\.0\.1:65535\/health failed: .*ECONNREFUSED/m,
+      );
+      expect(result.stdout).to.match(/^cancelled$/m);
+    });
   });
 });

@@ -44,15 +44,15 @@ export interface SdkSuite {
 }
 
 /** Real PostgreSQL whenever it is reachable (CI requires it); PGlite only on a machine without it. */
-const KIND: DatabaseKind = DATABASE_KINDS.includes('postgres') ? 'postgres' : 'pglite';
+export const SDK_DATABASE_KIND: DatabaseKind = DATABASE_KINDS.includes('postgres') ? 'postgres' : 'pglite';
 
 /** Declares a suite that drives a server of its own (with `options`), over the shared database, only through the SDK. */
 export function describeSdk(title: string, body: (suite: SdkSuite) => void, options: TestServerOptions = {}): void {
-  describe(`${title} [${KIND}]`, function () {
+  describe(`${title} [${SDK_DATABASE_KIND}]`, function () {
     let server: TestServer | undefined;
     before(async function () {
       this.timeout(60_000);
-      server = await startTestServer((await sharedTestDatabase(KIND)).knex, options);
+      server = await startTestServer((await sharedTestDatabase(SDK_DATABASE_KIND)).knex, options);
     });
     after(async () => server?.close());
     const suite: SdkSuite = {

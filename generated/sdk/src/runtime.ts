@@ -47,8 +47,8 @@ export class BaseAPI {
         return this.withMiddleware<T>(...middlewares);
     }
 
-    protected async request(context: RequestOpts): Promise<Response> {
-        const { url, init } = this.createFetchParams(context);
+    protected async request(context: RequestOpts, options: RequestOptions = {}): Promise<Response> {
+        const { url, init } = this.createFetchParams(context, options);
         const response = await this.fetchApi(url, init);
         if (response.status >= 200 && response.status < 300) {
             return response;
@@ -56,7 +56,7 @@ export class BaseAPI {
         throw await ResponseError.from(response);
     }
 
-    private createFetchParams(context: RequestOpts) {
+    private createFetchParams(context: RequestOpts, options: RequestOptions) {
         let url = this.configuration.basePath + context.path;
         if (context.query !== undefined && Object.keys(context.query).length !== 0) {
             // only add the querystring to the URL if there are query parameters.
@@ -68,12 +68,14 @@ export class BaseAPI {
 	    ? context.body
 	    : JSON.stringify(context.body);
 
-        const headers = Object.assign({}, this.configuration.headers, context.headers);
+        const headers = Object.assign({}, this.configuration.headers, context.headers, options.headers);
+        const signal = requestSignal(context.method, url, options.signal, options.timeoutMs ?? this.configuration.timeoutMs);
         const init = {
             method: context.method,
             headers: headers,
             body,
-            credentials: this.configuration.credentials
+            credentials: this.configuration.credentials,
+            signal,
         };
         return { url, init };
     }
@@ -88,7 +90,16 @@ export class BaseAPI {
                 }) || fetchParams;
             }
         }
-        let response = await this.configuration.fetchApi(fetchParams.url, fetchParams.init);
+        let response: Response;
+        try {
+            response = await this.configuration.fetchApi(fetchParams.url, fetchParams.init);
+        } catch (error) {
+            // Aborted: fetch rejects with the signal's reason, the caller's own (an AbortError by
+            // default) or the RequestTimeoutError the timeout aborted with. Anything else means
+            // that no response came: fetch's bare TypeError becomes a FetchError that says where.
+            if (fetchParams.init.signal?.aborted) throw error;
+            throw new FetchError(fetchParams.init.method ?? 'GET', fetchParams.url, error);
+        }
         for (const middleware of this.middleware) {
             if (middleware.post) {
                 response = await middleware.post({
@@ -143,6 +154,45 @@ export class ResponseError extends Error {
     }
 }
 
+/**
+ * No response came: the connection was refused or reset, the name did not resolve, or (in a
+ * browser) the API's CORS policy refused this page's origin, which browsers report as a network
+ * failure. `cause` is the error fetch threw (on Node, its own `cause` says why, e.g. ECONNREFUSED).
+ */
+export class FetchError extends Error {
+    override name: string = "FetchError";
+    constructor(public method: string, public url: string, cause: unknown, message?: string) {
+        super(message ?? `${method} ${url} failed: ${describeCause(cause)}`, { cause });
+    }
+}
+
+/** No complete response within `timeoutMs` (the `timeoutMs` of the Configuration or of the call); the request was aborted. */
+export class RequestTimeoutError extends FetchError {
+    override name: string = "RequestTimeoutError";
+    constructor(method: string, url: string, public timeoutMs: number) {
+        super(method, url, undefined, `${method} ${url} timed out after ${timeoutMs} ms`);
+    }
+}
+
+/** Undici's "fetch failed" says nothing: the reason is in its cause (an AggregateError's message may be empty: then its code). */
+function describeCause(cause: unknown): string {
+    if (!(cause instanceof Error)) return String(cause);
+    const reason = cause.cause instanceof Error ? cause.cause.message || (cause.cause as { code?: string }).code : undefined;
+    return reason ? `${cause.message} (${reason})` : cause.message;
+}
+
+/**
+ * The signal a request is sent with: the caller's, and a timeout that aborts with a
+ * RequestTimeoutError, so that fetch and the reading of the body both reject with it.
+ */
+function requestSignal(method: string, url: string, signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {
+    if (timeoutMs === undefined) return signal;
+    const timeout = new AbortController();
+    // AbortSignal.timeout's timer keeps no Node process alive, unlike setTimeout's.
+    AbortSignal.timeout(timeoutMs).addEventListener('abort', () => timeout.abort(new RequestTimeoutError(method, url, timeoutMs)), { once: true });
+    return signal === undefined ? timeout.signal : AbortSignal.any([signal, timeout.signal]);
+}
+
 export class RequiredError extends Error {
     name: "RequiredError" = "RequiredError";
     constructor(public field: string, msg?: string) {
@@ -163,16 +213,28 @@ export type FetchAPI = (url: string, init: RequestInit) => Promise<Response>;
 export type AccessToken = string | ((name?: string, scopes?: string[]) => string | Promise<string>);
 
 export interface ConfigurationParameters {
-    basePath?: string; // override base path
-    fetchApi?: FetchAPI; // override for fetch implementation
-    middleware?: Middleware[]; // middleware to apply before/after fetch requests
-    queryParamsStringify?: (params: HTTPQuery) => string; // stringify function for query strings
-    username?: string; // parameter for basic security
-    password?: string; // parameter for basic security
-    apiKey?: string | ((name: string) => string); // parameter for apiKey security
-    accessToken?: AccessToken; // parameter for bearer and oauth2 security
-    headers?: HTTPHeaders; //header params we want to use on every request
-    credentials?: RequestInit['credentials']; //value for the credentials param we want to use on each request
+    basePath?: string | undefined; // override base path
+    fetchApi?: FetchAPI | undefined; // override for fetch implementation
+    middleware?: Middleware[] | undefined; // middleware to apply before/after fetch requests
+    queryParamsStringify?: ((params: HTTPQuery) => string) | undefined; // stringify function for query strings
+    username?: string | undefined; // parameter for basic security
+    password?: string | undefined; // parameter for basic security
+    apiKey?: string | ((name: string) => string) | undefined; // parameter for apiKey security
+    accessToken?: AccessToken | undefined; // parameter for bearer and oauth2 security
+    headers?: HTTPHeaders | undefined; //header params we want to use on every request
+    credentials?: RequestInit['credentials'] | undefined; //value for the credentials param we want to use on each request
+    /** The most a request may take, until its body is read, in milliseconds; then it fails with a RequestTimeoutError. None by default. */
+    timeoutMs?: number | undefined;
+}
+
+/** Per call, the last argument of every method. */
+export interface RequestOptions {
+    /** Cancels the request: the call then rejects with the signal's reason (an `AbortError` DOMException unless another was given to `abort()`). */
+    signal?: AbortSignal | undefined;
+    /** This call's timeout, instead of the Configuration's. */
+    timeoutMs?: number | undefined;
+    /** Headers for this call, on top of the Configuration's. */
+    headers?: HTTPHeaders | undefined;
 }
 
 export class Configuration {
@@ -226,6 +288,10 @@ export class Configuration {
 
     get credentials(): RequestInit['credentials'] | undefined {
         return this.configuration.credentials;
+    }
+
+    get timeoutMs(): number | undefined {
+        return this.configuration.timeoutMs;
     }
 }
 

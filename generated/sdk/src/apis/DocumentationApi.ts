@@ -32,7 +32,7 @@ export class DocumentationApi extends runtime.BaseAPI {
      * The API reference rendered from this document by Redoc: one self-contained HTML page that loads nothing from the network. Built by `make docs`. 
      * Read the API reference
      */
-    async getDocsRaw(): Promise<runtime.ApiResponse<string>> {
+    async getDocsRaw(options?: runtime.RequestOptions): Promise<runtime.ApiResponse<string>> {
         const queryParameters: runtime.HTTPQuery = {};
 
         const headerParameters: runtime.HTTPHeaders = {};
@@ -42,7 +42,7 @@ export class DocumentationApi extends runtime.BaseAPI {
             method: 'GET',
             headers: headerParameters,
             query: queryParameters,
-        });
+        }, options);
 
         return new runtime.TextApiResponse(response) as any;
     }
@@ -51,8 +51,8 @@ export class DocumentationApi extends runtime.BaseAPI {
      * The API reference rendered from this document by Redoc: one self-contained HTML page that loads nothing from the network. Built by `make docs`. 
      * Read the API reference
      */
-    async getDocs(): Promise<string> {
-        const response = await this.getDocsRaw();
+    async getDocs(options?: runtime.RequestOptions): Promise<string> {
+        const response = await this.getDocsRaw(options);
         return await response.value();
     }
 
@@ -60,7 +60,7 @@ export class DocumentationApi extends runtime.BaseAPI {
      * The OpenAPI document the server implements, bundled into one JSON file.
      * Get this contract as JSON
      */
-    async getOpenApiJsonRaw(): Promise<runtime.ApiResponse<OpenApiDocument>> {
+    async getOpenApiJsonRaw(options?: runtime.RequestOptions): Promise<runtime.ApiResponse<OpenApiDocument>> {
         const queryParameters: runtime.HTTPQuery = {};
 
         const headerParameters: runtime.HTTPHeaders = {};
@@ -70,7 +70,7 @@ export class DocumentationApi extends runtime.BaseAPI {
             method: 'GET',
             headers: headerParameters,
             query: queryParameters,
-        });
+        }, options);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => OpenApiDocumentFromJSON(jsonValue));
     }
@@ -79,8 +79,8 @@ export class DocumentationApi extends runtime.BaseAPI {
      * The OpenAPI document the server implements, bundled into one JSON file.
      * Get this contract as JSON
      */
-    async getOpenApiJson(): Promise<OpenApiDocument> {
-        const response = await this.getOpenApiJsonRaw();
+    async getOpenApiJson(options?: runtime.RequestOptions): Promise<OpenApiDocument> {
+        const response = await this.getOpenApiJsonRaw(options);
         return await response.value();
     }
 
@@ -88,7 +88,7 @@ export class DocumentationApi extends runtime.BaseAPI {
      * The OpenAPI document the server implements, bundled into one YAML file: the same document as `/openapi.json`, whose schema describes it once parsed. The SDK returns the YAML text. 
      * Get this contract as YAML
      */
-    async getOpenApiYamlRaw(): Promise<runtime.ApiResponse<string>> {
+    async getOpenApiYamlRaw(options?: runtime.RequestOptions): Promise<runtime.ApiResponse<string>> {
         const queryParameters: runtime.HTTPQuery = {};
 
         const headerParameters: runtime.HTTPHeaders = {};
@@ -98,7 +98,7 @@ export class DocumentationApi extends runtime.BaseAPI {
             method: 'GET',
             headers: headerParameters,
             query: queryParameters,
-        });
+        }, options);
 
         return new runtime.TextApiResponse(response) as any;
     }
@@ -107,8 +107,8 @@ export class DocumentationApi extends runtime.BaseAPI {
      * The OpenAPI document the server implements, bundled into one YAML file: the same document as `/openapi.json`, whose schema describes it once parsed. The SDK returns the YAML text. 
      * Get this contract as YAML
      */
-    async getOpenApiYaml(): Promise<string> {
-        const response = await this.getOpenApiYamlRaw();
+    async getOpenApiYaml(options?: runtime.RequestOptions): Promise<string> {
+        const response = await this.getOpenApiYamlRaw(options);
         return await response.value();
     }
 

@@ -35,7 +35,7 @@ export class SystemApi extends runtime.BaseAPI {
      * Answers 200 while the process is up. Does not touch the database.
      * Check liveness
      */
-    async getHealthRaw(): Promise<runtime.ApiResponse<Health>> {
+    async getHealthRaw(options?: runtime.RequestOptions): Promise<runtime.ApiResponse<Health>> {
         const queryParameters: runtime.HTTPQuery = {};
 
         const headerParameters: runtime.HTTPHeaders = {};
@@ -45,7 +45,7 @@ export class SystemApi extends runtime.BaseAPI {
             method: 'GET',
             headers: headerParameters,
             query: queryParameters,
-        });
+        }, options);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => HealthFromJSON(jsonValue));
     }
@@ -54,8 +54,8 @@ export class SystemApi extends runtime.BaseAPI {
      * Answers 200 while the process is up. Does not touch the database.
      * Check liveness
      */
-    async getHealth(): Promise<Health> {
-        const response = await this.getHealthRaw();
+    async getHealth(options?: runtime.RequestOptions): Promise<Health> {
+        const response = await this.getHealthRaw(options);
         return await response.value();
     }
 
@@ -63,7 +63,7 @@ export class SystemApi extends runtime.BaseAPI {
      * The server\'s metrics in the Prometheus text format: requests and their latency by operation and status, the database pool\'s connections in use and waiting requests, and the Node.js process (memory, CPU, event loop). With several worker processes (`WEB_CONCURRENCY`) they are every worker\'s, added up, whichever worker answers. When the server is configured with `METRICS_TOKEN`, that token must be sent as a Bearer token. 
      * Get the service\'s metrics
      */
-    async getMetricsRaw(): Promise<runtime.ApiResponse<string>> {
+    async getMetricsRaw(options?: runtime.RequestOptions): Promise<runtime.ApiResponse<string>> {
         const queryParameters: runtime.HTTPQuery = {};
 
         const headerParameters: runtime.HTTPHeaders = {};
@@ -81,7 +81,7 @@ export class SystemApi extends runtime.BaseAPI {
             method: 'GET',
             headers: headerParameters,
             query: queryParameters,
-        });
+        }, options);
 
         return new runtime.TextApiResponse(response) as any;
     }
@@ -90,8 +90,8 @@ export class SystemApi extends runtime.BaseAPI {
      * The server\'s metrics in the Prometheus text format: requests and their latency by operation and status, the database pool\'s connections in use and waiting requests, and the Node.js process (memory, CPU, event loop). With several worker processes (`WEB_CONCURRENCY`) they are every worker\'s, added up, whichever worker answers. When the server is configured with `METRICS_TOKEN`, that token must be sent as a Bearer token. 
      * Get the service\'s metrics
      */
-    async getMetrics(): Promise<string> {
-        const response = await this.getMetricsRaw();
+    async getMetrics(options?: runtime.RequestOptions): Promise<string> {
+        const response = await this.getMetricsRaw(options);
         return await response.value();
     }
 
@@ -99,7 +99,7 @@ export class SystemApi extends runtime.BaseAPI {
      * Answers 200 when the database is reachable, 503 (with `Retry-After`) when it is not.
      * Check readiness
      */
-    async getReadinessRaw(): Promise<runtime.ApiResponse<Readiness>> {
+    async getReadinessRaw(options?: runtime.RequestOptions): Promise<runtime.ApiResponse<Readiness>> {
         const queryParameters: runtime.HTTPQuery = {};
 
         const headerParameters: runtime.HTTPHeaders = {};
@@ -109,7 +109,7 @@ export class SystemApi extends runtime.BaseAPI {
             method: 'GET',
             headers: headerParameters,
             query: queryParameters,
-        });
+        }, options);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => ReadinessFromJSON(jsonValue));
     }
@@ -118,8 +118,8 @@ export class SystemApi extends runtime.BaseAPI {
      * Answers 200 when the database is reachable, 503 (with `Retry-After`) when it is not.
      * Check readiness
      */
-    async getReadiness(): Promise<Readiness> {
-        const response = await this.getReadinessRaw();
+    async getReadiness(options?: runtime.RequestOptions): Promise<Readiness> {
+        const response = await this.getReadinessRaw(options);
         return await response.value();
     }
 

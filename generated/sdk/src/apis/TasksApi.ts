@@ -56,7 +56,7 @@ import {
 export interface BulkTasksRequest {
     userId: string;
     bulkRequest: BulkRequest;
-    idempotencyKey?: string;
+    idempotencyKey?: string | undefined;
 }
 
 export interface ClearCompletedTasksRequest {
@@ -66,27 +66,27 @@ export interface ClearCompletedTasksRequest {
 export interface CompleteTaskRequest {
     userId: string;
     taskId: number;
-    ifMatch?: string;
-    idempotencyKey?: string;
-    taskCompletion?: TaskCompletion;
+    ifMatch?: string | undefined;
+    idempotencyKey?: string | undefined;
+    taskCompletion?: TaskCompletion | undefined;
 }
 
 export interface CreateTaskRequest {
     userId: string;
     taskCreate: TaskCreate;
-    idempotencyKey?: string;
+    idempotencyKey?: string | undefined;
 }
 
 export interface DeleteTaskRequest {
     userId: string;
     taskId: number;
-    ifMatch?: string;
+    ifMatch?: string | undefined;
 }
 
 export interface GetTaskRequest {
     userId: string;
     taskId: number;
-    ifNoneMatch?: string;
+    ifNoneMatch?: string | undefined;
 }
 
 export interface ListTagsRequest {
@@ -95,31 +95,31 @@ export interface ListTagsRequest {
 
 export interface ListTasksRequest {
     userId: string;
-    status?: ListTasksStatusEnum;
-    priority?: Array<Priority>;
-    tag?: Array<string>;
-    dueAfter?: Date;
-    dueBefore?: Date;
-    overdue?: boolean;
-    q?: string;
-    sort?: ListTasksSortEnum;
-    order?: ListTasksOrderEnum;
-    limit?: number;
-    cursor?: string;
+    status?: ListTasksStatusEnum | undefined;
+    priority?: Array<Priority> | undefined;
+    tag?: Array<string> | undefined;
+    dueAfter?: Date | undefined;
+    dueBefore?: Date | undefined;
+    overdue?: boolean | undefined;
+    q?: string | undefined;
+    sort?: ListTasksSortEnum | undefined;
+    order?: ListTasksOrderEnum | undefined;
+    limit?: number | undefined;
+    cursor?: string | undefined;
 }
 
 export interface ReplaceTaskRequest {
     userId: string;
     taskId: number;
     taskReplace: TaskReplace;
-    ifMatch?: string;
+    ifMatch?: string | undefined;
 }
 
 export interface UpdateTaskRequest {
     userId: string;
     taskId: number;
     taskPatch: TaskPatch;
-    ifMatch?: string;
+    ifMatch?: string | undefined;
 }
 
 /**
@@ -131,7 +131,7 @@ export class TasksApi extends runtime.BaseAPI {
      * Runs up to 100 actions (create, update, complete, delete) in order, in one request.  With `atomic: true` they succeed or fail together, in one transaction: on success the answer is 200 with one result per action; when one fails, nothing is changed and the answer is that action\'s problem (400, 404, 412 or 428), whose `errors` point at the action (`/actions/3/...`), or the 409 of a quota the actions together would exceed.  Otherwise (`atomic: false`, the default) each action stands alone: the answer is 207 with one result per action, each with its own status and either the task or a problem (a create or update past a quota fails alone with 409).  An update, complete or delete action\'s `if_match` works as `If-Match` does on the single write: a stale one fails that action with 412 (its problem points at `/actions/3/if_match`) and leaves its task as it was. A server run with `REQUIRE_IF_MATCH=true` fails such an action without `if_match` with 428; creates need none. Each result with a task carries the task\'s `etag`, for the `if_match` of a later request.  With an `Idempotency-Key`, the request happens exactly once either way: with `atomic: true` the actions and the stored answer are one transaction; with `atomic: false` every action that succeeds is committed together with the 207 answer (each action in a savepoint of that one transaction, so a failing action undoes only its own writes), and an unexpected failure (500, 503) keeps none of them, so the retry with the key runs them all. Without a key, each action of a non-atomic request is committed on its own as it runs: an unexpected failure keeps the actions before it.  The answer to a key is kept compact: each action\'s status, with its task\'s id or its problem. A replay rebuilds the results from the tasks as they are then: a task nobody changed since is the first answer\'s, byte for byte; a task changed since (by a later action of the same request too) is shown as it now is, with its current `etag`; a task deleted since leaves its result with `index` and `status` only. 
      * Run several task actions at once
      */
-    async bulkTasksRaw(requestParameters: BulkTasksRequest): Promise<runtime.ApiResponse<BulkResult>> {
+    async bulkTasksRaw(requestParameters: BulkTasksRequest, options?: runtime.RequestOptions): Promise<runtime.ApiResponse<BulkResult>> {
         if (requestParameters.userId === null || requestParameters.userId === undefined) {
             throw new runtime.RequiredError('userId','Required parameter requestParameters.userId was null or undefined when calling bulkTasks.');
         }
@@ -164,7 +164,7 @@ export class TasksApi extends runtime.BaseAPI {
             headers: headerParameters,
             query: queryParameters,
             body: BulkRequestToJSON(requestParameters.bulkRequest),
-        });
+        }, options);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => BulkResultFromJSON(jsonValue));
     }
@@ -173,8 +173,8 @@ export class TasksApi extends runtime.BaseAPI {
      * Runs up to 100 actions (create, update, complete, delete) in order, in one request.  With `atomic: true` they succeed or fail together, in one transaction: on success the answer is 200 with one result per action; when one fails, nothing is changed and the answer is that action\'s problem (400, 404, 412 or 428), whose `errors` point at the action (`/actions/3/...`), or the 409 of a quota the actions together would exceed.  Otherwise (`atomic: false`, the default) each action stands alone: the answer is 207 with one result per action, each with its own status and either the task or a problem (a create or update past a quota fails alone with 409).  An update, complete or delete action\'s `if_match` works as `If-Match` does on the single write: a stale one fails that action with 412 (its problem points at `/actions/3/if_match`) and leaves its task as it was. A server run with `REQUIRE_IF_MATCH=true` fails such an action without `if_match` with 428; creates need none. Each result with a task carries the task\'s `etag`, for the `if_match` of a later request.  With an `Idempotency-Key`, the request happens exactly once either way: with `atomic: true` the actions and the stored answer are one transaction; with `atomic: false` every action that succeeds is committed together with the 207 answer (each action in a savepoint of that one transaction, so a failing action undoes only its own writes), and an unexpected failure (500, 503) keeps none of them, so the retry with the key runs them all. Without a key, each action of a non-atomic request is committed on its own as it runs: an unexpected failure keeps the actions before it.  The answer to a key is kept compact: each action\'s status, with its task\'s id or its problem. A replay rebuilds the results from the tasks as they are then: a task nobody changed since is the first answer\'s, byte for byte; a task changed since (by a later action of the same request too) is shown as it now is, with its current `etag`; a task deleted since leaves its result with `index` and `status` only. 
      * Run several task actions at once
      */
-    async bulkTasks(requestParameters: BulkTasksRequest): Promise<BulkResult> {
-        const response = await this.bulkTasksRaw(requestParameters);
+    async bulkTasks(requestParameters: BulkTasksRequest, options?: runtime.RequestOptions): Promise<BulkResult> {
+        const response = await this.bulkTasksRaw(requestParameters, options);
         return await response.value();
     }
 
@@ -182,7 +182,7 @@ export class TasksApi extends runtime.BaseAPI {
      * Deletes all of the user\'s completed tasks for good and says how many there were.
      * Delete every completed task
      */
-    async clearCompletedTasksRaw(requestParameters: ClearCompletedTasksRequest): Promise<runtime.ApiResponse<ClearedTasks>> {
+    async clearCompletedTasksRaw(requestParameters: ClearCompletedTasksRequest, options?: runtime.RequestOptions): Promise<runtime.ApiResponse<ClearedTasks>> {
         if (requestParameters.userId === null || requestParameters.userId === undefined) {
             throw new runtime.RequiredError('userId','Required parameter requestParameters.userId was null or undefined when calling clearCompletedTasks.');
         }
@@ -204,7 +204,7 @@ export class TasksApi extends runtime.BaseAPI {
             method: 'POST',
             headers: headerParameters,
             query: queryParameters,
-        });
+        }, options);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => ClearedTasksFromJSON(jsonValue));
     }
@@ -213,8 +213,8 @@ export class TasksApi extends runtime.BaseAPI {
      * Deletes all of the user\'s completed tasks for good and says how many there were.
      * Delete every completed task
      */
-    async clearCompletedTasks(requestParameters: ClearCompletedTasksRequest): Promise<ClearedTasks> {
-        const response = await this.clearCompletedTasksRaw(requestParameters);
+    async clearCompletedTasks(requestParameters: ClearCompletedTasksRequest, options?: runtime.RequestOptions): Promise<ClearedTasks> {
+        const response = await this.clearCompletedTasksRaw(requestParameters, options);
         return await response.value();
     }
 
@@ -222,7 +222,7 @@ export class TasksApi extends runtime.BaseAPI {
      * With a body `{\"completed\": true}` or `{\"completed\": false}`, sets the completion state (repeating it changes nothing). Without a body, or with an empty object, toggles it, as the original API did. `completed_at` is set when the task becomes completed and cleared when it is reopened.  **Recurring tasks.** Completing an occurrence of a recurring task (here, or by setting `completed` with PATCH, PUT or a bulk action) also creates the next occurrence, in the same transaction, unless the series has ended (`until` passed, `count` occurrences made, or past the year 9999). The completed occurrence stays as history and names the new one in `next_occurrence_id`; the new one copies title, description, priority, tags, zone and rule. Dates are local to the task\'s `time_zone` (UTC for an all-day task without one): - `from_due`: the next date after the occurrence\'s due that fits the rule, counted from   the series\' first due; `from_completion`: the same, as if the series began on the day   the occurrence was completed. - daily and weekly: `interval` days or weeks on; weekly `weekdays`: the next listed day of   the same week (Monday to Sunday), else the first listed day `interval` weeks on. - monthly and yearly keep the first due\'s day of the month, clamped to shorter months   (Jan 31 → Feb 28, or 29 in a leap year → Mar 31). - a due instant keeps its local time of day across daylight-saving changes; a time the   clocks skip moves on by the gap, a repeated one means its first occurrence. Reopening a completed occurrence does not remove the next one, completing it again does not create another, and two simultaneous completions create exactly one. Setting a due or a rule restarts the series from that due. 
      * Complete, reopen or toggle a task
      */
-    async completeTaskRaw(requestParameters: CompleteTaskRequest): Promise<runtime.ApiResponse<Task>> {
+    async completeTaskRaw(requestParameters: CompleteTaskRequest, options?: runtime.RequestOptions): Promise<runtime.ApiResponse<Task>> {
         if (requestParameters.userId === null || requestParameters.userId === undefined) {
             throw new runtime.RequiredError('userId','Required parameter requestParameters.userId was null or undefined when calling completeTask.');
         }
@@ -259,7 +259,7 @@ export class TasksApi extends runtime.BaseAPI {
             headers: headerParameters,
             query: queryParameters,
             body: TaskCompletionToJSON(requestParameters.taskCompletion),
-        });
+        }, options);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => TaskFromJSON(jsonValue));
     }
@@ -268,8 +268,8 @@ export class TasksApi extends runtime.BaseAPI {
      * With a body `{\"completed\": true}` or `{\"completed\": false}`, sets the completion state (repeating it changes nothing). Without a body, or with an empty object, toggles it, as the original API did. `completed_at` is set when the task becomes completed and cleared when it is reopened.  **Recurring tasks.** Completing an occurrence of a recurring task (here, or by setting `completed` with PATCH, PUT or a bulk action) also creates the next occurrence, in the same transaction, unless the series has ended (`until` passed, `count` occurrences made, or past the year 9999). The completed occurrence stays as history and names the new one in `next_occurrence_id`; the new one copies title, description, priority, tags, zone and rule. Dates are local to the task\'s `time_zone` (UTC for an all-day task without one): - `from_due`: the next date after the occurrence\'s due that fits the rule, counted from   the series\' first due; `from_completion`: the same, as if the series began on the day   the occurrence was completed. - daily and weekly: `interval` days or weeks on; weekly `weekdays`: the next listed day of   the same week (Monday to Sunday), else the first listed day `interval` weeks on. - monthly and yearly keep the first due\'s day of the month, clamped to shorter months   (Jan 31 → Feb 28, or 29 in a leap year → Mar 31). - a due instant keeps its local time of day across daylight-saving changes; a time the   clocks skip moves on by the gap, a repeated one means its first occurrence. Reopening a completed occurrence does not remove the next one, completing it again does not create another, and two simultaneous completions create exactly one. Setting a due or a rule restarts the series from that due. 
      * Complete, reopen or toggle a task
      */
-    async completeTask(requestParameters: CompleteTaskRequest): Promise<Task> {
-        const response = await this.completeTaskRaw(requestParameters);
+    async completeTask(requestParameters: CompleteTaskRequest, options?: runtime.RequestOptions): Promise<Task> {
+        const response = await this.completeTaskRaw(requestParameters, options);
         return await response.value();
     }
 
@@ -277,7 +277,7 @@ export class TasksApi extends runtime.BaseAPI {
      * Creates a task. The title is trimmed of leading and trailing white space. Server-owned fields (`id`, `user_id`, timestamps) are rejected with 400. 
      * Create a task
      */
-    async createTaskRaw(requestParameters: CreateTaskRequest): Promise<runtime.ApiResponse<Task>> {
+    async createTaskRaw(requestParameters: CreateTaskRequest, options?: runtime.RequestOptions): Promise<runtime.ApiResponse<Task>> {
         if (requestParameters.userId === null || requestParameters.userId === undefined) {
             throw new runtime.RequiredError('userId','Required parameter requestParameters.userId was null or undefined when calling createTask.');
         }
@@ -310,7 +310,7 @@ export class TasksApi extends runtime.BaseAPI {
             headers: headerParameters,
             query: queryParameters,
             body: TaskCreateToJSON(requestParameters.taskCreate),
-        });
+        }, options);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => TaskFromJSON(jsonValue));
     }
@@ -319,8 +319,8 @@ export class TasksApi extends runtime.BaseAPI {
      * Creates a task. The title is trimmed of leading and trailing white space. Server-owned fields (`id`, `user_id`, timestamps) are rejected with 400. 
      * Create a task
      */
-    async createTask(requestParameters: CreateTaskRequest): Promise<Task> {
-        const response = await this.createTaskRaw(requestParameters);
+    async createTask(requestParameters: CreateTaskRequest, options?: runtime.RequestOptions): Promise<Task> {
+        const response = await this.createTaskRaw(requestParameters, options);
         return await response.value();
     }
 
@@ -328,7 +328,7 @@ export class TasksApi extends runtime.BaseAPI {
      * Deletes the task for good.
      * Delete a task
      */
-    async deleteTaskRaw(requestParameters: DeleteTaskRequest): Promise<runtime.ApiResponse<void>> {
+    async deleteTaskRaw(requestParameters: DeleteTaskRequest, options?: runtime.RequestOptions): Promise<runtime.ApiResponse<void>> {
         if (requestParameters.userId === null || requestParameters.userId === undefined) {
             throw new runtime.RequiredError('userId','Required parameter requestParameters.userId was null or undefined when calling deleteTask.');
         }
@@ -358,7 +358,7 @@ export class TasksApi extends runtime.BaseAPI {
             method: 'DELETE',
             headers: headerParameters,
             query: queryParameters,
-        });
+        }, options);
 
         return new runtime.VoidApiResponse(response);
     }
@@ -367,15 +367,15 @@ export class TasksApi extends runtime.BaseAPI {
      * Deletes the task for good.
      * Delete a task
      */
-    async deleteTask(requestParameters: DeleteTaskRequest): Promise<void> {
-        await this.deleteTaskRaw(requestParameters);
+    async deleteTask(requestParameters: DeleteTaskRequest, options?: runtime.RequestOptions): Promise<void> {
+        await this.deleteTaskRaw(requestParameters, options);
     }
 
     /**
      * Returns one of the user\'s tasks.
      * Get a task
      */
-    async getTaskRaw(requestParameters: GetTaskRequest): Promise<runtime.ApiResponse<Task>> {
+    async getTaskRaw(requestParameters: GetTaskRequest, options?: runtime.RequestOptions): Promise<runtime.ApiResponse<Task>> {
         if (requestParameters.userId === null || requestParameters.userId === undefined) {
             throw new runtime.RequiredError('userId','Required parameter requestParameters.userId was null or undefined when calling getTask.');
         }
@@ -405,7 +405,7 @@ export class TasksApi extends runtime.BaseAPI {
             method: 'GET',
             headers: headerParameters,
             query: queryParameters,
-        });
+        }, options);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => TaskFromJSON(jsonValue));
     }
@@ -414,8 +414,8 @@ export class TasksApi extends runtime.BaseAPI {
      * Returns one of the user\'s tasks.
      * Get a task
      */
-    async getTask(requestParameters: GetTaskRequest): Promise<Task> {
-        const response = await this.getTaskRaw(requestParameters);
+    async getTask(requestParameters: GetTaskRequest, options?: runtime.RequestOptions): Promise<Task> {
+        const response = await this.getTaskRaw(requestParameters, options);
         return await response.value();
     }
 
@@ -423,7 +423,7 @@ export class TasksApi extends runtime.BaseAPI {
      * The user\'s tags, by name, each with the number of tasks carrying it (and how many of those are open). At most 2000 tags are listed; `truncated` says when there are more. 
      * List tags
      */
-    async listTagsRaw(requestParameters: ListTagsRequest): Promise<runtime.ApiResponse<TagSummaryList>> {
+    async listTagsRaw(requestParameters: ListTagsRequest, options?: runtime.RequestOptions): Promise<runtime.ApiResponse<TagSummaryList>> {
         if (requestParameters.userId === null || requestParameters.userId === undefined) {
             throw new runtime.RequiredError('userId','Required parameter requestParameters.userId was null or undefined when calling listTags.');
         }
@@ -445,7 +445,7 @@ export class TasksApi extends runtime.BaseAPI {
             method: 'GET',
             headers: headerParameters,
             query: queryParameters,
-        });
+        }, options);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => TagSummaryListFromJSON(jsonValue));
     }
@@ -454,8 +454,8 @@ export class TasksApi extends runtime.BaseAPI {
      * The user\'s tags, by name, each with the number of tasks carrying it (and how many of those are open). At most 2000 tags are listed; `truncated` says when there are more. 
      * List tags
      */
-    async listTags(requestParameters: ListTagsRequest): Promise<TagSummaryList> {
-        const response = await this.listTagsRaw(requestParameters);
+    async listTags(requestParameters: ListTagsRequest, options?: runtime.RequestOptions): Promise<TagSummaryList> {
+        const response = await this.listTagsRaw(requestParameters, options);
         return await response.value();
     }
 
@@ -463,7 +463,7 @@ export class TasksApi extends runtime.BaseAPI {
      * Lists the user\'s tasks, filtered and sorted. Filters combine with AND: `status`, `priority` (any of the given ones), `tag` (tasks having every given tag), a due window (`due_after` inclusive, `due_before` exclusive), `overdue`, and `q`, a full-text search over title and description (PostgreSQL full-text search in English: words match their other forms, e.g. `plan` finds \"planning\").  **Due times compared.** A task due at an instant (`due_at`) is due at that instant. An all-day task (`due_date`) is due at the start of that day in its `time_zone`, or in UTC when it has none, and is overdue once that whole day has passed. Completed tasks are never overdue.  **Sorting.** `sort` is `created_at` (the default), `updated_at`, `due` (undated tasks last, whatever the order), `priority`, `title`, or `relevance` (the default when `q` is given; only with `q`). `order` is `desc` (the default) or `asc`. Ties are broken by `id` in the same order, so that the order is total. So that one search costs a bounded amount of work however many tasks match, `relevance` ranks only the 1,000 newest matching tasks (by `created_at`, then `id`) and lists those; every other sort lists every match.  **Pages** are cut by an opaque cursor: pass the previous page\'s `next_cursor` as `cursor` to get the next page; `next_cursor` is null on the last page. Cursors stay correct while tasks are added or removed between pages (no task is skipped or repeated), and are only valid with the same filters and sort (otherwise 400). With `relevance`, the pages after the first rank the first page\'s 1,000 candidates (less those removed since; tasks created since come on a new first page), and a relevance cursor issued before this bound existed is a 400 that says to start again without a cursor. A cursor is not a credential: it only ever lists the caller\'s own tasks. 
      * List tasks
      */
-    async listTasksRaw(requestParameters: ListTasksRequest): Promise<runtime.ApiResponse<TaskList>> {
+    async listTasksRaw(requestParameters: ListTasksRequest, options?: runtime.RequestOptions): Promise<runtime.ApiResponse<TaskList>> {
         if (requestParameters.userId === null || requestParameters.userId === undefined) {
             throw new runtime.RequiredError('userId','Required parameter requestParameters.userId was null or undefined when calling listTasks.');
         }
@@ -529,7 +529,7 @@ export class TasksApi extends runtime.BaseAPI {
             method: 'GET',
             headers: headerParameters,
             query: queryParameters,
-        });
+        }, options);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => TaskListFromJSON(jsonValue));
     }
@@ -538,8 +538,8 @@ export class TasksApi extends runtime.BaseAPI {
      * Lists the user\'s tasks, filtered and sorted. Filters combine with AND: `status`, `priority` (any of the given ones), `tag` (tasks having every given tag), a due window (`due_after` inclusive, `due_before` exclusive), `overdue`, and `q`, a full-text search over title and description (PostgreSQL full-text search in English: words match their other forms, e.g. `plan` finds \"planning\").  **Due times compared.** A task due at an instant (`due_at`) is due at that instant. An all-day task (`due_date`) is due at the start of that day in its `time_zone`, or in UTC when it has none, and is overdue once that whole day has passed. Completed tasks are never overdue.  **Sorting.** `sort` is `created_at` (the default), `updated_at`, `due` (undated tasks last, whatever the order), `priority`, `title`, or `relevance` (the default when `q` is given; only with `q`). `order` is `desc` (the default) or `asc`. Ties are broken by `id` in the same order, so that the order is total. So that one search costs a bounded amount of work however many tasks match, `relevance` ranks only the 1,000 newest matching tasks (by `created_at`, then `id`) and lists those; every other sort lists every match.  **Pages** are cut by an opaque cursor: pass the previous page\'s `next_cursor` as `cursor` to get the next page; `next_cursor` is null on the last page. Cursors stay correct while tasks are added or removed between pages (no task is skipped or repeated), and are only valid with the same filters and sort (otherwise 400). With `relevance`, the pages after the first rank the first page\'s 1,000 candidates (less those removed since; tasks created since come on a new first page), and a relevance cursor issued before this bound existed is a 400 that says to start again without a cursor. A cursor is not a credential: it only ever lists the caller\'s own tasks. 
      * List tasks
      */
-    async listTasks(requestParameters: ListTasksRequest): Promise<TaskList> {
-        const response = await this.listTasksRaw(requestParameters);
+    async listTasks(requestParameters: ListTasksRequest, options?: runtime.RequestOptions): Promise<TaskList> {
+        const response = await this.listTasksRaw(requestParameters, options);
         return await response.value();
     }
 
@@ -547,7 +547,7 @@ export class TasksApi extends runtime.BaseAPI {
      * Replaces every writable field of the task: `title`, `description` and `completed` are all required. `completed_at` is set when the task becomes completed and cleared when it is reopened. 
      * Replace a task
      */
-    async replaceTaskRaw(requestParameters: ReplaceTaskRequest): Promise<runtime.ApiResponse<Task>> {
+    async replaceTaskRaw(requestParameters: ReplaceTaskRequest, options?: runtime.RequestOptions): Promise<runtime.ApiResponse<Task>> {
         if (requestParameters.userId === null || requestParameters.userId === undefined) {
             throw new runtime.RequiredError('userId','Required parameter requestParameters.userId was null or undefined when calling replaceTask.');
         }
@@ -584,7 +584,7 @@ export class TasksApi extends runtime.BaseAPI {
             headers: headerParameters,
             query: queryParameters,
             body: TaskReplaceToJSON(requestParameters.taskReplace),
-        });
+        }, options);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => TaskFromJSON(jsonValue));
     }
@@ -593,8 +593,8 @@ export class TasksApi extends runtime.BaseAPI {
      * Replaces every writable field of the task: `title`, `description` and `completed` are all required. `completed_at` is set when the task becomes completed and cleared when it is reopened. 
      * Replace a task
      */
-    async replaceTask(requestParameters: ReplaceTaskRequest): Promise<Task> {
-        const response = await this.replaceTaskRaw(requestParameters);
+    async replaceTask(requestParameters: ReplaceTaskRequest, options?: runtime.RequestOptions): Promise<Task> {
+        const response = await this.replaceTaskRaw(requestParameters, options);
         return await response.value();
     }
 
@@ -602,7 +602,7 @@ export class TasksApi extends runtime.BaseAPI {
      * Changes only the fields present in the body (JSON Merge Patch, RFC 7396): a field that is absent stays as it is; `\"description\": null` clears the description. `title` cannot be null. An empty object changes nothing. `application/json` is accepted as a synonym of `application/merge-patch+json`. 
      * Update a task
      */
-    async updateTaskRaw(requestParameters: UpdateTaskRequest): Promise<runtime.ApiResponse<Task>> {
+    async updateTaskRaw(requestParameters: UpdateTaskRequest, options?: runtime.RequestOptions): Promise<runtime.ApiResponse<Task>> {
         if (requestParameters.userId === null || requestParameters.userId === undefined) {
             throw new runtime.RequiredError('userId','Required parameter requestParameters.userId was null or undefined when calling updateTask.');
         }
@@ -639,7 +639,7 @@ export class TasksApi extends runtime.BaseAPI {
             headers: headerParameters,
             query: queryParameters,
             body: TaskPatchToJSON(requestParameters.taskPatch),
-        });
+        }, options);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => TaskFromJSON(jsonValue));
     }
@@ -648,8 +648,8 @@ export class TasksApi extends runtime.BaseAPI {
      * Changes only the fields present in the body (JSON Merge Patch, RFC 7396): a field that is absent stays as it is; `\"description\": null` clears the description. `title` cannot be null. An empty object changes nothing. `application/json` is accepted as a synonym of `application/merge-patch+json`. 
      * Update a task
      */
-    async updateTask(requestParameters: UpdateTaskRequest): Promise<Task> {
-        const response = await this.updateTaskRaw(requestParameters);
+    async updateTask(requestParameters: UpdateTaskRequest, options?: runtime.RequestOptions): Promise<Task> {
+        const response = await this.updateTaskRaw(requestParameters, options);
         return await response.value();
     }
 

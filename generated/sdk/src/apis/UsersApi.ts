@@ -32,7 +32,7 @@ export class UsersApi extends runtime.BaseAPI {
      * Returns the caller\'s user record. The record is created from the token\'s `sub`, `email` and `name` claims the first time the user is seen, and kept in step with them afterwards. 
      * Get the signed-in user
      */
-    async getCurrentUserRaw(): Promise<runtime.ApiResponse<User>> {
+    async getCurrentUserRaw(options?: runtime.RequestOptions): Promise<runtime.ApiResponse<User>> {
         const queryParameters: runtime.HTTPQuery = {};
 
         const headerParameters: runtime.HTTPHeaders = {};
@@ -50,7 +50,7 @@ export class UsersApi extends runtime.BaseAPI {
             method: 'GET',
             headers: headerParameters,
             query: queryParameters,
-        });
+        }, options);
 
         return new runtime.JSONApiResponse(response, (jsonValue) => UserFromJSON(jsonValue));
     }
@@ -59,8 +59,8 @@ export class UsersApi extends runtime.BaseAPI {
      * Returns the caller\'s user record. The record is created from the token\'s `sub`, `email` and `name` claims the first time the user is seen, and kept in step with them afterwards. 
      * Get the signed-in user
      */
-    async getCurrentUser(): Promise<User> {
-        const response = await this.getCurrentUserRaw();
+    async getCurrentUser(options?: runtime.RequestOptions): Promise<User> {
+        const response = await this.getCurrentUserRaw(options);
         return await response.value();
     }
 

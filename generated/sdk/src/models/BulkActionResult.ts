@@ -49,19 +49,19 @@ export interface BulkActionResult {
      * @type {Task}
      * @memberof BulkActionResult
      */
-    task?: Task;
+    task?: Task | undefined;
     /**
      * The `ETag` of `task`, as a GET of the task would answer it; present exactly when `task` is.
      * @type {string}
      * @memberof BulkActionResult
      */
-    etag?: string;
+    etag?: string | undefined;
     /**
      * 
      * @type {Problem}
      * @memberof BulkActionResult
      */
-    problem?: Problem;
+    problem?: Problem | undefined;
 }
 
 export function BulkActionResultFromJSON(json: any): BulkActionResult {

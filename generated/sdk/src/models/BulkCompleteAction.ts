@@ -36,13 +36,13 @@ export interface BulkCompleteAction {
      * @type {boolean}
      * @memberof BulkCompleteAction
      */
-    completed?: boolean;
+    completed?: boolean | undefined;
     /**
      * `*`, or a comma-separated list of entity tags, as in `If-Match` and `If-None-Match` (RFC 9110 §8.8.3).
      * @type {string}
      * @memberof BulkCompleteAction
      */
-    if_match?: string;
+    if_match?: string | undefined;
 }
 
 export function BulkCompleteActionFromJSON(json: any): BulkCompleteAction {

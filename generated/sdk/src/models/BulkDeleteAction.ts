@@ -36,7 +36,7 @@ export interface BulkDeleteAction {
      * @type {string}
      * @memberof BulkDeleteAction
      */
-    if_match?: string;
+    if_match?: string | undefined;
 }
 
 export function BulkDeleteActionFromJSON(json: any): BulkDeleteAction {

@@ -31,7 +31,7 @@ export interface BulkRequest {
      * @type {boolean}
      * @memberof BulkRequest
      */
-    atomic?: boolean;
+    atomic?: boolean | undefined;
     /**
      * 
      * @type {Array<BulkAction>}

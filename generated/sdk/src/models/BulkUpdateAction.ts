@@ -49,7 +49,7 @@ export interface BulkUpdateAction {
      * @type {string}
      * @memberof BulkUpdateAction
      */
-    if_match?: string;
+    if_match?: string | undefined;
 }
 
 export function BulkUpdateActionFromJSON(json: any): BulkUpdateAction {

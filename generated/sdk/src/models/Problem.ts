@@ -53,13 +53,13 @@ export interface Problem {
      * @type {string}
      * @memberof Problem
      */
-    detail?: string;
+    detail?: string | undefined;
     /**
      * The path of the request (cut to 2048 characters).
      * @type {string}
      * @memberof Problem
      */
-    instance?: string;
+    instance?: string | undefined;
     /**
      * The request id, also in the `X-Request-Id` header and the logs.
      * @type {string}
@@ -71,13 +71,13 @@ export interface Problem {
      * @type {Array<ValidationIssue>}
      * @memberof Problem
      */
-    errors?: Array<ValidationIssue>;
+    errors?: Array<ValidationIssue> | undefined;
     /**
      * 
      * @type {QuotaUsage}
      * @memberof Problem
      */
-    quota?: QuotaUsage;
+    quota?: QuotaUsage | undefined;
 }
 
 export function ProblemFromJSON(json: any): Problem {

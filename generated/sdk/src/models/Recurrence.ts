@@ -40,32 +40,32 @@ export interface Recurrence {
      * @type {number}
      * @memberof Recurrence
      */
-    interval?: number;
+    interval?: number | undefined;
     /**
      * For weekly rules only.
      * @type {Array<Weekday>}
      * @memberof Recurrence
      */
-    weekdays?: Array<Weekday>;
+    weekdays?: Array<Weekday> | undefined;
     /**
      * The last day an occurrence may be due on. Not before the day the task is first due
      * (in its `time_zone`), which no schema can compare: an earlier one is a 400.
      * @type {string}
      * @memberof Recurrence
      */
-    until?: string | null;
+    until?: string | null | undefined;
     /**
      * 
      * @type {number}
      * @memberof Recurrence
      */
-    count?: number | null;
+    count?: number | null | undefined;
     /**
      * 
      * @type {string}
      * @memberof Recurrence
      */
-    mode?: RecurrenceModeEnum;
+    mode?: RecurrenceModeEnum | undefined;
 }
 
 export function RecurrenceFromJSON(json: any): Recurrence {

@@ -24,7 +24,7 @@ export interface TaskCompletion {
      * @type {boolean}
      * @memberof TaskCompletion
      */
-    completed?: boolean;
+    completed?: boolean | undefined;
 }
 
 export function TaskCompletionFromJSON(json: any): TaskCompletion {

@@ -53,19 +53,19 @@ export interface TaskCreate {
      * @type {string}
      * @memberof TaskCreate
      */
-    description?: string | null;
+    description?: string | null | undefined;
     /**
      * 
      * @type {boolean}
      * @memberof TaskCreate
      */
-    completed?: boolean;
+    completed?: boolean | undefined;
     /**
      * 
      * @type {Priority}
      * @memberof TaskCreate
      */
-    priority?: Priority;
+    priority?: Priority | undefined;
     /**
      * Up to 20 tags; duplicates (after trimming and lower-casing) are kept once, in the order
      * first given. Lower-casing can lengthen a tag (`İ` becomes two characters): a tag over 40
@@ -73,7 +73,7 @@ export interface TaskCreate {
      * @type {Array<string>}
      * @memberof TaskCreate
      */
-    tags?: Array<string>;
+    tags?: Array<string> | undefined;
     /**
      * An all-day due date (`2026-12-01`), read back exactly as sent, from `0001-01-02` to
      * `9999-12-30` (so that the day stays within years 1 to 9999 in every zone). Cannot be set
@@ -81,7 +81,7 @@ export interface TaskCreate {
      * @type {string}
      * @memberof TaskCreate
      */
-    due_date?: string | null;
+    due_date?: string | null | undefined;
     /**
      * A due instant in RFC 3339 with its offset (`2026-12-01T17:00:00+01:00`), read back
      * exactly as sent, never converted. Needs `time_zone`; cannot be set together with
@@ -90,19 +90,19 @@ export interface TaskCreate {
      * @type {string}
      * @memberof TaskCreate
      */
-    due_at?: string | null;
+    due_at?: string | null | undefined;
     /**
      * 
      * @type {TimeZone}
      * @memberof TaskCreate
      */
-    time_zone?: TimeZone | null;
+    time_zone?: TimeZone | null | undefined;
     /**
      * 
      * @type {Recurrence}
      * @memberof TaskCreate
      */
-    recurrence?: Recurrence | null;
+    recurrence?: Recurrence | null | undefined;
 }
 
 export function TaskCreateFromJSON(json: any): TaskCreate {

@@ -48,26 +48,26 @@ export interface TaskPatch {
      * @type {string}
      * @memberof TaskPatch
      */
-    title?: string;
+    title?: string | undefined;
     /**
      * Free text up to 5000 characters, or null. No NUL characters, byte order marks (U+FEFF) or
      * unpaired UTF-16 surrogates: text is stored and read back exactly as sent, and these cannot be.
      * @type {string}
      * @memberof TaskPatch
      */
-    description?: string | null;
+    description?: string | null | undefined;
     /**
      * 
      * @type {boolean}
      * @memberof TaskPatch
      */
-    completed?: boolean;
+    completed?: boolean | undefined;
     /**
      * 
      * @type {Priority}
      * @memberof TaskPatch
      */
-    priority?: Priority;
+    priority?: Priority | undefined;
     /**
      * Up to 20 tags; duplicates (after trimming and lower-casing) are kept once, in the order
      * first given. Lower-casing can lengthen a tag (`İ` becomes two characters): a tag over 40
@@ -75,7 +75,7 @@ export interface TaskPatch {
      * @type {Array<string>}
      * @memberof TaskPatch
      */
-    tags?: Array<string>;
+    tags?: Array<string> | undefined;
     /**
      * An all-day due date (`2026-12-01`), read back exactly as sent, from `0001-01-02` to
      * `9999-12-30` (so that the day stays within years 1 to 9999 in every zone). Cannot be set
@@ -83,7 +83,7 @@ export interface TaskPatch {
      * @type {string}
      * @memberof TaskPatch
      */
-    due_date?: string | null;
+    due_date?: string | null | undefined;
     /**
      * A due instant in RFC 3339 with its offset (`2026-12-01T17:00:00+01:00`), read back
      * exactly as sent, never converted. Needs `time_zone`; cannot be set together with
@@ -92,19 +92,19 @@ export interface TaskPatch {
      * @type {string}
      * @memberof TaskPatch
      */
-    due_at?: string | null;
+    due_at?: string | null | undefined;
     /**
      * 
      * @type {TimeZone}
      * @memberof TaskPatch
      */
-    time_zone?: TimeZone | null;
+    time_zone?: TimeZone | null | undefined;
     /**
      * 
      * @type {Recurrence}
      * @memberof TaskPatch
      */
-    recurrence?: Recurrence | null;
+    recurrence?: Recurrence | null | undefined;
 }
 
 export function TaskPatchFromJSON(json: any): TaskPatch {

@@ -67,7 +67,7 @@ export interface TaskReplace {
      * @type {Priority}
      * @memberof TaskReplace
      */
-    priority?: Priority;
+    priority?: Priority | undefined;
     /**
      * Up to 20 tags; duplicates (after trimming and lower-casing) are kept once, in the order
      * first given. Lower-casing can lengthen a tag (`İ` becomes two characters): a tag over 40
@@ -75,7 +75,7 @@ export interface TaskReplace {
      * @type {Array<string>}
      * @memberof TaskReplace
      */
-    tags?: Array<string>;
+    tags?: Array<string> | undefined;
     /**
      * An all-day due date (`2026-12-01`), read back exactly as sent, from `0001-01-02` to
      * `9999-12-30` (so that the day stays within years 1 to 9999 in every zone). Cannot be set
@@ -83,7 +83,7 @@ export interface TaskReplace {
      * @type {string}
      * @memberof TaskReplace
      */
-    due_date?: string | null;
+    due_date?: string | null | undefined;
     /**
      * A due instant in RFC 3339 with its offset (`2026-12-01T17:00:00+01:00`), read back
      * exactly as sent, never converted. Needs `time_zone`; cannot be set together with
@@ -92,19 +92,19 @@ export interface TaskReplace {
      * @type {string}
      * @memberof TaskReplace
      */
-    due_at?: string | null;
+    due_at?: string | null | undefined;
     /**
      * 
      * @type {TimeZone}
      * @memberof TaskReplace
      */
-    time_zone?: TimeZone | null;
+    time_zone?: TimeZone | null | undefined;
     /**
      * 
      * @type {Recurrence}
      * @memberof TaskReplace
      */
-    recurrence?: Recurrence | null;
+    recurrence?: Recurrence | null | undefined;
 }
 
 export function TaskReplaceFromJSON(json: any): TaskReplace {
