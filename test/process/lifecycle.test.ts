@@ -145,7 +145,14 @@ describe('the server as a process', function () {
     });
 
     it('starts without them when JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true says so', async () => {
-      const server = await startServer({ env: { NODE_ENV: 'production', JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'true' } });
+      const server = await startServer({
+        env: {
+          ...PRODUCTION_ENV,
+          JWT_ISSUER: undefined,
+          JWT_AUDIENCE: undefined,
+          JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'true',
+        },
+      });
       const token = await tokenFor('alice', { issuer: 'https://any.example', audience: 'https://any.example' });
       expect((await request(server.baseUrl, 'GET', '/api/alice/tasks', { token })).status).to.equal(200);
       await expectCleanStop(server, 'SIGTERM');
