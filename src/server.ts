@@ -35,16 +35,19 @@ async function main(): Promise<void> {
  * embedded database's first initdb; requests that arrive meanwhile wait (held-requests.ts).
  */
 async function serve(config: Config, logger: Logger): Promise<void> {
-  const held = holdRequests();
-  const server = createHttpServer(held.listener, { requestTimeoutMs: config.http.requestTimeoutMs, logger });
-  server.listen(config.port, config.host);
-  await once(server, 'listening');
-
   // A stop asked for while starting (migrations can take a while) is honoured once the database is open.
   let stopDuringStart: NodeJS.Signals | undefined;
   const rememberStop = (signal: NodeJS.Signals) => (stopDuringStart = signal);
   process.on('SIGTERM', rememberStop).on('SIGINT', rememberStop);
-  logger.info('opening the database');
+
+  const held = holdRequests();
+  const server = createHttpServer(held.listener, { requestTimeoutMs: config.http.requestTimeoutMs, logger });
+  server.listen(config.port, config.host);
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  // Requests to the port wait from now on until the database is ready (held-requests.ts).
+  logger.info({ host: config.host, port }, 'opening the database');
   const database = await openDatabase(config, knexLog(logger), { applyMigrations: cluster.isPrimary });
   logger.info(
     {
@@ -80,8 +83,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
 
   installGracefulShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, close });
   held.release(server, createApp({ config, db: database.knex, logger, redis, clusterWorker: cluster.isWorker }));
-  const address = server.address();
-  const { fields, msg } = startUpLine(config, typeof address === 'object' && address ? address.port : config.port);
+  const { fields, msg } = startUpLine(config, port);
   logger.info(fields, msg);
   if (cluster.isWorker) process.send?.(WORKER_SERVING);
 }

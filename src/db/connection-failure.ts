@@ -1,4 +1,5 @@
 import { isDatabaseUnavailable } from './availability.js';
+import type { PostgresBounds } from './bounds.js';
 
 /**
  * Why the server could not use the database at start, in one line for an operator: the cause in
@@ -9,7 +10,7 @@ import { isDatabaseUnavailable } from './availability.js';
 export function describeDatabaseFailure(
   error: unknown,
   databaseUrl: string,
-  connectTimeoutMs: number,
+  { connectTimeoutMs }: Pick<PostgresBounds, 'connectTimeoutMs'>,
 ): string | undefined {
   const code = errorCode(error);
   const message = error instanceof Error ? firstLine(error.message) : String(error);
@@ -28,7 +29,7 @@ export function describeDatabaseFailure(
         return `the role "${role}" named by ${named} does not exist on ${server} (28000)`;
       // PostgreSQL names what was tried: "no encryption" (15+) or "SSL off" (older) means that a
       // hostssl line would have let the connection in.
-      if (/no pg_hba\.conf entry.*(no encryption|SSL off)/.test(message))
+      if (/(no pg_hba\.conf entry|pg_hba\.conf rejects connection).*(no encryption|SSL off)/.test(message))
         return `${server} accepts only TLS connections: add sslmode=require to ${named} (28000: ${message})`;
       return `${server} refused the connection of ${named} (28000: ${message})`;
     case 'ENOTFOUND':
@@ -43,7 +44,9 @@ export function describeDatabaseFailure(
   }
   if (/does not support SSL/.test(message))
     return `${named} asks for TLS (${tlsSetting(url)}) but ${server} does not support it: remove it, or enable ssl on the server`;
-  if (/connection timeout|timeout expired/i.test(message))
+  // The pool's own wait (DB_ACQUIRE_TIMEOUT_MS, at least the connect timeout) can only run out first
+  // when it equals the connect timeout: the same silence, told the same way.
+  if (/connection timeout|timeout expired/i.test(message) || (error as Error | undefined)?.name === 'KnexTimeoutError')
     return `the database server ${server} of ${named} did not answer within DB_CONNECT_TIMEOUT_MS (${connectTimeoutMs} ms)`;
   if (/client password must be a string/.test(message))
     return `${server} asks for a password for role "${role}", and ${named} has none`;

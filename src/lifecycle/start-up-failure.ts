@@ -20,7 +20,7 @@ export function startUpFailureLine(
   const listen = describeListenFailure(error, config);
   if (listen) return `Cannot start: ${listen}`;
   if (config.databaseUrl) {
-    const database = describeDatabaseFailure(error, config.databaseUrl, config.dbTimeouts.connectTimeoutMs);
+    const database = describeDatabaseFailure(error, config.databaseUrl, config.dbTimeouts);
     return database && `Cannot start: ${database}`;
   }
   if (isDatabaseUnavailable(error))
