@@ -96,11 +96,12 @@ describe('production from a fresh clone (the README: NODE_ENV=production … mak
     const primaryPid = lines.find((line) => line.msg === 'applying migrations before starting the workers')?.pid;
     for (const pid of [primaryPid, ...workers.map((line) => line.pid)]) {
       const argv = (await readFile(`/proc/${String(pid)}/cmdline`, 'utf8')).split('\0').filter(Boolean);
-      expect(argv.slice(1), `process ${String(pid)}`).to.deep.equal([
+      // The primary as make started it; its workers as cluster forks them, with the script's full path.
+      expect(argv.slice(1, -1), `process ${String(pid)}: ${argv.join(' ')}`).to.deep.equal([
         '--max-semi-space-size=8',
         '--max-old-space-size=200',
-        'dist/src/server.js',
       ]);
+      expect(path.resolve(clone, argv.at(-1)!)).to.equal(path.join(clone, 'dist/src/server.js'));
       expect(path.basename(argv[0]!)).to.equal('node');
       expect(await readlink(`/proc/${String(pid)}/cwd`)).to.equal(clone);
     }
