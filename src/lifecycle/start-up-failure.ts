@@ -30,7 +30,8 @@ export function startUpFailureLine(
 
 function describeListenFailure(error: unknown, { host, port }: Pick<Config, 'host' | 'port'>): string | undefined {
   const { syscall, code } = (error ?? {}) as { syscall?: unknown; code?: unknown };
-  if (syscall !== 'listen') return undefined;
+  // `bind` in a cluster worker, whose primary binds the shared socket for it.
+  if (syscall !== 'listen' && syscall !== 'bind') return undefined;
   switch (code) {
     case 'EADDRINUSE':
       return `PORT ${port} is already in use on HOST ${host} (EADDRINUSE): stop what listens there or choose another PORT`;
