@@ -17,12 +17,12 @@ import { createLogger, knexLog, logProcessWarnings } from './logger.js';
 const REDIS_START_WAIT_MS = 2_000;
 
 /** The configuration once read: the start-up failure line names what it holds (the port, the database). */
-let config: Config | undefined;
+let loadedConfig: Config | undefined;
 
 /** The only file that opens a port: one server, or with WEB_CONCURRENCY > 1 the primary of that many. */
 async function main(): Promise<void> {
   const loaded = loadConfig(process.env, { stdoutIsTTY: process.stdout.isTTY });
-  config = loaded; // for the failure line, should the start fail
+  loadedConfig = loaded;
   const logger = createLogger(loaded);
   logProcessWarnings(logger);
   if (cluster.isPrimary && loaded.webConcurrency > 1) return runPrimary(loaded, logger);
@@ -90,6 +90,6 @@ async function serve(config: Config, logger: Logger): Promise<void> {
 
 main().catch((error: unknown) => {
   // Start-up problems the operator can fix get one clear line, not a stack trace.
-  console.error(startUpFailureLine(error, config) ?? error);
+  console.error(startUpFailureLine(error, loadedConfig) ?? error);
   process.exit(1);
 });
