@@ -85,12 +85,13 @@ describe('start-up failures on the database: one line naming the cause and DATAB
           // Without TLS (this server has none), no line lets tls_only in: as on a server that requires TLS.
           'hostssl all all 127.0.0.1/32 trust',
           'host all with_password 127.0.0.1/32 scram-sha-256',
-          'host all postgres 127.0.0.1/32 trust',
+          'host all postgres,no_rights 127.0.0.1/32 trust',
         ],
       });
       const admin = adminKnex(server.adminUrl);
       try {
         await admin.raw('create role tls_only login');
+        await admin.raw('create role no_rights login');
         await admin.raw(`create role with_password login password '${PASSWORD}'`);
         await admin.raw('create database with_password owner with_password');
       } finally {
@@ -131,6 +132,15 @@ describe('start-up failures on the database: one line naming the cause and DATAB
           /^Cannot start: 127\.0\.0\.1:\d+ accepts only TLS connections: add sslmode=require to DATABASE_URL \(postgres:\/\/tls_only@127\.0\.0\.1:\d+\/postgres\) \(28000: no pg_hba\.conf entry for host "127\.0\.0\.1", user "tls_only"/,
         )
         .and.to.match(/(no encryption|SSL off)\)\n$/);
+    });
+
+    it('a role that may not create the tables (42501): the server’s own words', async () => {
+      const url = urlAs('no_rights');
+      const result = await startWith(url);
+      expect(
+        result.stderr.startsWith(`Cannot start: the database of DATABASE_URL (${url}) failed: create table`),
+      ).to.equal(true, result.stderr);
+      expect(result.stderr).and.to.match(/permission denied for schema public \(42501\)\n$/);
     });
 
     it('the right password: it starts (the failures above are the settings’, not the server’s)', async () => {
