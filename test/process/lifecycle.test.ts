@@ -13,6 +13,7 @@ import {
   cleanUpProcesses,
   makeTempDir,
   PRODUCTION_ENV,
+  PRODUCTION_METRICS_TOKEN,
   runScript,
   runServerToExit,
   startServer,
@@ -125,7 +126,7 @@ describe('the server as a process', function () {
     }
   });
 
-  describe('in production, tokens must name this service', () => {
+  describe('in production: tokens must name this service, the metrics need a token', () => {
     it('refuses to start without JWT_ISSUER and JWT_AUDIENCE: one line naming both and the opt-out, exit code 1', async () => {
       const result = await runServerToExit({ env: { NODE_ENV: 'production' } });
       expectOneLineFailure(result);
@@ -133,6 +134,26 @@ describe('the server as a process', function () {
         .to.match(/^Configuration error: JWT_ISSUER and JWT_AUDIENCE are required with NODE_ENV=production/)
         .and.to.include('JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true');
       expect(result.stdout).not.to.include('listening on');
+    });
+
+    it('refuses to start without METRICS_TOKEN: one line naming it and METRICS_PUBLIC=true, exit code 1', async () => {
+      const result = await runServerToExit({ env: { ...PRODUCTION_ENV, METRICS_TOKEN: undefined } });
+      expectOneLineFailure(result);
+      expect(result.stderr)
+        .to.match(/^Configuration error: METRICS_TOKEN is required with NODE_ENV=production/)
+        .and.to.include('METRICS_PUBLIC=true');
+      expect(result.stdout).not.to.include('listening on');
+    });
+
+    it('serves the metrics to anyone with METRICS_PUBLIC=true, and only with the token otherwise', async () => {
+      const open = await startServer({ env: { ...PRODUCTION_ENV, METRICS_TOKEN: undefined, METRICS_PUBLIC: 'true' } });
+      expect((await request(open.baseUrl, 'GET', '/metrics')).status).to.equal(200);
+      await expectCleanStop(open, 'SIGTERM');
+      const guarded = await startServer({ env: PRODUCTION_ENV });
+      expect((await request(guarded.baseUrl, 'GET', '/metrics')).status).to.equal(401);
+      const scraped = await request(guarded.baseUrl, 'GET', '/metrics', { token: PRODUCTION_METRICS_TOKEN });
+      expect(scraped.status).to.equal(200);
+      await expectCleanStop(guarded, 'SIGTERM');
     });
 
     it('starts with both, and accepts the tokens that name them (make token) and no others', async () => {
