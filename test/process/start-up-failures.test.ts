@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { adminKnex, DATABASE_KINDS, POSTGRES_ADMIN_URL } from '../helpers/databases.js';
-import { cleanUpProcesses, runServerToExit, startServer, type Finished } from '../helpers/server-process.js';
+import { cleanUpProcesses, runScript, runServerToExit, startServer, type Finished } from '../helpers/server-process.js';
 import {
   createThrowawayPostgres,
   freePort,
@@ -39,6 +39,16 @@ describe('start-up failures on the database: one line naming the cause and DATAB
       expect(result.stderr).to.equal(
         `Cannot start: the database "${name}" named by DATABASE_URL (${url}) does not exist on ${serverOf(url)} (3D000)\n`,
       );
+    });
+
+    it('make migrate says it the same way', async () => {
+      const name = unique('no_such_database');
+      const url = local((u) => (u.pathname = `/${name}`));
+      const result = await runScript('src/cli/migrate.ts', [], { env: { DATABASE_URL: url } });
+      expect({ code: result.code, stderr: result.stderr }).to.deep.equal({
+        code: 1,
+        stderr: `Cannot migrate: the database "${name}" named by DATABASE_URL (${url}) does not exist on ${serverOf(url)} (3D000)\n`,
+      });
     });
 
     it('a role that does not exist (28000), its password not shown', async () => {
