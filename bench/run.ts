@@ -90,6 +90,8 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
     JWT_ISSUER: BENCH_ISSUER,
     JWT_AUDIENCE: BENCH_AUDIENCE,
     DB_POOL_MAX: String(POOL_SIZE),
+    // Required in production; the benchmark does not scrape the metrics.
+    METRICS_TOKEN: randomBytes(24).toString('hex'),
   };
   const measurements: Measurement[] = [];
 

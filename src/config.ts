@@ -52,7 +52,7 @@ export interface HttpConfig {
   readonly corsOrigins: readonly string[];
   /** TRUST_PROXY: Express's `trust proxy` (hops, `true`, or addresses/subnets), so that the client address is the real one behind a load balancer. */
   readonly trustProxy: boolean | number | string;
-  /** METRICS_TOKEN: when set, GET /metrics needs it as a Bearer token. */
+  /** METRICS_TOKEN: when set, GET /metrics needs it as a Bearer token; required in production unless METRICS_PUBLIC=true. */
   readonly metricsToken: string | undefined;
   /** REQUEST_TIMEOUT_MS: the most a client may take to send its request, headers and body (then 408); handlers are bounded by the database timeouts. */
   readonly requestTimeoutMs: number;
@@ -106,7 +106,7 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       requireIfMatch: boolean(env, 'REQUIRE_IF_MATCH', false),
       corsOrigins: corsOrigins(env),
       trustProxy: trustProxy(env),
-      metricsToken: metricsToken(env),
+      metricsToken: metricsToken(env, nodeEnv),
       requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', { min: 1000, max: 600_000, fallback: 30_000 }),
     },
     rateLimit: {
@@ -357,9 +357,23 @@ function isAddressOrSubnet(entry: string): boolean {
 
 const MIN_METRICS_TOKEN_LENGTH = 16;
 
-function metricsToken(env: Env): string | undefined {
+/**
+ * In production the metrics (every operation's traffic and errors, the process's memory) are not
+ * for whoever reaches the port by accident: METRICS_TOKEN is required, unless METRICS_PUBLIC=true
+ * says that something else protects them (a private network, a proxy that blocks /metrics).
+ * METRICS_PUBLIC is read always, so that a typo fails anywhere.
+ */
+function metricsToken(env: Env, nodeEnv: Config['env']): string | undefined {
+  const open = boolean(env, 'METRICS_PUBLIC', false);
   const value = text(env, 'METRICS_TOKEN');
-  if (value === undefined) return undefined;
+  if (value !== undefined && open)
+    throw new ConfigError('METRICS_TOKEN and METRICS_PUBLIC=true contradict each other: set one of them');
+  if (value === undefined) {
+    if (open || nodeEnv !== 'production') return undefined;
+    throw new ConfigError(
+      'METRICS_TOKEN is required with NODE_ENV=production, so that /metrics is not public by accident (METRICS_TOKEN=$(openssl rand -hex 24), sent by the scraper as a Bearer token); set METRICS_PUBLIC=true to serve the metrics to anyone who can reach the port',
+    );
+  }
   // What a Bearer token may be (RFC 6750 b64token): a token with a space, say, could never be sent.
   if (value.length < MIN_METRICS_TOKEN_LENGTH || !/^[A-Za-z0-9\-._~+/]+=*$/.test(value)) {
     throw new ConfigError(

@@ -22,10 +22,29 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, des
   return destination ? pino(options, destination) : pino(options);
 }
 
-/** Where Knex's own warnings and errors go: this logger, marked as Knex's. */
+/**
+ * Node's process warnings (a deprecation, a library's notice such as pg's about `sslmode`) as log
+ * lines, instead of Node's own printing of them on stderr, several lines each, beside the log.
+ */
+export function logProcessWarnings(logger: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning: Error & { code?: string }) =>
+    logger.warn({ warning: warning.name, ...(warning.code ? { code: warning.code } : {}) }, warning.message),
+  );
+}
+
+/**
+ * Where Knex's own warnings and errors go: this logger, marked as Knex's. Knex appends the stack
+ * of the driver's error ("Acquire connection error: …"): the driver's frames say nothing to an
+ * operator, and in the pretty log each is a line of its own, so only the message is kept.
+ */
 export function knexLog(logger: Logger): KnexLog {
   return {
-    warn: (message) => logger.warn({ component: 'knex' }, message),
-    error: (message) => logger.error({ component: 'knex' }, message),
+    warn: (message) => logger.warn({ component: 'knex' }, withoutStack(message)),
+    error: (message) => logger.error({ component: 'knex' }, withoutStack(message)),
   };
+}
+
+function withoutStack(message: string): string {
+  return message.replace(/\n\s+at [\s\S]*$/, '');
 }

@@ -2,34 +2,52 @@ import cluster from 'node:cluster';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
-import { runPrimary } from './cluster/primary.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { runPrimary, WORKER_SERVING } from './cluster/primary.js';
+import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
-import { isDatabaseUnavailable } from './db/availability.js';
-import { DirectoryInUseError } from './db/directory-lock.js';
+import { holdRequests } from './http/held-requests.js';
 import { createHttpServer } from './http/http-server.js';
 import { installGracefulShutdown } from './lifecycle/graceful-shutdown.js';
+import { startUpFailureLine } from './lifecycle/start-up-failure.js';
+import { startUpLine } from './lifecycle/start-up-line.js';
 import { createRedisClient, waitUntilReady } from './rate-limit/rate-limit.redis-store.js';
-import { createLogger, knexLog } from './logger.js';
+import { createLogger, knexLog, logProcessWarnings } from './logger.js';
 
 /** How long start-up waits for Redis; without it the server starts anyway (not rate limited until it connects). */
 const REDIS_START_WAIT_MS = 2_000;
 
+/** The configuration once read: the start-up failure line names what it holds (the port, the database). */
+let loadedConfig: Config | undefined;
+
 /** The only file that opens a port: one server, or with WEB_CONCURRENCY > 1 the primary of that many. */
 async function main(): Promise<void> {
-  const config = loadConfig(process.env, { stdoutIsTTY: process.stdout.isTTY });
-  const logger = createLogger(config);
-  if (cluster.isPrimary && config.webConcurrency > 1) return runPrimary(config, logger);
-  return serve(config, logger);
+  const loaded = loadConfig(process.env, { stdoutIsTTY: process.stdout.isTTY });
+  loadedConfig = loaded;
+  const logger = createLogger(loaded);
+  logProcessWarnings(logger);
+  if (cluster.isPrimary && loaded.webConcurrency > 1) return runPrimary(loaded, logger);
+  return serve(loaded, logger);
 }
 
-/** Opens the database and serves until SIGTERM/SIGINT; a cluster worker leaves the migrations to its primary. */
+/**
+ * Binds the port, opens the database and serves until SIGTERM/SIGINT; a cluster worker leaves the
+ * migrations to its primary. The port comes first: one in use stops the start at once, before the
+ * embedded database's first initdb; requests that arrive meanwhile wait (held-requests.ts).
+ */
 async function serve(config: Config, logger: Logger): Promise<void> {
   // A stop asked for while starting (migrations can take a while) is honoured once the database is open.
   let stopDuringStart: NodeJS.Signals | undefined;
   const rememberStop = (signal: NodeJS.Signals) => (stopDuringStart = signal);
   process.on('SIGTERM', rememberStop).on('SIGINT', rememberStop);
-  logger.info('opening the database');
+
+  const held = holdRequests();
+  const server = createHttpServer(held.listener, { requestTimeoutMs: config.http.requestTimeoutMs, logger });
+  server.listen(config.port, config.host);
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  // Requests to the port wait from now on until the database is ready (held-requests.ts).
+  logger.info({ host: config.host, port }, 'opening the database');
   const database = await openDatabase(config, knexLog(logger), { applyMigrations: cluster.isPrimary });
   logger.info(
     {
@@ -50,6 +68,8 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   process.off('SIGTERM', rememberStop).off('SIGINT', rememberStop);
   if (stopDuringStart) {
     logger.info({ signal: stopDuringStart }, 'stopped before serving');
+    server.close();
+    server.closeAllConnections(); // requests held while starting: never taken in, like a backlog's
     await database.close();
     return;
   }
@@ -61,41 +81,15 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     await database.close();
   };
 
-  const server = createHttpServer(
-    createApp({ config, db: database.knex, logger, redis, clusterWorker: cluster.isWorker }),
-    { requestTimeoutMs: config.http.requestTimeoutMs, logger },
-  );
   installGracefulShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, close });
-  server.listen(config.port, config.host);
-  try {
-    await once(server, 'listening');
-  } catch (error) {
-    await close(); // releases the data directory for the next start
-    throw error;
-  }
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ host: config.host, port }, `listening on http://${config.host}:${port}`);
+  held.release(server, createApp({ config, db: database.knex, logger, redis, clusterWorker: cluster.isWorker }));
+  const { fields, msg } = startUpLine(config, port);
+  logger.info(fields, msg);
+  if (cluster.isWorker) process.send?.(WORKER_SERVING);
 }
 
 main().catch((error: unknown) => {
   // Start-up problems the operator can fix get one clear line, not a stack trace.
-  if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
-  else if (error instanceof DirectoryInUseError) console.error(`Cannot start: ${error.message}`);
-  else if (isListenError(error)) console.error(`Cannot start: ${error.message}`);
-  else if (isDatabaseUnavailable(error))
-    console.error(`Cannot start: the database is unreachable (${describeCode(error)})`);
-  else console.error(error);
+  console.error(startUpFailureLine(error, loadedConfig) ?? error);
   process.exit(1);
 });
-
-/** The driver's code (ECONNREFUSED, a SQLSTATE), or its message when it has none (an embedded database that failed to open). */
-function describeCode(error: unknown): string {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : (error as Error).message.slice(0, 200);
-}
-
-function isListenError(error: unknown): error is Error {
-  const code = (error as { code?: unknown })?.code;
-  return code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL';
-}

@@ -13,6 +13,12 @@ const CRASH_WINDOW_MS = 60_000;
 const KILL_GRACE_MS = 5_000;
 
 /**
+ * What a worker tells its primary once it serves. Not the `listening` event: a worker binds its
+ * port before it opens the database, and one that cannot open it has not started (no crash to retry).
+ */
+export const WORKER_SERVING = 'todo-api:serving';
+
+/**
  * WEB_CONCURRENCY > 1: this process applies the migrations once, then runs that many workers,
  * each a whole server on the same port (Node's cluster shares the listening socket). It replaces a
  * worker that dies, stops when workers keep dying or one cannot start, and passes SIGTERM/SIGINT
@@ -32,8 +38,8 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   const start = () => {
     const worker = cluster.fork();
     running.add(worker);
-    let listening = false;
-    worker.once('listening', () => (listening = true));
+    let serving = false;
+    worker.on('message', (message) => (serving ||= message === WORKER_SERVING));
     worker.once('exit', (code, signal) => {
       running.delete(worker);
       if (stopping) {
@@ -42,7 +48,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
         return;
       }
       const failure = { worker_pid: worker.process.pid, code, signal };
-      if (!listening) {
+      if (!serving) {
         // It could not start (its own log says why); another would fail the same way.
         logger.fatal(failure, 'a worker could not start: stopping');
         return stop('worker start-up failure', 1);

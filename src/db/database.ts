@@ -38,6 +38,8 @@ export interface KnexLog {
   warn(message: string): void;
   error(message: string): void;
 }
+/** How Knex's warning about a connection it could not open begins. */
+const ACQUIRE_ERROR = 'Acquire connection error';
 const SILENT: KnexLog = { warn: () => undefined, error: () => undefined };
 
 export interface PostgresOptions {
@@ -156,7 +158,15 @@ export async function migratePostgres(
   bounds: PostgresBounds = DEFAULT_POSTGRES_BOUNDS,
   log?: KnexLog,
 ): Promise<void> {
-  const db = postgresKnex(url, 1, { bounds, statementBound: 'none', log });
+  // A connection that cannot be had fails the migrations with that error, which the caller
+  // reports: Knex's own warning about it would say it a second time.
+  const quiet = log && {
+    ...log,
+    warn: (message: string) => {
+      if (!message.startsWith(ACQUIRE_ERROR)) log.warn(message);
+    },
+  };
+  const db = postgresKnex(url, 1, { bounds, statementBound: 'none', log: quiet });
   try {
     await migrate(db);
   } finally {

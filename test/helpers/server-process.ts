@@ -73,11 +73,18 @@ export async function cleanUpProcesses(): Promise<void> {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 }
 
-/** NODE_ENV=production with what it requires of the tests' tokens: JWT_ISSUER and JWT_AUDIENCE (tokenFor(user, PRODUCTION_TOKEN)). */
+/** A METRICS_TOKEN for servers in production mode, which require one. */
+export const PRODUCTION_METRICS_TOKEN = 'production-metrics-token-0123456789';
+
+/**
+ * NODE_ENV=production with what it requires: JWT_ISSUER and JWT_AUDIENCE, which the tests' tokens
+ * name (tokenFor(user, PRODUCTION_TOKEN)), and a METRICS_TOKEN.
+ */
 export const PRODUCTION_ENV: EnvOverrides = {
   NODE_ENV: 'production',
   JWT_ISSUER: PRODUCTION_TOKEN.issuer,
   JWT_AUDIENCE: PRODUCTION_TOKEN.audience,
+  METRICS_TOKEN: PRODUCTION_METRICS_TOKEN,
 };
 
 function baseEnv(dataDir: string, overrides: EnvOverrides = {}): NodeJS.ProcessEnv {

@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, rmSync } from 'node:fs';
-import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,7 +107,15 @@ process.once('exit', () => {
   }
 });
 
-export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
+export interface ThrowawayOptions {
+  /**
+   * The lines of its pg_hba.conf (who may connect, and how), in place of initdb's trust for
+   * everyone: for a server that asks for a password, or accepts some roles only over TLS.
+   */
+  readonly hba?: readonly string[];
+}
+
+export async function createThrowawayPostgres({ hba }: ThrowawayOptions = {}): Promise<ThrowawayPostgres> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('initdb and pg_ctl are not installed');
   const user = unprivilegedUser();
@@ -174,6 +182,7 @@ export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
         },
       ),
     );
+    if (hba) await writeFile(path.join(dataDir, 'pg_hba.conf'), `${hba.join('\n')}\n`, { mode: 0o644 });
     port = await freePort();
     await start();
   } catch (error) {

@@ -199,7 +199,7 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
         env: { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(WORKERS), PORT: String(port) },
       });
       expect(finished.code).to.equal(1);
-      expect(finished.stderr).to.include('Cannot start');
+      expect(finished.stderr).to.include(`Cannot start: PORT ${port} is already in use`);
       expect(finished.stdout).to.include('a worker could not start: stopping');
     } finally {
       await new Promise((resolve) => taken.close(resolve));

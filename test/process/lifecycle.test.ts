@@ -1,8 +1,11 @@
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Task } from '../helpers/api-client.js';
 import { createEmptyPostgresDatabase, DATABASE_KINDS } from '../helpers/databases.js';
@@ -10,6 +13,7 @@ import {
   cleanUpProcesses,
   makeTempDir,
   PRODUCTION_ENV,
+  PRODUCTION_METRICS_TOKEN,
   runScript,
   runServerToExit,
   startServer,
@@ -20,6 +24,8 @@ import {
 import { observeResponse } from '../helpers/spec-coverage.js';
 import { PRODUCTION_TOKEN, tokenFor } from '../helpers/tokens.js';
 import { EVENT_BOUND_MS, PROCESS_TEST_TIMEOUT_MS, within } from '../helpers/wait.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 describe('the server as a process', function () {
   this.timeout(PROCESS_TEST_TIMEOUT_MS);
@@ -120,7 +126,7 @@ describe('the server as a process', function () {
     }
   });
 
-  describe('in production, tokens must name this service', () => {
+  describe('in production: tokens must name this service, the metrics need a token', () => {
     it('refuses to start without JWT_ISSUER and JWT_AUDIENCE: one line naming both and the opt-out, exit code 1', async () => {
       const result = await runServerToExit({ env: { NODE_ENV: 'production' } });
       expectOneLineFailure(result);
@@ -128,6 +134,26 @@ describe('the server as a process', function () {
         .to.match(/^Configuration error: JWT_ISSUER and JWT_AUDIENCE are required with NODE_ENV=production/)
         .and.to.include('JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true');
       expect(result.stdout).not.to.include('listening on');
+    });
+
+    it('refuses to start without METRICS_TOKEN: one line naming it and METRICS_PUBLIC=true, exit code 1', async () => {
+      const result = await runServerToExit({ env: { ...PRODUCTION_ENV, METRICS_TOKEN: undefined } });
+      expectOneLineFailure(result);
+      expect(result.stderr)
+        .to.match(/^Configuration error: METRICS_TOKEN is required with NODE_ENV=production/)
+        .and.to.include('METRICS_PUBLIC=true');
+      expect(result.stdout).not.to.include('listening on');
+    });
+
+    it('serves the metrics to anyone with METRICS_PUBLIC=true, and only with the token otherwise', async () => {
+      const open = await startServer({ env: { ...PRODUCTION_ENV, METRICS_TOKEN: undefined, METRICS_PUBLIC: 'true' } });
+      expect((await request(open.baseUrl, 'GET', '/metrics')).status).to.equal(200);
+      await expectCleanStop(open, 'SIGTERM');
+      const guarded = await startServer({ env: PRODUCTION_ENV });
+      expect((await request(guarded.baseUrl, 'GET', '/metrics')).status).to.equal(401);
+      const scraped = await request(guarded.baseUrl, 'GET', '/metrics', { token: PRODUCTION_METRICS_TOKEN });
+      expect(scraped.status).to.equal(200);
+      await expectCleanStop(guarded, 'SIGTERM');
     });
 
     it('starts with both, and accepts the tokens that name them (make token) and no others', async () => {
@@ -145,7 +171,14 @@ describe('the server as a process', function () {
     });
 
     it('starts without them when JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true says so', async () => {
-      const server = await startServer({ env: { NODE_ENV: 'production', JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'true' } });
+      const server = await startServer({
+        env: {
+          ...PRODUCTION_ENV,
+          JWT_ISSUER: undefined,
+          JWT_AUDIENCE: undefined,
+          JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'true',
+        },
+      });
       const token = await tokenFor('alice', { issuer: 'https://any.example', audience: 'https://any.example' });
       expect((await request(server.baseUrl, 'GET', '/api/alice/tasks', { token })).status).to.equal(200);
       await expectCleanStop(server, 'SIGTERM');
@@ -153,21 +186,32 @@ describe('the server as a process', function () {
   });
 
   describe('start-up failures: exit code 1, one line, nothing left held', () => {
-    it('a port already in use releases the data directory', async () => {
+    it('a port in use, with a fresh DATA_DIR: stops before opening the database, naming PORT', async () => {
       const first = await startServer();
       const port = new URL(first.baseUrl).port;
       const dataDir = await makeTempDir();
       const second = await runServerToExit({ dataDir, env: { PORT: port } });
       expectOneLineFailure(second);
-      expect(second.stderr).to.match(/^Cannot start: .*EADDRINUSE/);
-      expect(existsSync(path.join(dataDir, 'server.pid')), 'lock file released').to.equal(false);
+      expect(second.stderr).to.equal(
+        `Cannot start: PORT ${port} is already in use on HOST 127.0.0.1 (EADDRINUSE): stop what listens there or choose another PORT\n`,
+      );
+      // Before the embedded database's initdb (seconds): never began to open it, nor took DATA_DIR.
+      expect(second.stdout).not.to.include('opening the database');
+      expect(readdirSync(dataDir), 'DATA_DIR left untouched').to.deep.equal([]);
       await expectCleanStop(first, 'SIGTERM');
     });
+  });
 
-    it('an unreachable DATABASE_URL', async () => {
-      const result = await runServerToExit({ env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' } });
-      expectOneLineFailure(result);
-      expect(result.stderr).to.equal('Cannot start: the database is unreachable (ECONNREFUSED)\n');
+  describe('while the database opens', () => {
+    it('holds the port: a request that arrives meanwhile is answered once the database is ready', async () => {
+      const starting = await startServerUntil('opening the database'); // a fresh DATA_DIR: initdb takes seconds
+      const { host, port } = starting.line as { host: string; port: number };
+      const sentBeforeReady = !starting.logs().some((line) => line.msg === 'database ready');
+      const health = await request(`http://${host}:${port}`, 'GET', '/health');
+      expect(sentBeforeReady, 'the request was sent before the database was ready').to.equal(true);
+      expect(health.status).to.equal(200);
+      // Bound before: without it, the request would have been refused (ECONNREFUSED).
+      await expectCleanStop(starting, 'SIGTERM');
     });
   });
 
@@ -184,6 +228,45 @@ describe('the server as a process', function () {
       } finally {
         await database.drop();
       }
+    });
+  });
+
+  describe('the start-up line', () => {
+    it('in development with the development secret: the URL, the docs, and a make token command that works', async () => {
+      const dataDir = await makeTempDir();
+      const secret = (await runDevSecret(dataDir)).stdout.trim(); // what `make run` does
+      const server = await startServer({ dataDir, env: { NODE_ENV: 'development', BETTER_AUTH_SECRET: secret } });
+      const line = server.logs().find((entry) => String(entry.msg).startsWith('listening on'))!;
+      expect(line).to.include({ docs: `${server.baseUrl}/docs`, token: `make token USER=alice DATA_DIR=${dataDir}` });
+      expect(line.msg).to.equal(
+        `listening on ${server.baseUrl} · docs: ${server.baseUrl}/docs · a token: make token USER=alice DATA_DIR=${dataDir}`,
+      );
+      expect((await request(server.baseUrl, 'GET', '/docs')).status).to.equal(200);
+
+      // The command as printed, run by make: its token is accepted.
+      const [, ...args] = String(line.token).split(' ');
+      const { stdout } = await promisify(execFile)('make', ['-s', '-o', 'node_modules/.installed', ...args], {
+        cwd: PROJECT_ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      });
+      const token = stdout.trim();
+      expect((await request(server.baseUrl, 'GET', '/api/alice/tasks', { token })).status).to.equal(200);
+      await expectCleanStop(server, 'SIGTERM');
+    });
+
+    it('with a secret of its own, says the command needs it; outside development, no token command', async () => {
+      const own = await startServer({ env: { NODE_ENV: 'development' } });
+      expect(own.logs().find((entry) => String(entry.msg).startsWith('listening on'))).to.include({
+        token: 'make token USER=alice (with this BETTER_AUTH_SECRET)',
+      });
+      await expectCleanStop(own, 'SIGTERM');
+      const production = await startServer({ env: PRODUCTION_ENV });
+      const line = production.logs().find((entry) => String(entry.msg).startsWith('listening on'))!;
+      expect(line)
+        .to.include({ docs: `${production.baseUrl}/docs` })
+        .and.not.to.have.property('token');
+      expect(line.msg).to.equal(`listening on ${production.baseUrl} · docs: ${production.baseUrl}/docs`);
+      await expectCleanStop(production, 'SIGTERM');
     });
   });
 

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from '../helpers/api-client.js';
-import { cleanUpProcesses, makeTempDir } from '../helpers/server-process.js';
+import { cleanUpProcesses, makeTempDir, parseLogLines, type LogLine } from '../helpers/server-process.js';
 import { EXIT_BOUND_MS, PROCESS_TEST_TIMEOUT_MS, START_BOUND_MS, within } from '../helpers/wait.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -38,15 +38,17 @@ describe('`make run` on a bare configuration', function () {
     };
     try {
       const sofar = () => `; output:\n${output}`;
-      const port = await within(
-        listeningPort(make.stdout, (line) => (output += line), sofar),
+      const listening = await within(
+        listeningLine(make.stdout, (line) => (output += line), sofar),
         START_BOUND_MS,
         'the "listening on" line',
         sofar,
       );
-      const health = await request(`http://127.0.0.1:${port}`, 'GET', '/health');
+      const health = await request(`http://127.0.0.1:${String(listening.port)}`, 'GET', '/health');
       expect(health.status).to.equal(200);
       expect(existsSync(path.join(dataDir, 'dev-secret')), 'a development secret was kept').to.equal(true);
+      // The start-up line says how to get a token this server accepts (its development secret's DATA_DIR).
+      expect(listening.token).to.equal(`make token USER=alice DATA_DIR=${dataDir}`);
 
       signalGroup('SIGTERM');
       await within(closed, EXIT_BOUND_MS, 'make run to stop', sofar);
@@ -58,12 +60,12 @@ describe('`make run` on a bare configuration', function () {
   });
 });
 
-/** Resolves with the port from the server's "listening on" log line; rejects if stdout ends without it. */
-function listeningPort(
+/** Resolves with the server's "listening on" log line (with its port); rejects if stdout ends without it. */
+function listeningLine(
   stdout: NodeJS.ReadableStream,
   record: (line: string) => void,
   sofar: () => string,
-): Promise<number> {
+): Promise<LogLine> {
   return new Promise((resolve, reject) => {
     stdout.once('end', () => reject(new Error(`make run ended its output without a "listening on" line${sofar()}`)));
     let buffer = '';
@@ -74,8 +76,8 @@ function listeningPort(
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
         record(`${line}\n`);
-        const match = /"port":(\d+),"msg":"listening on/.exec(line);
-        if (match) resolve(Number(match[1]));
+        const [entry] = parseLogLines(line);
+        if (String(entry?.msg).startsWith('listening on') && typeof entry?.port === 'number') resolve(entry);
       }
     });
   });

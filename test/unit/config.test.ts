@@ -4,6 +4,7 @@ import { ConfigError, loadAuthConfig, loadConfig } from '../../src/config.js';
 
 const SECRET = 'a'.repeat(32);
 const JWKS_URL = 'https://auth.example.com/api/auth/jwks';
+const METRICS_TOKEN = 'metrics-token-0123456789';
 
 describe('config', () => {
   it('has safe defaults for everything but the secret', () => {
@@ -146,7 +147,12 @@ describe('config', () => {
     expect(loadConfig({ BETTER_AUTH_SECRET: SECRET }, { stdoutIsTTY: true }).logFormat).to.equal('pretty');
     expect(
       loadConfig(
-        { BETTER_AUTH_SECRET: SECRET, NODE_ENV: 'production', JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'true' },
+        {
+          BETTER_AUTH_SECRET: SECRET,
+          NODE_ENV: 'production',
+          JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'true',
+          METRICS_PUBLIC: 'true',
+        },
         { stdoutIsTTY: true },
       ).logFormat,
     ).to.equal('json');
@@ -188,7 +194,7 @@ describe('config', () => {
     });
 
     describe('in production', () => {
-      const PRODUCTION = { NODE_ENV: 'production', BETTER_AUTH_SECRET: SECRET };
+      const PRODUCTION = { NODE_ENV: 'production', BETTER_AUTH_SECRET: SECRET, METRICS_TOKEN: METRICS_TOKEN };
       const PINNED = { JWT_ISSUER: 'https://auth.example.com', JWT_AUDIENCE: 'https://api.example.com' };
 
       it('refuses to start without JWT_ISSUER and JWT_AUDIENCE, naming both and the way out', () => {
@@ -237,6 +243,49 @@ describe('config', () => {
     it('keeps the secret exactly as given, spaces included', () => {
       const secret = ` ${'b'.repeat(32)} `;
       expect(loadAuthConfig({ BETTER_AUTH_SECRET: secret }).secret).to.equal(secret);
+    });
+  });
+
+  describe('the metrics in production', () => {
+    const PRODUCTION = {
+      NODE_ENV: 'production',
+      BETTER_AUTH_SECRET: SECRET,
+      JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'true',
+    };
+
+    it('refuses to start without METRICS_TOKEN, naming it and the way out', () => {
+      expect(() => loadConfig(PRODUCTION)).to.throw(
+        ConfigError,
+        /^METRICS_TOKEN is required with NODE_ENV=production, .*set METRICS_PUBLIC=true to serve the metrics to anyone/,
+      );
+      expect(() => loadConfig({ ...PRODUCTION, METRICS_PUBLIC: 'false' })).to.throw(
+        ConfigError,
+        /^METRICS_TOKEN is required/,
+      );
+    });
+
+    it('starts with a token, or public when METRICS_PUBLIC=true says so', () => {
+      expect(loadConfig({ ...PRODUCTION, METRICS_TOKEN }).http.metricsToken).to.equal(METRICS_TOKEN);
+      expect(loadConfig({ ...PRODUCTION, METRICS_PUBLIC: 'true' }).http.metricsToken).to.equal(undefined);
+    });
+
+    it('refuses a token and METRICS_PUBLIC=true together, anywhere', () => {
+      for (const env of [PRODUCTION, { BETTER_AUTH_SECRET: SECRET }]) {
+        expect(() => loadConfig({ ...env, METRICS_TOKEN, METRICS_PUBLIC: 'true' })).to.throw(
+          ConfigError,
+          /^METRICS_TOKEN and METRICS_PUBLIC=true contradict each other/,
+        );
+      }
+    });
+
+    it('needs no token outside production, and reads METRICS_PUBLIC there too', () => {
+      for (const NODE_ENV of ['development', 'test']) {
+        expect(loadConfig({ NODE_ENV, BETTER_AUTH_SECRET: SECRET }).http.metricsToken).to.equal(undefined);
+      }
+      expect(() => loadConfig({ BETTER_AUTH_SECRET: SECRET, METRICS_PUBLIC: 'yes' })).to.throw(
+        ConfigError,
+        /^METRICS_PUBLIC must be true or false/,
+      );
     });
   });
 
