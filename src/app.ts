@@ -5,7 +5,6 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { Config } from './config.js';
 import type { OperationHandlers } from './contract/operations.js';
 import { loadSpec } from './contract/spec-document.js';
@@ -21,7 +20,7 @@ import { checkMetricsAccess } from './http/metrics-access.js';
 import { assertPublicOperationsMatch, OperationIndex, resolveOperations } from './http/operation-index.js';
 import { createRateLimits } from './http/rate-limits.js';
 import { recordRequests } from './http/request-metrics.js';
-import { requestId } from './http/request-id.js';
+import { requestLog } from './http/request-log.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { strictUrl } from './http/strict-url.js';
 import { scopedKnex } from './db/request-transaction.js';
@@ -101,20 +100,7 @@ export function createApp({
 
   app.use(resolveOperations(new OperationIndex(spec)));
   app.use(recordRequests(metrics));
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: requestId,
-      customProps: (req) => {
-        const { user } = req as Request;
-        return user ? { user_id: user.id } : {};
-      },
-      // A refusal by a limit is the limit working, not a client's mistake: an access line at info,
-      // so that a flood of them does not flood the warnings (nor cost a warning's work each).
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 && res.statusCode !== 429 ? 'warn' : 'info',
-    }),
-  );
+  app.use(requestLog(logger));
   app.use(securityHeaders());
   app.use(corsPolicy(config.http.corsOrigins));
   // Every /api answer is uncacheable, and every /api request counts against its address before
