@@ -1,6 +1,6 @@
 import { costlySlotsOfPrimary } from './cluster/costly-slots.js';
 import { LocalCostlySlots } from './rate-limit/costly-slots.js';
-import express, { type Express, type Request } from 'express';
+import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
