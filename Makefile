@@ -41,12 +41,11 @@ CODE := src test bench db
 # while the live heap is about 30 MB; 8 MB semi-spaces and a 200 MB old generation keep each
 # process near 120 MB (make bench), at a few per cent more time in GC.
 PRODUCTION_NODE_FLAGS := --max-semi-space-size=8 --max-old-space-size=200
-# The development secret for `make run` and `make token` when BETTER_AUTH_SECRET is not set.
-SECRET := BETTER_AUTH_SECRET="$${BETTER_AUTH_SECRET:-$$($(NODE) src/cli/dev-secret.ts)}"
-# `make run` trusts only the JWKS when JWT_JWKS_URL is set and no secret is: no development tokens then.
+# The development secret of DATA_DIR for `make run` when BETTER_AUTH_SECRET is not set (`make token`
+# reads the same one itself). `make run` trusts only the JWKS when JWT_JWKS_URL is set and no secret is: no development tokens then.
 RUN_SECRET := BETTER_AUTH_SECRET="$${BETTER_AUTH_SECRET:-$$([ -n "$${JWT_JWKS_URL:-}" ] || $(NODE) src/cli/dev-secret.ts)}"
 
-.PHONY: help run start test generate check-generated build sdk docs lint format typecheck unit migrate token bench clean
+.PHONY: help run start test generate check-generated build sdk docs lint format typecheck unit migrate token reset bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -152,8 +151,15 @@ unit: $(INSTALLED) $(SDK_DIST) $(DOCS_PAGE) ## the tests alone, without the chec
 migrate: $(INSTALLED) ## apply database migrations (DATABASE_URL, or the embedded database)
 	$(NODE) src/cli/migrate.ts
 
-token: $(INSTALLED) ## print a development token: make token USER=alice
-	@$(SECRET) $(NODE) src/cli/token.ts "$(USER)"
+# USER only from make's command line: the shell's $USER (your login) is rarely the user meant.
+# DATA_DIR as for `make run`: the token is signed with that directory's development secret.
+token: $(INSTALLED) ## print a development token: make token USER=alice (and DATA_DIR=… if make run has one)
+	@if [ "$(origin USER)" != "command line" ]; then \
+	  echo "Say whom the token is for: make token USER=alice (the shell's \$$USER is not used)" >&2; exit 2; fi
+	@$(NODE) src/cli/token.ts "$(USER)"
+
+reset: $(INSTALLED) ## empty the embedded database (DATA_DIR), keeping its development secret; refused while a server runs on it
+	@$(NODE) src/cli/reset.ts
 
 bench: typecheck build ## load-test the compiled server against PostgreSQL and the floor server (bench/run.ts, ~4 min), results in bench/results/
 	BENCH_SERVER_NODE_ARGS="$(PRODUCTION_NODE_FLAGS) $${BENCH_SERVER_NODE_ARGS:-}" $(NODE) bench/run.ts

@@ -33,6 +33,9 @@ const parseInt8 = (value: string) => Number(value);
 /** A date stays the calendar date it is (`2026-12-01`): no Date object, no time zone involved. */
 const parseDate = (value: string) => value;
 
+/** The embedded database's own directory inside DATA_DIR (which also holds the lock and the development secret). */
+export const PGLITE_DIRECTORY = 'pgdata';
+
 /** Where Knex's own warnings go (pino in the server; silence by default, e.g. for tests' probes). */
 export interface KnexLog {
   warn(message: string): void;
@@ -128,7 +131,7 @@ export async function openDatabase(
   await mkdir(config.dataDir, { recursive: true });
   const release = await acquireDirectoryLock(config.dataDir);
   try {
-    const db = pgliteKnex(await createPglite(path.join(config.dataDir, 'pgdata')));
+    const db = pgliteKnex(await createPglite(path.join(config.dataDir, PGLITE_DIRECTORY)));
     await migrateOrClose(db);
     return {
       knex: db,
