@@ -126,9 +126,11 @@ $(SDK_DIST): $(INSTALLED) generated/sdk/tsconfig.json $(wildcard generated/sdk/s
 	@rm -rf generated/sdk/dist && mv generated/sdk/dist.building generated/sdk/dist
 
 docs: $(DOCS_PAGE) ## build the API reference page (docs/index.html), self-contained
-$(DOCS_PAGE): $(INSTALLED) $(SPEC_FILES) redocly.yaml
-	@$(BIN)/redocly build-docs $(SPEC) --inlineBundle --output $@ 2>&1 | { grep -E 'bundled|rror' || true; }
-	@test -s $@
+# Built beside and renamed into place, so that a server never serves it half-written; the inline
+# logo and favicon (src/cli/offline-docs-page.ts) keep it from loading anything from the network.
+$(DOCS_PAGE): $(INSTALLED) $(SPEC_FILES) redocly.yaml src/cli/offline-docs-page.ts
+	@$(BIN)/redocly build-docs $(SPEC) --inlineBundle --output $@.building 2>&1 | { grep -E 'bundled|rror' || true; }
+	@test -s $@.building && $(NODE) src/cli/offline-docs-page.ts $@.building && mv $@.building $@
 
 # The code's lint is type-checked, so it needs the SDK's types (test/sdk imports them).
 lint: $(INSTALLED) $(SDK_DIST) ## lint the spec (Redocly, Spectral/OWASP), the dependency direction (dependency-cruiser), the code (Prettier, ESLint)

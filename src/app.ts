@@ -10,6 +10,7 @@ import type { OperationHandlers } from './contract/operations.js';
 import { loadSpec } from './contract/spec-document.js';
 import { createDocsHandlers } from './docs/docs.handlers.js';
 import { createBearerAuthenticator, identifyCaller } from './http/authentication.js';
+import { compressDocuments } from './http/compression.js';
 import { corsPolicy } from './http/cors.js';
 import { dispatchOperations } from './http/dispatch.js';
 import { errorHandler } from './http/error-handler.js';
@@ -103,6 +104,7 @@ export function createApp({
   app.use(requestLog(logger));
   app.use(securityHeaders());
   app.use(corsPolicy(config.http.corsOrigins));
+  app.use(compressDocuments(['getDocs', 'getOpenApiJson', 'getOpenApiYaml']));
   // Every /api answer is uncacheable, and every /api request counts against its address before
   // anything else reads it (body, token): probes, documents and metrics are not limited.
   app.use('/api', noStore(), rateLimits.byAddress);
