@@ -33,6 +33,9 @@ SPEC_FILES := $(SPEC) $(wildcard openapi/paths/*.yaml openapi/components/*/*.yam
 SDK_TEMPLATES := openapi/sdk/templates
 SDK_CONFIG := openapi/sdk/generator.json
 DOCS_PAGE := docs/index.html
+# Named after the installed PGlite's version, as src/db/pglite-template.ts names it.
+PGLITE_VERSION = $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' node_modules/@electric-sql/pglite/package.json 2>/dev/null)
+PGLITE_TEMPLATE = node_modules/.cache/pglite-template-$(PGLITE_VERSION)/PG_VERSION
 SDK_DIST := generated/sdk/dist/index.js
 BUILD := dist/src/server.js
 # The TypeScript that `make lint` checks and `make format` formats.
@@ -73,8 +76,13 @@ $(NODE_EXE):
 	chmod 755 "$$tmp" && { mv -T "$$tmp" $(NODE_DIR) 2>/dev/null || [ -x $@ ]; }
 endif
 
-run: $(INSTALLED) $(DOCS_PAGE) ## start the server (embedded database unless DATABASE_URL is set)
+run: $(INSTALLED) $(DOCS_PAGE) $(PGLITE_TEMPLATE) ## start the server (embedded database unless DATABASE_URL is set)
 	@$(RUN_SECRET) exec $(NODE) src/server.ts
+
+# The empty embedded database that a new DATA_DIR starts from instead of running initdb (seconds):
+# made once per install, beside the PGlite that made it (src/db/pglite-template.ts).
+$(PGLITE_TEMPLATE): $(INSTALLED)
+	@$(NODE) src/cli/pglite-template.ts
 
 start: build ## run the compiled server as production does (configured by the environment: see README)
 	@exec node $(PRODUCTION_NODE_FLAGS) $(BUILD)

@@ -9,6 +9,7 @@ import { abandonedConnectionGuard } from './abandoned-connections.js';
 import { PgliteClient, PostgresClient } from './clients.js';
 import { acquireDirectoryLock } from './directory-lock.js';
 import { migrationSource } from './migration-source.js';
+import { seedFromTemplate } from './pglite-template.js';
 import { detectStatementBound, type StatementBound } from './statement-bound.js';
 
 /** PostgreSQL's type oids for int8 (bigint and count(*)) and date. */
@@ -131,7 +132,9 @@ export async function openDatabase(
   await mkdir(config.dataDir, { recursive: true });
   const release = await acquireDirectoryLock(config.dataDir);
   try {
-    const db = pgliteKnex(await createPglite(path.join(config.dataDir, PGLITE_DIRECTORY)));
+    const pgdata = path.join(config.dataDir, PGLITE_DIRECTORY);
+    await seedFromTemplate(pgdata);
+    const db = pgliteKnex(await createPglite(pgdata));
     await migrateOrClose(db);
     return {
       knex: db,
