@@ -25,6 +25,9 @@ export PATH := $(NODE_BIN_DIR):$(PATH)
 endif
 
 NODE := node --import tsx
+# Node keeps the compiled code of the modules it loads here (checked against their source on every
+# load), which spares `make run` and `make token` a few hundred milliseconds of compiling.
+COMPILE_CACHE := NODE_COMPILE_CACHE=$(CURDIR)/node_modules/.cache/node-compile
 BIN := node_modules/.bin
 INSTALLED := node_modules/.installed
 SPEC := openapi/openapi.yaml
@@ -77,7 +80,7 @@ $(NODE_EXE):
 endif
 
 run: $(INSTALLED) $(DOCS_PAGE) $(PGLITE_TEMPLATE) ## start the server (embedded database unless DATABASE_URL is set)
-	@$(RUN_SECRET) exec $(NODE) src/server.ts
+	@$(RUN_SECRET) $(COMPILE_CACHE) exec $(NODE) src/server.ts
 
 # The empty embedded database that a new DATA_DIR starts from instead of running initdb (seconds):
 # made once per install, beside the PGlite that made it (src/db/pglite-template.ts).
@@ -166,7 +169,7 @@ migrate: $(INSTALLED) ## apply database migrations (DATABASE_URL, or the embedde
 token: $(INSTALLED) ## print a development token: make token USER=alice (and DATA_DIR=… if make run has one)
 	@if [ "$(origin USER)" != "command line" ]; then \
 	  echo "Say whom the token is for: make token USER=alice (the shell's \$$USER is not used)" >&2; exit 2; fi
-	@$(NODE) src/cli/token.ts "$(USER)"
+	@$(COMPILE_CACHE) $(NODE) src/cli/token.ts "$(USER)"
 
 reset: $(INSTALLED) ## empty the embedded database (DATA_DIR), keeping its development secret; refused while a server runs on it
 	@$(NODE) src/cli/reset.ts
