@@ -38,7 +38,8 @@ SDK_CONFIG := openapi/sdk/generator.json
 DOCS_PAGE := docs/index.html
 # Named after the installed PGlite's version, as src/db/pglite-template.ts names it.
 PGLITE_VERSION = $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' node_modules/@electric-sql/pglite/package.json 2>/dev/null)
-PGLITE_TEMPLATE = node_modules/.cache/pglite-template-$(PGLITE_VERSION)/PG_VERSION
+# Its stamp: PGlite gives its files times of its own (centuries ahead), which make cannot compare.
+PGLITE_TEMPLATE = node_modules/.cache/pglite-template-$(PGLITE_VERSION).made
 SDK_DIST := generated/sdk/dist/index.js
 BUILD := dist/src/server.js
 # The TypeScript that `make lint` checks and `make format` formats.
@@ -85,7 +86,7 @@ run: $(INSTALLED) $(DOCS_PAGE) $(PGLITE_TEMPLATE) ## start the server (embedded 
 # The empty embedded database that a new DATA_DIR starts from instead of running initdb (seconds):
 # made once per install, beside the PGlite that made it (src/db/pglite-template.ts).
 $(PGLITE_TEMPLATE): $(INSTALLED)
-	@$(NODE) src/cli/pglite-template.ts
+	@$(NODE) src/cli/pglite-template.ts && touch $@
 
 start: build ## run the compiled server as production does (configured by the environment: see README)
 	@exec node $(PRODUCTION_NODE_FLAGS) $(BUILD)
