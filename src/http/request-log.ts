@@ -48,7 +48,8 @@ export function requestLog(logger: Logger): RequestHandler {
     customErrorObject: (req, _res, _error, line: object) => withCaller(req, line),
     // The line's message reads as an access log line: `GET /api/alice/tasks 200 12 ms`.
     customSuccessMessage: (req, res, responseTime) => accessLine(req, res, responseTime),
-    customErrorMessage: (req, res, error) => `${accessLine(req, res)} ${error.message}`,
+    customErrorMessage: (req, res, error, responseTime?: number) =>
+      `${accessLine(req, res, responseTime)} ${error.message}`,
     // A refusal by a limit is the limit working, not a client's mistake: an access line at info,
     // so that a flood of them does not flood the warnings (nor cost a warning's work each).
     customLogLevel: (_req, res, error) =>
@@ -66,9 +67,11 @@ function userAgentOf(headers: Record<string, unknown>): Record<string, unknown> 
   return userAgent === undefined ? {} : { 'user-agent': userAgent };
 }
 
-function accessLine(req: IncomingMessage, res: ServerResponse, responseTime?: number): string {
+function accessLine(req: IncomingMessage, res: ServerResponse, responseTime: number | undefined): string {
   // Express rewrites `req.url` inside routers; `originalUrl` is the one the client sent.
   const url = (req as Partial<Request>).originalUrl ?? req.url;
   const time = responseTime === undefined ? '' : ` ${responseTime} ms`;
-  return `${req.method} ${url} ${res.headersSent ? res.statusCode : '-'}${time}`;
+  // A client that went away before the answer was sent: pino-http logs it as a success, so say so.
+  const aborted = res.writableEnded ? '' : ' (aborted)';
+  return `${req.method} ${url} ${res.headersSent ? res.statusCode : '-'}${time}${aborted}`;
 }
