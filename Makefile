@@ -49,8 +49,13 @@ CODE := src test bench db
 # process near 120 MB (make bench), at a few per cent more time in GC.
 PRODUCTION_NODE_FLAGS := --max-semi-space-size=8 --max-old-space-size=200
 # The development secret of DATA_DIR for `make run` when BETTER_AUTH_SECRET is not set (`make token`
-# reads the same one itself). `make run` trusts only the JWKS when JWT_JWKS_URL is set and no secret is: no development tokens then.
-RUN_SECRET := BETTER_AUTH_SECRET="$${BETTER_AUTH_SECRET:-$$([ -n "$${JWT_JWKS_URL:-}" ] || $(NODE) src/cli/dev-secret.ts)}"
+# reads the same one itself): read by the shell once it exists (a Node process less at every start),
+# made by src/cli/dev-secret.ts the first time, which also refuses production. `make run` trusts
+# only the JWKS when JWT_JWKS_URL is set and no secret is: no development tokens then.
+DEV_SECRET_FILE = "$${DATA_DIR:-data}/dev-secret"
+RUN_SECRET := BETTER_AUTH_SECRET="$${BETTER_AUTH_SECRET:-$$([ -n "$${JWT_JWKS_URL:-}" ] || \
+  { [ "$${NODE_ENV:-}" != production ] && [ -s $(DEV_SECRET_FILE) ] && cat $(DEV_SECRET_FILE); } || \
+  $(NODE) src/cli/dev-secret.ts)}"
 
 .PHONY: help run start test generate check-generated build sdk docs lint format typecheck unit migrate token reset bench clean
 
