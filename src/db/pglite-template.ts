@@ -1,5 +1,5 @@
 import { constants, existsSync, readFileSync } from 'node:fs';
-import { cp, mkdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,10 +38,25 @@ export async function seedFromTemplate(pgdata: string, template = PGLITE_TEMPLAT
   if (existsSync(pgdata) || template === undefined || !isComplete(template)) return false;
   const copying = `${pgdata}.seeding`;
   await rm(copying, { recursive: true, force: true });
-  // A copy-on-write clone where the file system can (btrfs, XFS, APFS), a plain copy elsewhere.
-  await cp(template, copying, { recursive: true, mode: constants.COPYFILE_FICLONE });
+  await copyTree(template, copying);
   await rename(copying, pgdata);
   return true;
+}
+
+/**
+ * Copies a directory tree, every file at once (libuv's threads copy them): about a thousand small
+ * files take a fifth of the time of fs.cp, which copies one after the other. A copy-on-write clone
+ * where the file system can (btrfs, XFS, APFS), a plain copy elsewhere.
+ */
+async function copyTree(from: string, to: string): Promise<void> {
+  await mkdir(to);
+  const entries = await readdir(from, { withFileTypes: true });
+  await Promise.all(
+    entries.map((entry) => {
+      const [source, target] = [path.join(from, entry.name), path.join(to, entry.name)];
+      return entry.isDirectory() ? copyTree(source, target) : copyFile(source, target, constants.COPYFILE_FICLONE);
+    }),
+  );
 }
 
 /** Makes the template with `initialise` (PGlite's initdb into the directory given, closed cleanly) unless it exists. */
