@@ -130,6 +130,13 @@ describe('development tools: make token, make reset', function () {
       expect(result.stderr).to.match(/^Cannot reset: DATABASE_URL is set/);
     });
 
+    it('refuses production: DATA_DIR there holds data to keep', async () => {
+      const dataDir = await makeTempDir();
+      const result = await runMake(['reset'], { NODE_ENV: 'production', DATA_DIR: dataDir });
+      expect(result.code).to.not.equal(0);
+      expect(result.stderr).to.match(/^Cannot reset: make reset is for development/);
+    });
+
     it('has nothing to do on a directory without a database', async () => {
       const result = await runMake(['reset'], { DATA_DIR: await makeTempDir() });
       expect(result.code, result.stderr).to.equal(0);
