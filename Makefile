@@ -25,6 +25,9 @@ export PATH := $(NODE_BIN_DIR):$(PATH)
 endif
 
 NODE := node --import tsx
+# Node keeps the compiled code of the modules it loads here (checked against their source on every
+# load), which spares `make run` and `make token` a few hundred milliseconds of compiling.
+COMPILE_CACHE := NODE_COMPILE_CACHE=$(CURDIR)/node_modules/.cache/node-compile
 BIN := node_modules/.bin
 INSTALLED := node_modules/.installed
 SPEC := openapi/openapi.yaml
@@ -33,6 +36,10 @@ SPEC_FILES := $(SPEC) $(wildcard openapi/paths/*.yaml openapi/components/*/*.yam
 SDK_TEMPLATES := openapi/sdk/templates
 SDK_CONFIG := openapi/sdk/generator.json
 DOCS_PAGE := docs/index.html
+# Named after the installed PGlite's version, as src/db/pglite-template.ts names it.
+PGLITE_VERSION = $(shell sed -n 's/^  "version": "\(.*\)",$$/\1/p' node_modules/@electric-sql/pglite/package.json 2>/dev/null)
+# Its stamp: PGlite gives its files times of its own (centuries ahead), which make cannot compare.
+PGLITE_TEMPLATE = node_modules/.cache/pglite-template-$(PGLITE_VERSION).made
 SDK_DIST := generated/sdk/dist/index.js
 # npm's name for the packed package: the scope's @ dropped and its / made a dash, then the version.
 SDK_TARBALL := generated/sdk/todo-tasks-sdk-$(shell sed -n 's/.*"npmVersion": *"\(.*\)".*/\1/p' $(SDK_CONFIG)).tgz
@@ -43,12 +50,16 @@ CODE := src test bench db
 # while the live heap is about 30 MB; 8 MB semi-spaces and a 200 MB old generation keep each
 # process near 120 MB (make bench), at a few per cent more time in GC.
 PRODUCTION_NODE_FLAGS := --max-semi-space-size=8 --max-old-space-size=200
-# The development secret for `make run` and `make token` when BETTER_AUTH_SECRET is not set.
-SECRET := BETTER_AUTH_SECRET="$${BETTER_AUTH_SECRET:-$$($(NODE) src/cli/dev-secret.ts)}"
-# `make run` trusts only the JWKS when JWT_JWKS_URL is set and no secret is: no development tokens then.
-RUN_SECRET := BETTER_AUTH_SECRET="$${BETTER_AUTH_SECRET:-$$([ -n "$${JWT_JWKS_URL:-}" ] || $(NODE) src/cli/dev-secret.ts)}"
+# The development secret of DATA_DIR for `make run` when BETTER_AUTH_SECRET is not set (`make token`
+# reads the same one itself): read by the shell once it exists (a Node process less at every start),
+# made by src/cli/dev-secret.ts the first time, which also refuses production. `make run` trusts
+# only the JWKS when JWT_JWKS_URL is set and no secret is: no development tokens then.
+DEV_SECRET_FILE = "$${DATA_DIR:-data}/dev-secret"
+RUN_SECRET := BETTER_AUTH_SECRET="$${BETTER_AUTH_SECRET:-$$([ -n "$${JWT_JWKS_URL:-}" ] || \
+  { [ "$${NODE_ENV:-}" != production ] && [ -s $(DEV_SECRET_FILE) ] && cat $(DEV_SECRET_FILE); } || \
+  $(NODE) src/cli/dev-secret.ts)}"
 
-.PHONY: help run start test generate check-generated build sdk docs lint format typecheck unit migrate token bench clean
+.PHONY: help run start test generate check-generated build sdk docs lint format typecheck unit migrate token reset bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -76,8 +87,13 @@ $(NODE_EXE):
 	chmod 755 "$$tmp" && { mv -T "$$tmp" $(NODE_DIR) 2>/dev/null || [ -x $@ ]; }
 endif
 
-run: $(INSTALLED) $(DOCS_PAGE) ## start the server (embedded database unless DATABASE_URL is set)
-	@$(RUN_SECRET) exec $(NODE) src/server.ts
+run: $(INSTALLED) $(DOCS_PAGE) $(PGLITE_TEMPLATE) ## start the server (embedded database unless DATABASE_URL is set)
+	@$(RUN_SECRET) $(COMPILE_CACHE) exec $(NODE) src/server.ts
+
+# The empty embedded database that a new DATA_DIR starts from instead of running initdb (seconds):
+# made once per install, beside the PGlite that made it (src/db/pglite-template.ts).
+$(PGLITE_TEMPLATE): $(INSTALLED)
+	@$(NODE) src/cli/pglite-template.ts && touch $@
 
 start: build ## run the compiled server as production does (configured by the environment: see README)
 	@exec node $(PRODUCTION_NODE_FLAGS) $(BUILD)
@@ -138,9 +154,11 @@ $(SDK_TARBALL): $(SDK_DIST) generated/sdk/package.json generated/sdk/README.md
 	@cd generated/sdk && npm pack --silent >/dev/null && echo "📦 Packed $(SDK_TARBALL)"
 
 docs: $(DOCS_PAGE) ## build the API reference page (docs/index.html), self-contained
-$(DOCS_PAGE): $(INSTALLED) $(SPEC_FILES) redocly.yaml
-	@$(BIN)/redocly build-docs $(SPEC) --inlineBundle --output $@ 2>&1 | { grep -E 'bundled|rror' || true; }
-	@test -s $@
+# Built beside and renamed into place, so that a server never serves it half-written; the inline
+# logo and favicon (src/cli/offline-docs-page.ts) keep it from loading anything from the network.
+$(DOCS_PAGE): $(INSTALLED) $(SPEC_FILES) redocly.yaml src/cli/offline-docs-page.ts
+	@$(BIN)/redocly build-docs $(SPEC) --inlineBundle --output $@.building 2>&1 | { grep -E 'bundled|rror' || true; }
+	@test -s $@.building && $(NODE) src/cli/offline-docs-page.ts $@.building && mv $@.building $@
 
 # The code's lint is type-checked, so it needs the SDK's types (test/sdk imports them).
 lint: $(INSTALLED) $(SDK_DIST) ## lint the spec (Redocly, Spectral/OWASP), the dependency direction (dependency-cruiser), the code (Prettier, ESLint)
@@ -163,8 +181,15 @@ unit: $(INSTALLED) $(SDK_DIST) $(DOCS_PAGE) ## the tests alone, without the chec
 migrate: $(INSTALLED) ## apply database migrations (DATABASE_URL, or the embedded database)
 	$(NODE) src/cli/migrate.ts
 
-token: $(INSTALLED) ## print a development token: make token USER=alice
-	@$(SECRET) $(NODE) src/cli/token.ts "$(USER)"
+# USER only from make's command line: the shell's $USER (your login) is rarely the user meant.
+# DATA_DIR as for `make run`: the token is signed with that directory's development secret.
+token: $(INSTALLED) ## print a development token: make token USER=alice (and DATA_DIR=… if make run has one)
+	@if [ "$(origin USER)" != "command line" ]; then \
+	  echo "Say whom the token is for: make token USER=alice (the shell's \$$USER is not used)" >&2; exit 2; fi
+	@$(COMPILE_CACHE) $(NODE) src/cli/token.ts "$(USER)"
+
+reset: $(INSTALLED) ## empty the embedded database (DATA_DIR), keeping its development secret; refused while a server runs on it
+	@$(NODE) src/cli/reset.ts
 
 bench: typecheck build ## load-test the compiled server against PostgreSQL and the floor server (bench/run.ts, ~4 min), results in bench/results/
 	BENCH_SERVER_NODE_ARGS="$(PRODUCTION_NODE_FLAGS) $${BENCH_SERVER_NODE_ARGS:-}" $(NODE) bench/run.ts

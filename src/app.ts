@@ -1,16 +1,16 @@
 import { costlySlotsOfPrimary } from './cluster/costly-slots.js';
 import { LocalCostlySlots } from './rate-limit/costly-slots.js';
-import express, { type Express, type Request } from 'express';
+import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { Config } from './config.js';
 import type { OperationHandlers } from './contract/operations.js';
 import { loadSpec } from './contract/spec-document.js';
 import { createDocsHandlers } from './docs/docs.handlers.js';
 import { createBearerAuthenticator, identifyCaller } from './http/authentication.js';
+import { compressDocuments } from './http/compression.js';
 import { corsPolicy } from './http/cors.js';
 import { dispatchOperations } from './http/dispatch.js';
 import { errorHandler } from './http/error-handler.js';
@@ -21,7 +21,7 @@ import { checkMetricsAccess } from './http/metrics-access.js';
 import { assertPublicOperationsMatch, OperationIndex, resolveOperations } from './http/operation-index.js';
 import { createRateLimits } from './http/rate-limits.js';
 import { recordRequests } from './http/request-metrics.js';
-import { requestId } from './http/request-id.js';
+import { requestLog } from './http/request-log.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { strictUrl } from './http/strict-url.js';
 import { scopedKnex } from './db/request-transaction.js';
@@ -101,22 +101,10 @@ export function createApp({
 
   app.use(resolveOperations(new OperationIndex(spec)));
   app.use(recordRequests(metrics));
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: requestId,
-      customProps: (req) => {
-        const { user } = req as Request;
-        return user ? { user_id: user.id } : {};
-      },
-      // A refusal by a limit is the limit working, not a client's mistake: an access line at info,
-      // so that a flood of them does not flood the warnings (nor cost a warning's work each).
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 && res.statusCode !== 429 ? 'warn' : 'info',
-    }),
-  );
+  app.use(requestLog(logger));
   app.use(securityHeaders());
   app.use(corsPolicy(config.http.corsOrigins));
+  app.use(compressDocuments(['getDocs', 'getOpenApiJson', 'getOpenApiYaml']));
   // Every /api answer is uncacheable, and every /api request counts against its address before
   // anything else reads it (body, token): probes, documents and metrics are not limited.
   app.use('/api', noStore(), rateLimits.byAddress);
@@ -129,6 +117,9 @@ export function createApp({
   app.use(
     OpenApiValidator.middleware({
       apiSpec: validatorSpec(spec) as never,
+      // Checking the document itself against OpenAPI's schema costs about half a second of every
+      // start; `make lint` (Redocly, Spectral) checks it, and the tests (NODE_ENV=test) still do.
+      validateApiSpec: config.env === 'test',
       // Every problem, not only the first; a discriminated oneOf judged by the branch its tag names.
       validateRequests: { allErrors: true, discriminator: true },
       // Every response is checked against the contract outside production; a mismatch is a 500.

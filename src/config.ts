@@ -156,8 +156,13 @@ export function loadDatabaseConfig(env: Env): Pick<Config, 'databaseUrl' | 'dbPo
     databaseUrl: databaseUrl(env),
     dbPoolMax: integer(env, 'DB_POOL_MAX', { min: 1, max: 1000, fallback: 10 }),
     dbTimeouts: databaseTimeouts(env),
-    dataDir: path.resolve(text(env, 'DATA_DIR') ?? 'data'),
+    dataDir: dataDirOf(env),
   };
+}
+
+/** The embedded database's directory (and the development secret's): DATA_DIR, `data` by default. */
+export function dataDirOf(env: Env): string {
+  return path.resolve(text(env, 'DATA_DIR') ?? 'data');
 }
 
 function databaseTimeouts(env: Env): PostgresBounds {

@@ -15,11 +15,26 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, des
   const options = {
     level: config.logLevel,
     redact: { paths: REDACTED, censor: '[redacted]' },
-    ...(config.logFormat === 'pretty'
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } }
-      : {}),
+    ...(config.logFormat === 'pretty' ? { transport: { target: 'pino-pretty', options: prettyOptions(config) } } : {}),
   };
   return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * A terminal's view (development): a line per request, `GET /api/alice/tasks 200 12 ms user=alice
+ * id=…` (the message src/http/request-log.ts writes, then who and which request), and every other
+ * line's fields on that same line. The request's other fields stay in the JSON form; its headers
+ * are shown at `debug`, the level at which they are logged at all.
+ */
+export function prettyOptions(config: Pick<Config, 'logLevel'>): Record<string, unknown> {
+  const requestFields = ['req.id', 'req.method', 'req.url', 'res', 'responseTime', 'user_id', 'operation'];
+  const debug = config.logLevel === 'debug' || config.logLevel === 'trace';
+  return {
+    translateTime: 'SYS:HH:MM:ss.l',
+    singleLine: true,
+    messageFormat: '{msg}{if user_id} user={user_id}{end}{if req.id} id={req.id}{end}',
+    ignore: ['pid', 'hostname', ...(debug ? requestFields : [...requestFields, 'req'])].join(','),
+  };
 }
 
 /**

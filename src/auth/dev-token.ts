@@ -1,5 +1,8 @@
 import { SignJWT } from 'jose';
 
+/** How long a development token lives unless asked otherwise. */
+export const DEV_TOKEN_LIFETIME_SECONDS = 3600;
+
 export interface DevTokenOptions {
   readonly secret: string;
   readonly subject: string;
@@ -15,7 +18,7 @@ export function signDevToken(options: DevTokenOptions): Promise<string> {
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(options.subject)
     .setIssuedAt()
-    .setExpirationTime(`${options.expiresInSeconds ?? 3600}s`);
+    .setExpirationTime(`${options.expiresInSeconds ?? DEV_TOKEN_LIFETIME_SECONDS}s`);
   if (options.issuer) jwt.setIssuer(options.issuer);
   if (options.audience) jwt.setAudience(options.audience);
   return jwt.sign(new TextEncoder().encode(options.secret));

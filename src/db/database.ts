@@ -9,6 +9,7 @@ import { abandonedConnectionGuard } from './abandoned-connections.js';
 import { PgliteClient, PostgresClient } from './clients.js';
 import { acquireDirectoryLock } from './directory-lock.js';
 import { migrationSource } from './migration-source.js';
+import { seedFromTemplate } from './pglite-template.js';
 import { detectStatementBound, type StatementBound } from './statement-bound.js';
 
 /** PostgreSQL's type oids for int8 (bigint and count(*)) and date. */
@@ -32,6 +33,9 @@ export interface Database {
 const parseInt8 = (value: string) => Number(value);
 /** A date stays the calendar date it is (`2026-12-01`): no Date object, no time zone involved. */
 const parseDate = (value: string) => value;
+
+/** The embedded database's own directory inside DATA_DIR (which also holds the lock and the development secret). */
+export const PGLITE_DIRECTORY = 'pgdata';
 
 /** Where Knex's own warnings go (pino in the server; silence by default, e.g. for tests' probes). */
 export interface KnexLog {
@@ -130,7 +134,9 @@ export async function openDatabase(
   await mkdir(config.dataDir, { recursive: true });
   const release = await acquireDirectoryLock(config.dataDir);
   try {
-    const db = pgliteKnex(await createPglite(path.join(config.dataDir, 'pgdata')));
+    const pgdata = path.join(config.dataDir, PGLITE_DIRECTORY);
+    await seedFromTemplate(pgdata);
+    const db = pgliteKnex(await createPglite(pgdata));
     await migrateOrClose(db);
     return {
       knex: db,

@@ -6,9 +6,9 @@ import { DomainError } from '../contract/domain-error.js';
 import { SPEC_YAML_PATH, type SpecDocument } from '../contract/spec-document.js';
 
 /**
- * The reference page runs Redoc's inline scripts and styles, and nothing from elsewhere: Redoc's
- * sidebar asks for a logo on Redocly's CDN, which this policy stops in the browser, so the page
- * never reaches out to the network.
+ * The reference page runs Redoc's inline scripts and styles, and nothing from elsewhere: `make docs`
+ * inlines what Redoc would fetch (src/cli/offline-docs-page.ts), and this policy stops anything
+ * else in the browser, so the page never reaches out to the network.
  */
 const DOCS_PAGE_POLICY = [
   "default-src 'none'",

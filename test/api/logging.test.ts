@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import { prettyFactory } from 'pino-pretty';
+import { prettyOptions } from '../../src/logger.js';
 import { describeEachDatabase } from '../helpers/api-suite.js';
 import { request, TestUser, type ApiResponse, type Problem, type Task } from '../helpers/api-client.js';
-import { startTestServer } from '../helpers/test-server.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { nowSeconds, signRaw } from '../helpers/tokens.js';
 import { IN_TEST_BOUND_MS, pollUntil } from '../helpers/wait.js';
 
@@ -11,8 +13,10 @@ interface LogLine {
   level: number;
   msg?: string;
   user_id?: string;
-  req?: { id?: string; method?: string; url?: string; headers?: Record<string, unknown> };
-  res?: { statusCode?: number };
+  operation?: string;
+  responseTime?: number;
+  req?: { id?: string; method?: string; url?: string; remoteAddress?: string; headers?: Record<string, unknown> };
+  res?: { statusCode?: number; headers?: unknown };
   err?: unknown;
   audit?: { action: string; user_id: string; task_id: number };
 }
@@ -26,8 +30,8 @@ describeEachDatabase('logging', (suite) => {
     response.headers.get('x-request-id') ?? expect.fail('no X-Request-Id header');
 
   /** pino-http writes a request's line when the response finishes, which the client may see first: polled, bounded. */
-  async function completionLine(requestId: string): Promise<LogLine> {
-    const found = () => lines().filter((line) => line.req?.id === requestId && line.res !== undefined);
+  async function completionLine(requestId: string, log: () => LogLine[] = lines): Promise<LogLine> {
+    const found = () => log().filter((line) => line.req?.id === requestId && line.res !== undefined);
     await pollUntil(() => found().length > 0, `the log line of request ${requestId}`, {
       ms: IN_TEST_BOUND_MS,
       everyMs: 10,
@@ -37,10 +41,7 @@ describeEachDatabase('logging', (suite) => {
   }
 
   const auditLines = (user: TestUser) => lines().filter((line) => line.audit?.user_id === user.id);
-  const allLogText = () =>
-    lines()
-      .map((line) => JSON.stringify(line))
-      .join('\n');
+  const textOf = (log: LogLine[]) => log.map((line) => JSON.stringify(line)).join('\n');
 
   describe("each request's log line", () => {
     it('carries the request id of the X-Request-Id response header and the caller as user_id', async () => {
@@ -51,6 +52,30 @@ describeEachDatabase('logging', (suite) => {
       expect(line.user_id).to.equal(alice.id);
       expect(line.req).to.include({ method: 'GET', url: `/api/${alice.id}/tasks` });
       expect(line.res?.statusCode).to.equal(200);
+    });
+
+    it('holds what an operator searches by, and of the headers only User-Agent (about 0.35 kB, was 1.3 kB)', async () => {
+      const alice = suite.newUser();
+      const response = await alice.call('GET', '/tasks?status=open', {
+        headers: { 'user-agent': 'logging-test/1', 'accept-language': 'fr', 'x-custom': 'bulk' },
+      });
+      expect(response.status).to.equal(200);
+      const line = await completionLine(requestIdOf(response));
+      const url = `/api/${alice.id}/tasks?status=open`;
+      expect(line.req).to.deep.equal({
+        id: requestIdOf(response),
+        method: 'GET',
+        url,
+        remoteAddress: '127.0.0.1',
+        headers: { 'user-agent': 'logging-test/1' },
+      });
+      expect(line.res, "the response's headers (the fixed security headers) are not logged").to.deep.equal({
+        statusCode: 200,
+      });
+      expect(line).to.include({ operation: 'listTasks', user_id: alice.id });
+      expect(line.responseTime).to.be.a('number');
+      expect(line.msg).to.equal(`GET ${url} 200 ${line.responseTime} ms`);
+      expect(JSON.stringify(line).length, 'the JSON line').to.be.below(600);
     });
 
     it("keeps a trusted proxy's safe X-Request-Id in the header, the error body and the log", async () => {
@@ -118,9 +143,35 @@ describeEachDatabase('logging', (suite) => {
     });
   });
 
-  describe('credentials', () => {
-    it('never writes a valid token, on success or failure, anywhere in the log', async () => {
+  describe('credentials, at info', () => {
+    it('logs no Authorization or Cookie header at all', async () => {
       const alice = suite.newUser();
+      const token = await alice.bearer();
+      const response = await alice.call('GET', '/tasks', { headers: { cookie: 'sid=at-info' } });
+      const line = await completionLine(requestIdOf(response));
+      expect(line.req?.headers).to.not.have.any.keys('authorization', 'cookie');
+      expect(textOf(lines())).to.not.include(token).and.not.include('sid=at-info');
+    });
+  });
+
+  // At debug every request header is logged: these are the ones that must be redacted.
+  describe('credentials, at debug (every header logged)', () => {
+    let debugServer: TestServer | undefined;
+    before(async () => {
+      debugServer = await startTestServer(suite.database().knex, { logLevel: 'debug' });
+    });
+    after(async () => debugServer?.close());
+    const debugLines = () => (debugServer?.logs ?? []) as unknown as LogLine[];
+    const debugLine = (response: ApiResponse) => completionLine(requestIdOf(response), debugLines);
+    const debugUser = () => new TestUser(debugServer!.baseUrl);
+
+    it('logs the request headers', async () => {
+      const response = await request(debugServer!.baseUrl, 'GET', '/health', { headers: { 'x-custom': 'shown' } });
+      expect((await debugLine(response)).req?.headers).to.include({ 'x-custom': 'shown' });
+    });
+
+    it('never writes a valid token, on success or failure, anywhere in the log', async () => {
+      const alice = debugUser();
       const token = await alice.bearer();
       const task = await alice.createTask();
       const responses = [
@@ -128,14 +179,14 @@ describeEachDatabase('logging', (suite) => {
         await alice.call('PATCH', `/tasks/${task.id}`, { json: { title: 'Renamed' } }),
         await alice.call('GET', '/tasks/987654321'), // 404
         await alice.call('POST', '/tasks', { json: { title: '' } }), // 400
-        await alice.call('GET', `/api/${suite.newUser().id}/tasks`), // 403
+        await alice.call('GET', `/api/${debugUser().id}/tasks`), // 403
         await alice.call('DELETE', `/tasks/${task.id}`),
       ];
       for (const response of responses) {
-        const line = await completionLine(requestIdOf(response));
+        const line = await debugLine(response);
         expect(line.req?.headers?.authorization, `request ${line.req?.id}`).to.equal('[redacted]');
       }
-      const text = allLogText();
+      const text = textOf(debugLines());
       expect(text).to.not.include(token);
       expect(text, 'the signature alone').to.not.include(token.split('.')[2]!);
     });
@@ -155,22 +206,48 @@ describeEachDatabase('logging', (suite) => {
     for (const refused of refusedTokens) {
       it(`never writes ${refused.name} into the log`, async () => {
         const token = await refused.token();
-        const response = await request(suite.server().baseUrl, 'GET', `/api/user-${randomUUID()}/tasks`, { token });
+        const response = await request(debugServer!.baseUrl, 'GET', `/api/user-${randomUUID()}/tasks`, { token });
         expect(response.status).to.equal(401);
-        const line = await completionLine(requestIdOf(response));
+        const line = await debugLine(response);
         expect(line.req?.headers?.authorization).to.equal('[redacted]');
-        expect(allLogText()).to.not.include(token);
+        expect(textOf(debugLines())).to.not.include(token);
       });
     }
 
     it('redacts cookies', async () => {
-      const alice = suite.newUser();
+      const alice = debugUser();
       const secret = `session-${randomUUID()}`;
       const response = await alice.call('GET', '/tasks', { headers: { cookie: `sid=${secret}; theme=dark` } });
       expect(response.status).to.equal(200);
-      const line = await completionLine(requestIdOf(response));
+      const line = await debugLine(response);
       expect(line.req?.headers?.cookie).to.equal('[redacted]');
-      expect(allLogText()).to.not.include(secret);
+      expect(textOf(debugLines())).to.not.include(secret);
+    });
+  });
+
+  describe("pretty mode (a developer's terminal)", () => {
+    const pretty = (level: 'info' | 'debug') =>
+      prettyFactory({ ...prettyOptions({ logLevel: level }), colorize: false });
+
+    it('prints one line per request: method, path, status, time, user and request id', async () => {
+      const alice = suite.newUser();
+      const response = await alice.call('GET', '/tasks', { headers: { 'x-custom': 'bulk' } });
+      const line = await completionLine(requestIdOf(response));
+      const text = pretty('info')(line);
+      expect(text.trimEnd().split('\n'), text).to.have.lengthOf(1);
+      expect(text).to.match(
+        new RegExp(`INFO: GET /api/${alice.id}/tasks 200 \\d+ ms user=${alice.id} id=${requestIdOf(response)}\\n$`),
+      );
+      expect(text).to.not.include('user-agent');
+    });
+
+    it('shows the logged request headers at debug only, on the same line', async () => {
+      const response = await request(suite.server().baseUrl, 'GET', '/health', { headers: { 'user-agent': 'ua/1' } });
+      const line = await completionLine(requestIdOf(response));
+      expect(pretty('info')(line)).to.not.include('ua/1');
+      const text = pretty('debug')(line);
+      expect(text.trimEnd().split('\n'), text).to.have.lengthOf(1);
+      expect(text).to.include('"user-agent":"ua/1"');
     });
   });
 

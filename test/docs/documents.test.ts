@@ -1,7 +1,9 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { expectProblem, request, type RequestOptions } from '../helpers/api-client.js';
 import { sharedTestDatabase } from '../helpers/databases.js';
@@ -62,11 +64,64 @@ describe('the contract and the reference page, served without auth', () => {
   });
 
   it('HEAD /docs answers 200 with the headers of the page and no body', async () => {
-    const response = await request(server.baseUrl, 'HEAD', '/docs');
+    const response = await request(server.baseUrl, 'HEAD', '/docs', { headers: { 'accept-encoding': 'identity' } });
     expect(response.status).to.equal(200);
     expect(response.body).to.equal(undefined);
     expect(response.headers.get('content-type')).to.match(/^text\/html(;|$)/);
     expect(Number(response.headers.get('content-length'))).to.equal((await stat(DOCS_PAGE)).size);
+  });
+
+  describe('compressed as the client accepts (fetch would decompress unseen: the raw bytes are read)', () => {
+    const documents = [
+      { path: '/docs', file: DOCS_PAGE },
+      { path: '/openapi.yaml', file: SPEC_YAML },
+    ];
+    for (const { path, file } of documents) {
+      it(`GET ${path}: Brotli when accepted, a quarter of the size or less, the same document once decoded`, async () => {
+        const original = await readFile(file);
+        const { headers, body } = await rawGet(path, 'gzip, deflate, br'); // what browsers send
+        expect(headers['content-encoding']).to.equal('br');
+        expect(headers.vary).to.match(/accept-encoding/i);
+        expect(Number(headers['content-length'])).to.equal(body.length);
+        expect(body.length).to.be.below(original.length / 4);
+        expect(brotliDecompressSync(body).equals(original)).to.equal(true);
+      });
+    }
+
+    it('GET /openapi.json: gzip when Brotli is refused (q=0), decoding to the bundled spec', async () => {
+      const { headers, body } = await rawGet('/openapi.json', 'br;q=0, gzip');
+      expect(headers['content-encoding']).to.equal('gzip');
+      expect(JSON.parse(gunzipSync(body).toString())).to.deep.equal(JSON.parse(await readFile(SPEC_JSON, 'utf8')));
+    });
+
+    it('sends the page as it is without Accept-Encoding, still saying that it varies with it', async () => {
+      const { headers, body } = await rawGet('/docs', undefined);
+      expect(headers['content-encoding']).to.equal(undefined);
+      expect(headers.vary).to.match(/accept-encoding/i);
+      expect(body.equals(await readFile(DOCS_PAGE))).to.equal(true);
+    });
+
+    it('leaves small answers and other operations alone', async () => {
+      const health = await rawGet('/health', 'br');
+      expect(health.headers['content-encoding']).to.equal(undefined);
+      expect(health.headers.vary ?? '').to.not.match(/accept-encoding/i);
+      const refused = await rawGet('/openapi.json?colour=blue', 'br'); // a 400 problem
+      expect(refused.headers['content-encoding']).to.equal(undefined);
+      expect(JSON.parse(refused.body.toString())).to.include({ status: 400 });
+    });
+
+    /** A GET over node:http, which neither adds Accept-Encoding nor decodes. */
+    function rawGet(path: string, acceptEncoding: string | undefined) {
+      return new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const headers = acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding };
+        httpGet(new URL(path, server.baseUrl), { headers }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks) }));
+          response.on('error', reject);
+        }).on('error', reject);
+      });
+    }
   });
 
   describe('a page that has not been built', () => {

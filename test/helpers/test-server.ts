@@ -36,6 +36,8 @@ export interface TestServerOptions {
    * gives up after 2 s and serves without counting meanwhile (as with Redis down).
    */
   readonly waitForRedis?: boolean;
+  /** The log's level (default `info`); at `debug` every request's headers are logged too. */
+  readonly logLevel?: Config['logLevel'];
 }
 
 /** The app over `db`, listening on a free loopback port. */
@@ -49,11 +51,12 @@ export async function startTestServer(
     redisKeyPrefix,
     docsPagePath,
     waitForRedis = false,
+    logLevel = 'info',
   }: TestServerOptions = {},
 ): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger(
-    { logLevel: 'info', logFormat: 'json' },
+    { logLevel, logFormat: 'json' },
     { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
   );
   // The service's own defaults, read by its own parser, with what tests need instead: the test
