@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EVENT_BOUND_MS, within } from './wait.js';
+import { EVENT_BOUND_MS, EXIT_BOUND_MS, pollUntil, START_BOUND_MS, within } from './wait.js';
 
 /** A fenced shell block of a Markdown file (```bash, ```sh or ```shell). */
 export interface ShellBlock {
@@ -42,10 +42,19 @@ export function commandsOf(block: ShellBlock): string[] {
 /** Where a block is: `README.md:17`. */
 export const whereIs = (block: ShellBlock) => `${block.file}:${block.line}`;
 
+/** A block running in the background (a server), in a process group of its own. */
+interface Background {
+  readonly block: ShellBlock;
+  readonly pid: number;
+  readonly log: string;
+}
+
 /**
  * One bash session that runs blocks one after another, as a reader pasting them into one
- * terminal would: what a block sets (TOKEN, AUTH, ID) is there for the next. Each block runs
- * under `set -euo pipefail`, so a failing command, an unset variable or a failing pipe stops it.
+ * terminal would: what a block sets or exports (TOKEN, AUTH, DATABASE_URL) is there for the next.
+ * Each block runs under `set -euo pipefail`, so a failing command, an unset variable or a failing
+ * pipe stops it. A block that serves until stopped runs in the background, as a job of its own
+ * (job control puts it in its own process group, so that stopping it reaches make and the server).
  */
 export class ShellSession {
   private readonly bash: ChildProcess;
@@ -54,6 +63,7 @@ export class ShellSession {
   private exited = false;
   /** Told of each chunk of output and of the exit. */
   private readonly changes = new EventEmitter();
+  private background: Background | undefined;
 
   constructor(
     private readonly dir: string,
@@ -71,15 +81,72 @@ export class ShellSession {
       this.exited = true;
       this.changes.emit('change');
     });
+    this.bash.stdin!.write('set -m\n');
   }
 
   /** Runs the block's code; resolves with what it printed, or rejects naming the block and its output. */
-  async run(block: ShellBlock, code: string, timeoutMs: number): Promise<string> {
+  async run(block: ShellBlock, code: string, timeoutMs = START_BOUND_MS): Promise<string> {
+    return this.send(block, code, (file) => `source ${file}`, timeoutMs);
+  }
+
+  /**
+   * Starts the block's code in the background (stopping the one started before) and resolves once
+   * `ready()` holds; rejects if the block ends first or `ready()` never holds.
+   */
+  async start(block: ShellBlock, code: string, ready: () => Promise<boolean>): Promise<void> {
+    await this.stop();
+    const log = path.join(this.dir, `background-${this.blockCount + 1}.log`);
+    const printed = await this.send(block, code, (file) => `(source ${file}) >${log} 2>&1 & echo "pid=$!"`);
+    const background = { block, pid: Number(/pid=(\d+)/.exec(printed)![1]), log };
+    this.background = background;
+    const output = async () => `\n--- output of ${whereIs(block)}\n${await readFile(log, 'utf8')}---`;
+    await pollUntil(
+      async () => {
+        if (!isRunning(background.pid)) throw new Error(`${whereIs(block)} ended before serving${await output()}`);
+        return ready();
+      },
+      `${whereIs(block)} to serve`,
+      { ms: START_BOUND_MS, everyMs: 100 },
+    ).catch(async (error: Error) => {
+      throw new Error(`${error.message}${await output().catch(() => '')}`);
+    });
+  }
+
+  /** Stops the background block, if any (SIGTERM to its process group); what it printed. */
+  async stop(): Promise<string> {
+    const background = this.background;
+    if (!background) return '';
+    this.background = undefined;
+    signalGroup(background.pid, 'SIGTERM');
+    await pollUntil(() => !isRunning(background.pid), `${whereIs(background.block)} to stop`, { ms: EXIT_BOUND_MS });
+    return readFile(background.log, 'utf8');
+  }
+
+  /** Stops the background block and ends the shell (killing it if a block still runs). */
+  async close(): Promise<string> {
+    const printed = await this.stop().finally(() => {
+      if (this.background) signalGroup(this.background.pid, 'SIGKILL');
+    });
+    if (!this.exited) {
+      this.bash.stdin!.end();
+      const exited = once(this.bash, 'exit');
+      if (!this.exited)
+        await within(exited, EVENT_BOUND_MS, 'the shell to exit').catch(() => this.bash.kill('SIGKILL'));
+    }
+    return printed;
+  }
+
+  private async send(
+    block: ShellBlock,
+    code: string,
+    command: (file: string) => string,
+    timeoutMs = EVENT_BOUND_MS,
+  ): Promise<string> {
     const file = path.join(this.dir, `block-${++this.blockCount}.sh`);
     await writeFile(file, `set -euo pipefail\n${code}\nset +euo pipefail\n`);
     const marker = `--- block ${this.blockCount} ended with status `;
     const start = this.output.length;
-    this.bash.stdin!.write(`source ${file}; echo "${marker}$?"\n`);
+    this.bash.stdin!.write(`${command(file)}; echo "${marker}$?"\n`);
     const ended = new RegExp(`${marker}(\\d+)\\n`);
     const fail = (why: string) =>
       new Error(`${whereIs(block)} ${why}:\n${code}\n--- output\n${this.output.slice(start)}---`);
@@ -93,6 +160,7 @@ export class ShellSession {
     try {
       await within(done, timeoutMs, `${whereIs(block)} to end`);
     } catch (error) {
+      this.bash.kill('SIGKILL');
       throw fail((error as Error).message);
     } finally {
       this.changes.off('change', check);
@@ -103,10 +171,21 @@ export class ShellSession {
     if (status !== 0) throw fail(`ended with status ${status}`);
     return printed.slice(0, printed.search(ended));
   }
+}
 
-  async close(): Promise<void> {
-    if (this.exited) return;
-    this.bash.stdin!.end();
-    await within(once(this.bash, 'exit'), EVENT_BOUND_MS, 'the shell to exit');
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
   }
 }
