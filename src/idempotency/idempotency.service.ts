@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { DomainError, quotaExceeded } from '../contract/domain-error.js';
-import { inRequestTransaction } from '../db/request-transaction.js';
+import { afterCommit, inRequestTransaction } from '../db/request-transaction.js';
+import type { TransactionRetries } from '../db/transaction-retry.js';
 import { requestFingerprint, type FingerprintedRequest } from './fingerprint.js';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from './key.js';
 import {
@@ -73,12 +74,14 @@ const AS_SENT: StoredForm = {
  * the features (given `scopedKnex(db)`) joins it, so the key's record, the request's writes and its
  * stored answer commit together or not at all. A process killed or a database lost at any point
  * leaves nothing behind, neither a write without its record nor a key "in progress"; a commit whose
- * acknowledgement is lost is replayed to the retry.
+ * acknowledgement is lost is replayed to the retry. A transaction the server rolled back for a
+ * deadlock runs again whole, as `retries` allows, its claim of the key included: still exactly once.
  */
 export function createIdempotencyGuard(
   db: Knex,
   limits: IdempotencyLimits,
   storedForms: Readonly<Partial<Record<string, StoredForm>>> = {},
+  retries?: TransactionRetries,
 ): IdempotencyGuard {
   /** Refuses a new key while the user holds their quota of live ones, until the oldest expires. */
   const assertRoomForKey = async (trx: Knex.Transaction, userId: string) => {
@@ -116,7 +119,7 @@ export function createIdempotencyGuard(
       if (stored !== undefined) {
         if (stored.fingerprint !== fingerprint)
           throw new DomainError('unprocessable', 'This Idempotency-Key was already used for a different request.');
-        log.info({ idempotency: 'replayed' }, 'idempotency key: replaying the stored response');
+        afterCommit(() => log.info({ idempotency: 'replayed' }, 'idempotency key: replaying the stored response'));
         return form.rebuild(stored.response, userId);
       }
       await assertRoomForKey(trx, userId); // refused before the request costs anything
@@ -137,6 +140,6 @@ export function createIdempotencyGuard(
       }
       await saveKey(trx, userId, key, fingerprint, response);
       return result;
-    });
+    }, retries);
   };
 }
