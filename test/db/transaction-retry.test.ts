@@ -132,7 +132,15 @@ for (const kind of DATABASE_KINDS.filter((each) => each !== 'pglite')) {
           const otherPid = await pidOf(other);
           await write(other, b);
           await write(trx, a);
-          survivors.push(write(other, a).finally(() => other.rollback()));
+          survivors.push(
+            (async () => {
+              try {
+                await write(other, a);
+              } finally {
+                await other.rollback();
+              }
+            })(),
+          );
           await waitingFor(otherPid, pid);
           await write(trx, b);
           afterCommit(() => effects.push('committed'));
