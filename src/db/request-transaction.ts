@@ -56,8 +56,8 @@ export function afterCommit(effect: () => void): void {
 
 /**
  * `base` as the code running now must use it: the request transaction while one is open, the pool
- * otherwise. Its `transaction(work)` outside one opens one (retried as `retries` allows); inside
- * one, a savepoint.
+ * otherwise. Its `transaction(work)` (a service's own) is a savepoint inside one; outside any, it
+ * opens one, run again as `retries` allows (the other forms of `transaction()` are the pool's).
  */
 export function scopedKnex(base: Knex, retries: TransactionRetries = DEFAULT_TRANSACTION_RETRIES): Knex {
   const openTransaction = (scope: unknown, config: unknown): unknown =>
@@ -72,7 +72,7 @@ export function scopedKnex(base: Knex, retries: TransactionRetries = DEFAULT_TRA
     apply: (_base, thisArg, args) => Reflect.apply(target(), thisArg, args) as unknown,
     get: (_base, property) => {
       const knex = target();
-      if (property === 'transaction' && knex === base) return openTransaction;
+      if (property === 'transaction' && current.getStore() === undefined) return openTransaction;
       const value = Reflect.get(knex, property, knex) as unknown;
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(knex) : value;
     },
