@@ -25,6 +25,7 @@ import { requestLog } from './http/request-log.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { strictUrl } from './http/strict-url.js';
 import { scopedKnex } from './db/request-transaction.js';
+import { DEFAULT_TRANSACTION_RETRIES, type TransactionRetries } from './db/transaction-retry.js';
 import { patternWords } from './http/validator-issues.js';
 import { validatorSpec } from './http/validator-spec.js';
 import { createIdempotencyGuard } from './idempotency/idempotency.service.js';
@@ -77,8 +78,17 @@ export function createApp({
     costlySlots: clusterWorker ? costlySlotsOfPrimary() : new LocalCostlySlots(),
   });
   const authenticate = createBearerAuthenticator(config.auth, logger);
+  // A transaction the database rolled back for a deadlock or a serialization failure runs again
+  // (request-transaction.ts): counted, and logged, so that contention shows before it costs 503s.
+  const retries: TransactionRetries = {
+    ...DEFAULT_TRANSACTION_RETRIES,
+    onRetry: ({ state, attempt }) => {
+      metrics.observeTransactionRetry(state);
+      logger.info({ transaction_retry: { state, attempt } }, `transaction rolled back (${state}): running it again`);
+    },
+  };
   // What handlers run: it joins the request's transaction when the idempotency guard opened one.
-  const featureDb = scopedKnex(db);
+  const featureDb = scopedKnex(db, retries);
   const taskPolicy = { requireIfMatch: config.http.requireIfMatch, quotas: config.quotas };
 
   const handlers: OperationHandlers = {
@@ -141,6 +151,7 @@ export function createApp({
         db,
         { keysPerUser: config.quotas.idempotencyKeysPerUser, answerBytes: config.quotas.idempotencyAnswerBytes },
         { bulkTasks: bulkStoredForm(featureDb) },
+        retries,
       ),
     }),
   );

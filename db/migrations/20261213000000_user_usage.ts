@@ -15,10 +15,13 @@ import type { Knex } from 'knex';
 //   and refuses or spreads the new total evenly, so that the next writes find room again. A
 //   statement waits for stripes only in ascending order, holding none above the one it waits for,
 //   so that writers of one statement each (every single write) never wait for each other.
-//   A transaction that writes several times (a bulk request in one transaction) keeps the stripes
-//   its earlier statements took, whatever their order: near a limit, two such may wait for each
-//   other's stripes; PostgreSQL breaks that deadlock, and the one it cancels is a 503 with
-//   Retry-After that wrote nothing.
+//   A transaction that writes several times (an atomic bulk request, a request under an
+//   Idempotency-Key, a completion that creates the next occurrence) keeps the stripes its earlier
+//   statements took, whatever their order: near a limit, two such may wait for each other's
+//   stripes, which no lock order prevents. PostgreSQL breaks that deadlock by cancelling one, and
+//   the server runs the cancelled transaction again, whole (src/db/request-transaction.ts): it
+//   then finds the stripes as the other left them, and writes or is refused at the limit. Only a
+//   transaction cancelled at each of its attempts (3) is a 503 with Retry-After that wrote nothing.
 // - The limits are the server's settings (they may differ between servers, and in tests): each
 //   statement that may grow a user's holdings passes them through quota_scope() (a transaction-local
 //   setting; an empty limit, or none set, is no limit). A refusal is SQLSTATE QT001 with the quota as JSON in its detail.

@@ -59,7 +59,7 @@ export function unavailableCause(error: unknown): UnavailableCause | undefined {
 }
 
 /** The SQLSTATE the server reported, if it reported one (pg's and PGlite's errors carry it as `code`). */
-function sqlState(error: unknown): string | undefined {
+export function sqlState(error: unknown): string | undefined {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }

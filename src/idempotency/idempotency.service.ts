@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { DomainError, quotaExceeded } from '../contract/domain-error.js';
-import { inRequestTransaction } from '../db/request-transaction.js';
+import { afterCommit, inRequestTransaction } from '../db/request-transaction.js';
+import type { TransactionRetries } from '../db/transaction-retry.js';
 import { requestFingerprint, type FingerprintedRequest } from './fingerprint.js';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from './key.js';
 import {
@@ -73,12 +74,14 @@ const AS_SENT: StoredForm = {
  * the features (given `scopedKnex(db)`) joins it, so the key's record, the request's writes and its
  * stored answer commit together or not at all. A process killed or a database lost at any point
  * leaves nothing behind, neither a write without its record nor a key "in progress"; a commit whose
- * acknowledgement is lost is replayed to the retry.
+ * acknowledgement is lost is replayed to the retry. A transaction the server rolled back for a
+ * deadlock runs again whole, as `retries` allows, its claim of the key included: still exactly once.
  */
 export function createIdempotencyGuard(
   db: Knex,
   limits: IdempotencyLimits,
   storedForms: Readonly<Partial<Record<string, StoredForm>>> = {},
+  retries?: TransactionRetries,
 ): IdempotencyGuard {
   /** Refuses a new key while the user holds their quota of live ones, until the oldest expires. */
   const assertRoomForKey = async (trx: Knex.Transaction, userId: string) => {
@@ -103,40 +106,44 @@ export function createIdempotencyGuard(
     const form = storedForms[request.operationId] ?? AS_SENT;
 
     await sweepExpiredKeys(db);
-    return inRequestTransaction(db, async (trx) => {
-      if (!(await tryLockKey(trx, userId, key)))
-        throw new DomainError(
-          'conflict',
-          'A request with this Idempotency-Key is still being processed; retry later.',
-          {
-            retryAfterSeconds: IN_PROGRESS_RETRY_AFTER_SECONDS,
-          },
-        );
-      const stored = await findKey(trx, userId, key);
-      if (stored !== undefined) {
-        if (stored.fingerprint !== fingerprint)
-          throw new DomainError('unprocessable', 'This Idempotency-Key was already used for a different request.');
-        log.info({ idempotency: 'replayed' }, 'idempotency key: replaying the stored response');
-        return form.rebuild(stored.response, userId);
-      }
-      await assertRoomForKey(trx, userId); // refused before the request costs anything
-      const result = await run();
-      // Only successes are kept (a 304, say, is an answer about the moment, not a write's outcome);
-      // a failure throws, which rolls its writes back and leaves the key free for the retry.
-      if (result.status < 200 || result.status > 299) return result;
-      const response = encodeResponse(form.compact(result));
-      if (response.bytes > limits.answerBytes)
-        throw new DomainError(
-          'too_large',
-          `The answer to this request (${response.bytes} bytes) is larger than the ${limits.answerBytes} bytes kept for an Idempotency-Key; nothing was written. Send it in smaller parts, or without a key.`,
-        );
-      if (limits.keysPerUser !== undefined) {
-        // Counted again under the user's lock: concurrent requests may all have found the last room.
-        await lockUserKeys(trx, userId);
-        await assertRoomForKey(trx, userId);
-      }
-      await saveKey(trx, userId, key, fingerprint, response);
-      return result;
-    });
+    return inRequestTransaction(
+      db,
+      async (trx) => {
+        if (!(await tryLockKey(trx, userId, key)))
+          throw new DomainError(
+            'conflict',
+            'A request with this Idempotency-Key is still being processed; retry later.',
+            {
+              retryAfterSeconds: IN_PROGRESS_RETRY_AFTER_SECONDS,
+            },
+          );
+        const stored = await findKey(trx, userId, key);
+        if (stored !== undefined) {
+          if (stored.fingerprint !== fingerprint)
+            throw new DomainError('unprocessable', 'This Idempotency-Key was already used for a different request.');
+          afterCommit(() => log.info({ idempotency: 'replayed' }, 'idempotency key: replaying the stored response'));
+          return form.rebuild(stored.response, userId);
+        }
+        await assertRoomForKey(trx, userId); // refused before the request costs anything
+        const result = await run();
+        // Only successes are kept (a 304, say, is an answer about the moment, not a write's outcome);
+        // a failure throws, which rolls its writes back and leaves the key free for the retry.
+        if (result.status < 200 || result.status > 299) return result;
+        const response = encodeResponse(form.compact(result));
+        if (response.bytes > limits.answerBytes)
+          throw new DomainError(
+            'too_large',
+            `The answer to this request (${response.bytes} bytes) is larger than the ${limits.answerBytes} bytes kept for an Idempotency-Key; nothing was written. Send it in smaller parts, or without a key.`,
+          );
+        if (limits.keysPerUser !== undefined) {
+          // Counted again under the user's lock: concurrent requests may all have found the last room.
+          await lockUserKeys(trx, userId);
+          await assertRoomForKey(trx, userId);
+        }
+        await saveKey(trx, userId, key, fingerprint, response);
+        return result;
+      },
+      retries,
+    );
   };
 }

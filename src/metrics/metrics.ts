@@ -17,6 +17,8 @@ export interface Metrics {
   readonly registry: Registry;
   /** Counts and times one answered request. */
   observeRequest(labels: RequestLabels, seconds: number): void;
+  /** Counts a transaction run again after the server rolled it back (`state`: its SQLSTATE, 40P01 or 40001). */
+  observeTransactionRetry(state: string): void;
 }
 
 const LABELS = ['operation', 'method', 'status'] as const;
@@ -37,11 +39,20 @@ export function createMetrics({ db }: { db: Knex }): Metrics {
     labelNames: LABELS,
     registers: [registry],
   });
+  const retries = new Counter({
+    name: 'db_transaction_retries_total',
+    help: 'Transactions run again after the database rolled them back for a deadlock (40P01) or a serialization failure (40001), by SQLSTATE.',
+    labelNames: ['state'],
+    registers: [registry],
+  });
   return {
     registry,
     observeRequest(labels, seconds) {
       requests.inc(labels);
       duration.observe(labels, seconds);
+    },
+    observeTransactionRetry(state) {
+      retries.inc({ state });
     },
   };
 }

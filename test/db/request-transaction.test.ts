@@ -70,6 +70,21 @@ for (const kind of DATABASE_KINDS) {
       expect([await exists(kept), await exists(undone), await exists(nested)]).to.deep.equal([true, false, true]);
     });
 
+    it("outside one, a service's own transaction is one: the scoped Knex joins it, effects wait for its commit", async () => {
+      const [one, two] = [newId(), newId()];
+      const effects: string[] = [];
+      await scoped.transaction(async (trx) => {
+        await insertBoth(one, two);
+        afterCommit(() => effects.push('committed'));
+        expect(effects, 'not before the commit').to.deep.equal([]);
+        expect(((await trx('users').whereIn('id', [one, two]).pluck('id')) as string[]).sort()).to.deep.equal(
+          [one, two].sort(),
+        );
+      });
+      expect(effects).to.deep.equal(['committed']);
+      expect([await exists(one), await exists(two)]).to.deep.equal([true, true]);
+    });
+
     it('effects after commit: at once outside a transaction, after the commit inside one, never after a rollback', async () => {
       const effects: string[] = [];
       afterCommit(() => effects.push('outside'));
