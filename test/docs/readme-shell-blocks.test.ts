@@ -21,6 +21,10 @@ const SDK_README = 'generated/sdk/README.md';
 const README_PORT = 8000;
 const README_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/todo';
 
+/** The server's settings (see .env.example), and what make passes to the commands it runs. */
+const NOT_IN_A_FRESH_TERMINAL =
+  /^(NODE_ENV|BETTER_AUTH_SECRET|DATABASE_URL|DATA_DIR|HOST|PORT|REDIS_URL|TRUST_PROXY|CORS_ORIGINS|REQUIRE_IF_MATCH|REQUEST_TIMEOUT_MS|SHUTDOWN_TIMEOUT_MS|WEB_CONCURRENCY|SPEC_COVERAGE|(JWT|DB|RATE_LIMIT|QUOTA|IDEMPOTENCY|METRICS|LOG)_.*|MAKEFLAGS|MFLAGS|MAKELEVEL|MAKE_TERMOUT|MAKE_TERMERR)$/;
+
 /** `make test` is what runs this test: its block is the one not run here. */
 const isMakeTest = (block: ShellBlock) => commandsOf(block).join('\n') === 'make test';
 
@@ -32,10 +36,10 @@ const blocksOf = (file: string) => shellBlocks(readFileSync(path.join(ROOT, file
 /** Runs the file's shell blocks in order (see above): what they and the servers they started printed. */
 async function runShellBlocks(file: string, cwd: string, rewrite: (code: string) => string): Promise<string> {
   const port = await freePort();
-  // What a fresh terminal has: no secret, no NODE_ENV; the data directory and the port are the test's own.
+  // A terminal of this machine (its PATH, HOME, certificates for the npm registry) without the
+  // project's settings or make's; the data directory and the port are the test's own.
   const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !NOT_IN_A_FRESH_TERMINAL.test(name))),
     DATA_DIR: path.join(await makeTempDir(), 'data'),
     PORT: String(port),
   };
