@@ -95,7 +95,7 @@ run: $(INSTALLED) $(DOCS_PAGE) $(PGLITE_TEMPLATE) ## start the server (embedded 
 $(PGLITE_TEMPLATE): $(INSTALLED)
 	@$(NODE) src/cli/pglite-template.ts && touch $@
 
-start: build ## run the compiled server as production does (configured by the environment: see README)
+start: build $(DOCS_PAGE) ## run the compiled server as production does (configured by the environment: see README)
 	@exec node $(PRODUCTION_NODE_FLAGS) $(BUILD)
 
 test: $(INSTALLED) check-generated lint typecheck $(DOCS_PAGE) ## every check and every test

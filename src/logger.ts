@@ -27,13 +27,15 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, des
  * are shown at `debug`, the level at which they are logged at all.
  */
 export function prettyOptions(config: Pick<Config, 'logLevel'>): Record<string, unknown> {
+  // The start-up lines' fields (src/lifecycle/start-up-line.ts), which their messages already say.
+  const startUpFields = ['host', 'port', 'docs', 'token'];
   const requestFields = ['req.id', 'req.method', 'req.url', 'res', 'responseTime', 'user_id', 'operation'];
   const debug = config.logLevel === 'debug' || config.logLevel === 'trace';
   return {
     translateTime: 'SYS:HH:MM:ss.l',
     singleLine: true,
     messageFormat: '{msg}{if user_id} user={user_id}{end}{if req.id} id={req.id}{end}',
-    ignore: ['pid', 'hostname', ...(debug ? requestFields : [...requestFields, 'req'])].join(','),
+    ignore: ['pid', 'hostname', ...startUpFields, ...(debug ? requestFields : [...requestFields, 'req'])].join(','),
   };
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -83,13 +83,9 @@ export class ConsumerProject {
     await mkdir(path.join(project.dir, 'src'), { recursive: true });
     await project.write('package.json', JSON.stringify({ name: 'sdk-consumer', private: true, type: 'module' }));
     await project.write(`src/${BUNDLER_ENV}`, 'declare const process: { env: Record<string, string | undefined> };\n');
-    const installed = await run(
-      'npm',
-      ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(dir, filename)],
-      {
-        cwd: project.dir,
-      },
-    );
+    const installed = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', path.join(dir, filename)], {
+      cwd: project.dir,
+    });
     if (installed.code !== 0) throw new Error(`npm install failed:\n${installed.output}`);
     return project;
   }
@@ -156,15 +152,4 @@ export class ReadmeProject {
   runCompiled(file: string, env: Record<string, string>): Promise<Finished> {
     return run(process.execPath, [file.replace(/\.ts$/, '.js')], { cwd: this.dir, env: { ...process.env, ...env } });
   }
-}
-
-/** `npm install` of a folder holding the SDK's package.json without dist/ (its sources before `make sdk`). */
-export async function installUnbuilt(dir: string): Promise<Finished> {
-  const unbuilt = path.join(dir, 'sdk-unbuilt');
-  const consumer = path.join(dir, 'consumer-of-unbuilt');
-  await mkdir(unbuilt, { recursive: true });
-  await mkdir(consumer, { recursive: true });
-  await copyFile(path.join(SDK_DIR, 'package.json'), path.join(unbuilt, 'package.json'));
-  await writeFile(path.join(consumer, 'package.json'), JSON.stringify({ name: 'unbuilt-consumer', private: true }));
-  return run('npm', ['install', '--offline', '--no-audit', '--no-fund', unbuilt], { cwd: consumer });
 }
