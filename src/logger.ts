@@ -41,13 +41,19 @@ export function prettyOptions(config: Pick<Config, 'logLevel'>): Record<string, 
 
 /**
  * Node's process warnings (a deprecation, a library's notice such as pg's about `sslmode`) as log
- * lines, instead of Node's own printing of them on stderr, several lines each, beside the log.
+ * lines (one each, its first line as the message), instead of Node's own printing of them on stderr, several lines each, beside the log.
  */
 export function logProcessWarnings(logger: Logger): void {
   process.removeAllListeners('warning');
-  process.on('warning', (warning: Error & { code?: string }) =>
-    logger.warn({ warning: warning.name, ...(warning.code ? { code: warning.code } : {}) }, warning.message),
-  );
+  process.on('warning', (warning: Error & { code?: string }) => {
+    // One line: the message's first line (pg's about `sslmode` runs to ten), the rest beside it.
+    const [first, ...rest] = warning.message.split('\n');
+    const detail = rest.join('\n').trim();
+    logger.warn(
+      { warning: warning.name, ...(warning.code ? { code: warning.code } : {}), ...(detail ? { detail } : {}) },
+      first,
+    );
+  });
 }
 
 /**
