@@ -1,7 +1,9 @@
 /**
  * `make bench`: our server compiled (dist/, `make build`) in production mode on a fresh PostgreSQL
- * database, seeded through the API, loaded by a separate process on loopback; then the floor server
- * (floor-server.ts) on the same data and the same scenarios it implements. Writes bench/results/<time>.{md,json} and latest.*.
+ * database, seeded through the API, loaded by a separate process on loopback, with the defaults
+ * production runs (rate limits on, LOG_LEVEL=info); then the scenarios marked `defaultsOff` again with both off;
+ * then the two references (floor-server.ts on node:http, express-floor-server.ts on Express 5) on
+ * the same data and the scenarios they implement. Writes bench/results/<time>.{md,json} and latest.*.
  *
  * Env: BENCH_SECONDS (10) and BENCH_WARMUP_SECONDS (2) per scenario; BENCH_SCENARIOS, names
  * separated by commas, to run some only ("noisy neighbour" for its three measurements, on a
@@ -34,6 +36,24 @@ const DEADLINE_MS = 9.5 * 60_000;
 const POOL_SIZE = 10;
 /** Our server's worker processes (WEB_CONCURRENCY): one per core unless BENCH_WEB_CONCURRENCY says otherwise. */
 const workers = Number(process.env.BENCH_WEB_CONCURRENCY ?? os.availableParallelism());
+const OUR_SERVER = path.join(ROOT, 'dist/src/server.js');
+/**
+ * The default limits, on and counting, but far above what the benchmark sends (all of it from
+ * 127.0.0.1, list, get and create as one user on 64 connections); the task quotas likewise (the
+ * create scenario adds thousands of tasks to one user): what each costs is measured.
+ */
+const LIMITS_RAISED = {
+  RATE_LIMIT_PER_ADDRESS: '1000000000',
+  RATE_LIMIT_PER_USER: '1000000000',
+  RATE_LIMIT_IN_FLIGHT_PER_USER: '10000',
+  QUOTA_TASKS_PER_USER: '1000000000',
+  QUOTA_STORED_BYTES_PER_USER: '1000000000000',
+};
+/** The references, each measured on the scenarios they implement, after our server, on the same data. */
+const REFERENCES = [
+  ['floor', 'the node:http floor server', 'floor-server.ts'],
+  ['express', 'the Express floor server', 'express-floor-server.ts'],
+] as const;
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
@@ -95,22 +115,14 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
   };
   const measurements: Measurement[] = [];
 
-  // Compiled, without tsx, as production runs it (`make bench` builds it first: `make build`).
+  // Compiled, without tsx, as production runs it (`make bench` builds it first: `make build`), with
+  // the defaults production runs: LOG_LEVEL=info, its lines read through a pipe (startServer keeps
+  // their tail), and the rate limits on, counting every request, raised so that one address and one
+  // user on 64 connections are never throttled.
   const api = await startServer(
     'our server',
-    path.join(ROOT, 'dist/src/server.js'),
-    {
-      ...env,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_ADDRESS: '0',
-      RATE_LIMIT_PER_USER: '0',
-      // High enough for any run (the create scenario adds thousands of tasks to one user), but on:
-      // what the quotas cost is measured.
-      QUOTA_TASKS_PER_USER: '1000000000',
-      QUOTA_STORED_BYTES_PER_USER: '1000000000000',
-      RATE_LIMIT_IN_FLIGHT_PER_USER: '0',
-      WEB_CONCURRENCY: String(workers),
-    },
+    OUR_SERVER,
+    { ...env, ...LIMITS_RAISED, LOG_LEVEL: 'info', WEB_CONCURRENCY: String(workers) },
     { nodeArgs: serverNodeArgs, tsx: false },
   );
   const fixtureFile = path.join(workDir, 'fixture.json');
@@ -126,6 +138,31 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
     }
   })();
 
+  const offScenarios = scenarios.filter((scenario) => scenario.defaultsOff);
+  if (offScenarios.length > 0) {
+    // The same server with what the defaults add turned off, so that their price is a figure.
+    const off = await startServer(
+      'our server, limits and info logs off',
+      OUR_SERVER,
+      {
+        ...env,
+        ...LIMITS_RAISED,
+        LOG_LEVEL: 'warn',
+        RATE_LIMIT_PER_ADDRESS: '0',
+        RATE_LIMIT_PER_USER: '0',
+        RATE_LIMIT_IN_FLIGHT_PER_USER: '0',
+        WEB_CONCURRENCY: String(workers),
+      },
+      { nodeArgs: serverNodeArgs, tsx: false },
+    );
+    try {
+      for (const scenario of offScenarios)
+        measurements.push(await measure(off, 'api-off', scenario, fixtureFile, workDir));
+    } finally {
+      await off.stop();
+    }
+  }
+
   if (noisyNeighbour) {
     // The same server with the per-user limits a deployment has, at their defaults. The
     // per-address limit is off: here both users come from 127.0.0.1, so its one counter would be
@@ -133,7 +170,7 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
     // sets it, to see that cost too).
     const limited = await startServer(
       'our server with limits',
-      path.join(ROOT, 'dist/src/server.js'),
+      OUR_SERVER,
       {
         ...env,
         LOG_LEVEL: 'warn',
@@ -155,13 +192,14 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
   }
 
   const floorScenarios = scenarios.filter((scenario) => scenario.onFloor);
-  if (floorScenarios.length > 0) {
-    const floor = await startServer('the floor server', path.join(import.meta.dirname, 'floor-server.ts'), env);
+  for (const [which, name, entry] of REFERENCES) {
+    if (floorScenarios.length === 0) break;
+    const reference = await startServer(name, path.join(import.meta.dirname, entry), env);
     try {
       for (const scenario of floorScenarios)
-        measurements.push(await measure(floor, 'floor', scenario, fixtureFile, workDir));
+        measurements.push(await measure(reference, which, scenario, fixtureFile, workDir));
     } finally {
-      await floor.stop();
+      await reference.stop();
     }
   }
 
@@ -176,7 +214,9 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
       WEB_CONCURRENCY: workers,
       DB_POOL_MAX: `${POOL_SIZE} per process`,
       NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info (warn in the "limits and info logs off" rows)',
+      rate_limits:
+        'on, raised: RATE_LIMIT_PER_ADDRESS and RATE_LIMIT_PER_USER 1000000000, RATE_LIMIT_IN_FLIGHT_PER_USER 10000 (off in the "limits and info logs off" rows)',
     },
     measurements,
     targets: judgeTargets(measurements),

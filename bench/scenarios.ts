@@ -31,6 +31,7 @@ export interface HttpRequest {
 }
 
 export type ScenarioName =
+  | 'health'
   | 'list'
   | 'get'
   | 'create'
@@ -52,8 +53,10 @@ export interface Scenario {
   readonly mode: 'closed' | 'open';
   /** Statuses that count as success; anything else is an error. */
   readonly expected: readonly number[];
-  /** Whether the floor server answers it too (it implements list, get and create only). */
+  /** Whether the reference servers (floor-server.ts, express-floor-server.ts) answer it too: they implement /health, list, get and create only. */
   readonly onFloor: boolean;
+  /** Whether it is measured again on our server with the rate limits off and LOG_LEVEL=warn, to price those defaults. */
+  readonly defaultsOff?: boolean;
 }
 
 export const CLOSED_CONNECTIONS = 64;
@@ -62,12 +65,22 @@ export const OPEN_LOOP_RATE_PER_USER = 1;
 
 export const SCENARIOS: readonly Scenario[] = [
   {
+    name: 'health',
+    description: 'GET /health (no database, no token)',
+    connections: CLOSED_CONNECTIONS,
+    mode: 'closed',
+    expected: [200],
+    onFloor: true,
+    defaultsOff: true,
+  },
+  {
     name: 'list',
     description: 'GET a list of 100 tasks (one user)',
     connections: CLOSED_CONNECTIONS,
     mode: 'closed',
     expected: [200],
     onFloor: true,
+    defaultsOff: true,
   },
   {
     name: 'get',
@@ -76,6 +89,7 @@ export const SCENARIOS: readonly Scenario[] = [
     mode: 'closed',
     expected: [200],
     onFloor: true,
+    defaultsOff: true,
   },
   {
     name: 'create',
@@ -84,6 +98,7 @@ export const SCENARIOS: readonly Scenario[] = [
     mode: 'closed',
     expected: [201],
     onFloor: true,
+    defaultsOff: true,
   },
   {
     name: 'replace',
@@ -107,7 +122,8 @@ export const SCENARIOS: readonly Scenario[] = [
     connections: CLOSED_CONNECTIONS,
     mode: 'closed',
     expected: [401],
-    onFloor: false,
+    onFloor: true,
+    defaultsOff: true,
   },
   {
     name: 'mixed',
@@ -254,6 +270,8 @@ export function requestSource(name: ClosedScenarioName, fixture: Fixture): () =>
   const nextUser = () => fixture.users[turn++ % fixture.users.length]!;
   const { listUser, writer } = fixture;
   switch (name) {
+    case 'health':
+      return () => ({ method: 'GET', path: '/health', headers: {} });
     case 'list':
       return () => ({ method: 'GET', path: `${tasksOf(listUser)}?limit=100`, headers: json(listUser.token) });
     case 'get':
