@@ -112,21 +112,24 @@ export class ShellSession {
     });
   }
 
-  /** Stops the background block, if any (SIGTERM to its process group); what it printed. */
+  /** Stops the background block, if any (SIGTERM to its process group, SIGKILL if it outlasts the bound); what it printed. */
   async stop(): Promise<string> {
     const background = this.background;
     if (!background) return '';
     this.background = undefined;
     signalGroup(background.pid, 'SIGTERM');
-    await pollUntil(() => !isRunning(background.pid), `${whereIs(background.block)} to stop`, { ms: EXIT_BOUND_MS });
+    await pollUntil(() => !isRunning(background.pid), `${whereIs(background.block)} to stop`, {
+      ms: EXIT_BOUND_MS,
+    }).catch((error: unknown) => {
+      signalGroup(background.pid, 'SIGKILL'); // nothing it started outlives the test
+      throw error;
+    });
     return readFile(background.log, 'utf8');
   }
 
   /** Stops the background block and ends the shell (killing it if a block still runs). */
   async close(): Promise<string> {
-    const printed = await this.stop().finally(() => {
-      if (this.background) signalGroup(this.background.pid, 'SIGKILL');
-    });
+    const printed = await this.stop();
     if (!this.exited) {
       this.bash.stdin!.end();
       const exited = once(this.bash, 'exit');
