@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { LayerCosts } from './layer-worker.js';
 import type { Machine } from './machine.js';
 import { NOISY_NEIGHBOUR, type Scenario } from './scenarios.js';
 import type { LoadResult } from './stats.js';
@@ -31,6 +32,8 @@ export interface Report {
   readonly settings: Record<string, string | number>;
   readonly measurements: readonly Measurement[];
   readonly targets: readonly Target[];
+  /** µs per request in each middleware (layer-worker.ts), when measured. */
+  readonly layerCosts?: LayerCosts;
 }
 
 /** The issue's targets: ratios of our req/s to the references' on the same scenario. */
@@ -204,12 +207,36 @@ ${table(
   report.targets.map((t) => [t.target, t.measured, t.pass ? 'pass' : '**FAIL**']),
 )}
 
-## Scenarios
+${report.layerCosts ? renderLayerCosts(report.layerCosts, table) : ''}## Scenarios
 
 ${measurements
   .filter((m) => m.server === 'api')
   .map((m) => `- **${m.scenario.name}**: ${m.scenario.description}; statuses ${JSON.stringify(m.result.statuses)}`)
   .join('\n')}
+`;
+}
+
+/**
+ * Where a request's time goes in our server: one row per middleware in pipeline order, one column
+ * per scenario, in µs per request (requests one at a time, so a layer's database round trips count
+ * in its time).
+ */
+function renderLayerCosts(costs: LayerCosts, table: (header: string[], body: (string | number)[][]) => string): string {
+  const scenarios = Object.keys(costs);
+  // Pipeline order: each part after the one before it in the first scenario that has it.
+  const parts: string[] = [];
+  for (const scenario of scenarios)
+    Object.keys(costs[scenario]!.parts).forEach((part, i, order) => {
+      if (!parts.includes(part)) parts.splice(i === 0 ? 0 : parts.indexOf(order[i - 1]!) + 1, 0, part);
+    });
+  const rows = parts.map((part) => [part, ...scenarios.map((scenario) => costs[scenario]!.parts[part] ?? '')]);
+  rows.push(['**total**', ...scenarios.map((scenario) => `**${costs[scenario]!.total}**`)]);
+  return `## Where the time goes: µs per request in each middleware
+
+Our server in one process (\`bench/layer-worker.ts\`), with the defaults production runs, requests sent one at a time over one connection: a middleware's time runs from its start to the start of the next one (the router's \`express.router.request\` diagnostics channel), the last one's until the answer is ended, so its database round trips count in it. Validator: express-openapi-validator's middlewares together. The total runs from the server's \`request\` event to the end of the \`finish\` listeners; what is not in a row is Node's own HTTP work. Means over each scenario's requests; the machine's other work shows in them, so read them as proportions.
+
+${table(['middleware', ...scenarios], rows)}
+
 `;
 }
 

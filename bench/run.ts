@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stopAllChildren } from './children.js';
 import { createDatabase, dropDatabase } from './database.js';
+import { measureLayerCosts } from './layer-costs.js';
 import { runLoad } from './load-process.js';
 import { describeMachine } from './machine.js';
 import { judgeTargets, renderMarkdown, writeReport, type Measurement } from './report.js';
@@ -55,12 +56,18 @@ const REFERENCES = [
   ['express', 'the Express floor server', 'express-floor-server.ts'],
 ] as const;
 
+/** The per-layer measurement's requests per scenario, after its warm-up ones. */
+const LAYER_REQUESTS = 3000;
+const LAYER_WARMUP_REQUESTS = 1000;
+
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const only = process.env.BENCH_SCENARIOS?.split(',').map((name) => name.trim());
 const serverNodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
 const scenarios = SCENARIOS.filter((scenario) => !only || only.includes(scenario.name));
 const noisyNeighbour = !only || only.includes(NOISY_NEIGHBOUR_NAME);
+/** The per-middleware breakdown (layer-worker.ts): in a whole run, or when BENCH_SCENARIOS names `layers`. */
+const measureLayers = !only || only.includes('layers');
 
 async function measure(
   server: RunningServer,
@@ -137,6 +144,19 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
       await api.stop();
     }
   })();
+
+  // What each middleware costs, in a process of its own while nothing else runs.
+  const layerCosts = !measureLayers
+    ? undefined
+    : await measureLayerCosts(
+        {
+          env: { ...env, ...LIMITS_RAISED, LOG_LEVEL: 'info' },
+          requestsPerScenario: LAYER_REQUESTS,
+          warmupRequests: LAYER_WARMUP_REQUESTS,
+        },
+        workDir,
+      );
+  if (layerCosts) console.log(`µs per request, per middleware: ${JSON.stringify(layerCosts)}`);
 
   const offScenarios = scenarios.filter((scenario) => scenario.defaultsOff);
   if (offScenarios.length > 0) {
@@ -220,6 +240,7 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
     },
     measurements,
     targets: judgeTargets(measurements),
+    layerCosts,
   };
   const written = await writeReport(RESULTS_DIR, report);
   console.log(`\n${renderMarkdown(report)}\nwritten to ${path.relative(ROOT, written)} and bench/results/latest.md`);

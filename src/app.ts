@@ -109,6 +109,8 @@ export function createApp({
   // The client address (rate limits, logs) is the one the trusted proxies report (TRUST_PROXY).
   app.set('trust proxy', config.http.trustProxy);
 
+  // Each middleware is a named function: its name is what the router's diagnostics channel reports
+  // (bench/layer-worker.ts measures each one's cost per request by it).
   app.use(resolveOperations(new OperationIndex(spec)));
   app.use(recordRequests(metrics));
   app.use(requestLog(logger));

@@ -1,4 +1,5 @@
 import type { components } from '../../generated/api.js';
+import { ClientAnswer } from './client-answer.js';
 
 /** One problem with the request, where it is: the `errors` items of a problem document. */
 export type Issue = components['schemas']['ValidationIssue'];
@@ -39,7 +40,7 @@ export type QuotaUsage = components['schemas']['QuotaUsage'];
  * An error meant for the client, thrown by any rule anywhere. `message` is the problem's detail:
  * it must never carry secrets or internals.
  */
-export class DomainError extends Error {
+export class DomainError extends ClientAnswer {
   override name = 'DomainError';
 
   constructor(

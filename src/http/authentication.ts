@@ -52,7 +52,7 @@ const PUBLIC: ReadonlySet<string> = new Set(PUBLIC_OPERATIONS);
  * the request is validated, as without this step: a 400 still comes before a 401.
  */
 export function identifyCaller(authenticate: Authenticator): RequestHandler {
-  return (req, res, next) => {
+  const identifyCaller: RequestHandler = (req, res, next) => {
     const resolved = resolvedOperation(req);
     if (!resolved || PUBLIC.has(resolved.entry.operationId) || req.headers.authorization === undefined) return next();
     authenticate(req, res).then(
@@ -63,6 +63,7 @@ export function identifyCaller(authenticate: Authenticator): RequestHandler {
       () => next(),
     );
   };
+  return identifyCaller;
 }
 
 /** The refusal, with its RFC 6750 challenge: plain `Bearer` when no token was sent. */

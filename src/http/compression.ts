@@ -40,7 +40,7 @@ export function compressDocuments(operationIds: readonly string[]): RequestHandl
     return copy;
   };
 
-  return (req, res, next) => {
+  const compressDocument: RequestHandler = (req, res, next) => {
     const operationId = resolvedOperation(req)?.entry.operationId;
     if (operationId === undefined || !documents.has(operationId)) return next();
     res.vary('Accept-Encoding');
@@ -61,6 +61,7 @@ export function compressDocuments(operationIds: readonly string[]): RequestHandl
     };
     next();
   };
+  return compressDocument;
 }
 
 /** Brotli (the smaller) when the client accepts it, else gzip when it does: the server's choice among the acceptable ones. */

@@ -22,7 +22,10 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600;
  * operation). No credentials mode: the API reads Bearer tokens, never cookies.
  */
 export function corsPolicy(origins: readonly string[]): RequestHandler {
-  if (origins.length === 0) return (_req, _res, next) => next();
+  if (origins.length === 0) {
+    const noCrossOrigin: RequestHandler = (_req, _res, next) => next();
+    return noCrossOrigin;
+  }
   const allowed = new Set(origins);
   const policy = cors({
     origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin) ? origin : false),
@@ -31,10 +34,11 @@ export function corsPolicy(origins: readonly string[]): RequestHandler {
     exposedHeaders: EXPOSED_HEADERS,
     maxAge: PREFLIGHT_MAX_AGE_SECONDS,
   });
-  return (req, res, next) => {
+  const corsHeaders: RequestHandler = (req, res, next) => {
     // Every answer depends on Origin once some origins are allowed, refused ones included: a shared
     // cache must not hand an answer made for one origin to another.
     res.vary('Origin');
     policy(req, res, next);
   };
+  return corsHeaders;
 }

@@ -49,7 +49,7 @@ export function dispatchOperations({
   limitUser,
   idempotency,
 }: DispatchDependencies): RequestHandler {
-  return async (req: Request, res: Response, next: NextFunction) => {
+  const dispatch: RequestHandler = async (req: Request, res: Response, next: NextFunction) => {
     const resolved = resolvedOperation(req);
     const { openapi } = req as ValidatedRequest;
     // The validator answers every request outside the spec; this is only a safety net.
@@ -79,6 +79,7 @@ export function dispatchOperations({
       letGo();
     }
   };
+  return dispatch;
 }
 
 function assertOwnPath(path: Record<string, unknown>, user: AuthenticatedUser): void {

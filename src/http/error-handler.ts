@@ -6,7 +6,7 @@ import type { PatternWords } from './validator-issues.js';
 
 /** The one place that writes error responses: every error becomes problem+json, in the contract's words. */
 export function errorHandler(words: PatternWords): ErrorRequestHandler {
-  return (error, req, res, next) => {
+  const answerError: ErrorRequestHandler = (error, req, res, next) => {
     if (res.headersSent) return next(error);
     const problem = toProblem(error, req, words);
     if (problem) {
@@ -20,4 +20,5 @@ export function errorHandler(words: PatternWords): ErrorRequestHandler {
     res.err = error instanceof Error ? error : new Error(String(error));
     sendProblem(req, res, new HttpProblem(500, 'An unexpected error occurred.'));
   };
+  return answerError;
 }

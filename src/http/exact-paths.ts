@@ -6,8 +6,9 @@ import { noSuchRoute } from './problem.js';
  * the validator's route matching would otherwise take it for the path without the slash.
  */
 export function exactPaths(): RequestHandler {
-  return (req, _res, next) => {
+  const exactPath: RequestHandler = (req, _res, next) => {
     if (req.path.length > 1 && req.path.endsWith('/')) return next(noSuchRoute(req.path));
     next();
   };
+  return exactPath;
 }

@@ -5,8 +5,9 @@ import type { RequestHandler } from 'express';
  * leaves the body out, because the response was created for a HEAD request.
  */
 export function headAsGet(): RequestHandler {
-  return (req, _res, next) => {
+  const headAsGet: RequestHandler = (req, _res, next) => {
     if (req.method === 'HEAD') req.method = 'GET';
     next();
   };
+  return headAsGet;
 }

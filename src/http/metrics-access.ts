@@ -6,7 +6,7 @@ import type { MetricsAccessCheck } from '../metrics/metrics-access.js';
  * every operation) and apart from the user authentication, which a scraper has no token for.
  */
 export function checkMetricsAccess(check: MetricsAccessCheck): RequestHandler {
-  return (req, _res, next) => {
+  const checkMetricsAccess: RequestHandler = (req, _res, next) => {
     try {
       check(req.get('authorization'));
       next();
@@ -14,4 +14,5 @@ export function checkMetricsAccess(check: MetricsAccessCheck): RequestHandler {
       next(error);
     }
   };
+  return checkMetricsAccess;
 }

@@ -143,11 +143,12 @@ interface Resolvable {
  * the metrics label, the URL checks and dispatch all read this one result (`resolvedOperation`).
  */
 export function resolveOperations(index: OperationIndex): RequestHandler {
-  return (req, _res, next) => {
+  const resolveOperation: RequestHandler = (req, _res, next) => {
     const resolved = index.resolve(req.method, req.path);
     if (resolved) (req as Resolvable)[RESOLVED] = resolved;
     next();
   };
+  return resolveOperation;
 }
 
 /** The request's operation, as `resolveOperations` found it; undefined when it matches none. */

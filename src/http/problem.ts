@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
+import { ClientAnswer } from '../contract/client-answer.js';
 import type { Issue, QuotaUsage } from '../contract/domain-error.js';
 import type { ProblemDocument } from '../contract/operations.js';
 
@@ -8,7 +9,7 @@ import type { ProblemDocument } from '../contract/operations.js';
  * of every DomainError (error-mapping.ts): turned into an RFC 9457 problem document by the one
  * error handler. `detail` must never carry secrets or internals.
  */
-export class HttpProblem extends Error {
+export class HttpProblem extends ClientAnswer {
   override name = 'HttpProblem';
 
   constructor(

@@ -8,7 +8,7 @@ import { resolvedOperation } from './operation-index.js';
  * count too). Mounted right after it, so that the time covers the whole pipeline.
  */
 export function recordRequests(metrics: Metrics): RequestHandler {
-  return (req, res, next) => {
+  const recordRequest: RequestHandler = (req, res, next) => {
     const started = process.hrtime.bigint();
     // Read now: later middleware rewrites the method (HEAD is answered as GET).
     const method = req.method;
@@ -22,4 +22,5 @@ export function recordRequests(metrics: Metrics): RequestHandler {
     });
     next();
   };
+  return recordRequest;
 }

@@ -18,8 +18,9 @@ export function securityHeaders(): RequestHandler {
 
 /** Every /api answer, errors included, is private to the caller and of the moment: never stored by a cache. */
 export function noStore(): RequestHandler {
-  return (_req, res, next) => {
+  const noStore: RequestHandler = (_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
   };
+  return noStore;
 }

@@ -16,13 +16,14 @@ const DECIMAL_INTEGER = /^-?(0|[1-9][0-9]*)$/;
  * Requests that match no operation are left to the validator (404/405).
  */
 export function strictUrl(): RequestHandler {
-  return (req, _res, next) => {
+  const strictUrl: RequestHandler = (req, _res, next) => {
     const resolved = resolvedOperation(req);
     if (!resolved) return next();
     const issues = [...pathIssues(resolved), ...queryIssues(resolved, req.originalUrl)];
     const errors = adviseOnQuery(issues, req); // `limit=1,2` is a list, not a badly written integer
     next(errors.length > 0 ? new HttpProblem(400, 'The request is not valid.', { errors }) : undefined);
   };
+  return strictUrl;
 }
 
 function pathIssues({ entry, pathValues }: ResolvedOperation): Issue[] {
