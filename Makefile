@@ -66,8 +66,9 @@ help: ## list the targets
 
 # Reinstalled when the pinned Node changes, so that node_modules is always installed by the Node it runs on.
 # With the dev dependencies even under NODE_ENV=production (where npm leaves them out): `make start`
-# compiles with them before it runs without them.
-$(INSTALLED): package.json package-lock.json .nvmrc | $(NODE_EXE)
+# compiles with them before it runs without them. npm's postinstall then applies patches/ to the
+# installed packages (patch-package), so a changed patch reinstalls too.
+$(INSTALLED): package.json package-lock.json .nvmrc $(wildcard patches/*.patch) | $(NODE_EXE)
 	npm ci --include=dev --no-audit --no-fund
 	@touch $@
 
