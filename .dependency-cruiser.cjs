@@ -19,7 +19,7 @@ module.exports = {
       comment: 'Express (and its request validator) belongs to the adapter: features take plain values.',
       severity: 'error',
       from: { path: '^src/', pathNot: ADAPTER },
-      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-peer', 'npm-optional'], path: '^node_modules/(express|express-openapi-validator|pino-http|helmet|cors|@types/express)/' },
+      to: { dependencyTypes: ['npm', 'npm-dev', 'npm-peer', 'npm-optional'], path: '^node_modules/(express|express-openapi-validator|helmet|cors|@types/express)/' },
     },
     {
       name: 'contract-below-everything',

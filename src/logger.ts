@@ -2,13 +2,11 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
 import type { KnexLog } from './db/database.js';
 
-/** Paths that may hold credentials; pino-http logs request and response headers under these keys. */
-const REDACTED = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["proxy-authorization"]',
-  'res.headers["set-cookie"]',
-];
+/**
+ * Paths that may hold credentials: the request's headers, which src/http/request-log.ts logs under
+ * `req.headers` (every one at `debug`). The response's headers are never logged.
+ */
+const REDACTED = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]'];
 
 /** `destination` is for tests that read the log; by default pino writes to stdout. */
 export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, destination?: DestinationStream): Logger {

@@ -51,7 +51,7 @@ export interface OperationInput<K extends OperationId> {
   /** The header parameters the spec declares for the operation, keyed as it names them (`If-Match`). */
   readonly headers: Section<Operation<K>['parameters'], 'header'>;
   readonly body: RequestBody<K>;
-  /** The request's logger (carries the request id). */
+  /** The request's logger (carries the request id), made when first read: read it only to write a line. */
   readonly log: Logger;
   /** The problem document of an error, as the error response would carry it, for those a handler puts in its own answer (bulk results). */
   readonly problemFor: (error: DomainError) => ProblemDocument;

@@ -48,7 +48,7 @@ export function createDocsHandlers(
       return { status: 200, body: yaml as never, headers: { 'Content-Type': 'application/yaml; charset=utf-8' } };
     },
 
-    async getDocs({ log }) {
+    async getDocs(input) {
       page ??= readFile(docsPagePath, 'utf8');
       try {
         return {
@@ -60,7 +60,7 @@ export function createDocsHandlers(
         page = undefined;
         // Missing (or unreadable: the log says which): either way there is no page to show.
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
-          log.warn({ err: error }, 'the API reference page cannot be read');
+          input.log.warn({ err: error }, 'the API reference page cannot be read');
         throw new DomainError('not_found', 'The API reference has not been built; run `make docs`.');
       }
     },

@@ -70,8 +70,20 @@ export function dispatchOperations({
       const handler = handlers[operationId] as (input: unknown) => Promise<AnyResult>;
       const headers = headerValues(resolved.entry.headers, req);
       const problemFor = (error: DomainError) => problemDocument(problemSource(req), domainProblem(error));
-      const input = { path, query: req.query, headers, body: req.body as unknown, log: req.log, problemFor, user };
-      const result = await idempotency({ operationId, ...input }, () => handler(input));
+      const input = {
+        operationId,
+        path,
+        query: req.query,
+        headers,
+        body: req.body as unknown,
+        // Read only by a handler that logs: the request's logger is made then (src/http/request-log.ts).
+        get log() {
+          return req.log;
+        },
+        problemFor,
+        user,
+      };
+      const result = await idempotency(input, () => handler(input));
       send(res, result);
     } catch (error) {
       next(error);

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import { unavailableCause } from '../db/availability.js';
 import { toProblem } from './error-mapping.js';
 import { HttpProblem, sendProblem } from './problem.js';
+import { logFailure } from './request-log.js';
 import type { PatternWords } from './validator-issues.js';
 
 /** The one place that writes error responses: every error becomes problem+json, in the contract's words. */
@@ -15,9 +16,9 @@ export function errorHandler(words: PatternWords): ErrorRequestHandler {
       if (cause !== undefined) req.log.warn({ database_unavailable: cause }, `database unavailable: ${cause}`);
       return sendProblem(req, res, problem);
     }
-    // Unexpected: the log gets everything (pino-http logs `res.err` on the request's line),
-    // the client gets nothing it could learn internals from.
-    res.err = error instanceof Error ? error : new Error(String(error));
+    // Unexpected: the log gets everything (on the request's line), the client gets nothing it
+    // could learn internals from.
+    logFailure(res, error instanceof Error ? error : new Error(String(error)));
     sendProblem(req, res, new HttpProblem(500, 'An unexpected error occurred.'));
   };
   return answerError;

@@ -49,7 +49,7 @@ export interface ProblemSource {
 }
 
 export function problemSource(req: Request): ProblemSource {
-  return { requestId: req.id as string, path: req.originalUrl.split('?')[0] ?? '/' };
+  return { requestId: req.id, path: req.originalUrl.split('?')[0] ?? '/' };
 }
 
 export function sendProblem(req: Request, res: Response, problem: HttpProblem): void {

@@ -1,17 +1,38 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Request, RequestHandler } from 'express';
-import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Level, Logger } from 'pino';
 import { resolvedOperation } from './operation-index.js';
 import { requestId } from './request-id.js';
 
-/** What pino-http hands a `req` serializer: pino's standard form of the request, and the request itself. */
-interface SerializedRequest {
-  readonly id: string;
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The request's id: echoed in X-Request-Id, on its problem documents and its log lines. */
+      id: string;
+      /** The request's logger: every line it writes names the request (id, method, URL…) and its operation. */
+      readonly log: Logger;
+    }
+  }
+}
+
+/** What the request log keeps of a request from its arrival: later middleware rewrites the method (HEAD runs as GET). */
+interface Arrival {
+  readonly at: number;
   readonly method: string;
-  readonly url: string;
-  readonly headers: Record<string, unknown>;
-  readonly raw: IncomingMessage;
+}
+
+const ARRIVAL = Symbol('arrival');
+const FAILURE = Symbol('failure');
+const CHILD = Symbol('request logger');
+
+interface Logged {
+  [ARRIVAL]: Arrival;
+  [CHILD]?: Logger;
+}
+
+/** The failure a response answers (its 500), for its log line. */
+interface Failed {
+  [FAILURE]?: Error;
 }
 
 /**
@@ -22,56 +43,108 @@ interface SerializedRequest {
  * an SDK from a browser or a script; every header, credentials redacted (src/logger.ts), at `debug`.
  * The response's headers are the same on every answer (the security headers) or already on the
  * line (the request id): never logged.
+ *
+ * A request costs little more than its line: the line is built only when its level is enabled,
+ * from a few flat fields, and `req.log` (for a handler's own lines) is made on first use only.
  */
 export function requestLog(logger: Logger): RequestHandler {
   const allHeaders = logger.isLevelEnabled('debug');
-  return pinoHttp({
-    logger,
-    genReqId: requestId,
-    serializers: {
-      req: (req: SerializedRequest) => ({
-        id: req.id,
-        method: req.method,
-        url: req.url,
-        remoteAddress: (req.raw as Partial<Request>).ip ?? req.raw.socket?.remoteAddress,
-        headers: allHeaders ? req.headers : userAgentOf(req.headers),
-      }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+  const requestFields = (req: Request & Logged) => fieldsOf(req, allHeaders);
+  // Below debug the line holds no header that could carry a credential (User-Agent only): it is
+  // written without the redaction pass (a copy of `req` and a lookup of each path, on every line).
+  const requestLogger = allHeaders ? logger : logger.child({}, { redact: [] });
+
+  /** `req.log`, made the first time it is read, for the few requests that write lines of their own. */
+  const lazyLog: PropertyDescriptor = {
+    configurable: true,
+    get(this: Request & Logged): Logger {
+      return (this[CHILD] ??= requestLogger.child({ req: requestFields(this), operation: operationOf(this) }));
     },
-    // On every line logged for the request (its audit lines too), bound when it arrives.
-    customProps: (req) => {
-      const operation = resolvedOperation(req as Request)?.entry.operationId;
-      return operation ? { operation } : {};
-    },
-    // Known once it is answered (authentication comes later): on the request's own line.
-    customSuccessObject: (req, _res, line: object) => withCaller(req, line),
-    customErrorObject: (req, _res, _error, line: object) => withCaller(req, line),
-    // The line's message reads as an access log line: `GET /api/alice/tasks 200 12 ms`.
-    customSuccessMessage: (req, res, responseTime) => accessLine(req, res, responseTime),
-    customErrorMessage: (req, res, error, responseTime?: number) =>
-      `${accessLine(req, res, responseTime)} ${error.message}`,
-    // A refusal by a limit is the limit working, not a client's mistake: an access line at info,
-    // so that a flood of them does not flood the warnings (nor cost a warning's work each).
-    customLogLevel: (_req, res, error) =>
-      error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 && res.statusCode !== 429 ? 'warn' : 'info',
-  });
+  };
+
+  // Shared by every request (`this` is the response): no closure to allocate per request.
+  function onClose(this: Response): void {
+    this.off('error', onError);
+    writeLine(this, undefined);
+  }
+  function onError(this: Response, error: Error): void {
+    this.off('close', onClose);
+    this.off('error', onError);
+    writeLine(this, error);
+  }
+
+  function writeLine(res: Response & Failed, streamError: Error | undefined): void {
+    const req = res.req as Request & Logged;
+    const failure = streamError ?? res[FAILURE];
+    const status = res.statusCode;
+    const level = levelOf(status, failure !== undefined);
+    if (!requestLogger.isLevelEnabled(level)) return;
+    const responseTime = Date.now() - req[ARRIVAL].at;
+    const error = failure ?? (status >= 500 ? new Error(`failed with status code ${status}`) : undefined);
+    const line = accessLine(req, res, responseTime);
+    requestLogger[level](
+      {
+        req: requestFields(req),
+        operation: operationOf(req),
+        res: { statusCode: res.headersSent ? status : null },
+        err: error,
+        responseTime,
+        // Known once it is answered (authentication comes later): on the request's own line only.
+        user_id: req.user?.id,
+      },
+      error ? `${line} ${error.message}` : line,
+    );
+  }
+
+  return (req, res, next) => {
+    req.id = requestId(req, res);
+    (req as Request & Logged)[ARRIVAL] = { at: Date.now(), method: req.method };
+    Object.defineProperty(req, 'log', lazyLog);
+    // 'close' ends every response, answered or abandoned (after 'finish' when answered).
+    res.on('close', onClose);
+    res.on('error', onError);
+    next();
+  };
 }
 
-function withCaller(req: IncomingMessage, line: object): object {
-  const { user } = req as Request;
-  return user ? { ...line, user_id: user.id } : line;
+/** The error a 500 answers: its request's log line carries it (the client is told nothing of it). */
+export function logFailure(res: Response, error: Error): void {
+  (res as Response & Failed)[FAILURE] = error;
 }
 
-function userAgentOf(headers: Record<string, unknown>): Record<string, unknown> {
+/**
+ * A failure is an error; a refusal by a limit (429) is the limit working, not a client's mistake:
+ * an access line at info, so that a flood of them does not flood the warnings.
+ */
+function levelOf(status: number, failed: boolean): Level {
+  if (failed || status >= 500) return 'error';
+  return status >= 400 && status !== 429 ? 'warn' : 'info';
+}
+
+function fieldsOf(req: Request & Logged, allHeaders: boolean): object {
+  return {
+    id: req.id,
+    method: req[ARRIVAL].method,
+    // Express rewrites `req.url` inside routers; `originalUrl` is the one the client sent.
+    url: req.originalUrl,
+    remoteAddress: req.ip ?? req.socket.remoteAddress,
+    headers: allHeaders ? req.headers : userAgentOf(req.headers),
+  };
+}
+
+function operationOf(req: Request): string | undefined {
+  return resolvedOperation(req)?.entry.operationId;
+}
+
+function userAgentOf(headers: Request['headers']): Record<string, string> {
   const userAgent = headers['user-agent'];
   return userAgent === undefined ? {} : { 'user-agent': userAgent };
 }
 
-function accessLine(req: IncomingMessage, res: ServerResponse, responseTime: number | undefined): string {
-  // Express rewrites `req.url` inside routers; `originalUrl` is the one the client sent.
-  const url = (req as Partial<Request>).originalUrl ?? req.url;
-  const time = responseTime === undefined ? '' : ` ${responseTime} ms`;
-  // A client that went away before the answer was sent: pino-http logs it as a success, so say so.
+/** The line's message reads as an access log line: `GET /api/alice/tasks 200 12 ms`. */
+function accessLine(req: Request & Logged, res: Response, responseTime: number): string {
+  // A client that went away before the answer was sent.
   const aborted = res.writableEnded ? '' : ' (aborted)';
-  return `${req.method} ${url} ${res.headersSent ? res.statusCode : '-'}${time}${aborted}`;
+  const status = res.headersSent ? res.statusCode : '-';
+  return `${req[ARRIVAL].method} ${req.originalUrl} ${status} ${responseTime} ms${aborted}`;
 }

@@ -102,7 +102,6 @@ export function createIdempotencyGuard(
     const userId = request.user.id;
     const key = parseIdempotencyKey(header);
     const fingerprint = requestFingerprint(request);
-    const { log } = request;
     const form = storedForms[request.operationId] ?? AS_SENT;
 
     await sweepExpiredKeys(db);
@@ -121,7 +120,9 @@ export function createIdempotencyGuard(
         if (stored !== undefined) {
           if (stored.fingerprint !== fingerprint)
             throw new DomainError('unprocessable', 'This Idempotency-Key was already used for a different request.');
-          afterCommit(() => log.info({ idempotency: 'replayed' }, 'idempotency key: replaying the stored response'));
+          afterCommit(() =>
+            request.log.info({ idempotency: 'replayed' }, 'idempotency key: replaying the stored response'),
+          );
           return form.rebuild(stored.response, userId);
         }
         await assertRoomForKey(trx, userId); // refused before the request costs anything

@@ -15,11 +15,11 @@ export function createSystemHandlers(db: Knex): Pick<OperationHandlers, 'getHeal
       return { status: 200, body: { status: 'ok' } };
     },
 
-    async getReadiness({ log }) {
+    async getReadiness(input) {
       try {
         await withTimeout(Promise.resolve(db.raw('select 1')), READINESS_TIMEOUT_MS, 'the database');
       } catch (error) {
-        log.warn({ err: error }, 'database not ready');
+        input.log.warn({ err: error }, 'database not ready');
         throw databaseUnavailable();
       }
       return { status: 200, body: { status: 'ready' } };

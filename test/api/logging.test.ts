@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { nowSeconds, signRaw } from '../helpers/tokens.js';
 import { IN_TEST_BOUND_MS, pollUntil } from '../helpers/wait.js';
 
-/** The parts of a pino / pino-http JSON line these tests read. */
+/** The parts of a pino JSON line these tests read. */
 interface LogLine {
   level: number;
   msg?: string;
@@ -29,7 +29,7 @@ describeEachDatabase('logging', (suite) => {
   const requestIdOf = (response: ApiResponse) =>
     response.headers.get('x-request-id') ?? expect.fail('no X-Request-Id header');
 
-  /** pino-http writes a request's line when the response finishes, which the client may see first: polled, bounded. */
+  /** A request's line is written when its response closes, which the client may see first: polled, bounded. */
   async function completionLine(requestId: string, log: () => LogLine[] = lines): Promise<LogLine> {
     const found = () => log().filter((line) => line.req?.id === requestId && line.res !== undefined);
     await pollUntil(() => found().length > 0, `the log line of request ${requestId}`, {
@@ -275,7 +275,8 @@ describeEachDatabase('logging', (suite) => {
         { action: 'task.reopen', response: await alice.call('PATCH', `/tasks/${id}/complete`) },
         { action: 'task.delete', response: await alice.call('DELETE', `/tasks/${id}`) },
       ];
-      for (const { response } of steps) await completionLine(requestIdOf(response));
+      const completions: LogLine[] = [];
+      for (const { response } of steps) completions.push(await completionLine(requestIdOf(response)));
 
       const audit = auditLines(alice);
       expect(audit.map((line) => line.audit)).to.deep.equal(
@@ -283,6 +284,9 @@ describeEachDatabase('logging', (suite) => {
       );
       steps.forEach(({ action, response }, index) => {
         expect(audit[index]!.req?.id, `${action} is logged under its request's id`).to.equal(requestIdOf(response));
+        expect(audit[index]!.operation, `${action} names its operation`)
+          .to.be.a('string')
+          .and.equal(completions[index]!.operation);
       });
     });
 
