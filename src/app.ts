@@ -55,18 +55,18 @@ export interface AppDependencies {
   readonly docsPagePath?: string;
 }
 
+/** The application, and what to do before the database closes. */
+export interface App {
+  readonly app: Express;
+  /** Writes what the app still holds in memory (rate-limit counts not flushed yet). */
+  readonly close: () => Promise<void>;
+}
+
 /** The largest request body accepted. */
 const BODY_LIMIT_BYTES = 100 * 1024;
 
 /** Builds the whole HTTP application from its dependencies; no globals, so tests build their own. */
-export function createApp({
-  config,
-  db,
-  logger,
-  redis,
-  clusterWorker = false,
-  docsPagePath,
-}: AppDependencies): Express {
+export function createApp({ config, db, logger, redis, clusterWorker = false, docsPagePath }: AppDependencies): App {
   const spec = loadSpec();
   assertPublicOperationsMatch(spec);
   const metrics = createMetrics({ db });
@@ -158,5 +158,5 @@ export function createApp({
     }),
   );
   app.use(errorHandler(patternWords(spec)));
-  return app;
+  return { app, close: rateLimits.close };
 }
