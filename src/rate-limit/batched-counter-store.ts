@@ -58,13 +58,12 @@ interface KeyWindow {
  * estimate into the last tenth of the limit (`countedInMemoryUpTo`), carrying the key's unsent
  * weight with it. Refusals thus always come from the shared count.
  *
- * Accuracy: one process is exact (every refusal is decided by a count holding all its weight).
- * Across processes a key may go beyond its limit by what the other processes admitted from memory
- * and had not flushed yet: at most what each admitted in one flush interval, and only while each
- * one's view was below the near-limit zone; once every process has learned that the count is in
- * it (within one flush interval), every hit is counted in the store and the count is exact across
- * processes. So nothing goes beyond the limit unless a key's traffic brings it through the whole
- * near-limit zone (a tenth of the limit, at least 10 hits) within about one flush interval.
+ * Accuracy: one process is exact: only the shared count ever refuses, and it then holds all of
+ * this process's weight. Across processes a key may go beyond its limit by what the processes
+ * admitted from memory before they learned the shared count: each does so for at most one flush
+ * interval (its flush teaches it the count), and only while its view is below the near-limit zone.
+ * A process that has learned that the count is in that zone counts every hit in the store; once
+ * all have, the limit is exact across processes.
  *
  * A failed flush fails no request: its weight is kept, to be sent with the next one (bounded: a
  * key's unsent weight stays below its limit, and is forgotten with its window). Memory is bounded
