@@ -55,12 +55,11 @@ export interface AppDependencies {
   readonly docsPagePath?: string;
 }
 
-/** The application, and what to do before the database closes. */
-export interface App {
-  readonly app: Express;
-  /** Writes what the app still holds in memory (rate-limit counts not flushed yet). */
-  readonly close: () => Promise<void>;
-}
+/** The application, and what it does before the database closes. */
+export type App = Express & {
+  /** Stops its background work and writes what it holds in memory (rate-limit counts not flushed yet). */
+  readonly stop: () => Promise<void>;
+};
 
 /** The largest request body accepted. */
 const BODY_LIMIT_BYTES = 100 * 1024;
@@ -158,5 +157,5 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
     }),
   );
   app.use(errorHandler(patternWords(spec)));
-  return { app, close: rateLimits.close };
+  return Object.assign(app, { stop: rateLimits.close });
 }

@@ -76,15 +76,9 @@ async function serve(config: Config, logger: Logger): Promise<void> {
 
   const redis = config.rateLimit.redisUrl ? createRedisClient(config.rateLimit.redisUrl, logger) : undefined;
   if (redis) await waitUntilReady(redis, REDIS_START_WAIT_MS);
-  const { app, close: closeApp } = createApp({
-    config,
-    db: database.knex,
-    logger,
-    redis,
-    clusterWorker: cluster.isWorker,
-  });
+  const app = createApp({ config, db: database.knex, logger, redis, clusterWorker: cluster.isWorker });
   const close = async () => {
-    await closeApp(); // rate-limit counts still in memory are written while the database is open
+    await app.stop(); // rate-limit counts still in memory are written while the database is open
     redis?.disconnect();
     await database.close();
   };

@@ -89,7 +89,7 @@ export async function startTestServer(
       },
     );
   } else if (redis) await waitUntilReady(redis, 2_000);
-  const { app, close: closeApp } = createApp({ config, db, logger, redis, docsPagePath });
+  const app = createApp({ config, db, logger, redis, docsPagePath });
   const server: Server = createHttpServer(app, {
     requestTimeoutMs: config.http.requestTimeoutMs,
     logger,
@@ -105,7 +105,7 @@ export async function startTestServer(
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       })
-        .then(closeApp)
+        .then(app.stop)
         .finally(() => redis?.disconnect()),
   };
 }
