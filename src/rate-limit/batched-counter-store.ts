@@ -3,9 +3,10 @@ import type { CounterStore, WindowCount } from './counter-store.js';
 /**
  * How often the weight counted in memory is written, and the other processes' counts learned.
  * A flush is one statement per limiter whatever the traffic, so 5 a second per process cost
- * nothing next to the one or two statements per request they replace; 200 ms is also the most a
- * process's view of the shared count lags (0.3 % of the default 60 s window), which bounds what
- * several processes can admit beyond a limit between them (see the class comment).
+ * nothing next to the one or two statements per request they replace. 200 ms (0.3 % of the
+ * default 60 s window) is also the longest a process counting a key goes on answering it from a
+ * count the other processes have moved on from, which bounds what they can admit beyond a limit
+ * between them (see the class comment).
  */
 export const FLUSH_EVERY_MS = 200;
 
@@ -55,7 +56,7 @@ interface KeyWindow {
  * one statement every FLUSH_EVERY_MS, whose answer teaches the process the other processes'
  * counts. Two kinds of hit go to the store at once, one statement each, and answer its count:
  * the first of a key in a window (a window starts exact), and any that would bring this process's
- * estimate into the last tenth of the limit (`countedInMemoryUpTo`), carrying the key's unsent
+ * estimate into the near-limit zone (`countedInMemoryUpTo`), carrying the key's unsent
  * weight with it. Refusals thus always come from the shared count.
  *
  * Accuracy: one process is exact: only the shared count ever refuses, and it then holds all of
