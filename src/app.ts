@@ -55,18 +55,17 @@ export interface AppDependencies {
   readonly docsPagePath?: string;
 }
 
+/** The application, and what it does before the database closes. */
+export type App = Express & {
+  /** Stops its background work and writes what it holds in memory (rate-limit counts not flushed yet). */
+  readonly stop: () => Promise<void>;
+};
+
 /** The largest request body accepted. */
 const BODY_LIMIT_BYTES = 100 * 1024;
 
 /** Builds the whole HTTP application from its dependencies; no globals, so tests build their own. */
-export function createApp({
-  config,
-  db,
-  logger,
-  redis,
-  clusterWorker = false,
-  docsPagePath,
-}: AppDependencies): Express {
+export function createApp({ config, db, logger, redis, clusterWorker = false, docsPagePath }: AppDependencies): App {
   const spec = loadSpec();
   assertPublicOperationsMatch(spec);
   const metrics = createMetrics({ db });
@@ -158,5 +157,5 @@ export function createApp({
     }),
   );
   app.use(errorHandler(patternWords(spec)));
-  return app;
+  return Object.assign(app, { stop: rateLimits.close });
 }

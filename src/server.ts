@@ -76,13 +76,15 @@ async function serve(config: Config, logger: Logger): Promise<void> {
 
   const redis = config.rateLimit.redisUrl ? createRedisClient(config.rateLimit.redisUrl, logger) : undefined;
   if (redis) await waitUntilReady(redis, REDIS_START_WAIT_MS);
+  const app = createApp({ config, db: database.knex, logger, redis, clusterWorker: cluster.isWorker });
   const close = async () => {
-    redis?.disconnect(); // counters need no flushing: every hit was written when it was counted
+    await app.stop(); // rate-limit counts still in memory are written while the database is open
+    redis?.disconnect();
     await database.close();
   };
 
   installGracefulShutdown({ server, logger, timeoutMs: config.shutdownTimeoutMs, close });
-  held.release(server, createApp({ config, db: database.knex, logger, redis, clusterWorker: cluster.isWorker }));
+  held.release(server, app);
   const { fields, msg } = startUpLine(config, port);
   logger.info(fields, msg);
   if (cluster.isWorker) process.send?.(WORKER_SERVING);

@@ -6,6 +6,7 @@ import ClientPgLite from 'knex-pglite';
 import type { Logger } from 'pino';
 import type { RateLimitConfig } from '../config.js';
 import { DomainError } from '../contract/domain-error.js';
+import { BatchedCounterStore } from '../rate-limit/batched-counter-store.js';
 import type { CostlySlots } from '../rate-limit/costly-slots.js';
 import type { CounterStore } from '../rate-limit/counter-store.js';
 import { FixedWindowLimiter, type Verdict } from '../rate-limit/fixed-window.js';
@@ -33,6 +34,8 @@ export interface RateLimits {
    * function that lets go of the in-flight slot, which the handler holds while it runs.
    */
   readonly limitUser: (req: Request, res: Response, weight: number) => Promise<() => void>;
+  /** Writes the counts still held in memory (batched PostgreSQL counters); before the database closes. */
+  readonly close: () => Promise<void>;
 }
 
 interface RateLimitDependencies {
@@ -57,14 +60,13 @@ const IN_FLIGHT_RETRY_SECONDS = 1;
  * that refused the request.
  */
 export function createRateLimits({ config, db, redis, logger, costlySlots }: RateLimitDependencies): RateLimits {
-  const limiter = (name: string, limit: number) =>
-    limit === 0
-      ? undefined
-      : new FixedWindowLimiter(
-          limit,
-          config.windowSeconds,
-          storeFor(name, config.windowSeconds, { db, redis, logger }),
-        );
+  const stores: CounterStore[] = [];
+  const limiter = (name: string, limit: number) => {
+    if (limit === 0) return undefined;
+    const store = storeFor(name, config.windowSeconds, { db, redis, logger });
+    stores.push(store);
+    return new FixedWindowLimiter(limit, config.windowSeconds, store);
+  };
   const address = limiter('address', config.perAddress);
   const user = limiter('user', config.perUser);
   const inFlight = config.inFlightPerUser === 0 ? undefined : new InFlightLimit(config.inFlightPerUser);
@@ -132,6 +134,9 @@ export function createRateLimits({ config, db, redis, logger, costlySlots }: Rat
       if (user && record.counted > 0 && rest > 0) await count('user', user, req.user!.id, rest, req);
       return record.slot?.hold() ?? (() => undefined);
     },
+    close: async () => {
+      await Promise.all(stores.map((store) => store.close?.() ?? Promise.resolve()));
+    },
   };
 }
 
@@ -159,8 +164,11 @@ function storeFor(
   if (redis) return new RedisRateLimitStore(redis, windowSeconds, `rate-limit:${name}:`);
   // The embedded database is one process by construction: counters in memory are exact there.
   if (db.client instanceof ClientPgLite) return new MemoryCounterStore(windowSeconds);
-  return new PostgresRateLimitStore(db, windowSeconds, `${name}:`, (error) =>
-    logger.warn({ component: 'rate-limit', err: error }, 'clean-up of ended rate-limit windows failed'),
+  // Several processes share the counters: counted in memory, written in batches (see that file for its accuracy).
+  const warn = (what: string) => (error: unknown) => logger.warn({ component: 'rate-limit', err: error }, what);
+  return new BatchedCounterStore(
+    new PostgresRateLimitStore(db, windowSeconds, `${name}:`, warn('clean-up of ended rate-limit windows failed')),
+    { onFlushError: warn('rate-limit counts could not be written: kept for the next flush, requests go on') },
   );
 }
 

@@ -8,8 +8,12 @@ export interface WindowCount {
 
 /**
  * Where fixed-window counters are kept (memory, PostgreSQL, Redis). `hit` adds `weight` to the
- * key's window, starting a new window when the last one has ended, atomically.
+ * key's window, starting a new window when the last one has ended, atomically. `limit` is the
+ * count the key is held to: a store that counts lazily (batched-counter-store.ts) counts exactly
+ * near it; the others ignore it.
  */
 export interface CounterStore {
-  hit(key: string, weight: number): Promise<WindowCount>;
+  hit(key: string, weight: number, limit: number): Promise<WindowCount>;
+  /** Writes what the store still holds in memory; a store that holds nothing has no `close`. */
+  close?(): Promise<void>;
 }

@@ -36,7 +36,7 @@ export class FixedWindowLimiter {
       if (refusedUntil > now) return { allowed: false, limit: this.limit, remaining: 0, resetAt: refusedUntil };
       this.overUntil.delete(key);
     }
-    const { hits, resetAt } = await this.store.hit(key, weight);
+    const { hits, resetAt } = await this.store.hit(key, weight, this.limit);
     const allowed = hits <= this.limit;
     if (!allowed) this.remember(key, resetAt.getTime());
     return { allowed, limit: this.limit, remaining: Math.max(0, this.limit - hits), resetAt: resetAt.getTime() };

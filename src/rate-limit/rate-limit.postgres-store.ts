@@ -5,11 +5,12 @@ import type { CounterStore, WindowCount } from './counter-store.js';
 export const CLEANUP_BATCH = 500;
 
 /**
- * Rate-limit counters in PostgreSQL (table `rate_limit_counters`), shared by every API
- * process on the database. Each hit is one statement that counts it and starts a new fixed window
- * when the old one has ended, atomically: no read-then-write race between processes, and no
- * session state, so it works through a transaction-mode pooler on the app's own pool. Windows are
- * timed by the database's clock, the one clock all processes share.
+ * Rate-limit counters in PostgreSQL (table `rate_limit_counters`), shared by every API process on
+ * the database. Each call is one statement that counts the hits and starts a new fixed window when
+ * the old one has ended, atomically: no read-then-write race between processes, and no session
+ * state, so it works through a transaction-mode pooler on the app's own pool. Windows are timed by
+ * the database's clock, the one clock all processes share. The app counts through
+ * batched-counter-store.ts, which sends many hits of many keys in one `hitMany`.
  */
 export class PostgresRateLimitStore implements CounterStore {
   private nextCleanupAt = 0;
@@ -25,18 +26,30 @@ export class PostgresRateLimitStore implements CounterStore {
   ) {}
 
   async hit(key: string, weight: number): Promise<WindowCount> {
+    return (await this.hitMany(new Map([[key, weight]]))).get(key)!;
+  }
+
+  /**
+   * Adds each key's weight to its window in one statement (what `hit` does, for many keys at
+   * once); answers each key's new count. Rows are locked in key order, the same in every process,
+   * so that two processes counting overlapping keys at once cannot deadlock.
+   */
+  async hitMany(weights: ReadonlyMap<string, number>): Promise<Map<string, WindowCount>> {
     this.cleanUpNowAndThen();
-    const { rows } = await this.db.raw<{ rows: { hits: number; reset_at: Date }[] }>(
+    const { rows } = await this.db.raw<{ rows: { key: string; hits: number; reset_at: Date }[] }>(
       `insert into rate_limit_counters as counter (key, hits, reset_at)
-       values (?, ?, now() + make_interval(secs => ?))
+       select batch.key, batch.hits, now() + make_interval(secs => ?)
+       from unnest(?::text[], ?::integer[]) as batch (key, hits)
+       order by batch.key
        on conflict (key) do update set
          hits = case when counter.reset_at <= now() then excluded.hits else counter.hits + excluded.hits end,
          reset_at = case when counter.reset_at <= now() then excluded.reset_at else counter.reset_at end
-       returning hits, reset_at`,
-      [this.prefix + key, weight, this.windowSeconds],
+       returning key, hits, reset_at`,
+      [this.windowSeconds, [...weights.keys()].map((key) => this.prefix + key), [...weights.values()]],
     );
-    const row = rows[0]!;
-    return { hits: row.hits, resetAt: row.reset_at };
+    return new Map(
+      rows.map((row) => [row.key.slice(this.prefix.length), { hits: row.hits, resetAt: row.reset_at }] as const),
+    );
   }
 
   async resetKey(key: string): Promise<void> {

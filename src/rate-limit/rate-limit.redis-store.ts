@@ -78,7 +78,8 @@ interface HitCommand {
 }
 
 /**
- * Counters in Redis, shared by every process on it. ioredis runs the script by its digest and
+ * Counters in Redis, shared by every process on it: one round trip per hit, atomic in Redis, so
+ * exact across processes (not batched: a round trip to Redis costs no database work). ioredis runs the script by its digest and
  * sends it again whenever Redis answers that it does not know it (a restart, a flushed cache),
  * so a Redis that comes back counts again without anything to reload.
  */

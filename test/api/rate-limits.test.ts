@@ -254,6 +254,22 @@ for (const kind of DATABASE_KINDS) {
           );
         });
 
+        it('are counted in memory, and all written once the server has closed', async () => {
+          const address = newAddress();
+          const stored = () =>
+            db('rate_limit_counters')
+              .where({ key: `address:${address}` })
+              .first<{ hits: number } | undefined>('hits');
+          const server = await serve({ perAddress: 1_000, perUser: 0 });
+          try {
+            for (let i = 0; i < 20; i += 1) await request(server.baseUrl, 'GET', '/api/me', from(address));
+            expect((await stored())?.hits, 'the first request started the window in the table').to.be.within(1, 20);
+          } finally {
+            await server.close();
+          }
+          expect((await stored())?.hits, 'closing the server wrote the rest').to.equal(20);
+        });
+
         it('count concurrent hits exactly, one statement each', async () => {
           const store = new PostgresRateLimitStore(db, 60, `test-${randomUUID()}:`, (error: unknown) => {
             throw error;

@@ -89,7 +89,8 @@ export async function startTestServer(
       },
     );
   } else if (redis) await waitUntilReady(redis, 2_000);
-  const server: Server = createHttpServer(createApp({ config, db, logger, redis, docsPagePath }), {
+  const app = createApp({ config, db, logger, redis, docsPagePath });
+  const server: Server = createHttpServer(app, {
     requestTimeoutMs: config.http.requestTimeoutMs,
     logger,
   });
@@ -103,6 +104,8 @@ export async function startTestServer(
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
-      }).finally(() => redis?.disconnect()),
+      })
+        .then(app.stop)
+        .finally(() => redis?.disconnect()),
   };
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
-import { createEmptyPostgresDatabase, MIGRATION_FILES, migrationRows } from '../helpers/databases.js';
+import { adminKnex, createEmptyPostgresDatabase, MIGRATION_FILES, migrationRows } from '../helpers/databases.js';
 import { request } from '../helpers/api-client.js';
 import { requestHoldingSlot, requestLeftOpen } from '../helpers/request-left-open.js';
 import { cleanUpProcesses, runServerToExit, startServer, type LogLine } from '../helpers/server-process.js';
@@ -84,6 +84,18 @@ describe('the server as a process: several workers (WEB_CONCURRENCY)', function 
         .map((line) => line.pid)
         .sort(),
     ).to.deep.equal([...workers].sort());
+    // Each worker counted its requests in memory (batched-counter-store.ts); by the time they have
+    // stopped, every one is in the shared table, once.
+    const db = adminKnex(databaseUrl);
+    try {
+      const counters = await db('rate_limit_counters').orderBy('key').select('key', 'hits');
+      expect(counters).to.deep.equal([
+        { key: 'address:127.0.0.1', hits: requestIds.length },
+        { key: 'user:alice', hits: requestIds.length },
+      ]);
+    } finally {
+      await db.destroy();
+    }
   });
 
   it("runs one costly request of a user at a time across every worker, and frees a dying worker's", async () => {
