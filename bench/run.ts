@@ -6,7 +6,8 @@
  * the same data and the scenarios they implement. Writes bench/results/<time>.{md,json} and latest.*.
  *
  * Env: BENCH_SECONDS (10) and BENCH_WARMUP_SECONDS (2) per scenario; BENCH_SCENARIOS, names
- * separated by commas, to run some only ("noisy neighbour" for its three measurements, on a
+ * separated by commas, to run some only (an open loop brings the mixed scenario with it, its rate
+ * being a share of mixed's; "noisy neighbour" for its three measurements, on a
  * server of its own with the per-user limits on: about a minute alone; BENCH_ADDRESS_LIMIT sets
  * its per-address limit, off by default); BENCH_SERVER_NODE_ARGS, node flags for our server
  * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); BENCH_WEB_CONCURRENCY, our server's workers (one per
@@ -23,7 +24,16 @@ import { describeMachine } from './machine.js';
 import { judgeTargets, renderMarkdown, writeReport, type Measurement } from './report.js';
 import { followRss } from './rss.js';
 import { seedNeighbour } from './neighbour-seed.js';
-import { NEIGHBOUR_TASKS, NOISY_NEIGHBOUR, NOISY_NEIGHBOUR_NAME, SCENARIOS, type Scenario } from './scenarios.js';
+import {
+  CAPACITY_SCENARIO,
+  isMixedOpenLoop,
+  MANY_USERS,
+  NEIGHBOUR_TASKS,
+  NOISY_NEIGHBOUR,
+  NOISY_NEIGHBOUR_NAME,
+  SCENARIOS,
+  type Scenario,
+} from './scenarios.js';
 import { seed } from './seed.js';
 import { startServer, type RunningServer } from './server-process.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER } from './tokens.js';
@@ -59,7 +69,14 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const only = process.env.BENCH_SCENARIOS?.split(',').map((name) => name.trim());
 const serverNodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-const scenarios = SCENARIOS.filter((scenario) => !only || only.includes(scenario.name));
+const selected = (scenario: Scenario) => !only || only.includes(scenario.name);
+// The open loops' rate is a share of the mixed scenario's req/s in the same run: mixed runs first
+// (SCENARIOS lists it before them) whenever one of them does.
+const scenarios = SCENARIOS.filter(
+  (scenario) =>
+    selected(scenario) ||
+    (scenario.name === CAPACITY_SCENARIO && SCENARIOS.some((s) => isMixedOpenLoop(s.name) && selected(s))),
+);
 const noisyNeighbour = !only || only.includes(NOISY_NEIGHBOUR_NAME);
 
 async function measure(
@@ -68,14 +85,28 @@ async function measure(
   scenario: Scenario,
   fixtureFile: string,
   workDir: string,
+  ratePerUser?: number,
 ): Promise<Measurement> {
   const peakRss = followRss(server.pid);
-  const result = await runLoad({ baseUrl: server.url, scenario, fixtureFile, seconds, warmupSeconds }, workDir);
+  const result = await runLoad(
+    { baseUrl: server.url, scenario, fixtureFile, seconds, warmupSeconds, ratePerUser },
+    workDir,
+  );
   const measurement = { server: which, scenario, result, peakRssMb: peakRss() };
+  const offered = result.offeredPerSecond === undefined ? '' : `offered ${result.offeredPerSecond} req/s, `;
   console.log(
-    `${which} ${scenario.name}: ${result.requestsPerSecond} req/s, p99 ${result.latencyMs.p99} ms, ${result.errors} errors, ${result.timeouts} timeouts, ${measurement.peakRssMb} MB`,
+    `${which} ${scenario.name}: ${offered}${result.requestsPerSecond} req/s (${result.successesPerSecond} 2xx), p99 ${result.latencyMs.p99} ms, ${result.errors} errors, ${result.timeouts} timeouts, ${result.unavailable.count} 503s (p99 ${result.unavailable.latencyMs.p99} ms), ${measurement.peakRssMb} MB`,
   );
   return measurement;
+}
+
+/** An open loop's rate per user: its share of the mixed scenario's req/s, measured before it in this run. */
+function openLoopRate(scenario: Scenario, measured: readonly Measurement[]): number | undefined {
+  const share = scenario.offeredShareOfMixed;
+  if (share === undefined) return undefined;
+  const capacity = measured.find((m) => m.scenario.name === CAPACITY_SCENARIO);
+  if (!capacity) throw new Error(`"${scenario.name}" runs after "${CAPACITY_SCENARIO}", which sets its rate`);
+  return (share * capacity.result.requestsPerSecond) / MANY_USERS;
 }
 
 /**
@@ -131,7 +162,10 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
       console.log(`seeding through the API at ${api.url}…`);
       const seeded = await seed(api.url, secret);
       await writeFile(fixtureFile, JSON.stringify(seeded));
-      for (const scenario of scenarios) measurements.push(await measure(api, 'api', scenario, fixtureFile, workDir));
+      for (const scenario of scenarios)
+        measurements.push(
+          await measure(api, 'api', scenario, fixtureFile, workDir, openLoopRate(scenario, measurements)),
+        );
       return seeded;
     } finally {
       await api.stop();
