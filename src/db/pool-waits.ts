@@ -18,9 +18,11 @@ export class PoolWaits {
 
   constructor(private readonly db: Knex) {}
 
-  /** Milliseconds the oldest waiting acquire has waited at `now` (performance.now()); 0 when none waits. */
-  longestMs(now: number): number {
+  /** Milliseconds the oldest waiting acquire has waited; 0 when none waits. */
+  longestMs(): number {
     this.watch();
+    if (this.waitingSince.size === 0) return 0;
+    const now = performance.now();
     for (const since of this.waitingSince.values()) return now - since;
     return 0;
   }

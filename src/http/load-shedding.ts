@@ -1,5 +1,4 @@
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import type { RequestHandler } from 'express';
 import { PUBLIC_OPERATIONS } from '../contract/operations.js';
 import { serviceUnavailable } from '../contract/domain-error.js';
@@ -52,8 +51,8 @@ const overloaded = () => serviceUnavailable('The server is overloaded; try again
  * Behind a proxy that opens a connection per request in flight, every connection is busy and this
  * never refuses: the pool's acquire timeout (DB_ACQUIRE_TIMEOUT_MS, then 503) still bounds the wait.
  *
- * Per request it costs a set lookup, a clock read and a 'close' listener; per connection another
- * 'close' listener; no timer.
+ * Per request it costs a set lookup and a 'close' listener (and a clock read while a query waits
+ * for a connection); per connection another 'close' listener; no timer.
  */
 export function shedOverload({ waitMs, poolWaits, onShed }: LoadSheddingOptions): RequestHandler {
   const connections = new WeakSet<Socket>();
@@ -62,7 +61,8 @@ export function shedOverload({ waitMs, poolWaits, onShed }: LoadSheddingOptions)
   // None at the budget, every one at twice it: admissions settle where the pool drains them,
   // rather than swinging between all and none (the wait at the queue's head lags behind the
   // refusals: it stays long until the requests queued before they began are served).
-  const refusedShare = (longestWaitMs: number) => (longestWaitMs - waitMs) / waitMs;
+  const refused = (longestWaitMs: number) =>
+    longestWaitMs > waitMs && Math.random() < (longestWaitMs - waitMs) / waitMs;
   const connectionClosed = () => openConnections--;
   const answered = () => inFlight--;
   return (req, res, next) => {
@@ -76,10 +76,7 @@ export function shedOverload({ waitMs, poolWaits, onShed }: LoadSheddingOptions)
     }
     // This request's own connection is busy too.
     const idle = openConnections - inFlight - 1;
-    if (
-      idle >= MIN_IDLE_SHARE * openConnections &&
-      Math.random() < refusedShare(poolWaits.longestMs(performance.now()))
-    ) {
+    if (idle >= MIN_IDLE_SHARE * openConnections && refused(poolWaits.longestMs())) {
       onShed();
       return next(overloaded());
     }
