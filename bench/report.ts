@@ -16,6 +16,8 @@ export interface Measurement {
   readonly scenario: Scenario;
   readonly result: LoadResult;
   readonly peakRssMb: number;
+  /** Ours: the requests it refused for overload meanwhile (http_requests_shed_total), the warm-up's included. */
+  readonly shedByServer?: number;
 }
 
 export interface Target {
@@ -122,7 +124,12 @@ export function judgeTargets(measurements: readonly Measurement[]): Target[] {
       target: '1000 connections (closed loop) held with zero errors and zero timeouts',
       measured:
         wide.length > 0
-          ? wide.map((m) => `${m.scenario.name}: ${m.result.errors} errors, ${m.result.timeouts} timeouts`).join('; ')
+          ? wide
+              .map(
+                (m) =>
+                  `${m.scenario.name}: ${m.result.errors} errors (${m.shedByServer ?? 'n/a'} shed for overload), ${m.result.timeouts} timeouts`,
+              )
+              .join('; ')
           : 'not run',
       pass: wide.length > 0 && wide.every((m) => m.result.errors === 0 && m.result.timeouts === 0),
     },
@@ -238,7 +245,7 @@ ${measurements
 function openLoopSection(measurements: readonly Measurement[]): string {
   const open = measurements.filter((m) => m.server === 'api' && isMixedOpenLoop(m.scenario.name));
   if (open.length === 0) return '';
-  const rows = open.map(({ scenario, result }) =>
+  const rows = open.map(({ scenario, result, shedByServer }) =>
     [
       scenario.name,
       result.offeredPerSecond ?? '',
@@ -248,6 +255,7 @@ function openLoopSection(measurements: readonly Measurement[]): string {
       result.latencyMs.p99,
       result.unavailable.count,
       result.unavailable.latencyMs.p99,
+      shedByServer ?? '',
       result.errors,
       result.timeouts,
     ].join(' | '),
@@ -255,10 +263,10 @@ function openLoopSection(measurements: readonly Measurement[]): string {
   return `
 ## Open loop
 
-Offered as a share of the mixed scenario's req/s in this run; latencies of every answer, from its scheduled send time.
+Offered as a share of the mixed scenario's req/s in this run; latencies of every answer, from its scheduled send time. "Shed" is the server's own count of requests it refused for overload (\`http_requests_shed_total\`, the warm-up's included): the other 503s are requests that waited past \`DB_ACQUIRE_TIMEOUT_MS\` for a database connection.
 
-| scenario | offered req/s | 2xx/s | p50 ms | p95 ms | p99 ms | 503s | 503 p99 ms | errors | timeouts |
-|---|---|---|---|---|---|---|---|---|---|
+| scenario | offered req/s | 2xx/s | p50 ms | p95 ms | p99 ms | 503s | 503 p99 ms | shed | errors | timeouts |
+|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.map((row) => `| ${row} |`).join('\n')}
 `;
 }

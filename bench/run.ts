@@ -35,6 +35,7 @@ import {
   type Scenario,
 } from './scenarios.js';
 import { seed } from './seed.js';
+import { shedCount } from './shed-count.js';
 import { startServer, type RunningServer } from './server-process.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER } from './tokens.js';
 
@@ -65,6 +66,8 @@ const REFERENCES = [
   ['express', 'the Express floor server', 'express-floor-server.ts'],
 ] as const;
 
+const METRICS_TOKEN = randomBytes(24).toString('hex');
+
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const only = process.env.BENCH_SCENARIOS?.split(',').map((name) => name.trim());
@@ -88,14 +91,18 @@ async function measure(
   ratePerUser?: number,
 ): Promise<Measurement> {
   const peakRss = followRss(server.pid);
+  const shedBefore = await shedCount(server.url, METRICS_TOKEN);
   const result = await runLoad(
     { baseUrl: server.url, scenario, fixtureFile, seconds, warmupSeconds, ratePerUser },
     workDir,
   );
-  const measurement = { server: which, scenario, result, peakRssMb: peakRss() };
+  const shedAfter = await shedCount(server.url, METRICS_TOKEN);
+  // The warm-up's included: the server cannot tell it apart.
+  const shedByServer = shedBefore === undefined || shedAfter === undefined ? undefined : shedAfter - shedBefore;
+  const measurement = { server: which, scenario, result, peakRssMb: peakRss(), shedByServer };
   const offered = result.offeredPerSecond === undefined ? '' : `offered ${result.offeredPerSecond} req/s, `;
   console.log(
-    `${which} ${scenario.name}: ${offered}${result.requestsPerSecond} req/s (${result.successesPerSecond} 2xx), p99 ${result.latencyMs.p99} ms, ${result.errors} errors, ${result.timeouts} timeouts, ${result.unavailable.count} 503s (p99 ${result.unavailable.latencyMs.p99} ms), ${measurement.peakRssMb} MB`,
+    `${which} ${scenario.name}: ${offered}${result.requestsPerSecond} req/s (${result.successesPerSecond} 2xx), p99 ${result.latencyMs.p99} ms, ${result.errors} errors, ${result.timeouts} timeouts, ${result.unavailable.count} 503s (p99 ${result.unavailable.latencyMs.p99} ms; shed by the server, warm-up included: ${shedByServer ?? 'n/a'}), ${measurement.peakRssMb} MB`,
   );
   return measurement;
 }
@@ -141,8 +148,8 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
     JWT_ISSUER: BENCH_ISSUER,
     JWT_AUDIENCE: BENCH_AUDIENCE,
     DB_POOL_MAX: String(POOL_SIZE),
-    // Required in production; the benchmark does not scrape the metrics.
-    METRICS_TOKEN: randomBytes(24).toString('hex'),
+    // Required in production; the benchmark reads only the count of requests shed (shed-count.ts).
+    METRICS_TOKEN,
   };
   const measurements: Measurement[] = [];
 

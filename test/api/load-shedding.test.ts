@@ -67,6 +67,29 @@ class Connection {
     });
   }
 
+  /** A POST whose body is announced but never sent: answered only by what does not read it. */
+  postWithoutItsBody(path: string, token: string): Promise<number> {
+    const { hostname, port } = new URL(this.baseUrl);
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          agent: this.agent,
+          method: 'POST',
+          hostname,
+          port,
+          path,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': '100' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        },
+      );
+      req.on('error', reject).flushHeaders();
+    });
+  }
+
   close(): void {
     this.agent.destroy();
   }
@@ -106,7 +129,7 @@ for (const kind of DATABASE_KINDS) {
       return { server, user, token, opened };
     }
 
-    it('refuses a request with 503, Retry-After and a problem while requests queue and connections sit idle; probes pass', async () => {
+    it('refuses requests at once with 503, Retry-After and a problem, before their body, while requests queue and connections sit idle; probes pass', async () => {
       const { server, user, token, opened } = await start(1, 4);
       release = await holdEveryConnection(knex);
       const queued = opened[0]!.get('/api/me', token);
@@ -119,13 +142,17 @@ for (const kind of DATABASE_KINDS) {
       expect(refused.headers.get('retry-after')).to.match(/^\d+$/);
       expect(refused.headers.get('cache-control')).to.equal('no-store');
       expect((await request(server.baseUrl, 'GET', '/health')).status).to.equal(200);
-      expect(await shedTotal(server)).to.equal(1);
+      const bodyNeverSent = opened[1]!.postWithoutItsBody(`/api/${user.id}/tasks`, token);
+      expect(await within(bodyNeverSent, IN_TEST_BOUND_MS, 'the answer to a POST whose body never comes')).to.equal(
+        503,
+      );
+      expect(await shedTotal(server)).to.equal(2);
 
       await release();
       release = undefined;
       expect(await queued, 'the queued request').to.equal(200);
       expect((await user.call('GET', '/api/me')).status, 'once the queue is gone').to.equal(200);
-      expect(await shedTotal(server)).to.equal(1);
+      expect(await shedTotal(server)).to.equal(2);
     });
 
     it('refuses none while every connection waits for its answer, however long the queue', async () => {
