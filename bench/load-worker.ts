@@ -7,9 +7,9 @@ import { runClosedLoop } from './closed-loop.js';
 import { runOpenLoop } from './open-loop.js';
 import { runRetryingLoop } from './retrying-loop.js';
 import {
+  isMixedOpenLoop,
   mixedRequest,
   NOISY_NEIGHBOUR,
-  OPEN_LOOP_RATE_PER_USER,
   READER_RATE,
   readerRequest,
   requestSource,
@@ -24,6 +24,8 @@ export interface LoadJob {
   readonly fixtureFile: string;
   readonly warmupSeconds: number;
   readonly seconds: number;
+  /** Open loop of the mixed requests: each user's requests per second. */
+  readonly ratePerUser?: number;
 }
 
 async function runFor(job: LoadJob, fixture: Fixture, seconds: number): Promise<LoadResult> {
@@ -38,11 +40,12 @@ async function runFor(job: LoadJob, fixture: Fixture, seconds: number): Promise<
       next: readerRequest,
     });
   }
-  if (scenario.name === 'open loop') {
+  if (isMixedOpenLoop(scenario.name)) {
+    if (job.ratePerUser === undefined) throw new Error(`"${scenario.name}" needs its rate: the mixed scenario's`);
     return runOpenLoop({
       baseUrl,
       users: fixture.users,
-      ratePerUser: OPEN_LOOP_RATE_PER_USER,
+      ratePerUser: job.ratePerUser,
       seconds,
       expected: scenario.expected,
       next: mixedRequest,

@@ -27,7 +27,7 @@ export function runOpenLoop(run: OpenLoopRun): Promise<LoadResult> {
   const { hostname, port } = new URL(run.baseUrl);
   const agents = run.users.map(() => new Agent({ keepAlive: true, maxSockets: 1 }));
   const periodMs = 1000 / run.ratePerUser;
-  const count = Math.floor(run.seconds * run.ratePerUser) * run.users.length;
+  const count = Math.floor(run.seconds * run.ratePerUser * run.users.length);
   const start = performance.now();
   // The k-th send overall: user k mod n, in period floor(k / n), at that user's phase.
   const dueAt = (k: number) =>
@@ -39,7 +39,7 @@ export function runOpenLoop(run: OpenLoopRun): Promise<LoadResult> {
     const settle = () => {
       if (++settled < count) return;
       for (const agent of agents) agent.destroy();
-      resolve(recorder.result(run.seconds));
+      resolve({ ...recorder.result(run.seconds), offeredPerSecond: Math.round(count / run.seconds) });
     };
     const send = (k: number) => {
       const due = dueAt(k);
@@ -54,7 +54,9 @@ export function runOpenLoop(run: OpenLoopRun): Promise<LoadResult> {
       };
       const req = request({ agent: agents[userIndex], hostname, port, method, path, headers }, (res) => {
         res.resume();
-        res.on('end', () => finish(() => recorder.response(res.statusCode ?? 0, performance.now() - due)));
+        res.on('end', () =>
+          finish(() => recorder.response(res.statusCode ?? 0, performance.now() - due, res.headers['retry-after'])),
+        );
       });
       req.setTimeout(TIMEOUT_MS, () => {
         finish(() => recorder.failure(true));

@@ -24,7 +24,7 @@ export async function runRetryingLoop(run: ClosedLoopRun): Promise<LoadResult> {
         recorder.failure(answer === 'timeout');
         continue;
       }
-      recorder.response(answer.status, performance.now() - started);
+      recorder.response(answer.status, performance.now() - started, answer.retryAfter);
       if (answer.status === 429) await sleep(Math.min(answer.retryAfterSeconds * 1000, end - performance.now()));
     }
   };
@@ -38,13 +38,14 @@ function send(
   agent: Agent,
   hostname: string,
   port: string,
-): Promise<{ status: number; retryAfterSeconds: number } | 'timeout' | 'error'> {
+): Promise<{ status: number; retryAfter?: string; retryAfterSeconds: number } | 'timeout' | 'error'> {
   const { method, path, headers, body } = run.next();
   return new Promise((resolve) => {
     const req = request({ agent, hostname, port, method, path, headers }, (res) => {
       res.resume();
+      const retryAfter = res.headers['retry-after'];
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, retryAfterSeconds: Number(res.headers['retry-after'] ?? 0) }),
+        resolve({ status: res.statusCode ?? 0, retryAfter, retryAfterSeconds: Number(retryAfter ?? 0) }),
       );
     });
     req.setTimeout(TIMEOUT_MS, () => {

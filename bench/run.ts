@@ -6,7 +6,8 @@
  * the same data and the scenarios they implement. Writes bench/results/<time>.{md,json} and latest.*.
  *
  * Env: BENCH_SECONDS (10) and BENCH_WARMUP_SECONDS (2) per scenario; BENCH_SCENARIOS, names
- * separated by commas, to run some only ("noisy neighbour" for its three measurements, on a
+ * separated by commas, to run some only (an open loop brings the mixed scenario with it, its rate
+ * being a share of mixed's; "noisy neighbour" for its three measurements, on a
  * server of its own with the per-user limits on: about a minute alone; BENCH_ADDRESS_LIMIT sets
  * its per-address limit, off by default); BENCH_SERVER_NODE_ARGS, node flags for our server
  * (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); BENCH_WEB_CONCURRENCY, our server's workers (one per
@@ -24,8 +25,18 @@ import { describeMachine } from './machine.js';
 import { judgeTargets, renderMarkdown, writeReport, type Measurement } from './report.js';
 import { followRss } from './rss.js';
 import { seedNeighbour } from './neighbour-seed.js';
-import { NEIGHBOUR_TASKS, NOISY_NEIGHBOUR, NOISY_NEIGHBOUR_NAME, SCENARIOS, type Scenario } from './scenarios.js';
+import {
+  CAPACITY_SCENARIO,
+  isMixedOpenLoop,
+  MANY_USERS,
+  NEIGHBOUR_TASKS,
+  NOISY_NEIGHBOUR,
+  NOISY_NEIGHBOUR_NAME,
+  SCENARIOS,
+  type Scenario,
+} from './scenarios.js';
 import { seed } from './seed.js';
+import { shedCount } from './shed-count.js';
 import { startServer, type RunningServer } from './server-process.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER } from './tokens.js';
 
@@ -59,12 +70,20 @@ const REFERENCES = [
 /** The per-layer measurement's requests per scenario, after its warm-up ones. */
 const LAYER_REQUESTS = 3000;
 const LAYER_WARMUP_REQUESTS = 1000;
+const METRICS_TOKEN = randomBytes(24).toString('hex');
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const only = process.env.BENCH_SCENARIOS?.split(',').map((name) => name.trim());
 const serverNodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-const scenarios = SCENARIOS.filter((scenario) => !only || only.includes(scenario.name));
+const selected = (scenario: Scenario) => !only || only.includes(scenario.name);
+// The open loops' rate is a share of the mixed scenario's req/s in the same run: mixed runs first
+// (SCENARIOS lists it before them) whenever one of them does.
+const scenarios = SCENARIOS.filter(
+  (scenario) =>
+    selected(scenario) ||
+    (scenario.name === CAPACITY_SCENARIO && SCENARIOS.some((s) => isMixedOpenLoop(s.name) && selected(s))),
+);
 const noisyNeighbour = !only || only.includes(NOISY_NEIGHBOUR_NAME);
 /** The per-middleware breakdown (layer-worker.ts): in a whole run, or when BENCH_SCENARIOS names `layers`. */
 const measureLayers = !only || only.includes('layers');
@@ -75,14 +94,32 @@ async function measure(
   scenario: Scenario,
   fixtureFile: string,
   workDir: string,
+  ratePerUser?: number,
 ): Promise<Measurement> {
   const peakRss = followRss(server.pid);
-  const result = await runLoad({ baseUrl: server.url, scenario, fixtureFile, seconds, warmupSeconds }, workDir);
-  const measurement = { server: which, scenario, result, peakRssMb: peakRss() };
+  const shedBefore = await shedCount(server.url, METRICS_TOKEN);
+  const result = await runLoad(
+    { baseUrl: server.url, scenario, fixtureFile, seconds, warmupSeconds, ratePerUser },
+    workDir,
+  );
+  const shedAfter = await shedCount(server.url, METRICS_TOKEN);
+  // The warm-up's included: the server cannot tell it apart.
+  const shedByServer = shedBefore === undefined || shedAfter === undefined ? undefined : shedAfter - shedBefore;
+  const measurement = { server: which, scenario, result, peakRssMb: peakRss(), shedByServer };
+  const offered = result.offeredPerSecond === undefined ? '' : `offered ${result.offeredPerSecond} req/s, `;
   console.log(
-    `${which} ${scenario.name}: ${result.requestsPerSecond} req/s, p99 ${result.latencyMs.p99} ms, ${result.errors} errors, ${result.timeouts} timeouts, ${measurement.peakRssMb} MB`,
+    `${which} ${scenario.name}: ${offered}${result.requestsPerSecond} req/s (${result.successesPerSecond} 2xx), p99 ${result.latencyMs.p99} ms, ${result.errors} errors, ${result.timeouts} timeouts, ${result.unavailable.count} 503s (p99 ${result.unavailable.latencyMs.p99} ms; shed by the server, warm-up included: ${shedByServer ?? 'n/a'}), ${measurement.peakRssMb} MB`,
   );
   return measurement;
+}
+
+/** An open loop's rate per user: its share of the mixed scenario's req/s, measured before it in this run. */
+function openLoopRate(scenario: Scenario, measured: readonly Measurement[]): number | undefined {
+  const share = scenario.offeredShareOfMixed;
+  if (share === undefined) return undefined;
+  const capacity = measured.find((m) => m.scenario.name === CAPACITY_SCENARIO);
+  if (!capacity) throw new Error(`"${scenario.name}" runs after "${CAPACITY_SCENARIO}", which sets its rate`);
+  return (share * capacity.result.requestsPerSecond) / MANY_USERS;
 }
 
 /**
@@ -117,8 +154,8 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
     JWT_ISSUER: BENCH_ISSUER,
     JWT_AUDIENCE: BENCH_AUDIENCE,
     DB_POOL_MAX: String(POOL_SIZE),
-    // Required in production; the benchmark does not scrape the metrics.
-    METRICS_TOKEN: randomBytes(24).toString('hex'),
+    // Required in production; the benchmark reads only the count of requests shed (shed-count.ts).
+    METRICS_TOKEN,
   };
   const measurements: Measurement[] = [];
 
@@ -138,7 +175,10 @@ async function main(workDir: string, databaseUrl: string): Promise<void> {
       console.log(`seeding through the API at ${api.url}…`);
       const seeded = await seed(api.url, secret);
       await writeFile(fixtureFile, JSON.stringify(seeded));
-      for (const scenario of scenarios) measurements.push(await measure(api, 'api', scenario, fixtureFile, workDir));
+      for (const scenario of scenarios)
+        measurements.push(
+          await measure(api, 'api', scenario, fixtureFile, workDir, openLoopRate(scenario, measurements)),
+        );
       return seeded;
     } finally {
       await api.stop();

@@ -40,10 +40,13 @@ export type ScenarioName =
   | 'unauthenticated'
   | 'mixed'
   | '1000 users'
-  | 'open loop'
+  | OpenLoopName
   | 'noisy neighbour: reader alone'
   | 'noisy neighbour: reader with neighbour'
   | 'noisy neighbour: the neighbour';
+
+/** The open loops of the mixed requests, at a share of the mixed scenario's req/s. */
+type OpenLoopName = 'open loop 80 %' | 'open loop 120 %';
 
 export interface Scenario {
   readonly name: ScenarioName;
@@ -57,11 +60,11 @@ export interface Scenario {
   readonly onFloor: boolean;
   /** Whether it is measured again on our server with the rate limits off and LOG_LEVEL=warn, to price those defaults. */
   readonly defaultsOff?: boolean;
+  /** The open-loop scenarios of the mixed requests: the share of the mixed scenario's req/s (measured just before, in the same run) they offer. */
+  readonly offeredShareOfMixed?: number;
 }
 
 export const CLOSED_CONNECTIONS = 64;
-/** The open-loop scenario: every user sends one request per second, at its own phase. */
-export const OPEN_LOOP_RATE_PER_USER = 1;
 
 export const SCENARIOS: readonly Scenario[] = [
   {
@@ -142,14 +145,29 @@ export const SCENARIOS: readonly Scenario[] = [
     onFloor: false,
   },
   {
-    name: 'open loop',
-    description: '1000 users, each with its own connection, one mixed request per second each',
+    name: 'open loop 80 %',
+    description:
+      '1000 users, each with its own connection, sending the mixed requests on a fixed schedule: 80 % of the mixed req/s in all',
     connections: MANY_USERS,
     mode: 'open',
     expected: [200, 201],
     onFloor: false,
+    offeredShareOfMixed: 0.8,
+  },
+  {
+    name: 'open loop 120 %',
+    description:
+      'the same at 120 % of the mixed req/s: the excess is to be refused at once (503 with `Retry-After`, expected here)',
+    connections: MANY_USERS,
+    mode: 'open',
+    expected: [200, 201, 503],
+    onFloor: false,
+    offeredShareOfMixed: 1.2,
   },
 ];
+
+/** The closed-loop scenario whose req/s sets the open loops' rate; it runs before them (bench/run.ts). */
+export const CAPACITY_SCENARIO: ScenarioName = 'mixed';
 
 /** BENCH_SCENARIOS selects the noisy-neighbour measurements, all three, by this name. */
 export const NOISY_NEIGHBOUR_NAME = 'noisy neighbour';
@@ -299,5 +317,10 @@ export const readerRequest = getRequest;
 /** The scenarios whose requests come from `requestSource` (the open-loop ones have their own schedule). */
 export type ClosedScenarioName = Exclude<
   ScenarioName,
-  'open loop' | typeof NOISY_NEIGHBOUR.alone.name | typeof NOISY_NEIGHBOUR.reader.name
+  OpenLoopName | typeof NOISY_NEIGHBOUR.alone.name | typeof NOISY_NEIGHBOUR.reader.name
 >;
+
+/** Whether a scenario is an open loop of the mixed requests (its rate a share of mixed's). */
+export function isMixedOpenLoop(name: ScenarioName): name is OpenLoopName {
+  return name === 'open loop 80 %' || name === 'open loop 120 %';
+}

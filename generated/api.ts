@@ -996,7 +996,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The database is unavailable; try again after `Retry-After` seconds. */
+        /** @description The database is unavailable, or the server is overloaded; try again after `Retry-After` seconds. */
         ServiceUnavailable: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];

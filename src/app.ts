@@ -17,6 +17,7 @@ import { errorHandler } from './http/error-handler.js';
 import { exactPaths } from './http/exact-paths.js';
 import { headAsGet } from './http/head-as-get.js';
 import { jsonBody } from './http/json-body.js';
+import { shedOverload } from './http/load-shedding.js';
 import { checkMetricsAccess } from './http/metrics-access.js';
 import { assertPublicOperationsMatch, OperationIndex, resolveOperations } from './http/operation-index.js';
 import { createRateLimits } from './http/rate-limits.js';
@@ -24,6 +25,7 @@ import { recordRequests } from './http/request-metrics.js';
 import { requestLog } from './http/request-log.js';
 import { noStore, securityHeaders } from './http/security-headers.js';
 import { strictUrl } from './http/strict-url.js';
+import { PoolWaits } from './db/pool-waits.js';
 import { scopedKnex } from './db/request-transaction.js';
 import { DEFAULT_TRANSACTION_RETRIES, type TransactionRetries } from './db/transaction-retry.js';
 import { patternWords } from './http/validator-issues.js';
@@ -116,9 +118,15 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
   app.use(securityHeaders());
   app.use(corsPolicy(config.http.corsOrigins));
   app.use(compressDocuments(['getDocs', 'getOpenApiJson', 'getOpenApiYaml']));
-  // Every /api answer is uncacheable, and every /api request counts against its address before
-  // anything else reads it (body, token): probes, documents and metrics are not limited.
-  app.use('/api', noStore(), rateLimits.byAddress);
+  // Every /api answer is uncacheable; an overloaded process refuses /api requests before anything
+  // else reads them; and every /api request counts against its address before anything else reads
+  // it (body, token): probes, documents and metrics are neither shed nor limited.
+  const shedding = shedOverload({
+    waitMs: config.http.loadShedWaitMs,
+    poolWaits: new PoolWaits(db),
+    onShed: () => metrics.observeShed(),
+  });
+  app.use('/api', noStore(), shedding, rateLimits.byAddress);
   app.use(exactPaths());
   app.use(headAsGet());
   app.use(strictUrl());

@@ -56,6 +56,8 @@ export interface HttpConfig {
   readonly metricsToken: string | undefined;
   /** REQUEST_TIMEOUT_MS: the most a client may take to send its request, headers and body (then 408); handlers are bounded by the database timeouts. */
   readonly requestTimeoutMs: number;
+  /** LOAD_SHED_WAIT_MS: once a request has waited this long for a database connection, new /api requests are refused with 503 while connections sit idle (src/http/load-shedding.ts); 0 turns it off. */
+  readonly loadShedWaitMs: number;
 }
 
 export interface RateLimitConfig {
@@ -108,6 +110,7 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       trustProxy: trustProxy(env),
       metricsToken: metricsToken(env, nodeEnv),
       requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', { min: 1000, max: 600_000, fallback: 30_000 }),
+      loadShedWaitMs: integer(env, 'LOAD_SHED_WAIT_MS', { min: 0, max: 60_000, fallback: 250 }),
     },
     rateLimit: {
       windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', { min: 1, max: 86_400, fallback: 60 }),

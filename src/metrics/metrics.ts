@@ -19,6 +19,8 @@ export interface Metrics {
   observeRequest(labels: RequestLabels, seconds: number): void;
   /** Counts a transaction run again after the server rolled it back (`state`: its SQLSTATE, 40P01 or 40001). */
   observeTransactionRetry(state: string): void;
+  /** Counts a request refused with 503 because the process was overloaded (src/http/load-shedding.ts). */
+  observeShed(): void;
 }
 
 const LABELS = ['operation', 'method', 'status'] as const;
@@ -45,6 +47,11 @@ export function createMetrics({ db }: { db: Knex }): Metrics {
     labelNames: ['state'],
     registers: [registry],
   });
+  const shed = new Counter({
+    name: 'http_requests_shed_total',
+    help: 'Requests refused with 503 on arrival because the process was overloaded (LOAD_SHED_WAIT_MS).',
+    registers: [registry],
+  });
   return {
     registry,
     observeRequest(labels, seconds) {
@@ -53,6 +60,9 @@ export function createMetrics({ db }: { db: Knex }): Metrics {
     },
     observeTransactionRetry(state) {
       retries.inc({ state });
+    },
+    observeShed() {
+      shed.inc();
     },
   };
 }

@@ -20,7 +20,7 @@ export interface TestServer {
 export interface TestServerOptions {
   /** Overrides of the test trust settings (HS256 with TEST_SECRET, no JWKS, no issuer or audience). */
   readonly auth?: Partial<Config['auth']>;
-  /** Overrides of the HTTP settings (defaults: no If-Match required, no CORS origin, no proxy, no metrics token). */
+  /** Overrides of the HTTP settings (defaults: no If-Match required, no CORS origin, no proxy, no metrics token, no load shedding). */
   readonly http?: Partial<Config['http']>;
   /** Overrides of the rate limits (off by default in tests: every test's requests come from one address). */
   readonly rateLimit?: Partial<Config['rateLimit']>;
@@ -60,7 +60,8 @@ export async function startTestServer(
     { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) },
   );
   // The service's own defaults, read by its own parser, with what tests need instead: the test
-  // secret, no clock skew, and no rate limits (every test's requests come from one address).
+  // secret, no clock skew, no rate limits (every test's requests come from one address), and no
+  // load shedding (tests hold the database's connections on purpose, the embedded one has only one).
   const defaults = loadConfig({
     NODE_ENV: 'test',
     BETTER_AUTH_SECRET: TEST_SECRET,
@@ -68,6 +69,7 @@ export async function startTestServer(
     RATE_LIMIT_PER_ADDRESS: '0',
     RATE_LIMIT_PER_USER: '0',
     RATE_LIMIT_IN_FLIGHT_PER_USER: '0',
+    LOAD_SHED_WAIT_MS: '0',
   });
   const config = {
     env: defaults.env,

@@ -38,6 +38,7 @@ describe('config', () => {
       trustProxy: false,
       metricsToken: undefined,
       requestTimeoutMs: 30_000,
+      loadShedWaitMs: 250,
     });
     expect(config.rateLimit).to.deep.equal({
       windowSeconds: 60,
@@ -82,6 +83,7 @@ describe('config', () => {
       TRUST_PROXY: '2',
       METRICS_TOKEN: 'metrics-token-0123456789',
       REQUEST_TIMEOUT_MS: '15000',
+      LOAD_SHED_WAIT_MS: '400',
       RATE_LIMIT_WINDOW_SECONDS: '30',
       RATE_LIMIT_PER_ADDRESS: '100',
       RATE_LIMIT_PER_USER: '0',
@@ -121,6 +123,7 @@ describe('config', () => {
       trustProxy: 2,
       metricsToken: 'metrics-token-0123456789',
       requestTimeoutMs: 15_000,
+      loadShedWaitMs: 400,
     });
     expect(config.rateLimit).to.deep.equal({
       windowSeconds: 30,
@@ -428,6 +431,11 @@ describe('config', () => {
       /^METRICS_TOKEN must be at least 16 characters/,
     ],
     ['a short METRICS_TOKEN', { METRICS_TOKEN: 'short' }, /^METRICS_TOKEN must be at least 16 characters/],
+    [
+      'a load-shedding wait past a minute',
+      { LOAD_SHED_WAIT_MS: '60001' },
+      /^LOAD_SHED_WAIT_MS must be a whole number from 0 to 60000/,
+    ],
     [
       'a request timeout under a second',
       { REQUEST_TIMEOUT_MS: '999' },
