@@ -3,6 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import type { RateLimitConfig } from '../config.js';
 import { DomainError } from '../contract/domain-error.js';
@@ -191,9 +192,17 @@ function announce(
   res.setHeader('RateLimit', list('state'));
 }
 
+/** Partition keys of the keys seen lately: the same client's every request would hash its key again. */
+const partitionKeys = new LRUCache<string, string>({ max: 10_000 });
+
 /** The draft's partition key: a short hash that tells keys apart without revealing them. */
 function partitionKey(key: string): string {
-  return Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64');
+  let hashed = partitionKeys.get(key);
+  if (hashed === undefined) {
+    hashed = Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64');
+    partitionKeys.set(key, hashed);
+  }
+  return hashed;
 }
 
 function secondsUntil(time: number): number {
