@@ -192,7 +192,7 @@ token: $(INSTALLED) ## print a development token: make token USER=alice (and DAT
 reset: $(INSTALLED) ## empty the embedded database (DATA_DIR), keeping its development secret; refused while a server runs on it
 	@$(NODE) src/cli/reset.ts
 
-bench: typecheck build ## load-test the compiled server against PostgreSQL and the floor servers (bench/run.ts, ~6 min), results in bench/results/
+bench: typecheck build ## load-test the compiled server against PostgreSQL and the floor servers (bench/run.ts, ~7 min), results in bench/results/
 	BENCH_SERVER_NODE_ARGS="$(PRODUCTION_NODE_FLAGS) $${BENCH_SERVER_NODE_ARGS:-}" $(NODE) bench/run.ts
 
 clean: ## remove installed packages, the pinned Node and the build (keeps data/)

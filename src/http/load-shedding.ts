@@ -65,7 +65,7 @@ export function shedOverload({ waitMs, poolWaits, onShed }: LoadSheddingOptions)
     longestWaitMs > waitMs && Math.random() < (longestWaitMs - waitMs) / waitMs;
   const connectionClosed = () => openConnections--;
   const answered = () => inFlight--;
-  return (req, res, next) => {
+  const shedOverload: RequestHandler = (req, res, next) => {
     const operation = resolvedOperation(req)?.entry.operationId;
     if (waitMs === 0 || operation === undefined || PUBLIC.has(operation)) return next();
     const socket = req.socket;
@@ -84,4 +84,5 @@ export function shedOverload({ waitMs, poolWaits, onShed }: LoadSheddingOptions)
     res.once('close', answered);
     next();
   };
+  return shedOverload;
 }

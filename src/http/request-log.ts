@@ -96,7 +96,7 @@ export function requestLog(logger: Logger): RequestHandler {
     );
   }
 
-  return (req, res, next) => {
+  const logRequest: RequestHandler = (req, res, next) => {
     req.id = requestId(req, res);
     (req as Request & Logged)[ARRIVAL] = { at: Date.now(), method: req.method };
     Object.defineProperty(req, 'log', lazyLog);
@@ -105,6 +105,7 @@ export function requestLog(logger: Logger): RequestHandler {
     res.on('error', onError);
     next();
   };
+  return logRequest;
 }
 
 /** The error a 500 answers: its request's log line carries it (the client is told nothing of it). */
