@@ -4,6 +4,7 @@ import { PUBLIC_OPERATIONS } from '../contract/operations.js';
 import { serviceUnavailable } from '../contract/domain-error.js';
 import type { PoolWaits } from '../db/pool-waits.js';
 import { resolvedOperation } from './operation-index.js';
+import { logAsRefusal } from './request-log.js';
 
 export interface LoadSheddingOptions {
   /** LOAD_SHED_WAIT_MS: the longest wait for a database connection the server lets build up; 0 turns shedding off. */
@@ -78,6 +79,7 @@ export function shedOverload({ waitMs, poolWaits, onShed }: LoadSheddingOptions)
     const idle = openConnections - inFlight - 1;
     if (idle >= MIN_IDLE_SHARE * openConnections && refused(poolWaits.longestMs())) {
       onShed();
+      logAsRefusal(res);
       return next(overloaded());
     }
     inFlight++;

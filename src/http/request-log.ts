@@ -23,6 +23,7 @@ interface Arrival {
 
 const ARRIVAL = Symbol('arrival');
 const FAILURE = Symbol('failure');
+const REFUSAL = Symbol('refusal');
 const CHILD = Symbol('request logger');
 
 interface Logged {
@@ -30,9 +31,10 @@ interface Logged {
   [CHILD]?: Logger;
 }
 
-/** The failure a response answers (its 500), for its log line. */
+/** The failure a response answers (its 500), or that it refuses the request for overload, for its log line. */
 interface Failed {
   [FAILURE]?: Error;
+  [REFUSAL]?: true;
 }
 
 /**
@@ -77,10 +79,11 @@ export function requestLog(logger: Logger): RequestHandler {
     const req = res.req as Request & Logged;
     const failure = streamError ?? res[FAILURE];
     const status = res.statusCode;
-    const level = levelOf(status, failure !== undefined);
+    const level = res[REFUSAL] ? 'info' : levelOf(status, failure !== undefined);
     if (!requestLogger.isLevelEnabled(level)) return;
     const responseTime = Date.now() - req[ARRIVAL].at;
-    const error = failure ?? (status >= 500 ? new Error(`failed with status code ${status}`) : undefined);
+    const error =
+      failure ?? (status >= 500 && !res[REFUSAL] ? new Error(`failed with status code ${status}`) : undefined);
     const line = accessLine(req, res, responseTime);
     requestLogger[level](
       {
@@ -111,6 +114,15 @@ export function requestLog(logger: Logger): RequestHandler {
 /** The error a 500 answers: its request's log line carries it (the client is told nothing of it). */
 export function logFailure(res: Response, error: Error): void {
   (res as Response & Failed)[FAILURE] = error;
+}
+
+/**
+ * A 503 that refuses a request for overload (load-shedding.ts) is the shedding working, like a
+ * 429: an access line at info, without an error, so that an overload does not flood the errors
+ * (http_requests_shed_total counts them).
+ */
+export function logAsRefusal(res: Response): void {
+  (res as Response & Failed)[REFUSAL] = true;
 }
 
 /**

@@ -147,6 +147,14 @@ for (const kind of DATABASE_KINDS) {
         503,
       );
       expect(await shedTotal(server)).to.equal(2);
+      // The shedding working, like a 429: access lines at info, no error (an overload floods nothing).
+      const shedLines = server.logs.filter(
+        (line) => (line.res as { statusCode?: number } | undefined)?.statusCode === 503,
+      );
+      expect(shedLines.map((line) => [line.level, line.err])).to.deep.equal([
+        [30, undefined],
+        [30, undefined],
+      ]);
 
       await release();
       release = undefined;

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { loadSpec } from '../../src/contract/spec-document.js';
 import { headAsGet } from '../../src/http/head-as-get.js';
 import { OperationIndex, resolveOperations } from '../../src/http/operation-index.js';
-import { logFailure, requestLog } from '../../src/http/request-log.js';
+import { logAsRefusal, logFailure, requestLog } from '../../src/http/request-log.js';
 import { createLogger } from '../../src/logger.js';
 import { IN_TEST_BOUND_MS, pollUntil, within } from '../helpers/wait.js';
 
@@ -149,6 +149,18 @@ describe('the request log', () => {
     expect(line).to.include({ level: ERROR, user_id: 'alice', operation: 'listTasks' });
     expect(line.err?.message).to.equal('relation "tasks" does not exist');
     expect(line.msg).to.equal(`GET /api/alice/tasks 500 ${line.responseTime} ms relation "tasks" does not exist`);
+  });
+
+  it('logs a 503 that refuses a request for overload (`logAsRefusal`) at info, without an error', async () => {
+    app = await startLoggedApp('info', (routes) =>
+      routes.get('/api/:user/tasks', (_req, res) => {
+        logAsRefusal(res);
+        res.status(503).json({});
+      }),
+    );
+    const line = await lineOf(app, await fetch(`${app.baseUrl}/api/alice/tasks`));
+    expect(line).to.include({ level: INFO, msg: `GET /api/alice/tasks 503 ${line.responseTime} ms` });
+    expect(line.err).to.equal(undefined);
   });
 
   it('says that a 5xx without an error failed with its status', async () => {
