@@ -8,12 +8,17 @@ import type { KnexLog } from './db/database.js';
  */
 const REDACTED = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["proxy-authorization"]'];
 
+/** The most log output held in memory while stdout's reader is behind (a few thousand lines). */
+const LOG_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /**
  * `destination` is for tests that read the log; by default pino writes to stdout, asynchronously:
  * a line is written at once when no write is under way, and the lines logged meanwhile go
  * together in the next write, so that under load a request's line is not a system call of its own
  * (a synchronous write each was a tenth of a request's cost, make bench). What is still buffered
- * when the process exits is written then (pino flushes at exit); only a SIGKILL loses it.
+ * when the process exits is written then (pino flushes at exit); only a SIGKILL loses it. The
+ * buffer is bounded: while whatever reads stdout has fallen LOG_BUFFER_BYTES behind, lines are
+ * dropped rather than held, so that a stalled log reader cannot grow the process's memory.
  */
 export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, destination?: DestinationStream): Logger {
   const options = {
@@ -22,7 +27,7 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, des
   };
   if (config.logFormat === 'pretty')
     return pino({ ...options, transport: { target: 'pino-pretty', options: prettyOptions(config) } });
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, maxLength: LOG_BUFFER_BYTES }));
 }
 
 /**
