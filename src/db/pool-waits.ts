@@ -40,10 +40,7 @@ export class PoolWaits {
     // The pool Knex has now: it makes one lazily, and a new one after destroy() and initialize().
     const pool = (this.db.client as { pool?: TarnPool }).pool;
     if (pool === undefined) return 0;
-    const waiting = waitingOf(pool);
-    if (waiting.size === 0) return 0;
-    const now = performance.now();
-    for (const since of waiting.values()) return now - since;
-    return 0;
+    const oldest = waitingOf(pool).values().next();
+    return oldest.done ? 0 : performance.now() - oldest.value;
   }
 }

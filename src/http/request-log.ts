@@ -79,11 +79,11 @@ export function requestLog(logger: Logger): RequestHandler {
     const req = res.req as Request & Logged;
     const failure = streamError ?? res[FAILURE];
     const status = res.statusCode;
-    const level = res[REFUSAL] ? 'info' : levelOf(status, failure !== undefined);
+    const refused = status === 429 || res[REFUSAL] === true;
+    const level = levelOf(status, failure !== undefined, refused);
     if (!requestLogger.isLevelEnabled(level)) return;
     const responseTime = Date.now() - req[ARRIVAL].at;
-    const error =
-      failure ?? (status >= 500 && !res[REFUSAL] ? new Error(`failed with status code ${status}`) : undefined);
+    const error = failure ?? (level === 'error' ? new Error(`failed with status code ${status}`) : undefined);
     const line = accessLine(req, res, responseTime);
     requestLogger[level](
       {
@@ -126,12 +126,15 @@ export function logAsRefusal(res: Response): void {
 }
 
 /**
- * A failure is an error; a refusal by a limit (429) is the limit working, not a client's mistake:
- * an access line at info, so that a flood of them does not flood the warnings.
+ * A failure is an error; a refusal (a limit's 429, an overload's 503) is the server protecting
+ * itself, not a client's mistake nor a fault: an access line at info, so that a flood of them does
+ * not flood the warnings or the errors.
  */
-function levelOf(status: number, failed: boolean): Level {
-  if (failed || status >= 500) return 'error';
-  return status >= 400 && status !== 429 ? 'warn' : 'info';
+function levelOf(status: number, failed: boolean, refused: boolean): Level {
+  if (failed) return 'error';
+  if (refused) return 'info';
+  if (status >= 500) return 'error';
+  return status >= 400 ? 'warn' : 'info';
 }
 
 function fieldsOf(req: Request & Logged, allHeaders: boolean): object {

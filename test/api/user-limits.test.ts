@@ -7,6 +7,7 @@ import { SEARCH_WEIGHT } from '../../src/rate-limit/weights.js';
 import { expectProblem, TestUser, type ApiResponse } from '../helpers/api-client.js';
 import { DATABASE_KINDS, sharedTestDatabase } from '../helpers/databases.js';
 import { requestHoldingSlot, requestLeftOpen as leaveOpen } from '../helpers/request-left-open.js';
+import { statementsDuring } from '../helpers/statements.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { IN_TEST_BOUND_MS, pollUntil, within } from '../helpers/wait.js';
 
@@ -18,19 +19,6 @@ function remaining(response: ApiResponse, name: string): number {
   const item = (response.headers.get('ratelimit') ?? '').split(/,\s*/).find((part) => part.startsWith(`"${name}"`));
   expect(item, `RateLimit has a "${name}" item: ${response.headers.get('ratelimit')}`).to.not.equal(undefined);
   return Number(/r=(\d+)/.exec(item!)![1]);
-}
-
-/** The statements `db` runs while `body` runs, as SQL text. */
-async function statementsDuring(db: Knex, body: () => Promise<void>): Promise<string[]> {
-  const statements: string[] = [];
-  const listener = ({ sql }: { sql: string }) => statements.push(sql);
-  db.on('query', listener);
-  try {
-    await body();
-  } finally {
-    db.off('query', listener);
-  }
-  return statements;
 }
 
 /** A request of `user` to `path` (under its tasks) left open before its body: it holds an in-flight slot. */

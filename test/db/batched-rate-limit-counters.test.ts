@@ -5,6 +5,7 @@ import { BatchedCounterStore, countedInMemoryUpTo } from '../../src/rate-limit/b
 import { FixedWindowLimiter, type Verdict } from '../../src/rate-limit/fixed-window.js';
 import { PostgresRateLimitStore } from '../../src/rate-limit/rate-limit.postgres-store.js';
 import { adminKnex, DATABASE_KINDS, sharedTestDatabase } from '../helpers/databases.js';
+import { statementsDuring } from '../helpers/statements.js';
 
 // The batched counters over the real PostgreSQL table: few statements, exact near the limit,
 // shared between "processes" (two stores over one table, each with its own memory), robust to a
@@ -13,19 +14,6 @@ import { adminKnex, DATABASE_KINDS, sharedTestDatabase } from '../helpers/databa
 
 const WINDOW_SECONDS = 60;
 const NO_TIMER_MS = 3_600_000;
-
-/** The statements `db` runs while `body` runs, as SQL text. */
-async function statementsDuring(db: Knex, body: () => Promise<void>): Promise<string[]> {
-  const statements: string[] = [];
-  const listener = ({ sql }: { sql: string }) => statements.push(sql);
-  db.on('query', listener);
-  try {
-    await body();
-  } finally {
-    db.off('query', listener);
-  }
-  return statements;
-}
 
 const inserts = (statements: string[]) => statements.filter((sql) => sql.trimStart().startsWith('insert'));
 
