@@ -108,7 +108,11 @@ export interface paths {
          *     `priority` (any of the given ones), `tag` (tasks having every given tag), a due window
          *     (`due_after` inclusive, `due_before` exclusive), `overdue`, and `q`, a full-text search over
          *     title and description (PostgreSQL full-text search in English: words match their other
-         *     forms, e.g. `plan` finds "planning").
+         *     forms, e.g. `plan` finds "planning"). Tasks in the trash are never listed.
+         *
+         *     **Lists and subtasks.** `list_id` alone lists that list's top-level tasks; `parent_id` lists
+         *     that task's direct subtasks (with `list_id` too, it must be in that list, else nothing is
+         *     listed); with neither, every task of every list at every level, as before lists existed.
          *
          *     **Due times compared.** A task due at an instant (`due_at`) is due at that instant. An
          *     all-day task (`due_date`) is due at the start of that day in its `time_zone`, or in UTC
@@ -116,8 +120,10 @@ export interface paths {
          *     overdue.
          *
          *     **Sorting.** `sort` is `created_at` (the default), `updated_at`, `due` (undated tasks
-         *     last, whatever the order), `priority`, `title`, or `relevance` (the default when `q` is
-         *     given; only with `q`). `order` is `desc` (the default) or `asc`. Ties are broken by `id`
+         *     last, whatever the order), `priority`, `title`, `relevance` (the default when `q` is
+         *     given; only with `q`), or `position`, the manual order of one list or parent (only with
+         *     `list_id` or `parent_id`, else 400). `order` is `desc` (the default) or `asc` (the default
+         *     with `position`). Ties are broken by `id`
          *     in the same order, so that the order is total. So that one search costs a bounded amount
          *     of work however many tasks match, `relevance` ranks only the 1,000 newest matching tasks
          *     (by `created_at`, then `id`) and lists those; every other sort lists every match.
@@ -135,8 +141,15 @@ export interface paths {
         put?: never;
         /**
          * Create a task
-         * @description Creates a task. The title is trimmed of leading and trailing white space. Server-owned
-         *     fields (`id`, `user_id`, timestamps) are rejected with 400.
+         * @description Creates a task, last among the tasks of its list and parent. The title is trimmed of leading
+         *     and trailing white space. Server-owned fields (`id`, `user_id`, `position`, timestamps) are
+         *     rejected with 400.
+         *
+         *     **List and parent.** The task goes into `list_id`, else into the parent's list when
+         *     `parent_id` is given, else into the user's default list. 409 when `list_id` or `parent_id` is
+         *     not one of the user's lists or tasks (or the parent is in the trash), when the parent is in
+         *     another list than `list_id`, when the task would be deeper than 4 levels, or past the
+         *     `tasks_per_list` or `subtasks_per_parent` quota.
          */
         post: operations["createTask"];
         delete?: never;
@@ -178,7 +191,10 @@ export interface paths {
         post?: never;
         /**
          * Delete a task
-         * @description Deletes the task for good.
+         * @description Moves the task to the trash, with its subtasks at every level (see `listTrash`): it is then 404
+         *     here and out of every list, count, search and bulk action, until it is restored
+         *     (`restoreTask`) or purged (`purgeTask`, `emptyTrash`, or by itself `TRASH_RETENTION_DAYS`, 30
+         *     by default, after its deletion). A recurring series makes no further occurrence from it.
          */
         delete: operations["deleteTask"];
         options?: never;
@@ -263,11 +279,12 @@ export interface paths {
         put?: never;
         /**
          * Run several task actions at once
-         * @description Runs up to 100 actions (create, update, complete, delete) in order, in one request.
+         * @description Runs up to 100 actions (create, update, complete, delete) in order, in one request. A delete
+         *     moves its task to the trash with its subtasks, as `deleteTask` does.
          *
          *     With `atomic: true` they succeed or fail together, in one transaction: on success the
          *     answer is 200 with one result per action; when one fails, nothing is changed and the answer
-         *     is that action's problem (400, 404, 412 or 428), whose `errors` point at the action
+         *     is that action's problem (400, 404, 409, 412 or 428), whose `errors` point at the action
          *     (`/actions/3/...`), or the 409 of a quota the actions together would exceed.
          *
          *     Otherwise (`atomic: false`, the default) each action stands alone: the answer is 207 with
@@ -317,10 +334,99 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Delete every completed task
-         * @description Deletes all of the user's completed tasks for good and says how many there were.
+         * Move every completed task to the trash
+         * @description Moves all of the user's completed tasks to the trash, each with its subtasks (as `deleteTask`
+         *     does), and says how many completed tasks there were.
          */
         post: operations["clearCompletedTasks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/tasks/{task_id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The task's id.
+                 * @example 42
+                 */
+                task_id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a task
+         * @description Moves the task, with its subtasks, to another place: in its list or another, at the top level or
+         *     under another task, before or after a given sibling.
+         *
+         *     **The destination group** (a list, and a parent or none for the top level) is the one `list_id` and
+         *     `parent_id` name; when both are absent, the group of `after_id` or `before_id`; else the task's own
+         *     group, so an empty body moves the task to the end of its own group. `parent_id` alone puts the task
+         *     under that task, in that task's list; `list_id` without `parent_id` puts it at the top level of
+         *     that list; `"parent_id": null` at the top level. In the group, the task goes right after `after_id`
+         *     or right before `before_id` (not both: 400), each a task of the destination group that is not in
+         *     the trash; with neither, last.
+         *
+         *     The task's subtasks move with it (to its new list too) and keep their order under it. The moved
+         *     task gets a new `position`; when the keys between its neighbours run out, the server also gives
+         *     its new siblings new ones (still in the same order).
+         *
+         *     409 (nothing moved) when: the parent is the task itself or one of its subtasks (a cycle); the
+         *     moved subtree would go deeper than 4 levels (a top-level task is level 1); `after_id` or `before_id`
+         *     is not a task of the destination group; the parent is in another list than `list_id`, or in the
+         *     trash; `list_id` is not one of the user's lists; the destination list would hold more tasks than
+         *     the `tasks_per_list` quota, or the parent more direct subtasks than `subtasks_per_parent`.
+         */
+        post: operations["moveTask"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/tasks/{task_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The task's id.
+                 * @example 42
+                 */
+                task_id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore a task from the trash
+         * @description Brings a trash item back with every task that went to the trash with it. It goes back into its
+         *     list (the default list when its list was deleted since), under its parent when that is still there
+         *     (not in the trash, in the same list, and the depth allows), else at the top level; at its old place
+         *     when that is free, else last. Takes no body.
+         *
+         *     404 when the user has no such task, in the trash or out of it. 409 when the task is not in the
+         *     trash, when it went to the trash with another task (the `detail` names it: restore that one), or
+         *     when restoring would exceed a quota (`tasks_per_list`, `subtasks_per_parent`).
+         */
+        post: operations["restoreTask"];
         delete?: never;
         options?: never;
         head?: never;
@@ -346,6 +452,253 @@ export interface paths {
          *     are open). At most 2000 tags are listed; `truncated` says when there are more.
          */
         get: operations["listTags"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/lists": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the lists
+         * @description Every list of the user, in their manual order (by `position`). The default list is made first if
+         *     the user has none yet, so the answer is never empty. The answer's `ETag` changes whenever any list
+         *     does: with it in `If-None-Match`, the answer is 304 while no list changed.
+         */
+        get: operations["listLists"];
+        put?: never;
+        /**
+         * Create a list
+         * @description Creates a list, last in the user's manual order. The name is trimmed of leading and trailing white
+         *     space; server-owned fields (`id`, `user_id`, `position`, `is_default`, timestamps) are rejected with
+         *     400. 409 when the user already has a list of that name (compared case-insensitively), or holds as
+         *     many lists as the `lists` quota allows.
+         */
+        post: operations["createList"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/lists/{list_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The list's id.
+                 * @example 7
+                 */
+                list_id: components["parameters"]["ListId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a list
+         * @description Returns one of the user's lists.
+         */
+        get: operations["getList"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a list
+         * @description Deletes the list for good. Every task in it that is not in the trash goes to the trash, each
+         *     top-level task as a trash item with its subtasks (see `listTrash`); restored, they go to the default
+         *     list. The default list cannot be deleted (409).
+         */
+        delete: operations["deleteList"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a list
+         * @description Changes only the fields present in the body (JSON Merge Patch, RFC 7396): a field that is absent
+         *     stays as it is; `"color": null` removes the colour. `name` cannot be null; it is trimmed, and 409
+         *     when another of the user's lists has it (compared case-insensitively). An empty object changes
+         *     nothing. `application/json` is accepted as a synonym of `application/merge-patch+json`. The default
+         *     list can be renamed. The list's place is changed by `moveList`.
+         */
+        patch: operations["updateList"];
+        trace?: never;
+    };
+    "/api/{user_id}/lists/{list_id}/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The list's id.
+                 * @example 7
+                 */
+                list_id: components["parameters"]["ListId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move a list
+         * @description Puts the list right after `after_id` or right before `before_id` in the user's manual order (not
+         *     both: 400); with neither, last. 409 when `after_id` or `before_id` is not one of the user's lists, or
+         *     is the list itself. The moved list gets a new `position`; when the keys between its neighbours
+         *     run out, the server also gives the other lists new ones (still in the same order).
+         */
+        post: operations["moveList"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/trash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the trash
+         * @description The user's trash: one item for each task they deleted (or each top-level task of a list they
+         *     deleted), the newest deletion first, with how many subtasks went with it. The subtasks are not
+         *     items of their own: they come back, or are purged, with their item. Items are deleted for good
+         *     `TRASH_RETENTION_DAYS` (30 by default) after their deletion (`purge_at`).
+         *
+         *     Pages are cut by an opaque cursor, as `listTasks` cuts them: pass the previous page's
+         *     `next_cursor` as `cursor`; `next_cursor` is null on the last page.
+         */
+        get: operations["listTrash"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/trash/{task_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The task's id.
+                 * @example 42
+                 */
+                task_id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a trash item for good
+         * @description Deletes a trash item and every task that went to the trash with it, for good: they cannot be
+         *     restored, and they no longer count against the `tasks` and `stored_bytes` quotas. 404 when the task
+         *     is not in the trash; 409 when it went to the trash with another task (the `detail` names it).
+         */
+        delete: operations["purgeTask"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/trash/empty": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Empty the trash
+         * @description Deletes every item in the user's trash, with its subtasks, for good, and says how many items there
+         *     were. Takes no body.
+         */
+        post: operations["emptyTrash"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the changes
+         * @description What changed in the user's lists and tasks, for a client that keeps a copy in sync.
+         *
+         *     **Without `since`**: a snapshot of every list and task not in the trash (each as `upserted`), in
+         *     pages. Go on with each page's `next_token` as `since` while `has_more` is true; the last page's
+         *     `next_token` then continues from the snapshot.
+         *
+         *     **With `since`**: every list and task that changed after that token, each once with its latest
+         *     state, in the order their writes committed: `upserted` (with the task or list as it is now),
+         *     `trashed` (a task now in the trash, its subtasks each told as well), `deleted` (a list deleted, or a
+         *     task purged from the trash: a tombstone with the id alone). Store `next_token` and ask again with
+         *     it: a client that does so never misses a change, whatever writes run meanwhile (a write that has
+         *     not committed yet comes in a later answer).
+         *
+         *     Tokens are opaque. A token that is malformed or not this user's is a 400; one older than the
+         *     history kept (`CHANGES_HISTORY_DAYS`, 30 days by default) is a 410: read again without `since`.
+         *     The answer's `ETag` lets a poll send `If-None-Match`: 304 while nothing changed.
+         */
+        get: operations["listChanges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -444,11 +797,12 @@ export interface components {
         QuotaUsage: {
             /**
              * @description `tasks`: tasks held; `stored_bytes`: UTF-8 bytes of every task's title, description and tags;
-             *     `idempotency_keys`: `Idempotency-Key` answers kept.
+             *     `idempotency_keys`: `Idempotency-Key` answers kept; `lists`: lists held; `tasks_per_list`:
+             *     tasks in one list that are not in the trash; `subtasks_per_parent`: direct subtasks of one task.
              * @example tasks
              * @enum {string}
              */
-            name: "tasks" | "stored_bytes" | "idempotency_keys";
+            name: "tasks" | "stored_bytes" | "idempotency_keys" | "lists" | "tasks_per_list" | "subtasks_per_parent";
             /**
              * Format: int64
              * @example 10000
@@ -671,7 +1025,16 @@ export interface components {
             mode: "from_due" | "from_completion";
         } | null;
         /**
-         * @description A task.
+         * @description The place in manual order: among its siblings, the one whose `position` comes first in plain
+         *     code-point order (not locale order) comes first. Keys are made by the server and may change when
+         *     a move rebalances the group; compare them, do not parse them.
+         * @example a0
+         */
+        Position: string;
+        /**
+         * @description A task. It belongs to a list (`list_id`) and may be a subtask of another task of that list
+         *     (`parent_id`), down to 4 levels; `position` is its place among its siblings. These three are
+         *     changed only by `moveTask` (not by PUT or PATCH).
          * @example {
          *       "id": 42,
          *       "user_id": "alice",
@@ -698,6 +1061,9 @@ export interface components {
          *       },
          *       "series_id": 40,
          *       "next_occurrence_id": 57,
+         *       "list_id": 7,
+         *       "parent_id": null,
+         *       "position": "a0",
          *       "created_at": "2026-11-21T09:30:00.000Z",
          *       "updated_at": "2026-11-21T10:05:12.345Z"
          *     }
@@ -737,6 +1103,20 @@ export interface components {
              * @example 57
              */
             next_occurrence_id: number | null;
+            /**
+             * Format: int64
+             * @description The task's list. Null only for a task in the trash whose list was deleted since (restoring it puts it in the default list).
+             * @example 7
+             */
+            list_id: number | null;
+            /**
+             * Format: int64
+             * @description The task this one is a subtask of (in the same list); null for a top-level task.
+             * @example null
+             */
+            parent_id: number | null;
+            /** @description The task's place among the tasks of its list and parent (compare in plain code-point order). */
+            position: components["schemas"]["Position"];
             created_at: components["schemas"]["Timestamp"];
             updated_at: components["schemas"]["Timestamp"];
         };
@@ -759,6 +1139,9 @@ export interface components {
          *           "recurrence": null,
          *           "series_id": null,
          *           "next_occurrence_id": null,
+         *           "list_id": 1,
+         *           "parent_id": null,
+         *           "position": "a3",
          *           "created_at": "2026-11-21T09:31:00.000Z",
          *           "updated_at": "2026-11-21T09:31:00.000Z"
          *         }
@@ -774,7 +1157,23 @@ export interface components {
              */
             next_cursor: string | null;
         };
-        /** @description A new task. */
+        /**
+         * Format: int64
+         * @description The id of one of the user's lists.
+         * @example 7
+         */
+        ListIdentifier: number;
+        /**
+         * Format: int64
+         * @description The id of one of the user's tasks.
+         * @example 42
+         */
+        TaskIdentifier: number;
+        /**
+         * @description A new task, placed last among the tasks of its list and parent. Its list is `list_id`, else
+         *     the parent's list when `parent_id` is given, else the user's default list; `parent_id` makes it
+         *     a subtask of that task (which must be in the same list when both are given: otherwise 409).
+         */
         TaskCreate: {
             title: components["schemas"]["Title"];
             description?: components["schemas"]["Description"];
@@ -789,9 +1188,13 @@ export interface components {
             due_at?: components["schemas"]["DueAt"];
             time_zone?: components["schemas"]["TimeZone"];
             recurrence?: components["schemas"]["Recurrence"];
+            /** @description The task's list; by default the parent's list with `parent_id`, else the user's default list. */
+            list_id?: components["schemas"]["ListIdentifier"];
+            /** @description Make the task a subtask of this task (not in the trash, at most 4 levels deep in all). */
+            parent_id?: components["schemas"]["TaskIdentifier"];
         };
         /**
-         * @description A task's strong entity tag, which changes whenever any field of the task does.
+         * @description A strong entity tag (of a task, a list or an answer), which changes whenever any field of it does.
          * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
          */
         EntityTag: string;
@@ -848,12 +1251,6 @@ export interface components {
             op: "create";
             task: components["schemas"]["TaskCreate"];
         };
-        /**
-         * Format: int64
-         * @description The id of one of the user's tasks.
-         * @example 42
-         */
-        TaskIdentifier: number;
         /** @description Changes some fields of a task (a merge patch), as `updateTask` does. */
         BulkUpdateAction: {
             /**
@@ -877,7 +1274,7 @@ export interface components {
             completed?: boolean;
             if_match?: components["schemas"]["EntityTagCondition"];
         };
-        /** @description Deletes a task for good, as `deleteTask` does. */
+        /** @description Moves a task to the trash with its subtasks, as `deleteTask` does. */
         BulkDeleteAction: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -925,13 +1322,43 @@ export interface components {
         BulkResult: {
             results: components["schemas"]["BulkActionResult"][];
         };
-        /** @description How many completed tasks were deleted. */
+        /** @description How many completed tasks were moved to the trash (each one's subtasks go with it). */
         ClearedTasks: {
             /**
              * Format: int32
              * @example 12
              */
             deleted: number;
+        };
+        /**
+         * @description Where to put the task (and its subtasks, which move with it). The destination group, a list and
+         *     a parent (none for the top level), is
+         *     - the one `list_id` and `parent_id` name: `parent_id` alone puts it under that task (in that
+         *       task's list); `list_id` alone, at the top level of that list; `"parent_id": null`, at the top
+         *       level (of `list_id`'s list, or of the task's own list);
+         *     - when both are absent, the group of `after_id` or `before_id`;
+         *     - else the task's own group: an empty body moves the task to the end of its own group.
+         *
+         *     In the group, the task goes right after `after_id` or right before `before_id` (not both), each
+         *     a task of the destination group that is not in the trash; with neither, last.
+         * @example {
+         *       "parent_id": 40,
+         *       "after_id": 41
+         *     }
+         */
+        TaskMove: {
+            /** @description The destination list; with `parent_id`, the parent's list. */
+            list_id?: components["schemas"]["ListIdentifier"];
+            /**
+             * Format: int64
+             * @description The destination parent, or null for the top level.
+             * @example 40
+             */
+            parent_id?: number | null;
+            /** @description Put the task right after this task of the destination group. */
+            after_id?: components["schemas"]["TaskIdentifier"];
+            /** @description Put the task right before this task of the destination group. */
+            before_id?: components["schemas"]["TaskIdentifier"];
         };
         /** @description A tag and how many of the user's tasks carry it. */
         TagSummary: {
@@ -963,6 +1390,257 @@ export interface components {
             items: components["schemas"]["TagSummary"][];
             /** @description True when the user has more than the 2000 tags listed. */
             truncated: boolean;
+        };
+        /**
+         * @description 1–100 characters, not blank; leading and trailing white space is removed before storing (the
+         *     trimmed name must still be 1–100 characters). Unique among the user's lists, compared case
+         *     insensitively (`Work` and `work` are the same name). Blank, and the characters refused, are as
+         *     for a task's title.
+         * @example Groceries
+         */
+        ListName: string;
+        /**
+         * @description A list of tasks. Every user has a default list (`is_default`, named "Inbox" when made), made on
+         *     first sight, which can be renamed but not deleted; a task created without a list goes there.
+         * @example {
+         *       "id": 7,
+         *       "user_id": "alice",
+         *       "name": "Groceries",
+         *       "color": "#1e90ff",
+         *       "position": "a1",
+         *       "is_default": false,
+         *       "created_at": "2026-12-20T09:30:00.000Z",
+         *       "updated_at": "2026-12-20T09:45:10.120Z"
+         *     }
+         */
+        List: {
+            id: components["schemas"]["ListIdentifier"];
+            user_id: components["schemas"]["UserId"];
+            name: components["schemas"]["ListName"];
+            /**
+             * @description The list's colour as `#rrggbb` in lower case; null when it has none.
+             * @example #1e90ff
+             */
+            color: string | null;
+            /** @description The list's place in the manual order of the user's lists (compare in plain code-point order). */
+            position: components["schemas"]["Position"];
+            /**
+             * @description True for the user's default list (exactly one), which cannot be deleted.
+             * @example false
+             */
+            is_default: boolean;
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
+        /**
+         * @description Every list of the user, in their manual order (by `position`).
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": 1,
+         *           "user_id": "alice",
+         *           "name": "Inbox",
+         *           "color": null,
+         *           "position": "a0",
+         *           "is_default": true,
+         *           "created_at": "2026-12-20T09:00:00.000Z",
+         *           "updated_at": "2026-12-20T09:00:00.000Z"
+         *         },
+         *         {
+         *           "id": 7,
+         *           "user_id": "alice",
+         *           "name": "Groceries",
+         *           "color": "#1e90ff",
+         *           "position": "a1",
+         *           "is_default": false,
+         *           "created_at": "2026-12-20T09:30:00.000Z",
+         *           "updated_at": "2026-12-20T09:45:10.120Z"
+         *         }
+         *       ]
+         *     }
+         */
+        ListCollection: {
+            items: components["schemas"]["List"][];
+        };
+        /**
+         * @description A colour as `#rrggbb` (hexadecimal digits in either case when sent; answered in lower case).
+         * @example #1e90ff
+         */
+        Color: string;
+        /** @description A new list, placed last in the user's manual order. */
+        ListCreate: {
+            name: components["schemas"]["ListName"];
+            color?: components["schemas"]["Color"];
+        };
+        /**
+         * @description The fields to change (JSON Merge Patch); absent fields stay as they are, `"color": null` removes
+         *     the colour. `name` cannot be null. An empty object changes nothing. The place in the manual order
+         *     is changed by `moveList`.
+         */
+        ListPatch: {
+            name?: components["schemas"]["ListName"];
+            /**
+             * @description The new colour as `#rrggbb` (answered in lower case), or null to remove it.
+             * @example #1e90ff
+             */
+            color?: string | null;
+        };
+        /**
+         * @description Where to put the list in the user's manual order: right after the list `after_id`, or right
+         *     before the list `before_id` (not both); with neither, last.
+         * @example {
+         *       "after_id": 1
+         *     }
+         */
+        ListMove: {
+            /** @description Put the list right after this one of the user's lists (not the list itself). */
+            after_id?: components["schemas"]["ListIdentifier"];
+            /** @description Put the list right before this one of the user's lists (not the list itself). */
+            before_id?: components["schemas"]["ListIdentifier"];
+        };
+        /**
+         * @description A task the user deleted (or whose list they deleted), in the trash with its subtasks until it is
+         *     restored or purged.
+         */
+        TrashItem: {
+            task: components["schemas"]["Task"];
+            /** @description When the task went to the trash. */
+            deleted_at: components["schemas"]["Timestamp"];
+            /** @description When the trash deletes it for good, with its subtasks (`TRASH_RETENTION_DAYS`, 30 by default, after `deleted_at`). */
+            purge_at: components["schemas"]["Timestamp"];
+            /**
+             * Format: int32
+             * @description How many tasks went to the trash with it (its subtasks at every level); they come back with it.
+             * @example 2
+             */
+            subtask_count: number;
+        };
+        /**
+         * @description One page of the trash, the newest deletion first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "task": {
+         *             "id": 43,
+         *             "user_id": "alice",
+         *             "title": "Call the plumber",
+         *             "description": null,
+         *             "completed": false,
+         *             "completed_at": null,
+         *             "priority": "none",
+         *             "tags": [],
+         *             "due_date": "2026-11-23",
+         *             "due_at": null,
+         *             "time_zone": null,
+         *             "recurrence": null,
+         *             "series_id": null,
+         *             "next_occurrence_id": null,
+         *             "list_id": 1,
+         *             "parent_id": null,
+         *             "position": "a3",
+         *             "created_at": "2026-11-21T09:31:00.000Z",
+         *             "updated_at": "2026-11-21T09:31:00.000Z"
+         *           },
+         *           "deleted_at": "2026-12-20T10:00:00.000Z",
+         *           "purge_at": "2027-01-19T10:00:00.000Z",
+         *           "subtask_count": 2
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        TrashPage: {
+            items: components["schemas"]["TrashItem"][];
+            /**
+             * @description Pass as `cursor` for the next page; null on the last page.
+             * @example null
+             */
+            next_cursor: string | null;
+        };
+        /** @description How many trash items were deleted for good (each with its subtasks, which are not counted). */
+        TrashEmptied: {
+            /**
+             * Format: int32
+             * @example 3
+             */
+            deleted: number;
+        };
+        /**
+         * @description A place in the user's history of changes, as `listChanges` gave it in `next_token`. Opaque; do not build or change it.
+         * @example eyJ2IjoxLCJ1IjoiWjNrOWVXIiwicyI6MTA0Mn0
+         */
+        ChangeToken: string;
+        /**
+         * @description One list or task that changed: `upserted` (created or changed, and not in the trash: its current
+         *     state is in `task` or `list`), `trashed` (a task now in the trash, with its subtasks each told
+         *     apart), or `deleted` (gone for good: a list deleted, a task purged from the trash). Only the
+         *     latest change of each list or task is told.
+         */
+        Change: {
+            /**
+             * @example task
+             * @enum {string}
+             */
+            entity: "task" | "list";
+            /**
+             * Format: int64
+             * @description The task's or list's id.
+             * @example 42
+             */
+            id: number;
+            /**
+             * @example upserted
+             * @enum {string}
+             */
+            change: "upserted" | "trashed" | "deleted";
+            /** @description The task as it is now; present only when `entity` is `task` and `change` is `upserted`. */
+            task?: components["schemas"]["Task"];
+            /** @description The list as it is now; present only when `entity` is `list` and `change` is `upserted`. */
+            list?: components["schemas"]["List"];
+        };
+        /**
+         * @description One page of changes, in the order their writes committed.
+         * @example {
+         *       "changes": [
+         *         {
+         *           "entity": "list",
+         *           "id": 7,
+         *           "change": "upserted",
+         *           "list": {
+         *             "id": 7,
+         *             "user_id": "alice",
+         *             "name": "Groceries",
+         *             "color": "#1e90ff",
+         *             "position": "a1",
+         *             "is_default": false,
+         *             "created_at": "2026-12-20T09:30:00.000Z",
+         *             "updated_at": "2026-12-20T09:45:10.120Z"
+         *           }
+         *         },
+         *         {
+         *           "entity": "task",
+         *           "id": 43,
+         *           "change": "trashed"
+         *         },
+         *         {
+         *           "entity": "task",
+         *           "id": 12,
+         *           "change": "deleted"
+         *         }
+         *       ],
+         *       "next_token": "eyJ2IjoxLCJ1IjoiWjNrOWVXIiwicyI6MTA0Mn0",
+         *       "has_more": false
+         *     }
+         */
+        ChangePage: {
+            changes: components["schemas"]["Change"][];
+            /** @description Pass as `since` for the next page, or later for the changes made since. */
+            next_token: components["schemas"]["ChangeToken"];
+            /**
+             * @description True when more changes are there already; false when the client has caught up.
+             * @example false
+             */
+            has_more: boolean;
         };
         /** @description An OpenAPI 3.0 document. */
         OpenApiDocument: {
@@ -1079,16 +1757,18 @@ export interface components {
             };
         };
         /**
-         * @description Either of two conflicts, told apart by the problem's `type`:
+         * @description One of three conflicts, told apart by the problem's `type` (and `detail`):
          *     - `about:blank`: a request with this `Idempotency-Key` is still being processed; retry after
          *       `Retry-After` seconds. Only a request that is running holds its key: one that failed, or whose
          *       server or database went away, leaves the key free (nothing it did is kept), so a retry is never
          *       refused for longer than the first request runs.
+         *     - `about:blank`: the request conflicts with the user's lists or tasks as they are (the
+         *       operation says how); `detail` tells which conflict. Nothing is written.
          *     - `/docs#section/Quotas`: the request would take the user past one of their quotas (see
          *       Quotas), named in `quota`; nothing is written. `Retry-After` is sent when waiting frees room
          *       (the `idempotency_keys` quota).
          */
-        KeyInProgressOrQuotaExceeded: {
+        KeyInProgressConflictOrQuotaExceeded: {
             headers: {
                 /**
                  * @description Seconds to wait before trying again: always with a key in progress; with a quota, only
@@ -1143,7 +1823,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The task has not changed since the `ETag` in `If-None-Match`; no body. */
+        /** @description The task, list or answer has not changed since the `ETag` in `If-None-Match`; no body. */
         NotModified: {
             headers: {
                 ETag: components["headers"]["ETag"];
@@ -1153,7 +1833,7 @@ export interface components {
             };
             content?: never;
         };
-        /** @description No such task for this user. */
+        /** @description No such task for this user (a task in the trash is found only by the trash's operations). */
         NotFound: {
             headers: {
                 RateLimit: components["headers"]["RateLimit"];
@@ -1179,7 +1859,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The task's `ETag` is none of those in `If-Match` (or a bulk action's `if_match`), so someone changed it since you read it. Nothing was written. */
+        /** @description The task's (or list's) `ETag` is none of those in `If-Match` (or a bulk action's `if_match`), so someone changed it since you read it. Nothing was written. */
         PreconditionFailed: {
             headers: {
                 RateLimit: components["headers"]["RateLimit"];
@@ -1203,6 +1883,89 @@ export interface components {
         };
         /** @description This server requires `If-Match` on writes, and `if_match` on bulk update, complete and delete actions (`REQUIRE_IF_MATCH`). */
         PreconditionRequired: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description Either of two conflicts, told apart by the problem's `type`:
+         *     - `about:blank`: a request with this `Idempotency-Key` is still being processed; retry after
+         *       `Retry-After` seconds. Only a request that is running holds its key: one that failed, or whose
+         *       server or database went away, leaves the key free (nothing it did is kept), so a retry is never
+         *       refused for longer than the first request runs.
+         *     - `/docs#section/Quotas`: the request would take the user past one of their quotas (see
+         *       Quotas), named in `quota`; nothing is written. `Retry-After` is sent when waiting frees room
+         *       (the `idempotency_keys` quota).
+         */
+        KeyInProgressOrQuotaExceeded: {
+            headers: {
+                /**
+                 * @description Seconds to wait before trying again: always with a key in progress; with a quota, only
+                 *     when waiting frees room (the `idempotency_keys` quota).
+                 * @example 5
+                 */
+                "Retry-After"?: number;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description Either of two conflicts, told apart by the problem's `type`; nothing is written:
+         *     - `about:blank`: the request conflicts with the user's lists or tasks as they are (the
+         *       operation says how); `detail` tells which conflict.
+         *     - `/docs#section/Quotas`: the request would take the user past one of their quotas (see
+         *       Quotas), named in `quota`.
+         */
+        ConflictOrQuotaExceeded: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such list for this user. */
+        ListNotFound: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The request conflicts with the user's lists or tasks as they are (the operation says how);
+         *     `type` is `about:blank` and `detail` tells which conflict. Nothing is written.
+         */
+        Conflict: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The `since` token is older than the history of changes the server keeps
+         *     (`CHANGES_HISTORY_DAYS`, 30 days by default): the changes since then cannot all be told. Read
+         *     again without `since` (a fresh snapshot) and continue from its last `next_token`.
+         */
+        Gone: {
             headers: {
                 RateLimit: components["headers"]["RateLimit"];
                 "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
@@ -1258,9 +2021,21 @@ export interface components {
          * @example quarterly report
          */
         Search: string;
-        /** @description The order of the list; `relevance` needs `q` (and is its default). `relevance` ranks the 1,000 newest matching tasks (by `created_at`, then `id`) among themselves and lists only those: older matches are not listed (narrow `q` or the filters to reach them, or sort by `created_at`). Its later pages keep to the first page's 1,000: tasks created since come on a new first page. Takes one value (give the parameter once). */
-        Sort: "created_at" | "updated_at" | "due" | "priority" | "title" | "relevance";
-        /** @description Descending (the default) or ascending. Takes one value (give the parameter once). */
+        /**
+         * @description Only the top-level tasks of this list (with `parent_id`, which must then be in this list, the
+         *     subtasks of that task). A list the user does not have lists nothing. Takes one value (give the
+         *     parameter once).
+         * @example 7
+         */
+        ListFilter: number;
+        /**
+         * @description Only the direct subtasks of this task. Takes one value (give the parameter once).
+         * @example 40
+         */
+        ParentFilter: number;
+        /** @description The order of the list; `relevance` needs `q` (and is its default). `relevance` ranks the 1,000 newest matching tasks (by `created_at`, then `id`) among themselves and lists only those: older matches are not listed (narrow `q` or the filters to reach them, or sort by `created_at`). Its later pages keep to the first page's 1,000: tasks created since come on a new first page. `position` is the manual order of the tasks of one list or parent: it needs `list_id` or `parent_id` (otherwise 400). Takes one value (give the parameter once). */
+        Sort: "created_at" | "updated_at" | "due" | "priority" | "title" | "relevance" | "position";
+        /** @description Descending (the default) or ascending; ascending is the default with `sort=position`. Takes one value (give the parameter once). */
         Order: "desc" | "asc";
         /** @description The most tasks to return in one page. Takes one value (give the parameter once). */
         Limit: number;
@@ -1292,16 +2067,28 @@ export interface components {
          */
         TaskId: number;
         /**
-         * @description Answer 304 with no body when the task's current `ETag` is one of these (or with `*`).
+         * @description Answer 304 with no body when the current `ETag` (of the task, the list or the answer) is one of these (or with `*`).
          * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
          */
         IfNoneMatch: components["schemas"]["EntityTagCondition"];
         /**
-         * @description Write only if the task's current `ETag` is one of these (strong comparison), or, with `*`,
-         *     if the task exists. Otherwise 412 and nothing changes.
+         * @description Write only if the current `ETag` of the task (or list) is one of these (strong comparison), or,
+         *     with `*`, if it exists. Otherwise 412 and nothing changes.
          * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
          */
         IfMatch: components["schemas"]["EntityTagCondition"];
+        /**
+         * @description The list's id.
+         * @example 7
+         */
+        ListId: number;
+        /**
+         * @description The `next_token` of a previous answer: the changes made after it. Without it, a snapshot of
+         *     every list and task not in the trash. Takes one value (give the parameter once).
+         */
+        Since: components["schemas"]["ChangeToken"];
+        /** @description The most changes to return in one page. Takes one value (give the parameter once). */
+        ChangesLimit: number;
     };
     requestBodies: never;
     headers: {
@@ -1328,7 +2115,7 @@ export interface components {
          */
         WWWAuthenticate: string;
         /**
-         * @description The task's strong entity tag, which changes whenever any field of the task does.
+         * @description The strong entity tag of the task or list (or of the whole answer, for `listLists` and `listChanges`), which changes whenever any field of it does.
          * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
          */
         ETag: components["schemas"]["EntityTag"];
@@ -1473,9 +2260,21 @@ export interface operations {
                  * @example quarterly report
                  */
                 q?: components["parameters"]["Search"];
-                /** @description The order of the list; `relevance` needs `q` (and is its default). `relevance` ranks the 1,000 newest matching tasks (by `created_at`, then `id`) among themselves and lists only those: older matches are not listed (narrow `q` or the filters to reach them, or sort by `created_at`). Its later pages keep to the first page's 1,000: tasks created since come on a new first page. Takes one value (give the parameter once). */
+                /**
+                 * @description Only the top-level tasks of this list (with `parent_id`, which must then be in this list, the
+                 *     subtasks of that task). A list the user does not have lists nothing. Takes one value (give the
+                 *     parameter once).
+                 * @example 7
+                 */
+                list_id?: components["parameters"]["ListFilter"];
+                /**
+                 * @description Only the direct subtasks of this task. Takes one value (give the parameter once).
+                 * @example 40
+                 */
+                parent_id?: components["parameters"]["ParentFilter"];
+                /** @description The order of the list; `relevance` needs `q` (and is its default). `relevance` ranks the 1,000 newest matching tasks (by `created_at`, then `id`) among themselves and lists only those: older matches are not listed (narrow `q` or the filters to reach them, or sort by `created_at`). Its later pages keep to the first page's 1,000: tasks created since come on a new first page. `position` is the manual order of the tasks of one list or parent: it needs `list_id` or `parent_id` (otherwise 400). Takes one value (give the parameter once). */
                 sort?: components["parameters"]["Sort"];
-                /** @description Descending (the default) or ascending. Takes one value (give the parameter once). */
+                /** @description Descending (the default) or ascending; ascending is the default with `sort=position`. Takes one value (give the parameter once). */
                 order?: components["parameters"]["Order"];
                 /** @description The most tasks to return in one page. Takes one value (give the parameter once). */
                 limit?: components["parameters"]["Limit"];
@@ -1573,7 +2372,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            409: components["responses"]["KeyInProgressOrQuotaExceeded"];
+            409: components["responses"]["KeyInProgressConflictOrQuotaExceeded"];
             413: components["responses"]["BodyOrAnswerTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["IdempotencyKeyReused"];
@@ -1587,7 +2386,7 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Answer 304 with no body when the task's current `ETag` is one of these (or with `*`).
+                 * @description Answer 304 with no body when the current `ETag` (of the task, the list or the answer) is one of these (or with `*`).
                  * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
                  */
                 "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -1635,8 +2434,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Write only if the task's current `ETag` is one of these (strong comparison), or, with `*`,
-                 *     if the task exists. Otherwise 412 and nothing changes.
+                 * @description Write only if the current `ETag` of the task (or list) is one of these (strong comparison), or,
+                 *     with `*`, if it exists. Otherwise 412 and nothing changes.
                  * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -1699,8 +2498,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Write only if the task's current `ETag` is one of these (strong comparison), or, with `*`,
-                 *     if the task exists. Otherwise 412 and nothing changes.
+                 * @description Write only if the current `ETag` of the task (or list) is one of these (strong comparison), or,
+                 *     with `*`, if it exists. Otherwise 412 and nothing changes.
                  * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -1721,7 +2520,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The task was deleted. */
+            /** @description The task was moved to the trash, with its subtasks. */
             204: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -1746,8 +2545,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Write only if the task's current `ETag` is one of these (strong comparison), or, with `*`,
-                 *     if the task exists. Otherwise 412 and nothing changes.
+                 * @description Write only if the current `ETag` of the task (or list) is one of these (strong comparison), or,
+                 *     with `*`, if it exists. Otherwise 412 and nothing changes.
                  * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -1809,8 +2608,8 @@ export interface operations {
             query?: never;
             header?: {
                 /**
-                 * @description Write only if the task's current `ETag` is one of these (strong comparison), or, with `*`,
-                 *     if the task exists. Otherwise 412 and nothing changes.
+                 * @description Write only if the current `ETag` of the task (or list) is one of these (strong comparison), or,
+                 *     with `*`, if it exists. Otherwise 412 and nothing changes.
                  * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
                  */
                 "If-Match"?: components["parameters"]["IfMatch"];
@@ -1985,7 +2784,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
-            409: components["responses"]["KeyInProgressOrQuotaExceeded"];
+            409: components["responses"]["KeyInProgressConflictOrQuotaExceeded"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["BodyOrAnswerTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -2011,7 +2810,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The completed tasks were deleted. */
+            /** @description The completed tasks were moved to the trash. */
             200: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2025,6 +2824,111 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    moveTask: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Write only if the current `ETag` of the task (or list) is one of these (strong comparison), or,
+                 *     with `*`, if it exists. Otherwise 412 and nothing changes.
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The task's id.
+                 * @example 42
+                 */
+                task_id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "parent_id": 40,
+                 *       "after_id": 41
+                 *     }
+                 */
+                "application/json": components["schemas"]["TaskMove"];
+            };
+        };
+        responses: {
+            /** @description The task at its new place. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["ConflictOrQuotaExceeded"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    restoreTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The task's id.
+                 * @example 42
+                 */
+                task_id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The restored task. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Task"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["ConflictOrQuotaExceeded"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -2059,6 +2963,514 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listLists: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Answer 304 with no body when the current `ETag` (of the task, the list or the answer) is one of these (or with `*`).
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lists. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListCollection"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up for this request (a UUID is a good choice), sent again with
+                 *     every retry of it. Up to 255 visible ASCII characters, bare or as a structured-field string
+                 *     in double quotes (`"abc"` and `abc` are the same key).
+                 *
+                 *     The request then happens exactly once: its writes and its answer are committed together, in
+                 *     one transaction, or not at all. A retry with the same key and the same request gets the stored
+                 *     answer (same status, body and headers) for 24 hours, without writing anything; one that comes
+                 *     while the first is still running gets 409 with `Retry-After`. A request that fails (an error
+                 *     answer, a lost connection, a server or database that went away) changed nothing and left the key
+                 *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
+                 *     key with a different request is a 422. Only successful answers are stored.
+                 *
+                 *     A bulk answer is stored compact and rebuilt for a replay with each task as it is at the
+                 *     replay (see the operation). An answer larger than the server keeps (64 KiB by default) is not
+                 *     run at all: the request is a 413 and writes nothing. A new key beyond the user's
+                 *     `idempotency_keys` quota is a 409 with `Retry-After`.
+                 * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Groceries",
+                 *       "color": "#1E90FF"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ListCreate"];
+            };
+        };
+        responses: {
+            /** @description The list was created. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    /**
+                     * @description The URL of the new list.
+                     * @example /api/alice/lists/7
+                     */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["KeyInProgressConflictOrQuotaExceeded"];
+            413: components["responses"]["BodyOrAnswerTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Answer 304 with no body when the current `ETag` (of the task, the list or the answer) is one of these (or with `*`).
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The list's id.
+                 * @example 7
+                 */
+                list_id: components["parameters"]["ListId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ListNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Write only if the current `ETag` of the task (or list) is one of these (strong comparison), or,
+                 *     with `*`, if it exists. Otherwise 412 and nothing changes.
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The list's id.
+                 * @example 7
+                 */
+                list_id: components["parameters"]["ListId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The list was deleted and its tasks moved to the trash. */
+            204: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ListNotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Write only if the current `ETag` of the task (or list) is one of these (strong comparison), or,
+                 *     with `*`, if it exists. Otherwise 412 and nothing changes.
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The list's id.
+                 * @example 7
+                 */
+                list_id: components["parameters"]["ListId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Weekly groceries",
+                 *       "color": null
+                 *     }
+                 */
+                "application/merge-patch+json": components["schemas"]["ListPatch"];
+                /**
+                 * @example {
+                 *       "name": "Weekly groceries",
+                 *       "color": null
+                 *     }
+                 */
+                "application/json": components["schemas"]["ListPatch"];
+            };
+        };
+        responses: {
+            /** @description The list as updated. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ListNotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    moveList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Write only if the current `ETag` of the task (or list) is one of these (strong comparison), or,
+                 *     with `*`, if it exists. Otherwise 412 and nothing changes.
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The list's id.
+                 * @example 7
+                 */
+                list_id: components["parameters"]["ListId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "after_id": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["ListMove"];
+            };
+        };
+        responses: {
+            /** @description The list at its new place. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["List"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["ListNotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listTrash: {
+        parameters: {
+            query?: {
+                /** @description The most tasks to return in one page. Takes one value (give the parameter once). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. Opaque; do not build or change it. Takes one value (give the parameter once). */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the trash. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    purgeTask: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The task's id.
+                 * @example 42
+                 */
+                task_id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item and its subtasks were deleted for good. */
+            204: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    emptyTrash: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The trash is empty. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrashEmptied"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listChanges: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The `next_token` of a previous answer: the changes made after it. Without it, a snapshot of
+                 *     every list and task not in the trash. Takes one value (give the parameter once).
+                 */
+                since?: components["parameters"]["Since"];
+                /** @description The most changes to return in one page. Takes one value (give the parameter once). */
+                limit?: components["parameters"]["ChangesLimit"];
+            };
+            header?: {
+                /**
+                 * @description Answer 304 with no body when the current `ETag` (of the task, the list or the answer) is one of these (or with `*`).
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of changes. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChangePage"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            410: components["responses"]["Gone"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
