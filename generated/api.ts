@@ -1756,6 +1756,17 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description No such task for this user (a task in the trash is found only by the trash's operations). */
+        NotFound: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /**
          * @description One of three conflicts, told apart by the problem's `type` (and `detail`):
          *     - `about:blank`: a request with this `Idempotency-Key` is still being processed; retry after
@@ -1832,17 +1843,6 @@ export interface components {
                 [name: string]: unknown;
             };
             content?: never;
-        };
-        /** @description No such task for this user (a task in the trash is found only by the trash's operations). */
-        NotFound: {
-            headers: {
-                RateLimit: components["headers"]["RateLimit"];
-                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"];
-            };
         };
         /**
          * @description The request would take the user past one of their quotas (see Quotas): nothing is written. The
@@ -2023,13 +2023,14 @@ export interface components {
         Search: string;
         /**
          * @description Only the top-level tasks of this list (with `parent_id`, which must then be in this list, the
-         *     subtasks of that task). A list the user does not have lists nothing. Takes one value (give the
-         *     parameter once).
+         *     subtasks of that task). A list the user does not have answers 404, not an empty page. Takes one
+         *     value (give the parameter once).
          * @example 7
          */
         ListFilter: number;
         /**
-         * @description Only the direct subtasks of this task. Takes one value (give the parameter once).
+         * @description Only the direct subtasks of this task. A task the user does not have (or has in the trash)
+         *     answers 404, not an empty page. Takes one value (give the parameter once).
          * @example 40
          */
         ParentFilter: number;
@@ -2262,13 +2263,14 @@ export interface operations {
                 q?: components["parameters"]["Search"];
                 /**
                  * @description Only the top-level tasks of this list (with `parent_id`, which must then be in this list, the
-                 *     subtasks of that task). A list the user does not have lists nothing. Takes one value (give the
-                 *     parameter once).
+                 *     subtasks of that task). A list the user does not have answers 404, not an empty page. Takes one
+                 *     value (give the parameter once).
                  * @example 7
                  */
                 list_id?: components["parameters"]["ListFilter"];
                 /**
-                 * @description Only the direct subtasks of this task. Takes one value (give the parameter once).
+                 * @description Only the direct subtasks of this task. A task the user does not have (or has in the trash)
+                 *     answers 404, not an empty page. Takes one value (give the parameter once).
                  * @example 40
                  */
                 parent_id?: components["parameters"]["ParentFilter"];
@@ -2307,6 +2309,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -37,6 +37,11 @@ import { createMetricsHandlers } from './metrics/metrics.handlers.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createSystemHandlers } from './system/system.handlers.js';
 import { createTagHandlers } from './tags/tags.handlers.js';
+import { createListHandlers } from './lists/lists.handlers.js';
+import { createListMoveHandlers } from './lists/list-move.handlers.js';
+import { createTaskMoveHandlers } from './tasks/task-move.handlers.js';
+import { createTrashHandlers } from './trash/trash.handlers.js';
+import { createChangesHandlers } from './changes/changes.handlers.js';
 import { createBulkHandlers } from './tasks/bulk.handlers.js';
 import { createBulkService } from './tasks/bulk.service.js';
 import { bulkStoredForm } from './tasks/bulk.stored-form.js';
@@ -46,7 +51,7 @@ import { createUserHandlers } from './users/users.handlers.js';
 import { createUserProvisioner } from './users/users.service.js';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'env' | 'auth' | 'http' | 'rateLimit' | 'quotas'>;
+  readonly config: Pick<Config, 'env' | 'auth' | 'http' | 'rateLimit' | 'quotas' | 'history'>;
   readonly db: Knex;
   readonly logger: Logger;
   /** Where the rate-limit counters are kept when REDIS_URL is set; otherwise in the database. */
@@ -99,6 +104,11 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
     ...createTaskHandlers(createTaskService(featureDb, taskPolicy)),
     ...createBulkHandlers(createBulkService(featureDb, taskPolicy)),
     ...createTagHandlers(featureDb),
+    ...createListHandlers(featureDb),
+    ...createListMoveHandlers(featureDb),
+    ...createTaskMoveHandlers(featureDb),
+    ...createTrashHandlers(featureDb),
+    ...createChangesHandlers(featureDb),
     ...createDocsHandlers(spec, docsPagePath),
   };
 

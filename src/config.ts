@@ -17,6 +17,7 @@ export interface Config {
   readonly http: HttpConfig;
   readonly rateLimit: RateLimitConfig;
   readonly quotas: QuotaConfig;
+  readonly history: HistoryConfig;
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
   readonly shutdownTimeoutMs: number;
@@ -79,10 +80,24 @@ export interface QuotaConfig {
   readonly tasksPerUser: number | undefined;
   /** QUOTA_STORED_BYTES_PER_USER: UTF-8 bytes of every task's title, description and tags. */
   readonly storedBytesPerUser: number | undefined;
+  /** QUOTA_LISTS_PER_USER: lists held, the default one included. */
+  readonly listsPerUser: number | undefined;
+  /** QUOTA_TASKS_PER_LIST: tasks in one list, at every level, not counting the trash. */
+  readonly tasksPerList: number | undefined;
+  /** QUOTA_SUBTASKS_PER_PARENT: direct subtasks of one task, not counting the trash. */
+  readonly subtasksPerParent: number | undefined;
   /** QUOTA_IDEMPOTENCY_KEYS_PER_USER: Idempotency-Key answers kept at once. */
   readonly idempotencyKeysPerUser: number | undefined;
   /** IDEMPOTENCY_MAX_ANSWER_BYTES: the largest answer kept for a key; a keyed request whose answer is larger is refused. */
   readonly idempotencyAnswerBytes: number;
+}
+
+/** How long what a user removed is kept. */
+export interface HistoryConfig {
+  /** TRASH_RETENTION_DAYS: a task stays in the trash this long after its deletion, then is purged. */
+  readonly trashRetentionDays: number;
+  /** CHANGES_HISTORY_DAYS: deletions stay in the changes feed this long; an older token must resync (410). */
+  readonly changesHistoryDays: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -122,12 +137,19 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
     quotas: {
       tasksPerUser: quota(env, 'QUOTA_TASKS_PER_USER', 10_000),
       storedBytesPerUser: quota(env, 'QUOTA_STORED_BYTES_PER_USER', 50 * 1024 * 1024),
+      listsPerUser: quota(env, 'QUOTA_LISTS_PER_USER', 100),
+      tasksPerList: quota(env, 'QUOTA_TASKS_PER_LIST', 5000),
+      subtasksPerParent: quota(env, 'QUOTA_SUBTASKS_PER_PARENT', 100),
       idempotencyKeysPerUser: quota(env, 'QUOTA_IDEMPOTENCY_KEYS_PER_USER', 1000),
       idempotencyAnswerBytes: integer(env, 'IDEMPOTENCY_MAX_ANSWER_BYTES', {
         min: 1024,
         max: 16 * 1024 * 1024,
         fallback: 64 * 1024,
       }),
+    },
+    history: {
+      trashRetentionDays: integer(env, 'TRASH_RETENTION_DAYS', { min: 1, max: 3650, fallback: 30 }),
+      changesHistoryDays: integer(env, 'CHANGES_HISTORY_DAYS', { min: 1, max: 3650, fallback: 30 }),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(

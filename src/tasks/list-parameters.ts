@@ -13,8 +13,14 @@ type ListTasksQuery = NonNullable<OperationInput<'listTasks'>['query']>;
 export function listViewOf(query: ListTasksQuery): ListView {
   const search = query.q ?? null;
   if (query.sort === 'relevance' && search === null) throw invalidQuery('/sort', 'relevance needs q');
+  const listId = query.list_id ?? null;
+  const parentId = query.parent_id ?? null;
+  if (query.sort === 'position' && listId === null && parentId === null)
+    throw invalidQuery('/sort', 'position needs list_id or parent_id');
   return {
     filters: {
+      listId,
+      parentId,
       completion: query.status ?? 'all',
       priorities: (query.priority ?? []).map((priority) => PRIORITIES.indexOf(priority)),
       tags: (query.tag ?? []).map(normalizeTag),
@@ -24,7 +30,8 @@ export function listViewOf(query: ListTasksQuery): ListView {
       search,
     },
     sort: query.sort ?? (search === null ? 'created_at' : 'relevance'),
-    direction: query.order ?? 'desc',
+    // Manual order reads top to bottom; every other order newest, highest or last first.
+    direction: query.order ?? (query.sort === 'position' ? 'asc' : 'desc'),
   };
 }
 

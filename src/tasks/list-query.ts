@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-export type SortName = 'created_at' | 'updated_at' | 'due' | 'priority' | 'title' | 'relevance';
+export type SortName = 'created_at' | 'updated_at' | 'due' | 'priority' | 'title' | 'position' | 'relevance';
 export type Direction = 'asc' | 'desc';
 
 /** Which tasks a list shows by completion. */
@@ -8,6 +8,10 @@ export type CompletionFilter = 'open' | 'completed' | 'all';
 
 /** Which of the user's tasks are listed; every member narrows the list (AND). */
 export interface ListFilters {
+  /** With `parentId` null: this list's top-level tasks. */
+  readonly listId: number | null;
+  /** This task's direct subtasks. Both null: every task of every list, at every level. */
+  readonly parentId: number | null;
   readonly completion: CompletionFilter;
   /** Priority indexes (0 none .. 3 high), any of them; empty: every priority. */
   readonly priorities: readonly number[];
@@ -25,7 +29,7 @@ export interface ListFilters {
 /** A list as the client sees it: filters and order. A cursor is valid for one view only. */
 export interface ListView {
   readonly filters: ListFilters;
-  /** `relevance` needs `filters.search`. */
+  /** `relevance` needs `filters.search`; `position` a list or a parent. */
   readonly sort: SortName;
   readonly direction: Direction;
 }
@@ -73,6 +77,7 @@ export const SORT_VALUES: Record<SortName, { readonly type: SortType; readonly n
   due: { type: 'timestamptz', nullable: true },
   priority: { type: 'smallint', nullable: false },
   title: { type: 'text', nullable: false },
+  position: { type: 'text', nullable: false },
   relevance: { type: 'real', nullable: false },
 };
 
@@ -96,6 +101,8 @@ const SORT_KEYS: Record<SortName, SortKey> = {
   priority: { value: column('priority'), ordered: asIs },
   // The ICU root collation orders as people read, the same on every database.
   title: { value: column('title'), ordered: (db, value) => db.raw('? collate "und-x-icu"', [value]) },
+  // Keys compare byte by byte (the column's collation is "C"), as the position index orders them.
+  position: { value: column('position'), ordered: (db, value) => db.raw('? collate "C"', [value]) },
   // Undated tasks last in both directions: they sort as +infinity ascending, -infinity descending.
   due: {
     value: column('due_key'),
@@ -127,7 +134,7 @@ export function buildListQuery(
   columns: readonly string[],
 ): Knex.QueryBuilder {
   if (query.sort === 'relevance' && query.filters.search === null) throw new Error('relevance needs a search');
-  const rows = db('tasks').where('user_id', userId);
+  const rows = db('tasks').where('user_id', userId).whereNull('deleted_at');
   applyFilters(db, rows, query.filters);
   if (query.sort !== 'relevance') return pageOf(db, rows, query, columns);
 
@@ -174,6 +181,9 @@ function pageOf(
 }
 
 function applyFilters(db: Knex, rows: Knex.QueryBuilder, filters: ListFilters): void {
+  if (filters.listId !== null) rows.where('list_id', filters.listId);
+  if (filters.parentId !== null) rows.where('parent_id', filters.parentId);
+  else if (filters.listId !== null) rows.whereNull('parent_id');
   if (filters.completion !== 'all') rows.where('completed', filters.completion === 'completed');
   if (filters.priorities.length > 0) rows.whereIn('priority', filters.priorities);
   if (filters.tags.length > 0) rows.whereRaw('tags @> ?::text[]', [[...filters.tags]]);

@@ -9,6 +9,9 @@ export function toTask(row: TaskRow): Task {
   return {
     id: row.id,
     user_id: row.user_id,
+    list_id: row.list_id,
+    parent_id: row.parent_id,
+    position: row.position,
     title: row.title,
     description: row.description,
     completed: row.completed,

@@ -10,6 +10,8 @@ import * as store from './tasks.store.js';
 import type { TaskChanges, TaskRow } from './tasks.store.js';
 import { normalizeTags, PRIORITIES } from './task-fields.js';
 import type { TaskQuotas } from '../quotas/task-quotas.js';
+import { ListNotFoundError } from '../lists/list-errors.js';
+import { findList } from '../lists/lists.store.js';
 import { currentSchedule, details, pick, SCHEDULE_FIELDS, scheduleColumns } from './task-schedule.js';
 
 type Schemas = components['schemas'];
@@ -183,6 +185,10 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
 
     async list(userId: string, { limit, cursor, ...view }: ListOptions): Promise<TaskPage> {
       const after = cursor === undefined ? undefined : decodeCursor(cursor, view);
+      // A list or parent that is not there is a 404, not an empty page that looks like one.
+      const { listId, parentId } = view.filters;
+      if (listId !== null && !(await findList(db, userId, listId))) throw new ListNotFoundError(listId);
+      if (parentId !== null) await get(userId, parentId);
       // One extra row tells whether another page follows.
       const rows = await store.listTasks(db, userId, { ...view, limit: limit + 1, after });
       const page = rows.slice(0, limit);
@@ -203,6 +209,8 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
           description: input.description ?? null,
           completed: input.completed ?? false,
           ...details(input),
+          ...(input.list_id !== undefined ? { list_id: input.list_id } : {}),
+          ...(input.parent_id !== undefined ? { parent_id: input.parent_id } : {}),
         },
         policy.quotas,
       );
@@ -272,10 +280,11 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
       return change(userId, id, { completed: completed ?? 'toggle' }, condition);
     },
 
+    /** Moves the task and its subtasks to the trash. */
     async remove(userId: string, id: number, condition: WriteCondition = {}): Promise<void> {
       const precondition = preconditionOf(condition, policy);
       if (precondition === undefined) {
-        if (!(await store.deleteTask(db, userId, id))) throw new TaskNotFoundError(id);
+        if (!(await store.trashTask(db, userId, id))) throw new TaskNotFoundError(id);
         return;
       }
       // Checked on the locked row, as a conditional change is.
@@ -285,13 +294,13 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
           requireTask(id, await store.findTask(trx, userId, id, { forUpdate: true })),
           condition,
         );
-        await store.deleteTask(trx, userId, id);
+        await store.trashTask(trx, userId, id);
       });
     },
 
-    /** Deletes every completed task of the user; returns the ids deleted. */
+    /** Moves every completed task of the user to the trash, with its subtasks; returns the completed tasks' ids. */
     clearCompleted(userId: string): Promise<number[]> {
-      return store.deleteCompletedTasks(db, userId);
+      return store.trashCompletedTasks(db, userId);
     },
   };
 }

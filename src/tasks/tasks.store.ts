@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { Recurrence, TimeZone } from './task-fields.js';
 import { buildListQuery, type ListQuery, type Listed } from './list-query.js';
-import { quotaScopedUser, refusingOverQuota, type TaskQuotas } from '../quotas/task-quotas.js';
+import { quotaScopedUser, type TaskQuotas } from '../quotas/task-quotas.js';
+import { refusingMisplacement } from './placement-refusals.js';
 
 /** The fields written with a task beyond title, description and completion (issue 4). */
 export interface TaskDetails {
@@ -24,6 +25,11 @@ export interface TaskDetails {
 export interface TaskRow extends TaskDetails {
   id: number;
   user_id: string;
+  /** Null only in the trash, for a task whose list was deleted. */
+  list_id: number | null;
+  parent_id: number | null;
+  /** Its place among its siblings: a fractional-indexing key, compared byte by byte. */
+  position: string;
   title: string;
   description: string | null;
   completed: boolean;
@@ -35,10 +41,13 @@ export interface TaskRow extends TaskDetails {
   updated_at: Date;
 }
 
-/** Every column but the search vector, which only queries read. */
+/** The columns a client reads (not the search vector, the trash's or the feed's bookkeeping). */
 export const TASK_COLUMNS: string[] = [
   'id',
   'user_id',
+  'list_id',
+  'parent_id',
+  'position',
   'title',
   'description',
   'completed',
@@ -67,6 +76,11 @@ export interface NewTask extends TaskDetails {
   /** For an occurrence after a series' first: its place in the series. */
   readonly series_id?: number;
   readonly occurrence?: number;
+  /** Absent: the user's default list (made on first need). */
+  readonly list_id?: number;
+  readonly parent_id?: number;
+  /** Absent: after the last of its siblings. */
+  readonly position?: string;
 }
 
 /** The fields to change; `completed` may also be 'toggle'. Absent fields stay as they are. */
@@ -85,6 +99,13 @@ function detailValues(details: Partial<TaskDetails>): Record<string, unknown> {
 }
 
 // Every query below filters on user_id first: a task of another user is never read or written.
+// And each reads and writes only tasks outside the trash (`deleted_at` null): a task in the trash
+// is, to everything but the trash's own operations (src/trash/), a task that does not exist.
+
+/** The user's tasks outside the trash. */
+export function liveTasks(db: Knex, userId: string): Knex.QueryBuilder {
+  return db('tasks').where('user_id', userId).whereNull('deleted_at');
+}
 
 /** The query listTasks runs (the plan tests EXPLAIN it). */
 export function listTasksQuery(db: Knex, userId: string, query: ListQuery): Knex.QueryBuilder {
@@ -101,7 +122,7 @@ export async function findTask(
   id: number,
   options: { forUpdate?: boolean } = {},
 ): Promise<TaskRow | undefined> {
-  const query = db<TaskRow>('tasks').select(TASK_COLUMNS).where({ user_id: userId, id });
+  const query = liveTasks(db, userId).select(TASK_COLUMNS).where('id', id);
   if (options.forUpdate) query.forUpdate();
   return (await query.first()) as TaskRow | undefined;
 }
@@ -109,16 +130,15 @@ export async function findTask(
 /** The user's tasks with these ids that exist, in no particular order. */
 export async function findTasks(db: Knex, userId: string, ids: readonly number[]): Promise<TaskRow[]> {
   if (ids.length === 0) return [];
-  return db('tasks')
+  return liveTasks(db, userId)
     .select<TaskRow[]>(TASK_COLUMNS)
-    .where('user_id', userId)
     .whereIn('id', [...new Set(ids)]);
 }
 
 /** Inserts the task, unless it would take the user past a quota (a quota_exceeded DomainError). */
 export async function insertTask(db: Knex, userId: string, task: NewTask, quotas: TaskQuotas): Promise<TaskRow> {
   const { title, description, completed, ...details } = task;
-  const [row] = await refusingOverQuota(
+  const [row] = await refusingMisplacement(
     db('tasks')
       .insert({
         user_id: quotaScopedUser(db, userId, quotas),
@@ -179,26 +199,54 @@ export async function updateTask(
   }
   // The same user, written only to hand the limits to the statement's triggers.
   if (STORED_COLUMNS.some((column) => column in set)) set.user_id = quotaScopedUser(db, userId, quotas);
-  const [row] = await refusingOverQuota(
-    db<TaskRow>('tasks').where({ user_id: userId, id }).update(set).returning(TASK_COLUMNS),
-  );
+  const [row] = await refusingMisplacement(liveTasks(db, userId).where('id', id).update(set).returning(TASK_COLUMNS));
   return row as TaskRow | undefined;
 }
 
-/** Returns whether the user had such a task. */
-export async function deleteTask(db: Knex, userId: string, id: number): Promise<boolean> {
-  // `returning` rather than the affected-row count, which the PGlite driver does not report.
-  const deleted = await db('tasks').where({ user_id: userId, id }).delete().returning('id');
-  return deleted.length > 0;
+/**
+ * Moves the task and its subtasks (at every level, those not in the trash already) to the trash,
+ * as one trash item named after the task; returns whether the user had such a task.
+ */
+export async function trashTask(db: Knex, userId: string, id: number): Promise<boolean> {
+  const { rows } = await db.raw<{ rows: { id: number }[] }>(
+    `with recursive subtree (id) as (
+       select id from tasks where user_id = :userId and id = :id and deleted_at is null
+       union all
+       select child.id from tasks child join subtree on child.parent_id = subtree.id
+        where child.user_id = :userId and child.deleted_at is null
+     )
+     update tasks set deleted_at = now(), trash_root = :id
+      where user_id = :userId and id in (select id from subtree)
+     returning id`,
+    { userId, id },
+  );
+  return rows.length > 0;
 }
 
-/** Deletes the user's completed tasks; returns their ids. */
-export async function deleteCompletedTasks(db: Knex, userId: string): Promise<number[]> {
-  const deleted: { id: number }[] = await db('tasks')
-    .where({ user_id: userId, completed: true })
-    .delete()
-    .returning('id');
-  return deleted.map((row) => row.id);
+/**
+ * Moves the user's completed tasks to the trash, each with its subtasks; a completed task under a
+ * completed parent goes with that parent. Returns the ids of the completed tasks.
+ */
+export async function trashCompletedTasks(db: Knex, userId: string): Promise<number[]> {
+  const { rows } = await db.raw<{ rows: { id: number; completed: boolean }[] }>(
+    `with recursive items (id) as (
+       select done.id from tasks done
+        where done.user_id = :userId and done.deleted_at is null and done.completed
+          and not exists (select 1 from tasks parent
+                           where parent.id = done.parent_id and parent.user_id = :userId and parent.completed)
+     ), subtree (id, root) as (
+       select id, id from items
+       union all
+       select child.id, subtree.root from tasks child join subtree on child.parent_id = subtree.id
+        where child.user_id = :userId and child.deleted_at is null
+     )
+     update tasks set deleted_at = now(), trash_root = subtree.root
+       from subtree
+      where tasks.user_id = :userId and tasks.id = subtree.id
+     returning tasks.id, tasks.completed`,
+    { userId },
+  );
+  return rows.filter((row) => row.completed).map((row) => row.id);
 }
 
 /** Links a completed occurrence to the one its completion created. */
@@ -208,8 +256,8 @@ export async function setNextOccurrence(
   id: number,
   nextId: number,
 ): Promise<TaskRow | undefined> {
-  const [row] = await db('tasks')
-    .where({ user_id: userId, id })
+  const [row] = await liveTasks(db, userId)
+    .where('id', id)
     .update({ next_occurrence_id: nextId, updated_at: db.fn.now() })
     .returning<TaskRow[]>(TASK_COLUMNS);
   return row;
@@ -218,9 +266,8 @@ export async function setNextOccurrence(
 /** Locks the user's tasks with these ids, in id order (a consistent order cannot deadlock). */
 export async function lockTasks(db: Knex, userId: string, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
-  await db('tasks')
+  await liveTasks(db, userId)
     .select('id')
-    .where('user_id', userId)
     .whereIn('id', [...new Set(ids)])
     .orderBy('id')
     .forUpdate();

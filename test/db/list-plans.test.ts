@@ -45,6 +45,8 @@ const DAY_MS = 86_400_000;
 const daysFromNow = (days: number) => new Date(Date.now() + days * DAY_MS);
 
 const NO_FILTERS: ListFilters = {
+  listId: null,
+  parentId: null,
   completion: 'all',
   priorities: [],
   tags: [],
@@ -53,7 +55,7 @@ const NO_FILTERS: ListFilters = {
   overdue: null,
   search: null,
 };
-const SORTS: Exclude<SortName, 'relevance'>[] = ['created_at', 'updated_at', 'due', 'priority', 'title'];
+const SORTS: Exclude<SortName, 'relevance' | 'position'>[] = ['created_at', 'updated_at', 'due', 'priority', 'title'];
 const DIRECTIONS: Direction[] = ['asc', 'desc'];
 
 /** A cursor position in the middle of the user's list, for each sort. */
@@ -63,12 +65,13 @@ const MIDDLE: Record<SortName, ListQuery['after']> = {
   due: { value: daysFromNow(300), id: 25_000 },
   priority: { value: 2, id: 25_000 },
   title: { value: 'call the plumber 25000', id: 25_000 },
+  position: { value: 'a0', id: 25_000 },
   // Candidates among tasks up to id 40,000: the 1,000 newest of those, past the newest 10,000.
   relevance: { value: 0.05, id: 25_000, candidatesUpTo: 40_000 },
 };
 
 /** The index each sort walks in order (created_at: the first migration's). */
-const SORT_INDEXES: Record<Exclude<SortName, 'relevance'>, Record<Direction, string>> = {
+const SORT_INDEXES: Record<Exclude<SortName, 'relevance' | 'position'>, Record<Direction, string>> = {
   created_at: { asc: 'tasks_user_created_idx', desc: 'tasks_user_created_idx' },
   updated_at: { asc: 'tasks_user_updated_idx', desc: 'tasks_user_updated_idx' },
   due: { asc: 'tasks_user_due_asc_idx', desc: 'tasks_user_due_desc_idx' },

@@ -77,6 +77,7 @@ export async function startTestServer(
     http: { ...defaults.http, ...http },
     rateLimit: { ...defaults.rateLimit, ...rateLimit },
     quotas: { ...defaults.quotas, ...quotas },
+    history: defaults.history,
   };
   const redis = config.rateLimit.redisUrl
     ? createRedisClient(config.rateLimit.redisUrl, logger, redisKeyPrefix)

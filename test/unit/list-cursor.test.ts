@@ -4,6 +4,8 @@ import type { ListFilters, ListPosition, ListView, SortName } from '../../src/ta
 import { InvalidCursorError } from '../../src/tasks/task-errors.js';
 
 const FILTERS: ListFilters = {
+  listId: null,
+  parentId: null,
   completion: 'open',
   priorities: [3, 1],
   tags: ['work', 'home'],
