@@ -199,8 +199,10 @@ export async function updateTask(
   }
   // The same user, written only to hand the limits to the statement's triggers.
   if (STORED_COLUMNS.some((column) => column in set)) set.user_id = quotaScopedUser(db, userId, quotas);
-  const [row] = await refusingMisplacement(liveTasks(db, userId).where('id', id).update(set).returning(TASK_COLUMNS));
-  return row as TaskRow | undefined;
+  const [row] = await refusingMisplacement<TaskRow[]>(
+    liveTasks(db, userId).where('id', id).update(set).returning(TASK_COLUMNS),
+  );
+  return row;
 }
 
 /**
