@@ -293,6 +293,20 @@ const UP = [
            detail = json_build_object('parent', parent, 'levels', levels + height)::text;
        end if;
      end $$`,
+  // The key after the last live task of a group (its list, and its parent or the top level).
+  `create function task_key_at_end(owner text, list bigint, parent bigint) returns text
+     language plpgsql volatile
+     as $$
+     begin
+       if parent is null then
+         return fi_key_after((select position from tasks
+                               where user_id = owner and list_id = list and parent_id is null and deleted_at is null
+                               order by position desc limit 1));
+       end if;
+       return fi_key_after((select position from tasks
+                             where user_id = owner and list_id = list and parent_id = parent and deleted_at is null
+                             order by position desc limit 1));
+     end $$`,
   `create function tasks_before_write() returns trigger
      language plpgsql
      as $$
@@ -309,17 +323,12 @@ const UP = [
          end if;
          -- Stamped after the default list is made, so that the feed shows the list first.
          new.change_seq := next_change_seq(new.user_id);
-         if new.position is null and new.parent_id is null then
-           new.position := fi_key_after((
-             select position from tasks
-              where user_id = new.user_id and list_id = new.list_id and parent_id is null and deleted_at is null
-              order by position desc limit 1));
-         elsif new.position is null then
-           new.position := fi_key_after((
-             select position from tasks
-              where user_id = new.user_id and list_id = new.list_id and parent_id = new.parent_id and deleted_at is null
-              order by position desc limit 1));
-         end if;
+         if new.position is null then new.position := task_key_at_end(new.user_id, new.list_id, new.parent_id); end if;
+       elsif new.position is null then
+         -- Written without a position (restored, or moved to a group's end): after the group's last,
+         -- read once the clock is held, as a create's is.
+         new.change_seq := next_change_seq(new.user_id);
+         new.position := task_key_at_end(new.user_id, new.list_id, new.parent_id);
        elsif (new.updated_at, new.list_id, new.parent_id, new.position, new.deleted_at, new.next_occurrence_id)
              is distinct from (old.updated_at, old.list_id, old.parent_id, old.position, old.deleted_at, old.next_occurrence_id) then
          new.change_seq := next_change_seq(new.user_id);
@@ -363,6 +372,7 @@ const DOWN = [
   `drop function tasks_after_delete()`,
   `drop trigger tasks_before_write on tasks`,
   `drop function tasks_before_write()`,
+  `drop function task_key_at_end(text, bigint, bigint)`,
   `drop function join_parent(text, bigint, bigint)`,
   `drop function check_parent(text, bigint, bigint, bigint, boolean)`,
   `drop function join_list(text, bigint)`,
