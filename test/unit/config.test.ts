@@ -50,9 +50,13 @@ describe('config', () => {
     expect(config.quotas).to.deep.equal({
       tasksPerUser: 10_000,
       storedBytesPerUser: 52_428_800,
+      listsPerUser: 100,
+      tasksPerList: 5000,
+      subtasksPerParent: 100,
       idempotencyKeysPerUser: 1000,
       idempotencyAnswerBytes: 65_536,
     });
+    expect(config.history).to.deep.equal({ trashRetentionDays: 30, changesHistoryDays: 30 });
     expect(config.dbTimeouts).to.deep.equal({
       connectTimeoutMs: 1000,
       acquireTimeoutMs: 1500,
@@ -92,6 +96,11 @@ describe('config', () => {
       QUOTA_TASKS_PER_USER: '500',
       QUOTA_STORED_BYTES_PER_USER: 'OFF',
       QUOTA_IDEMPOTENCY_KEYS_PER_USER: '20',
+      QUOTA_LISTS_PER_USER: '7',
+      QUOTA_TASKS_PER_LIST: 'off',
+      QUOTA_SUBTASKS_PER_PARENT: '12',
+      TRASH_RETENTION_DAYS: '7',
+      CHANGES_HISTORY_DAYS: '90',
       IDEMPOTENCY_MAX_ANSWER_BYTES: '4096',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
@@ -135,9 +144,13 @@ describe('config', () => {
     expect(config.quotas).to.deep.equal({
       tasksPerUser: 500,
       storedBytesPerUser: undefined,
+      listsPerUser: 7,
+      tasksPerList: undefined,
+      subtasksPerParent: 12,
       idempotencyKeysPerUser: 20,
       idempotencyAnswerBytes: 4096,
     });
+    expect(config.history).to.deep.equal({ trashRetentionDays: 7, changesHistoryDays: 90 });
     expect(config).to.deep.include({
       logLevel: 'debug',
       logFormat: 'pretty',
