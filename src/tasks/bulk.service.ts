@@ -133,6 +133,12 @@ async function attempt(
       (error instanceof DomainError && error.kind === 'quota_exceeded')
     )
       return { index, action, error };
+    // A list or parent the action names that the user does not have, or a rule of the tree.
+    if (error instanceof DomainError && error.kind === 'conflict') {
+      const prefix = `${at}${TASK_FIELDS_AT[action.op]}`;
+      const issues = error.details.issues?.map((issue) => ({ ...issue, pointer: prefix + issue.pointer }));
+      return { index, action, error: new DomainError('conflict', error.message, issues ? { issues } : {}) };
+    }
     if (error instanceof InvalidTaskError) {
       const prefix = `${at}${TASK_FIELDS_AT[action.op]}`;
       return {
