@@ -2,29 +2,38 @@ import type { Knex } from 'knex';
 
 // Issue 16: lists, subtasks, manual order, the trash and the changes feed.
 //
-// The change clock: every insert or visible update of a user's task or list takes the next number
-// of the user's clock (user_clocks.seq) and stamps it on the row (change_seq); a row deleted for
-// good leaves a tombstone with its own number. The clock's row stays locked until the writing
-// transaction ends, so one user's writes commit in the order of their numbers: a reader that sees
-// number s has seen every committed number below s, and the changes feed, read by number, never
-// passes a change it has not shown.
+// Change numbers: every insert or visible update of a user's task or list takes the next number of
+// one sequence and stamps it on the row (change_seq); a row deleted for good leaves a tombstone
+// with its own number. Before it takes a number, a writer takes the user's change lock in shared
+// mode (held until its transaction ends): writers never wait for each other. The changes feed
+// takes the same lock exclusively before it reads (changes_barrier), so it waits for the user's
+// writes in flight to end, and none starts until its read is done: every number it does not see
+// then is either rolled back or greater than every number it sees. Read by number, the feed never
+// passes a change it has not shown. (A user's writes to one task or list commit in the order of
+// their numbers: the second waits for the first's row lock before it takes its number.)
 //
 // Positions are fractional-indexing keys (the `fractional-indexing` package's format, compared
-// byte by byte: collate "C"). A new task or list goes after the last of its group; the key is
-// made here, under the clock's lock, so that a create stays one statement and two creates never
-// get the same key. fi_key_after is the package's generateKeyBetween(key, null): the key's
-// integer part incremented (test/db/fractional-keys.test.ts compares the two).
+// byte by byte: collate "C"). A new task or list goes after the last of its group, with the key
+// its change number names (fi_integer_key: the package's n-th integer key, which
+// test/db/fractional-keys.test.ts compares with it), so that a create stays one statement that
+// reads no other row.
 
 const DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const HEADS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 /** How deep tasks nest: a top-level task is on level 1, its subtasks on level 2, and so on. */
 const MAX_LEVELS = 4;
+/** The advisory lock spaces (the first key of the two-key form; the second is the user's hash). */
+const CHANGE_LOCKS = 1601;
+const TREE_LOCKS = 1602;
+/** Rows per list over which its count of tasks is spread, so that creates into one list do not queue on one row. */
+const COUNT_STRIPES = 8;
 
 const UP = [
-  `create table user_clocks (
+  `create sequence change_numbers as bigint`,
+  // The greatest change number a user's feed no longer has a deletion for (pruned): older tokens answer 410.
+  `create table change_horizons (
      user_id text primary key references users (id) on delete cascade,
-     seq bigint not null check (seq >= 0),
-     horizon bigint not null default 0 check (horizon >= 0)
+     horizon bigint not null check (horizon >= 0)
    )`,
   `create table change_tombstones (
      user_id text not null references users (id) on delete cascade,
@@ -35,49 +44,19 @@ const UP = [
      primary key (user_id, seq)
    )`,
   `create index change_tombstones_deleted_at_idx on change_tombstones (deleted_at)`,
-  // The length of an integer part from its head, as the package has it.
-  `create function fi_integer_length(head text) returns integer
-     language sql immutable parallel safe
-     as $$ select case when position(head in '${HEADS}') <= 26
-                       then 26 - position(head in '${HEADS}') + 2
-                       else position(head in '${HEADS}') - 26 + 1 end $$`,
-  `create function fi_key_after(key text) returns text
-     language plpgsql immutable parallel safe
-     as $$
-     declare
-       head text;
-       integer_part text;
-       carried text := '';
-       digit integer;
-       next_head text;
-       delta integer;
-     begin
-       if key is null then return 'a0'; end if;
-       head := substr(key, 1, 1);
-       integer_part := substr(key, 1, fi_integer_length(head));
-       for i in reverse length(integer_part)..2 loop
-         digit := position(substr(integer_part, i, 1) in '${DIGITS}');
-         if digit = 62 then
-           carried := '0' || carried;
-         else
-           return substr(integer_part, 1, i - 1) || substr('${DIGITS}', digit + 1, 1) || carried;
-         end if;
-       end loop;
-       if head = 'z' then raise exception 'order key out of range: %', key; end if;
-       next_head := substr('${HEADS}', position(head in '${HEADS}') + 1, 1);
-       delta := fi_integer_length(next_head) - fi_integer_length(head);
-       return next_head || case when delta > 0 then carried || '0'
-                                when delta < 0 then substr(carried, 2)
-                                else carried end;
-     end $$`,
-  // The n-th key of the package's chain a0, a1, ... az, b00, ...: existing rows' first order.
+  // The n-th key of the package's chain a0, a1, ... az, b00, ...: the key a row gets when it is
+  // placed after its group's last (created, restored, moved to the end). n is the row's change
+  // number, greater than every number taken before it, and every key's integer part is below
+  // every number taken after the key was written (a moved task's key lies between two keys, or
+  // before the first; existing rows were given keys below their count): so the key is after
+  // every key of its group, with no need to read them, and no two writes give the same one.
   `create function fi_integer_key(n bigint) returns text
      language plpgsql immutable parallel safe
      as $$
      declare
        width integer := 1;
-       span numeric := 62;
-       rest numeric := n;
+       span bigint := 62;
+       rest bigint := n;
        digits text := '';
      begin
        while rest >= span loop
@@ -87,24 +66,27 @@ const UP = [
        end loop;
        for i in 1..width loop
          digits := substr('${DIGITS}', (rest % 62)::integer + 1, 1) || digits;
-         rest := floor(rest / 62);
+         rest := rest / 62;
        end loop;
        return substr('${HEADS}', 26 + width, 1) || digits;
      end $$`,
   `create function next_change_seq(owner text) returns bigint
      language plpgsql volatile
      as $$
-     declare
-       stamped bigint;
      begin
-       update user_clocks set seq = seq + 1 where user_id = owner returning seq into stamped;
-       if stamped is null then
-         insert into user_clocks as clock (user_id, seq) values (owner, 1)
-           on conflict (user_id) do update set seq = clock.seq + 1
-           returning seq into stamped;
-       end if;
-       return stamped;
+       perform pg_advisory_xact_lock_shared(${CHANGE_LOCKS}, hashtext(owner));
+       return nextval('change_numbers');
      end $$`,
+  // What the changes feed runs before it reads (see the top of this file).
+  `create function changes_barrier(owner text) returns void
+     language sql volatile
+     as $$ select pg_advisory_xact_lock(${CHANGE_LOCKS}, hashtext(owner)) $$`,
+  // Held by every change to the shape of a user's trees (a task placed under a parent, moved,
+  // restored, a list deleted), for its transaction: the checks of one (no cycle, depth) read a
+  // shape no other is changing. Plain creates and edits do not take it.
+  `create function lock_task_tree(owner text) returns void
+     language sql volatile
+     as $$ select pg_advisory_xact_lock(${TREE_LOCKS}, hashtext(owner)) $$`,
   `create table lists (
      id bigint generated always as identity primary key,
      user_id text not null references users (id) on delete cascade,
@@ -112,7 +94,6 @@ const UP = [
      color text check (color ~ '^#[0-9a-f]{6}$'),
      position text collate "C" not null,
      is_default boolean not null default false,
-     live_tasks integer not null default 0 check (live_tasks >= 0),
      change_seq bigint not null,
      created_at timestamptz(3) not null default now(),
      updated_at timestamptz(3) not null default now()
@@ -121,6 +102,20 @@ const UP = [
   `create unique index lists_user_default_idx on lists (user_id) where is_default`,
   `create unique index lists_user_position_idx on lists (user_id, position)`,
   `create index lists_user_change_idx on lists (user_id, change_seq)`,
+  // How many tasks outside the trash each list holds (the cap on a list), spread over stripes.
+  `create table list_counts (
+     list_id bigint not null references lists (id) on delete cascade,
+     stripe smallint not null check (stripe between 0 and ${COUNT_STRIPES - 1}),
+     tasks integer not null,
+     primary key (list_id, stripe)
+   ) with (fillfactor = 50)`,
+  `create function count_in_list(list bigint, delta integer) returns void
+     language sql volatile
+     as $$
+       insert into list_counts as counted (list_id, stripe, tasks)
+       values (list, txid_current() % ${COUNT_STRIPES}, delta)
+       on conflict (list_id, stripe) do update set tasks = counted.tasks + excluded.tasks
+     $$`,
   // The user's default list, made on first need.
   `create function default_list_of(owner text) returns bigint
      language plpgsql volatile
@@ -150,21 +145,18 @@ const UP = [
      add constraint tasks_trash_root_iff_deleted check ((trash_root is null) = (deleted_at is null)),
      add constraint tasks_not_own_parent check (parent_id <> id)`,
   // Existing users and tasks: a default list each, their tasks in it in the order they were made.
+  // Numbered in the order they last changed: the lists first, then the tasks.
   `insert into lists (user_id, name, is_default, position, change_seq)
-     select id, 'Inbox', true, 'a0', 0 from users`,
+     select id, 'Inbox', true, 'a0', nextval('change_numbers') from users order by id`,
   `update tasks set
-     list_id = placed.list_id, position = placed.position, change_seq = placed.change_seq
+     list_id = placed.list_id, position = placed.position, change_seq = nextval('change_numbers')
    from (select tasks.id, lists.id as list_id,
-                fi_integer_key(row_number() over (partition by tasks.user_id order by tasks.created_at, tasks.id) - 1) as position,
-                row_number() over (partition by tasks.user_id order by tasks.updated_at, tasks.id) as change_seq
-           from tasks join lists on lists.user_id = tasks.user_id and lists.is_default) as placed
+                fi_integer_key(row_number() over (partition by tasks.user_id order by tasks.created_at, tasks.id) - 1) as position
+           from tasks join lists on lists.user_id = tasks.user_id and lists.is_default
+          order by tasks.updated_at, tasks.id) as placed
    where tasks.id = placed.id`,
-  `update lists set live_tasks = counted.tasks
-     from (select list_id, count(*) as tasks from tasks group by list_id) as counted
-    where lists.id = counted.list_id`,
-  `insert into user_clocks (user_id, seq)
-     select users.id, coalesce((select count(*) from tasks where tasks.user_id = users.id), 0) + 1 from users`,
-  `update lists set change_seq = (select seq from user_clocks where user_clocks.user_id = lists.user_id)`,
+  `insert into list_counts (list_id, stripe, tasks)
+     select list_id, 0, count(*) from tasks group by list_id`,
   `alter table tasks alter column position set not null, alter column change_seq set not null,
      add constraint tasks_live_in_a_list check (deleted_at is not null or list_id is not null)`,
   `create function lists_before_write() returns trigger
@@ -173,9 +165,7 @@ const UP = [
      begin
        if tg_op = 'INSERT' then
          new.change_seq := next_change_seq(new.user_id);
-         if new.position is null then
-           new.position := fi_key_after((select max(position) from lists where user_id = new.user_id));
-         end if;
+         new.position := coalesce(new.position, fi_integer_key(new.change_seq));
        elsif (new.name, new.color, new.position, new.is_default, new.updated_at)
              is distinct from (old.name, old.color, old.position, old.is_default, old.updated_at) then
          new.change_seq := next_change_seq(new.user_id);
@@ -197,8 +187,13 @@ const UP = [
      end $$`,
   `create trigger lists_after_delete after delete on lists
      for each row execute function record_tombstone('list')`,
-  `create unique index tasks_group_position_idx on tasks (user_id, list_id, parent_id, position) nulls not distinct
-     where deleted_at is null`,
+  // A group's tasks in order, one place each: a list's top level, and a parent's subtasks (always
+  // in the parent's list). Two partial indexes, because a btree walks in order after equalities
+  // only, which \`parent_id is null\` is not.
+  `create unique index tasks_top_position_idx on tasks (user_id, list_id, position)
+     where deleted_at is null and parent_id is null`,
+  `create unique index tasks_subtask_position_idx on tasks (user_id, parent_id, position)
+     where deleted_at is null and parent_id is not null`,
   `create index tasks_user_parent_idx on tasks (user_id, parent_id) where parent_id is not null`,
   `create index tasks_user_change_idx on tasks (user_id, change_seq)`,
   `create index tasks_user_trash_idx on tasks (user_id, deleted_at desc, id desc) where trash_root = id`,
@@ -218,21 +213,29 @@ const UP = [
   `create function quota_limit(part integer) returns bigint
      language sql stable
      as $$ select nullif(split_part(current_setting('todo.quota_limits', true), ',', part), '')::bigint $$`,
-  // A task joins a list's live tasks (created, restored, moved in): counted, and held to the cap.
+  // A task joins a list's tasks outside the trash (created, restored, moved in): the list must be
+  // the user's; counted, and held to the cap. Two writers joining at the same moment may each see
+  // the other's task uncounted: the cap is exact but for those.
   `create function join_list(owner text, joined bigint) returns void
      language plpgsql volatile
      as $$
      declare
-       held integer;
+       held bigint;
        cap bigint := quota_limit(3);
      begin
-       update lists set live_tasks = live_tasks + 1 where id = joined and user_id = owner returning live_tasks into held;
-       if held is null then
+       -- Counted only if it is the user's list.
+       insert into list_counts as counted (list_id, stripe, tasks)
+         select id, txid_current() % ${COUNT_STRIPES}, 1 from lists where id = joined and user_id = owner
+         on conflict (list_id, stripe) do update set tasks = counted.tasks + 1;
+       if not found then
          raise exception using errcode = 'TL404', message = 'no such list', detail = joined::text;
        end if;
-       if cap is not null and held > cap then
-         raise exception using errcode = 'QT001', message = 'quota exceeded: tasks_per_list',
-           detail = json_build_object('name', 'tasks_per_list', 'limit', cap, 'used', held - 1)::text;
+       if cap is not null then
+         select sum(tasks) into held from list_counts where list_id = joined;
+         if held > cap then
+           raise exception using errcode = 'QT001', message = 'quota exceeded: tasks_per_list',
+             detail = json_build_object('name', 'tasks_per_list', 'limit', cap, 'used', held - 1)::text;
+         end if;
        end if;
      end $$`,
   `create function join_parent(owner text, parent bigint, joining bigint) returns void
@@ -265,6 +268,7 @@ const UP = [
        levels integer := 0;
        height integer := 1;
      begin
+       perform lock_task_tree(owner);
        select list_id, deleted_at into parent_list, parent_deleted from tasks where id = parent and user_id = owner;
        if not found or parent_deleted is not null then
          raise exception using errcode = 'TP404', message = 'no such parent', detail = parent::text;
@@ -293,20 +297,6 @@ const UP = [
            detail = json_build_object('parent', parent, 'levels', levels + height)::text;
        end if;
      end $$`,
-  // The key after the last live task of a group (its list, and its parent or the top level).
-  `create function task_key_at_end(owner text, list bigint, parent bigint) returns text
-     language plpgsql volatile
-     as $$
-     begin
-       if parent is null then
-         return fi_key_after((select position from tasks
-                               where user_id = owner and list_id = list and parent_id is null and deleted_at is null
-                               order by position desc limit 1));
-       end if;
-       return fi_key_after((select position from tasks
-                             where user_id = owner and list_id = list and parent_id = parent and deleted_at is null
-                             order by position desc limit 1));
-     end $$`,
   `create function tasks_before_write() returns trigger
      language plpgsql
      as $$
@@ -323,12 +313,11 @@ const UP = [
          end if;
          -- Stamped after the default list is made, so that the feed shows the list first.
          new.change_seq := next_change_seq(new.user_id);
-         if new.position is null then new.position := task_key_at_end(new.user_id, new.list_id, new.parent_id); end if;
+         new.position := coalesce(new.position, fi_integer_key(new.change_seq));
        elsif new.position is null then
-         -- Written without a position (restored, or moved to a group's end): after the group's last,
-         -- read once the clock is held, as a create's is.
+         -- Written without a position (restored, or moved to a group's end): after the group's last.
          new.change_seq := next_change_seq(new.user_id);
-         new.position := task_key_at_end(new.user_id, new.list_id, new.parent_id);
+         new.position := fi_integer_key(new.change_seq);
        elsif (new.updated_at, new.list_id, new.parent_id, new.position, new.deleted_at, new.next_occurrence_id)
              is distinct from (old.updated_at, old.list_id, old.parent_id, old.position, old.deleted_at, old.next_occurrence_id) then
          new.change_seq := next_change_seq(new.user_id);
@@ -337,7 +326,7 @@ const UP = [
        end if;
        -- The live tasks each list holds, and the caps on a list and on a parent.
        if was_live and (not is_live or new.list_id is distinct from old.list_id) and old.list_id is not null then
-         update lists set live_tasks = live_tasks - 1 where id = old.list_id;
+         perform count_in_list(old.list_id, -1);
        end if;
        if is_live and (not was_live or new.list_id is distinct from old.list_id) then
          perform join_list(new.user_id, new.list_id);
@@ -355,8 +344,9 @@ const UP = [
      language plpgsql
      as $$
      begin
-       if old.deleted_at is null and old.list_id is not null then
-         update lists set live_tasks = live_tasks - 1 where id = old.list_id;
+       -- (A user being deleted takes their lists and counts along.)
+       if old.deleted_at is null and exists (select 1 from lists where id = old.list_id) then
+         perform count_in_list(old.list_id, -1);
        end if;
        return null;
      end $$`,
@@ -372,10 +362,11 @@ const DOWN = [
   `drop function tasks_after_delete()`,
   `drop trigger tasks_before_write on tasks`,
   `drop function tasks_before_write()`,
-  `drop function task_key_at_end(text, bigint, bigint)`,
   `drop function join_parent(text, bigint, bigint)`,
   `drop function check_parent(text, bigint, bigint, bigint, boolean)`,
   `drop function join_list(text, bigint)`,
+  `drop function count_in_list(bigint, integer)`,
+  `drop table list_counts`,
   `drop function quota_limit(integer)`,
   `drop function quota_scope(text, bigint, bigint, bigint, bigint)`,
   `alter table tasks drop column list_id, drop column parent_id, drop column position, drop column deleted_at,
@@ -386,12 +377,13 @@ const DOWN = [
   `drop function lists_before_write()`,
   `drop function default_list_of(text)`,
   `drop table lists`,
+  `drop function lock_task_tree(text)`,
+  `drop function changes_barrier(text)`,
   `drop function next_change_seq(text)`,
   `drop function fi_integer_key(bigint)`,
-  `drop function fi_key_after(text)`,
-  `drop function fi_integer_length(text)`,
   `drop table change_tombstones`,
-  `drop table user_clocks`,
+  `drop table change_horizons`,
+  `drop sequence change_numbers`,
 ];
 
 export async function up(knex: Knex): Promise<void> {
