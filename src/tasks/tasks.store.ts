@@ -265,6 +265,14 @@ export async function setNextOccurrence(
   return row;
 }
 
+/**
+ * Takes the user's tree lock for the transaction: a change to the shape of the user's trees (a
+ * move, a restore, a list's deletion) reads and writes it while no other such change runs.
+ */
+export async function lockTaskTree(db: Knex, userId: string): Promise<void> {
+  await db.raw('select lock_task_tree(?)', [userId]);
+}
+
 /** Locks the user's tasks with these ids, in id order (a consistent order cannot deadlock). */
 export async function lockTasks(db: Knex, userId: string, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
