@@ -109,13 +109,29 @@ const UP = [
      tasks integer not null,
      primary key (list_id, stripe)
    ) with (fillfactor = 50)`,
+  // A change to the count, on the first stripe from the writer's own that no other writer holds
+  // (every stripe held: the writer's own, waited for).
   `create function count_in_list(list bigint, delta integer) returns void
-     language sql volatile
+     language plpgsql volatile
      as $$
-       insert into list_counts as counted (list_id, stripe, tasks)
-       values (list, txid_current() % ${COUNT_STRIPES}, delta)
-       on conflict (list_id, stripe) do update set tasks = counted.tasks + excluded.tasks
-     $$`,
+     declare
+       own smallint := txid_current() % ${COUNT_STRIPES};
+       chosen smallint;
+     begin
+       select stripe into chosen from list_counts
+        where list_id = list
+        order by (stripe - own + ${COUNT_STRIPES}) % ${COUNT_STRIPES}
+        limit 1 for no key update skip locked;
+       update list_counts set tasks = tasks + delta where list_id = list and stripe = coalesce(chosen, own);
+     end $$`,
+  `create function lists_after_insert() returns trigger
+     language plpgsql
+     as $$
+     begin
+       insert into list_counts (list_id, stripe, tasks)
+         select new.id, stripe, 0 from generate_series(0, ${COUNT_STRIPES - 1}) as stripe;
+       return null;
+     end $$`,
   // The user's default list, made on first need.
   `create function default_list_of(owner text) returns bigint
      language plpgsql volatile
@@ -156,7 +172,8 @@ const UP = [
           order by tasks.updated_at, tasks.id) as placed
    where tasks.id = placed.id`,
   `insert into list_counts (list_id, stripe, tasks)
-     select list_id, 0, count(*) from tasks group by list_id`,
+     select lists.id, stripe, case when stripe = 0 then (select count(*) from tasks where list_id = lists.id) else 0 end
+       from lists cross join generate_series(0, ${COUNT_STRIPES - 1}) as stripe`,
   `alter table tasks alter column position set not null, alter column change_seq set not null,
      add constraint tasks_live_in_a_list check (deleted_at is not null or list_id is not null)`,
   `create function lists_before_write() returns trigger
@@ -174,6 +191,8 @@ const UP = [
      end $$`,
   `create trigger lists_before_write before insert or update on lists
      for each row execute function lists_before_write()`,
+  `create trigger lists_after_insert after insert on lists
+     for each row execute function lists_after_insert()`,
   `create function record_tombstone() returns trigger
      language plpgsql
      as $$
@@ -223,13 +242,11 @@ const UP = [
        held bigint;
        cap bigint := quota_limit(3);
      begin
-       -- Counted only if it is the user's list.
-       insert into list_counts as counted (list_id, stripe, tasks)
-         select id, txid_current() % ${COUNT_STRIPES}, 1 from lists where id = joined and user_id = owner
-         on conflict (list_id, stripe) do update set tasks = counted.tasks + 1;
+       perform 1 from lists where id = joined and user_id = owner;
        if not found then
          raise exception using errcode = 'TL404', message = 'no such list', detail = joined::text;
        end if;
+       perform count_in_list(joined, 1);
        if cap is not null then
          select sum(tasks) into held from list_counts where list_id = joined;
          if held > cap then
@@ -373,6 +390,8 @@ const DOWN = [
      drop column trash_root, drop column change_seq`,
   `drop trigger lists_after_delete on lists`,
   `drop function record_tombstone()`,
+  `drop trigger lists_after_insert on lists`,
+  `drop function lists_after_insert()`,
   `drop trigger lists_before_write on lists`,
   `drop function lists_before_write()`,
   `drop function default_list_of(text)`,
