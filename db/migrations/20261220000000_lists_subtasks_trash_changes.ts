@@ -232,28 +232,68 @@ const UP = [
   `create function quota_limit(part integer) returns bigint
      language sql stable
      as $$ select nullif(split_part(current_setting('todo.quota_limits', true), ',', part), '')::bigint $$`,
-  // A task joins a list's tasks outside the trash (created, restored, moved in): the list must be
-  // the user's; counted, and held to the cap. Two writers joining at the same moment may each see
-  // the other's task uncounted: the cap is exact but for those.
-  `create function join_list(owner text, joined bigint) returns void
+  // A task placed in a list the request named (created in it, moved or restored to it): the list must be the user's.
+  `create function check_list(owner text, list bigint) returns void
+     language plpgsql stable
+     as $$
+     begin
+       perform 1 from lists where id = list and user_id = owner;
+       if not found then
+         raise exception using errcode = 'TL404', message = 'no such list', detail = list::text;
+       end if;
+     end $$`,
+  // Tasks joining or leaving lists, counted once per statement and list from the statement's rows
+  // (a list's deletion trashes its tasks in one statement: one count, not one per task), and held
+  // to the cap. Two statements placing tasks in one list at the same moment may each miss the
+  // other's: the cap is exact but for those.
+  `create function count_members(list bigint, delta integer) returns void
      language plpgsql volatile
      as $$
      declare
-       held bigint;
        cap bigint := quota_limit(3);
+       held bigint;
      begin
-       perform 1 from lists where id = joined and user_id = owner;
-       if not found then
-         raise exception using errcode = 'TL404', message = 'no such list', detail = joined::text;
-       end if;
-       perform count_in_list(joined, 1);
-       if cap is not null then
-         select sum(tasks) into held from list_counts where list_id = joined;
+       perform count_in_list(list, delta);
+       if delta > 0 and cap is not null then
+         select sum(tasks) into held from list_counts where list_id = list;
          if held > cap then
            raise exception using errcode = 'QT001', message = 'quota exceeded: tasks_per_list',
-             detail = json_build_object('name', 'tasks_per_list', 'limit', cap, 'used', held - 1)::text;
+             detail = json_build_object('name', 'tasks_per_list', 'limit', cap, 'used', held - delta)::text;
          end if;
        end if;
+     end $$`,
+  `create function tasks_count_members() returns trigger
+     language plpgsql
+     as $$
+     declare
+       changed record;
+     begin
+       if tg_op = 'INSERT' then
+         for changed in
+           select list_id, count(*)::integer as delta from new_rows where deleted_at is null group by list_id order by list_id
+         loop
+           perform count_members(changed.list_id, changed.delta);
+         end loop;
+       elsif tg_op = 'DELETE' then
+         for changed in
+           select list_id, -count(*)::integer as delta from old_rows
+            where deleted_at is null and list_id is not null group by list_id order by list_id
+         loop
+           perform count_members(changed.list_id, changed.delta);
+         end loop;
+       else
+         for changed in
+           select list_id, sum(delta)::integer as delta
+             from (select list_id, 1 as delta from new_rows where deleted_at is null
+                   union all
+                   select list_id, -1 from old_rows where deleted_at is null) as moved
+            where list_id is not null
+            group by list_id having sum(delta) <> 0 order by list_id
+         loop
+           perform count_members(changed.list_id, changed.delta);
+         end loop;
+       end if;
+       return null;
      end $$`,
   `create function join_parent(owner text, parent bigint, joining bigint) returns void
      language plpgsql volatile
@@ -320,6 +360,7 @@ const UP = [
      declare
        was_live boolean := tg_op = 'UPDATE' and old.deleted_at is null;
        is_live boolean := new.deleted_at is null;
+       list_named boolean := tg_op = 'UPDATE' or new.list_id is not null;
      begin
        if tg_op = 'INSERT' then
          if new.list_id is null then
@@ -341,12 +382,9 @@ const UP = [
        else
          return new;
        end if;
-       -- The live tasks each list holds, and the caps on a list and on a parent.
-       if was_live and (not is_live or new.list_id is distinct from old.list_id) and old.list_id is not null then
-         perform count_in_list(old.list_id, -1);
-       end if;
-       if is_live and (not was_live or new.list_id is distinct from old.list_id) then
-         perform join_list(new.user_id, new.list_id);
+       -- A list or a parent the task joins (its list's count: tasks_count_members).
+       if is_live and list_named and (not was_live or new.list_id is distinct from old.list_id) then
+         perform check_list(new.user_id, new.list_id);
        end if;
        if is_live and new.parent_id is not null
           and (not was_live or new.parent_id is distinct from old.parent_id) then
@@ -357,31 +395,31 @@ const UP = [
      end $$`,
   `create trigger tasks_before_write before insert or update on tasks
      for each row execute function tasks_before_write()`,
-  `create function tasks_after_delete() returns trigger
-     language plpgsql
-     as $$
-     begin
-       -- (A user being deleted takes their lists and counts along.)
-       if old.deleted_at is null and exists (select 1 from lists where id = old.list_id) then
-         perform count_in_list(old.list_id, -1);
-       end if;
-       return null;
-     end $$`,
-  `create trigger tasks_after_delete after delete on tasks
-     for each row execute function tasks_after_delete()`,
+  `create trigger tasks_count_insert after insert on tasks
+     referencing new table as new_rows
+     for each statement execute function tasks_count_members()`,
+  `create trigger tasks_count_update after update on tasks
+     referencing old table as old_rows new table as new_rows
+     for each statement execute function tasks_count_members()`,
+  `create trigger tasks_count_delete after delete on tasks
+     referencing old table as old_rows
+     for each statement execute function tasks_count_members()`,
   `create trigger tasks_after_delete_tombstone after delete on tasks
      for each row execute function record_tombstone('task')`,
 ];
 
 const DOWN = [
   `drop trigger tasks_after_delete_tombstone on tasks`,
-  `drop trigger tasks_after_delete on tasks`,
-  `drop function tasks_after_delete()`,
+  `drop trigger tasks_count_delete on tasks`,
+  `drop trigger tasks_count_update on tasks`,
+  `drop trigger tasks_count_insert on tasks`,
+  `drop function tasks_count_members()`,
+  `drop function count_members(bigint, integer)`,
   `drop trigger tasks_before_write on tasks`,
   `drop function tasks_before_write()`,
   `drop function join_parent(text, bigint, bigint)`,
   `drop function check_parent(text, bigint, bigint, bigint, boolean)`,
-  `drop function join_list(text, bigint)`,
+  `drop function check_list(text, bigint)`,
   `drop function count_in_list(bigint, integer)`,
   `drop table list_counts`,
   `drop function quota_limit(integer)`,

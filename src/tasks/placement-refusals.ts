@@ -38,9 +38,17 @@ export async function refusingMisplacement<T>(write: PromiseLike<T>): Promise<T>
   try {
     return await refusingOverQuota(write);
   } catch (error) {
-    const { code, detail } = error as { code?: unknown; detail?: unknown };
+    const { code, detail, constraint } = error as { code?: unknown; detail?: unknown; constraint?: unknown };
     const refusal = typeof code === 'string' ? REFUSALS[code] : undefined;
     if (refusal && typeof detail === 'string') throw refusal(detail);
+    // The list or parent was there when the trigger looked, and deleted before the write ended.
+    const gone = code === FOREIGN_KEY_VIOLATION && typeof constraint === 'string' ? VANISHED[constraint] : undefined;
+    if (gone && typeof detail === 'string') throw REFUSALS[gone]!(/=\((\d+)\)/.exec(detail)?.[1] ?? '?');
     throw error;
   }
 }
+
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/** The foreign keys a place names, as the refusal of a list or parent the user does not have. */
+const VANISHED: Record<string, string> = { tasks_list_id_fkey: 'TL404', tasks_parent_id_fkey: 'TP404' };
