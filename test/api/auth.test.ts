@@ -152,6 +152,24 @@ function userOperations(taskId: number): { name: string; method: string; suffix:
       suffix: `/tasks/${taskId}/complete`,
       options: { json: { completed: true } },
     },
+    { name: 'moveTask', method: 'POST', suffix: `/tasks/${taskId}/move`, options: { json: {} } },
+    { name: 'restoreTask', method: 'POST', suffix: `/tasks/${taskId}/restore`, options: {} },
+    { name: 'listTrash', method: 'GET', suffix: '/trash', options: {} },
+    { name: 'purgeTask', method: 'DELETE', suffix: `/trash/${taskId}`, options: {} },
+    { name: 'emptyTrash', method: 'POST', suffix: '/trash/empty', options: {} },
+    { name: 'listChanges', method: 'GET', suffix: '/changes', options: {} },
+    // The task's id as a list's: the answer comes before anything is looked up.
+    { name: 'listLists', method: 'GET', suffix: '/lists', options: {} },
+    { name: 'createList', method: 'POST', suffix: '/lists', options: { json: { name: 'Not yours' } } },
+    { name: 'getList', method: 'GET', suffix: `/lists/${taskId}`, options: {} },
+    {
+      name: 'updateList',
+      method: 'PATCH',
+      suffix: `/lists/${taskId}`,
+      options: { json: { name: 'Not yours' }, contentType: 'application/merge-patch+json' },
+    },
+    { name: 'deleteList', method: 'DELETE', suffix: `/lists/${taskId}`, options: {} },
+    { name: 'moveList', method: 'POST', suffix: `/lists/${taskId}/move`, options: { json: {} } },
   ];
 }
 

@@ -37,6 +37,9 @@ const TASK_OPERATIONS: TaskOperation[] = [
     options: { json: { completed: true } },
   },
   { name: 'completeTask as a toggle', method: 'PATCH', path: (id) => `/tasks/${id}/complete`, options: {} },
+  { name: 'moveTask (POST)', method: 'POST', path: (id) => `/tasks/${id}/move`, options: { json: {} } },
+  { name: 'restoreTask (POST)', method: 'POST', path: (id) => `/tasks/${id}/restore`, options: {} },
+  { name: 'purgeTask (DELETE)', method: 'DELETE', path: (id) => `/trash/${id}`, options: {} },
 ];
 
 /** Every operation under `/api/{user_id}`: the task operations plus the collection's. */
@@ -49,7 +52,7 @@ const ALL_USER_OPERATIONS: TaskOperation[] = [
 /** A problem document with the task id taken out, to compare "not yours" with "not there". */
 function shapeOf(response: ApiResponse, taskId: number): unknown {
   // Only where a task id is meant ("Task 42 was…", "…/tasks/42"), never inside the user id.
-  const taskIdPlaces = new RegExp(`(?<=Task |/tasks/)${taskId}\\b`, 'g');
+  const taskIdPlaces = new RegExp(`(?<=Task |/tasks/|/trash/)${taskId}\\b`, 'g');
   const anonymise = (value: unknown) => (typeof value === 'string' ? value.replace(taskIdPlaces, '{task_id}') : value);
   const { request_id: requestId, ...rest } = response.body as Record<string, unknown>;
   expect(requestId, 'request_id').to.be.a('string');

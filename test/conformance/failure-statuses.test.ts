@@ -19,7 +19,7 @@ const USER = 'failure-user';
 
 /** The operation's path with the test user and a task id filled in. */
 function concretePath(operation: SpecOperation): string {
-  return operation.path.replace('{user_id}', USER).replace('{task_id}', '1');
+  return operation.path.replace('{user_id}', USER).replace('{task_id}', '1').replace('{list_id}', '1');
 }
 
 async function send(
