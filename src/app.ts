@@ -38,6 +38,7 @@ import { createMetrics } from './metrics/metrics.js';
 import { createSystemHandlers } from './system/system.handlers.js';
 import { createTagHandlers } from './tags/tags.handlers.js';
 import { createListHandlers } from './lists/lists.handlers.js';
+import { createListService } from './lists/lists.service.js';
 import { createListMoveHandlers } from './lists/list-move.handlers.js';
 import { createTaskMoveHandlers } from './tasks/task-move.handlers.js';
 import { createTrashHandlers } from './trash/trash.handlers.js';
@@ -104,7 +105,7 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
     ...createTaskHandlers(createTaskService(featureDb, taskPolicy)),
     ...createBulkHandlers(createBulkService(featureDb, taskPolicy)),
     ...createTagHandlers(featureDb),
-    ...createListHandlers(featureDb),
+    ...createListHandlers(createListService(featureDb, taskPolicy)),
     ...createListMoveHandlers(featureDb),
     ...createTaskMoveHandlers(featureDb),
     ...createTrashHandlers(featureDb),

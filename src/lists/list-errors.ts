@@ -14,3 +14,46 @@ export class ListNotFoundError extends DomainError {
     super('not_found', `List ${listId} was not found.`, issues.length > 0 ? { issues } : {});
   }
 }
+
+/** The list is no longer as the writer last read it (its `If-Match`): nothing was written. */
+export class ListPreconditionFailedError extends DomainError {
+  override name = 'ListPreconditionFailedError';
+
+  constructor(readonly listId: number) {
+    super('precondition_failed', 'The list has changed since it was read (If-Match); nothing was written.');
+  }
+}
+
+/** A write without `If-Match` on a server that requires one (REQUIRE_IF_MATCH): it did not run. */
+export class ListPreconditionRequiredError extends DomainError {
+  override name = 'ListPreconditionRequiredError';
+
+  constructor() {
+    super('precondition_required', 'This write needs an If-Match header with the ETag of the list as last read.');
+  }
+}
+
+/** Another of the user's lists has this name, compared case-insensitively. */
+export class ListNameTakenError extends DomainError {
+  override name = 'ListNameTakenError';
+
+  constructor(readonly listName: string) {
+    super(
+      'conflict',
+      `A list named ${JSON.stringify(listName)} already exists (names are compared case-insensitively).`,
+      { issues: [{ location: 'body', pointer: '/name', message: 'is the name of another of your lists' }] },
+    );
+  }
+}
+
+/** The default list is where tasks without a list go: it can be renamed, never deleted. */
+export class DefaultListDeletionError extends DomainError {
+  override name = 'DefaultListDeletionError';
+
+  constructor(readonly listId: number) {
+    super(
+      'conflict',
+      `List ${listId} is your default list, where tasks without a list go: it can be renamed but not deleted.`,
+    );
+  }
+}

@@ -15,8 +15,113 @@ export interface ListRow {
 /** The columns a client reads (not the count of live tasks the caps keep, nor the feed's stamp). */
 export const LIST_COLUMNS = ['id', 'user_id', 'name', 'color', 'position', 'is_default', 'created_at', 'updated_at'];
 
+/** A list's writable fields; absent ones stay as they are. */
+export interface ListChanges {
+  readonly name?: string;
+  readonly color?: string | null;
+}
+
+/** The unique index that makes a name one list's per user, compared case-insensitively. */
+export const LIST_NAME_INDEX = 'lists_user_name_idx';
+
 // Every query below filters on user_id first: a list of another user is never read or written.
 
-export async function findList(db: Knex, userId: string, id: number): Promise<ListRow | undefined> {
-  return (await db('lists').select(LIST_COLUMNS).where({ user_id: userId, id }).first()) as ListRow | undefined;
+export async function findList(
+  db: Knex,
+  userId: string,
+  id: number,
+  options: { forUpdate?: boolean } = {},
+): Promise<ListRow | undefined> {
+  const query = db('lists').select(LIST_COLUMNS).where({ user_id: userId, id });
+  if (options.forUpdate) query.forUpdate();
+  return (await query.first()) as ListRow | undefined;
+}
+
+/** Every list of the user, in their manual order. */
+export async function findLists(db: Knex, userId: string): Promise<ListRow[]> {
+  return db('lists').select<ListRow[]>(LIST_COLUMNS).where('user_id', userId).orderBy(['position', 'id']);
+}
+
+/** Makes the user's default list unless they have one already. */
+export async function ensureDefaultList(db: Knex, userId: string): Promise<void> {
+  await db.raw('select default_list_of(?)', [userId]);
+}
+
+export async function countLists(db: Knex, userId: string): Promise<number> {
+  const row = await db('lists').where('user_id', userId).first<{ count: number }>(db.raw('count(*)::int as count'));
+  return row?.count ?? 0;
+}
+
+/**
+ * Locks the user's change clock (made at 0 when new) until the transaction ends, without taking a
+ * number. Every write of the user's tasks and lists takes the clock (the tables' triggers) and a
+ * task joining a list then takes the list's row: a list write that takes the clock first waits for
+ * those writes instead of deadlocking with them, and serializes the user's list writes (counts,
+ * names) with each other.
+ */
+export async function lockUserClock(db: Knex, userId: string): Promise<void> {
+  await db('user_clocks').insert({ user_id: userId, seq: 0 }).onConflict('user_id').ignore();
+  await db('user_clocks').select('seq').where('user_id', userId).forUpdate();
+}
+
+/** Inserts the list, last in the user's order (the trigger gives it its position). */
+export async function insertList(db: Knex, userId: string, list: Required<ListChanges>): Promise<ListRow> {
+  const [row] = await db('lists')
+    .insert({ user_id: userId, name: list.name, color: list.color })
+    .returning<ListRow[]>(LIST_COLUMNS);
+  if (!row) throw new Error('insert returned no row');
+  return row;
+}
+
+/**
+ * Applies the changes and returns the list as it now is, or `undefined` when the user has no such
+ * list. `updated_at` moves only when a value really changes.
+ */
+export async function updateList(
+  db: Knex,
+  userId: string,
+  id: number,
+  changes: ListChanges,
+): Promise<ListRow | undefined> {
+  const compared = Object.entries(changes).filter(([, value]) => value !== undefined) as [string, Knex.Value][];
+  const columns = compared.map(([column]) => `"${column}"`).join(', ');
+  const placeholders = compared.map(() => '?').join(', ');
+  const values = compared.map(([, value]) => value);
+  const [row] = await db('lists')
+    .where({ user_id: userId, id })
+    .update({
+      ...Object.fromEntries(compared),
+      updated_at: db.raw(
+        `case when (${columns}) is distinct from (${placeholders}) then now() else updated_at end`,
+        values,
+      ),
+    })
+    .returning<ListRow[]>(LIST_COLUMNS);
+  return row;
+}
+
+/**
+ * Moves every task of the list that is not in the trash to the trash, each top-level task as a
+ * trash item with its subtasks (trash_root = its top-level ancestor). A live task's parent is
+ * always live and in the same list, so the list's top-level tasks reach all of them.
+ */
+export async function trashTasksOfList(db: Knex, userId: string, listId: number): Promise<void> {
+  await db.raw(
+    `with recursive subtree (id, root) as (
+       select id, id from tasks
+        where user_id = :userId and list_id = :listId and parent_id is null and deleted_at is null
+       union all
+       select child.id, subtree.root from tasks child join subtree on child.parent_id = subtree.id
+        where child.user_id = :userId and child.deleted_at is null
+     )
+     update tasks set deleted_at = now(), trash_root = subtree.root
+       from subtree
+      where tasks.user_id = :userId and tasks.id = subtree.id`,
+    { userId, listId },
+  );
+}
+
+/** Deletes the list row (its trashed tasks keep no list; a trigger writes the feed's tombstone). */
+export async function deleteList(db: Knex, userId: string, id: number): Promise<void> {
+  await db('lists').where({ user_id: userId, id }).delete();
 }

@@ -1,5 +1,5 @@
 import type { OperationHandlers, OperationInput } from '../contract/operations.js';
-import { afterCommit } from '../db/request-transaction.js';
+import { auditTrail } from '../audit/audit-trail.js';
 import { listViewOf } from './list-parameters.js';
 import { represent, toTask, type TaskRepresentation } from './task-representation.js';
 import type { TaskService, Written } from './tasks.service.js';
@@ -95,13 +95,9 @@ function withEntityTag<S extends 200 | 201>(
 
 type Auditable = Pick<OperationInput<TaskOperations>, 'log' | 'user'>;
 
-/**
- * One log line per change, for the audit trail: who did what to which task. Written once the
- * change has committed (a keyed request commits after its handler returns): a change rolled back
- * is not in the trail.
- */
+/** The task's line in the audit trail (src/audit/audit-trail.ts). */
 export function audit(input: Auditable, action: string, taskId: number): void {
-  afterCommit(() => input.log.info({ audit: { action, user_id: input.user.id, task_id: taskId } }, `audit ${action}`));
+  auditTrail(input, action, { task_id: taskId });
 }
 
 /** The write's audit line, if it changed anything, and a creation line for the next occurrence it created, if any. */
