@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { expect } from 'chai';
@@ -69,6 +70,13 @@ const byTaskId = new Map(
     .filter((operation) => operation.parameters.some((parameter) => parameter.name === 'task_id'))
     .map((operation) => [operation.operationId, operation]),
 );
+/** Every operation on one list (its id in the path), by operationId. */
+const byListId = new Set(
+  specOperations()
+    .map(({ operationId }) => operationSchemas(operationId))
+    .filter((operation) => operation.parameters.some((parameter) => parameter.name === 'list_id'))
+    .map((operation) => operation.operationId),
+);
 /** Writes after which a field absent from the body has its default (the others keep what the task had). */
 const FULL_WRITES = new Set(['createTask', 'replaceTask']);
 
@@ -77,10 +85,23 @@ type Page = { items: Task[]; next_cursor: string | null };
 /** A query as it travels: text, an array being the parameter repeated. */
 type Query = Record<string, string | string[]>;
 
-function pathOf(operation: OperationSchemas, user: TestUser, taskId?: number | string): string {
+/** The operation's path for the user, on the task (or, for an operation on a list, the list) with this id. */
+function pathOf(operation: OperationSchemas, user: TestUser, id?: number | string): string {
   return operation.path
     .replace('{user_id}', encodeURIComponent(user.id))
-    .replace('{task_id}', encodeURIComponent(String(taskId)));
+    .replace(/\{(task|list)_id\}/, encodeURIComponent(String(id)));
+}
+
+/** What a case on one task, or on one list, works on. */
+type Subject = Pick<Task, 'id'>;
+
+/** A list of the user's own, with a name of its own. */
+async function createList(user: TestUser): Promise<Subject> {
+  const response = await user.call<Subject>('POST', `/api/${encodeURIComponent(user.id)}/lists`, {
+    json: { name: `List ${randomUUID()}` },
+  });
+  expect(response.status, JSON.stringify(response.body)).to.equal(201);
+  return response.body;
 }
 
 function send(user: TestUser, operation: OperationSchemas, path: string, mediaType: string | undefined, body: unknown) {
@@ -990,8 +1011,11 @@ function stateCause(operationId: string, status: number, problem: Problem | unde
   const errors = problem?.errors ?? [];
   switch (status) {
     case 404:
-      // A task id (in the path or an action) that is none of the user's tasks; a reference page never built.
-      return operationId === 'getDocs' || byTaskId.has(operationId) || operationId === 'bulkTasks'
+      // A task or list id (in the path or an action) that is none of the user's; a reference page never built.
+      return operationId === 'getDocs' ||
+        byTaskId.has(operationId) ||
+        byListId.has(operationId) ||
+        operationId === 'bulkTasks'
         ? 'missing'
         : undefined;
     case 412:
@@ -1120,7 +1144,7 @@ describeEachDatabase('properties: every operation, with requests drawn from the 
     user: TestUser,
     operation: OperationSchemas,
     request: DrawnRequest,
-    task: Task,
+    task: Subject,
   ): Promise<string> {
     const taskId = request.ownTask ? task.id : request.taskId;
     const query = Object.keys(request.query).length === 0 ? '' : `?${queryString(request.query)}`;
@@ -1151,12 +1175,15 @@ describeEachDatabase('properties: every operation, with requests drawn from the 
     it(`${operationId}: every request the spec allows is answered with a success or a state-caused error`, async function () {
       this.timeout(TIME_LIMIT_MS + 20_000);
       const user = suite.newUser();
-      const task = await user.createTask(TASK);
-      // A task of its own for each case on one task (a delete leaves the next case one), made
-      // beforehand; a shrinking run that uses them all up goes on with the first task.
-      const fresh: Task[] = [];
-      if (byTaskId.has(operationId))
-        for (let made = 0; made < OPERATION_RUNS; made += 1) fresh.push(await user.createTask(TASK));
+      // An operation on a list works on lists of the user's own (not the default one, which cannot be deleted).
+      const onList = byListId.has(operationId);
+      const newSubject = async (): Promise<Subject> => (onList ? createList(user) : user.createTask(TASK));
+      const task = await newSubject();
+      // A task (or list) of its own for each case on one (a delete leaves the next case one), made
+      // beforehand; a shrinking run that uses them all up goes on with the first.
+      const fresh: Subject[] = [];
+      if (byTaskId.has(operationId) || onList)
+        for (let made = 0; made < OPERATION_RUNS; made += 1) fresh.push(await newSubject());
       for (const full of [false, true]) {
         await fc.assert(
           fc.asyncProperty(drawnRequest(operation, full), async (request) => {
@@ -1186,7 +1213,7 @@ describeEachDatabase('properties: every operation, with requests drawn from the 
     mediaType: string,
     schema: Schema,
     request: Omit<DrawnRequest, 'body'>,
-    task: Task,
+    task: Subject,
   ): Promise<void> {
     const body = exampleValue(schema, true) as Body | undefined;
     if (body === undefined) return;
