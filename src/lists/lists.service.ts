@@ -16,6 +16,7 @@ import {
   type ListCollectionRepresentation,
   type ListRepresentation,
 } from './list-representation.js';
+import { lockTaskTree } from '../tasks/tasks.store.js';
 import * as store from './lists.store.js';
 import type { ListChanges, ListRow } from './lists.store.js';
 
@@ -97,14 +98,14 @@ export function createListService(db: Knex, policy: ListPolicy) {
     },
 
     /**
-     * Creates the list, last. Under the user's clock: the count the quota compares is exact and the
-     * name check sees every committed list. The default list is made first, so that it is counted
-     * and a list can never take its name before it exists.
+     * Creates the list, last; one of the user's creates at a time, so that the count the quota
+     * compares is exact. The default list is made first, so that it is counted and a list can
+     * never take its name before it exists.
      */
     create(userId: string, input: Schemas['ListCreate']): Promise<ListRow> {
       const name = input.name.trim();
       return db.transaction(async (trx) => {
-        await store.lockUserClock(trx, userId);
+        await store.lockListCreation(trx, userId);
         await store.ensureDefaultList(trx, userId);
         const limit = policy.quotas.listsPerUser;
         if (limit !== undefined) {
@@ -134,23 +135,24 @@ export function createListService(db: Knex, policy: ListPolicy) {
         return { row: checked(requireList(id, await store.findList(db, userId, id))), changed: false };
       }
       return db.transaction(async (trx) => {
-        await store.lockUserClock(trx, userId);
-        checked(requireList(id, await store.findList(trx, userId, id, { forUpdate: true })));
+        checked(requireList(id, await store.findList(trx, userId, id, { lock: 'no key update' })));
         const row = await refusingTakenName(changes.name, store.updateList(trx, userId, id, changes));
         return { row: requireList(id, row), changed: true };
       });
     },
 
     /**
-     * Deletes the list and moves its tasks to the trash, as one transaction. The clock, then the
-     * list's row, are locked first: a task being created into the list meanwhile waits, then finds
-     * no list (a 409 at its list_id), and no task can join the list between the trashing and the delete.
+     * Deletes the list and moves its tasks to the trash, as one transaction. It changes the user's
+     * trees, so it holds their tree lock (taken first, as every tree change does); then it locks the
+     * list's row: a task being placed in the list meanwhile waits for the row (its foreign key),
+     * then finds no list (a 409 at its list_id), so none joins the list between the trashing and
+     * the delete.
      */
     async remove(userId: string, id: number, ifMatch: string | undefined): Promise<void> {
       const checked = assertIfMatch(ifMatch);
       await db.transaction(async (trx) => {
-        await store.lockUserClock(trx, userId);
-        const list = checked(requireList(id, await store.findList(trx, userId, id, { forUpdate: true })));
+        await lockTaskTree(trx, userId);
+        const list = checked(requireList(id, await store.findList(trx, userId, id, { lock: 'update' })));
         if (list.is_default) throw new DefaultListDeletionError(id);
         await store.trashTasksOfList(trx, userId, id);
         await store.deleteList(trx, userId, id);

@@ -26,14 +26,20 @@ export const LIST_NAME_INDEX = 'lists_user_name_idx';
 
 // Every query below filters on user_id first: a list of another user is never read or written.
 
+/**
+ * The list; `lock`: its row locked until the transaction ends, for a change (`no key update`: tasks
+ * may still be placed in it meanwhile) or for its deletion (`update`: a task being placed in it
+ * waits for the deletion, then finds no list).
+ */
 export async function findList(
   db: Knex,
   userId: string,
   id: number,
-  options: { forUpdate?: boolean } = {},
+  options: { lock?: 'no key update' | 'update' } = {},
 ): Promise<ListRow | undefined> {
   const query = db('lists').select(LIST_COLUMNS).where({ user_id: userId, id });
-  if (options.forUpdate) query.forUpdate();
+  if (options.lock === 'no key update') query.forNoKeyUpdate();
+  if (options.lock === 'update') query.forUpdate();
   return (await query.first()) as ListRow | undefined;
 }
 
@@ -53,15 +59,12 @@ export async function countLists(db: Knex, userId: string): Promise<number> {
 }
 
 /**
- * Locks the user's change clock (made at 0 when new) until the transaction ends, without taking a
- * number. Every write of the user's tasks and lists takes the clock (the tables' triggers) and a
- * task joining a list then takes the list's row: a list write that takes the clock first waits for
- * those writes instead of deadlocking with them, and serializes the user's list writes (counts,
- * names) with each other.
+ * Locks the user's row until the transaction ends, so that the user's list creates run one at a
+ * time: the count one compares with the quota is exact. (`no key update`: what only references the
+ * user, their tasks' and lists' writes, does not wait for it.)
  */
-export async function lockUserClock(db: Knex, userId: string): Promise<void> {
-  await db('user_clocks').insert({ user_id: userId, seq: 0 }).onConflict('user_id').ignore();
-  await db('user_clocks').select('seq').where('user_id', userId).forUpdate();
+export async function lockListCreation(db: Knex, userId: string): Promise<void> {
+  await db('users').select('id').where('id', userId).forNoKeyUpdate();
 }
 
 /** Inserts the list, last in the user's order (the trigger gives it its position). */

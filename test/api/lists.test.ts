@@ -439,12 +439,12 @@ describeEachDatabase('lists: each operation', (suite) => {
       if (suite.kind === 'pglite' || directUrl === undefined) this.skip();
       const alice = suite.newUser();
       const list = await createList(alice);
-      await alice.createTask({ list_id: list.id });
+      const task = await alice.createTask({ list_id: list.id });
       const sessions = adminKnex(directUrl, 2);
       const holder = await sessions.transaction();
       try {
-        // The test holds the list's row, so that the delete, once it has the user's clock, waits for it.
-        await holder.raw('select 1 from lists where id = ? for update', [list.id]);
+        // The test holds the list's task, so that the delete, once it holds the list, waits to trash it.
+        await holder.raw('select 1 from tasks where id = ? for update', [task.id]);
         const waiting = async () =>
           (
             await sessions.raw<{ rows: unknown[] }>(
@@ -452,7 +452,7 @@ describeEachDatabase('lists: each operation', (suite) => {
             )
           ).rows.length;
         const deletion = alice.call('DELETE', listsPath(alice, `/${list.id}`));
-        await pollUntil(async () => (await waiting()) === 1, 'the delete to wait for the list', {
+        await pollUntil(async () => (await waiting()) === 1, "the delete to wait for the list's task", {
           ms: IN_TEST_BOUND_MS,
         });
         const creation = alice.call('POST', '/tasks', { json: { title: 'Into the void', list_id: list.id } });
@@ -464,6 +464,7 @@ describeEachDatabase('lists: each operation', (suite) => {
         const refused = await creation;
         expect(expectProblem(refused, 409).errors?.map((issue) => issue.pointer)).to.deep.equal(['/list_id']);
         expect(await storedLists(suite, alice)).to.have.length(1);
+        expect((await storedTasks(suite, alice)).map((row) => row.title)).to.deep.equal([task.title]);
       } finally {
         if (!holder.isCompleted()) await holder.rollback();
         await sessions.destroy();
