@@ -134,10 +134,15 @@ export function createListService(db: Knex, policy: ListPolicy) {
       if (Object.keys(changes).length === 0) {
         return { row: checked(requireList(id, await store.findList(db, userId, id))), changed: false };
       }
+      const write = async (trx: Knex) => ({
+        row: requireList(id, await refusingTakenName(changes.name, store.updateList(trx, userId, id, changes))),
+        changed: true,
+      });
+      if (ifMatch === undefined) return write(db);
+      // The precondition is checked on the list as it is under the write's row lock.
       return db.transaction(async (trx) => {
         checked(requireList(id, await store.findList(trx, userId, id, { lock: 'no key update' })));
-        const row = await refusingTakenName(changes.name, store.updateList(trx, userId, id, changes));
-        return { row: requireList(id, row), changed: true };
+        return write(trx);
       });
     },
 
