@@ -14,3 +14,21 @@ export class ListNotFoundError extends DomainError {
     super('not_found', `List ${listId} was not found.`, issues.length > 0 ? { issues } : {});
   }
 }
+
+/** The list is no longer as the writer last read it (its `If-Match`): nothing was written. */
+export class ListPreconditionFailedError extends DomainError {
+  override name = 'ListPreconditionFailedError';
+
+  constructor(readonly listId: number) {
+    super('precondition_failed', 'The list has changed since it was read (If-Match); nothing was written.');
+  }
+}
+
+/** A write of a list without `If-Match` on a server that requires one (REQUIRE_IF_MATCH): it did not run. */
+export class ListPreconditionRequiredError extends DomainError {
+  override name = 'ListPreconditionRequiredError';
+
+  constructor() {
+    super('precondition_required', 'This write needs an If-Match header with the ETag of the list as last read.');
+  }
+}
