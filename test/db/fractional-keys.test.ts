@@ -10,7 +10,7 @@ import { DATABASE_KINDS, sharedTestDatabase, type DatabaseKind } from '../helper
 /** `length` keys, each the package's key after the one before, from `start`. */
 function chain(start: string, length: number): string[] {
   const keys = [start];
-  while (keys.length < length) keys.push(generateKeyBetween(keys.at(-1)!, null));
+  while (keys.length < length) keys.push(generateKeyBetween(keys.at(-1), null));
   return keys;
 }
 
