@@ -186,6 +186,8 @@ describeEachDatabase('task moves: manual order', (suite) => {
     expect(await alice.call('DELETE', `/tasks/${parent!.id}`)).to.have.property('status', 204);
     expectProblem(await move(alice, loose!.id, { before_id: parent!.id }), 409);
     expectProblem(await move(alice, loose!.id, { parent_id: parent!.id }), 409);
+    // A task in the trash is not there to move.
+    expectProblem(await move(alice, child!.id, {}), 404);
   });
 
   it("keeps users apart: another user's task is a 404, their list, parent or neighbour a 409", async () => {
@@ -259,6 +261,23 @@ describeEachDatabase('task moves: manual order', (suite) => {
     // No rebalance at this size: each answer's key is the one the task keeps.
     const kept = new Map(listed.map((task) => [task.id, task.position]));
     movers.forEach((task, index) => expect(kept.get(task.id)).to.equal(positions[index]));
+  });
+
+  it('orders concurrent moves to the end and creates at the end of one group, every key distinct', async () => {
+    const alice = suite.newUser();
+    const [parent] = await createTasks(alice, 1);
+    const movers = await createTasks(alice, 8, { parent_id: parent!.id });
+    const answers = await Promise.all([
+      ...movers.map((task) => move(alice, task.id, {})),
+      ...movers.map((_, i) =>
+        alice.call<Task>('POST', '/tasks', { json: { title: `New ${i}`, parent_id: parent!.id } }),
+      ),
+    ]);
+    for (const answer of answers) expect(answer.status, JSON.stringify(answer.body)).to.be.oneOf([200, 201]);
+    const listed = (await alice.call<TaskList>('GET', `/tasks?parent_id=${parent!.id}&sort=position&limit=100`)).body
+      .items;
+    expect(listed).to.have.length(16);
+    expect(new Set(listed.map((task) => task.position)).size).to.equal(16);
   });
 
   it('keeps keys short however often the same gap is used, rebalancing the group in order', async function () {
