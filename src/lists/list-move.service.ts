@@ -2,7 +2,8 @@ import type { Knex } from 'knex';
 import type { components } from '../../generated/api.js';
 import { DomainError } from '../contract/domain-error.js';
 import { entityTagCondition, ifMatchHolds } from '../contract/entity-tags.js';
-import { destinationOf, holdUserClock, placeInGroup } from '../ordering/positions.js';
+import { destinationOf, keyAtEnd, placeInGroup } from '../ordering/positions.js';
+import { lockTaskTree } from '../tasks/tasks.store.js';
 import type { TaskPolicy } from '../tasks/tasks.service.js';
 import { ListNotFoundError, ListPreconditionFailedError, ListPreconditionRequiredError } from './list-errors.js';
 import { lockList, placeList } from './list-move.store.js';
@@ -32,18 +33,19 @@ export type ListMoveService = ReturnType<typeof createListMoveService>;
 export function createListMoveService(db: Knex, policy: Pick<TaskPolicy, 'requireIfMatch'>) {
   return {
     /**
-     * Moves the list in one transaction: the list locked and its `If-Match` checked, then the
-     * user's clock held while its neighbours' keys are read and its key made, then one row written
-     * (the other lists too when they are rebalanced). A list already in place is not written.
+     * Moves the list in one transaction: the user's tree lock taken first (it serializes every
+     * change of the user's order, and a list's deletion), the list locked and its `If-Match`
+     * checked, its neighbours' keys read and its key made, then one row written (the other lists
+     * too when they are rebalanced). A list already in place is not written.
      */
     move(userId: string, id: number, move: ListMove, ifMatch: string | undefined): Promise<ListRow> {
       const condition = ifMatch === undefined ? undefined : entityTagCondition('If-Match', ifMatch);
       if (condition === undefined && policy.requireIfMatch) throw new ListPreconditionRequiredError();
       return db.transaction(async (trx) => {
+        await lockTaskTree(trx, userId);
         const list = requireList(id, await lockList(trx, userId, id));
         if (condition !== undefined && !ifMatchHolds(condition, representList(list).etag))
           throw new ListPreconditionFailedError(id);
-        await holdUserClock(trx, userId);
         const placement = await placeInGroup(
           trx,
           { table: 'lists', members: { user_id: userId } },
@@ -53,7 +55,8 @@ export function createListMoveService(db: Knex, policy: Pick<TaskPolicy, 'requir
         );
         if (placement === 'no such neighbour') throw notANeighbour(move, id);
         if (placement === 'in place') return list;
-        return requireList(id, await placeList(trx, userId, id, placement.key));
+        const key = placement === 'at the end' ? keyAtEnd(trx, userId) : placement.key;
+        return requireList(id, await placeList(trx, userId, id, key));
       });
     },
   };

@@ -7,8 +7,13 @@ export async function lockList(db: Knex, userId: string, id: number): Promise<Li
     ListRow | undefined;
 }
 
-/** Writes the list's new key; returns the list as it now is. */
-export async function placeList(db: Knex, userId: string, id: number, position: string): Promise<ListRow | undefined> {
+/** Writes the list's new key (or an expression that makes one); returns the list as it now is. */
+export async function placeList(
+  db: Knex,
+  userId: string,
+  id: number,
+  position: string | Knex.Raw,
+): Promise<ListRow | undefined> {
   const [row] = await db('lists')
     .where({ user_id: userId, id })
     .update({ position, updated_at: db.fn.now() })

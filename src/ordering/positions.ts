@@ -3,9 +3,14 @@ import { generateKeyBetween, generateNKeysBetween } from 'fractional-indexing';
 
 // Manual order: each row of a group (a list's top-level tasks, a task's subtasks, a user's lists)
 // has a fractional-indexing key, unique in the group and compared byte by byte (collate "C").
-// A move gives the moved row a key between its new neighbours; keys between close neighbours grow,
-// so once one would be too long the whole group is given fresh, short keys in the same order.
-// The caller holds the user's clock (holdUserClock), which serializes every write of the group's keys.
+// A row created (or moved to the end) gets the key its change number names (fi_integer_key, in
+// db/migrations/20261220000000_lists_subtasks_trash_changes.ts): after every key of its group,
+// made without reading the group, and never another write's. The keys a move makes between two
+// neighbours must therefore never be such a key, which a create still in flight may hold: a key
+// between neighbours has a fractional part, and a rebalanced group's keys lie below 'a0' (where no
+// change number's key is). Keys between close neighbours grow, so once one would be too long the
+// whole group is given fresh, short keys in the same order. The caller holds the user's tree lock
+// (lockTaskTree), which serializes moves: two never read the same gap.
 
 /** The longest key a move gives; past it, the group is rebalanced. The spec allows 64 characters. */
 export const MAX_KEY_LENGTH = 50;
@@ -23,6 +28,8 @@ export type Destination = { readonly after: number } | { readonly before: number
 export type Placement =
   /** The moved row's new key. */
   | { readonly key: string }
+  /** After the group's last: the key the write's change number names (keyAtEnd). */
+  | 'at the end'
   /** The moved row is already there: nothing to write. */
   | 'in place'
   /** The neighbour the destination names is not a member of the group (or is the moved row). */
@@ -69,9 +76,29 @@ async function bounds(
     : [await nearest(db, group, movedId, '<', neighbour.position), neighbour.position];
 }
 
+/** The key of change number 0: every key a change number names is this or after it. */
+const LOWEST_NUMBERED_KEY = 'a0';
+
+/** Whether the key is one a change number names (an integer part only, at or after 'a0'). */
+function isNumbered(key: string): boolean {
+  const head = key.charCodeAt(0) - 'a'.charCodeAt(0);
+  return head >= 0 && key.length === head + 2;
+}
+
 /**
- * Gives every member but the moved row a fresh key, in the same order, leaving the slot at the
- * destination free; returns that slot's key. Two phases, because the unique index on the group's
+ * A key between two keys (null: the group's start), never a numbered one: where the package
+ * would give an integer key, the key between it and the neighbour on its other side, which has
+ * a fractional part.
+ */
+function keyBetween(low: string | null, high: string): string {
+  const key = generateKeyBetween(low, high);
+  if (!isNumbered(key)) return key;
+  return low === null ? generateKeyBetween(key, high) : generateKeyBetween(low, key);
+}
+
+/**
+ * Gives every member but the moved row a fresh key below 'a0', in the same order, leaving the
+ * slot at the destination free; returns that slot's key. Two phases, because the unique index on the group's
  * keys is checked row by row: every key (the moved row's too, when it is a member) is first
  * prefixed with '!', which sorts before every key character, then the fresh keys are written.
  */
@@ -85,7 +112,7 @@ async function rebalance(db: Knex, group: OrderedGroup, movedId: number, destina
       : 'after' in destination
         ? rest.indexOf(destination.after) + 1
         : rest.indexOf(destination.before);
-  const keys = generateNKeysBetween(null, null, rest.length + 1);
+  const keys = generateNKeysBetween(null, LOWEST_NUMBERED_KEY, rest.length + 1);
   const fresh = keys.filter((_, index) => index !== slot);
   await db(group.table)
     .where(group.members)
@@ -117,7 +144,8 @@ export async function placeInGroup(
   const [low, high] = between;
   // Keys are ASCII: JavaScript's comparison is the byte order the database uses.
   if (current !== null && (low === null || low < current) && (high === null || current < high)) return 'in place';
-  const key = generateKeyBetween(low, high);
+  if (high === null) return 'at the end';
+  const key = keyBetween(low, high);
   if (key.length <= MAX_KEY_LENGTH) return { key };
   return { key: await rebalance(db, group, movedId, destination) };
 }
@@ -129,12 +157,7 @@ export function destinationOf(move: { readonly after_id?: number; readonly befor
   return 'last';
 }
 
-/**
- * Takes the user's change clock before any key is read. Every write of the user's tasks and lists
- * takes it (the triggers stamp change_seq from it) and holds it to commit, a create's key made
- * under it; a move that reads its neighbours' keys under it too cannot pick a key that a
- * concurrent move or create is about to write, and takes its locks in the order creates do.
- */
-export async function holdUserClock(db: Knex, userId: string): Promise<void> {
-  await db('user_clocks').select('seq').where('user_id', userId).forNoKeyUpdate();
+/** The key after every key of the user's group: the key of a change number taken now. */
+export function keyAtEnd(db: Knex, userId: string): Knex.Raw {
+  return db.raw('fi_integer_key(next_change_seq(?))', [userId]);
 }

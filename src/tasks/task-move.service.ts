@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { components } from '../../generated/api.js';
 import { DomainError } from '../contract/domain-error.js';
 import { findList } from '../lists/lists.store.js';
-import { destinationOf, holdUserClock, placeInGroup, type OrderedGroup } from '../ordering/positions.js';
+import { destinationOf, keyAtEnd, placeInGroup, type OrderedGroup } from '../ordering/positions.js';
 import { placementRefusal } from './placement-refusals.js';
 import { moveSubtasksToList, placeTask } from './task-move.store.js';
 import {
@@ -13,7 +13,7 @@ import {
   type WriteCondition,
   type Written,
 } from './tasks.service.js';
-import { findTask, type TaskRow } from './tasks.store.js';
+import { findTask, lockTaskTree, type TaskRow } from './tasks.store.js';
 
 type TaskMove = components['schemas']['TaskMove'];
 
@@ -70,20 +70,21 @@ export type TaskMoveService = ReturnType<typeof createTaskMoveService>;
 export function createTaskMoveService(db: Knex, policy: TaskPolicy) {
   return {
     /**
-     * Moves the task in one transaction: the task locked and its precondition checked, then the
-     * user's clock held while the destination is read and its key made, then one row written
-     * (its subtasks too when its list changes; its new siblings too when they are rebalanced).
-     * A task already where the move puts it is not written.
+     * Moves the task in one transaction: the user's tree lock taken first (as every change to the
+     * shape of the user's trees takes it before the rows it changes), the task locked and its
+     * precondition checked, the destination read and the key made, then one row written (its
+     * subtasks too when its list changes; its new siblings too when they are rebalanced). A task
+     * already where the move puts it is not written.
      */
     move(userId: string, id: number, move: TaskMove, condition: WriteCondition = {}): Promise<Written> {
       const precondition = preconditionOf(condition, policy);
       return db.transaction(async (trx) => {
+        await lockTaskTree(trx, userId);
         const task = assertIfMatch(
           precondition,
           requireTask(id, await findTask(trx, userId, id, { forNoKeyUpdate: true })),
           condition,
         );
-        await holdUserClock(trx, userId);
         const group = await destinationGroup(trx, userId, task, move);
         const sameGroup = group.listId === task.list_id && group.parentId === task.parent_id;
         const placement = await placeInGroup(
@@ -97,7 +98,13 @@ export function createTaskMoveService(db: Knex, policy: TaskPolicy) {
         if (placement === 'in place') return { row: task, newOccurrence: null, changed: false };
         const row = requireTask(
           id,
-          await placeTask(trx, userId, id, { ...group, position: placement.key }, policy.quotas),
+          await placeTask(
+            trx,
+            userId,
+            id,
+            { ...group, position: placement === 'at the end' ? keyAtEnd(trx, userId) : placement.key },
+            policy.quotas,
+          ),
         );
         if (group.listId !== task.list_id) await moveSubtasksToList(trx, userId, id, group.listId, policy.quotas);
         return { row, newOccurrence: null, changed: true };

@@ -7,7 +7,8 @@ import { liveTasks, TASK_COLUMNS, type TaskRow } from './tasks.store.js';
 export interface TaskPlace {
   readonly listId: number;
   readonly parentId: number | null;
-  readonly position: string;
+  /** A key, or an expression that makes one (after the group's last). */
+  readonly position: string | Knex.Raw;
 }
 
 /**

@@ -128,7 +128,8 @@ describeEachDatabase('list moves: manual order', (suite) => {
     const list = moved(await move(alice, c!, { after_id: a! }));
     const listed = await order(suite, alice);
     expect(ids(listed)).to.deep.equal([a, c, b]);
-    for (const row of listed) expect(row.position).to.match(/^a[0-9A-Za-z]$/);
+    // Below 'a0', where no change number's key is: a create in flight cannot hold one of them.
+    for (const row of listed) expect(row.position).to.match(/^Z[0-9A-Za-z]$/);
     expect(list.position).to.equal(listed[1]!.position);
   });
 });

@@ -2,10 +2,11 @@ import { expect } from 'chai';
 import { generateKeyBetween } from 'fractional-indexing';
 import { DATABASE_KINDS, sharedTestDatabase, type DatabaseKind } from '../helpers/databases.js';
 
-// The keys the database makes for a new task or list (fi_key_after: after its group's last) and
-// for the existing rows the migration placed (fi_integer_key: the n-th key from 'a0') are the
-// fractional-indexing package's, which makes every other key: a key the database made sorts, and
-// is parsed, as the package expects (db/migrations/20261220000000_lists_subtasks_trash_changes.ts).
+// The key the database gives a row created or moved to the end of its group, fi_integer_key(its
+// change number) (db/migrations/20261220000000_lists_subtasks_trash_changes.ts), is the
+// fractional-indexing package's n-th integer key from 'a0', which makes every other key: a key the
+// database made sorts, and is parsed, as the package expects, and each number's key is after
+// every smaller number's.
 
 /** `length` keys, each the package's key after the one before, from `start`. */
 function chain(start: string, length: number): string[] {
@@ -14,8 +15,21 @@ function chain(start: string, length: number): string[] {
   return keys;
 }
 
-// Past 'az' to 'b00', past 'bzz' to 'c000'; negative heads up to 'a0'; keys with fractions.
-const STARTS: readonly string[] = ['a0', 'Xzzx', 'Yzx', 'Zx', 'a0V', 'azzV4', 'bzy1', 'Y00', 'a1' + 'x'.repeat(10)];
+/** Numbers where the key grows a digit (62, 62 + 62², ...), around them, and far beyond. */
+const EDGES: readonly number[] = [
+  61,
+  62,
+  63,
+  3905,
+  3906,
+  3907,
+  242_233,
+  242_234,
+  15_018_571,
+  15_018_572,
+  2 ** 40,
+  2 ** 53 - 2,
+];
 
 const KINDS: readonly DatabaseKind[] = DATABASE_KINDS.filter((kind) => kind !== 'pgbouncer');
 
@@ -23,28 +37,26 @@ for (const kind of KINDS) {
   describe(`fractional keys in SQL [${kind}]`, function () {
     this.timeout(60_000);
 
-    it("fi_key_after(k) is the package's generateKeyBetween(k, null)", async () => {
-      const { knex } = await sharedTestDatabase(kind);
-      const keys = [...new Set(STARTS.flatMap((start) => chain(start, start === 'a0' ? 4000 : 200)))];
-      expect(keys).to.include.members(['az', 'b00', 'bzz', 'c000', 'Zz', 'a0']);
-      const { rows } = await knex.raw<{ rows: { key: string; after: string }[] }>(
-        'select key, fi_key_after(key) as after from unnest(?::text[]) with ordinality as keys (key, n) order by n',
-        [keys],
-      );
-      expect(rows.map((row) => row.key)).to.deep.equal(keys);
-      const mismatches = rows.filter((row) => row.after !== generateKeyBetween(row.key, null));
-      expect(mismatches).to.deep.equal([]);
-      const first = await knex.raw<{ rows: { after: string }[] }>('select fi_key_after(null) as after');
-      expect(first.rows[0]!.after).to.equal(generateKeyBetween(null, null));
-    });
-
-    it("fi_integer_key(n) is the n-th key of the package's chain from 'a0'", async () => {
+    it("fi_integer_key(n) is the n-th key of the package's chain from 'a0', past 'az', 'b00' and 'bzz'", async () => {
       const { knex } = await sharedTestDatabase(kind);
       const expected = chain('a0', 5001);
+      expect(expected).to.include.members(['az', 'b00', 'bzz', 'c000']);
       const { rows } = await knex.raw<{ rows: { key: string }[] }>(
         'select fi_integer_key(n) as key from generate_series(0, 5000) as n order by n',
       );
       expect(rows.map((row) => row.key)).to.deep.equal(expected);
+    });
+
+    it("fi_integer_key(n + 1) is the package's key after fi_integer_key(n), for large n too", async () => {
+      const { knex } = await sharedTestDatabase(kind);
+      const { rows } = await knex.raw<{ rows: { key: string; next: string }[] }>(
+        `select fi_integer_key(n) as key, fi_integer_key(n + 1) as next
+           from unnest(?::bigint[]) with ordinality as numbers (n, i) order by i`,
+        [[...EDGES]],
+      );
+      expect(rows).to.have.length(EDGES.length);
+      const mismatches = rows.filter((row) => generateKeyBetween(row.key, null) !== row.next);
+      expect(mismatches).to.deep.equal([]);
     });
   });
 }
