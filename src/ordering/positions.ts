@@ -97,33 +97,25 @@ function keyBetween(low: string | null, high: string): string {
 }
 
 /**
- * Gives every member but the moved row a fresh key below 'a0', in the same order, leaving the
- * slot at the destination free; returns that slot's key. Two phases, because the unique index on the group's
- * keys is checked row by row: every key (the moved row's too, when it is a member) is first
- * prefixed with '!', which sorts before every key character, then the fresh keys are written.
+ * Gives every member but the moved row a fresh key below 'a0', in the same order, leaving free
+ * the slot right before the member whose key is `before`; returns that slot's key. Two phases,
+ * because the unique index on the group's keys is checked row by row: every key (the moved row's
+ * too, when it is a member) is first prefixed with '!', which sorts before every key character,
+ * then the fresh keys are written.
  */
-async function rebalance(db: Knex, group: OrderedGroup, movedId: number, destination: Destination): Promise<string> {
-  const rest = (await others(db, group, movedId).select<Keyed[]>('id', 'position').orderBy('position')).map(
-    (row) => row.id,
-  );
-  const slot =
-    destination === 'last'
-      ? rest.length
-      : 'after' in destination
-        ? rest.indexOf(destination.after) + 1
-        : rest.indexOf(destination.before);
+async function rebalance(db: Knex, group: OrderedGroup, movedId: number, before: string): Promise<string> {
+  const rest = await others(db, group, movedId).select<Keyed[]>('id', 'position').orderBy('position');
+  const slot = rest.findIndex((row) => row.position === before);
   const keys = generateNKeysBetween(null, LOWEST_NUMBERED_KEY, rest.length + 1);
   const fresh = keys.filter((_, index) => index !== slot);
   await db(group.table)
     .where(group.members)
     .update({ position: db.raw(`'!' || position`) });
-  if (rest.length > 0) {
-    await db(group.table)
-      .where(group.members)
-      .update({ position: db.raw('fresh.position'), updated_at: db.fn.now() })
-      .updateFrom(db.raw('unnest(?::bigint[], ?::text[]) as fresh (id, position)', [rest, fresh]))
-      .whereRaw('??.id = fresh.id', [group.table]);
-  }
+  await db(group.table)
+    .where(group.members)
+    .update({ position: db.raw('fresh.position'), updated_at: db.fn.now() })
+    .updateFrom(db.raw('unnest(?::bigint[], ?::text[]) as fresh (id, position)', [rest.map((row) => row.id), fresh]))
+    .whereRaw('??.id = fresh.id', [group.table]);
   return keys[slot]!;
 }
 
@@ -147,7 +139,7 @@ export async function placeInGroup(
   if (high === null) return 'at the end';
   const key = keyBetween(low, high);
   if (key.length <= MAX_KEY_LENGTH) return { key };
-  return { key: await rebalance(db, group, movedId, destination) };
+  return { key: await rebalance(db, group, movedId, high) };
 }
 
 /** The destination a move's `after_id` or `before_id` names (the spec refuses both), else last. */
