@@ -24,7 +24,7 @@ export class ListPreconditionFailedError extends DomainError {
   }
 }
 
-/** A write without `If-Match` on a server that requires one (REQUIRE_IF_MATCH): it did not run. */
+/** A write of a list without `If-Match` on a server that requires one (REQUIRE_IF_MATCH): it did not run. */
 export class ListPreconditionRequiredError extends DomainError {
   override name = 'ListPreconditionRequiredError';
 

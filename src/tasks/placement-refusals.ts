@@ -30,6 +30,11 @@ const REFUSALS: Record<string, (detail: string) => DomainError> = {
   },
 };
 
+/** The trigger's refusal of a list or parent, for a service that finds the same fault before its write. */
+export function placementRefusal(code: 'TL404' | 'TP404' | 'TP409', detail: string): DomainError {
+  return REFUSALS[code]!(detail);
+}
+
 /**
  * Runs a write that places tasks (creates, moves, restores them), turning the database's refusal
  * of a place or a quota into the client's problem; the write wrote nothing.

@@ -85,7 +85,7 @@ export function createTaskHandlers(tasks: TaskService): Pick<OperationHandlers, 
  * A single-task answer with its ETag. The tag travels in the result's headers, not set on the
  * response, so that a stored result (an Idempotency-Key replay) answers with it too.
  */
-function withEntityTag<S extends 200 | 201>(
+export function withEntityTag<S extends 200 | 201>(
   status: S,
   { task, etag }: TaskRepresentation,
   headers: Record<string, string> = {},

@@ -78,13 +78,17 @@ export function preconditionOf(
 }
 
 /** The user's task, once it meets the precondition (if any); otherwise TaskPreconditionFailedError. */
-function assertIfMatch(precondition: Precondition | undefined, row: TaskRow, { ifMatchAt }: WriteCondition): TaskRow {
+export function assertIfMatch(
+  precondition: Precondition | undefined,
+  row: TaskRow,
+  { ifMatchAt }: WriteCondition,
+): TaskRow {
   if (precondition !== undefined && !precondition(row)) throw new TaskPreconditionFailedError(row.id, ifMatchAt);
   return row;
 }
 
 /** The user's task, or TaskNotFoundError. */
-function requireTask(id: number, row: TaskRow | undefined): TaskRow {
+export function requireTask(id: number, row: TaskRow | undefined): TaskRow {
   if (row === undefined) throw new TaskNotFoundError(id);
   return row;
 }

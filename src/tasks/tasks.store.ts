@@ -120,10 +120,12 @@ export async function findTask(
   db: Knex,
   userId: string,
   id: number,
-  options: { forUpdate?: boolean } = {},
+  options: { forUpdate?: boolean; forNoKeyUpdate?: boolean } = {},
 ): Promise<TaskRow | undefined> {
   const query = liveTasks(db, userId).select(TASK_COLUMNS).where('id', id);
   if (options.forUpdate) query.forUpdate();
+  // A write that keeps the task's id: subtasks can still be created under it meanwhile (their key share lock).
+  else if (options.forNoKeyUpdate) query.forNoKeyUpdate();
   return (await query.first()) as TaskRow | undefined;
 }
 
