@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '../contract/domain-error.js';
 
-// A change token is base64url JSON: { v: 1, u: the user's hash, s: the number (of the user's
-// change clock) the reader has seen everything up to }, and, in a token that continues a snapshot,
-// c: the clock when the snapshot was read (the copy holds nothing deleted before it, so history
-// pruned up to c cannot matter to it; see changes.service.ts). It carries a place, never
-// authority: it is checked against the caller, and every read is scoped by the caller's id.
+// A change token is base64url JSON: { v: 1, u: the user's hash, s: the change number up to which
+// the reader has seen the user's changes }, and, in a token that continues a snapshot, c: the
+// user's clock (their last number) when the snapshot was read (the copy holds nothing deleted
+// before it, so history pruned up to c cannot matter to it; see changes.service.ts). It carries a
+// place, never authority: it is checked against the caller, and every read is scoped by the
+// caller's id.
 
 const VERSION = 1;
 const USER_HASH_LENGTH = 22; // base64url characters: 132 bits of SHA-256

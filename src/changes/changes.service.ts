@@ -39,7 +39,8 @@ export function createChangesService(db: Knex, { changesHistoryDays }: { changes
   return {
     async list(userId: string, { since, limit, ifNoneMatch }: ChangesRequest): Promise<ChangesAnswer> {
       const token = since === undefined ? undefined : decodeChangeToken(userId, since);
-      // One statement: the changes and the clock from one snapshot (changes.store.ts says why).
+      // Behind the user's change barrier, one statement: the changes and the clock from one
+      // snapshot (changes.store.ts says why).
       const { clock, entries } = await readFeed(db, userId, { since: token?.seq, limit: limit + 1 });
       if (token) checkAgainstClock(token, clock, changesHistoryDays);
 

@@ -3,17 +3,18 @@ import { LIST_COLUMNS, type ListRow } from '../lists/lists.store.js';
 import { TASK_COLUMNS, type TaskRow } from '../tasks/tasks.store.js';
 
 // The guarantee the feed stands on (db/migrations/20261220000000_lists_subtasks_trash_changes.ts):
-// every insert or visible update of a task or list takes the next number of the user's clock
-// (user_clocks.seq) under the clock row's lock, held until the transaction ends, and a deletion
-// writes a tombstone numbered the same way. So one user's changes commit in number order, and a
-// reader that sees number s has seen every committed number below s. The feed is therefore read
-// in ONE statement (one snapshot): the tasks, lists and tombstones numbered after `since`, in
-// number order, with the clock as that same snapshot has it. Nothing numbered up to the last
-// number read, or up to that clock, can commit later.
+// every insert or visible update of a task or list, and every deletion (its tombstone), takes the
+// next change number while it holds the user's change lock in shared mode, until its transaction
+// ends. The feed takes that lock exclusively first (changes_barrier): it waits for the user's
+// writes in flight to commit or roll back, and holds off new ones, which will take greater
+// numbers, until it has read. Then it reads in ONE statement (one snapshot) the tasks, lists and
+// tombstones numbered after `since`, in number order, and the user's clock: so every number of
+// the user's up to the last one it reads is either read or never will commit, and a reader that
+// goes on from that number never passes a change it has not shown.
 
 /** The user's clock as the feed's snapshot has it. */
 export interface FeedClock {
-  /** The last number given (0 before the user's first change). */
+  /** The user's last number (0 before their first change): no later write of theirs takes one below it. */
   readonly seq: number;
   /** The highest number of the history pruned: a reader behind it may have missed a deletion. */
   readonly horizon: number;
@@ -54,6 +55,7 @@ function columnsOf(own: readonly string[], renamed: Record<string, string> = {})
  * The feed's one statement. Each branch walks its (user_id, number) index from `since` and stops
  * after `limit` rows; the outer order and limit merge them. Without `since`, the live rows only
  * (no trashed task, no tombstone). The clock is joined so that an empty page still carries it.
+ * Run it behind changes_barrier (readFeed does).
  */
 export function feedQuery(db: Knex, userId: string, { since, limit }: FeedQuery): Knex.Raw {
   const snapshot = since === undefined;
@@ -77,9 +79,16 @@ export function feedQuery(db: Knex, userId: string, { since, limit }: FeedQuery)
         ]),
   ];
   return db.raw(
-    `with clock as (
-       select coalesce(max(seq), 0) as clock_seq, coalesce(max(horizon), 0) as clock_horizon
-         from user_clocks where user_id = :userId
+    `with horizon as (
+       select coalesce(max(horizon), 0) as horizon from change_horizons where user_id = :userId
+     ), clock as (
+       -- The user's clock: their greatest number still held (history pruned included).
+       select greatest((select max(change_seq) from tasks where user_id = :userId),
+                       (select max(change_seq) from lists where user_id = :userId),
+                       (select max(seq) from change_tombstones where user_id = :userId),
+                       horizon.horizon) as clock_seq,
+              horizon.horizon as clock_horizon
+         from horizon
      ), feed as (
        ${branches.join('\n union all\n')}
      )
@@ -100,9 +109,15 @@ interface FeedRow extends Record<string, unknown> {
   id: number;
 }
 
-/** Up to `limit` changes after `since` (or of the snapshot), and the clock, as one snapshot has them. */
+/**
+ * Up to `limit` changes after `since` (or of the snapshot), and the clock, as one snapshot has
+ * them once the user's writes in flight have ended.
+ */
 export async function readFeed(db: Knex, userId: string, query: FeedQuery): Promise<FeedRead> {
-  const { rows } = (await feedQuery(db, userId, query)) as { rows: FeedRow[] };
+  const { rows } = await db.transaction(async (trx) => {
+    await trx.raw('select changes_barrier(?)', [userId]);
+    return (await feedQuery(trx, userId, query)) as { rows: FeedRow[] };
+  });
   const first = rows[0];
   if (!first) throw new Error('the feed query returned no clock');
   const entries = rows.flatMap((row): FeedEntry[] => (row.entity === null ? [] : [entryOf(row)]));

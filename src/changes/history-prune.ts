@@ -5,14 +5,14 @@ const BATCH = 1000;
 
 /**
  * Deletes the tombstones older than `historyDays`, a batch per transaction, and in the same
- * statement raises each affected user's horizon (user_clocks.horizon) to the greatest number
- * pruned: a token behind it may have missed one of those deletions, and answers 410. Returns how
- * many were pruned. A periodic job: the runner of named jobs calls it with CHANGES_HISTORY_DAYS.
+ * statement raises each affected user's horizon (change_horizons) to the greatest number pruned:
+ * a token behind it may have missed one of those deletions, and answers 410. Returns how many were
+ * pruned. A periodic job: the runner of named jobs calls it with CHANGES_HISTORY_DAYS.
  *
  * One pruner at a time (a transaction-scoped advisory lock; another process finding it taken
- * leaves the work to the holder): two pruners raising the clocks of the same users in different
- * orders could deadlock. A writer never waits for a pruner holding something it holds: a writer
- * takes its clock first and only inserts tombstones, a pruner deletes old ones and then takes clocks.
+ * leaves the work to the holder): two pruners deleting and raising the same rows in different
+ * orders could deadlock. Writers only insert tombstones and never touch horizons, and a feed
+ * reads both in one snapshot: it sees a batch's tombstones or its raised horizons, never neither.
  */
 export async function pruneChangeHistory(db: Knex, historyDays: number): Promise<number> {
   let pruned = 0;
@@ -34,9 +34,9 @@ export async function pruneChangeHistory(db: Knex, historyDays: number): Promise
            returning tombstone.user_id, tombstone.seq
          ), raised as (
            -- Runs whether or not it is read, as every data-modifying part of a statement does.
-           update user_clocks clock set horizon = greatest(clock.horizon, top.seq)
-             from (select user_id, max(seq) as seq from gone group by user_id) top
-            where clock.user_id = top.user_id
+           insert into change_horizons as kept (user_id, horizon)
+           select user_id, max(seq) from gone group by user_id
+           on conflict (user_id) do update set horizon = greatest(kept.horizon, excluded.horizon)
          )
          select count(*)::integer as pruned from gone`,
         { historyDays, batch: BATCH },

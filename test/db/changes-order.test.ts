@@ -10,9 +10,10 @@ import { DATABASE_KINDS, sharedTestDatabase } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { pollUntil } from '../helpers/wait.js';
 
-// The feed's guarantee on real PostgreSQL, where writers run at once: one user's writes take the
-// numbers of the user's clock under its row lock, held until commit, so they commit in number
-// order and a reader that sees a number has seen every committed number below it.
+// The feed's guarantee on real PostgreSQL, where writers run at once: one user's writes take their
+// change numbers under the user's change lock in shared mode (they do not wait for each other, and
+// may commit in another order than their numbers), and the feed takes it exclusively before it
+// reads: it waits for the writes in flight, so a reader never passes a number that may still commit.
 
 const describePostgres = DATABASE_KINDS.includes('postgres') ? describe : describe.skip;
 
@@ -48,7 +49,7 @@ describePostgres('changes feed order on PostgreSQL', function () {
   });
   after(async () => server?.close());
 
-  it("makes a user's second writer wait for the first, and the feed shows their writes in commit order", async () => {
+  it('lets two writers of a user run at once, and makes the feed wait for both, then shows them in number order', async () => {
     const alice = new TestUser(server.baseUrl);
     await alice.createTask({ title: 'before' });
     const { token } = await readToEnd(alice);
@@ -58,23 +59,30 @@ describePostgres('changes feed order on PostgreSQL', function () {
     try {
       const [firstPid, secondPid] = [await backendPid(first), await backendPid(second)];
       await insertTask(first, alice.id, 'first');
-      let secondDone = false;
-      const secondWrite = insertTask(second, alice.id, 'second').then(() => (secondDone = true));
+      // The second writer does not wait for the first: writers share the lock.
+      await insertTask(second, alice.id, 'second');
+
+      let answered = false;
+      const read = readToEnd(alice, token).finally(() => (answered = true));
+      const blockers = async () => {
+        const { rows } = await knex.raw<{ rows: { blockers: number[] }[] }>(
+          `select pg_blocking_pids(pid) as blockers from pg_stat_activity
+            where datname = current_database() and query like '%changes_barrier%' and wait_event_type = 'Lock'`,
+        );
+        return rows.flatMap((row) => row.blockers);
+      };
       await pollUntil(async () => {
-        const { rows } = await knex.raw<{ rows: { blockers: number[] }[] }>('select pg_blocking_pids(?) as blockers', [
-          secondPid,
-        ]);
-        return rows[0]!.blockers.includes(firstPid);
-      }, 'the second writer to wait for the first');
-      expect(secondDone, 'the second write waits').to.equal(false);
-      expect((await readToEnd(alice, token)).changes, 'nothing committed yet').to.deep.equal([]);
+        const waitingFor = await blockers();
+        return waitingFor.includes(firstPid) && waitingFor.includes(secondPid);
+      }, 'the feed to wait for both writers');
+
+      // The second commits first: the feed still waits for the first, which holds the earlier number.
+      await second.commit();
+      await pollUntil(async () => (await blockers()).includes(firstPid), 'the feed to wait for the first writer');
+      expect(answered, 'the feed waits for the write in flight').to.equal(false);
 
       await first.commit();
-      await secondWrite;
-      expect(titles((await readToEnd(alice, token)).changes)).to.deep.equal(['first']);
-
-      await second.commit();
-      expect(titles((await readToEnd(alice, token)).changes)).to.deep.equal(['first', 'second']);
+      expect(titles((await read).changes)).to.deep.equal(['first', 'second']);
     } finally {
       if (!first.isCompleted()) await first.rollback();
       if (!second.isCompleted()) await second.rollback();

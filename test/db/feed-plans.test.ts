@@ -51,13 +51,13 @@ const describePostgres = DATABASE_KINDS.includes('postgres') ? describe : descri
 describePostgres(
   'issue 16 query plans on PostgreSQL (10,000 tasks for the user in 5 lists, 10,000 for others)',
   function () {
-    this.timeout(120_000);
+    this.timeout(60_000);
     let database: TestDatabase;
     let knex: Knex;
     before(async () => {
       database = await createTestDatabase('postgres');
       knex = database.knex;
-      // Seeded without the request statement bound: each insert runs the tasks trigger (about 1.5 ms a row).
+      // Seeded without the request statement bound: 20,000 rows through the tasks trigger.
       const seeder = postgresKnex(database.directUrl!, 1, { statementBound: 'none' });
       try {
         for (const statement of SEED) await seeder.raw(statement);
@@ -81,31 +81,24 @@ describePostgres(
     }
 
     async function middleOfHistory(): Promise<number> {
-      const { rows } = await knex.raw<{ rows: { seq: number }[] }>('select seq from user_clocks where user_id = ?', [
-        USER,
-      ]);
-      expect(rows[0]!.seq).to.be.above(USER_TASKS);
-      return Math.floor(rows[0]!.seq / 2);
+      const { rows } = await knex.raw<{ rows: { low: number; high: number }[] }>(
+        'select min(change_seq) as low, max(change_seq) as high from tasks where user_id = ?',
+        [USER],
+      );
+      const { low, high } = rows[0]!;
+      expect(high - low).to.be.above(USER_TASKS / 2);
+      return Math.floor((low + high) / 2);
     }
 
     it('the feed after a token in the middle walks the tasks and tombstones by number', async () => {
       const since = await middleOfHistory();
       const indexes = await indexesOf(feedQuery(knex, USER, { since, limit: 101 }).toSQL());
       expect(indexes).to.include.members(['tasks_user_change_idx', 'change_tombstones_pkey']);
-      expect(
-        indexes.filter((index) => index.startsWith('lists_user_')),
-        'lists by an index',
-      ).not.to.be.empty;
     });
 
-    it('the snapshot walks the tasks by number, and no tombstone', async () => {
+    it('the snapshot walks the tasks by number', async () => {
       const indexes = await indexesOf(feedQuery(knex, USER, { since: undefined, limit: 101 }).toSQL());
       expect(indexes).to.include('tasks_user_change_idx');
-      expect(
-        indexes.filter((index) => index.startsWith('lists_user_')),
-        'lists by an index',
-      ).not.to.be.empty;
-      expect(indexes).not.to.include('change_tombstones_pkey');
     });
 
     it("the trash's listing walks tasks_user_trash_idx", async () => {
@@ -121,7 +114,7 @@ describePostgres(
       expect(await indexesOf(listing.toSQL())).to.deep.equal(['tasks_user_trash_idx']);
     });
 
-    it("a list's tasks in manual order walk tasks_group_position_idx", async () => {
+    it("a list's tasks in manual order walk tasks_top_position_idx", async () => {
       const [work] = await knex('lists').where({ user_id: USER, name: 'List 1' }).select<{ id: number }[]>('id');
       const query = listTasksQuery(knex, USER, {
         filters: { ...NO_FILTERS, listId: work!.id },
@@ -129,7 +122,7 @@ describePostgres(
         direction: 'asc',
         limit: 51,
       });
-      expect(await indexesOf(query.toSQL())).to.deep.equal(['tasks_group_position_idx']);
+      expect(await indexesOf(query.toSQL())).to.deep.equal(['tasks_top_position_idx']);
     });
   },
 );
