@@ -43,6 +43,7 @@ import { createListMoveHandlers } from './lists/list-move.handlers.js';
 import { createTaskMoveHandlers } from './tasks/task-move.handlers.js';
 import { createTrashHandlers } from './trash/trash.handlers.js';
 import { createChangesHandlers } from './changes/changes.handlers.js';
+import { createChangesService } from './changes/changes.service.js';
 import { createBulkHandlers } from './tasks/bulk.handlers.js';
 import { createBulkService } from './tasks/bulk.service.js';
 import { bulkStoredForm } from './tasks/bulk.stored-form.js';
@@ -109,7 +110,7 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
     ...createListMoveHandlers(featureDb, taskPolicy),
     ...createTaskMoveHandlers(featureDb, taskPolicy),
     ...createTrashHandlers(featureDb),
-    ...createChangesHandlers(featureDb),
+    ...createChangesHandlers(createChangesService(featureDb, config.history)),
     ...createDocsHandlers(spec, docsPagePath),
   };
 

@@ -1,12 +1,19 @@
-import type { Knex } from 'knex';
 import type { OperationHandlers } from '../contract/operations.js';
+import type { ChangesService } from './changes.service.js';
 
-// PLACEHOLDER: replaced by the helper building these operations.
-export function createChangesHandlers(_db: Knex): Pick<OperationHandlers, 'listChanges'> {
-  const notBuilt = (): never => {
-    throw new Error('not built yet');
-  };
+/** The spec's default page size (ChangesLimit). */
+const DEFAULT_LIMIT = 100;
+
+export function createChangesHandlers(changes: ChangesService): Pick<OperationHandlers, 'listChanges'> {
   return {
-    listChanges: async () => notBuilt(),
+    async listChanges({ user, query, headers }) {
+      const { page, etag, current } = await changes.list(user.id, {
+        since: query?.since,
+        limit: query?.limit ?? DEFAULT_LIMIT,
+        ifNoneMatch: headers['If-None-Match'],
+      });
+      const answer = { status: 200 as const, body: page, headers: { ETag: etag } };
+      return current ? { status: 304, body: undefined, headers: answer.headers } : answer;
+    },
   };
 }

@@ -10,6 +10,7 @@ import {
 import { postgresKnex } from '../../src/db/database.js';
 import { listTasksQuery } from '../../src/tasks/tasks.store.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { planNodes, type PlanNode } from '../helpers/query-plans.js';
 
 // Every list query the store builds uses an index on PostgreSQL, with 50,000 tasks for one user
 // (issue 13's search attack) and 20,000 for others: the plans of the exact SQL listTasks runs
@@ -108,31 +109,9 @@ const FILTERS: [string, Partial<ListFilters>, string?][] = [
   ],
 ];
 
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Plan Rows': number;
-  /** With `verbose`: the expressions the node computes or passes on. */
-  Output?: string[];
-  /** With `analyze`: rows per loop, and loops. */
-  'Actual Rows'?: number;
-  'Actual Loops'?: number;
-  Plans?: PlanNode[];
-}
-
-function nodesOf(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-}
-
 /** The plan's nodes; `analyze` runs the query, for the rows each node really produced. */
-async function planOf(knex: Knex, query: ListQuery, options = ''): Promise<PlanNode[]> {
-  const { sql, bindings } = listTasksQuery(knex, USER, query).toSQL();
-  const result = await knex.raw<{ rows: { 'QUERY PLAN': { Plan: PlanNode }[] }[] }>(
-    `explain (${options}format json) ${sql}`,
-    bindings,
-  );
-  return nodesOf(result.rows[0]!['QUERY PLAN'][0]!.Plan);
+function planOf(knex: Knex, query: ListQuery, options = ''): Promise<PlanNode[]> {
+  return planNodes(knex, listTasksQuery(knex, USER, query).toSQL(), options);
 }
 
 const describePostgres = DATABASE_KINDS.includes('postgres') ? describe : describe.skip;

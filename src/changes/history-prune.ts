@@ -1,0 +1,49 @@
+import type { Knex } from 'knex';
+
+/** Tombstones deleted per transaction: each batch holds the clocks of its users only briefly. */
+const BATCH = 1000;
+
+/**
+ * Deletes the tombstones older than `historyDays`, a batch per transaction, and in the same
+ * statement raises each affected user's horizon (change_horizons) to the greatest number pruned:
+ * a token behind it may have missed one of those deletions, and answers 410. Returns how many were
+ * pruned. A periodic job: the runner of named jobs calls it with CHANGES_HISTORY_DAYS.
+ *
+ * One pruner at a time (a transaction-scoped advisory lock; another process finding it taken
+ * leaves the work to the holder): two pruners deleting and raising the same rows in different
+ * orders could deadlock. Writers only insert tombstones and never touch horizons, and a feed
+ * reads both in one snapshot: it sees a batch's tombstones or its raised horizons, never neither.
+ */
+export async function pruneChangeHistory(db: Knex, historyDays: number): Promise<number> {
+  let pruned = 0;
+  for (;;) {
+    const batch = await db.transaction(async (trx) => {
+      const { rows: locked } = await trx.raw<{ rows: { free: boolean }[] }>(
+        `select pg_try_advisory_xact_lock(hashtext('prune_change_history')) as free`,
+      );
+      if (!locked[0]?.free) return 0;
+      const { rows } = await trx.raw<{ rows: { pruned: number }[] }>(
+        `with doomed as (
+           select user_id, seq from change_tombstones
+            where deleted_at < now() - make_interval(days => cast(:historyDays as integer))
+            order by deleted_at
+            limit :batch
+         ), gone as (
+           delete from change_tombstones tombstone using doomed
+            where tombstone.user_id = doomed.user_id and tombstone.seq = doomed.seq
+           returning tombstone.user_id, tombstone.seq
+         ), raised as (
+           -- Runs whether or not it is read, as every data-modifying part of a statement does.
+           insert into change_horizons as kept (user_id, horizon)
+           select user_id, max(seq) from gone group by user_id
+           on conflict (user_id) do update set horizon = greatest(kept.horizon, excluded.horizon)
+         )
+         select count(*)::integer as pruned from gone`,
+        { historyDays, batch: BATCH },
+      );
+      return rows[0]?.pruned ?? 0;
+    });
+    pruned += batch;
+    if (batch < BATCH) return pruned;
+  }
+}
