@@ -266,6 +266,22 @@ describeEachDatabase('trash: restoring', (suite) => {
     expect(restored.body.position > three.position).to.equal(true);
   });
 
+  it('restores at its place while other tasks are created beside it, each place given once', async () => {
+    const alice = suite.newUser();
+    await alice.createTask({ title: 'One' });
+    const two = await alice.createTask({ title: 'Two' });
+    await remove(alice, two.id);
+
+    const [restored, ...created] = await Promise.all([
+      restore(alice, two.id),
+      ...Array.from({ length: 5 }, (_, i) => alice.call<Task>('POST', '/tasks', { json: { title: `New ${i}` } })),
+    ]);
+
+    expect([restored, ...created].map((response) => response.status)).to.deep.equal([200, 201, 201, 201, 201, 201]);
+    const positions = [restored, ...created].map((response) => response.body.position);
+    expect(new Set(positions).size).to.equal(positions.length);
+  });
+
   it('answers 409 for a task that went to the trash with another, naming that one; 409 for a live task; and restores nothing', async () => {
     const alice = suite.newUser();
     const [parent, child] = await chain(alice, 2);
