@@ -45,12 +45,13 @@ export function createTrashService(db: Knex, policy: TrashPolicy) {
 
     /**
      * Brings a trash item back with every task that went with it: into its list (the default list
-     * when that was deleted), under its parent when the parent is live, in that list and deep
-     * enough room is left, else at the top level; at its old position when that is free, else last.
+     * when that was deleted), under its parent when the parent is live, in that list, and the item's
+     * levels fit below it; else at the top level; at its old position when that is free, else last.
      * Returns the item's task as restored.
      */
     restore(userId: string, id: number): Promise<TaskRow> {
       return db.transaction(async (trx) => {
+        // First: no other write of the user's can change the places read below before this one writes.
         await store.holdUserClock(trx, userId);
         const where = await store.findWhereabouts(trx, userId, id, { forUpdate: true });
         if (where === undefined) throw new TaskNotFoundError(id);
