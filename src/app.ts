@@ -47,6 +47,7 @@ import { trashPurgeJob } from './trash/trash-purge.js';
 import { startPeriodicJobs } from './lifecycle/periodic-jobs.js';
 import { createChangesHandlers } from './changes/changes.handlers.js';
 import { createChangesService } from './changes/changes.service.js';
+import { changeHistoryPruneJob } from './changes/history-prune.js';
 import { createBulkHandlers } from './tasks/bulk.handlers.js';
 import { createBulkService } from './tasks/bulk.service.js';
 import { bulkStoredForm } from './tasks/bulk.stored-form.js';
@@ -76,7 +77,7 @@ export type App = Express & {
 /** The largest request body accepted. */
 const BODY_LIMIT_BYTES = 100 * 1024;
 
-/** The background jobs (the trash's purge): hourly, and once a minute after the start. */
+/** The background jobs (the trash's purge, the changes feed's pruning): hourly, and once a minute after the start. */
 const PERIODIC_JOBS = { intervalMs: 60 * 60 * 1000, firstDelayMs: 60 * 1000 };
 
 /** Builds the whole HTTP application from its dependencies; no globals, so tests build their own. */
@@ -185,7 +186,14 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
     }),
   );
   app.use(errorHandler(patternWords(spec)));
-  const periodicJobs = startPeriodicJobs([trashPurgeJob(db, config.history.trashRetentionDays)], PERIODIC_JOBS, logger);
+  const periodicJobs = startPeriodicJobs(
+    [
+      trashPurgeJob(db, config.history.trashRetentionDays),
+      changeHistoryPruneJob(db, config.history.changesHistoryDays),
+    ],
+    PERIODIC_JOBS,
+    logger,
+  );
   const stop = async (): Promise<void> => {
     await periodicJobs.stop();
     await rateLimits.close();

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { TaskQuotas } from '../quotas/task-quotas.js';
 import { MAX_LEVELS } from '../tasks/placement-refusals.js';
 import { TaskNotFoundError } from '../tasks/task-errors.js';
-import type { TaskRow } from '../tasks/tasks.store.js';
+import { lockTaskTree, type TaskRow } from '../tasks/tasks.store.js';
 import { decodeTrashCursor, encodeTrashCursor } from './trash-cursor.js';
 import { AlreadyLiveError, NotInTrashError, WentWithAnotherError } from './trash-errors.js';
 import * as store from './trash.store.js';
@@ -51,8 +51,9 @@ export function createTrashService(db: Knex, policy: TrashPolicy) {
      */
     restore(userId: string, id: number): Promise<TaskRow> {
       return db.transaction(async (trx) => {
-        // First: no other write of the user's can change the places read below before this one writes.
-        await store.holdUserClock(trx, userId);
+        // First: no other change to the user's trees (a move, a restore, a list's deletion) can
+        // change the places read below before this one writes.
+        await lockTaskTree(trx, userId);
         const where = await store.findWhereabouts(trx, userId, id, { forUpdate: true });
         if (where === undefined) throw new TaskNotFoundError(id);
         if (where.trash_root === null) throw new AlreadyLiveError(id);

@@ -88,15 +88,6 @@ export function lockItemTasks(db: Knex, userId: string, rootId: number): Promise
     .forUpdate();
 }
 
-/**
- * Holds the user's change clock until the transaction ends. Every write of the user's tasks and
- * lists takes it (the tasks and lists triggers), so none of them can change, meanwhile, the places
- * a restore reads before it writes (a list, a parent, a free position).
- */
-export async function holdUserClock(db: Knex, userId: string): Promise<void> {
-  await db('user_clocks').select('seq').where('user_id', userId).forNoKeyUpdate();
-}
-
 /** The user's list with this id, if there is one. */
 export async function hasList(db: Knex, userId: string, listId: number): Promise<boolean> {
   return (await db('lists').select('id').where({ user_id: userId, id: listId }).first()) !== undefined;

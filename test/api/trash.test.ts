@@ -170,9 +170,10 @@ describeEachDatabase('trash: restoring', (suite) => {
     const listId = await newList(suite, alice, 'Errands');
     const [top, child] = await chain(alice, 2, { list_id: listId });
     expect(top!.list_id).to.equal(listId);
-    // As deleteList does: its tasks to the trash, then the list.
-    await remove(alice, top!.id);
-    await suite.database().knex('lists').where({ user_id: alice.id, id: listId }).delete();
+    // The list's deletion trashes its tasks, each top-level one an item with its subtasks.
+    const deleted = await alice.call('DELETE', `/api/${encodeURIComponent(alice.id)}/lists/${listId}`);
+    expect(deleted.status).to.equal(204);
+    expect((await trashItems(alice)).map((item) => [item.task.id, item.subtask_count])).to.deep.equal([[top!.id, 1]]);
 
     const restored = await restore(alice, top!.id);
 
@@ -193,7 +194,7 @@ describeEachDatabase('trash: restoring', (suite) => {
     expect(child!.position < sibling.position).to.equal(true);
   });
 
-  it('brings a subtask back at the top level, last, when its parent is in the trash', async () => {
+  it('brings a subtask back at the top level when its parent is in the trash', async () => {
     const alice = suite.newUser();
     const first = await alice.createTask({ title: 'First' });
     const [parent, child] = await chain(alice, 2);
@@ -204,8 +205,8 @@ describeEachDatabase('trash: restoring', (suite) => {
 
     expect(restored.status).to.equal(200);
     expect(restored.body).to.include({ parent_id: null, list_id: parent!.list_id });
-    // Its old key (first among its siblings) is the first top-level task's: it goes last.
-    expect(child!.position).to.equal(first.position);
+    // Its key is free at the top level (a key is never given twice but by a move): kept.
+    expect(restored.body.position).to.equal(child!.position);
     expect(restored.body.position > first.position).to.equal(true);
     // The parent, restored after, has no subtask any more.
     expect((await restore(alice, parent!.id)).status).to.equal(200);
@@ -253,17 +254,24 @@ describeEachDatabase('trash: restoring', (suite) => {
     expect((await get(alice, fourth!.id)).body.parent_id).to.equal(third!.id);
   });
 
-  it('puts the item last when its place was taken meanwhile', async () => {
+  it('puts the item last when a move took its place meanwhile', async () => {
     const alice = suite.newUser();
-    await alice.createTask({ title: 'One' });
-    const two = await alice.createTask({ title: 'Two' });
-    await remove(alice, two.id);
-    const three = await alice.createTask({ title: 'Three' });
-    expect(three.position).to.equal(two.position);
+    const tasks: Task[] = [];
+    for (const title of ['One', 'Two', 'Three', 'Four']) tasks.push(await alice.createTask({ title }));
+    const [one, , three, four] = tasks;
+    // Moved between One and Two, then deleted: its key is the one between theirs.
+    const moved = await alice.call<Task>('POST', `/tasks/${three!.id}/move`, { json: { after_id: one!.id } });
+    expect(moved.status).to.equal(200);
+    await remove(alice, three!.id);
+    // Another task moved to the same gap gets the same key.
+    const taking = await alice.call<Task>('POST', `/tasks/${four!.id}/move`, { json: { after_id: one!.id } });
+    expect(taking.body.position).to.equal(moved.body.position);
 
-    const restored = await restore(alice, two.id);
+    const restored = await restore(alice, three!.id);
 
-    expect(restored.body.position > three.position).to.equal(true);
+    expect(restored.status).to.equal(200);
+    const listed = await alice.call<{ items: Task[] }>('GET', `/tasks?list_id=${one!.list_id}&sort=position&order=asc`);
+    expect(listed.body.items.map((task) => task.id).at(-1)).to.equal(three!.id);
   });
 
   it('restores at its place while other tasks are created beside it, each place given once', async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { postgresKnex } from '../../src/db/database.js';
 import { listTrashItemsQuery, type TrashPosition } from '../../src/trash/trash.store.js';
+import { planNodes } from '../helpers/query-plans.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
 
 // The trash's page query uses its index on PostgreSQL, with 40,000 tasks for the user of which
@@ -27,16 +28,6 @@ const SEED = [
   'analyze tasks',
 ];
 
-interface PlanNode {
-  'Node Type': string;
-  'Index Name'?: string;
-  Plans?: PlanNode[];
-}
-
-function nodesOf(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-}
-
 const describePostgres = DATABASE_KINDS.includes('postgres') ? describe : describe.skip;
 
 describePostgres('trash query plans on PostgreSQL (10,000 of 40,000 tasks in the trash)', function () {
@@ -58,12 +49,10 @@ describePostgres('trash query plans on PostgreSQL (10,000 of 40,000 tasks in the
     ['after a cursor', { deletedAt: new Date(Date.now() - 1000 * 60_000), id: 34_001 }],
   ] as [string, TrashPosition | undefined][]) {
     it(`${page}: walks tasks_user_trash_idx in order, counting through tasks_user_trash_root_idx`, async () => {
-      const { sql, bindings } = listTrashItemsQuery(database.knex, USER, { limit: 51, after }).toSQL();
-      const result = await database.knex.raw<{ rows: { 'QUERY PLAN': { Plan: PlanNode }[] }[] }>(
-        `explain (format json) ${sql}`,
-        bindings,
+      const nodes = await planNodes(
+        database.knex,
+        listTrashItemsQuery(database.knex, USER, { limit: 51, after }).toSQL(),
       );
-      const nodes = nodesOf(result.rows[0]!['QUERY PLAN'][0]!.Plan);
       const summary = JSON.stringify(nodes.map((node) => [node['Node Type'], node['Index Name']]));
       expect(
         nodes.filter((node) => ['Seq Scan', 'Sort'].includes(node['Node Type'])),
