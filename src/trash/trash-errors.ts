@@ -1,6 +1,6 @@
 import { DomainError } from '../contract/domain-error.js';
 
-/** Purging a task that is not in the user's trash (another user's task is indistinguishable from a missing one). */
+/** Purging a task of the user's that is not in the trash. */
 export class NotInTrashError extends DomainError {
   override name = 'NotInTrashError';
 

@@ -83,7 +83,8 @@ export function createTrashService(db: Knex, policy: TrashPolicy) {
       // Only an item's id is the trash_root of any task: a purge that deleted nothing says why after.
       if ((await store.purgeItem(db, userId, id)) > 0) return;
       const where = await store.findWhereabouts(db, userId, id);
-      if (where === undefined || where.trash_root === null) throw new NotInTrashError(id);
+      if (where === undefined) throw new TaskNotFoundError(id);
+      if (where.trash_root === null) throw new NotInTrashError(id);
       throw new WentWithAnotherError(id, where.trash_root);
     },
 
