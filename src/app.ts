@@ -42,8 +42,12 @@ import { createListService } from './lists/lists.service.js';
 import { createListMoveHandlers } from './lists/list-move.handlers.js';
 import { createTaskMoveHandlers } from './tasks/task-move.handlers.js';
 import { createTrashHandlers } from './trash/trash.handlers.js';
+import { createTrashService } from './trash/trash.service.js';
+import { trashPurgeJob } from './trash/trash-purge.js';
+import { startPeriodicJobs } from './lifecycle/periodic-jobs.js';
 import { createChangesHandlers } from './changes/changes.handlers.js';
 import { createChangesService } from './changes/changes.service.js';
+import { changeHistoryPruneJob } from './changes/history-prune.js';
 import { createBulkHandlers } from './tasks/bulk.handlers.js';
 import { createBulkService } from './tasks/bulk.service.js';
 import { bulkStoredForm } from './tasks/bulk.stored-form.js';
@@ -72,6 +76,9 @@ export type App = Express & {
 
 /** The largest request body accepted. */
 const BODY_LIMIT_BYTES = 100 * 1024;
+
+/** The background jobs (the trash's purge, the changes feed's pruning): hourly, and once a minute after the start. */
+const PERIODIC_JOBS = { intervalMs: 60 * 60 * 1000, firstDelayMs: 60 * 1000 };
 
 /** Builds the whole HTTP application from its dependencies; no globals, so tests build their own. */
 export function createApp({ config, db, logger, redis, clusterWorker = false, docsPagePath }: AppDependencies): App {
@@ -109,7 +116,9 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
     ...createListHandlers(createListService(featureDb, taskPolicy)),
     ...createListMoveHandlers(featureDb, taskPolicy),
     ...createTaskMoveHandlers(featureDb, taskPolicy),
-    ...createTrashHandlers(featureDb),
+    ...createTrashHandlers(
+      createTrashService(featureDb, { quotas: config.quotas, retentionDays: config.history.trashRetentionDays }),
+    ),
     ...createChangesHandlers(createChangesService(featureDb, config.history)),
     ...createDocsHandlers(spec, docsPagePath),
   };
@@ -177,5 +186,17 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
     }),
   );
   app.use(errorHandler(patternWords(spec)));
-  return Object.assign(app, { stop: rateLimits.close });
+  const periodicJobs = startPeriodicJobs(
+    [
+      trashPurgeJob(db, config.history.trashRetentionDays),
+      changeHistoryPruneJob(db, config.history.changesHistoryDays),
+    ],
+    PERIODIC_JOBS,
+    logger,
+  );
+  const stop = async (): Promise<void> => {
+    await periodicJobs.stop();
+    await rateLimits.close();
+  };
+  return Object.assign(app, { stop });
 }

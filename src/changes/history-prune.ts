@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { PeriodicJob } from '../lifecycle/periodic-jobs.js';
 
 /** Tombstones deleted per transaction: each batch holds the clocks of its users only briefly. */
 const BATCH = 1000;
@@ -46,4 +47,16 @@ export async function pruneChangeHistory(db: Knex, historyDays: number): Promise
     pruned += batch;
     if (batch < BATCH) return pruned;
   }
+}
+
+/** The pruning, as a job of the periodic runner. */
+export function changeHistoryPruneJob(db: Knex, historyDays: number): PeriodicJob {
+  return {
+    name: 'change-history-prune',
+    run: async (_signal, logger) => {
+      const pruned = await pruneChangeHistory(db, historyDays);
+      if (pruned > 0)
+        logger.info({ pruned }, `pruned ${pruned} deletions from the changes feed after ${historyDays} days`);
+    },
+  };
 }

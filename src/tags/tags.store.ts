@@ -8,8 +8,9 @@ export interface TagCountRow {
 
 /**
  * The user's tags by name, each with how many of the user's tasks carry it and how many of those
- * are open; at most `limit`. Tags are stored normalised, so equal names are one tag. Names sort
- * by code point (`collate "C"`): the same order on every database, whatever its locale.
+ * are open (a task in the trash counts nowhere); at most `limit`. Tags are stored normalised, so
+ * equal names are one tag. Names sort by code point (`collate "C"`): the same order on every
+ * database, whatever its locale.
  */
 export function countTags(db: Knex, userId: string, limit: number): Promise<TagCountRow[]> {
   return db
@@ -20,6 +21,7 @@ export function countTags(db: Knex, userId: string, limit: number): Promise<TagC
     )
     .from(db.raw('tasks cross join unnest(tasks.tags) as tag (name)'))
     .where('tasks.user_id', userId)
+    .whereNull('tasks.deleted_at')
     .groupBy('tag.name')
     .orderByRaw('tag.name collate "C"')
     .limit(limit);

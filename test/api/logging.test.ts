@@ -252,7 +252,7 @@ describeEachDatabase('logging', (suite) => {
   });
 
   describe('audit trail', () => {
-    it('writes one audit line per create, replace, update, complete, reopen and delete', async () => {
+    it('writes one audit line per create, replace, update, complete, reopen, delete, restore and purge', async () => {
       const alice = suite.newUser();
       const created = await alice.call<Task>('POST', '/tasks', { json: { title: 'Audited' } });
       const id: number = created.body.id;
@@ -274,6 +274,9 @@ describeEachDatabase('logging', (suite) => {
         },
         { action: 'task.reopen', response: await alice.call('PATCH', `/tasks/${id}/complete`) },
         { action: 'task.delete', response: await alice.call('DELETE', `/tasks/${id}`) },
+        { action: 'task.restore', response: await alice.call('POST', `/tasks/${id}/restore`) },
+        { action: 'task.delete', response: await alice.call('DELETE', `/tasks/${id}`) },
+        { action: 'task.purge', response: await alice.call('DELETE', `/api/${alice.id}/trash/${id}`) },
       ];
       const completions: LogLine[] = [];
       for (const { response } of steps) completions.push(await completionLine(requestIdOf(response)));
@@ -316,6 +319,8 @@ describeEachDatabase('logging', (suite) => {
         await bob.call('POST', `/api/${alice.id}/tasks`, { json: { title: 'Planted' } }), // 403
         await alice.call('POST', '/tasks', { json: { title: '' } }), // 400
         await alice.call('DELETE', '/tasks/987654321'), // 404
+        await alice.call('POST', `/tasks/${task.id}/restore`), // 409: not in the trash
+        await alice.call('DELETE', `/api/${alice.id}/trash/${task.id}`), // 404: not in the trash
       ];
       for (const response of refused) {
         expect(response.status).to.be.within(400, 499);

@@ -73,6 +73,8 @@ interface BulkResults {
   readonly results: { index: number; status: number; problem?: { quota?: unknown } }[];
 }
 
+/** A path of the user's trash. */
+const trashPath = (user: TestUser, rest = '') => `/api/${encodeURIComponent(user.id)}/trash${rest}`;
 const bulk = (user: TestUser, body: unknown) => user.call<BulkResults>('POST', '/tasks/bulk', { json: body });
 const creates = (count: number) =>
   Array.from({ length: count }, (_, i) => ({ op: 'create', task: { title: `Bulk ${i}` } }));
@@ -105,19 +107,24 @@ describeEachDatabase('quotas: tasks per user', (suite) => {
     await newUser().createTask({ title: 'Another user is not hurt' });
   });
 
-  it('a delete, or clearing completed tasks, frees room at once', async () => {
+  it('a deleted task counts until it is purged; cleared completed tasks, until the trash is emptied', async () => {
     const alice = newUser();
     const [first] = await createTasks(alice, TASKS_LIMIT);
-    expect((await alice.call('POST', '/tasks', { json: { title: 'Over' } })).status).to.equal(409);
+    const over = { name: 'tasks', limit: TASKS_LIMIT, used: TASKS_LIMIT };
+    expectQuotaExceeded(await alice.call('POST', '/tasks', { json: { title: 'Over' } }), over);
 
     expect((await alice.call('DELETE', `/tasks/${first!.id}`)).status).to.equal(204);
+    expectQuotaExceeded(await alice.call('POST', '/tasks', { json: { title: 'Over' } }), over);
+    expect((await alice.call('DELETE', trashPath(alice, `/${first!.id}`))).status).to.equal(204);
     const made = await alice.createTask({ title: 'In the freed room', completed: true });
-    expect((await alice.call('POST', '/tasks', { json: { title: 'Over' } })).status).to.equal(409);
+    expectQuotaExceeded(await alice.call('POST', '/tasks', { json: { title: 'Over' } }), over);
 
     await alice.call('PATCH', `/tasks/${(await storedTasks(suite, alice))[1]!.id as number}/complete`, {
       json: { completed: true },
     });
     expect((await alice.call('POST', '/tasks/clear-completed')).body).to.deep.equal({ deleted: 2 });
+    expectQuotaExceeded(await alice.call('POST', '/tasks', { json: { title: 'Over' } }), over);
+    expect((await alice.call('POST', trashPath(alice, '/empty'))).body).to.deep.equal({ deleted: 2 });
     await createTasks(alice, 2);
     expect(made.completed).to.equal(true);
     await expectUsageExact(suite, alice);
@@ -146,8 +153,9 @@ describeEachDatabase('quotas: tasks per user', (suite) => {
     }
     expect(await storedTasks(suite, alice)).to.deep.equal(before);
 
-    // Once there is room, the same completion continues the series.
+    // Once there is room (a task deleted, and purged from the trash), the same completion continues the series.
     await alice.call('DELETE', `/tasks/${before[0]!.id as number}`);
+    await alice.call('DELETE', trashPath(alice, `/${before[0]!.id as number}`));
     const completed = await alice.call<Task>('PATCH', `/tasks/${series.id}/complete`, { json: { completed: true } });
     expect(completed.status).to.equal(200);
     expect(completed.body.next_occurrence_id).to.be.a('number');
@@ -158,15 +166,22 @@ describeEachDatabase('quotas: tasks per user', (suite) => {
     const alice = newUser();
     const [kept] = await createTasks(alice, TASKS_LIMIT - 2);
 
+    // A delete moves the task to the trash, where it still counts: the creates after it are refused too.
     const response = await bulk(alice, {
       actions: [...creates(3), { op: 'delete', id: kept!.id }, ...creates(2)],
     });
 
     expect(response.status).to.equal(207);
     const { results } = response.body;
-    expect(results.map((result) => result.status)).to.deep.equal([201, 201, 409, 204, 201, 409]);
-    for (const index of [2, 5])
+    expect(results.map((result) => result.status)).to.deep.equal([201, 201, 409, 204, 409, 409]);
+    for (const index of [2, 4, 5])
       expect(results[index]!.problem?.quota).to.deep.equal({ name: 'tasks', limit: TASKS_LIMIT, used: TASKS_LIMIT });
+    expect(await expectUsageExact(suite, alice)).to.include({ tasks: TASKS_LIMIT });
+
+    // Purged, it frees its room.
+    expect((await alice.call('DELETE', trashPath(alice, `/${kept!.id}`))).status).to.equal(204);
+    const after = await bulk(alice, { actions: creates(2) });
+    expect(after.body.results.map((result) => result.status)).to.deep.equal([201, 409]);
     expect(await expectUsageExact(suite, alice)).to.include({ tasks: TASKS_LIMIT });
   });
 
@@ -301,6 +316,11 @@ describeEachDatabase('quotas: the count is exact', (suite) => {
     ]);
     await expectUsageExact(suite, alice);
     await alice.call('POST', '/tasks/clear-completed');
+    await expectUsageExact(suite, alice);
+    await Promise.all([
+      alice.call('DELETE', trashPath(alice, `/${tasks[4]!.id}`)),
+      alice.call('POST', trashPath(alice, '/empty')),
+    ]);
     await expectUsageExact(suite, alice);
   });
 });

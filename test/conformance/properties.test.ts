@@ -1026,7 +1026,8 @@ function stateCause(operationId: string, status: number, problem: Problem | unde
     case 400: {
       if (errors.length === 0) return undefined;
       // A cursor the server did not issue (or issued for another list): opaque, so any text fits the schema.
-      if (operationId === 'listTasks' && errors.every((issue) => issue.pointer === '/cursor')) return 'unknown cursor';
+      if (['listTasks', 'listTrash'].includes(operationId) && errors.every((issue) => issue.pointer === '/cursor'))
+        return 'unknown cursor';
       const worded = WORDED[operationId] ?? [];
       const allWorded = errors.every(
         (issue) =>
