@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { describeEachDatabase } from '../helpers/api-suite.js';
 import { loadContract, type Json } from '../helpers/contract.js';
 import { operationSchemas } from '../helpers/schema-arbitraries.js';
-import { specOperations } from '../helpers/spec-conformance.js';
 import type { components } from '../../generated/api.js';
 import {
   expectProblem,
@@ -393,6 +392,8 @@ describeEachDatabase('request validation and request errors', (suite) => {
       order: ['asc', 'desc'],
       limit: ['1', '2'],
       cursor: ['abc', 'def'],
+      list_id: ['1', '2'],
+      parent_id: ['1', '2'],
     };
     const ONCE = 'must be given only once: this parameter takes one value';
     /** What each comma-joined form answers: a 400 whose message starts so, or a 200 (the comma is part of the value). */
@@ -407,15 +408,17 @@ describeEachDatabase('request validation and request errors', (suite) => {
       sort: 'takes one value, not a list: must be equal to one of the allowed values: ',
       order: 'takes one value, not a list: must be equal to one of the allowed values: desc, asc',
       limit: 'takes one value, not a list: must be an integer in decimal digits',
+      list_id: 'takes one value, not a list: must be an integer in decimal digits',
+      parent_id: 'takes one value, not a list: must be an integer in decimal digits',
       cursor: String(
         (loadContract().components.parameters as Record<string, { schema: Json }>).Cursor!.schema['x-rule'],
       ),
     };
-    const parameters = specOperations()
-      .flatMap(({ operationId }) => operationSchemas(operationId).parameters)
-      .filter((parameter) => parameter.in === 'query');
+    // Sent to listTasks, the operation with the most of them (the others' are checked by the
+    // property sweep, test/conformance/properties.test.ts).
+    const parameters = operationSchemas('listTasks').parameters.filter((parameter) => parameter.in === 'query');
 
-    it('covers every query parameter of the spec', () => {
+    it('covers every query parameter of listTasks', () => {
       const names = parameters.map((parameter) => parameter.name);
       expect(Object.keys(VALUES)).to.have.members(names);
       expect(Object.keys(JOINED)).to.have.members(names);

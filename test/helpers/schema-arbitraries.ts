@@ -138,11 +138,25 @@ export function breaksRule(schema: Schema, value: unknown): boolean {
 }
 
 function resolve(schema: Schema): Json {
-  const node = deref(schema);
+  const node = withoutSingleAllOf(deref(schema));
   const unknown = Object.keys(node).filter((keyword) => !KEYWORDS.has(keyword) && !isExtension(keyword));
   if (unknown.length > 0) throw new Error(`schema-arbitraries: unsupported keywords ${unknown.join(', ')}`);
   return node;
 }
+
+/**
+ * `allOf` of one schema beside annotations is how OpenAPI 3.0 describes a `$ref` in its own words
+ * (`parent_id`: a task id, "make the task a subtask of this task"): the schema itself.
+ */
+function withoutSingleAllOf(node: Json): Json {
+  const { allOf, ...annotations } = node as { allOf?: unknown } & Json;
+  if (!Array.isArray(allOf) || allOf.length !== 1) return node;
+  const unknown = Object.keys(annotations).filter((keyword) => !ANNOTATIONS.has(keyword));
+  if (unknown.length > 0) throw new Error(`schema-arbitraries: allOf beside ${unknown.join(', ')}`);
+  return { ...deref(allOf[0] as Json), ...annotations };
+}
+
+const ANNOTATIONS = new Set(['description', 'example']);
 
 /** The operation's parameters and request body schemas, as the spec declares them. */
 export function operationSchemas(operationId: string): OperationSchemas {
