@@ -104,9 +104,7 @@ describe('the service when its database fails', function () {
       it('answers every database operation with 503 and Retry-After within 2 s, keeps /health, and recovers without a restart', async () => {
         const { baseUrl } = running.server;
         const alice = new TestUser(baseUrl);
-        const task = await alice.createTask({ title: 'Outlives an outage' });
-        const doomed = await alice.createTask({ title: 'To delete' });
-        const operations = databaseOperations(alice, task.id, doomed.id);
+        const operations = databaseOperations(alice, await outageFixture(alice, 'Outlives an outage'));
         expect(operations.map((operation) => operation.operationId).sort()).to.deep.equal(operationsDeclaring503());
 
         await outage.begin();
@@ -136,9 +134,7 @@ describe('the service when its database fails', function () {
 
       it('the same with rate limits counted in PostgreSQL, which every /api request reaches first', async () => {
         const alice = new TestUser(rateLimited.server.baseUrl);
-        const task = await alice.createTask({ title: 'Outlives an outage' });
-        const doomed = await alice.createTask({ title: 'To delete' });
-        const operations = databaseOperations(alice, task.id, doomed.id);
+        const operations = databaseOperations(alice, await outageFixture(alice, 'Outlives an outage'));
         await outage.begin();
         try {
           for (const operation of operations) expectUnavailable(await operation.send(), operation.operationId);
@@ -156,9 +152,9 @@ describe('the service when its database fails', function () {
 
     it('answers every database operation with 503 within the acquire bound while the only connection waits, then everything completes', async () => {
       const alice = new TestUser(running.server.baseUrl);
-      const task = await alice.createTask({ title: 'Locked' });
-      const doomed = await alice.createTask({ title: 'To delete' });
-      const operations = databaseOperations(alice, task.id, doomed.id).filter(
+      const fixture = await outageFixture(alice, 'Locked');
+      const task = { id: fixture.taskId };
+      const operations = databaseOperations(alice, fixture).filter(
         // The one operation on the locked task that a test below waits for completes instead.
         (operation) => operation.operationId !== 'updateTask',
       );
@@ -265,9 +261,42 @@ interface DatabaseOperation {
   send(): Promise<ApiResponse>;
 }
 
+/** What the operations below work on: a task, one to delete, a list of the user's own, and two trash items. */
+interface OutageFixture {
+  readonly taskId: number;
+  readonly doomedTaskId: number;
+  readonly listId: number;
+  readonly restorableId: number;
+  readonly purgeableId: number;
+}
+
+async function outageFixture(user: TestUser, title: string): Promise<OutageFixture> {
+  const task = await user.createTask({ title });
+  const doomed = await user.createTask({ title: 'To delete' });
+  const list = await user.call<{ id: number }>('POST', '/lists', { json: { name: 'Spare' } });
+  expect(list.status).to.equal(201);
+  const trashed: number[] = [];
+  for (const trashTitle of ['To restore', 'To purge']) {
+    const { id } = await user.createTask({ title: trashTitle });
+    expect((await user.call('DELETE', `/tasks/${id}`)).status).to.equal(204);
+    trashed.push(id);
+  }
+  return {
+    taskId: task.id,
+    doomedTaskId: doomed.id,
+    listId: list.body.id,
+    restorableId: trashed[0]!,
+    purgeableId: trashed[1]!,
+  };
+}
+
 /** One valid request for every operation that needs the database, each of which succeeds once the database is back. */
-function databaseOperations(user: TestUser, taskId: number, doomedTaskId: number): DatabaseOperation[] {
+function databaseOperations(user: TestUser, fixture: OutageFixture): DatabaseOperation[] {
+  const { taskId, doomedTaskId, listId, restorableId, purgeableId } = fixture;
   const task = `/tasks/${taskId}`;
+  const list = `/lists/${listId}`;
+  let names = 0;
+  const newName = () => `Outage list ${++names}`;
   const mergePatch = 'application/merge-patch+json';
   return [
     { operationId: 'getReadiness', succeeds: 200, send: () => request(user.baseUrl, 'GET', '/ready') },
@@ -308,6 +337,26 @@ function databaseOperations(user: TestUser, taskId: number, doomedTaskId: number
       succeeds: 200,
       send: () => user.call('GET', `/api/${encodeURIComponent(user.id)}/tags`),
     },
+    { operationId: 'moveTask', succeeds: 200, send: () => user.call('POST', `${task}/move`, { json: {} }) },
+    { operationId: 'listLists', succeeds: 200, send: () => user.call('GET', '/lists') },
+    {
+      operationId: 'createList',
+      succeeds: 201,
+      send: () => user.call('POST', '/lists', { json: { name: newName() } }),
+    },
+    { operationId: 'getList', succeeds: 200, send: () => user.call('GET', list) },
+    {
+      operationId: 'updateList',
+      succeeds: 200,
+      send: () => user.call('PATCH', list, { json: { name: newName() }, contentType: mergePatch }),
+    },
+    { operationId: 'moveList', succeeds: 200, send: () => user.call('POST', `${list}/move`, { json: {} }) },
+    { operationId: 'listTrash', succeeds: 200, send: () => user.call('GET', '/trash') },
+    { operationId: 'restoreTask', succeeds: 200, send: () => user.call('POST', `/tasks/${restorableId}/restore`) },
+    { operationId: 'purgeTask', succeeds: 204, send: () => user.call('DELETE', `/trash/${purgeableId}`) },
+    { operationId: 'emptyTrash', succeeds: 200, send: () => user.call('POST', '/trash/empty') },
+    { operationId: 'listChanges', succeeds: 200, send: () => user.call('GET', '/changes') },
+    { operationId: 'deleteList', succeeds: 204, send: () => user.call('DELETE', list) },
     // A task of its own: clear-completed above removed the other one.
     { operationId: 'deleteTask', succeeds: 204, send: () => user.call('DELETE', `/tasks/${doomedTaskId}`) },
   ];
