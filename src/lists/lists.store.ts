@@ -48,9 +48,10 @@ export async function findLists(db: Knex, userId: string): Promise<ListRow[]> {
   return db('lists').select<ListRow[]>(LIST_COLUMNS).where('user_id', userId).orderBy(['position', 'id']);
 }
 
-/** Makes the user's default list unless they have one already. */
-export async function ensureDefaultList(db: Knex, userId: string): Promise<void> {
-  await db.raw('select default_list_of(?)', [userId]);
+/** Makes the user's default list unless they have one already; returns its id. */
+export async function ensureDefaultList(db: Knex, userId: string): Promise<number> {
+  const { rows } = await db.raw<{ rows: { id: number }[] }>('select default_list_of(?) as id', [userId]);
+  return rows[0]!.id;
 }
 
 export async function countLists(db: Knex, userId: string): Promise<number> {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { ensureDefaultList, findList } from '../lists/lists.store.js';
 import type { TaskQuotas } from '../quotas/task-quotas.js';
 import { MAX_LEVELS } from '../tasks/placement-refusals.js';
 import { TaskNotFoundError } from '../tasks/task-errors.js';
@@ -63,9 +64,9 @@ export function createTrashService(db: Knex, policy: TrashPolicy) {
         const levels = levelsOf(id, tasks);
         const root = tasks.find((task) => task.id === id)!;
         const listId =
-          root.list_id !== null && (await store.hasList(trx, userId, root.list_id))
+          root.list_id !== null && (await findList(trx, userId, root.list_id))
             ? root.list_id
-            : await store.defaultListOf(trx, userId);
+            : await ensureDefaultList(trx, userId);
         const parentId = await keptParent(trx, userId, root.parent_id, listId, levels.length);
         const taken = await store.positionTaken(trx, userId, { listId, parentId }, root.position);
         // Written as null, the position becomes the group's last (the tasks trigger).

@@ -88,17 +88,6 @@ export function lockItemTasks(db: Knex, userId: string, rootId: number): Promise
     .forUpdate();
 }
 
-/** The user's list with this id, if there is one. */
-export async function hasList(db: Knex, userId: string, listId: number): Promise<boolean> {
-  return (await db('lists').select('id').where({ user_id: userId, id: listId }).first()) !== undefined;
-}
-
-/** The user's default list (made if missing). */
-export async function defaultListOf(db: Knex, userId: string): Promise<number> {
-  const { rows } = await db.raw<{ rows: { id: number }[] }>('select default_list_of(?) as id', [userId]);
-  return rows[0]!.id;
-}
-
 /** A live task's list and its level (1: top level), or undefined when the user has no such live task. */
 export async function liveTaskLevel(
   db: Knex,

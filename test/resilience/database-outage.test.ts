@@ -318,6 +318,8 @@ function databaseOperations(user: TestUser, fixture: OutageFixture): DatabaseOpe
       succeeds: 200,
       send: () => user.call('PATCH', task, { json: { title: 'Patched' }, contentType: mergePatch }),
     },
+    // Before the completion: clearing completed tasks then moves the task to the trash.
+    { operationId: 'moveTask', succeeds: 200, send: () => user.call('POST', `${task}/move`, { json: {} }) },
     {
       operationId: 'completeTask',
       succeeds: 200,
@@ -337,7 +339,6 @@ function databaseOperations(user: TestUser, fixture: OutageFixture): DatabaseOpe
       succeeds: 200,
       send: () => user.call('GET', `/api/${encodeURIComponent(user.id)}/tags`),
     },
-    { operationId: 'moveTask', succeeds: 200, send: () => user.call('POST', `${task}/move`, { json: {} }) },
     { operationId: 'listLists', succeeds: 200, send: () => user.call('GET', '/lists') },
     {
       operationId: 'createList',
