@@ -1,10 +1,16 @@
 import { expect } from 'chai';
-import { ChangesApi, type Change, type ChangePage, type List, type Task } from '../../generated/sdk/dist/index.js';
-import { toList } from '../../src/lists/list-representation.js';
-import { LIST_COLUMNS, type ListRow } from '../../src/lists/lists.store.js';
-import { sharedTestDatabase } from '../helpers/databases.js';
+import {
+  ChangesApi,
+  ListsApi,
+  ResponseError,
+  TrashApi,
+  type Change,
+  type ChangePage,
+  type List,
+  type Task,
+} from '../../generated/sdk/dist/index.js';
 import { tokenFor } from '../helpers/tokens.js';
-import { describeSdk, SDK_DATABASE_KIND, type SdkUser } from './sdk-suite.js';
+import { describeSdk, type SdkSuite } from './sdk-suite.js';
 
 /** JSON with every object's keys sorted: two copies compare byte for byte. */
 function canonical(value: unknown): string {
@@ -16,6 +22,30 @@ function canonical(value: unknown): string {
 }
 
 const byId = <T extends { id: number }>(items: Iterable<T>): T[] => [...items].sort((a, b) => a.id - b.id);
+
+/** A small seeded generator (mulberry32): the same workload on every run, any run reproducible. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A client of one user with every API the workload uses. */
+function client(suite: SdkSuite) {
+  const user = suite.newUser();
+  const configuration = suite.configuration({ accessToken: () => tokenFor(user.id) });
+  return {
+    ...user,
+    lists: new ListsApi(configuration),
+    trash: new TrashApi(configuration),
+    feed: new ChangesApi(configuration),
+  };
+}
+type Client = ReturnType<typeof client>;
 
 /** An offline client's copy, kept only through the changes feed. */
 class OfflineCopy {
@@ -53,56 +83,176 @@ class OfflineCopy {
   }
 }
 
-/** Every page of listTasks, and the lists. */
-async function freshRead(user: SdkUser): Promise<string> {
+/** Every page of listTasks (every list, every level), and every list, as a newly signed-in client reads them. */
+async function freshRead(user: Client): Promise<string> {
   const tasks: Task[] = [];
   let cursor: string | undefined;
   do {
-    const page = await user.tasks.listTasks({ userId: user.id, limit: 3, cursor });
+    const page = await user.tasks.listTasks({ userId: user.id, limit: 7, cursor });
     tasks.push(...page.items);
     cursor = page.next_cursor ?? undefined;
   } while (cursor !== undefined);
-  // TODO(lead): listLists (ListsApi) once the lists branch is merged; read directly until then,
-  // as the API represents them.
-  const { knex } = await sharedTestDatabase(SDK_DATABASE_KIND);
-  const rows = await knex('lists').select<ListRow[]>(LIST_COLUMNS).where({ user_id: user.id });
-  const lists = JSON.parse(JSON.stringify(rows.map(toList))) as List[];
+  const { items: lists } = await user.lists.listLists({ userId: user.id });
   return canonical({ lists: byId(lists), tasks: byId(tasks) });
 }
 
+/** Runs a write the rules may refuse (a move into its own subtree, a list's cap...): a 409 is an answer too. */
+async function refusable(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (error instanceof ResponseError && error.response.status === 409) return false;
+    throw error;
+  }
+}
+
+const OPERATIONS = 160;
+
 describeSdk('SDK: an offline copy kept in sync through the changes feed', (suite) => {
-  it("equals a fresh full read after another client's creates, edits, nesting and deletes", async () => {
-    const writer = suite.newUser();
-    const copy = new OfflineCopy(
-      new ChangesApi(suite.configuration({ accessToken: () => tokenFor(writer.id) })),
-      writer.id,
-    );
-    const create = (title: string, parentId?: number) =>
-      writer.tasks.createTask({ userId: writer.id, taskCreate: { title, parent_id: parentId } });
+  it("equals a fresh full read after another client's creates, edits, moves, nesting, trash, restores and purges", async () => {
+    const random = seeded(16);
+    const pick = <T>(items: readonly T[]): T | undefined => items[Math.floor(random() * items.length)];
+    const writer = client(suite);
+    const copy = new OfflineCopy(writer.feed, writer.id);
+    const counts: Record<string, number> = {};
+    // A step answers whether it was done (false: refused with a 409), or null with nothing to act on.
+    const count = (kind: string, done: boolean | null) => {
+      if (done === null) return;
+      const key = done ? kind : `${kind} refused`;
+      counts[key] = (counts[key] ?? 0) + 1;
+    };
 
-    const home = await create('home');
-    const work = await create('work');
-    await copy.sync(2);
+    const live = async () => {
+      const tasks: Task[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await writer.tasks.listTasks({ userId: writer.id, limit: 100, cursor });
+        tasks.push(...page.items);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor !== undefined);
+      return tasks;
+    };
+    const lists = async () => (await writer.lists.listLists({ userId: writer.id })).items;
+    const trashed = async () => (await writer.trash.listTrash({ userId: writer.id, limit: 100 })).items;
 
-    const report = await create('write the report', work.id);
-    const figures = await create('gather the figures', report.id);
-    await create('check the sums', figures.id);
-    await writer.tasks.updateTask({ userId: writer.id, taskId: home.id, taskPatch: { description: 'the chores' } });
-    await copy.sync(2);
+    const steps: Record<string, () => Promise<boolean | null>> = {
+      create: async () => {
+        const parent = random() < 0.4 ? pick(await live()) : undefined;
+        const list = parent ? undefined : pick(await lists());
+        return refusable(() =>
+          writer.tasks.createTask({
+            userId: writer.id,
+            taskCreate: {
+              title: `Task ${random().toString(36).slice(2, 7)}`,
+              parent_id: parent?.id,
+              list_id: list?.id,
+            },
+          }),
+        );
+      },
+      edit: async () => {
+        const task = pick(await live());
+        if (!task) return null;
+        await writer.tasks.updateTask({ userId: writer.id, taskId: task.id, taskPatch: { title: `${task.title}'` } });
+        return true;
+      },
+      complete: async () => {
+        const task = pick(await live());
+        if (!task) return null;
+        await writer.tasks.completeTask({ userId: writer.id, taskId: task.id });
+        return true;
+      },
+      move: async () => {
+        const tasks = await live();
+        const task = pick(tasks);
+        if (!task) return null;
+        const roll = random();
+        const taskMove =
+          roll < 0.35
+            ? { after_id: pick(tasks)?.id }
+            : roll < 0.6
+              ? { before_id: pick(tasks)?.id }
+              : roll < 0.8
+                ? { parent_id: pick(tasks)?.id ?? null }
+                : { list_id: pick(await lists())?.id, parent_id: null };
+        return refusable(() => writer.tasks.moveTask({ userId: writer.id, taskId: task.id, taskMove }));
+      },
+      trash: async () => {
+        const task = pick(await live());
+        if (!task) return null;
+        await writer.tasks.deleteTask({ userId: writer.id, taskId: task.id });
+        return true;
+      },
+      restore: async () => {
+        const item = pick(await trashed());
+        return item ? refusable(() => writer.trash.restoreTask({ userId: writer.id, taskId: item.task.id })) : null;
+      },
+      purge: async () => {
+        const item = pick(await trashed());
+        if (!item) return null;
+        await writer.trash.purgeTask({ userId: writer.id, taskId: item.task.id });
+        return true;
+      },
+      'create list': async () =>
+        refusable(() =>
+          writer.lists.createList({
+            userId: writer.id,
+            listCreate: { name: `List ${random().toString(36).slice(2, 7)}` },
+          }),
+        ),
+      'rename list': async () => {
+        const list = pick(await lists());
+        if (!list) return null;
+        return refusable(() =>
+          writer.lists.updateList({ userId: writer.id, listId: list.id, listPatch: { name: `${list.name}'` } }),
+        );
+      },
+      'delete list': async () => {
+        const list = pick((await lists()).filter((each) => !each.is_default));
+        if (!list) return null;
+        await writer.lists.deleteList({ userId: writer.id, listId: list.id });
+        return true;
+      },
+    };
+    // How often each step comes: mostly tasks, now and then a list.
+    const weights: [string, number][] = [
+      ['create', 30],
+      ['edit', 12],
+      ['complete', 8],
+      ['move', 20],
+      ['trash', 10],
+      ['restore', 7],
+      ['purge', 5],
+      ['create list', 4],
+      ['rename list', 2],
+      ['delete list', 2],
+    ];
+    const total = weights.reduce((sum, [, weight]) => sum + weight, 0);
+    const nextStep = () => {
+      let roll = random() * total;
+      for (const [name, weight] of weights) if ((roll -= weight) < 0) return name;
+      return 'create';
+    };
 
-    await writer.tasks.completeTask({ userId: writer.id, taskId: figures.id, taskCompletion: { completed: true } });
-    await writer.tasks.updateTask({ userId: writer.id, taskId: report.id, taskPatch: { title: 'the report' } });
-    const sweep = await create('sweep', home.id);
-    await create('dust', sweep.id);
-    await writer.tasks.deleteTask({ userId: writer.id, taskId: report.id });
-    await copy.sync(3);
-
-    await writer.tasks.deleteTask({ userId: writer.id, taskId: sweep.id });
-    await create('after the trash', home.id);
+    for (let done = 0; done < OPERATIONS; done++) {
+      const name = nextStep();
+      count(name, await steps[name]!());
+      // The copy catches up now and then, in pages of every size.
+      if (random() < 0.15) await copy.sync(1 + Math.floor(random() * 9));
+    }
+    await writer.trash.emptyTrash({ userId: writer.id });
+    count('empty trash', true);
     await copy.sync(50);
 
-    expect(copy.tasks.size).to.equal(3);
+    expect(copy.tasks.size).to.be.above(10);
     expect(copy.serialized()).to.equal(await freshRead(writer));
-    console.log(`      the offline copy: ${copy.changesApplied} changes applied over ${copy.pages} pages`);
+    console.log(
+      `      the offline copy: ${copy.changesApplied} changes applied over ${copy.pages} pages, equal to a fresh read of ${copy.lists.size} lists and ${copy.tasks.size} tasks, after ${Object.entries(
+        counts,
+      )
+        .map(([kind, times]) => `${times} ${kind}`)
+        .join(', ')}`,
+    );
   });
 });
