@@ -63,6 +63,11 @@ async function check<T>(property: IAsyncProperty<T>): Promise<void> {
 
 const BODY_WRITES = ['createTask', 'replaceTask', 'updateTask', 'completeTask'].map(operationSchemas);
 const list = operationSchemas('listTasks');
+/**
+ * The model below is one flat list of the user's tasks: the queries that name a list or a parent
+ * (and manual order, which needs one) are test/api/subtasks.test.ts's and task-moves.test.ts's.
+ */
+const PLACE_FIELDS = ['list_id', 'parent_id'];
 /** Every operation that takes a task id, by operationId. */
 const byTaskId = new Map(
   specOperations()
@@ -164,7 +169,10 @@ interface Plan {
 /** Fields of the body schema other than the schedule and tags, valid. */
 function plainFields(schema: Schema): Arbitrary<Body> {
   const scheduled = isScheduled(schema);
-  const base = validValue(withoutProperties(schema, scheduled ? [...SCHEDULE_FIELDS, 'tags'] : [])) as Arbitrary<Body>;
+  // A task's place (its list, its parent) is the tree's tests' (test/api/subtasks.test.ts): here every task is at the top of the default list.
+  const base = validValue(
+    withoutProperties(schema, scheduled ? [...SCHEDULE_FIELDS, 'tags', ...PLACE_FIELDS] : PLACE_FIELDS),
+  ) as Arbitrary<Body>;
   if (!propertyNames(schema).includes('tags')) return base;
   return fc
     .tuple(base, fc.option(validTags(), { nil: undefined }))
@@ -337,8 +345,11 @@ const TARGETED: Record<string, Arbitrary<string | string[]>> = {
   limit: fc.integer({ min: 1, max: 5 }).map(String),
 };
 
+const modelQuery = parametersSchema(list, 'query', PLACE_FIELDS);
 const QUERY_NAMES = list.parameters
-  .filter((parameter) => parameter.in === 'query' && parameter.name !== 'cursor')
+  .filter(
+    (parameter) => parameter.in === 'query' && parameter.name !== 'cursor' && !PLACE_FIELDS.includes(parameter.name),
+  )
   .map((parameter) => parameter.name);
 
 /** How often each parameter is given: filters now and then, so that many queries still match tasks. */
@@ -365,6 +376,7 @@ const validQuery: Arbitrary<Query> = fc
   .map((drawn) => Object.fromEntries(Object.entries(drawn).filter(([, value]) => value !== undefined)) as Query)
   .filter(
     (query) =>
+      query.sort !== 'position' &&
       (query.sort !== 'relevance' || query.q !== undefined) &&
       ['due_after', 'due_before'].every(
         (name) => query[name] === undefined || isStorableInstant(instantOf(query[name] as string)),
@@ -863,11 +875,13 @@ describeEachDatabase('properties: requests generated from the spec', (suite) => 
       const broken: Arbitrary<{ query: Query; pointer: string }> = fc.oneof(
         // One parameter broken against its schema, or an unknown one. A schema-valid cursor the
         // server never issued is itself rejected, so no other cursor comes along.
-        invalidValue(parametersSchema(list, 'query'), 'text').map(({ value, pointer }: Invalid) => {
-          const { cursor, ...rest } = value as Query;
-          const query = pointer === '/cursor' ? { ...rest, cursor: cursor! } : rest;
-          return { query, pointer: reportedPointer(query, pointer) };
-        }),
+        invalidValue(modelQuery, 'text')
+          .map(({ value, pointer }: Invalid) => {
+            const { cursor, ...rest } = value as Query;
+            const query = pointer === '/cursor' ? { ...rest, cursor: cursor! } : rest;
+            return { query, pointer: reportedPointer(query, pointer) };
+          })
+          .filter(({ query, pointer }) => query.sort !== 'position' || pointer === '/sort'),
         // Cursors that fit the schema but were never issued.
         fc
           .tuple(validQuery, validValue(cursorSchema, 'text') as Arbitrary<string>)
@@ -1028,6 +1042,8 @@ function stateCause(operationId: string, status: number, problem: Problem | unde
       // A cursor the server did not issue (or issued for another list): opaque, so any text fits the schema.
       if (['listTasks', 'listTrash'].includes(operationId) && errors.every((issue) => issue.pointer === '/cursor'))
         return 'unknown cursor';
+      // A changes token the server did not issue (or issued to another user): as opaque as a cursor.
+      if (operationId === 'listChanges' && errors.every((issue) => issue.pointer === '/since')) return 'unknown token';
       const worded = WORDED[operationId] ?? [];
       const allWorded = errors.every(
         (issue) =>

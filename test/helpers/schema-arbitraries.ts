@@ -405,7 +405,19 @@ function validObject(node: Json, encoding: Encoding, full = false): Arbitrary<Re
     Object.entries(properties).map(([name, schema]) => [name, validValue(schema, encoding, full)]),
   );
   const requiredKeys = full ? Object.keys(properties) : ((node.required ?? []) as string[]);
-  return fc.record(model, { requiredKeys }).filter((value) => !breaksRule(node, value));
+  const drawn = fc.record(model, { requiredKeys });
+  // Every member it may have: those a rule refuses together (after_id and before_id) leave, the last first.
+  const allowed = full ? drawn.map((value) => withoutRefusedMembers(node, value)) : drawn;
+  return allowed.filter((value) => !breaksRule(node, value));
+}
+
+function withoutRefusedMembers(node: Json, value: Record<string, unknown>): Record<string, unknown> {
+  const kept = { ...value };
+  for (const name of Object.keys(kept).reverse()) {
+    if (!breaksRule(node, kept)) break;
+    if (!((node.required ?? []) as string[]).includes(name)) delete kept[name];
+  }
+  return kept;
 }
 
 function objectBreakages(node: Json, encoding: Encoding): Weighted<Invalid>[] {
