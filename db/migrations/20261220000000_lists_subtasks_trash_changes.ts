@@ -242,7 +242,8 @@ const UP = [
          raise exception using errcode = 'TL404', message = 'no such list', detail = list::text;
        end if;
      end $$`,
-  // Tasks joining or leaving lists, counted once per statement and list from the statement's rows
+  // After every statement on tasks: the tasks joining or leaving lists, counted once per statement
+  // and list from the statement's rows
   // (a list's deletion trashes its tasks in one statement: one count, not one per task), and held
   // to the cap. Two statements placing tasks in one list at the same moment may each miss the
   // other's: the cap is exact but for those.
@@ -282,6 +283,12 @@ const UP = [
            perform count_members(changed.list_id, changed.delta);
          end loop;
        else
+         -- A completed occurrence forgets the next one once that goes to the trash (as once it was
+         -- deleted). Only when the statement trashed some: that update's own statement trashes none.
+         if exists (select 1 from new_rows where deleted_at is not null) then
+           update tasks set next_occurrence_id = null, updated_at = now()
+            where next_occurrence_id in (select id from new_rows where deleted_at is not null);
+         end if;
          for changed in
            select list_id, sum(delta)::integer as delta
              from (select list_id, 1 as delta from new_rows where deleted_at is null

@@ -150,7 +150,8 @@ describeEachDatabase('idempotency keys: bounded storage', (suite) => {
         first.body.results[2],
       ]);
       expect(retry.body.results[0]!.etag).to.not.equal(first.body.results[0]!.etag);
-      expect(await storedTasks(suite, alice), 'nothing ran again').to.have.length(2);
+      const outsideTheTrash = (await storedTasks(suite, alice)).filter((row) => row.deleted_at === null);
+      expect(outsideTheTrash, 'nothing ran again').to.have.length(2);
     });
 
     it('an answer kept whole (before answers were kept compact) is replayed as it was', async () => {
