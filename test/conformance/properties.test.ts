@@ -1016,6 +1016,8 @@ const WORDED: Record<string, WordedRule[]> = {
   listTasks: [
     // Sort's description: relevance needs q; Instant's: years 1 to 9999 in UTC.
     { pointer: /^\/sort$/, message: 'relevance needs q' },
+    // Manual order is within a list or a parent.
+    { pointer: /^\/sort$/, message: 'position needs list_id or parent_id' },
     { pointer: /^\/due_(after|before)$/, message: 'must be an RFC 3339 date-time in years 1 to 9999' },
   ],
 };
@@ -1025,8 +1027,10 @@ function stateCause(operationId: string, status: number, problem: Problem | unde
   const errors = problem?.errors ?? [];
   switch (status) {
     case 404:
-      // A task or list id (in the path or an action) that is none of the user's; a reference page never built.
+      // A task or list id (in the path, an action, or listTasks' list_id and parent_id) that is none
+      // of the user's; a reference page never built.
       return operationId === 'getDocs' ||
+        operationId === 'listTasks' ||
         byTaskId.has(operationId) ||
         byListId.has(operationId) ||
         operationId === 'bulkTasks'
