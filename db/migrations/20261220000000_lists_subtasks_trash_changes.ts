@@ -141,8 +141,10 @@ const UP = [
      begin
        select id into found_id from lists where user_id = owner and is_default;
        if found_id is null then
+         -- Two first requests at once: the second finds the first's (on either unique index: the
+         -- default, or the name, which no other list can hold before the default exists).
          insert into lists (user_id, name, is_default) values (owner, 'Inbox', true)
-           on conflict (user_id) where is_default do nothing
+           on conflict do nothing
            returning id into found_id;
          if found_id is null then
            select id into found_id from lists where user_id = owner and is_default;

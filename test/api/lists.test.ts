@@ -174,6 +174,10 @@ describeEachDatabase('lists: each operation', (suite) => {
       expect(again.headers.get('etag')).to.equal(first.headers.get('etag'));
       expect(again.headers.get('location')).to.equal(first.headers.get('location'));
       expect((await listsOf(alice)).map((list) => list.name)).to.deep.equal(['Inbox', 'Once']);
+      // The same key with another request: refused, and nothing written.
+      const other = await alice.call('POST', listsPath(alice), { json: { name: 'Twice' }, headers: keyed(key) });
+      expect(expectProblem(other, 422).detail).to.be.a('string');
+      expect((await listsOf(alice)).map((list) => list.name)).to.deep.equal(['Inbox', 'Once']);
     });
   });
 

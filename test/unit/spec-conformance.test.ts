@@ -7,6 +7,9 @@ describe('spec conformance check', () => {
   const task = {
     id: 1,
     user_id: 'alice',
+    list_id: 1,
+    parent_id: null,
+    position: 'a0',
     title: 'Buy milk',
     description: null,
     completed: false,
