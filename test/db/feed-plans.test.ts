@@ -3,14 +3,14 @@ import type { Knex } from 'knex';
 import { feedQuery } from '../../src/changes/changes.store.js';
 import { postgresKnex } from '../../src/db/database.js';
 import type { ListFilters } from '../../src/tasks/list-query.js';
-import { listTasksQuery, TASK_COLUMNS } from '../../src/tasks/tasks.store.js';
+import { listTasksQuery } from '../../src/tasks/tasks.store.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { planNodes } from '../helpers/query-plans.js';
 
 // Issue 16's reads walk an index on PostgreSQL, with 10,000 tasks for one user (in 5 lists, a
 // tenth of them in the trash, some purged: tombstones) and as many for others: the changes feed
-// (after a token in the middle of the history, and the snapshot), the trash's listing and a
-// list's tasks in manual order.
+// (after a token in the middle of the history, and the snapshot) and a list's tasks in manual
+// order. The trash's listing is test/db/trash-plans.test.ts's, on the query the service runs.
 
 const USER = 'fed-user';
 const USER_TASKS = 10_000;
@@ -106,19 +106,6 @@ describePostgres(
     it('the snapshot walks the tasks by number', async () => {
       const { indexes } = await planOf(feedQuery(knex, USER, { since: undefined, limit: 101 }).toSQL());
       expect(indexes).to.include('tasks_user_change_idx');
-    });
-
-    it("the trash's listing walks tasks_user_trash_idx in order", async () => {
-      const listing = knex('tasks')
-        .select([...TASK_COLUMNS, 'deleted_at'])
-        .where('user_id', USER)
-        .whereRaw('trash_root = id')
-        .orderBy([
-          { column: 'deleted_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .limit(51);
-      expect(await planOf(listing.toSQL())).to.deep.equal({ indexes: ['tasks_user_trash_idx'], sorted: false });
     });
 
     it("a list's tasks in manual order walk tasks_top_position_idx in order", async () => {
