@@ -1,3 +1,4 @@
+import { decodeOpaque, encodeOpaque } from '../contract/opaque-json.js';
 import { createHash } from 'node:crypto';
 import { isStorableInstant } from './instants.js';
 import { InvalidCursorError } from './task-errors.js';
@@ -44,12 +45,12 @@ export function encodeCursor(view: ListView, position: ListPosition): string {
     f: fingerprint(view),
     ...(view.sort === 'relevance' ? { b: candidatesBound(position) } : {}),
   };
-  return Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return encodeOpaque(payload);
 }
 
 /** The position a cursor issued for this view holds; InvalidCursorError for any other text. */
 export function decodeCursor(cursor: string, view: ListView): ListPosition {
-  const payload = parse(cursor);
+  const payload = decodeOpaque(cursor);
   if (isEarlierRelevance(payload)) {
     throw new InvalidCursorError(
       'is a relevance cursor from an earlier version of this API; start again without a cursor',
@@ -101,18 +102,6 @@ function toCursorValue(value: SortValue): CursorValue {
 
 function fromCursorValue(sort: SortName, value: CursorValue): SortValue {
   return SORT_VALUES[sort].type === 'timestamptz' && typeof value === 'string' ? new Date(value) : value;
-}
-
-function parse(cursor: string): Record<string, unknown> | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Exactly the shape `encodeCursor` writes, with a value the sort's SQL type holds: nothing else reaches a query. */

@@ -1,3 +1,4 @@
+import { decodeOpaque, encodeOpaque } from '../contract/opaque-json.js';
 import { isStorableInstant } from '../tasks/instants.js';
 import { InvalidCursorError } from '../tasks/task-errors.js';
 import type { TrashPosition } from './trash.store.js';
@@ -8,12 +9,12 @@ import type { TrashPosition } from './trash.store.js';
 const VERSION = 1;
 
 export function encodeTrashCursor({ deletedAt, id }: TrashPosition): string {
-  return Buffer.from(JSON.stringify({ v: VERSION, d: deletedAt.toISOString(), i: id })).toString('base64url');
+  return encodeOpaque({ v: VERSION, d: deletedAt.toISOString(), i: id });
 }
 
 /** The position a cursor of encodeTrashCursor holds; InvalidCursorError for any other text. */
 export function decodeTrashCursor(cursor: string): TrashPosition {
-  const payload = parse(cursor);
+  const payload = decodeOpaque(cursor);
   if (
     payload === undefined ||
     Object.keys(payload).sort().join() !== 'd,i,v' ||
@@ -25,17 +26,6 @@ export function decodeTrashCursor(cursor: string): TrashPosition {
     throw new InvalidCursorError('is not a cursor this API issued');
   }
   return { deletedAt: new Date(payload.d), id: payload.i };
-}
-
-function parse(cursor: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Exactly what `toISOString` writes, for an instant the database holds: nothing else reaches the query. */
