@@ -30,10 +30,10 @@ module.exports = {
     },
     {
       name: 'infrastructure-below-features',
-      comment: 'The database and process lifecycle know nothing of features or HTTP.',
+      comment: 'The database, the job engine and the process lifecycle know nothing of features or HTTP.',
       severity: 'error',
-      from: { path: '^src/(db|lifecycle)/' },
-      to: { path: '^src/', pathNot: '^src/(db/|lifecycle/|config\\.ts$)' },
+      from: { path: '^src/(db|lifecycle|jobs)/' },
+      to: { path: '^src/', pathNot: '^src/(db/|lifecycle/|jobs/|config\\.ts$)' },
     },
     {
       name: 'entry-points-not-imported',

@@ -59,7 +59,7 @@ RUN_SECRET := BETTER_AUTH_SECRET="$${BETTER_AUTH_SECRET:-$$([ -n "$${JWT_JWKS_UR
   { [ "$${NODE_ENV:-}" != production ] && [ -s $(DEV_SECRET_FILE) ] && cat $(DEV_SECRET_FILE); } || \
   $(NODE) src/cli/dev-secret.ts)}"
 
-.PHONY: help run start test generate check-generated build sdk docs lint format typecheck unit migrate token reset bench clean
+.PHONY: help run worker start test generate check-generated build sdk docs lint format typecheck unit migrate token reset bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 18
@@ -95,6 +95,9 @@ run: $(INSTALLED) $(DOCS_PAGE) $(PGLITE_TEMPLATE) ## start the server (embedded 
 # made once per install, beside the PGlite that made it (src/db/pglite-template.ts).
 $(PGLITE_TEMPLATE): $(INSTALLED)
 	@$(NODE) src/cli/pglite-template.ts && touch $@
+
+worker: $(INSTALLED) ## run the background jobs in a process of their own (needs DATABASE_URL; run the API with RUN_JOBS=false)
+	@$(COMPILE_CACHE) exec $(NODE) src/worker.ts
 
 start: build $(DOCS_PAGE) ## run the compiled server as production does (configured by the environment: see README)
 	@exec node $(PRODUCTION_NODE_FLAGS) $(BUILD)

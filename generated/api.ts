@@ -707,6 +707,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/{user_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Follow the events live
+         * @description The user's events as they happen, as Server-Sent Events (`text/event-stream`): each event is an
+         *     SSE message whose `id` is the event's `id`, whose `event` is its `type` and whose `data` is the
+         *     `Event` as JSON. A browser's `EventSource`, or the SDK's `EventsStream`, reconnects by itself
+         *     and sends the last id it saw as `Last-Event-ID`: the stream then goes on from there, in the
+         *     changes feed's order, with nothing missed (events are kept `CHANGES_HISTORY_DAYS`, 30 days by
+         *     default; from an id older than that the stream starts with a `reset` message, after which a
+         *     client should read the changes feed again). Without `Last-Event-ID` it starts with the next
+         *     event.
+         *
+         *     A comment line (`: heartbeat`) comes every 15 seconds when nothing else does, so that proxies
+         *     keep the connection open and the client sees that it is alive. Each user may hold a bounded
+         *     number of streams at once (`EVENT_STREAMS_PER_USER`, 5 by default): one more is a 429.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1641,6 +1678,42 @@ export interface components {
              * @example false
              */
             has_more: boolean;
+        };
+        /**
+         * @description What happened. `task.*` and `list.*` are the changes the changes feed reports, one event per
+         *     change: `task.updated` an edit of its fields, `task.moved` a change of its list, parent or
+         *     position, `task.trashed` and `task.restored` its trip to the trash and back, `task.deleted` its
+         *     purge from the trash; `list.deleted` a list deleted (its tasks each get `task.trashed`).
+         *     `reminder.fired` is a reminder's time arriving; `webhook.disabled` a webhook turned off after
+         *     its deliveries kept failing.
+         * @example task.completed
+         * @enum {string}
+         */
+        EventType: "task.created" | "task.updated" | "task.completed" | "task.reopened" | "task.moved" | "task.trashed" | "task.restored" | "task.deleted" | "list.created" | "list.updated" | "list.deleted" | "reminder.fired" | "webhook.disabled";
+        /** @description The objects the event is about, as the change left them (a deleted one as it was last). */
+        EventData: {
+            task?: components["schemas"]["Task"];
+            list?: components["schemas"]["List"];
+        };
+        /**
+         * @description Something that happened to the user's tasks, lists, reminders or webhooks, recorded in the same
+         *     transaction as the change itself: an event exists if and only if its change was committed.
+         *     A user's events are numbered in the order of the changes feed (`id` grows with it), the order in
+         *     which the live stream sends them and which webhook receivers can sort by. `data` holds the object
+         *     as the change left it: `task` for `task.*` and `reminder.fired` (with `reminder`), `list` for
+         *     `list.*`, `webhook` for `webhook.disabled`.
+         */
+        Event: {
+            /**
+             * @description The event's number, as decimal digits: unique, and greater for a later change of the same
+             *     user. The stream's `id:` field and the webhooks' `webhook-id` carry it (the latter as
+             *     `evt_<id>`).
+             * @example 1234
+             */
+            id: string;
+            type: components["schemas"]["EventType"];
+            created_at: components["schemas"]["Timestamp"];
+            data: components["schemas"]["EventData"];
         };
         /** @description An OpenAPI 3.0 document. */
         OpenApiDocument: {
@@ -3474,6 +3547,46 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             410: components["responses"]["Gone"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The id of the last event received; the stream goes on after it. */
+                "Last-Event-ID"?: string;
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description The stream, open until the client or the server closes it. Each message's `data` is an
+             *     `Event` (the schema below); a message of type `reset` has `data` `{}`.
+             */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["Event"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

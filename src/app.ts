@@ -43,11 +43,11 @@ import { createListMoveHandlers } from './lists/list-move.handlers.js';
 import { createTaskMoveHandlers } from './tasks/task-move.handlers.js';
 import { createTrashHandlers } from './trash/trash.handlers.js';
 import { createTrashService } from './trash/trash.service.js';
-import { trashPurgeJob } from './trash/trash-purge.js';
-import { startPeriodicJobs } from './lifecycle/periodic-jobs.js';
 import { createChangesHandlers } from './changes/changes.handlers.js';
 import { createChangesService } from './changes/changes.service.js';
-import { changeHistoryPruneJob } from './changes/history-prune.js';
+import { createEventSignal, type EventSignal } from './events/event-signal.js';
+import { createEventHandlers } from './events/events.handlers.js';
+import type { JobQueue } from './jobs/background-job.js';
 import { createBulkHandlers } from './tasks/bulk.handlers.js';
 import { createBulkService } from './tasks/bulk.service.js';
 import { bulkStoredForm } from './tasks/bulk.stored-form.js';
@@ -64,6 +64,10 @@ export interface AppDependencies {
   readonly redis?: Redis;
   /** A worker of several (WEB_CONCURRENCY): /metrics then reports every worker's, through the primary. */
   readonly clusterWorker?: boolean;
+  /** Tells the live streams (of every process) of each user's new events; this process's alone by default. */
+  readonly signal?: EventSignal;
+  /** Where work for the background is sent (webhook retries...). */
+  readonly jobs?: JobQueue;
   /** The reference page `make docs` builds; tests point it elsewhere. */
   readonly docsPagePath?: string;
 }
@@ -77,11 +81,16 @@ export type App = Express & {
 /** The largest request body accepted. */
 const BODY_LIMIT_BYTES = 100 * 1024;
 
-/** The background jobs (the trash's purge, the changes feed's pruning): hourly, and once a minute after the start. */
-const PERIODIC_JOBS = { intervalMs: 60 * 60 * 1000, firstDelayMs: 60 * 1000 };
-
 /** Builds the whole HTTP application from its dependencies; no globals, so tests build their own. */
-export function createApp({ config, db, logger, redis, clusterWorker = false, docsPagePath }: AppDependencies): App {
+export function createApp({
+  config,
+  db,
+  logger,
+  redis,
+  clusterWorker = false,
+  signal = createEventSignal(undefined, logger),
+  docsPagePath,
+}: AppDependencies): App {
   const spec = loadSpec();
   assertPublicOperationsMatch(spec);
   const metrics = createMetrics({ db });
@@ -120,6 +129,7 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
       createTrashService(featureDb, { quotas: config.quotas, retentionDays: config.history.trashRetentionDays }),
     ),
     ...createChangesHandlers(createChangesService(featureDb, config.history)),
+    ...createEventHandlers(),
     ...createDocsHandlers(spec, docsPagePath),
   };
 
@@ -177,6 +187,7 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
       authenticate,
       provisionUser: createUserProvisioner(db),
       limitUser: rateLimits.limitUser,
+      announce: (userId) => signal.announce(userId),
       idempotency: createIdempotencyGuard(
         db,
         { keysPerUser: config.quotas.idempotencyKeysPerUser, answerBytes: config.quotas.idempotencyAnswerBytes },
@@ -186,16 +197,7 @@ export function createApp({ config, db, logger, redis, clusterWorker = false, do
     }),
   );
   app.use(errorHandler(patternWords(spec)));
-  const periodicJobs = startPeriodicJobs(
-    [
-      trashPurgeJob(db, config.history.trashRetentionDays),
-      changeHistoryPruneJob(db, config.history.changesHistoryDays),
-    ],
-    PERIODIC_JOBS,
-    logger,
-  );
   const stop = async (): Promise<void> => {
-    await periodicJobs.stop();
     await rateLimits.close();
   };
   return Object.assign(app, { stop });

@@ -18,6 +18,7 @@ export interface Config {
   readonly rateLimit: RateLimitConfig;
   readonly quotas: QuotaConfig;
   readonly history: HistoryConfig;
+  readonly background: BackgroundConfig;
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
   readonly shutdownTimeoutMs: number;
@@ -100,6 +101,18 @@ export interface HistoryConfig {
   readonly changesHistoryDays: number;
 }
 
+/** Background work (the job engine) and the signal of new events between processes. */
+export interface BackgroundConfig {
+  /** RUN_JOBS: whether this process runs the background jobs (off when `make worker` processes do). */
+  readonly runJobs: boolean;
+  /**
+   * DATABASE_LISTEN_URL (DATABASE_URL by default): the PostgreSQL connection that LISTENs for other
+   * processes' events; it must not go through a transaction-mode pooler. Unused with REDIS_URL
+   * (Redis pub/sub then) and on the embedded database (one process).
+   */
+  readonly listenUrl: string | undefined;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -150,6 +163,10 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
     history: {
       trashRetentionDays: integer(env, 'TRASH_RETENTION_DAYS', { min: 1, max: 3650, fallback: 30 }),
       changesHistoryDays: integer(env, 'CHANGES_HISTORY_DAYS', { min: 1, max: 3650, fallback: 30 }),
+    },
+    background: {
+      runJobs: boolean(env, 'RUN_JOBS', true),
+      listenUrl: databaseUrl(env, 'DATABASE_LISTEN_URL') ?? database.databaseUrl,
     },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(
@@ -295,17 +312,17 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
-function databaseUrl(env: Env): string | undefined {
-  const raw = text(env, 'DATABASE_URL');
+function databaseUrl(env: Env, name = 'DATABASE_URL'): string | undefined {
+  const raw = text(env, name);
   if (raw === undefined) return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('DATABASE_URL must be a URL such as postgres://user@host:5432/database');
+    throw new ConfigError(`${name} must be a URL such as postgres://user@host:5432/database`);
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+    throw new ConfigError(`${name} must start with postgres:// or postgresql://`);
   }
   return raw;
 }

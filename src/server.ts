@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';
+import { eventSignalFor, startBackground } from './background.js';
 import { runPrimary, WORKER_SERVING } from './cluster/primary.js';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
@@ -76,9 +77,13 @@ async function serve(config: Config, logger: Logger): Promise<void> {
 
   const redis = config.rateLimit.redisUrl ? createRedisClient(config.rateLimit.redisUrl, logger) : undefined;
   if (redis) await waitUntilReady(redis, REDIS_START_WAIT_MS);
-  const app = createApp({ config, db: database.knex, logger, redis, clusterWorker: cluster.isWorker });
+  const signal = eventSignalFor(config, database.knex, database.kind, redis, logger);
+  const jobs = await startBackground({ config, db: database.knex, kind: database.kind, logger, signal });
+  const app = createApp({ config, db: database.knex, logger, redis, clusterWorker: cluster.isWorker, signal, jobs });
   const close = async () => {
     await app.stop(); // rate-limit counts still in memory are written while the database is open
+    await jobs.stop();
+    await signal.close();
     redis?.disconnect();
     await database.close();
   };

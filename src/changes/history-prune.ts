@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { PeriodicJob } from '../lifecycle/periodic-jobs.js';
+import type { Logger } from 'pino';
+import type { BackgroundJob } from '../jobs/background-job.js';
 
 /** Tombstones deleted per transaction: each batch holds the clocks of its users only briefly. */
 const BATCH = 1000;
@@ -49,14 +50,37 @@ export async function pruneChangeHistory(db: Knex, historyDays: number): Promise
   }
 }
 
-/** The pruning, as a job of the periodic runner. */
-export function changeHistoryPruneJob(db: Knex, historyDays: number): PeriodicJob {
+/**
+ * Deletes the events (the outbox the live stream and the webhooks read) older than `historyDays`,
+ * a batch per statement. Returns how many it deleted.
+ */
+export async function pruneEvents(db: Knex, historyDays: number): Promise<number> {
+  let pruned = 0;
+  for (;;) {
+    // Raw for its rowCount, which both drivers report.
+    const { rowCount: deleted } = await db.raw<{ rowCount: number }>(
+      `delete from events where (user_id, seq) in (
+         select user_id, seq from events where created_at < now() - make_interval(days => ?::integer)
+          limit ?::integer for update skip locked)`,
+      [historyDays, BATCH],
+    );
+    pruned += deleted;
+    if (deleted < BATCH) return pruned;
+  }
+}
+
+/** The pruning of the feed's deletions and of the events: hourly, as a job of the engine. */
+export function changeHistoryPruneJob(db: Knex, historyDays: number, logger: Logger): BackgroundJob {
   return {
     name: 'change-history-prune',
-    run: async (_signal, logger) => {
+    schedule: '37 * * * *',
+    queue: { retryLimit: 0, expireInSeconds: 30 * 60 },
+    run: async () => {
       const pruned = await pruneChangeHistory(db, historyDays);
       if (pruned > 0)
         logger.info({ pruned }, `pruned ${pruned} deletions from the changes feed after ${historyDays} days`);
+      const events = await pruneEvents(db, historyDays);
+      if (events > 0) logger.info({ pruned: events }, `pruned ${events} events after ${historyDays} days`);
     },
   };
 }

@@ -21,7 +21,12 @@ interface DispatchDependencies {
   readonly limitUser: (req: Request, res: Response, weight: number) => Promise<() => void>;
   /** Runs requests that carry an Idempotency-Key at most once per key (retries get the stored answer). */
   readonly idempotency: IdempotencyGuard;
+  /** Told of the user after each write that succeeded (committed): their new events wake the live streams. */
+  readonly announce: (userId: string) => void;
 }
+
+/** The methods that may write: a success of one may have recorded events. */
+const WRITES: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const PUBLIC: ReadonlySet<string> = new Set(PUBLIC_OPERATIONS);
 
@@ -48,6 +53,7 @@ export function dispatchOperations({
   provisionUser,
   limitUser,
   idempotency,
+  announce,
 }: DispatchDependencies): RequestHandler {
   const dispatch: RequestHandler = async (req: Request, res: Response, next: NextFunction) => {
     const resolved = resolvedOperation(req);
@@ -84,6 +90,7 @@ export function dispatchOperations({
         user,
       };
       const result = await idempotency(input, () => handler(input));
+      if (user && result.status < 300 && WRITES.has(req.method)) announce(user.id);
       send(res, result);
     } catch (error) {
       next(error);

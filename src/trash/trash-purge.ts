@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import type { PeriodicJob } from '../lifecycle/periodic-jobs.js';
+import type { Logger } from 'pino';
+import type { BackgroundJob } from '../jobs/background-job.js';
 
 /**
  * Deletes for good, across users, the tasks that have been in the trash longer than
@@ -27,12 +28,14 @@ export async function purgeExpiredTrash(
   }
 }
 
-/** The automatic purge, as a job of the periodic runner. */
-export function trashPurgeJob(db: Knex, retentionDays: number): PeriodicJob {
+/** The automatic purge: hourly, as a job of the engine (one process at a time runs it). */
+export function trashPurgeJob(db: Knex, retentionDays: number, logger: Logger): BackgroundJob {
   return {
     name: 'trash-purge',
-    run: async (signal, logger) => {
-      const purged = await purgeExpiredTrash(db, retentionDays, undefined, signal);
+    schedule: '7 * * * *',
+    queue: { retryLimit: 0, expireInSeconds: 30 * 60 },
+    run: async () => {
+      const purged = await purgeExpiredTrash(db, retentionDays);
       if (purged > 0) logger.info({ purged }, `purged ${purged} tasks from the trash after ${retentionDays} days`);
     },
   };

@@ -1,5 +1,6 @@
 export * from './ChangesApi.js';
 export * from './DocumentationApi.js';
+export * from './EventsApi.js';
 export * from './ListsApi.js';
 export * from './SystemApi.js';
 export * from './TasksApi.js';

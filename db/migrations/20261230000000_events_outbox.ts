@@ -1,0 +1,118 @@
+import type { Knex } from 'knex';
+
+// Issue 17: the events outbox. Every change to a task or a list is recorded as an event in the
+// statement that makes it (triggers below), so in the same transaction: an event exists if and
+// only if its change committed. Each event carries the change number the row took (change_seq, or
+// the tombstone's number for a deletion), so events sort in the changes feed's order, and a reader
+// that takes changes_barrier(user) before it reads never passes an event it has not seen (see
+// 20261220000000_lists_subtasks_trash_changes.ts). `data` is the row as the change left it, the
+// search vector aside: src/events/event-representation.ts renders it as the API shows it.
+
+const UP = [
+  `create table events (
+     user_id text not null references users (id) on delete cascade,
+     seq bigint not null,
+     type text not null check (char_length(type) between 1 and 64),
+     data jsonb not null,
+     created_at timestamptz(3) not null default now(),
+     primary key (user_id, seq)
+   )`,
+  // The history's pruning walks it by age.
+  `create index events_created_at_idx on events (created_at)`,
+  // The kind of change an update of a task is, the first that applies.
+  `create function task_event_type(old_row tasks, new_row tasks) returns text
+     language sql immutable
+     as $$
+       select case
+         when old_row.deleted_at is null and new_row.deleted_at is not null then 'task.trashed'
+         when old_row.deleted_at is not null and new_row.deleted_at is null then 'task.restored'
+         when not old_row.completed and new_row.completed then 'task.completed'
+         when old_row.completed and not new_row.completed then 'task.reopened'
+         when (old_row.list_id, old_row.parent_id, old_row.position)
+              is distinct from (new_row.list_id, new_row.parent_id, new_row.position) then 'task.moved'
+         else 'task.updated'
+       end
+     $$`,
+  // One insert per statement, from its transition tables: a bulk write costs one statement more, not one per row.
+  // An update that took no change number (nothing the client sees changed) is no event.
+  `create function tasks_record_events() returns trigger
+     language plpgsql
+     as $$
+     begin
+       if tg_op = 'INSERT' then
+         insert into events (user_id, seq, type, data)
+           select n.user_id, n.change_seq, 'task.created', to_jsonb(n) - 'search' from new_rows n;
+       else
+         insert into events (user_id, seq, type, data)
+           select n.user_id, n.change_seq, task_event_type(o, n), to_jsonb(n) - 'search'
+             from new_rows n join old_rows o on o.id = n.id
+            where n.change_seq <> o.change_seq;
+       end if;
+       return null;
+     end $$`,
+  `create trigger tasks_record_insert_events after insert on tasks
+     referencing new table as new_rows
+     for each statement execute function tasks_record_events()`,
+  `create trigger tasks_record_update_events after update on tasks
+     referencing old table as old_rows new table as new_rows
+     for each statement execute function tasks_record_events()`,
+  // Lists change rarely: one row at a time.
+  `create function lists_record_events() returns trigger
+     language plpgsql
+     as $$
+     begin
+       if tg_op = 'INSERT' then
+         insert into events (user_id, seq, type, data) values (new.user_id, new.change_seq, 'list.created', to_jsonb(new));
+       elsif new.change_seq <> old.change_seq then
+         insert into events (user_id, seq, type, data) values (new.user_id, new.change_seq, 'list.updated', to_jsonb(new));
+       end if;
+       return null;
+     end $$`,
+  `create trigger lists_record_events after insert or update on lists
+     for each row execute function lists_record_events()`,
+  // A deletion for good: its tombstone's number, and the row as it was last.
+  `create or replace function record_tombstone() returns trigger
+     language plpgsql
+     as $$
+     declare
+       number bigint;
+     begin
+       -- A user being deleted takes their rows along: nobody reads their feed any more.
+       if exists (select 1 from users where id = old.user_id) then
+         number := next_change_seq(old.user_id);
+         insert into change_tombstones (user_id, seq, entity, entity_id)
+           values (old.user_id, number, tg_argv[0], old.id);
+         insert into events (user_id, seq, type, data)
+           values (old.user_id, number, tg_argv[0] || '.deleted', to_jsonb(old) - 'search');
+       end if;
+       return null;
+     end $$`,
+];
+
+const DOWN = [
+  `create or replace function record_tombstone() returns trigger
+     language plpgsql
+     as $$
+     begin
+       if exists (select 1 from users where id = old.user_id) then
+         insert into change_tombstones (user_id, seq, entity, entity_id)
+           values (old.user_id, next_change_seq(old.user_id), tg_argv[0], old.id);
+       end if;
+       return null;
+     end $$`,
+  `drop trigger lists_record_events on lists`,
+  `drop function lists_record_events()`,
+  `drop trigger tasks_record_update_events on tasks`,
+  `drop trigger tasks_record_insert_events on tasks`,
+  `drop function tasks_record_events()`,
+  `drop function task_event_type(tasks, tasks)`,
+  `drop table events`,
+];
+
+export async function up(knex: Knex): Promise<void> {
+  for (const statement of UP) await knex.raw(statement);
+}
+
+export async function down(knex: Knex): Promise<void> {
+  for (const statement of DOWN) await knex.raw(statement);
+}

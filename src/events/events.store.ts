@@ -1,0 +1,58 @@
+import type { Knex } from 'knex';
+
+// The outbox (db/migrations/20261230000000_events_outbox.ts): every change's event, written in the
+// change's own transaction and numbered with its change number. A reader takes the user's change
+// barrier first (as the changes feed does): the user's writes in flight end before it reads, and
+// later ones take greater numbers, so reading on from the last number read never passes an event.
+
+/** An event as stored: `data` is the row the change left (or what the writer of a non-row event put there). */
+export interface EventRow {
+  readonly seq: number;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly created_at: Date;
+}
+
+/** The user's events numbered after `after`, oldest first, at most `limit`. */
+export async function readEventsAfter(db: Knex, userId: string, after: number, limit: number): Promise<EventRow[]> {
+  return db.transaction(async (trx) => {
+    await trx.raw('select changes_barrier(?)', [userId]);
+    return trx('events')
+      .select<EventRow[]>('seq', 'type', 'data', 'created_at')
+      .where('user_id', userId)
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(limit);
+  });
+}
+
+/** The number of the user's latest event (0 before any): a reader starting now goes on from it. */
+export async function latestEventSeq(db: Knex, userId: string): Promise<number> {
+  return db.transaction(async (trx) => {
+    await trx.raw('select changes_barrier(?)', [userId]);
+    const row = await trx('events').where('user_id', userId).max<{ seq: number | null }>('seq as seq').first();
+    return row?.seq ?? 0;
+  });
+}
+
+/** The number of the user's oldest event still kept (null when none is): a reader behind it missed pruned ones. */
+export async function oldestEventSeq(db: Knex, userId: string): Promise<number | null> {
+  const row = await db('events').where('user_id', userId).min<{ seq: number | null }>('seq as seq').first();
+  return row?.seq ?? null;
+}
+
+/**
+ * Records an event that is no change to a task or list (a reminder fired, a webhook disabled), with
+ * the user's next change number, in the caller's transaction.
+ */
+export async function recordEvent(
+  trx: Knex.Transaction,
+  userId: string,
+  type: string,
+  data: Record<string, unknown>,
+): Promise<EventRow> {
+  const [row] = await trx('events')
+    .insert({ user_id: userId, seq: trx.raw('next_change_seq(?)', [userId]), type, data })
+    .returning<EventRow[]>(['seq', 'type', 'data', 'created_at']);
+  return row!;
+}

@@ -1,0 +1,24 @@
+import type { Job, QueueOptions, SendOptions, WorkOptions } from 'pg-boss';
+
+/**
+ * Work done in the background, on the job engine (pg-boss): in the API processes by default, or in
+ * `make worker` processes. Each job runs in one process at a time (pg-boss claims it with SKIP
+ * LOCKED); one that throws, or whose process dies, runs again as its queue's retry policy says.
+ */
+export interface BackgroundJob<Data extends object = object> {
+  /** The queue's name. */
+  readonly name: string;
+  /** Retries, backoff, expiry of the queue's jobs. */
+  readonly queue?: QueueOptions;
+  /** How the workers fetch (batch size, polling interval). */
+  readonly work?: WorkOptions;
+  /** A cron expression: the engine sends the job itself on this schedule (once across all processes). */
+  readonly schedule?: string;
+  /** Runs a batch of the queue's jobs; a throw fails (and retries) them all. */
+  readonly run: (jobs: Job<Data>[]) => Promise<void>;
+}
+
+/** What the rest of the server asks of the engine: to run a job soon (or later). */
+export interface JobQueue {
+  send(name: string, data: object, options?: SendOptions): Promise<string | null>;
+}

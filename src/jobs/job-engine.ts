@@ -1,0 +1,63 @@
+import type { Knex } from 'knex';
+import { PgBoss, type Clock } from 'pg-boss';
+import type { Logger } from 'pino';
+import type { BackgroundJob, JobQueue } from './background-job.js';
+import { jobDatabase } from './job-database.js';
+
+export interface JobEngineOptions {
+  readonly db: Knex;
+  readonly kind: 'postgres' | 'pglite';
+  readonly logger: Logger;
+  readonly jobs: readonly BackgroundJob[];
+  /** Whether this process runs the jobs (and the schedules and the engine's upkeep), or only sends them. */
+  readonly runJobs: boolean;
+  /** Tests drive time with pg-boss's TestClock. */
+  readonly clock?: Clock;
+}
+
+export interface JobEngine extends JobQueue {
+  /** Stops fetching, waits (bounded) for the jobs under way, and detaches from the database. */
+  stop(): Promise<void>;
+}
+
+/** The schema pg-boss keeps its tables in. */
+const SCHEMA = 'pgboss';
+/** How long stop() waits for the jobs under way before leaving them to be retried elsewhere. */
+const STOP_TIMEOUT_MS = 10_000;
+
+/** Starts pg-boss over the server's database: creates (or migrates) its schema, its queues and schedules, and the workers. */
+export async function startJobEngine({ db, kind, logger, jobs, runJobs, clock }: JobEngineOptions): Promise<JobEngine> {
+  const boss = new PgBoss({
+    db: jobDatabase(db, kind),
+    backend: kind,
+    schema: SCHEMA,
+    supervise: runJobs,
+    schedule: runJobs,
+    ...(clock ? { clock } : {}),
+  });
+  boss.on('error', (error) => logger.warn({ err: error }, 'job engine error'));
+  await boss.start();
+  try {
+    for (const job of jobs) await boss.createQueue(job.name, job.queue);
+    if (runJobs) {
+      for (const job of jobs) {
+        if (job.schedule) await boss.schedule(job.name, job.schedule);
+        await boss.work<object>(job.name, job.work ?? {}, async (batch) => {
+          try {
+            await job.run(batch);
+          } catch (error) {
+            logger.warn({ err: error, job: job.name }, `job ${job.name} failed: it runs again as its queue says`);
+            throw error;
+          }
+        });
+      }
+    }
+  } catch (error) {
+    await boss.stop({ graceful: false });
+    throw error;
+  }
+  return {
+    send: (name, data, options) => boss.send(name, data, options ?? {}),
+    stop: () => boss.stop({ graceful: true, timeout: STOP_TIMEOUT_MS }),
+  };
+}
