@@ -3,6 +3,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import { createApp } from '../../src/app.js';
+import { startBackground } from '../../src/background.js';
+import { createEventSignal, type EventSignal } from '../../src/events/event-signal.js';
+import type { JobEngine } from '../../src/jobs/job-engine.js';
+import type { Clock } from 'pg-boss';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createHttpServer } from '../../src/http/http-server.js';
 import { createRedisClient, waitUntilReady } from '../../src/rate-limit/rate-limit.redis-store.js';
@@ -12,6 +16,10 @@ import { IN_TEST_BOUND_MS, within } from './wait.js';
 
 export interface TestServer {
   readonly baseUrl: string;
+  /** Tells the server's streams of new events (this process's own signal unless one was given). */
+  readonly signal: EventSignal;
+  /** With `background`: the job engine the server sends to (and, unless told otherwise, runs the jobs of). */
+  readonly jobs?: JobEngine;
   /** Every log line the server wrote, parsed. */
   readonly logs: Record<string, unknown>[];
   close(): Promise<void>;
@@ -38,6 +46,16 @@ export interface TestServerOptions {
   readonly waitForRedis?: boolean;
   /** The log's level (default `info`); at `debug` every request's headers are logged too. */
   readonly logLevel?: Config['logLevel'];
+  /** Overrides of the history settings (trash retention, changes history). */
+  readonly history?: Partial<Config['history']>;
+  /** The signal of new events between processes (default: this server's own, local). */
+  readonly signal?: EventSignal;
+  /**
+   * Starts the job engine (pg-boss) over the database as the server process does, on `kind`
+   * (a pooled PostgreSQL is `postgres`), optionally on pg-boss's TestClock; `runJobs: false`
+   * only sends jobs (as an API process beside `make worker`).
+   */
+  readonly background?: { readonly kind: 'postgres' | 'pglite'; readonly clock?: Clock; readonly runJobs?: boolean };
 }
 
 /** The app over `db`, listening on a free loopback port. */
@@ -52,6 +70,9 @@ export async function startTestServer(
     docsPagePath,
     waitForRedis = false,
     logLevel = 'info',
+    history = {},
+    signal: givenSignal,
+    background,
   }: TestServerOptions = {},
 ): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
@@ -77,7 +98,8 @@ export async function startTestServer(
     http: { ...defaults.http, ...http },
     rateLimit: { ...defaults.rateLimit, ...rateLimit },
     quotas: { ...defaults.quotas, ...quotas },
-    history: defaults.history,
+    history: { ...defaults.history, ...history },
+    background: { ...defaults.background, runJobs: background?.runJobs ?? true },
   };
   const redis = config.rateLimit.redisUrl
     ? createRedisClient(config.rateLimit.redisUrl, logger, redisKeyPrefix)
@@ -92,7 +114,11 @@ export async function startTestServer(
       },
     );
   } else if (redis) await waitUntilReady(redis, 2_000);
-  const app = createApp({ config, db, logger, redis, docsPagePath });
+  const signal = givenSignal ?? createEventSignal(undefined, logger);
+  const jobs = background
+    ? await startBackground({ config, db, kind: background.kind, logger, signal, clock: background.clock })
+    : undefined;
+  const app = createApp({ config, db, logger, redis, docsPagePath, signal, jobs });
   const server: Server = createHttpServer(app, {
     requestTimeoutMs: config.http.requestTimeoutMs,
     logger,
@@ -102,6 +128,8 @@ export async function startTestServer(
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    signal,
+    jobs,
     logs,
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -109,6 +137,8 @@ export async function startTestServer(
         server.closeAllConnections();
       })
         .then(app.stop)
+        .then(() => jobs?.stop())
+        .then(() => (givenSignal ? undefined : signal.close()))
         .finally(() => redis?.disconnect()),
   };
 }
