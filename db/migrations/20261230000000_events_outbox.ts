@@ -38,8 +38,9 @@ const UP = [
   // A row changed again by the (sub)transaction that changed it before (a completed occurrence then
   // linked to the next one, a deleted list's tasks trashed then taken out of it) is one change to
   // the client, who is answered with its last state: its earlier event (the one its number names,
-  // written by this same transaction: the same xmin as the row's new version) gives way to one of
-  // the row's last state, of the earlier one's kind unless that was a plain edit.
+  // written by this same transaction: the same xmin as the row's new version, and the same start,
+  // which no transaction whose xid was the same before wraparound had) gives way to one of the
+  // row's last state, of the earlier one's kind unless that was a plain edit.
   `create function tasks_record_events() returns trigger
      language plpgsql
      as $$
@@ -53,7 +54,7 @@ const UP = [
             using old_rows o, new_rows n, tasks t
             where n.id = o.id and n.change_seq <> o.change_seq
               and e.user_id = o.user_id and e.seq = o.change_seq
-              and t.id = n.id and t.xmin = e.xmin
+              and t.id = n.id and t.xmin = e.xmin and e.created_at = now()::timestamptz(3)
            returning e.user_id, e.seq, e.type
          )
          insert into events (user_id, seq, type, data)

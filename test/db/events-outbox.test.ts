@@ -283,6 +283,19 @@ describeEachDatabase('events outbox', (suite) => {
     expect(next.due_date).to.equal('2026-03-02');
     // The next occurrence exists before the completion links it: the feed's order, and the events'.
     expect(events).to.deep.equal([created(next), taskEvent('task.completed', done!)]);
+
+    // The same as a bulk action with an Idempotency-Key: in a savepoint of the request's transaction.
+    const second = await alice.createTask({
+      title: 'Weekly',
+      due_date: '2026-03-01',
+      recurrence: { frequency: 'weekly' },
+    });
+    let result: BulkResult['results'][number] | undefined;
+    const keyedEvents = await recordedBy(alice, async () => {
+      [result] = ok(await bulk(alice, { actions: [{ op: 'complete', id: second.id }] }, keyed(newKey())), 207).results;
+    });
+    const secondNext = await getTask(alice, result!.task!.next_occurrence_id!);
+    expect(keyedEvents).to.deep.equal([created(secondNext), taskEvent('task.completed', result!.task!)]);
   });
 
   it('records nothing for a write refused or rolled back', async () => {
