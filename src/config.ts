@@ -164,10 +164,7 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       trashRetentionDays: integer(env, 'TRASH_RETENTION_DAYS', { min: 1, max: 3650, fallback: 30 }),
       changesHistoryDays: integer(env, 'CHANGES_HISTORY_DAYS', { min: 1, max: 3650, fallback: 30 }),
     },
-    background: {
-      runJobs: boolean(env, 'RUN_JOBS', true),
-      listenUrl: databaseUrl(env, 'DATABASE_LISTEN_URL') ?? database.databaseUrl,
-    },
+    background: backgroundConfig(env, database.databaseUrl),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(
       env,
@@ -190,6 +187,24 @@ function webConcurrency(env: Env, databaseUrl: string | undefined): number {
     throw new ConfigError(`WEB_CONCURRENCY=${workers} needs DATABASE_URL: the embedded database serves one process`);
   }
   return workers;
+}
+
+/**
+ * RUN_JOBS and DATABASE_LISTEN_URL concern other processes, which only PostgreSQL can have: on the
+ * embedded database, RUN_JOBS=false would leave the jobs to nobody.
+ */
+function backgroundConfig(env: Env, mainUrl: Config['databaseUrl']): BackgroundConfig {
+  const runJobs = boolean(env, 'RUN_JOBS', true);
+  const listenUrl = databaseUrl(env, 'DATABASE_LISTEN_URL');
+  if (mainUrl === undefined && !runJobs) {
+    throw new ConfigError(
+      'RUN_JOBS=false needs DATABASE_URL: on the embedded database no other process (make worker) can run the jobs',
+    );
+  }
+  if (mainUrl === undefined && listenUrl !== undefined) {
+    throw new ConfigError('DATABASE_LISTEN_URL needs DATABASE_URL: the embedded database serves one process');
+  }
+  return { runJobs, listenUrl: listenUrl ?? mainUrl };
 }
 
 /** The database settings alone, for tools that need no secret (`make migrate`). */

@@ -35,6 +35,12 @@ const UP = [
      $$`,
   // One insert per statement, from its transition tables: a bulk write costs one statement more, not one per row.
   // An update that took no change number (nothing the client sees changed) is no event.
+  // A row changed again by the (sub)transaction that changed it before (a completed occurrence then
+  // linked to the next one, a deleted list's tasks trashed then taken out of it) is one change to
+  // the client, who is answered with its last state: its earlier event (the one its number names,
+  // written by this same transaction: the same xmin as the row's new version, and the same start,
+  // which no transaction whose xid was the same before wraparound had) gives way to one of the
+  // row's last state, of the earlier one's kind unless that was a plain edit.
   `create function tasks_record_events() returns trigger
      language plpgsql
      as $$
@@ -43,9 +49,20 @@ const UP = [
          insert into events (user_id, seq, type, data)
            select n.user_id, n.change_seq, 'task.created', to_jsonb(n) - 'search' from new_rows n;
        else
+         with earlier as (
+           delete from events e
+            using old_rows o, new_rows n, tasks t
+            where n.id = o.id and n.change_seq <> o.change_seq
+              and e.user_id = o.user_id and e.seq = o.change_seq
+              and t.id = n.id and t.xmin = e.xmin and e.created_at = now()::timestamptz(3)
+           returning e.user_id, e.seq, e.type
+         )
          insert into events (user_id, seq, type, data)
-           select n.user_id, n.change_seq, task_event_type(o, n), to_jsonb(n) - 'search'
+           select n.user_id, n.change_seq,
+                  coalesce(nullif(earlier.type, 'task.updated'), task_event_type(o, n)),
+                  to_jsonb(n) - 'search'
              from new_rows n join old_rows o on o.id = n.id
+             left join earlier on earlier.user_id = o.user_id and earlier.seq = o.change_seq
             where n.change_seq <> o.change_seq;
        end if;
        return null;

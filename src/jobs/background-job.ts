@@ -18,7 +18,10 @@ export interface BackgroundJob<Data extends object = object> {
   readonly run: (jobs: Job<Data>[]) => Promise<void>;
 }
 
-/** What the rest of the server asks of the engine: to run a job soon (or later). */
+/**
+ * What the rest of the server asks of the engine: to run a job soon (or later). Sent inside a
+ * request's transaction, a job joins it: it exists if and only if the request commits.
+ */
 export interface JobQueue {
   send(name: string, data: object, options?: SendOptions): Promise<string | null>;
 }

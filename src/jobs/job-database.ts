@@ -1,38 +1,89 @@
 import type { Knex } from 'knex';
 import type { PGlite } from '@electric-sql/pglite';
 import { fromKnex, fromPglite, type Db } from 'pg-boss';
+import { scopedKnex } from '../db/request-transaction.js';
 
-/**
- * pg-boss's statements, run through the server's own Knex: on PostgreSQL its bounded pool (the
- * same statement timeouts, the same pooler), on PGlite its one connection, taken like any request
- * takes it, so that a job's statement never lands inside a request's open transaction.
- */
-export function jobDatabase(db: Knex, kind: 'postgres' | 'pglite'): Db {
-  const knexAdapter = fromKnex(db);
-  // pg-boss passes `undefined` for a missing value, which pg sends as NULL and Knex refuses.
-  const throughKnex: Db = {
-    executeSql: (text, values) =>
-      knexAdapter.executeSql(
-        text,
-        values?.map((value) => (value === undefined ? null : value)),
-      ),
-  };
-  if (kind === 'postgres') return throughKnex;
+/** Where pg-boss's statements run: its own work, and the jobs the server sends. */
+export interface JobDatabases {
+  /**
+   * The engine's statements (fetching, completing, maintenance), through the server's own Knex: on
+   * PostgreSQL its bounded pool (the same statement timeouts, the same pooler), on PGlite its one
+   * connection, taken like any request takes it, so that they never land inside a request's open
+   * transaction (and wait for it to end instead).
+   */
+  readonly engine: Db;
+  /**
+   * A send: inside a request's transaction it joins it, so the job exists if and only if the
+   * request commits (and on PGlite, one connection, it would wait for that transaction forever
+   * otherwise); elsewhere it runs on the pool.
+   */
+  readonly sends: Db;
+}
+
+export function jobDatabases(db: Knex, kind: 'postgres' | 'pglite'): JobDatabases {
+  const requestOrPool = scopedKnex(db);
+  if (kind === 'postgres') return pooledDatabases(db, requestOrPool);
   const client = db.client as {
     acquireConnection(): Promise<PGlite>;
     releaseConnection(connection: PGlite): Promise<void>;
   };
-  return {
-    async executeSql(text, values) {
-      if (values?.length) return throughKnex.executeSql(text, values);
-      // Without parameters pg-boss may send several statements at once (its migrations, its
-      // locked blocks), which only PGlite's exec runs; fromPglite also rolls back a block that failed.
-      const connection = await client.acquireConnection();
-      try {
-        return await fromPglite(connection).executeSql(text);
-      } finally {
-        await client.releaseConnection(connection);
-      }
-    },
+  const onConnection = async <T>(use: (connection: PGlite) => Promise<T>): Promise<T> => {
+    const connection = await client.acquireConnection();
+    try {
+      return await use(connection);
+    } finally {
+      await client.releaseConnection(connection);
+    }
   };
+  return {
+    engine: {
+      executeSql: (text, values) =>
+        values?.length
+          ? throughKnex(db, text, values)
+          : // Without parameters pg-boss may send several statements at once (its migrations, its
+            // locked blocks), which only PGlite's exec runs; fromPglite also rolls back a block that failed.
+            onConnection((connection) => fromPglite(connection).executeSql(text)),
+      // One session, the connection's: set once (a TestClock's opt-in to its time).
+      setSessionStatements: (statements) =>
+        onConnection(async (connection) => {
+          for (const statement of statements) await connection.exec(statement);
+        }),
+    },
+    sends: { executeSql: (text, values) => throughKnex(requestOrPool, text, values) },
+  };
+}
+
+/**
+ * On PostgreSQL a pooled connection (a pooler's above all) keeps no session of its own for pg-boss:
+ * the session's statements (only a TestClock's opt-in to its time sets any) go with each
+ * statement, in one simple query or one transaction, which a transaction-mode pooler keeps on one
+ * server connection.
+ */
+function pooledDatabases(db: Knex, requestOrPool: Knex): JobDatabases {
+  let session: readonly string[] = [];
+  const withSession = async (knex: Knex, text: string, values?: unknown[]) => {
+    if (session.length === 0) return throughKnex(knex, text, values);
+    if (!values?.length) return throughKnex(knex, [...session, text].join(';\n'));
+    return knex.transaction(async (trx) => {
+      for (const statement of session) await trx.raw(statement);
+      return throughKnex(trx, text, values);
+    });
+  };
+  return {
+    engine: {
+      executeSql: (text, values) => withSession(db, text, values),
+      setSessionStatements: async (statements) => {
+        session = statements;
+      },
+    },
+    sends: { executeSql: (text, values) => withSession(requestOrPool, text, values) },
+  };
+}
+
+/** `text` on `knex` (a pool or a transaction); pg-boss passes `undefined` for a missing value, which Knex refuses (pg sends NULL). */
+function throughKnex(knex: Knex, text: string, values?: unknown[]) {
+  return fromKnex(knex).executeSql(
+    text,
+    values?.map((value) => (value === undefined ? null : value)),
+  );
 }

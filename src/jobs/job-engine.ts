@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { PgBoss, type Clock } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { BackgroundJob, JobQueue } from './background-job.js';
-import { jobDatabase } from './job-database.js';
+import { jobDatabases } from './job-database.js';
 
 export interface JobEngineOptions {
   readonly db: Knex;
@@ -13,6 +13,8 @@ export interface JobEngineOptions {
   readonly runJobs: boolean;
   /** Tests drive time with pg-boss's TestClock. */
   readonly clock?: Clock;
+  /** How long stop() waits for the jobs under way (tests shorten it). */
+  readonly stopTimeoutMs?: number;
 }
 
 export interface JobEngine extends JobQueue {
@@ -26,9 +28,18 @@ const SCHEMA = 'pgboss';
 const STOP_TIMEOUT_MS = 10_000;
 
 /** Starts pg-boss over the server's database: creates (or migrates) its schema, its queues and schedules, and the workers. */
-export async function startJobEngine({ db, kind, logger, jobs, runJobs, clock }: JobEngineOptions): Promise<JobEngine> {
+export async function startJobEngine({
+  db,
+  kind,
+  logger,
+  jobs,
+  runJobs,
+  clock,
+  stopTimeoutMs = STOP_TIMEOUT_MS,
+}: JobEngineOptions): Promise<JobEngine> {
+  const databases = jobDatabases(db, kind);
   const boss = new PgBoss({
-    db: jobDatabase(db, kind),
+    db: databases.engine,
     backend: kind,
     schema: SCHEMA,
     supervise: runJobs,
@@ -57,7 +68,8 @@ export async function startJobEngine({ db, kind, logger, jobs, runJobs, clock }:
     throw error;
   }
   return {
-    send: (name, data, options) => boss.send(name, data, options ?? {}),
-    stop: () => boss.stop({ graceful: true, timeout: STOP_TIMEOUT_MS }),
+    // Inside a request's transaction the job is sent in it (job-database.ts).
+    send: (name, data, options) => boss.send(name, data, { ...options, db: databases.sends }),
+    stop: () => boss.stop({ graceful: true, timeout: stopTimeoutMs }),
   };
 }

@@ -77,6 +77,8 @@ export interface TestDatabase {
   readonly statementBound?: StatementBound;
   /** On PostgreSQL, the database's own URL (not the pooler's): for work the request bounds would cut short. */
   readonly directUrl?: string;
+  /** On PostgreSQL, the URL `knex` connects to (the pooler's for `pgbouncer`): for another pool, as another process has. */
+  readonly url?: string;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
       knex,
       statementBound,
       directUrl,
+      url,
       close: async () => {
         await knex.destroy();
         await drop();

@@ -175,8 +175,13 @@ function assertBody(where: string, response: ObservedResponse, ref: string, medi
   }
 }
 
+/** Throws unless `value` matches the spec's schema at `ref` (`#/components/schemas/Event`): for what no answer carries whole. */
+export function assertMatchesSchema(where: string, ref: string, value: unknown): void {
+  const validate = validatorFor(ref);
+  if (!validate(value)) throw new Error(`${where}: not a ${ref.split('/').at(-1)}: ${ajv.errorsText(validate.errors)}`);
+}
+
 /** Throws unless `body` is a problem document as the spec defines one (for answers no operation gives). */
 export function assertProblemDocument(where: string, body: unknown): void {
-  const validate = validatorFor('#/components/schemas/Problem');
-  if (!validate(body)) throw new Error(`${where}: not a problem document: ${ajv.errorsText(validate.errors)}`);
+  assertMatchesSchema(where, '#/components/schemas/Problem', body);
 }

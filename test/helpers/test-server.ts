@@ -52,7 +52,9 @@ export interface TestServerOptions {
   readonly signal?: EventSignal;
   /**
    * Starts the job engine (pg-boss) over the database as the server process does, on `kind`
-   * (a pooled PostgreSQL is `postgres`), optionally on pg-boss's TestClock; `runJobs: false`
+   * (a pooled PostgreSQL is `postgres`), optionally on pg-boss's TestClock, which sets the time of
+   * the database's whole pg-boss schema: give such a server a database of its own
+   * (createTestDatabase), started at a time later than any other clock's on it. `runJobs: false`
    * only sends jobs (as an API process beside `make worker`).
    */
   readonly background?: { readonly kind: 'postgres' | 'pglite'; readonly clock?: Clock; readonly runJobs?: boolean };

@@ -113,6 +113,7 @@ describe('the server as a process', function () {
       { variable: 'DATABASE_URL', when: 'not PostgreSQL', value: 'mysql://x' },
       { variable: 'DB_STATEMENT_TIMEOUT_MS', when: 'not a number', value: 'soon' },
       { variable: 'DB_ACQUIRE_TIMEOUT_MS', when: 'shorter than the connect timeout (1000 by default)', value: '500' },
+      { variable: 'RUN_JOBS', when: 'false on the embedded database (no other process runs the jobs)', value: 'false' },
     ];
     for (const { variable, when, value } of cases) {
       it(`${variable} ${when}`, async () => {

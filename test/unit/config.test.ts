@@ -57,6 +57,7 @@ describe('config', () => {
       idempotencyAnswerBytes: 65_536,
     });
     expect(config.history).to.deep.equal({ trashRetentionDays: 30, changesHistoryDays: 30 });
+    expect(config.background).to.deep.equal({ runJobs: true, listenUrl: undefined });
     expect(config.dbTimeouts).to.deep.equal({
       connectTimeoutMs: 1000,
       acquireTimeoutMs: 1500,
@@ -101,6 +102,8 @@ describe('config', () => {
       QUOTA_SUBTASKS_PER_PARENT: '12',
       TRASH_RETENTION_DAYS: '7',
       CHANGES_HISTORY_DAYS: '90',
+      RUN_JOBS: 'false',
+      DATABASE_LISTEN_URL: 'postgres://app@db-direct:5432/todo',
       IDEMPOTENCY_MAX_ANSWER_BYTES: '4096',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
@@ -151,6 +154,7 @@ describe('config', () => {
       idempotencyAnswerBytes: 4096,
     });
     expect(config.history).to.deep.equal({ trashRetentionDays: 7, changesHistoryDays: 90 });
+    expect(config.background).to.deep.equal({ runJobs: false, listenUrl: 'postgres://app@db-direct:5432/todo' });
     expect(config).to.deep.include({
       logLevel: 'debug',
       logFormat: 'pretty',
@@ -352,6 +356,25 @@ describe('config', () => {
         (c) => c.rateLimit.inFlightPerUser,
         0,
       ],
+      ['RUN_JOBS=TRUE', { RUN_JOBS: 'TRUE' }, (c) => c.background.runJobs, true],
+      [
+        'RUN_JOBS=0 with DATABASE_URL (make worker runs the jobs)',
+        { RUN_JOBS: '0', DATABASE_URL: 'postgres://db/todo' },
+        (c) => c.background.runJobs,
+        false,
+      ],
+      [
+        'no DATABASE_LISTEN_URL: DATABASE_URL listens',
+        { DATABASE_URL: 'postgres://db/todo' },
+        (c) => c.background.listenUrl,
+        'postgres://db/todo',
+      ],
+      [
+        'a DATABASE_LISTEN_URL past the pooler',
+        { DATABASE_URL: 'postgres://pooler:6432/todo', DATABASE_LISTEN_URL: 'postgresql://db:5432/todo' },
+        (c) => c.background.listenUrl,
+        'postgresql://db:5432/todo',
+      ],
       [
         'the database bounds',
         { DB_CONNECT_TIMEOUT_MS: '5000', DB_ACQUIRE_TIMEOUT_MS: '5000', DB_STATEMENT_TIMEOUT_MS: '30000' },
@@ -516,6 +539,27 @@ describe('config', () => {
       { WEB_CONCURRENCY: 'auto', DATABASE_URL: 'postgres://db/todo' },
       /^WEB_CONCURRENCY must be a whole number/,
     ],
+    ['RUN_JOBS=yes', { RUN_JOBS: 'yes', DATABASE_URL: 'postgres://db/todo' }, /^RUN_JOBS must be true or false/],
+    [
+      'RUN_JOBS=false on the embedded database',
+      { RUN_JOBS: 'false' },
+      /^RUN_JOBS=false needs DATABASE_URL: on the embedded database no other process \(make worker\) can run the jobs$/,
+    ],
+    [
+      'DATABASE_LISTEN_URL on the embedded database',
+      { DATABASE_LISTEN_URL: 'postgres://db/todo' },
+      /^DATABASE_LISTEN_URL needs DATABASE_URL: the embedded database serves one process$/,
+    ],
+    [
+      'a non-PostgreSQL DATABASE_LISTEN_URL',
+      { DATABASE_URL: 'postgres://db/todo', DATABASE_LISTEN_URL: 'redis://db:6379' },
+      /^DATABASE_LISTEN_URL must start with postgres/,
+    ],
+    [
+      'an unparseable DATABASE_LISTEN_URL',
+      { DATABASE_URL: 'postgres://db/todo', DATABASE_LISTEN_URL: 'db:5432' },
+      /^DATABASE_LISTEN_URL must (be a URL|start with postgres)/,
+    ],
     [
       'several workers on the embedded database',
       { WEB_CONCURRENCY: '2' },
@@ -531,6 +575,15 @@ describe('config', () => {
   const secrets: [string, Record<string, string>, string][] = [
     ['BETTER_AUTH_SECRET', { BETTER_AUTH_SECRET: 'short-secret' }, 'short-secret'],
     ['METRICS_TOKEN', { BETTER_AUTH_SECRET: SECRET, METRICS_TOKEN: 'secret metrics token' }, 'secret metrics token'],
+    [
+      'the password in DATABASE_LISTEN_URL',
+      {
+        BETTER_AUTH_SECRET: SECRET,
+        DATABASE_URL: 'postgres://db/todo',
+        DATABASE_LISTEN_URL: 'mysql://app:hunter3-password@db/todo',
+      },
+      'hunter3-password',
+    ],
     [
       'the password in REDIS_URL',
       { BETTER_AUTH_SECRET: SECRET, REDIS_URL: 'http://:hunter2-password@redis:6379' },
