@@ -111,6 +111,11 @@ export interface BackgroundConfig {
    * (Redis pub/sub then) and on the embedded database (one process).
    */
   readonly listenUrl: string | undefined;
+  /**
+   * REMINDERS_POLL_MS: how often a process that runs the jobs looks for a reminder wake-up that
+   * has come due, so how late a reminder may fire (a query each time); from 500.
+   */
+  readonly remindersPollMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -167,6 +172,7 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
     background: {
       runJobs: boolean(env, 'RUN_JOBS', true),
       listenUrl: databaseUrl(env, 'DATABASE_LISTEN_URL') ?? database.databaseUrl,
+      remindersPollMs: integer(env, 'REMINDERS_POLL_MS', { min: 500, max: 60_000, fallback: 1000 }),
     },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(

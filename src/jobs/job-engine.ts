@@ -37,6 +37,7 @@ export async function startJobEngine({ db, kind, logger, jobs, runJobs, clock }:
   });
   boss.on('error', (error) => logger.warn({ err: error }, 'job engine error'));
   await boss.start();
+  const queue: JobQueue = { send: (name, data, options) => boss.send(name, data, options ?? {}) };
   try {
     for (const job of jobs) await boss.createQueue(job.name, job.queue);
     if (runJobs) {
@@ -44,12 +45,13 @@ export async function startJobEngine({ db, kind, logger, jobs, runJobs, clock }:
         if (job.schedule) await boss.schedule(job.name, job.schedule);
         await boss.work<object>(job.name, job.work ?? {}, async (batch) => {
           try {
-            await job.run(batch);
+            await job.run(batch, queue);
           } catch (error) {
             logger.warn({ err: error, job: job.name }, `job ${job.name} failed: it runs again as its queue says`);
             throw error;
           }
         });
+        if (job.startUp) await queue.send(job.name, {});
       }
     }
   } catch (error) {
@@ -57,7 +59,7 @@ export async function startJobEngine({ db, kind, logger, jobs, runJobs, clock }:
     throw error;
   }
   return {
-    send: (name, data, options) => boss.send(name, data, options ?? {}),
+    ...queue,
     stop: () => boss.stop({ graceful: true, timeout: STOP_TIMEOUT_MS }),
   };
 }
