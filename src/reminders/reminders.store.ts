@@ -38,11 +38,13 @@ export async function writeFiredReminders(
   return row!;
 }
 
+/** The query of the earliest instant a reminder is pending for, of any user: the first entry of tasks_next_reminder_idx. */
+export function nextReminderQuery(db: Knex): Knex.QueryBuilder {
+  return db('tasks').select('next_reminder_at').whereNotNull('next_reminder_at').orderBy('next_reminder_at').limit(1);
+}
+
 /** The earliest instant a reminder is pending for, of any user (undefined when none is). */
 export async function nextReminderAt(db: Knex): Promise<Date | undefined> {
-  const row = await db('tasks')
-    .whereNotNull('next_reminder_at')
-    .orderBy('next_reminder_at')
-    .first<{ next_reminder_at: Date } | undefined>('next_reminder_at');
+  const [row] = (await nextReminderQuery(db)) as { next_reminder_at: Date }[];
   return row?.next_reminder_at;
 }
