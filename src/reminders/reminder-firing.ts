@@ -22,10 +22,15 @@ export interface FiringClock {
  * FOR UPDATE SKIP LOCKED (so that several workers share the work and never fire one reminder
  * twice), whose reminders due are marked fired and recorded as `reminder.fired` events in that
  * same transaction (a worker killed in the middle leaves its batch as it was, to be fired by the
- * next run). Each user with a fired reminder is announced once the batch has committed. Returns
- * how many fired.
+ * next run). Each user with a fired reminder is announced once the batch has committed. Stops
+ * between batches once `stop` is aborted (the process is stopping). Returns how many fired.
  */
-export async function fireDueReminders(db: Knex, now: Date, announce: (userId: string) => void): Promise<number> {
+export async function fireDueReminders(
+  db: Knex,
+  now: Date,
+  announce: (userId: string) => void,
+  stop?: AbortSignal,
+): Promise<number> {
   let fired = 0;
   for (;;) {
     const batch = await retryingConflicts(DEFAULT_TRANSACTION_RETRIES, () =>
@@ -38,7 +43,7 @@ export async function fireDueReminders(db: Knex, now: Date, announce: (userId: s
     );
     for (const user of batch.users) announce(user);
     fired += batch.count;
-    if (batch.claimed < BATCH) return fired;
+    if (batch.claimed < BATCH || stop?.aborted) return fired;
   }
 }
 
@@ -86,9 +91,9 @@ export function reminderFiringJob({ db, logger, announce, clock, pollMs }: Remin
     // A run that fails or dies is not retried: the next wake-up (a second, at most a minute away) does its work.
     queue: { policy: 'short', retryLimit: 0, expireInSeconds: 5 * 60, deleteAfterSeconds: 60 * 60 },
     work: { pollingIntervalSeconds: pollMs / 1000, batchSize: 100 },
-    run: async (_wakeUps, queue) => {
+    run: async (wakeUps, queue) => {
       const now = new Date(clock.now());
-      const fired = await fireDueReminders(db, now, announce);
+      const fired = await fireDueReminders(db, now, announce, AbortSignal.any(wakeUps.map((job) => job.signal)));
       if (fired > 0) logger.info({ fired }, `fired ${fired} reminders`);
       const next = await nextReminderAt(db);
       if (next) await sendWakeUp(queue, next > now ? next : new Date(now.getTime() + RETRY_HELD_MS));
