@@ -1261,6 +1261,15 @@ export interface components {
          *           "due_at": null,
          *           "time_zone": null,
          *           "recurrence": null,
+         *           "reminders": [
+         *             {
+         *               "id": "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+         *               "at": null,
+         *               "before_due": "P1D",
+         *               "time": "09:00",
+         *               "fires_at": "2026-11-22T09:00:00.000Z"
+         *             }
+         *           ],
          *           "series_id": null,
          *           "next_occurrence_id": null,
          *           "list_id": 1,
@@ -1701,6 +1710,7 @@ export interface components {
          *             "due_at": null,
          *             "time_zone": null,
          *             "recurrence": null,
+         *             "reminders": [],
          *             "series_id": null,
          *             "next_occurrence_id": null,
          *             "list_id": 1,

@@ -51,7 +51,6 @@ export function scheduleColumns(
   const reminders = storedReminders(schedule.reminders ?? [], due, new Date(), current?.reminders);
   if ('issues' in reminders) throw new InvalidTaskError(reminders.issues);
   return {
-    reminders: reminders.reminders,
     due_date: due.due_date,
     due_at: due.due_key && due.due_at !== null ? due.due_key : null,
     due_at_text: due.due_at,
@@ -65,6 +64,7 @@ export function scheduleColumns(
         : current && sameSchedule(current, due, recurrence)
           ? current.recurrence_anchor
           : (due.due_date ?? due.due_at),
+    reminders: reminders.reminders,
   };
 }
 

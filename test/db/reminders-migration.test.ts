@@ -34,11 +34,12 @@ describeEachFreshDatabase('the task reminders migration', (fresh) => {
     await db.migrate.up({ migrationSource, name: MIGRATION });
   });
 
+  interface ReminderColumns {
+    reminders: ReturnType<typeof reminder>[];
+    next_reminder_at: Date | null;
+  }
   const taskRow = async (id: number) =>
-    (await db('tasks').where({ id }).first('reminders', 'next_reminder_at', 'completed')) as {
-      reminders: ReturnType<typeof reminder>[];
-      next_reminder_at: Date | null;
-    };
+    await db('tasks').where({ id }).first<ReminderColumns>('reminders', 'next_reminder_at');
   const insert = async (reminders: unknown[], completed = false): Promise<number> => {
     const [row] = await db('tasks')
       .insert({
