@@ -56,6 +56,7 @@ describe('config', () => {
       idempotencyKeysPerUser: 1000,
       idempotencyAnswerBytes: 65_536,
     });
+    expect(config.background.remindersPollMs).to.equal(1000);
     expect(config.history).to.deep.equal({ trashRetentionDays: 30, changesHistoryDays: 30 });
     expect(config.dbTimeouts).to.deep.equal({
       connectTimeoutMs: 1000,
@@ -101,6 +102,7 @@ describe('config', () => {
       QUOTA_SUBTASKS_PER_PARENT: '12',
       TRASH_RETENTION_DAYS: '7',
       CHANGES_HISTORY_DAYS: '90',
+      REMINDERS_POLL_MS: '2000',
       IDEMPOTENCY_MAX_ANSWER_BYTES: '4096',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
@@ -151,6 +153,7 @@ describe('config', () => {
       idempotencyAnswerBytes: 4096,
     });
     expect(config.history).to.deep.equal({ trashRetentionDays: 7, changesHistoryDays: 90 });
+    expect(config.background.remindersPollMs).to.equal(2000);
     expect(config).to.deep.include({
       logLevel: 'debug',
       logFormat: 'pretty',
@@ -453,6 +456,11 @@ describe('config', () => {
       'a request timeout under a second',
       { REQUEST_TIMEOUT_MS: '999' },
       /^REQUEST_TIMEOUT_MS must be a whole number from 1000 to 600000/,
+    ],
+    [
+      'reminders looked for more often than twice a second',
+      { REMINDERS_POLL_MS: '100' },
+      /^REMINDERS_POLL_MS must be a whole number from 500 to 60000/,
     ],
     [
       'a rate limit window of zero',
