@@ -1062,6 +1062,79 @@ export interface components {
             mode: "from_due" | "from_completion";
         } | null;
         /**
+         * Format: date-time
+         * @description The instant the reminder fires, in RFC 3339 with its offset (`2026-12-04T09:00:00+01:00`), read
+         *     back exactly as sent. It must be in years 1 to 9999 once converted to UTC, which no pattern can
+         *     say (a 400 otherwise). It names one instant: each occurrence of a recurring task that is open
+         *     then is reminded, and no later one. Null (or absent): a reminder relative to the due.
+         * @example 2026-12-04T09:00:00+01:00
+         */
+        ReminderAt: string | null;
+        /**
+         * @description How long before the task's due the reminder fires: an ISO 8601 duration in weeks, days, hours,
+         *     minutes and seconds (`PT15M`, `PT1H30M`, `P1D`, `P1W`; not years or months, whose length
+         *     varies), from zero (`PT0S`, at the due) to 30 days (`P30D`), which no pattern can bound: a
+         *     longer one is a 400. Weeks and days are calendar days in the task's `time_zone` (a reminder
+         *     `P1D` before a due at 09:00 fires at 09:00 the day before, across a change of daylight saving
+         *     time); hours, minutes and seconds are elapsed time. On a task due on a date (all day), whole
+         *     days only (`P0D` is the day itself), with `time`. Null (or absent): a reminder at an instant.
+         * @example PT15M
+         */
+        ReminderOffset: string | null;
+        /**
+         * @description A time of day, `HH:MM` on a 24-hour clock (`00:00` to `23:59`), in the task's `time_zone` (UTC
+         *     for a task without one). A time the clocks skip that day (in a change to daylight saving time)
+         *     moves on by the gap, `02:30` becoming `03:30`; a time they repeat is its first occurrence.
+         *     Only for a reminder relative to the due of a task due on a date; null (or absent) otherwise.
+         * @example 09:00
+         */
+        TimeOfDay: string | null;
+        /**
+         * @description A reminder of the task, as defined (`at`, or `before_due` with `time` on a task due on a date;
+         *     the others null), and when it fires next (`fires_at`).
+         *
+         *     **Once per occurrence.** A reminder fires once, at its instant for the current occurrence: the
+         *     server records a `reminder.fired` event (`data` holds the task and the reminder), which the
+         *     live stream and webhooks deliver, and sets its `fires_at` to null. That changes the task: its
+         *     `updated_at` and ETag change, and the changes feed (and a `task.updated` event just before the
+         *     `reminder.fired` one) shows it. Reminders fire within seconds of their instant while the server
+         *     runs; those that came due while it did not fire when it is back, once each.
+         *
+         *     **Completing, deleting, reopening, restoring.** Completing a task, or moving it to the trash
+         *     (deleting it, clearing completed tasks, deleting its list), cancels its pending reminders.
+         *     Reopening it, or restoring it from the trash, arms again those whose instant is still ahead;
+         *     those that passed meanwhile never fire. Completing an occurrence of a recurring task gives the
+         *     next occurrence the same reminders (same ids), armed for that occurrence's due. Moving the due
+         *     moves the reminders relative to it (see `ReminderDefinitions`).
+         * @example {
+         *       "id": "0b4f4cf2-3b8e-4a5e-9c41-6f0f6a1c2d3e",
+         *       "at": null,
+         *       "before_due": "PT15M",
+         *       "time": null,
+         *       "fires_at": "2026-12-04T07:45:00.000Z"
+         *     }
+         */
+        Reminder: {
+            /**
+             * Format: uuid
+             * @description The reminder's id, unique within its task. The next occurrence of a recurring task carries
+             *     its predecessor's reminders with their ids.
+             * @example 0b4f4cf2-3b8e-4a5e-9c41-6f0f6a1c2d3e
+             */
+            id: string;
+            at: components["schemas"]["ReminderAt"];
+            before_due: components["schemas"]["ReminderOffset"];
+            time: components["schemas"]["TimeOfDay"];
+            /**
+             * Format: date-time
+             * @description When it fires for the current occurrence (RFC 3339 in UTC with milliseconds); null once it
+             *     has fired, when its instant had passed when it was written or re-armed, and while the task
+             *     is completed or in the trash.
+             * @example 2026-12-04T07:45:00.000Z
+             */
+            fires_at: string | null;
+        };
+        /**
          * @description The place in manual order: among its siblings, the one whose `position` comes first in plain
          *     code-point order (not locale order) comes first. Keys are made by the server and may change when
          *     a move rebalances the group; compare them, do not parse them.
@@ -1096,6 +1169,15 @@ export interface components {
          *         "count": null,
          *         "mode": "from_due"
          *       },
+         *       "reminders": [
+         *         {
+         *           "id": "0b4f4cf2-3b8e-4a5e-9c41-6f0f6a1c2d3e",
+         *           "at": null,
+         *           "before_due": "PT1H",
+         *           "time": null,
+         *           "fires_at": null
+         *         }
+         *       ],
          *       "series_id": 40,
          *       "next_occurrence_id": 57,
          *       "list_id": 7,
@@ -1128,6 +1210,11 @@ export interface components {
             due_at: components["schemas"]["DueAt"];
             time_zone: components["schemas"]["TimeZone"];
             recurrence: components["schemas"]["Recurrence"];
+            /**
+             * @description The task's reminders (at most 5), in the order written, each with when it fires next
+             *     (`fires_at`, null once fired or while the task is completed or in the trash).
+             */
+            reminders: components["schemas"]["Reminder"][];
             /**
              * Format: int64
              * @description For an occurrence of a recurring task, the id of the series' first occurrence (kept even once that one is deleted); otherwise null.
@@ -1174,6 +1261,15 @@ export interface components {
          *           "due_at": null,
          *           "time_zone": null,
          *           "recurrence": null,
+         *           "reminders": [
+         *             {
+         *               "id": "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+         *               "at": null,
+         *               "before_due": "P1D",
+         *               "time": "09:00",
+         *               "fires_at": "2026-11-22T09:00:00.000Z"
+         *             }
+         *           ],
          *           "series_id": null,
          *           "next_occurrence_id": null,
          *           "list_id": 1,
@@ -1194,6 +1290,44 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /**
+         * @description A reminder as the client writes it: either at an instant (`at`), or relative to the task's due
+         *     (`before_due`, and `time` for a task due on a date). Which fits depends on the task as written
+         *     (for a merge patch, the task as patched), which no schema can say:
+         *     - `before_due` needs a due (`due_date` or `due_at`); otherwise a 400 at
+         *       `/reminders/{i}/before_due`.
+         *     - On a task due at an instant (`due_at`), it fires `before_due` before that instant; `time` is
+         *       refused (a 400 at `/reminders/{i}/time`).
+         *     - On a task due on a date (all day), it fires `before_due` (whole days) before that date, at
+         *       `time` (required) in the task's `time_zone`, or UTC when the task has none:
+         *       `{"before_due": "P1D", "time": "09:00"}` is 09:00 the day before. A `before_due` with hours,
+         *       minutes or seconds, or without `time`, is a 400 at its pointer.
+         * @example {
+         *       "before_due": "PT15M"
+         *     }
+         */
+        ReminderDefinition: {
+            at?: components["schemas"]["ReminderAt"];
+            before_due?: components["schemas"]["ReminderOffset"];
+            time?: components["schemas"]["TimeOfDay"];
+        };
+        /**
+         * @description The task's reminders, at most 5, each given once (see `ReminderDefinition` for which fit the
+         *     task). Writing them replaces the task's reminders: one written as it already is (the same
+         *     instant, or the same `before_due` and `time`) keeps its `id`, and its `fires_at` while the
+         *     instant it is for stays the same; one new, or whose instant moved (a new due), fires at its
+         *     instant if that is still ahead, and never if it has passed. Reminders are bounded in number and
+         *     size: they do not count against the `stored_bytes` quota.
+         * @example [
+         *       {
+         *         "before_due": "PT15M"
+         *       },
+         *       {
+         *         "at": "2026-12-04T09:00:00+01:00"
+         *       }
+         *     ]
+         */
+        ReminderDefinitions: components["schemas"]["ReminderDefinition"][];
         /**
          * Format: int64
          * @description The id of one of the user's lists.
@@ -1225,6 +1359,7 @@ export interface components {
             due_at?: components["schemas"]["DueAt"];
             time_zone?: components["schemas"]["TimeZone"];
             recurrence?: components["schemas"]["Recurrence"];
+            reminders?: components["schemas"]["ReminderDefinitions"];
             /** @description The task's list; by default the parent's list with `parent_id`, else the user's default list. */
             list_id?: components["schemas"]["ListIdentifier"];
             /** @description Make the task a subtask of this task (not in the trash, at most 4 levels deep in all). */
@@ -1243,7 +1378,7 @@ export interface components {
         /**
          * @description Every writable field of a task. `title`, `description` and `completed` are required; the
          *     others, when absent, are reset to their defaults (no priority, no tags, no due date, no
-         *     recurrence).
+         *     recurrence, no reminders).
          */
         TaskReplace: {
             title: components["schemas"]["Title"];
@@ -1256,11 +1391,15 @@ export interface components {
             due_at?: components["schemas"]["DueAt"];
             time_zone?: components["schemas"]["TimeZone"];
             recurrence?: components["schemas"]["Recurrence"];
+            reminders?: components["schemas"]["ReminderDefinitions"];
         };
         /**
          * @description The fields to change (JSON Merge Patch); absent fields stay as they are, `null` clears a
          *     nullable one. The due fields are checked on the task as patched: to move from a due
-         *     instant to a due date, send `"due_date": "…", "due_at": null`.
+         *     instant to a due date, send `"due_date": "…", "due_at": null`. So are the reminders, which
+         *     depend on the due: a new due moves the reminders relative to it, and one they no longer fit
+         *     (a reminder relative to a due that is cleared) is a 400 at that reminder unless the patch
+         *     replaces them too. `reminders` replaces the whole list (`[]` removes them all).
          */
         TaskPatch: {
             title?: components["schemas"]["Title"];
@@ -1273,6 +1412,7 @@ export interface components {
             due_at?: components["schemas"]["DueAt"];
             time_zone?: components["schemas"]["TimeZone"];
             recurrence?: components["schemas"]["Recurrence"];
+            reminders?: components["schemas"]["ReminderDefinitions"];
         };
         /** @description The completion state to set; without `completed`, the state is toggled. */
         TaskCompletion: {
@@ -1570,6 +1710,7 @@ export interface components {
          *             "due_at": null,
          *             "time_zone": null,
          *             "recurrence": null,
+         *             "reminders": [],
          *             "series_id": null,
          *             "next_occurrence_id": null,
          *             "list_id": 1,
@@ -1684,8 +1825,9 @@ export interface components {
          *     change: `task.updated` an edit of its fields, `task.moved` a change of its list, parent or
          *     position, `task.trashed` and `task.restored` its trip to the trash and back, `task.deleted` its
          *     purge from the trash; `list.deleted` a list deleted (its tasks each get `task.trashed`).
-         *     `reminder.fired` is a reminder's time arriving; `webhook.disabled` a webhook turned off after
-         *     its deliveries kept failing.
+         *     `reminder.fired` is a reminder's time arriving (once per occurrence; `data` holds the task and
+         *     the reminder, whose `fires_at` is now null, a change the `task.updated` event just before it
+         *     reports); `webhook.disabled` a webhook turned off after its deliveries kept failing.
          * @example task.completed
          * @enum {string}
          */
@@ -1694,6 +1836,7 @@ export interface components {
         EventData: {
             task?: components["schemas"]["Task"];
             list?: components["schemas"]["List"];
+            reminder?: components["schemas"]["Reminder"];
         };
         /**
          * @description Something that happened to the user's tasks, lists, reminders or webhooks, recorded in the same

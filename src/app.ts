@@ -48,6 +48,7 @@ import { createChangesService } from './changes/changes.service.js';
 import { createEventSignal, type EventSignal } from './events/event-signal.js';
 import { createEventHandlers } from './events/events.handlers.js';
 import type { JobQueue } from './jobs/background-job.js';
+import { reminderWakeUp } from './reminders/reminder-wakeup.js';
 import { createBulkHandlers } from './tasks/bulk.handlers.js';
 import { createBulkService } from './tasks/bulk.service.js';
 import { bulkStoredForm } from './tasks/bulk.stored-form.js';
@@ -89,6 +90,7 @@ export function createApp({
   redis,
   clusterWorker = false,
   signal = createEventSignal(undefined, logger),
+  jobs,
   docsPagePath,
 }: AppDependencies): App {
   const spec = loadSpec();
@@ -113,7 +115,9 @@ export function createApp({
   };
   // What handlers run: it joins the request's transaction when the idempotency guard opened one.
   const featureDb = scopedKnex(db, retries);
-  const taskPolicy = { requireIfMatch: config.http.requireIfMatch, quotas: config.quotas };
+  // Reminders armed by a write that fire soon get their wake-up job (src/reminders/reminder-wakeup.ts).
+  const wakeUp = jobs ? reminderWakeUp(jobs, logger) : undefined;
+  const taskPolicy = { requireIfMatch: config.http.requireIfMatch, quotas: config.quotas, wakeUp };
 
   const handlers: OperationHandlers = {
     ...createSystemHandlers(db),
@@ -126,7 +130,11 @@ export function createApp({
     ...createListMoveHandlers(featureDb, taskPolicy),
     ...createTaskMoveHandlers(featureDb, taskPolicy),
     ...createTrashHandlers(
-      createTrashService(featureDb, { quotas: config.quotas, retentionDays: config.history.trashRetentionDays }),
+      createTrashService(featureDb, {
+        quotas: config.quotas,
+        retentionDays: config.history.trashRetentionDays,
+        wakeUp,
+      }),
     ),
     ...createChangesHandlers(createChangesService(featureDb, config.history)),
     ...createEventHandlers(),

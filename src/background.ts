@@ -8,6 +8,7 @@ import { postgresTransport } from './events/signal-postgres.js';
 import { redisTransport } from './events/signal-redis.js';
 import type { BackgroundJob } from './jobs/background-job.js';
 import { startJobEngine, type JobEngine } from './jobs/job-engine.js';
+import { reminderFiringJob } from './reminders/reminder-firing.js';
 import { trashPurgeJob } from './trash/trash-purge.js';
 
 // The composition root of the background work, shared by the API process (src/server.ts) and the
@@ -24,10 +25,17 @@ export interface BackgroundDependencies {
 }
 
 /** Every job the engine runs. */
-export function backgroundJobs({ config, db, logger }: BackgroundDependencies): BackgroundJob[] {
+export function backgroundJobs({ config, db, logger, signal, clock }: BackgroundDependencies): BackgroundJob[] {
   return [
     trashPurgeJob(db, config.history.trashRetentionDays, logger),
     changeHistoryPruneJob(db, config.history.changesHistoryDays, logger),
+    reminderFiringJob({
+      db,
+      logger,
+      announce: (userId) => signal.announce(userId),
+      clock: clock ?? { now: Date.now },
+      pollMs: config.background.remindersPollMs,
+    }),
   ];
 }
 

@@ -111,6 +111,11 @@ export interface BackgroundConfig {
    * (Redis pub/sub then) and on the embedded database (one process).
    */
   readonly listenUrl: string | undefined;
+  /**
+   * REMINDERS_POLL_MS: how often a process that runs the jobs looks for a reminder wake-up that
+   * has come due, so how late a reminder may fire (a query each time); from 500.
+   */
+  readonly remindersPollMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -204,7 +209,11 @@ function backgroundConfig(env: Env, mainUrl: Config['databaseUrl']): BackgroundC
   if (mainUrl === undefined && listenUrl !== undefined) {
     throw new ConfigError('DATABASE_LISTEN_URL needs DATABASE_URL: the embedded database serves one process');
   }
-  return { runJobs, listenUrl: listenUrl ?? mainUrl };
+  return {
+    runJobs,
+    listenUrl: listenUrl ?? mainUrl,
+    remindersPollMs: integer(env, 'REMINDERS_POLL_MS', { min: 500, max: 60_000, fallback: 1000 }),
+  };
 }
 
 /** The database settings alone, for tools that need no secret (`make migrate`). */

@@ -10,6 +10,8 @@ export interface RefusedCombination {
   readonly required: readonly string[];
   readonly properties: Readonly<Record<string, PropertyCondition>>;
   readonly words: string;
+  /** The members of the object schema that refuses it. */
+  readonly members: readonly string[];
 }
 
 interface PropertyCondition {
@@ -23,22 +25,32 @@ export function refusedCombinations(spec: unknown): RefusedCombination[] {
   const found: RefusedCombination[] = [];
   forEachSpecObject(spec, (node) => {
     const branches = isObject(node.not) && Array.isArray(node.not.anyOf) ? node.not.anyOf : [];
+    const members = isObject(node.properties) ? Object.keys(node.properties) : [];
     for (const branch of branches) {
       if (!isObject(branch) || typeof branch['x-rule'] !== 'string') continue;
       found.push({
         required: (branch.required as string[] | undefined) ?? [],
         properties: (branch.properties as Record<string, PropertyCondition> | undefined) ?? {},
         words: branch['x-rule'],
+        members,
       });
     }
   });
   return found;
 }
 
-/** The words of every refused combination `value` is (several rules may be broken at once), or undefined. */
+/**
+ * The words of every refused combination `value` is (several rules may be broken at once), or
+ * undefined. Only the value is known, not its schema: of the combinations it is, those of the
+ * schemas sharing the most members with it (a rule on absent members, such as a reminder's
+ * "at or before_due", matches any object that lacks them, a task's too).
+ */
 export function brokenCombinations(combinations: readonly RefusedCombination[], value: unknown): string | undefined {
   if (!isObject(value)) return undefined;
-  const words = new Set(combinations.filter((combination) => matches(combination, value)).map(({ words }) => words));
+  const shared = ({ members }: RefusedCombination) => Object.keys(value).filter((key) => members.includes(key)).length;
+  const broken = combinations.filter((combination) => matches(combination, value));
+  const most = Math.max(...broken.map(shared));
+  const words = new Set(broken.filter((combination) => shared(combination) === most).map(({ words }) => words));
   return words.size === 0 ? undefined : [...words].join('; ');
 }
 

@@ -1,4 +1,4 @@
-import type { Job, QueueOptions, SendOptions, WorkOptions } from 'pg-boss';
+import type { Job, Queue, SendOptions, WorkOptions } from 'pg-boss';
 
 /**
  * Work done in the background, on the job engine (pg-boss): in the API processes by default, or in
@@ -8,14 +8,16 @@ import type { Job, QueueOptions, SendOptions, WorkOptions } from 'pg-boss';
 export interface BackgroundJob<Data extends object = object> {
   /** The queue's name. */
   readonly name: string;
-  /** Retries, backoff, expiry of the queue's jobs. */
-  readonly queue?: QueueOptions;
+  /** The queue's policy, and the retries, backoff, expiry of its jobs. */
+  readonly queue?: Omit<Queue, 'name'>;
   /** How the workers fetch (batch size, polling interval). */
   readonly work?: WorkOptions;
   /** A cron expression: the engine sends the job itself on this schedule (once across all processes). */
   readonly schedule?: string;
-  /** Runs a batch of the queue's jobs; a throw fails (and retries) them all. */
-  readonly run: (jobs: Job<Data>[]) => Promise<void>;
+  /** Whether each process that runs the jobs sends one when it starts (to catch up on what came due while none ran). */
+  readonly startUp?: boolean;
+  /** Runs a batch of the queue's jobs (and may send more to `queue`); a throw fails (and retries) them all. */
+  readonly run: (jobs: Job<Data>[], queue: JobQueue) => Promise<void>;
 }
 
 /**

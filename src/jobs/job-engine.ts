@@ -48,6 +48,8 @@ export async function startJobEngine({
   });
   boss.on('error', (error) => logger.warn({ err: error }, 'job engine error'));
   await boss.start();
+  // Inside a request's transaction the job is sent in it (job-database.ts).
+  const queue: JobQueue = { send: (name, data, options) => boss.send(name, data, { ...options, db: databases.sends }) };
   try {
     for (const job of jobs) await boss.createQueue(job.name, job.queue);
     if (runJobs) {
@@ -55,12 +57,13 @@ export async function startJobEngine({
         if (job.schedule) await boss.schedule(job.name, job.schedule);
         await boss.work<object>(job.name, job.work ?? {}, async (batch) => {
           try {
-            await job.run(batch);
+            await job.run(batch, queue);
           } catch (error) {
             logger.warn({ err: error, job: job.name }, `job ${job.name} failed: it runs again as its queue says`);
             throw error;
           }
         });
+        if (job.startUp) await queue.send(job.name, {});
       }
     }
   } catch (error) {
@@ -68,8 +71,7 @@ export async function startJobEngine({
     throw error;
   }
   return {
-    // Inside a request's transaction the job is sent in it (job-database.ts).
-    send: (name, data, options) => boss.send(name, data, { ...options, db: databases.sends }),
+    ...queue,
     stop: () => boss.stop({ graceful: true, timeout: stopTimeoutMs }),
   };
 }

@@ -113,7 +113,7 @@ function nextListedWeekday(rule: Rule, after: DateTime): DateTime {
  * The local time in the zone. Luxon moves a skipped time on by the gap, as RFC 5545 does, but
  * reads a repeated time as its second occurrence: take the first, at the offset in force before.
  */
-function atLocalTime(local: Parameters<typeof DateTime.fromObject>[0], zone: string): DateTime {
+export function atLocalTime(local: Parameters<typeof DateTime.fromObject>[0], zone: string): DateTime {
   const later = DateTime.fromObject(local, { zone });
   const offsetBefore = later.minus({ days: 1 }).offset;
   if (offsetBefore <= later.offset) return later;

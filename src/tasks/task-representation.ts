@@ -1,5 +1,6 @@
 import type { components } from '../../generated/api.js';
 import { strongEntityTag } from '../contract/entity-tags.js';
+import { toReminder } from '../reminders/reminder-representation.js';
 import { completeRecurrence, PRIORITIES } from './task-fields.js';
 import type { TaskRow } from './tasks.store.js';
 
@@ -23,6 +24,7 @@ export function toTask(row: TaskRow): Task {
     time_zone: row.time_zone,
     // jsonb keeps its own key order: shown in the spec's.
     recurrence: row.recurrence && completeRecurrence(row.recurrence),
+    reminders: row.reminders.map(toReminder),
     // The first occurrence of a series is its own series.
     series_id: row.series_id ?? (row.recurrence ? row.id : null),
     next_occurrence_id: row.next_occurrence_id,

@@ -1,12 +1,17 @@
 import type { components } from '../../generated/api.js';
+import { definitionsOf, storedReminders, type ReminderDefinition } from '../reminders/reminder-schedule.js';
 import { completeRecurrence, dueColumns, normalizeTags, PRIORITIES, type Due, type Recurrence } from './task-fields.js';
+import { InvalidTaskError } from './task-errors.js';
 import type { TaskDetails, TaskRow } from './tasks.store.js';
 
 type Schemas = components['schemas'];
 
-/** The writable fields that decide when a task is due and how it repeats. */
-export const SCHEDULE_FIELDS = ['due_date', 'due_at', 'time_zone', 'recurrence'] as const;
-type Schedule = { [K in (typeof SCHEDULE_FIELDS)[number]]?: Schemas['TaskPatch'][K] };
+/** The writable fields that decide when a task is due, how it repeats and when it reminds. */
+export const SCHEDULE_FIELDS = ['due_date', 'due_at', 'time_zone', 'recurrence', 'reminders'] as const;
+type Schedule = { [K in Exclude<(typeof SCHEDULE_FIELDS)[number], 'reminders'>]?: Schemas['TaskPatch'][K] } & {
+  /** With ids: the reminders a next occurrence takes over. */
+  readonly reminders?: readonly (ReminderDefinition & { readonly id?: string })[];
+};
 
 /** Priority, tags and schedule of a create or a replace: absent fields take their defaults. */
 export function details(input: Schemas['TaskCreate'], current?: TaskRow): TaskDetails {
@@ -18,21 +23,33 @@ export function details(input: Schemas['TaskCreate'], current?: TaskRow): TaskDe
 }
 
 /**
- * The due and recurrence columns, checked together. A new due or rule (re)starts the series from
- * this due; writing the task's own due and rule again keeps its series' first due.
+ * The due, recurrence and reminder columns, checked together. A new due or rule (re)starts the
+ * series from this due; writing the task's own due and rule again keeps its series' first due.
+ * The reminders are placed relative to the due (see storedReminders: the task's own, `current`,
+ * keep their ids and state).
  */
 export function scheduleColumns(
   schedule: Schedule,
   current?: TaskRow,
 ): Pick<
   TaskDetails,
-  'due_date' | 'due_at' | 'due_at_text' | 'time_zone' | 'due_key' | 'overdue_at' | 'recurrence' | 'recurrence_anchor'
+  | 'due_date'
+  | 'due_at'
+  | 'due_at_text'
+  | 'time_zone'
+  | 'due_key'
+  | 'overdue_at'
+  | 'recurrence'
+  | 'recurrence_anchor'
+  | 'reminders'
 > {
   const recurrence = schedule.recurrence ? completeRecurrence(schedule.recurrence) : null;
   const due = dueColumns(
     { due_date: schedule.due_date ?? null, due_at: schedule.due_at ?? null, time_zone: schedule.time_zone ?? null },
     recurrence,
   );
+  const reminders = storedReminders(schedule.reminders ?? [], due, new Date(), current?.reminders);
+  if ('issues' in reminders) throw new InvalidTaskError(reminders.issues);
   return {
     due_date: due.due_date,
     due_at: due.due_key && due.due_at !== null ? due.due_key : null,
@@ -47,6 +64,7 @@ export function scheduleColumns(
         : current && sameSchedule(current, due, recurrence)
           ? current.recurrence_anchor
           : (due.due_date ?? due.due_at),
+    reminders: reminders.reminders,
   };
 }
 
@@ -61,7 +79,13 @@ function sameSchedule(row: TaskRow, due: Due, recurrence: Recurrence): boolean {
 }
 
 export function currentSchedule(row: TaskRow): Schedule {
-  return { due_date: row.due_date, due_at: row.due_at_text, time_zone: row.time_zone, recurrence: row.recurrence };
+  return {
+    due_date: row.due_date,
+    due_at: row.due_at_text,
+    time_zone: row.time_zone,
+    recurrence: row.recurrence,
+    reminders: definitionsOf(row.reminders),
+  };
 }
 
 export function pick<T extends object, K extends keyof T>(object: T, keys: readonly K[]): Partial<Pick<T, K>> {

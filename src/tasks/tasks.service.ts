@@ -13,6 +13,8 @@ import type { TaskQuotas } from '../quotas/task-quotas.js';
 import { ListNotFoundError } from '../lists/list-errors.js';
 import { findList } from '../lists/lists.store.js';
 import { currentSchedule, details, pick, SCHEDULE_FIELDS, scheduleColumns } from './task-schedule.js';
+import { definitionsOf } from '../reminders/reminder-schedule.js';
+import { wakeUpForWritten, type WakeUp } from '../reminders/reminder-wakeup.js';
 
 type Schemas = components['schemas'];
 
@@ -53,6 +55,8 @@ export interface TaskPolicy {
   readonly requireIfMatch: boolean;
   /** The user's quotas: a write that would go past one is refused (409) and writes nothing. */
   readonly quotas: TaskQuotas;
+  /** Told of the reminders a write arms that fire soon (absent: nothing fires them, as in tests without the job engine). */
+  readonly wakeUp?: WakeUp;
 }
 
 /**
@@ -112,8 +116,9 @@ async function continueSeries(trx: Knex.Transaction, completed: TaskRow, quotas:
       completed: false,
       priority: completed.priority,
       tags: completed.tags,
-      // The series goes on from its first due: the anchor is kept, not restarted.
-      ...scheduleColumns({ ...due, recurrence: completed.recurrence }),
+      // The series goes on from its first due: the anchor is kept, not restarted. Its reminders
+      // (the same ids) are armed for the new due.
+      ...scheduleColumns({ ...due, recurrence: completed.recurrence, reminders: definitionsOf(completed.reminders) }),
       recurrence_anchor: completed.recurrence_anchor,
       series_id: completed.series_id ?? completed.id,
       occurrence: (completed.occurrence ?? 1) + 1,
@@ -134,7 +139,7 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
    * then reads the row as this one left it, so a precondition on the task as last read cannot pass
    * twice. An occurrence of a recurring task that becomes completed then continues its series, once.
    */
-  const change = async (
+  const write = async (
     userId: string,
     id: number,
     changes: TaskChanges | ((current: TaskRow) => TaskChanges),
@@ -171,6 +176,18 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
     });
   };
 
+  /** Writes changes to the task (`write`), then asks for a wake-up for a reminder it armed that fires soon. */
+  const change = async (
+    userId: string,
+    id: number,
+    changes: TaskChanges | ((current: TaskRow) => TaskChanges),
+    condition: WriteCondition,
+  ): Promise<Written> => {
+    const written = await write(userId, id, changes, condition);
+    wakeUpForWritten(policy.wakeUp, [written.row, written.newOccurrence]);
+    return written;
+  };
+
   return {
     get,
 
@@ -204,8 +221,8 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
       return { rows: page, nextCursor };
     },
 
-    create(userId: string, input: Schemas['TaskCreate']): Promise<TaskRow> {
-      return store.insertTask(
+    async create(userId: string, input: Schemas['TaskCreate']): Promise<TaskRow> {
+      const row = await store.insertTask(
         db,
         userId,
         {
@@ -218,6 +235,8 @@ export function createTaskService(db: Knex, policy: TaskPolicy) {
         },
         policy.quotas,
       );
+      wakeUpForWritten(policy.wakeUp, [row]);
+      return row;
     },
 
     replace(

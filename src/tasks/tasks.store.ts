@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { StoredReminder } from '../reminders/reminder-schedule.js';
 import type { Recurrence, TimeZone } from './task-fields.js';
 import { buildListQuery, type ListQuery, type Listed } from './list-query.js';
 import { quotaScopedUser, type TaskQuotas } from '../quotas/task-quotas.js';
@@ -20,6 +21,8 @@ export interface TaskDetails {
   recurrence: Recurrence | null;
   /** The due of the series' first occurrence, as sent: monthly rules keep its day of the month. */
   recurrence_anchor: string | null;
+  /** At most 5, each with the instant it is for in this occurrence and whether it is still to fire. */
+  reminders: StoredReminder[];
 }
 
 export interface TaskRow extends TaskDetails {
@@ -62,6 +65,7 @@ export const TASK_COLUMNS: string[] = [
   'overdue_at',
   'recurrence',
   'recurrence_anchor',
+  'reminders',
   'series_id',
   'occurrence',
   'next_occurrence_id',
@@ -90,11 +94,12 @@ export interface TaskChanges extends Partial<TaskDetails> {
   readonly completed?: boolean | 'toggle';
 }
 
-/** The details as bound parameters: JSON for the recurrence (jsonb), the rest as they are. */
+/** The details as bound parameters: JSON for the recurrence and the reminders (jsonb), the rest as they are. */
 function detailValues(details: Partial<TaskDetails>): Record<string, unknown> {
   const values: Record<string, unknown> = { ...details };
   if ('recurrence' in details)
     values.recurrence = details.recurrence === null ? null : JSON.stringify(details.recurrence);
+  if (details.reminders !== undefined) values.reminders = JSON.stringify(details.reminders);
   return values;
 }
 

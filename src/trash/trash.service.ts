@@ -4,6 +4,7 @@ import type { TaskQuotas } from '../quotas/task-quotas.js';
 import { MAX_LEVELS } from '../tasks/placement-refusals.js';
 import { TaskNotFoundError } from '../tasks/task-errors.js';
 import { lockTaskTree, type TaskRow } from '../tasks/tasks.store.js';
+import { wakeUpForWritten, type WakeUp } from '../reminders/reminder-wakeup.js';
 import { decodeTrashCursor, encodeTrashCursor } from './trash-cursor.js';
 import { AlreadyLiveError, NotInTrashError, WentWithAnotherError } from './trash-errors.js';
 import * as store from './trash.store.js';
@@ -14,6 +15,8 @@ export interface TrashPolicy {
   readonly quotas: TaskQuotas;
   /** TRASH_RETENTION_DAYS: how long an item stays in the trash before it is purged. */
   readonly retentionDays: number;
+  /** Told of the reminders a restore arms again that fire soon. */
+  readonly wakeUp?: WakeUp;
 }
 
 export interface TrashPage {
@@ -48,10 +51,11 @@ export function createTrashService(db: Knex, policy: TrashPolicy) {
      * Brings a trash item back with every task that went with it: into its list (the default list
      * when that was deleted), under its parent when the parent is live, in that list, and the item's
      * levels fit below it; else at the top level; at its old position when that is free, else last.
-     * Returns the item's task as restored.
+     * Returns the item's task as restored. Their reminders still ahead are armed again (the tasks
+     * trigger).
      */
-    restore(userId: string, id: number): Promise<TaskRow> {
-      return db.transaction(async (trx) => {
+    async restore(userId: string, id: number): Promise<TaskRow> {
+      const restored = await db.transaction(async (trx) => {
         // First: no other change to the user's trees (a move, a restore, a list's deletion) can
         // change the places read below before this one writes.
         await lockTaskTree(trx, userId);
@@ -71,12 +75,15 @@ export function createTrashService(db: Knex, policy: TrashPolicy) {
         const taken = await store.positionTaken(trx, userId, { listId, parentId }, root.position);
         // Written as null, the position becomes the group's last (the tasks trigger).
         const columns = { parent_id: parentId, position: taken ? null : root.position };
-        const [restored] = await store.restoreTasks(trx, userId, [id], { listId, columns }, policy.quotas);
+        const rows = await store.restoreTasks(trx, userId, [id], { listId, columns }, policy.quotas);
         // Level by level: the trigger checks each task's parent as it becomes live, so a subtask
         // comes back only once its parent has.
-        for (const level of levels.slice(1)) await store.restoreTasks(trx, userId, level, { listId }, policy.quotas);
-        return restored!;
+        for (const level of levels.slice(1))
+          rows.push(...(await store.restoreTasks(trx, userId, level, { listId }, policy.quotas)));
+        return rows;
       });
+      wakeUpForWritten(policy.wakeUp, restored);
+      return restored[0]!;
     },
 
     /** Deletes a trash item and the tasks that went with it for good. */

@@ -24,6 +24,7 @@ import {
   propertyNames,
   propertySchema,
   RECURRENCE_SCHEMA,
+  reminderInstant,
   SCHEDULE_FIELDS,
   SCHEDULE_RULES,
   unstorableDateTime,
@@ -37,6 +38,7 @@ import {
   type Invalid,
   type OperationSchemas,
   type RecurrenceInput,
+  type ReminderInput,
   type Schedule,
   type ScheduleField,
   type Schema,
@@ -144,8 +146,37 @@ function expectRejected(response: { status: number; body: unknown }, location: s
 const isScheduled = (schema: Schema) => propertyNames(schema).includes('due_date');
 
 function scheduleOf(task: Task): Schedule {
-  return { due_date: task.due_date, due_at: task.due_at, time_zone: task.time_zone, recurrence: task.recurrence };
+  return {
+    due_date: task.due_date,
+    due_at: task.due_at,
+    time_zone: task.time_zone,
+    recurrence: task.recurrence,
+    reminders: task.reminders.map(({ at, before_due, time }) => ({ at, before_due, time })),
+  };
 }
+
+/** A reminder's definition as shown: every member present. */
+const shownDefinition = ({ at = null, before_due = null, time = null }: ReminderInput) => ({ at, before_due, time });
+
+/**
+ * The task's reminders as written (in order, ids unique) and when each fires: at its instant for
+ * the task as it now is while that is ahead and the task open, else never. (No run here is long
+ * enough for a reminder's instant to pass between two writes, which would keep it pending.)
+ */
+function expectReminders(task: Task, written: readonly ReminderInput[]): void {
+  expect(task.reminders.map(shownDefinition), 'the reminders as written').to.deep.equal(written.map(shownDefinition));
+  expect(new Set(task.reminders.map((reminder) => reminder.id)).size, 'reminder ids').to.equal(task.reminders.length);
+  const now = Date.now();
+  task.reminders.forEach((reminder, index) => {
+    const instant = reminderInstant(reminder, scheduleOf(task))!;
+    expect(reminder.fires_at, `when reminder ${index} fires`).to.equal(
+      !task.completed && instant > now ? new Date(instant).toISOString() : null,
+    );
+  });
+}
+
+/** Whether the plan's schedule sets the field (no reminder is no reminder set). */
+const isSet = (value: unknown) => value !== null && !(Array.isArray(value) && value.length === 0);
 
 function pick<T extends object>(object: T, keys: readonly (keyof T)[]): Partial<T> {
   return Object.fromEntries(keys.map((key) => [key, object[key]])) as Partial<T>;
@@ -186,7 +217,7 @@ function bodyPlan(
 ): Arbitrary<Plan | undefined> {
   if (mediaType === undefined) return fc.constant(undefined);
   const schema = operation.bodies[mediaType]!;
-  const none: Schedule = { due_date: null, due_at: null, time_zone: null, recurrence: null };
+  const none: Schedule = { due_date: null, due_at: null, time_zone: null, recurrence: null, reminders: [] };
   const plan = fc.record({
     base: plainFields(schema),
     schedule: isScheduled(schema) ? validSchedule() : fc.constant(none),
@@ -213,7 +244,7 @@ function bodyOf(operation: OperationSchemas, plan: Plan | undefined, current: Ta
     ...plan.base,
     ...pick(
       plan.schedule,
-      SCHEDULE_FIELDS.filter((field) => plan.schedule[field] !== null || plan.keys.includes(field)),
+      SCHEDULE_FIELDS.filter((field) => isSet(plan.schedule[field]) || plan.keys.includes(field)),
     ),
   };
 }
@@ -250,6 +281,13 @@ function expectReflects(
     // A task that repeats is the first occurrence of its own series.
     series_id: recurrence === null ? null : task.id,
   });
+  expectReminders(
+    task,
+    'reminders' in sent ? (sent.reminders as ReminderInput[]) : full ? [] : scheduleOf(before).reminders,
+  );
+  // Reminders not written are the task's own, ids and all.
+  const ids = (of: Task) => of.reminders.map((reminder) => reminder.id);
+  if (!('reminders' in sent) && !full) expect(ids(task), 'reminder ids kept').to.deep.equal(ids(before));
   if (!completed) expect(task.completed_at).to.equal(null);
   else if (before?.completed)
     expect(task.completed_at, 'completed_at of a task that stays completed').to.equal(before.completed_at);
@@ -290,6 +328,11 @@ async function expectSeries(user: TestUser, task: Task, before: Task | undefined
     time_zone: task.time_zone,
     recurrence: task.recurrence,
   });
+  // Its reminders are the task's, with their ids, armed for its own due.
+  expectReminders(next.body, scheduleOf(task).reminders);
+  expect(next.body.reminders.map((reminder) => reminder.id)).to.deep.equal(
+    task.reminders.map((reminder) => reminder.id),
+  );
 }
 
 /** WHATWG URLs resolve `.` and `..` segments (even percent-encoded) before sending: such ids never reach the task route. */
@@ -995,6 +1038,14 @@ const TASK_RULES_IN_WORDS = [
   ['/due_at', 'must be an instant in years 1 to 9999 (UTC)'], // DueAt's description
   ['/recurrence/until', 'must not be before the due date'], // Recurrence.until's description
   ['/tags/\\d+', 'must NOT have more than 40 characters in lower case'], // Tags' description
+  // ReminderAt's, ReminderOffset's and ReminderDefinition's descriptions.
+  ['/reminders/\\d+/at', 'must be an instant in years 1 to 9999 (UTC)'],
+  ['/reminders/\\d+/before_due', 'needs due_date or due_at'],
+  ['/reminders/\\d+/before_due', 'must be at most 30 days (P30D)'],
+  ['/reminders/\\d+/before_due', 'must be whole days (such as P1D) on a task due on a date'],
+  ['/reminders/\\d+/before_due', 'must not move the reminder out of years 1 to 9999 (UTC)'],
+  ['/reminders/\\d+/time', 'is required on a task due on a date'],
+  ['/reminders/\\d+/time', 'is only for a task due on a date (all day)'],
 ] as const;
 /** A merge patch is judged on the task as patched (TaskPatch's description): these depend on what the task was. */
 const PATCH_RULES_ON_STATE = [

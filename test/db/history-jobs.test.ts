@@ -9,6 +9,12 @@ import { createLogger } from '../../src/logger.js';
 import { describeEachDatabase } from '../helpers/api-suite.js';
 import type { Task, TestUser } from '../helpers/api-client.js';
 import { TEST_SECRET } from '../helpers/tokens.js';
+import type { JobQueue } from '../../src/jobs/background-job.js';
+
+/** The history jobs send nothing: a send would be a mistake. */
+const NO_SENDS: JobQueue = {
+  send: () => Promise.reject(new Error('a history job sent a job')),
+};
 
 // Issue 17: the trash's purge and the history's pruning as the job engine runs them (the
 // `trash-purge` and `change-history-prune` jobs of src/background.ts, with the default 30 days).
@@ -60,7 +66,7 @@ describeEachDatabase('the history jobs', (suite) => {
       .where({ user_id: alice.id, id: recent.id })
       .update({ deleted_at: DAYS_AGO(knex(), 29) });
 
-    await job('trash-purge').run([]);
+    await job('trash-purge').run([], NO_SENDS);
 
     expect(await taskIds(alice)).to.deep.equal([recent.id, live.id]);
     const deleted = await knex()('events')
@@ -102,7 +108,7 @@ describeEachDatabase('the history jobs', (suite) => {
       .select<{ seq: number }[]>('*');
     expect(kept.length).to.be.at.least(2);
 
-    await job('change-history-prune').run([]);
+    await job('change-history-prune').run([], NO_SENDS);
 
     expect(await tombstones()).to.deep.equal([recentTombstone]);
     expect(await knex()('change_horizons').where('user_id', alice.id).select('horizon')).to.deep.equal([
@@ -122,7 +128,7 @@ describeEachDatabase('the history jobs', (suite) => {
        select ?, -g, 'task.updated', '{}', now() - interval '31 days' from generate_series(1, 2500) g`,
       [alice.id],
     );
-    await job('change-history-prune').run([]);
+    await job('change-history-prune').run([], NO_SENDS);
     expect(
       await knex()('events').where('user_id', alice.id).where('seq', '<', 0).count<{ count: number }[]>('* as count'),
     ).to.deep.equal([{ count: 0 }]);

@@ -1,6 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import fc, { type Arbitrary } from 'fast-check';
 import { DateTime } from 'luxon';
+import { atLocalTime } from '../../src/tasks/recurrence.js';
 import { deref as derefIn, loadContract, pointerTo, type Json } from './contract.js';
 import { specOperations, type SpecOperation } from './spec-conformance.js';
 
@@ -470,9 +471,16 @@ function itemCounts(node: Json): { min: number; max: number } {
 /** Items compared as ajv's `uniqueItems` does, for the values drawn here (strings, numbers, null). */
 const itemKey = (item: unknown) => JSON.stringify(item);
 
+/**
+ * A value drawn by fast-check, whose objects now and then have no prototype, with the usual one
+ * at every depth (as JSON.parse makes them): ajv compares the items of a `uniqueItems` array with
+ * fast-deep-equal, which calls their `valueOf`.
+ */
+const withPrototype = <T>(value: T): T => structuredClone(value);
+
 function arrayOf(node: Json, items: Arbitrary<unknown>, minLength: number, maxLength: number): Arbitrary<unknown[]> {
   return node.uniqueItems === true
-    ? fc.uniqueArray(items, { minLength, maxLength, selector: itemKey })
+    ? fc.uniqueArray(items.map(withPrototype), { minLength, maxLength, selector: itemKey })
     : fc.array(items, { minLength, maxLength });
 }
 
@@ -512,7 +520,8 @@ function arrayBreakages(node: Json, encoding: Encoding): Arbitrary<Invalid>[] {
         .map(([array, from, at]) => leaf('duplicate')(insert(array, at, array[from % array.length]).array)),
     );
   }
-  return breakages;
+  if (node.uniqueItems !== true) return breakages;
+  return breakages.map((breakage) => breakage.map((broken) => ({ ...broken, value: withPrototype(broken.value) })));
 }
 
 // Strings.
@@ -608,16 +617,16 @@ function stringBreakages(node: Json, encoding: Encoding): Arbitrary<Invalid>[] {
   const breakages: Arbitrary<Invalid>[] = [];
   if (Number.isFinite(max)) {
     // Otherwise valid text, 1 to `max` code points too long: only the length is wrong.
-    const tooLong = fc.tuple(
-      valid.filter((text) => text.length > 0),
-      fc.integer({ min: 1, max }),
-    );
-    breakages.push(
-      tooLong
-        .map(([text, excess]) => stretch(text, max + excess))
-        .filter(matches)
-        .map(leaf('too-long')),
-    );
+    const tooLong = fc
+      .tuple(
+        valid.filter((text) => text.length > 0),
+        fc.integer({ min: 1, max }),
+      )
+      .map(([text, excess]) => stretch(text, max + excess));
+    // A pattern that fixes the text's shape (a time of day, a duration) has no such text: the
+    // length cannot be broken alone (a filter that never passes would never return).
+    if (fc.sample(tooLong, { numRuns: 200, seed: 1 }).some(matches))
+      breakages.push(tooLong.filter(matches).map(leaf('too-long')));
   }
   if (min > 0) breakages.push(valid.map((text) => stretch(text, min - 1)).map(leaf('too-short')));
   if (typeof node.pattern === 'string') {
@@ -984,14 +993,14 @@ export const LATEST_INSTANT = utcMillis(9999, 12, 31, 23, 59, 59, 999);
 export const isStorableInstant = (millis: number | undefined): millis is number =>
   millis !== undefined && millis >= EARLIEST_INSTANT && millis <= LATEST_INSTANT;
 
-// Task rules across fields: the due fields, the recurrence and the tags together. Most are the
-// schema's own (`not` rules, the zone list, the due-date pattern); the others it states in words
-// (the server checks them after the schema): each rule says which it is.
+// Task rules across fields: the due fields, the recurrence, the reminders and the tags together.
+// Most are the schema's own (`not` rules, the zone list, the due-date pattern); the others it
+// states in words (the server checks them after the schema): each rule says which it is.
 
 /** Real IANA zones, on both sides of UTC, with half-hour and DST-of-half-an-hour offsets. */
 export const TIME_ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe'];
 
-export const SCHEDULE_FIELDS = ['due_date', 'due_at', 'time_zone', 'recurrence'] as const;
+export const SCHEDULE_FIELDS = ['due_date', 'due_at', 'time_zone', 'recurrence', 'reminders'] as const;
 export type ScheduleField = (typeof SCHEDULE_FIELDS)[number];
 
 export interface RecurrenceInput {
@@ -1003,12 +1012,20 @@ export interface RecurrenceInput {
   readonly mode?: string;
 }
 
-/** The fields that decide when a task is due and how it repeats; null: none. */
+/** A reminder as written (ReminderDefinition): an absent member is null. */
+export interface ReminderInput {
+  readonly at?: string | null;
+  readonly before_due?: string | null;
+  readonly time?: string | null;
+}
+
+/** The fields that decide when a task is due, how it repeats and when it reminds; null (no reminder: empty): none. */
 export interface Schedule {
   readonly due_date: string | null;
   readonly due_at: string | null;
   readonly time_zone: string | null;
   readonly recurrence: RecurrenceInput | null;
+  readonly reminders: readonly ReminderInput[];
 }
 
 const TASK = operationSchemas('createTask').bodies['application/json']!;
@@ -1026,7 +1043,9 @@ export function isKnownZone(zone: string): boolean {
 }
 
 /** The date the task is first due on: its due date, or its due instant's date in its zone (UTC without one). */
-function startDate(schedule: Schedule): string | null {
+type DueFields = Pick<Schedule, 'due_date' | 'due_at' | 'time_zone'>;
+
+function startDate(schedule: DueFields): string | null {
   if (schedule.due_date !== null) return schedule.due_date;
   if (schedule.due_at === null) return null;
   const instant = instantOf(schedule.due_at);
@@ -1046,9 +1065,9 @@ export interface ScheduleRule {
 
 const FIRST_DUE_DATE = '0001-01-02';
 const LAST_DUE_DATE = '9999-12-30';
-const hasDue = (schedule: Schedule) => schedule.due_date !== null || schedule.due_at !== null;
+const hasDue = (schedule: DueFields) => schedule.due_date !== null || schedule.due_at !== null;
 
-export const SCHEDULE_RULES: readonly ScheduleRule[] = [
+const DUE_RULES: readonly ScheduleRule[] = [
   {
     name: 'due_date and due_at not both',
     pointer: '',
@@ -1104,6 +1123,105 @@ export const SCHEDULE_RULES: readonly ScheduleRule[] = [
       return s.recurrence?.until == null || start === null || s.recurrence.until >= start;
     },
   },
+];
+
+/** An ISO 8601 duration of the spec's form (ReminderOffset) as calendar days (weeks included) and elapsed seconds. */
+export function offsetOf(text: string): { days: number; seconds: number } {
+  const [, w = '0', d = '0', h = '0', m = '0', sec = '0'] =
+    /^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(text) ?? [];
+  return { days: Number(w) * 7 + Number(d), seconds: Number(h) * 3600 + Number(m) * 60 + Number(sec) };
+}
+
+const LONGEST_OFFSET_S = 30 * 86_400;
+const offsetSeconds = (text: string) => offsetOf(text).days * 86_400 + offsetOf(text).seconds;
+
+/**
+ * The instant (ms) a reminder is for on a task of that schedule (the descriptions of
+ * ReminderDefinition and ReminderOffset): `at` itself; before a due instant, calendar days in the
+ * task's zone then elapsed time; on a due date, days before it at `time` in the zone (UTC without
+ * one), a skipped time moved on by the gap and a repeated one its first occurrence (as the
+ * server's recurrence reads local times). Undefined without a due, or out of any calendar.
+ */
+export function reminderInstant(reminder: ReminderInput, schedule: Schedule): number | undefined {
+  if (reminder.at != null) return instantOf(reminder.at);
+  const { days, seconds } = offsetOf(reminder.before_due!);
+  const zone = schedule.time_zone ?? 'UTC';
+  if (schedule.due_at !== null) {
+    const due = DateTime.fromMillis(instantOf(schedule.due_at)!, { zone });
+    return due.minus({ days }).minus({ seconds }).toMillis();
+  }
+  if (schedule.due_date === null || reminder.time == null) return undefined;
+  const day = DateTime.fromISO(schedule.due_date, { zone: 'UTC' }).minus({ days });
+  const [hour, minute] = reminder.time.split(':').map(Number) as [number, number];
+  return atLocalTime({ year: day.year, month: day.month, day: day.day, hour, minute }, zone).toMillis();
+}
+
+/** The rules of reminders, which the server checks once the due and recurrence keep theirs; a broken one is at its reminder. */
+const REMINDER_RULES: readonly (Omit<ScheduleRule, 'holds'> & {
+  holds(reminder: ReminderInput, s: Schedule): boolean;
+})[] = [
+  {
+    name: 'reminder at in years 1-9999 in UTC',
+    pointer: '/reminders/0/at',
+    inSchema: false,
+    holds: (r) => r.at == null || isStorableInstant(instantOf(r.at)),
+  },
+  {
+    name: 'reminder before_due needs a due',
+    pointer: '/reminders/0/before_due',
+    inSchema: false,
+    holds: (r, s) => r.before_due == null || hasDue(s),
+  },
+  {
+    name: 'reminder before_due at most 30 days',
+    pointer: '/reminders/0/before_due',
+    inSchema: false,
+    holds: (r, s) => r.before_due == null || !hasDue(s) || offsetSeconds(r.before_due) <= LONGEST_OFFSET_S,
+  },
+  {
+    name: 'reminder before_due whole days on a due date',
+    pointer: '/reminders/0/before_due',
+    inSchema: false,
+    holds: (r, s) => r.before_due == null || s.due_date === null || offsetOf(r.before_due).seconds === 0,
+  },
+  {
+    name: 'reminder time required on a due date',
+    pointer: '/reminders/0/time',
+    inSchema: false,
+    holds: (r, s) => r.before_due == null || s.due_date === null || r.time != null,
+  },
+  {
+    name: 'reminder time only on a due date',
+    pointer: '/reminders/0/time',
+    inSchema: false,
+    holds: (r, s) => r.time == null || s.due_at === null,
+  },
+];
+
+/** A relative reminder that keeps the rules above but is for an instant out of years 1-9999 (before a due near year 1). */
+const REMINDER_IN_RANGE: ScheduleRule = {
+  name: 'reminder in years 1-9999 in UTC',
+  pointer: '/reminders/0/before_due',
+  inSchema: false,
+  holds: (s) =>
+    s.reminders.every(
+      (r) =>
+        r.before_due == null ||
+        REMINDER_RULES.some((rule) => !rule.holds(r, s)) ||
+        isStorableInstant(reminderInstant(r, s)),
+    ),
+};
+
+/** The rules, due fields first: the server checks the reminders only once those hold. */
+export const SCHEDULE_RULES: readonly ScheduleRule[] = [
+  ...DUE_RULES,
+  ...[
+    ...REMINDER_RULES.map((rule): ScheduleRule => ({
+      ...rule,
+      holds: (s) => s.reminders.every((reminder) => rule.holds(reminder, s)),
+    })),
+    REMINDER_IN_RANGE,
+  ].map((rule) => ({ ...rule, holds: (s: Schedule) => DUE_RULES.some((due) => !due.holds(s)) || rule.holds(s) })),
 ];
 
 export const brokenRules = (schedule: Schedule): ScheduleRule[] =>
@@ -1180,10 +1298,64 @@ export function validSchedule(): Arbitrary<Schedule> {
     { arbitrary: fc.record({ due_date: fc.constant(null), due_at: storableDateTime(), time_zone: zone }), weight: 2 },
   );
   return due.chain((fields) => {
-    const start = startDate({ ...fields, recurrence: null });
-    if (start === null) return fc.constant({ ...fields, recurrence: null });
-    return fc.option(validRecurrence(start), { nil: null }).map((recurrence) => ({ ...fields, recurrence }));
+    const start = startDate(fields);
+    const recurrence = start === null ? fc.constant(null) : fc.option(validRecurrence(start), { nil: null });
+    return fc
+      .tuple(recurrence, validReminders(fields))
+      .map(([rule, reminders]) => ({ ...fields, recurrence: rule, reminders }));
   });
+}
+
+/** Mostly none, else up to `max`. */
+const few = (max: number) => fc.oneof(fc.constant(0), fc.integer({ min: 0, max }));
+
+/** A duration of the spec's form (ReminderOffset) from its parts, those that are zero left out. */
+function durationText(parts: { weeks: number; days: number; hours: number; minutes: number; seconds: number }): string {
+  const { weeks, days, hours, minutes, seconds } = parts;
+  const date = `${weeks ? `${weeks}W` : ''}${days ? `${days}D` : ''}`;
+  const time = `${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}${seconds ? `${seconds}S` : ''}`;
+  return date === '' && time === '' ? 'PT0S' : `P${date}${time ? `T${time}` : ''}`;
+}
+
+/** Durations of every form up to 30 days (`PT90M`, `P1DT2H`, `P4W`, `PT0S`...). */
+const offsetWithin30Days = () =>
+  fc
+    .record({ weeks: few(4), days: few(30), hours: few(720), minutes: few(1500), seconds: few(90_000) })
+    .map(durationText)
+    .filter((text) => offsetSeconds(text) <= LONGEST_OFFSET_S);
+
+/** Whole days up to 30 (`P1D`, `P2W`, `P0D`...). */
+const wholeDaysWithin30 = () =>
+  fc
+    .record({ weeks: few(4), days: few(30) })
+    .map(({ weeks, days }) =>
+      weeks === 0 && days === 0 ? 'P0D' : durationText({ weeks, days, hours: 0, minutes: 0, seconds: 0 }),
+    )
+    .filter((text) => offsetSeconds(text) <= LONGEST_OFFSET_S);
+
+const timeOfDay = () =>
+  fc
+    .tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
+    .map(([hours, minutes]) => `${pad(hours, 2)}:${pad(minutes, 2)}`);
+
+/** The definition, now and then with its absent members written as null (as a task shows them). */
+const maybeWithNulls = (definition: ReminderInput): Arbitrary<ReminderInput> =>
+  fc.constantFrom(definition, { at: null, before_due: null, time: null, ...definition });
+
+/** Up to 5 reminders, each once, that fit the task: at an instant, or before its due (at a time of day on a date). */
+function validReminders(fields: DueFields): Arbitrary<ReminderInput[]> {
+  const atInstant = storableDateTime().map((at): ReminderInput => ({ at }));
+  const relative =
+    fields.due_at !== null
+      ? offsetWithin30Days().map((before_due): ReminderInput => ({ before_due }))
+      : fields.due_date !== null
+        ? fc.record({ before_due: wholeDaysWithin30(), time: timeOfDay() })
+        : undefined;
+  const one = (relative ? fc.oneof(atInstant, relative) : atInstant).chain(maybeWithNulls).map(withPrototype);
+  const schedule: Schedule = { ...fields, recurrence: null, reminders: [] };
+  return fc
+    .uniqueArray(one, { maxLength: 5, selector: (reminder) => JSON.stringify(reminder) })
+    .filter((reminders) => reminders.every((reminder) => isStorableInstant(reminderInstant(reminder, schedule))));
 }
 
 /** Names the zone list leaves out: typos, made-up places, names some libraries read as zones, real zones in other case. */
@@ -1228,7 +1400,7 @@ export function invalidSchedule(): Arbitrary<BrokenSchedule> {
   const rule = (name: string) => SCHEDULE_RULES.find((candidate) => candidate.name === name)!;
   const recurring = validSchedule().filter((s) => s.recurrence !== null);
   const dated = validSchedule().filter(hasDue);
-  const none = { due_date: null, due_at: null, time_zone: null, recurrence: null };
+  const none: Schedule = { due_date: null, due_at: null, time_zone: null, recurrence: null, reminders: [] };
   const withoutEnd = (recurrence: RecurrenceInput | null) =>
     recurrence === null ? null : { ...recurrence, until: null };
   const breakers: [string, Arbitrary<Schedule>][] = [
@@ -1267,6 +1439,7 @@ export function invalidSchedule(): Arbitrary<BrokenSchedule> {
           due_at: null,
           time_zone: name,
           recurrence: withoutEnd(s.recurrence),
+          reminders: [],
         })),
     ],
     ['time_zone a real IANA zone', fc.tuple(dated, unknownZone()).map(([s, name]) => ({ ...s, time_zone: name }))],
@@ -1309,6 +1482,7 @@ export function invalidSchedule(): Arbitrary<BrokenSchedule> {
             .map((day) => ({ ...s, recurrence: { ...s.recurrence!, until: dateOfDay(day), count: null } }));
         }),
     ],
+    ...reminderBreakers(none),
   ];
   return fc.oneof(
     ...breakers.map(([name, arbitrary]) =>
@@ -1322,6 +1496,65 @@ export function invalidSchedule(): Arbitrary<BrokenSchedule> {
         .map((schedule): BrokenSchedule => ({ schedule, rule: rule(name) })),
     ),
   );
+}
+
+/** Schedules that break one rule of reminders (with that one reminder): the breaker of each rule, by name. */
+function reminderBreakers(none: Schedule): [string, Arbitrary<Schedule>][] {
+  const withReminder = (schedule: Arbitrary<Schedule>, reminder: (s: Schedule) => Arbitrary<ReminderInput>) =>
+    schedule.chain((s) => reminder(s).map((one) => ({ ...s, reminders: [withPrototype(one)] })));
+  const onDate = validSchedule().filter((s) => s.due_date !== null);
+  const atInstant = validSchedule().filter((s) => s.due_at !== null);
+  const longer = fc.oneof(
+    fc.integer({ min: 31, max: 100_000 }).map((days) => `P${days}D`),
+    fc.integer({ min: 5, max: 10_000 }).map((weeks) => `P${weeks}W`),
+    fc.integer({ min: 30 * 24 + 1, max: 10_000_000 }).map((hours) => `PT${hours}H`),
+    fc.constantFrom('P30DT1S', 'P4W2DT1S', 'P99999999999999999999D'),
+  );
+  return [
+    [
+      'reminder at in years 1-9999 in UTC',
+      withReminder(validSchedule(), () => unstorableDateTime().map((at) => ({ at }))),
+    ],
+    [
+      'reminder before_due needs a due',
+      withReminder(fc.constant(none), () =>
+        fc.record({ before_due: offsetWithin30Days(), time: fc.option(timeOfDay(), { nil: null }) }),
+      ),
+    ],
+    [
+      'reminder before_due at most 30 days',
+      withReminder(validSchedule().filter(hasDue), (s) =>
+        s.due_date !== null
+          ? fc.record({ before_due: longer.filter((text) => offsetOf(text).seconds === 0), time: timeOfDay() })
+          : fc.record({ before_due: longer }),
+      ),
+    ],
+    [
+      'reminder before_due whole days on a due date',
+      withReminder(onDate, () =>
+        fc.record({
+          before_due: offsetWithin30Days().filter((text) => offsetOf(text).seconds > 0),
+          time: timeOfDay(),
+        }),
+      ),
+    ],
+    [
+      'reminder time required on a due date',
+      withReminder(onDate, () => fc.record({ before_due: wholeDaysWithin30() })),
+    ],
+    [
+      'reminder time only on a due date',
+      withReminder(atInstant, () => fc.record({ before_due: offsetWithin30Days(), time: timeOfDay() })),
+    ],
+    [
+      'reminder in years 1-9999 in UTC',
+      fc.tuple(fc.integer({ min: 2, max: 30 }), timeOfDay()).map(([days, time]) => ({
+        ...none,
+        due_date: FIRST_DUE_DATE,
+        reminders: [{ before_due: `P${days}D`, time }],
+      })),
+    ],
+  ];
 }
 
 /**

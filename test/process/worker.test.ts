@@ -78,7 +78,7 @@ describe('make worker (src/worker.ts)', function () {
         engine: await startBackground({
           config: {
             ...loadConfig({ BETTER_AUTH_SECRET: TEST_SECRET }),
-            background: { runJobs: false, listenUrl: undefined },
+            background: { runJobs: false, listenUrl: undefined, remindersPollMs: 1000 },
           },
           db: knex,
           kind: 'postgres',

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Priority, type BulkAction, type Task, type TimeZone } from '../../generated/sdk/dist/index.js';
+import { Priority, type BulkAction, type Reminder, type Task, type TimeZone } from '../../generated/sdk/dist/index.js';
 import { describeSdk, expectResponseError } from './sdk-suite.js';
 
 // Issue 4's features, driven only through the SDK: what a frontend writes is what it reads back.
@@ -51,6 +51,40 @@ describeSdk('SDK: task features', (suite) => {
     expect(paid.next_occurrence_id).to.be.a('number');
     const next = await alice.tasks.getTask({ userId: alice.id, taskId: paid.next_occurrence_id! });
     expect(next).to.include({ due_date: '2027-02-28', series_id: rent.id, completed: false });
+  });
+
+  it('sets reminders, reads when they fire (a Date) and moves them with the due, typed as the contract says', async () => {
+    const alice = suite.newUser();
+    const task = await alice.tasks.createTask({
+      userId: alice.id,
+      taskCreate: {
+        title: 'Pay rent',
+        due_date: '2030-01-31',
+        time_zone: 'Europe/Berlin',
+        reminders: [{ before_due: 'P1D', time: '09:00' }, { at: '2030-01-01T12:00:00+01:00' }],
+      },
+    });
+    const [dayBefore, atNoon] = task.reminders as [Reminder, Reminder];
+    expect(dayBefore).to.deep.include({ at: null, before_due: 'P1D', time: '09:00' });
+    expect(dayBefore.fires_at).to.be.instanceOf(Date);
+    expect(dayBefore.fires_at!.toISOString()).to.equal('2030-01-30T08:00:00.000Z');
+    // An instant reads back as written (a string, offset kept); when it fires, as a Date.
+    expect(atNoon).to.deep.include({ at: '2030-01-01T12:00:00+01:00', before_due: null, time: null });
+    expect(atNoon.fires_at!.toISOString()).to.equal('2030-01-01T11:00:00.000Z');
+
+    const moved = await alice.tasks.updateTask({
+      userId: alice.id,
+      taskId: task.id,
+      taskPatch: { due_date: '2030-02-28' },
+    });
+    expect(moved.reminders.map((reminder) => reminder.id)).to.deep.equal(task.reminders.map((reminder) => reminder.id));
+    expect(moved.reminders[0]!.fires_at!.toISOString()).to.equal('2030-02-27T08:00:00.000Z');
+
+    const refused = await expectResponseError(
+      alice.tasks.updateTask({ userId: alice.id, taskId: task.id, taskPatch: { due_date: null, time_zone: null } }),
+      400,
+    );
+    expect(refused.problem?.errors?.map((issue) => issue.pointer)).to.deep.equal(['/reminders/0/before_due']);
   });
 
   it('lists with filters, search and sorting, following cursors to the end', async () => {

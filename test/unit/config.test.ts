@@ -56,8 +56,9 @@ describe('config', () => {
       idempotencyKeysPerUser: 1000,
       idempotencyAnswerBytes: 65_536,
     });
+    expect(config.background.remindersPollMs).to.equal(1000);
     expect(config.history).to.deep.equal({ trashRetentionDays: 30, changesHistoryDays: 30 });
-    expect(config.background).to.deep.equal({ runJobs: true, listenUrl: undefined });
+    expect(config.background).to.deep.equal({ runJobs: true, listenUrl: undefined, remindersPollMs: 1000 });
     expect(config.dbTimeouts).to.deep.equal({
       connectTimeoutMs: 1000,
       acquireTimeoutMs: 1500,
@@ -104,6 +105,7 @@ describe('config', () => {
       CHANGES_HISTORY_DAYS: '90',
       RUN_JOBS: 'false',
       DATABASE_LISTEN_URL: 'postgres://app@db-direct:5432/todo',
+      REMINDERS_POLL_MS: '2000',
       IDEMPOTENCY_MAX_ANSWER_BYTES: '4096',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
@@ -154,7 +156,11 @@ describe('config', () => {
       idempotencyAnswerBytes: 4096,
     });
     expect(config.history).to.deep.equal({ trashRetentionDays: 7, changesHistoryDays: 90 });
-    expect(config.background).to.deep.equal({ runJobs: false, listenUrl: 'postgres://app@db-direct:5432/todo' });
+    expect(config.background).to.deep.equal({
+      runJobs: false,
+      listenUrl: 'postgres://app@db-direct:5432/todo',
+      remindersPollMs: 2000,
+    });
     expect(config).to.deep.include({
       logLevel: 'debug',
       logFormat: 'pretty',
@@ -476,6 +482,11 @@ describe('config', () => {
       'a request timeout under a second',
       { REQUEST_TIMEOUT_MS: '999' },
       /^REQUEST_TIMEOUT_MS must be a whole number from 1000 to 600000/,
+    ],
+    [
+      'reminders looked for more often than twice a second',
+      { REMINDERS_POLL_MS: '100' },
+      /^REMINDERS_POLL_MS must be a whole number from 500 to 60000/,
     ],
     [
       'a rate limit window of zero',

@@ -20,6 +20,7 @@ describe('spec conformance check', () => {
     due_at: null,
     time_zone: null,
     recurrence: null,
+    reminders: [],
     series_id: null,
     next_occurrence_id: null,
     created_at: '2026-11-21T09:30:00.000Z',

@@ -149,6 +149,14 @@ describe('validator issues in words', () => {
         { actions: [{}, { patch: { due_at: '2026-12-01T10:00:00Z', time_zone: null } }] },
         'must give a time_zone with due_at; must not clear time_zone while setting due_at',
       ],
+      // A reminder's rules on absent members are its own, not a task's that lacks them too.
+      ['/body/reminders/0', { reminders: [{}] }, 'must set at or before_due'],
+      ['/body/reminders/1', { reminders: [{ at: null }, { at: null, time: null }] }, 'must set at or before_due'],
+      [
+        '/body/reminders/0',
+        { reminders: [{ time: '09:00' }] },
+        'must set at or before_due; must not set time without before_due',
+      ],
     ];
     for (const [path, body, expected] of cases) {
       it(`${path}: ${expected}`, () => {

@@ -18,6 +18,10 @@ import {
     ListFromJSON,
     ListFromJSONTyped,
     ListToJSON,
+    Reminder,
+    ReminderFromJSON,
+    ReminderFromJSONTyped,
+    ReminderToJSON,
     Task,
     TaskFromJSON,
     TaskFromJSONTyped,
@@ -42,6 +46,12 @@ export interface EventData {
      * @memberof EventData
      */
     list?: List | undefined;
+    /**
+     * 
+     * @type {Reminder}
+     * @memberof EventData
+     */
+    reminder?: Reminder | undefined;
 }
 
 export function EventDataFromJSON(json: any): EventData {
@@ -56,6 +66,7 @@ export function EventDataFromJSONTyped(json: any, ignoreDiscriminator: boolean):
         
         'task': json['task'] === undefined ? undefined : TaskFromJSON(json['task']),
         'list': json['list'] === undefined ? undefined : ListFromJSON(json['list']),
+        'reminder': json['reminder'] === undefined ? undefined : ReminderFromJSON(json['reminder']),
     };
 }
 
@@ -70,6 +81,7 @@ export function EventDataToJSON(value?: EventData | null): any {
         
         'task': TaskToJSON(value.task),
         'list': ListToJSON(value.list),
+        'reminder': ReminderToJSON(value.reminder),
     };
 }
 

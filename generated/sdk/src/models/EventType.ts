@@ -17,8 +17,9 @@
  * change: `task.updated` an edit of its fields, `task.moved` a change of its list, parent or
  * position, `task.trashed` and `task.restored` its trip to the trash and back, `task.deleted` its
  * purge from the trash; `list.deleted` a list deleted (its tasks each get `task.trashed`).
- * `reminder.fired` is a reminder's time arriving; `webhook.disabled` a webhook turned off after
- * its deliveries kept failing.
+ * `reminder.fired` is a reminder's time arriving (once per occurrence; `data` holds the task and
+ * the reminder, whose `fires_at` is now null, a change the `task.updated` event just before it
+ * reports); `webhook.disabled` a webhook turned off after its deliveries kept failing.
  * The allowed values, as named constants; the plain strings are accepted too.
  */
 export const EventType = {

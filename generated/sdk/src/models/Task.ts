@@ -22,6 +22,10 @@ import {
     RecurrenceFromJSON,
     RecurrenceFromJSONTyped,
     RecurrenceToJSON,
+    Reminder,
+    ReminderFromJSON,
+    ReminderFromJSONTyped,
+    ReminderToJSON,
     TimeZone,
     TimeZoneFromJSON,
     TimeZoneFromJSONTyped,
@@ -125,6 +129,13 @@ export interface Task {
      */
     recurrence: Recurrence | null;
     /**
+     * The task's reminders (at most 5), in the order written, each with when it fires next
+     * (`fires_at`, null once fired or while the task is completed or in the trash).
+     * @type {Array<Reminder>}
+     * @memberof Task
+     */
+    reminders: Array<Reminder>;
+    /**
      * For an occurrence of a recurring task, the id of the series' first occurrence (kept even once that one is deleted); otherwise null.
      * @type {number}
      * @memberof Task
@@ -190,6 +201,7 @@ export function TaskFromJSONTyped(json: any, ignoreDiscriminator: boolean): Task
         'due_at': json['due_at'],
         'time_zone': TimeZoneFromJSON(json['time_zone']),
         'recurrence': RecurrenceFromJSON(json['recurrence']),
+        'reminders': ((json['reminders'] as Array<any>).map(ReminderFromJSON)),
         'series_id': json['series_id'],
         'next_occurrence_id': json['next_occurrence_id'],
         'list_id': json['list_id'],
@@ -221,6 +233,7 @@ export function TaskToJSON(value?: Task | null): any {
         'due_at': value.due_at,
         'time_zone': TimeZoneToJSON(value.time_zone),
         'recurrence': RecurrenceToJSON(value.recurrence),
+        'reminders': ((value.reminders as Array<any>).map(ReminderToJSON)),
         'series_id': value.series_id,
         'next_occurrence_id': value.next_occurrence_id,
         'list_id': value.list_id,

@@ -22,6 +22,10 @@ import {
     RecurrenceFromJSON,
     RecurrenceFromJSONTyped,
     RecurrenceToJSON,
+    ReminderDefinition,
+    ReminderDefinitionFromJSON,
+    ReminderDefinitionFromJSONTyped,
+    ReminderDefinitionToJSON,
     TimeZone,
     TimeZoneFromJSON,
     TimeZoneFromJSONTyped,
@@ -106,6 +110,17 @@ export interface TaskCreate {
      */
     recurrence?: Recurrence | null | undefined;
     /**
+     * The task's reminders, at most 5, each given once (see `ReminderDefinition` for which fit the
+     * task). Writing them replaces the task's reminders: one written as it already is (the same
+     * instant, or the same `before_due` and `time`) keeps its `id`, and its `fires_at` while the
+     * instant it is for stays the same; one new, or whose instant moved (a new due), fires at its
+     * instant if that is still ahead, and never if it has passed. Reminders are bounded in number and
+     * size: they do not count against the `stored_bytes` quota.
+     * @type {Array<ReminderDefinition>}
+     * @memberof TaskCreate
+     */
+    reminders?: Array<ReminderDefinition> | undefined;
+    /**
      * The task's list; by default the parent's list with `parent_id`, else the user's default list.
      * @type {number}
      * @memberof TaskCreate
@@ -138,6 +153,7 @@ export function TaskCreateFromJSONTyped(json: any, ignoreDiscriminator: boolean)
         'due_at': json['due_at'] === undefined ? undefined : json['due_at'],
         'time_zone': json['time_zone'] === undefined ? undefined : TimeZoneFromJSON(json['time_zone']),
         'recurrence': json['recurrence'] === undefined ? undefined : RecurrenceFromJSON(json['recurrence']),
+        'reminders': json['reminders'] === undefined ? undefined : ((json['reminders'] as Array<any>).map(ReminderDefinitionFromJSON)),
         'list_id': json['list_id'] === undefined ? undefined : json['list_id'],
         'parent_id': json['parent_id'] === undefined ? undefined : json['parent_id'],
     };
@@ -161,6 +177,7 @@ export function TaskCreateToJSON(value?: TaskCreate | null): any {
         'due_at': value.due_at,
         'time_zone': TimeZoneToJSON(value.time_zone),
         'recurrence': RecurrenceToJSON(value.recurrence),
+        'reminders': value.reminders === undefined ? undefined : ((value.reminders as Array<any>).map(ReminderDefinitionToJSON)),
         'list_id': value.list_id,
         'parent_id': value.parent_id,
     };

@@ -22,6 +22,10 @@ import {
     RecurrenceFromJSON,
     RecurrenceFromJSONTyped,
     RecurrenceToJSON,
+    ReminderDefinition,
+    ReminderDefinitionFromJSON,
+    ReminderDefinitionFromJSONTyped,
+    ReminderDefinitionToJSON,
     TimeZone,
     TimeZoneFromJSON,
     TimeZoneFromJSONTyped,
@@ -31,7 +35,10 @@ import {
 /**
  * The fields to change (JSON Merge Patch); absent fields stay as they are, `null` clears a
  * nullable one. The due fields are checked on the task as patched: to move from a due
- * instant to a due date, send `"due_date": "…", "due_at": null`.
+ * instant to a due date, send `"due_date": "…", "due_at": null`. So are the reminders, which
+ * depend on the due: a new due moves the reminders relative to it, and one they no longer fit
+ * (a reminder relative to a due that is cleared) is a 400 at that reminder unless the patch
+ * replaces them too. `reminders` replaces the whole list (`[]` removes them all).
  * @export
  * @interface TaskPatch
  */
@@ -105,6 +112,17 @@ export interface TaskPatch {
      * @memberof TaskPatch
      */
     recurrence?: Recurrence | null | undefined;
+    /**
+     * The task's reminders, at most 5, each given once (see `ReminderDefinition` for which fit the
+     * task). Writing them replaces the task's reminders: one written as it already is (the same
+     * instant, or the same `before_due` and `time`) keeps its `id`, and its `fires_at` while the
+     * instant it is for stays the same; one new, or whose instant moved (a new due), fires at its
+     * instant if that is still ahead, and never if it has passed. Reminders are bounded in number and
+     * size: they do not count against the `stored_bytes` quota.
+     * @type {Array<ReminderDefinition>}
+     * @memberof TaskPatch
+     */
+    reminders?: Array<ReminderDefinition> | undefined;
 }
 
 export function TaskPatchFromJSON(json: any): TaskPatch {
@@ -126,6 +144,7 @@ export function TaskPatchFromJSONTyped(json: any, ignoreDiscriminator: boolean):
         'due_at': json['due_at'] === undefined ? undefined : json['due_at'],
         'time_zone': json['time_zone'] === undefined ? undefined : TimeZoneFromJSON(json['time_zone']),
         'recurrence': json['recurrence'] === undefined ? undefined : RecurrenceFromJSON(json['recurrence']),
+        'reminders': json['reminders'] === undefined ? undefined : ((json['reminders'] as Array<any>).map(ReminderDefinitionFromJSON)),
     };
 }
 
@@ -147,6 +166,7 @@ export function TaskPatchToJSON(value?: TaskPatch | null): any {
         'due_at': value.due_at,
         'time_zone': TimeZoneToJSON(value.time_zone),
         'recurrence': RecurrenceToJSON(value.recurrence),
+        'reminders': value.reminders === undefined ? undefined : ((value.reminders as Array<any>).map(ReminderDefinitionToJSON)),
     };
 }
 

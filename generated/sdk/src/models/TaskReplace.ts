@@ -22,6 +22,10 @@ import {
     RecurrenceFromJSON,
     RecurrenceFromJSONTyped,
     RecurrenceToJSON,
+    ReminderDefinition,
+    ReminderDefinitionFromJSON,
+    ReminderDefinitionFromJSONTyped,
+    ReminderDefinitionToJSON,
     TimeZone,
     TimeZoneFromJSON,
     TimeZoneFromJSONTyped,
@@ -31,7 +35,7 @@ import {
 /**
  * Every writable field of a task. `title`, `description` and `completed` are required; the
  * others, when absent, are reset to their defaults (no priority, no tags, no due date, no
- * recurrence).
+ * recurrence, no reminders).
  * @export
  * @interface TaskReplace
  */
@@ -105,6 +109,17 @@ export interface TaskReplace {
      * @memberof TaskReplace
      */
     recurrence?: Recurrence | null | undefined;
+    /**
+     * The task's reminders, at most 5, each given once (see `ReminderDefinition` for which fit the
+     * task). Writing them replaces the task's reminders: one written as it already is (the same
+     * instant, or the same `before_due` and `time`) keeps its `id`, and its `fires_at` while the
+     * instant it is for stays the same; one new, or whose instant moved (a new due), fires at its
+     * instant if that is still ahead, and never if it has passed. Reminders are bounded in number and
+     * size: they do not count against the `stored_bytes` quota.
+     * @type {Array<ReminderDefinition>}
+     * @memberof TaskReplace
+     */
+    reminders?: Array<ReminderDefinition> | undefined;
 }
 
 export function TaskReplaceFromJSON(json: any): TaskReplace {
@@ -126,6 +141,7 @@ export function TaskReplaceFromJSONTyped(json: any, ignoreDiscriminator: boolean
         'due_at': json['due_at'] === undefined ? undefined : json['due_at'],
         'time_zone': json['time_zone'] === undefined ? undefined : TimeZoneFromJSON(json['time_zone']),
         'recurrence': json['recurrence'] === undefined ? undefined : RecurrenceFromJSON(json['recurrence']),
+        'reminders': json['reminders'] === undefined ? undefined : ((json['reminders'] as Array<any>).map(ReminderDefinitionFromJSON)),
     };
 }
 
@@ -147,6 +163,7 @@ export function TaskReplaceToJSON(value?: TaskReplace | null): any {
         'due_at': value.due_at,
         'time_zone': TimeZoneToJSON(value.time_zone),
         'recurrence': RecurrenceToJSON(value.recurrence),
+        'reminders': value.reminders === undefined ? undefined : ((value.reminders as Array<any>).map(ReminderDefinitionToJSON)),
     };
 }
 

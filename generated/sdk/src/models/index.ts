@@ -24,6 +24,8 @@ export * from './Problem.js';
 export * from './QuotaUsage.js';
 export * from './Readiness.js';
 export * from './Recurrence.js';
+export * from './Reminder.js';
+export * from './ReminderDefinition.js';
 export * from './TagSummary.js';
 export * from './TagSummaryList.js';
 export * from './Task.js';
