@@ -167,6 +167,7 @@ export function documentedResponses(): Set<string> {
 function assertBody(where: string, response: ObservedResponse, ref: string, mediaType: string): void {
   const actual = mediaTypeOf(response.headers);
   if (actual !== mediaType) throw new Error(`${where}: content type ${actual}, expected ${mediaType}`);
+  if (mediaType === EVENT_STREAM) return assertEventStream(where, response.body, ref);
   const validate = validatorFor(ref);
   if (!validate(response.body)) {
     throw new Error(
@@ -179,4 +180,37 @@ function assertBody(where: string, response: ObservedResponse, ref: string, medi
 export function assertProblemDocument(where: string, body: unknown): void {
   const validate = validatorFor('#/components/schemas/Problem');
   if (!validate(body)) throw new Error(`${where}: not a problem document: ${ajv.errorsText(validate.errors)}`);
+}
+
+const EVENT_STREAM = 'text/event-stream';
+
+/** A message of an event stream as a test received it (test/helpers/event-stream.ts). */
+interface StreamMessage {
+  readonly id: string | undefined;
+  readonly event: string;
+  readonly data: string;
+}
+
+/**
+ * An event stream's body is the messages received (undefined when no test read them, as the SDK's
+ * responses): each one's `data` is the schema's (an Event) under its own `id` and `type`, but for a
+ * `reset`, whose `data` is `{}` (the operation's description).
+ */
+function assertEventStream(where: string, body: unknown, ref: string): void {
+  if (body === undefined) return;
+  if (!Array.isArray(body)) throw new Error(`${where}: an event stream's messages expected`);
+  const validate = validatorFor(ref);
+  for (const { id, event, data } of body as StreamMessage[]) {
+    if (event === 'reset') {
+      if (data !== '{}' || !/^\d+$/.test(id ?? '')) throw new Error(`${where}: a reset message with ${id} ${data}`);
+      continue;
+    }
+    const parsed = JSON.parse(data) as { id?: string; type?: string };
+    if (!validate(parsed))
+      throw new Error(`${where}: message data does not match ${ref}: ${ajv.errorsText(validate.errors)}\n${data}`);
+    if (parsed.id !== id || parsed.type !== event)
+      throw new Error(
+        `${where}: message id ${id} / event ${event} differ from its data's ${parsed.id} / ${parsed.type}`,
+      );
+  }
 }

@@ -48,6 +48,8 @@ export interface TestServerOptions {
   readonly logLevel?: Config['logLevel'];
   /** Overrides of the history settings (trash retention, changes history). */
   readonly history?: Partial<Config['history']>;
+  /** Overrides of the event stream's settings (streams per user, the heartbeat). */
+  readonly events?: Partial<Config['events']>;
   /** The signal of new events between processes (default: this server's own, local). */
   readonly signal?: EventSignal;
   /**
@@ -71,6 +73,7 @@ export async function startTestServer(
     waitForRedis = false,
     logLevel = 'info',
     history = {},
+    events = {},
     signal: givenSignal,
     background,
   }: TestServerOptions = {},
@@ -99,6 +102,7 @@ export async function startTestServer(
     rateLimit: { ...defaults.rateLimit, ...rateLimit },
     quotas: { ...defaults.quotas, ...quotas },
     history: { ...defaults.history, ...history },
+    events: { ...defaults.events, ...events },
     background: { ...defaults.background, runJobs: background?.runJobs ?? true },
   };
   const redis = config.rateLimit.redisUrl
