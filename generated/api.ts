@@ -2183,8 +2183,7 @@ export interface components {
         ChangesLimit: number;
         /**
          * @description The `id` of the last event the client received (the SSE `Last-Event-ID`, which SSE clients send
-         *     by themselves when they reconnect): the stream goes on with the events after it. `0` is before
-         *     every event: the stream starts with the oldest event kept.
+         *     by themselves when they reconnect): the stream goes on with the events after it.
          * @example 1234
          */
         LastEventId: string;
@@ -3583,8 +3582,7 @@ export interface operations {
             header?: {
                 /**
                  * @description The `id` of the last event the client received (the SSE `Last-Event-ID`, which SSE clients send
-                 *     by themselves when they reconnect): the stream goes on with the events after it. `0` is before
-                 *     every event: the stream starts with the oldest event kept.
+                 *     by themselves when they reconnect): the stream goes on with the events after it.
                  * @example 1234
                  */
                 "Last-Event-ID"?: components["parameters"]["LastEventId"];

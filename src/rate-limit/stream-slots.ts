@@ -78,11 +78,15 @@ export class RedisStreamSlots implements StreamSlots {
     client: Redis,
     readonly max: number,
     private readonly logger: Logger,
+    private readonly timings: { readonly leaseMs: number; readonly renewMs: number } = {
+      leaseMs: LEASE_MS,
+      renewMs: RENEW_MS,
+    },
   ) {
     if (!('streamSlotTake' in client)) client.defineCommand('streamSlotTake', { numberOfKeys: 1, lua: TAKE_SCRIPT });
     this.client = client as Redis & TakeCommand;
     this.local = new LocalStreamSlots(max);
-    this.renewal = setInterval(() => void this.renew(), RENEW_MS);
+    this.renewal = setInterval(() => void this.renew(), timings.renewMs);
     this.renewal.unref();
   }
 
@@ -92,7 +96,8 @@ export class RedisStreamSlots implements StreamSlots {
     const now = Date.now();
     let taken: number;
     try {
-      taken = await this.client.streamSlotTake(key, now, this.max, member, now + LEASE_MS, LEASE_MS);
+      const { leaseMs } = this.timings;
+      taken = await this.client.streamSlotTake(key, now, this.max, member, now + leaseMs, leaseMs);
       this.failing = false;
     } catch (error) {
       this.warnOnce(error, 'Redis did not count an event stream: counted by this process alone until it answers');
@@ -116,9 +121,10 @@ export class RedisStreamSlots implements StreamSlots {
 
   private async renew(): Promise<void> {
     if (this.leases.size === 0) return;
-    const expiresAt = Date.now() + LEASE_MS;
+    const { leaseMs } = this.timings;
+    const expiresAt = Date.now() + leaseMs;
     const pipeline = this.client.pipeline();
-    for (const [member, key] of this.leases) pipeline.zadd(key, expiresAt, member).pexpire(key, LEASE_MS);
+    for (const [member, key] of this.leases) pipeline.zadd(key, expiresAt, member).pexpire(key, leaseMs);
     try {
       await pipeline.exec();
     } catch (error) {

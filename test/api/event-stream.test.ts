@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import net from 'node:net';
 import { expect } from 'chai';
 import { expectProblem, request, TestUser, type Problem } from '../helpers/api-client.js';
 import { describeEachDatabase } from '../helpers/api-suite.js';
@@ -299,6 +301,33 @@ describeEachDatabase('event stream', (suite) => {
       await follow(server, alice);
       await signal.close();
     });
+
+    // Megabytes of events for a client that reads none: shown on one database, the HTTP side is the same on all.
+    if (suite.kind === 'postgres')
+      it('waits for a client that reads nothing once its buffers are full, then cuts it off and frees its slot', async function () {
+        this.timeout(60_000);
+        const server = await serve({ events: { heartbeatMs: 100, streamsPerUser: 1 } });
+        const alice = await userOn(server);
+        const description = 'x'.repeat(5000);
+        const { port } = new URL(server.baseUrl);
+        // A client that sends its request, then never reads: the kernel's buffers fill, then the server's.
+        const socket = net.connect(Number(port), '127.0.0.1');
+        await once(socket, 'connect');
+        socket.on('error', () => undefined);
+        socket.write(
+          `GET /api/${alice.id}/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${await alice.bearer()}\r\n\r\n`,
+        );
+        socket.pause();
+        // About 6 MB of events, written behind the server's back: the stream reads them at its heartbeats.
+        const rows = Array.from({ length: 1200 }, () => ({ user_id: alice.id, title: 'Bulky', description }));
+        await suite.database().knex.batchInsert('tasks', rows, 200);
+        await pollUntil(
+          () => server.logs.some((line) => line.msg === 'event stream cut off: its client takes nothing'),
+          'the stream to be cut off',
+        );
+        socket.destroy();
+        await pollUntil(async () => (await open(server, alice)).status === 200, 'its slot to be free');
+      });
 
     it("holds no in-flight slot while it streams: the user's other requests go on", async () => {
       const server = await serve({ rateLimit: { inFlightPerUser: 1 } });

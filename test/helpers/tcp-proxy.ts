@@ -11,6 +11,8 @@ export interface TcpProxy {
    * connection looks alive and silent (a network partition, a NAT that dropped it). New ones pass.
    */
   silence(): void;
+  /** Drops every connection open now (as a proxy restarting); new ones pass. */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,12 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         upstream.unpipe(client);
         client.pause();
         upstream.pause();
+      }
+    },
+    cut() {
+      for (const [client, upstream] of pairs) {
+        client.destroy();
+        upstream.destroy();
       }
     },
     async close() {

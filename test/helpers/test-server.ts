@@ -52,6 +52,8 @@ export interface TestServerOptions {
   readonly events?: Partial<Config['events']>;
   /** The signal of new events between processes (default: this server's own, local). */
   readonly signal?: EventSignal;
+  /** The loopback port to listen on (default: a free one): a server started again where its clients know it. */
+  readonly port?: number;
   /**
    * Starts the job engine (pg-boss) over the database as the server process does, on `kind`
    * (a pooled PostgreSQL is `postgres`), optionally on pg-boss's TestClock; `runJobs: false`
@@ -76,6 +78,7 @@ export async function startTestServer(
     events = {},
     signal: givenSignal,
     background,
+    port: wantedPort = 0,
   }: TestServerOptions = {},
 ): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
@@ -127,7 +130,7 @@ export async function startTestServer(
     requestTimeoutMs: config.http.requestTimeoutMs,
     logger,
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(wantedPort, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {

@@ -37,7 +37,7 @@ export class EventsApi extends runtime.BaseAPI {
      * The user\'s events as they happen, as Server-Sent Events (`text/event-stream`): each event is an SSE message whose `id` is the event\'s `id`, whose `event` is its `type` and whose `data` is the `Event` as JSON, sent in the changes feed\'s order (the order of the events\' ids).  **Resuming.** A client that reconnects sends the id of the last event it received as `Last-Event-ID`, and the stream goes on with the events after it: none missed, none repeated. Without `Last-Event-ID` the stream starts with the next event. Events are kept `CHANGES_HISTORY_DAYS` (30 days by default). From an id older than that (its event was deleted with the history), or one this user\'s history does not reach (another server\'s, a restored database), events may have been missed: the stream then starts with a message of type `reset`, whose `data` is `{}` and whose `id` is that of the user\'s latest event, and goes on after it. A client that keeps a copy should then read the changes feed again (`listChanges` without `since`), and apply the events that follow on top of it.  **Clients.** The SDK\'s `EventsApi.streamEvents` reconnects by itself (with `Last-Event-ID`) and gives the events as an async iterator. A browser\'s `EventSource` cannot send the Bearer token: use the SDK, or another SSE client built on `fetch`.  **Liveness.** A comment line (`: heartbeat`) comes every 15 seconds when nothing else does (`EVENT_STREAM_HEARTBEAT_MS`), so that proxies keep the connection open and the client can tell a silent stream from a dead one. The answer says `Cache-Control: no-store, no-cache, no-transform` and `X-Accel-Buffering: no`, so that proxies neither keep nor compress nor buffer it. The server ends the stream when it shuts down; the client reconnects (to another server behind a load balancer) and goes on where it was.  **Bounds.** Each user may hold a bounded number of streams at once (`EVENT_STREAMS_PER_USER`, 5 by default, counted across the servers that share a Redis at `REDIS_URL`, otherwise per server process): one more is a 429 with the policy `\"streams\"` and `Retry-After`. A client that reads nothing for a while (its connection\'s buffers full for 4 heartbeats) is disconnected. 
      * Follow the events live
      */
-    async streamEventsRaw(requestParameters: StreamEventsRequest, options?: runtime.RequestOptions): Promise<runtime.ApiResponse<Event>> {
+    async streamEventsRaw(requestParameters: StreamEventsRequest, options?: runtime.RequestOptions): Promise<runtime.EventStreamApiResponse<Event>> {
         if (requestParameters.userId === null || requestParameters.userId === undefined) {
             throw new runtime.RequiredError('userId','Required parameter requestParameters.userId was null or undefined when calling streamEvents.');
         }
@@ -65,16 +65,20 @@ export class EventsApi extends runtime.BaseAPI {
             query: queryParameters,
         }, options);
 
-        return new runtime.JSONApiResponse(response, (jsonValue) => EventFromJSON(jsonValue));
+        return new runtime.EventStreamApiResponse(response, (jsonValue) => EventFromJSON(jsonValue));
     }
 
     /**
      * The user\'s events as they happen, as Server-Sent Events (`text/event-stream`): each event is an SSE message whose `id` is the event\'s `id`, whose `event` is its `type` and whose `data` is the `Event` as JSON, sent in the changes feed\'s order (the order of the events\' ids).  **Resuming.** A client that reconnects sends the id of the last event it received as `Last-Event-ID`, and the stream goes on with the events after it: none missed, none repeated. Without `Last-Event-ID` the stream starts with the next event. Events are kept `CHANGES_HISTORY_DAYS` (30 days by default). From an id older than that (its event was deleted with the history), or one this user\'s history does not reach (another server\'s, a restored database), events may have been missed: the stream then starts with a message of type `reset`, whose `data` is `{}` and whose `id` is that of the user\'s latest event, and goes on after it. A client that keeps a copy should then read the changes feed again (`listChanges` without `since`), and apply the events that follow on top of it.  **Clients.** The SDK\'s `EventsApi.streamEvents` reconnects by itself (with `Last-Event-ID`) and gives the events as an async iterator. A browser\'s `EventSource` cannot send the Bearer token: use the SDK, or another SSE client built on `fetch`.  **Liveness.** A comment line (`: heartbeat`) comes every 15 seconds when nothing else does (`EVENT_STREAM_HEARTBEAT_MS`), so that proxies keep the connection open and the client can tell a silent stream from a dead one. The answer says `Cache-Control: no-store, no-cache, no-transform` and `X-Accel-Buffering: no`, so that proxies neither keep nor compress nor buffer it. The server ends the stream when it shuts down; the client reconnects (to another server behind a load balancer) and goes on where it was.  **Bounds.** Each user may hold a bounded number of streams at once (`EVENT_STREAMS_PER_USER`, 5 by default, counted across the servers that share a Redis at `REDIS_URL`, otherwise per server process): one more is a 429 with the policy `\"streams\"` and `Retry-After`. A client that reads nothing for a while (its connection\'s buffers full for 4 heartbeats) is disconnected. 
      * Follow the events live
      */
-    async streamEvents(requestParameters: StreamEventsRequest, options?: runtime.RequestOptions): Promise<Event> {
-        const response = await this.streamEventsRaw(requestParameters, options);
-        return await response.value();
+    streamEvents(requestParameters: StreamEventsRequest, options?: runtime.EventStreamOptions): runtime.EventStream<Event> {
+        // Each connection sends the id of the last event delivered, so that the server goes on after it.
+        return new runtime.EventStream(
+            (lastEventId, callOptions) => this.streamEventsRaw({ ...requestParameters, lastEventID: lastEventId }, callOptions),
+            requestParameters.lastEventID,
+            options,
+        );
     }
 
 }
