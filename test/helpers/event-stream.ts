@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { components } from '../../generated/api.js';
+import type { ApiResponse, TestUser } from './api-client.js';
 import { parseBody } from './spec-conformance.js';
 import { observeResponse } from './spec-coverage.js';
 import { IN_TEST_BOUND_MS, within } from './wait.js';
@@ -19,6 +20,8 @@ export interface StreamOptions {
   readonly headers?: Record<string, string>;
   /** HEAD instead of GET. */
   readonly method?: 'GET' | 'HEAD';
+  /** A query string (`?a=1`), for a request drawn from the spec. */
+  readonly query?: string;
 }
 
 /**
@@ -54,11 +57,11 @@ export interface OpenStream {
 export async function openEventStream(
   baseUrl: string,
   userId: string,
-  { token, lastEventId, headers = {}, method = 'GET' }: StreamOptions = {},
+  { token, lastEventId, headers = {}, method = 'GET', query = '' }: StreamOptions = {},
 ): Promise<OpenStream> {
   const path = `/api/${encodeURIComponent(userId)}/events`;
   const controller = new AbortController();
-  const response = await fetch(new URL(path, baseUrl), {
+  const response = await fetch(new URL(`${path}${query}`, baseUrl), {
     method,
     signal: controller.signal,
     headers: {
@@ -173,4 +176,21 @@ function refusal(response: Response, body: unknown): OpenStream {
     isEnded: () => true,
     close: () => Promise.resolve(),
   };
+}
+
+/** How many event streams the server at `baseUrl` has started (its metrics count each when it starts streaming). */
+export async function streamsStarted(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const match = /^http_requests_total\{operation="streamEvents",method="GET",status="200"\} (\d+)$/m.exec(text);
+  return Number(match?.[1] ?? 0);
+}
+
+/**
+ * The answer to a request for the user's stream, as `request` gives one, for the sweeps that send
+ * every operation: the stream (checked, and closed at once) or its refusal.
+ */
+export async function streamAnswer(user: TestUser, options: StreamOptions = {}): Promise<ApiResponse> {
+  const stream = await openEventStream(user.baseUrl, user.id, { token: await user.bearer(), ...options });
+  await stream.close();
+  return { status: stream.status, headers: stream.headers, body: stream.body };
 }

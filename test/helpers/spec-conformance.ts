@@ -12,6 +12,7 @@ addFormats(ajv);
 ajv.addSchema(spec, 'spec');
 
 const METHODS = new Set(OPERATION_METHODS);
+const EVENT_STREAM = 'text/event-stream';
 
 const resolve = (node: Json): Json => deref(spec, node);
 
@@ -114,6 +115,8 @@ export interface SpecOperation {
   readonly statuses: string[];
   /** The shared response (under components/responses) each status refers to, e.g. `{ '503': 'ServiceUnavailable' }`. */
   readonly sharedResponses: Record<string, string | undefined>;
+  /** Whether it answers with an event stream (`text/event-stream`), which stays open: sent with test/helpers/event-stream.ts, not `request`. */
+  readonly streams: boolean;
 }
 
 /** Every operation the spec declares. */
@@ -129,6 +132,9 @@ export function specOperations(): SpecOperation[] {
         requestMediaTypes: Object.keys(requestContent(operation)),
         requestExample: firstExample(Object.values(requestContent(operation))[0]),
         statuses: Object.keys(operation.responses as Json),
+        streams: Object.values(operation.responses as Record<string, Json>).some(
+          (response) => EVENT_STREAM in ((resolve(response).content as Json | undefined) ?? {}),
+        ),
         sharedResponses: Object.fromEntries(
           Object.entries(operation.responses as Record<string, Json>).map(([status, response]) => [
             status,
@@ -181,8 +187,6 @@ export function assertProblemDocument(where: string, body: unknown): void {
   const validate = validatorFor('#/components/schemas/Problem');
   if (!validate(body)) throw new Error(`${where}: not a problem document: ${ajv.errorsText(validate.errors)}`);
 }
-
-const EVENT_STREAM = 'text/event-stream';
 
 /** A message of an event stream as a test received it (test/helpers/event-stream.ts). */
 interface StreamMessage {

@@ -12,7 +12,7 @@ import {
   type EventStreamOptions,
 } from '../../generated/sdk/dist/index.js';
 import { sharedTestDatabase, type TestDatabase } from '../helpers/databases.js';
-import { openEventStream } from '../helpers/event-stream.js';
+import { openEventStream, streamsStarted } from '../helpers/event-stream.js';
 import { countingSignal } from '../helpers/signals.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { startTestServer, type TestServer, type TestServerOptions } from '../helpers/test-server.js';
@@ -144,7 +144,7 @@ describe(`SDK: the live event stream [${SDK_DATABASE_KIND}]`, function () {
     const alice = await newUser(server.baseUrl);
     const events: Event[] = [];
     void collect(alice.events.streamEvents({ userId: alice.id }, { signal: abortable() }), events);
-    await pollUntil(async () => (await streamsStarted(server)) === 1, 'the stream to be open');
+    await pollUntil(async () => (await streamsStarted(server.baseUrl)) === 1, 'the stream to be open');
     await alice.create('One');
     await eventually(events, 1);
     for (const title of ['Two', 'Three']) await alice.create(title);
@@ -173,7 +173,7 @@ describe(`SDK: the live event stream [${SDK_DATABASE_KIND}]`, function () {
     const events: Event[] = [];
     const stream = alice.events.streamEvents({ userId: alice.id }, { ...QUICK, signal: abortable() });
     void collect(stream, events);
-    await pollUntil(async () => (await streamsStarted(first)) === 1, 'the stream to be open');
+    await pollUntil(async () => (await streamsStarted(first.baseUrl)) === 1, 'the stream to be open');
     await alice.create('Before the restart');
     await eventually(events, 1);
 
@@ -207,7 +207,7 @@ describe(`SDK: the live event stream [${SDK_DATABASE_KIND}]`, function () {
       viaProxy.streamEvents({ userId: alice.id }, { ...QUICK, idleTimeoutMs: 500, signal: abortable() }),
       events,
     );
-    await pollUntil(async () => (await streamsStarted(server)) === 1, 'the stream to be open');
+    await pollUntil(async () => (await streamsStarted(server.baseUrl)) === 1, 'the stream to be open');
     await alice.create('One');
     await eventually(events, 1);
 
@@ -237,7 +237,7 @@ describe(`SDK: the live event stream [${SDK_DATABASE_KIND}]`, function () {
       'the refusal',
     );
     await other.close();
-    await pollUntil(async () => (await streamsStarted(server)) === 2, 'the SDK to connect');
+    await pollUntil(async () => (await streamsStarted(server.baseUrl)) === 2, 'the SDK to connect');
     await alice.create('Admitted');
     await eventually(events, 1);
   });
@@ -298,10 +298,3 @@ describe(`SDK: the live event stream [${SDK_DATABASE_KIND}]`, function () {
     expect(titles(events)).to.deep.equal(['Only']);
   });
 });
-
-/** How many event streams the server has started (its metrics count each when it starts streaming). */
-async function streamsStarted(server: TestServer): Promise<number> {
-  const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
-  const match = /^http_requests_total\{operation="streamEvents",method="GET",status="200"\} (\d+)$/m.exec(text);
-  return Number(match?.[1] ?? 0);
-}

@@ -16,7 +16,9 @@
  * What happened. `task.*` and `list.*` are the changes the changes feed reports, one event per
  * change: `task.updated` an edit of its fields, `task.moved` a change of its list, parent or
  * position, `task.trashed` and `task.restored` its trip to the trash and back, `task.deleted` its
- * purge from the trash; `list.deleted` a list deleted (its tasks each get `task.trashed`).
+ * purge from the trash; `list.deleted` a list deleted (its tasks each get `task.trashed`). A task in
+ * the trash may still change there (a deleted list's tasks move to the default list: `task.moved`):
+ * it stays in the trash until its `task.restored`.
  * `reminder.fired` is a reminder's time arriving; `webhook.disabled` a webhook turned off after
  * its deliveries kept failing.
  * The allowed values, as named constants; the plain strings are accepted too.
