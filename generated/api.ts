@@ -724,16 +724,33 @@ export interface paths {
          * Follow the events live
          * @description The user's events as they happen, as Server-Sent Events (`text/event-stream`): each event is an
          *     SSE message whose `id` is the event's `id`, whose `event` is its `type` and whose `data` is the
-         *     `Event` as JSON. A browser's `EventSource`, or the SDK's `EventsStream`, reconnects by itself
-         *     and sends the last id it saw as `Last-Event-ID`: the stream then goes on from there, in the
-         *     changes feed's order, with nothing missed (events are kept `CHANGES_HISTORY_DAYS`, 30 days by
-         *     default; from an id older than that the stream starts with a `reset` message, after which a
-         *     client should read the changes feed again). Without `Last-Event-ID` it starts with the next
-         *     event.
+         *     `Event` as JSON, sent in the changes feed's order (the order of the events' ids).
          *
-         *     A comment line (`: heartbeat`) comes every 15 seconds when nothing else does, so that proxies
-         *     keep the connection open and the client sees that it is alive. Each user may hold a bounded
-         *     number of streams at once (`EVENT_STREAMS_PER_USER`, 5 by default): one more is a 429.
+         *     **Resuming.** A client that reconnects sends the id of the last event it received as
+         *     `Last-Event-ID`, and the stream goes on with the events after it: none missed, none repeated.
+         *     Without `Last-Event-ID` the stream starts with the next event. Events are kept
+         *     `CHANGES_HISTORY_DAYS` (30 days by default). From an id older than that (its event was deleted
+         *     with the history), or one this user's history does not reach (another server's, a restored
+         *     database), events may have been missed: the stream then starts with a message of type `reset`,
+         *     whose `data` is `{}` and whose `id` is that of the user's latest event, and goes on after it.
+         *     A client that keeps a copy should then read the changes feed again (`listChanges` without
+         *     `since`), and apply the events that follow on top of it.
+         *
+         *     **Clients.** The SDK's `EventsApi.streamEvents` reconnects by itself (with `Last-Event-ID`) and
+         *     gives the events as an async iterator. A browser's `EventSource` cannot send the Bearer token:
+         *     use the SDK, or another SSE client built on `fetch`.
+         *
+         *     **Liveness.** A comment line (`: heartbeat`) comes every 15 seconds when nothing else does
+         *     (`EVENT_STREAM_HEARTBEAT_MS`), so that proxies keep the connection open and the client can tell
+         *     a silent stream from a dead one. The answer says `Cache-Control: no-store, no-cache,
+         *     no-transform` and `X-Accel-Buffering: no`, so that proxies neither keep nor compress nor
+         *     buffer it. The server ends the stream when it shuts down; the client reconnects (to another
+         *     server behind a load balancer) and goes on where it was.
+         *
+         *     **Bounds.** Each user may hold a bounded number of streams at once (`EVENT_STREAMS_PER_USER`, 5
+         *     by default, counted across the servers that share a Redis at `REDIS_URL`, otherwise per server
+         *     process): one more is a 429 with the policy `"streams"` and `Retry-After`. A client that reads
+         *     nothing for a while (its connection's buffers full for 4 heartbeats) is disconnected.
          */
         get: operations["streamEvents"];
         put?: never;
@@ -1824,7 +1841,9 @@ export interface components {
          * @description What happened. `task.*` and `list.*` are the changes the changes feed reports, one event per
          *     change: `task.updated` an edit of its fields, `task.moved` a change of its list, parent or
          *     position, `task.trashed` and `task.restored` its trip to the trash and back, `task.deleted` its
-         *     purge from the trash; `list.deleted` a list deleted (its tasks each get `task.trashed`).
+         *     purge from the trash; `list.deleted` a list deleted (its tasks each get `task.trashed`). A task in
+         *     the trash may still change there (a deleted list's tasks move to the default list: `task.moved`):
+         *     it stays in the trash until its `task.restored`.
          *     `reminder.fired` is a reminder's time arriving (once per occurrence; `data` holds the task and
          *     the reminder, whose `fires_at` is now null, a change the `task.updated` event just before it
          *     reports); `webhook.disabled` a webhook turned off after its deliveries kept failing.
@@ -1939,7 +1958,8 @@ export interface components {
          * @description Too many requests from this client address or user in the current window (a search counts as
          *     10 requests, a bulk request as one per action), or too many of this user's requests running at
          *     once (policy `"in-flight"`, or `"in-flight-costly"` for a second search or bulk request while
-         *     one runs anywhere in the server; `Retry-After: 1`). Nothing was done: retry after `Retry-After` seconds.
+         *     one runs anywhere in the server; `Retry-After: 1`), or too many of this user's event streams open
+         *     (policy `"streams"`). Nothing was done: retry after `Retry-After` seconds.
          */
         TooManyRequests: {
             headers: {
@@ -2306,6 +2326,12 @@ export interface components {
         Since: components["schemas"]["ChangeToken"];
         /** @description The most changes to return in one page. Takes one value (give the parameter once). */
         ChangesLimit: number;
+        /**
+         * @description The `id` of the last event the client received (the SSE `Last-Event-ID`, which SSE clients send
+         *     by themselves when they reconnect): the stream goes on with the events after it.
+         * @example 1234
+         */
+        LastEventId: string;
     };
     requestBodies: never;
     headers: {
@@ -3699,8 +3725,12 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description The id of the last event received; the stream goes on after it. */
-                "Last-Event-ID"?: string;
+                /**
+                 * @description The `id` of the last event the client received (the SSE `Last-Event-ID`, which SSE clients send
+                 *     by themselves when they reconnect): the stream goes on with the events after it.
+                 * @example 1234
+                 */
+                "Last-Event-ID"?: components["parameters"]["LastEventId"];
             };
             path: {
                 /**
@@ -3714,8 +3744,8 @@ export interface operations {
         requestBody?: never;
         responses: {
             /**
-             * @description The stream, open until the client or the server closes it. Each message's `data` is an
-             *     `Event` (the schema below); a message of type `reset` has `data` `{}`.
+             * @description The stream, open until the client or the server ends it. Each message's `data` is an
+             *     `Event` (the schema below), but for a `reset` message's, which is `{}`.
              */
             200: {
                 headers: {

@@ -58,7 +58,7 @@ import { createUserHandlers } from './users/users.handlers.js';
 import { createUserProvisioner } from './users/users.service.js';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'env' | 'auth' | 'http' | 'rateLimit' | 'quotas' | 'history'>;
+  readonly config: Pick<Config, 'env' | 'auth' | 'http' | 'rateLimit' | 'quotas' | 'history' | 'events'>;
   readonly db: Knex;
   readonly logger: Logger;
   /** Where the rate-limit counters are kept when REDIS_URL is set; otherwise in the database. */
@@ -102,6 +102,7 @@ export function createApp({
     redis,
     logger,
     costlySlots: clusterWorker ? costlySlotsOfPrimary() : new LocalCostlySlots(),
+    streamsPerUser: config.events.streamsPerUser,
   });
   const authenticate = createBearerAuthenticator(config.auth, logger);
   // A transaction the database rolled back for a deadlock or a serialization failure runs again
@@ -137,7 +138,7 @@ export function createApp({
       }),
     ),
     ...createChangesHandlers(createChangesService(featureDb, config.history)),
-    ...createEventHandlers(),
+    ...createEventHandlers(featureDb, signal, config.events),
     ...createDocsHandlers(spec, docsPagePath),
   };
 

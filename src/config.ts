@@ -19,6 +19,7 @@ export interface Config {
   readonly quotas: QuotaConfig;
   readonly history: HistoryConfig;
   readonly background: BackgroundConfig;
+  readonly events: EventsConfig;
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
   readonly shutdownTimeoutMs: number;
@@ -118,6 +119,17 @@ export interface BackgroundConfig {
   readonly remindersPollMs: number;
 }
 
+/** The live event stream (GET /api/{user_id}/events). */
+export interface EventsConfig {
+  /**
+   * EVENT_STREAMS_PER_USER: streams one user may hold open at once (one more is a 429): across the
+   * processes that share REDIS_URL, per process otherwise; 0 turns the bound off.
+   */
+  readonly streamsPerUser: number;
+  /** EVENT_STREAM_HEARTBEAT_MS: how often an idle stream sends a comment line (and reads the outbox again, in case a signal was lost). */
+  readonly heartbeatMs: number;
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -170,6 +182,10 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       changesHistoryDays: integer(env, 'CHANGES_HISTORY_DAYS', { min: 1, max: 3650, fallback: 30 }),
     },
     background: backgroundConfig(env, database.databaseUrl),
+    events: {
+      streamsPerUser: integer(env, 'EVENT_STREAMS_PER_USER', { min: 0, max: 10_000, fallback: 5 }),
+      heartbeatMs: integer(env, 'EVENT_STREAM_HEARTBEAT_MS', { min: 1000, max: 30_000, fallback: 15_000 }),
+    },
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(
       env,

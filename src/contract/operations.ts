@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { components, operations } from '../../generated/api.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 import type { DomainError } from './domain-error.js';
+import type { ResponseStream } from './response-stream.js';
 
 export type ProblemDocument = components['schemas']['Problem'];
 
@@ -59,13 +60,17 @@ export interface OperationInput<K extends OperationId> {
   readonly user: K extends PublicOperationId ? undefined : AuthenticatedUser;
 }
 
+/** The content of a success response: a JSON body, or, for an event stream (`text/event-stream`), the stream that writes it. */
+type Content<R> = R extends { content: { 'text/event-stream': unknown } }
+  ? { stream: ResponseStream }
+  : { body: JsonBody<R> };
+
 /** What a handler returns: one of the operation's success responses, exactly as the spec types it. */
 export type OperationResult<K extends OperationId> = {
   [S in SuccessStatus<K>]: {
     status: S;
-    body: JsonBody<Operation<K>['responses'][S]>;
     headers?: Record<string, string>;
-  };
+  } & Content<Operation<K>['responses'][S]>;
 }[SuccessStatus<K>];
 
 export type OperationHandler<K extends OperationId> = (input: OperationInput<K>) => Promise<OperationResult<K>>;

@@ -26,12 +26,47 @@ export interface SignalTransport {
 
 /** Announcements are gathered for this long and sent as one message: a burst of writes costs one. */
 const GATHER_MS = 10;
-/** NOTIFY's payload must stay under 8000 bytes: users per message, with room for the sender's id. */
-const USERS_PER_MESSAGE = 40;
+/**
+ * The most a message may weigh, in UTF-8 bytes: NOTIFY's payload must stay under 8000. A user id
+ * may be 255 characters of up to 4 bytes each (and hold any character, a newline included).
+ */
+const MESSAGE_BYTES = 7900;
 
-/** A message: the sender's id, then the users, separated by newlines (ids never hold one). */
+/** A message: the sender's id, then the users, as a JSON array. */
 function encode(sender: string, users: readonly string[]): string {
-  return [sender, ...users].join('\n');
+  return JSON.stringify([sender, ...users]);
+}
+
+/** The messages that tell `users`, each within MESSAGE_BYTES. */
+function messages(sender: string, users: readonly string[]): string[] {
+  const all: string[] = [];
+  let batch: string[] = [];
+  let bytes = Buffer.byteLength(encode(sender, []));
+  for (const user of users) {
+    // Its JSON string and a comma; a single id never comes near the bound.
+    const weight = Buffer.byteLength(JSON.stringify(user)) + 1;
+    if (batch.length > 0 && bytes + weight > MESSAGE_BYTES) {
+      all.push(encode(sender, batch));
+      batch = [];
+      bytes = Buffer.byteLength(encode(sender, []));
+    }
+    batch.push(user);
+    bytes += weight;
+  }
+  if (batch.length > 0) all.push(encode(sender, batch));
+  return all;
+}
+
+/** The sender and the users of a message; undefined for one that is not ours. */
+function decode(message: string): [string, ...string[]] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(message);
+    if (Array.isArray(parsed) && parsed.length > 0 && parsed.every((item) => typeof item === 'string'))
+      return parsed as [string, ...string[]];
+  } catch {
+    // not ours: ignored
+  }
+  return undefined;
 }
 
 export function createEventSignal(transport: SignalTransport | undefined, logger: Logger): EventSignal {
@@ -40,27 +75,37 @@ export function createEventSignal(transport: SignalTransport | undefined, logger
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
   const tell = (userId: string | undefined) => {
-    for (const listener of listeners) listener(userId);
+    for (const listener of listeners) {
+      try {
+        listener(userId);
+      } catch (error) {
+        logger.error({ err: error }, 'a listener of new events failed');
+      }
+    }
   };
 
+  /** Publications not settled yet: closing waits for them (the database may close right after). */
+  const publishing = new Set<Promise<void>>();
   const flush = () => {
     timer = undefined;
     const users = [...pending];
     pending.clear();
-    for (let at = 0; at < users.length; at += USERS_PER_MESSAGE) {
-      transport?.publish(encode(sender, users.slice(at, at + USERS_PER_MESSAGE))).catch((error: unknown) => {
+    for (const message of messages(sender, users)) {
+      const published = transport!.publish(message).catch((error: unknown) => {
         logger.warn(
           { err: error },
           'could not tell the other processes of new events (their streams catch up at their next heartbeat)',
         );
       });
+      publishing.add(published);
+      void published.finally(() => publishing.delete(published));
     }
   };
 
   const started = transport?.start(
     (message) => {
-      const [from, ...users] = message.split('\n');
-      if (from === sender) return; // told locally already
+      const [from, ...users] = decode(message) ?? [sender];
+      if (from === sender) return; // told locally already (or not ours)
       for (const user of users) tell(user);
     },
     () => tell(undefined),
@@ -83,8 +128,10 @@ export function createEventSignal(transport: SignalTransport | undefined, logger
         clearTimeout(timer);
         flush();
       }
-      await started?.catch(() => undefined);
+      await Promise.all(publishing);
+      // Closed first: a start still waiting for its connection then gives up.
       await transport?.close();
+      await started?.catch(() => undefined);
     },
   };
 }

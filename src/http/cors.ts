@@ -8,6 +8,7 @@ const ALLOWED_HEADERS = [
   'If-Match',
   'If-None-Match',
   'Idempotency-Key',
+  'Last-Event-ID',
   'X-Request-Id',
 ];
 /** What browser code may read besides the CORS-safelisted headers. */

@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuthenticatedUser } from '../contract/authenticated-user.js';
 import { DomainError } from '../contract/domain-error.js';
 import { PUBLIC_OPERATIONS, type OperationHandlers, type OperationId } from '../contract/operations.js';
+import type { ResponseStream } from '../contract/response-stream.js';
 import type { IdempotencyGuard } from '../idempotency/idempotency.service.js';
 import { requestWeight } from '../rate-limit/weights.js';
 import type { UserProvisioner } from '../users/users.service.js';
@@ -9,6 +10,7 @@ import type { Authenticator } from './authentication.js';
 import { domainProblem } from './error-mapping.js';
 import { resolvedOperation } from './operation-index.js';
 import { noSuchRoute, problemDocument, problemSource } from './problem.js';
+import { sendStream } from './stream-response.js';
 
 interface DispatchDependencies {
   readonly handlers: OperationHandlers;
@@ -35,10 +37,11 @@ interface ValidatedRequest extends Request {
   openapi?: { pathParams: Record<string, unknown> };
 }
 
-/** Any handler's result, once its precise type has done its work at compile time. */
+/** Any handler's result, once its precise type has done its work at compile time: a body, or a stream. */
 interface AnyResult {
   status: number;
   body: unknown;
+  stream?: ResponseStream;
   headers?: Record<string, string>;
 }
 
@@ -89,9 +92,11 @@ export function dispatchOperations({
         problemFor,
         user,
       };
-      const result = await idempotency(input, () => handler(input));
+      const result: AnyResult = await idempotency(input, () => handler(input));
       if (user && result.status < 300 && WRITES.has(req.method)) announce(user.id);
-      send(res, result);
+      // A stream takes the response over once the request was admitted, validated and settled.
+      if (result.stream) sendStream(req, res, { ...result, stream: result.stream });
+      else send(res, result);
     } catch (error) {
       next(error);
     } finally {

@@ -1,4 +1,7 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
+
+/** The requests that arrived as HEAD (their method now reads GET). */
+const heads = new WeakSet<Request>();
 
 /**
  * HEAD is answered wherever GET is (RFC 9110): the request runs as the GET operation and Node
@@ -6,8 +9,16 @@ import type { RequestHandler } from 'express';
  */
 export function headAsGet(): RequestHandler {
   const headAsGet: RequestHandler = (req, _res, next) => {
-    if (req.method === 'HEAD') req.method = 'GET';
+    if (req.method === 'HEAD') {
+      req.method = 'GET';
+      heads.add(req);
+    }
     next();
   };
   return headAsGet;
+}
+
+/** Whether the request came as HEAD: its answer is the head alone (a stream must not stay open to send nothing). */
+export function cameAsHead(req: Request): boolean {
+  return heads.has(req);
 }

@@ -5,6 +5,7 @@ import { serviceUnavailable } from '../contract/domain-error.js';
 import type { PoolWaits } from '../db/pool-waits.js';
 import { resolvedOperation } from './operation-index.js';
 import { logAsRefusal } from './request-log.js';
+import { whenWorkIsOver } from '../lifecycle/long-lived.js';
 
 export interface LoadSheddingOptions {
   /** LOAD_SHED_WAIT_MS: the longest wait for a database connection the server lets build up; 0 turns shedding off. */
@@ -52,8 +53,8 @@ const overloaded = () => serviceUnavailable('The server is overloaded; try again
  * Behind a proxy that opens a connection per request in flight, every connection is busy and this
  * never refuses: the pool's acquire timeout (DB_ACQUIRE_TIMEOUT_MS, then 503) still bounds the wait.
  *
- * Per request it costs a set lookup and a 'close' listener (and a clock read while a query waits
- * for a connection); per connection another 'close' listener; no timer.
+ * Per request it costs a set lookup and the listeners that tell when its work is over (and a clock
+ * read while a query waits for a connection); per connection a 'close' listener; no timer.
  */
 export function shedOverload({ waitMs, poolWaits, onShed }: LoadSheddingOptions): RequestHandler {
   const connections = new WeakSet<Socket>();
@@ -83,7 +84,8 @@ export function shedOverload({ waitMs, poolWaits, onShed }: LoadSheddingOptions)
       return next(overloaded());
     }
     inFlight++;
-    res.once('close', answered);
+    // An event stream is no longer busy once it streams: its connection idles between messages.
+    whenWorkIsOver(res, answered);
     next();
   };
   return shedOverload;

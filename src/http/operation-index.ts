@@ -33,6 +33,8 @@ export interface OperationEntry {
   readonly queryValues: ReadonlyMap<string, QueryValues>;
   /** Header parameters as the spec names them (`If-Match`), handed to the handler as `headers`. */
   readonly headers: readonly string[];
+  /** Whether it answers with an event stream (`text/event-stream`): a response that stays open, bounded per user. */
+  readonly streams: boolean;
 }
 
 /** The operation a request is for, and the raw values of its path parameters. */
@@ -91,7 +93,9 @@ function operationsOf(
   const shared = ((item.parameters as SpecParameter[] | undefined) ?? []).map(resolve);
   const operations = new Map<string, OperationEntry>();
   for (const method of OPERATION_METHODS) {
-    const operation = item[method] as { operationId?: string; parameters?: SpecParameter[] } | undefined;
+    const operation = item[method] as
+      | { operationId?: string; parameters?: SpecParameter[]; responses?: Record<string, { content?: object }> }
+      | undefined;
     if (!operation?.operationId) continue;
     const parameters = [...shared, ...(operation.parameters ?? []).map(resolve)];
     const named = (location: string) => parameters.filter((parameter) => parameter.in === location);
@@ -106,6 +110,9 @@ function operationsOf(
       query: new Map(named('query').map((parameter) => [parameter.name, isInteger(parameter)])),
       queryValues: new Map(named('query').map((parameter) => [parameter.name, queryValues(parameter)])),
       headers: named('header').map((parameter) => parameter.name),
+      streams: Object.values(operation.responses ?? {}).some(
+        (response) => 'text/event-stream' in (resolveRef(spec, response).content ?? {}),
+      ),
     });
   }
   return operations;

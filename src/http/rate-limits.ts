@@ -15,7 +15,9 @@ import { InFlightLimit, type Slot } from '../rate-limit/in-flight.js';
 import { MemoryCounterStore } from '../rate-limit/rate-limit.memory-store.js';
 import { PostgresRateLimitStore } from '../rate-limit/rate-limit.postgres-store.js';
 import { RateLimitStoreUnavailable, RedisRateLimitStore } from '../rate-limit/rate-limit.redis-store.js';
+import { LocalStreamSlots, RedisStreamSlots, type StreamSlots } from '../rate-limit/stream-slots.js';
 import { isCostly } from '../rate-limit/weights.js';
+import { whenWorkIsOver } from '../lifecycle/long-lived.js';
 import { addressKey } from './address-key.js';
 import { resolvedOperation } from './operation-index.js';
 
@@ -47,10 +49,14 @@ interface RateLimitDependencies {
   readonly logger: Logger;
   /** Each user's one costly request at a time: this process's own, or a cluster primary's for every worker. */
   readonly costlySlots: CostlySlots;
+  /** EVENT_STREAMS_PER_USER: the user's streams open at once (0: no bound), counted in Redis when given. */
+  readonly streamsPerUser: number;
 }
 
 /** A refused in-flight request may retry this soon: a slot frees as soon as one of its requests ends. */
 const IN_FLIGHT_RETRY_SECONDS = 1;
+/** A refused stream may retry this soon: a stream's slot frees when it closes, which its client decides. */
+const STREAMS_RETRY_SECONDS = 5;
 
 /**
  * The limits: per client address and per user, each a fixed window of RATE_LIMIT_WINDOW_SECONDS
@@ -60,7 +66,14 @@ const IN_FLIGHT_RETRY_SECONDS = 1;
  * `RateLimit-Policy` and what is left of each in `RateLimit`. `Retry-After` is that of the limit
  * that refused the request.
  */
-export function createRateLimits({ config, db, redis, logger, costlySlots }: RateLimitDependencies): RateLimits {
+export function createRateLimits({
+  config,
+  db,
+  redis,
+  logger,
+  costlySlots,
+  streamsPerUser,
+}: RateLimitDependencies): RateLimits {
   const stores: CounterStore[] = [];
   const limiter = (name: string, limit: number) => {
     if (limit === 0) return undefined;
@@ -71,6 +84,7 @@ export function createRateLimits({ config, db, redis, logger, costlySlots }: Rat
   const address = limiter('address', config.perAddress);
   const user = limiter('user', config.perUser);
   const inFlight = config.inFlightPerUser === 0 ? undefined : new InFlightLimit(config.inFlightPerUser);
+  const streams = streamSlots(streamsPerUser, redis, logger);
   /** What `byUser` did for a request: the weight it counted, and the slot it took. */
   const admitted = new WeakMap<Request, { counted: number; slot: Slot | undefined }>();
 
@@ -104,14 +118,16 @@ export function createRateLimits({ config, db, redis, logger, costlySlots }: Rat
     if (inFlight) {
       slot = inFlight.tryAcquire(caller.id);
       if (!slot) throw refuseInFlight(res, 'in-flight', inFlight.max);
-      // Held until the response has closed: sent, failed, aborted by the client or timed out.
-      res.once('close', slot.hold());
+      // Held until the response has closed (sent, failed, aborted by the client or timed out), or
+      // went on as a stream: an open stream is bounded by EVENT_STREAMS_PER_USER, not by this.
+      whenWorkIsOver(res, slot.hold());
       if (isCostly(resolvedOperation(req)?.entry.operationId, req.query)) {
         const release = await costlySlots.take(caller.id);
         if (!release) throw refuseInFlight(res, 'in-flight-costly', 1);
         slot.also(release);
       }
     }
+    if (streams && resolvedOperation(req)?.entry.streams) await takeStreamSlot(streams, res, caller.id);
     const record = { counted: 0, slot };
     admitted.set(req, record);
     if (user) record.counted = await count('user', user, caller.id, 1, req);
@@ -136,9 +152,31 @@ export function createRateLimits({ config, db, redis, logger, costlySlots }: Rat
       return record.slot?.hold() ?? (() => undefined);
     },
     close: async () => {
+      streams?.close();
       await Promise.all(stores.map((store) => store.close?.() ?? Promise.resolve()));
     },
   };
+}
+
+function streamSlots(max: number, redis: Redis | undefined, logger: Logger): StreamSlots | undefined {
+  if (max === 0) return undefined;
+  return redis ? new RedisStreamSlots(redis, max, logger) : new LocalStreamSlots(max);
+}
+
+/** One of the user's stream slots, held until the response closes; the 429 (policy `"streams"`) when all are taken. */
+async function takeStreamSlot(streams: StreamSlots, res: Response, userId: string): Promise<void> {
+  const release = await streams.take(userId);
+  if (!release) {
+    announce(res, 'streams', `q=${streams.max}`, { remaining: 0, resetSeconds: STREAMS_RETRY_SECONDS });
+    throw new DomainError(
+      'rate_limited',
+      `This user has ${streams.max} event streams open already (at most ${streams.max} at once); close one, or try again after Retry-After seconds.`,
+      { retryAfterSeconds: STREAMS_RETRY_SECONDS },
+    );
+  }
+  // A client gone while the slot was being taken (a round trip to Redis) has closed already.
+  if (res.destroyed) release();
+  else res.once('close', release);
 }
 
 /**

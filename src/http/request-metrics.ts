@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { UNMATCHED_OPERATION, type Metrics } from '../metrics/metrics.js';
 import { resolvedOperation } from './operation-index.js';
+import { whenAnswered } from '../lifecycle/long-lived.js';
 
 /**
  * Counts and times every answered response, under the operation `resolveOperations` found (so
@@ -14,7 +15,8 @@ export function recordRequests(metrics: Metrics): RequestHandler {
     const method = req.method;
     const operation = resolvedOperation(req)?.entry.operationId ?? UNMATCHED_OPERATION;
     // Only answered requests are counted: one whose client went away has no status to count under.
-    res.once('finish', () => {
+    // An event stream counts once it streams, timed to its head: its length is its client's.
+    whenAnswered(res, () => {
       metrics.observeRequest(
         { operation, method, status: String(res.statusCode) },
         Number(process.hrtime.bigint() - started) / 1e9,

@@ -1,6 +1,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import net from 'node:net';
 import type { Logger } from 'pino';
+import { isLongLived, whenAnswered } from './long-lived.js';
 import { withTimeout } from './with-timeout.js';
 
 interface ShutdownOptions {
@@ -13,8 +14,8 @@ interface ShutdownOptions {
 }
 
 /**
- * On SIGTERM or SIGINT: stop accepting connections, let in-flight requests finish (bounded),
- * close the database (bounded too), exit 0, or 1 when something could not be closed in time.
+ * On SIGTERM or SIGINT: stop accepting connections, let in-flight requests finish (bounded) and
+ * end the event streams, close the database (bounded too), exit 0, or 1 when something could not be closed in time.
  * A second signal during shutdown is ignored.
  */
 export function installGracefulShutdown({ server, logger, timeoutMs, close }: ShutdownOptions): void {
@@ -24,7 +25,7 @@ export function installGracefulShutdown({ server, logger, timeoutMs, close }: Sh
   // First, before the app answers: requests that arrive on a kept-alive connection while stopping
   // are served, and their connection closed after them; earlier ones are tracked until they end.
   server.prependListener('request', (_req, res) => {
-    if (stopping) return closeAfter(res);
+    if (stopping) return stopAfter(res);
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
   });
@@ -35,7 +36,7 @@ export function installGracefulShutdown({ server, logger, timeoutMs, close }: Sh
     logger.info({ signal, in_flight: inFlight.size }, 'shutting down: finishing in-flight requests');
     // Without this a keep-alive connection would outlive its in-flight response, idle, and be cut
     // while its client may already be sending the next request on it.
-    for (const res of inFlight) closeAfter(res);
+    for (const res of inFlight) stopAfter(res);
     const cutOff = setTimeout(() => {
       logger.warn({ timeoutMs }, 'shutdown timeout: closing remaining connections');
       server.closeAllConnections();
@@ -62,8 +63,14 @@ export function installGracefulShutdown({ server, logger, timeoutMs, close }: Sh
   process.on('SIGINT', (signal) => void stop(signal));
 }
 
-/** Ends the response's connection once the response is complete (`Connection: close`, or a FIN once it is sent). */
-function closeAfter(res: ServerResponse): void {
+/**
+ * Ends the response's connection once the response is complete (`Connection: close`, or a FIN once
+ * it is sent). A long-lived response (an event stream) has no end of its own to wait for: it is
+ * ended as soon as it streams, and its client reconnects, to a server that is not stopping.
+ */
+function stopAfter(res: ServerResponse): void {
   if (!res.headersSent) res.setHeader('Connection', 'close');
   else res.once('finish', () => res.socket?.end());
+  if (isLongLived(res)) res.end();
+  else whenAnswered(res, () => isLongLived(res) && res.end());
 }

@@ -158,6 +158,8 @@ function userOperations(taskId: number): { name: string; method: string; suffix:
     { name: 'purgeTask', method: 'DELETE', suffix: `/trash/${taskId}`, options: {} },
     { name: 'emptyTrash', method: 'POST', suffix: '/trash/empty', options: {} },
     { name: 'listChanges', method: 'GET', suffix: '/changes', options: {} },
+    // Refused before it streams: answered as any other request.
+    { name: 'streamEvents', method: 'GET', suffix: '/events', options: {} },
     // The task's id as a list's: the answer comes before anything is looked up.
     { name: 'listLists', method: 'GET', suffix: '/lists', options: {} },
     { name: 'createList', method: 'POST', suffix: '/lists', options: { json: { name: 'Not yours' } } },

@@ -46,6 +46,8 @@ const TASK_OPERATIONS: TaskOperation[] = [
 const ALL_USER_OPERATIONS: TaskOperation[] = [
   { name: 'listTasks (GET)', method: 'GET', path: () => '/tasks', options: {} },
   { name: 'createTask (POST)', method: 'POST', path: () => '/tasks', options: { json: { title: 'Planted' } } },
+  // Refused before it streams: answered as any other request (a stream's own isolation: test/api/event-stream.test.ts).
+  { name: 'streamEvents (GET)', method: 'GET', path: () => '/events', options: {} },
   ...TASK_OPERATIONS,
 ];
 

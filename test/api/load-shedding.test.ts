@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { loadConfig } from '../../src/config.js';
 import { expectProblem, request, TestUser } from '../helpers/api-client.js';
 import { DATABASE_KINDS, sharedTestDatabase } from '../helpers/databases.js';
+import { openEventStream } from '../helpers/event-stream.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { TEST_SECRET } from '../helpers/tokens.js';
 import { IN_TEST_BOUND_MS, pollUntil, within } from '../helpers/wait.js';
@@ -161,6 +162,25 @@ for (const kind of DATABASE_KINDS) {
       expect(await queued, 'the queued request').to.equal(200);
       expect((await user.call('GET', '/api/me')).status, 'once the queue is gone').to.equal(200);
       expect(await shedTotal(server)).to.equal(2);
+    });
+
+    it('counts the connections of open event streams as idle: a stream waits for no database connection', async () => {
+      const { server, user, token } = await start(1, 0);
+      const streams = await Promise.all(
+        Array.from({ length: 4 }, () => openEventStream(server.baseUrl, user.id, { token })),
+      );
+      expect(streams.map((stream) => stream.status)).to.deep.equal([200, 200, 200, 200]);
+      release = await holdEveryConnection(knex);
+      const waiting = new Connection(server.baseUrl);
+      connections.push(waiting);
+      const queued = waiting.get('/api/me', token);
+      await queuedLongerThan(knex, 2);
+
+      expectProblem(await user.call('GET', '/api/me'), 503);
+      await release();
+      release = undefined;
+      expect(await queued, 'the queued request').to.equal(200);
+      await Promise.all(streams.map((stream) => stream.close()));
     });
 
     it('refuses none while every connection waits for its answer, however long the queue', async () => {

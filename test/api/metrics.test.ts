@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { expectProblem, request, TestUser, type ApiResponse } from '../helpers/api-client.js';
 import { DATABASE_KINDS, sharedTestDatabase } from '../helpers/databases.js';
+import { openEventStream } from '../helpers/event-stream.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { IN_TEST_BOUND_MS, pollUntil } from '../helpers/wait.js';
 
@@ -48,6 +49,17 @@ for (const kind of DATABASE_KINDS) {
       expect(response.body)
         .to.include('# TYPE http_requests_total counter')
         .and.include('# TYPE http_request_duration_seconds histogram');
+    });
+
+    it('count an event stream when it starts streaming, timed to its head (not to its length)', async () => {
+      const labels = { operation: 'streamEvents', method: 'GET', status: '200' };
+      const counted = async () => sample(await scrape(server), 'http_requests_total', labels) ?? 0;
+      const before = await counted();
+      const user = new TestUser(server.baseUrl);
+      const stream = await openEventStream(server.baseUrl, user.id, { token: await user.bearer() });
+      expect(stream.status).to.equal(200);
+      await pollUntil(async () => (await counted()) === before + 1, 'the open stream to be counted');
+      await stream.close();
     });
 
     it('count and time requests by operationId, method and status, never by path', async () => {

@@ -326,6 +326,12 @@ describeEachDatabase('request validation and request errors', (suite) => {
         issue: { location: 'header', pointer: '/idempotency-key' },
       },
       { name: 'a malformed cursor', path: '/tasks?cursor=a.b', send: {}, issue: inQuery('/cursor') },
+      {
+        name: 'a malformed Last-Event-ID',
+        path: '/events',
+        send: { headers: { 'last-event-id': '12a' } },
+        issue: { location: 'header', pointer: '/last-event-id' },
+      },
     ];
     for (const { name, send, path, issue } of patterned) {
       it(`says the rule in words, not as a regular expression, for ${name}`, async () => {

@@ -12,6 +12,7 @@ addFormats(ajv);
 ajv.addSchema(spec, 'spec');
 
 const METHODS = new Set(OPERATION_METHODS);
+const EVENT_STREAM = 'text/event-stream';
 
 const resolve = (node: Json): Json => deref(spec, node);
 
@@ -114,6 +115,8 @@ export interface SpecOperation {
   readonly statuses: string[];
   /** The shared response (under components/responses) each status refers to, e.g. `{ '503': 'ServiceUnavailable' }`. */
   readonly sharedResponses: Record<string, string | undefined>;
+  /** Whether it answers with an event stream (`text/event-stream`), which stays open: sent with test/helpers/event-stream.ts, not `request`. */
+  readonly streams: boolean;
 }
 
 /** Every operation the spec declares. */
@@ -129,6 +132,9 @@ export function specOperations(): SpecOperation[] {
         requestMediaTypes: Object.keys(requestContent(operation)),
         requestExample: firstExample(Object.values(requestContent(operation))[0]),
         statuses: Object.keys(operation.responses as Json),
+        streams: Object.values(operation.responses as Record<string, Json>).some(
+          (response) => EVENT_STREAM in ((resolve(response).content as Json | undefined) ?? {}),
+        ),
         sharedResponses: Object.fromEntries(
           Object.entries(operation.responses as Record<string, Json>).map(([status, response]) => [
             status,
@@ -167,6 +173,7 @@ export function documentedResponses(): Set<string> {
 function assertBody(where: string, response: ObservedResponse, ref: string, mediaType: string): void {
   const actual = mediaTypeOf(response.headers);
   if (actual !== mediaType) throw new Error(`${where}: content type ${actual}, expected ${mediaType}`);
+  if (mediaType === EVENT_STREAM) return assertEventStream(where, response.body, ref);
   const validate = validatorFor(ref);
   if (!validate(response.body)) {
     throw new Error(
@@ -184,4 +191,35 @@ export function assertMatchesSchema(where: string, ref: string, value: unknown):
 /** Throws unless `body` is a problem document as the spec defines one (for answers no operation gives). */
 export function assertProblemDocument(where: string, body: unknown): void {
   assertMatchesSchema(where, '#/components/schemas/Problem', body);
+}
+
+/** A message of an event stream as a test received it (test/helpers/event-stream.ts). */
+interface StreamMessage {
+  readonly id: string | undefined;
+  readonly event: string;
+  readonly data: string;
+}
+
+/**
+ * An event stream's body is the messages received (undefined when no test read them, as the SDK's
+ * responses): each one's `data` is the schema's (an Event) under its own `id` and `type`, but for a
+ * `reset`, whose `data` is `{}` (the operation's description).
+ */
+function assertEventStream(where: string, body: unknown, ref: string): void {
+  if (body === undefined) return;
+  if (!Array.isArray(body)) throw new Error(`${where}: an event stream's messages expected`);
+  const validate = validatorFor(ref);
+  for (const { id, event, data } of body as StreamMessage[]) {
+    if (event === 'reset') {
+      if (data !== '{}' || !/^\d+$/.test(id ?? '')) throw new Error(`${where}: a reset message with ${id} ${data}`);
+      continue;
+    }
+    const parsed = JSON.parse(data) as { id?: string; type?: string };
+    if (!validate(parsed))
+      throw new Error(`${where}: message data does not match ${ref}: ${ajv.errorsText(validate.errors)}\n${data}`);
+    if (parsed.id !== id || parsed.type !== event)
+      throw new Error(
+        `${where}: message id ${id} / event ${event} differ from its data's ${parsed.id} / ${parsed.type}`,
+      );
+  }
 }

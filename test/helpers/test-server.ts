@@ -48,8 +48,12 @@ export interface TestServerOptions {
   readonly logLevel?: Config['logLevel'];
   /** Overrides of the history settings (trash retention, changes history). */
   readonly history?: Partial<Config['history']>;
+  /** Overrides of the event stream's settings (streams per user, the heartbeat). */
+  readonly events?: Partial<Config['events']>;
   /** The signal of new events between processes (default: this server's own, local). */
   readonly signal?: EventSignal;
+  /** The loopback port to listen on (default: a free one): a server started again where its clients know it. */
+  readonly port?: number;
   /**
    * Starts the job engine (pg-boss) over the database as the server process does, on `kind`
    * (a pooled PostgreSQL is `postgres`), optionally on pg-boss's TestClock, which sets the time of
@@ -73,8 +77,10 @@ export async function startTestServer(
     waitForRedis = false,
     logLevel = 'info',
     history = {},
+    events = {},
     signal: givenSignal,
     background,
+    port: wantedPort = 0,
   }: TestServerOptions = {},
 ): Promise<TestServer> {
   const logs: Record<string, unknown>[] = [];
@@ -101,6 +107,7 @@ export async function startTestServer(
     rateLimit: { ...defaults.rateLimit, ...rateLimit },
     quotas: { ...defaults.quotas, ...quotas },
     history: { ...defaults.history, ...history },
+    events: { ...defaults.events, ...events },
     background: { ...defaults.background, runJobs: background?.runJobs ?? true },
   };
   const redis = config.rateLimit.redisUrl
@@ -125,7 +132,7 @@ export async function startTestServer(
     requestTimeoutMs: config.http.requestTimeoutMs,
     logger,
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(wantedPort, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Task } from '../helpers/api-client.js';
+import { openEventStream } from '../helpers/event-stream.js';
 import { createEmptyPostgresDatabase, DATABASE_KINDS } from '../helpers/databases.js';
 import {
   cleanUpProcesses,
@@ -90,6 +91,25 @@ describe('the server as a process', function () {
       expect(response.body).to.include({ user_id: 'alice', title: 'In flight' });
       expect(response.headers.get('connection')).to.equal('close');
       expect(await server.waitForExit()).to.deep.equal({ code: 0, signal: null });
+    });
+
+    it('on SIGTERM ends the open event streams at once rather than waiting for them, then exits 0', async () => {
+      // A cut-off no test waits for: a server that waited for its streams would fail the bounds below.
+      const server = await startServer({ env: { SHUTDOWN_TIMEOUT_MS: String(10 * EVENT_BOUND_MS) } });
+      const token = await tokenFor('alice');
+      const streams = await Promise.all([1, 2].map(() => openEventStream(server.baseUrl, 'alice', { token })));
+      expect(streams.map((stream) => stream.status)).to.deep.equal([200, 200]);
+
+      server.signal('SIGTERM');
+      const shuttingDown = await server.waitForLog('shutting down');
+      expect(shuttingDown.in_flight, 'the streams are in flight').to.equal(2);
+      await within(
+        Promise.all(streams.map((stream) => stream.ended)),
+        EVENT_BOUND_MS,
+        'the streams to be ended by the server',
+      );
+      expect(await server.waitForExit(EVENT_BOUND_MS)).to.deep.equal({ code: 0, signal: null });
+      for (const stream of streams) await stream.close();
     });
 
     it('exits 0 on SIGINT', async () => {

@@ -6,6 +6,7 @@ import type { StatementBound } from '../../src/db/statement-bound.js';
 import { expectProblem, request, TestUser, type ApiResponse } from '../helpers/api-client.js';
 import { ADMIN_BOUNDS, adminKnex } from '../helpers/databases.js';
 import { pgbouncerPath, startPgBouncer, type PgBouncer } from '../helpers/pgbouncer.js';
+import { openEventStream, streamAnswer } from '../helpers/event-stream.js';
 import { specOperations } from '../helpers/spec-conformance.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { createThrowawayPostgres, postgresBinDir, type ThrowawayPostgres } from '../helpers/throwaway-postgres.js';
@@ -130,6 +131,35 @@ describe('the service when its database fails', function () {
           await outage.end();
         }
         await expectRecovered(operations);
+      });
+
+      it('keeps an open event stream through it: its reads fail meanwhile, and it sends what is written once the database is back', async () => {
+        const server = await startTestServer(running.pool, { events: { heartbeatMs: 100 } });
+        try {
+          const alice = new TestUser(server.baseUrl);
+          expect((await alice.call('GET', '/lists')).status).to.equal(200);
+          const stream = await openEventStream(server.baseUrl, alice.id, { token: await alice.bearer() });
+          expect(stream.status).to.equal(200);
+          await outage.begin();
+          try {
+            await pollUntil(
+              () =>
+                server.logs.some(
+                  (line) => line.msg === 'event stream could not read the events: trying again at the next heartbeat',
+                ),
+              'a read of the stream to fail',
+            );
+          } finally {
+            await outage.end();
+          }
+          const task = await alice.createTask({ title: 'Written after the outage' });
+          const [event] = await stream.eventsUntil(1);
+          expect(event!.data.task?.id).to.equal(task.id);
+          expect(stream.isEnded(), 'the stream stayed open').to.equal(false);
+          await stream.close();
+        } finally {
+          await server.close();
+        }
       });
 
       it('the same with rate limits counted in PostgreSQL, which every /api request reaches first', async () => {
@@ -357,6 +387,8 @@ function databaseOperations(user: TestUser, fixture: OutageFixture): DatabaseOpe
     { operationId: 'purgeTask', succeeds: 204, send: () => user.call('DELETE', `/trash/${purgeableId}`) },
     { operationId: 'emptyTrash', succeeds: 200, send: () => user.call('POST', '/trash/empty') },
     { operationId: 'listChanges', succeeds: 200, send: () => user.call('GET', '/changes') },
+    // Opened, checked and closed: where it starts is read before it streams (a 503 when it cannot be).
+    { operationId: 'streamEvents', succeeds: 200, send: () => streamAnswer(user) },
     { operationId: 'deleteList', succeeds: 204, send: () => user.call('DELETE', list) },
     // A task of its own: clear-completed above removed the other one.
     { operationId: 'deleteTask', succeeds: 204, send: () => user.call('DELETE', `/tasks/${doomedTaskId}`) },

@@ -95,6 +95,13 @@ async function readmeExample(): Promise<string> {
   return blocks[0]!;
 }
 
+/** The README's live events example: the one TypeScript block under "## Live events". */
+async function readmeEventsExample(): Promise<string> {
+  const blocks = await readmeBlocks('Live events');
+  expect(blocks, 'TypeScript blocks under "## Live events" in generated/sdk/README.md').to.have.length(1);
+  return blocks[0]!;
+}
+
 /** The README's browser setup: the one TypeScript block of its Better Auth section, which needs better-auth. */
 async function readmeBetterAuthExample(): Promise<string> {
   const blocks = await readmeBlocks('In a browser app signed in with Better Auth');
@@ -200,12 +207,13 @@ describeSdk('SDK: a separate project installs it by path and calls the API', (su
       readmeProject = await ReadmeProject.create(path.join(tempDir, 'todo-client'), ['better-auth']);
       await readmeProject.write('main.ts', await readmeExample());
       await readmeProject.write('auth.ts', await readmeBetterAuthExample());
+      await readmeProject.write('events.ts', await readmeEventsExample());
       for (const [index, code] of (await mainReadmeSdkBlocks()).entries())
         await readmeProject.write(`repository-readme-${index}.ts`, code);
       compiled = await readmeProject.compile();
     });
 
-    it("compiles the README's examples verbatim (the Node one, and the Better Auth token provider against better-auth's own types), and the repository README's, without an error", () => {
+    it("compiles the README's examples verbatim (the Node one, the live events one, and the Better Auth token provider against better-auth's own types), and the repository README's, without an error", () => {
       expect(compiled.code, compiled.output).to.equal(0);
     });
 

@@ -2,7 +2,7 @@
 /* eslint-disable */
 /**
  * Todo Tasks API
- * The backend a todo app\'s frontend calls to manage the signed-in user\'s tasks.  **Authentication.** Every `/api` operation needs `Authorization: Bearer <JWT>`. The token\'s `sub` claim is the user id; it must equal the `{user_id}` in the path (otherwise 403). Another user\'s task is indistinguishable from a missing one (404).  **Errors.** Every error is an RFC 9457 `application/problem+json` document. Validation failures list each problem in `errors`, with the `location` (body, query, path or header) and a JSON `pointer` to the offending value inside it. So are the answers to requests refused before any operation is reached, which no operation lists: 400 for a request that is not well-formed HTTP/1.1 (a control character in a header, a duplicate `Content-Length`), 408 when the request is not received in full within the server\'s request timeout, 413 for a `Content-Length` beyond any number the server reads, 414 for a request line and 431 for a header section beyond 16 KiB; these close the connection.  **Database unavailable, server overloaded.** Every operation that needs the database answers 503 with `Retry-After` while it cannot be reached or used (down, refusing connections, every pooled connection busy, a statement timed out or cancelled): retry after that many seconds. So does every `/api` operation, at once and before reading the request, while the server is overloaded (more requests arriving than it answers, so that they would wait longer than it allows); the probes and documents never do.  **Request ids.** A safe `X-Request-Id` (1–128 characters of `A-Z a-z 0-9 . _ : -`) is kept when it comes from a proxy the server trusts (`TRUST_PROXY`); otherwise the server makes its own, so that no client chooses the id its requests are logged under. It is echoed in the `X-Request-Id` response header and in error bodies as `request_id`.  **Headers on every response.** Whatever the operation and the status, every response carries `X-Request-Id`. When the request\'s `Origin` is one of the server\'s `CORS_ORIGINS`, every response also carries `Access-Control-Allow-Origin` with that origin, so that a browser app there may read it, and `Access-Control-Expose-Headers` naming the headers it may read besides the safelisted ones (`ETag`, `Location`, `RateLimit`, `RateLimit-Policy`, `Retry-After`, `X-Request-Id`); any other origin gets no CORS header. With `CORS_ORIGINS` set, every response says `Vary: Origin`. OpenAPI 3.0 cannot declare a header for every response, so these are described here, once, and on no response. The headers that depend on the response (`ETag`, `Location`, `RateLimit`, `RateLimit-Policy`, `Retry-After`, `WWW-Authenticate`) are declared on each response that carries them.  **Concurrency.** Every task and list response carries a strong `ETag`. Send it back in `If-Match` on PUT, PATCH, DELETE, complete and move to write only if nobody changed the task (or list) since you read it (otherwise 412, and nothing is written); `If-None-Match` on GET answers 304 while it is unchanged (for `listLists` and `listChanges`, while the answer is). A server run with `REQUIRE_IF_MATCH=true` refuses those writes without `If-Match` (428). Bulk update, complete and delete actions take the same condition in `if_match`.  **Safe retries.** `Idempotency-Key` (the IETF httpapi draft) on create, complete and bulk: the first response to a key is kept for 24 hours, and a retry with the same key and the same request gets that response again (same status, body and headers) without writing anything. The same key with another request is a 422; a retry while the first is still running is a 409. Keys belong to the user who sent them. Only successful responses are kept: after an error the key is free and a retry runs again. What is kept is bounded: a bulk answer is kept compact (each action\'s status with its task\'s id or its problem), so its replay shows each task as it is at the replay, which is the first answer\'s task unless the task changed since (then its current state and `etag`; a task deleted since leaves its result with the status only); every other replay is the first response byte for byte. A keyed request whose answer would be larger than the server keeps (`IDEMPOTENCY_MAX_ANSWER_BYTES`, 64 KiB by default) is refused with 413 before anything is written, and each user holds at most a quota of live keys (see Quotas).  **Rate limits.** Requests to `/api` are counted per client address before authentication and per user after it, over a window. Responses carry the IETF `RateLimit-Policy` and `RateLimit` headers; beyond the limit the answer is 429 with `Retry-After`. In the per-user limit a search (`listTasks` with `q`) counts as 10 requests and a bulk request as one per action (at most the whole limit). Each user may also have only a few requests running at once (4 per server process by default): beyond that the answer is an immediate 429 with `Retry-After: 1` and the policy `\"in-flight\"`; and only one search or bulk request at a time in the whole server, whichever process runs it (else policy `\"in-flight-costly\"`), so that one user\'s most expensive work cannot take the server\'s cores from everyone else. A refused request does no work: retry after `Retry-After` seconds.  **Caching.** Every `/api` response is `Cache-Control: no-store`.  **Timestamps** are RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T09:30:00.000Z`.  **Unknown query parameters** are rejected with 400 on every operation, so that a typo in a filter is never silently ignored.  **This document** is served by the API itself at `/openapi.json` and `/openapi.yaml`, and rendered at `/docs`.  # Quotas  Each user\'s holdings are bounded, so that one account cannot fill the service\'s disk. A write that would go past a quota is refused with 409, `type` `/docs#section/Quotas` and a `quota` member naming the quota, its limit and the user\'s current use; nothing of the request is written (a bulk request counts every create in it). Each server sets its limits; `off` removes one. The defaults:  | quota | counts | default | |---|---|---| | `tasks` | tasks held, open and completed | 10,000 | | `stored_bytes` | UTF-8 bytes of every task\'s title, description and tags | 52,428,800 (50 MiB) | | `idempotency_keys` | `Idempotency-Key` answers kept (each for 24 hours) | 1,000 | | `lists` | lists held | 100 | | `tasks_per_list` | tasks in one list, not in the trash | 5,000 | | `subtasks_per_parent` | direct subtasks of one task | 100 |  Tasks in the trash still count against `tasks` and `stored_bytes` until they are purged: deleting a task (or clearing completed ones) moves it to the trash, and purging it or emptying the trash frees room at once; the trash purges each item by itself `TRASH_RETENTION_DAYS` (30 by default) after its deletion. Deleting a task frees room in `tasks_per_list` and `subtasks_per_parent` at once (`lists` is freed by deleting a list). An `idempotency_keys` refusal carries `Retry-After`: the seconds until the oldest kept answer expires (an expired key no longer counts). It refuses only a new key: a retry of a kept one is still replayed. 
+ * The backend a todo app\'s frontend calls to manage the signed-in user\'s tasks.  **Authentication.** Every `/api` operation needs `Authorization: Bearer <JWT>`. The token\'s `sub` claim is the user id; it must equal the `{user_id}` in the path (otherwise 403). Another user\'s task is indistinguishable from a missing one (404).  **Errors.** Every error is an RFC 9457 `application/problem+json` document. Validation failures list each problem in `errors`, with the `location` (body, query, path or header) and a JSON `pointer` to the offending value inside it. So are the answers to requests refused before any operation is reached, which no operation lists: 400 for a request that is not well-formed HTTP/1.1 (a control character in a header, a duplicate `Content-Length`), 408 when the request is not received in full within the server\'s request timeout, 413 for a `Content-Length` beyond any number the server reads, 414 for a request line and 431 for a header section beyond 16 KiB; these close the connection.  **Database unavailable, server overloaded.** Every operation that needs the database answers 503 with `Retry-After` while it cannot be reached or used (down, refusing connections, every pooled connection busy, a statement timed out or cancelled): retry after that many seconds. So does every `/api` operation, at once and before reading the request, while the server is overloaded (more requests arriving than it answers, so that they would wait longer than it allows); the probes and documents never do.  **Request ids.** A safe `X-Request-Id` (1–128 characters of `A-Z a-z 0-9 . _ : -`) is kept when it comes from a proxy the server trusts (`TRUST_PROXY`); otherwise the server makes its own, so that no client chooses the id its requests are logged under. It is echoed in the `X-Request-Id` response header and in error bodies as `request_id`.  **Headers on every response.** Whatever the operation and the status, every response carries `X-Request-Id`. When the request\'s `Origin` is one of the server\'s `CORS_ORIGINS`, every response also carries `Access-Control-Allow-Origin` with that origin, so that a browser app there may read it, and `Access-Control-Expose-Headers` naming the headers it may read besides the safelisted ones (`ETag`, `Location`, `RateLimit`, `RateLimit-Policy`, `Retry-After`, `X-Request-Id`); any other origin gets no CORS header. With `CORS_ORIGINS` set, every response says `Vary: Origin`. OpenAPI 3.0 cannot declare a header for every response, so these are described here, once, and on no response. The headers that depend on the response (`ETag`, `Location`, `RateLimit`, `RateLimit-Policy`, `Retry-After`, `WWW-Authenticate`) are declared on each response that carries them.  **Concurrency.** Every task and list response carries a strong `ETag`. Send it back in `If-Match` on PUT, PATCH, DELETE, complete and move to write only if nobody changed the task (or list) since you read it (otherwise 412, and nothing is written); `If-None-Match` on GET answers 304 while it is unchanged (for `listLists` and `listChanges`, while the answer is). A server run with `REQUIRE_IF_MATCH=true` refuses those writes without `If-Match` (428). Bulk update, complete and delete actions take the same condition in `if_match`.  **Safe retries.** `Idempotency-Key` (the IETF httpapi draft) on create, complete and bulk: the first response to a key is kept for 24 hours, and a retry with the same key and the same request gets that response again (same status, body and headers) without writing anything. The same key with another request is a 422; a retry while the first is still running is a 409. Keys belong to the user who sent them. Only successful responses are kept: after an error the key is free and a retry runs again. What is kept is bounded: a bulk answer is kept compact (each action\'s status with its task\'s id or its problem), so its replay shows each task as it is at the replay, which is the first answer\'s task unless the task changed since (then its current state and `etag`; a task deleted since leaves its result with the status only); every other replay is the first response byte for byte. A keyed request whose answer would be larger than the server keeps (`IDEMPOTENCY_MAX_ANSWER_BYTES`, 64 KiB by default) is refused with 413 before anything is written, and each user holds at most a quota of live keys (see Quotas).  **Rate limits.** Requests to `/api` are counted per client address before authentication and per user after it, over a window. Responses carry the IETF `RateLimit-Policy` and `RateLimit` headers; beyond the limit the answer is 429 with `Retry-After`. In the per-user limit a search (`listTasks` with `q`) counts as 10 requests and a bulk request as one per action (at most the whole limit). Each user may also have only a few requests running at once (4 per server process by default): beyond that the answer is an immediate 429 with `Retry-After: 1` and the policy `\"in-flight\"`; and only one search or bulk request at a time in the whole server, whichever process runs it (else policy `\"in-flight-costly\"`), so that one user\'s most expensive work cannot take the server\'s cores from everyone else. A refused request does no work: retry after `Retry-After` seconds.  **Caching.** Every `/api` response is `Cache-Control: no-store` (the event stream\'s also `no-cache, no-transform`).  **Timestamps** are RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T09:30:00.000Z`.  **Unknown query parameters** are rejected with 400 on every operation, so that a typo in a filter is never silently ignored.  **This document** is served by the API itself at `/openapi.json` and `/openapi.yaml`, and rendered at `/docs`.  # Quotas  Each user\'s holdings are bounded, so that one account cannot fill the service\'s disk. A write that would go past a quota is refused with 409, `type` `/docs#section/Quotas` and a `quota` member naming the quota, its limit and the user\'s current use; nothing of the request is written (a bulk request counts every create in it). Each server sets its limits; `off` removes one. The defaults:  | quota | counts | default | |---|---|---| | `tasks` | tasks held, open and completed | 10,000 | | `stored_bytes` | UTF-8 bytes of every task\'s title, description and tags | 52,428,800 (50 MiB) | | `idempotency_keys` | `Idempotency-Key` answers kept (each for 24 hours) | 1,000 | | `lists` | lists held | 100 | | `tasks_per_list` | tasks in one list, not in the trash | 5,000 | | `subtasks_per_parent` | direct subtasks of one task | 100 |  Tasks in the trash still count against `tasks` and `stored_bytes` until they are purged: deleting a task (or clearing completed ones) moves it to the trash, and purging it or emptying the trash frees room at once; the trash purges each item by itself `TRASH_RETENTION_DAYS` (30 by default) after its deletion. Deleting a task frees room in `tasks_per_list` and `subtasks_per_parent` at once (`lists` is freed by deleting a list). An `idempotency_keys` refusal carries `Retry-After`: the seconds until the oldest kept answer expires (an expired key no longer counts). It refuses only a new key: a retry of a kept one is still replayed. 
  *
  * The version of the OpenAPI document: 0.1.0
  * 
@@ -106,7 +106,11 @@ export class BaseAPI {
                     fetch: this.fetchApi,
                     url: fetchParams.url,
                     init: fetchParams.init,
-                    response: response.clone(),
+                    // An event stream's body is read by the stream alone: a copy read by nobody would
+                    // keep every message in memory, and one read would never end. Its head only.
+                    response: isEventStream(response)
+                        ? new Response(null, { status: response.status, statusText: response.statusText, headers: response.headers })
+                        : response.clone(),
                 }) || response;
             }
         }
@@ -186,7 +190,7 @@ function describeCause(cause: unknown): string {
  * RequestTimeoutError, so that fetch and the reading of the body both reject with it.
  */
 function requestSignal(method: string, url: string, signal: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal | undefined {
-    if (timeoutMs === undefined) return signal;
+    if (timeoutMs === undefined || timeoutMs === Infinity) return signal;
     const timeout = new AbortController();
     // AbortSignal.timeout's timer keeps no Node process alive, unlike setTimeout's.
     AbortSignal.timeout(timeoutMs).addEventListener('abort', () => timeout.abort(new RequestTimeoutError(method, url, timeoutMs)), { once: true });
@@ -231,7 +235,7 @@ export interface ConfigurationParameters {
 export interface RequestOptions {
     /** Cancels the request: the call then rejects with the signal's reason (an `AbortError` DOMException unless another was given to `abort()`). */
     signal?: AbortSignal | undefined;
-    /** This call's timeout, instead of the Configuration's. */
+    /** This call's timeout, instead of the Configuration's (`Infinity`: none). */
     timeoutMs?: number | undefined;
     /** Headers for this call, on top of the Configuration's. */
     headers?: HTTPHeaders | undefined;
@@ -416,4 +420,258 @@ export class TextApiResponse {
     async value(): Promise<string> {
         return await this.raw.text();
     };
+}
+
+function isEventStream(response: Response): boolean {
+    return (response.headers.get('content-type') ?? '').split(';')[0].trim() === 'text/event-stream';
+}
+
+/** One Server-Sent Events message: its `event` type (`message` when it names none), the last `id` sent, its `data`. */
+export interface EventStreamMessage {
+    event: string;
+    id: string | undefined;
+    data: string;
+}
+
+/**
+ * Reads `text/event-stream` as the HTML standard says (lines ending in CR, LF or CRLF; comments;
+ * `event`, `data`, `id` fields; a message per blank line), text chunk by text chunk.
+ */
+export class EventStreamParser {
+    private buffer = '';
+    private started = false;
+    /** The last chunk ended with a CR: an LF first in the next one ends no line (it is the CR's). */
+    private afterCarriageReturn = false;
+    private event = '';
+    private data: string[] = [];
+    /** The last `id` sent, which every later message carries until another comes. */
+    lastEventId: string | undefined;
+
+    constructor(lastEventId?: string) {
+        this.lastEventId = lastEventId;
+    }
+
+    /** The messages `chunk` completes. */
+    push(chunk: string): EventStreamMessage[] {
+        this.buffer += this.afterCarriageReturn && chunk.startsWith('\n') ? chunk.slice(1) : chunk;
+        this.afterCarriageReturn = false;
+        if (!this.started && this.buffer.length > 0) {
+            this.started = true;
+            if (this.buffer.startsWith('\uFEFF')) this.buffer = this.buffer.slice(1);
+        }
+        const messages: EventStreamMessage[] = [];
+        const lineEnd = /\r\n|\r|\n/g;
+        let start = 0;
+        for (let match = lineEnd.exec(this.buffer); match; match = lineEnd.exec(this.buffer)) {
+            const message = this.line(this.buffer.slice(start, match.index));
+            if (message) messages.push(message);
+            start = match.index + match[0].length;
+            this.afterCarriageReturn = match[0] === '\r' && start === this.buffer.length;
+        }
+        this.buffer = this.buffer.slice(start);
+        return messages;
+    }
+
+    private line(line: string): EventStreamMessage | undefined {
+        if (line === '') {
+            const message = this.data.length === 0 ? undefined : { event: this.event || 'message', id: this.lastEventId, data: this.data.join('\n') };
+            this.event = '';
+            this.data = [];
+            return message;
+        }
+        if (line.startsWith(':')) return undefined;
+        const colon = line.indexOf(':');
+        const field = colon < 0 ? line : line.slice(0, colon);
+        let value = colon < 0 ? '' : line.slice(colon + 1);
+        if (value.startsWith(' ')) value = value.slice(1);
+        if (field === 'event') this.event = value;
+        else if (field === 'data') this.data.push(value);
+        else if (field === 'id' && !value.includes('\u0000')) this.lastEventId = value;
+        return undefined;
+    }
+}
+
+/** The server says events may have been missed (a `reset` message: its history no longer reaches the stream's `Last-Event-ID`), and no `onReset` was given. */
+export class EventStreamResetError extends Error {
+    override name: string = "EventStreamResetError";
+    /** The id the stream goes on from: a new stream from it, once everything was read again, misses nothing. */
+    constructor(public lastEventId: string) {
+        super(`the server's history no longer reaches this stream's last event: read everything again, then follow from ${lastEventId}`);
+    }
+}
+
+/** The answer of an event stream's one connection: its messages as they come, without reconnecting. */
+export class EventStreamApiResponse<T> {
+    constructor(public raw: Response, private transformer: ResponseTransformer<T>) {}
+
+    /** A message's event, from its data. */
+    parse(message: EventStreamMessage): T {
+        return this.transformer(JSON.parse(message.data));
+    }
+
+    /** This connection's text, chunk by chunk, as it comes; reading it fails with a FetchError when the connection is lost. */
+    async *text(): AsyncGenerator<string, void, undefined> {
+        if (!isEventStream(this.raw)) throw new Error(`${this.raw.url} answered ${this.raw.headers.get('content-type')}, not text/event-stream`);
+        const reader = this.raw.body!.getReader();
+        const decoder = new TextDecoder();
+        try {
+            for (;;) {
+                let read: { done: boolean; value?: Uint8Array | undefined };
+                try {
+                    read = await reader.read();
+                } catch (cause) {
+                    // Aborted (the signal's reason), or lost: no answer to the rest, as fetch's own failures.
+                    if (cause instanceof Error && cause.name === 'AbortError') throw cause;
+                    throw new FetchError('GET', this.raw.url, cause);
+                }
+                if (read.done) return;
+                yield decoder.decode(read.value, { stream: true });
+            }
+        } finally {
+            reader.cancel().catch(() => undefined);
+        }
+    }
+
+    /** This connection's events, until the server ends it (a `reset` throws an EventStreamResetError). */
+    async value(): Promise<AsyncIterable<T>> {
+        const response = this;
+        return {
+            async *[Symbol.asyncIterator]() {
+                const parser = new EventStreamParser();
+                for await (const text of response.text()) {
+                    for (const message of parser.push(text)) {
+                        if (message.event === 'reset') throw new EventStreamResetError(message.id ?? '');
+                        yield response.parse(message);
+                    }
+                }
+            },
+        };
+    }
+}
+
+/** How an event stream reconnects, and what it does when events were missed; the call's own options besides. */
+export interface EventStreamOptions {
+    /** Ends the stream: the iteration then throws the signal's reason (an `AbortError` unless another was given). */
+    signal?: AbortSignal | undefined;
+    /** Headers for each of its requests, on top of the Configuration's. */
+    headers?: HTTPHeaders | undefined;
+    /** The wait before reconnecting: `initialDelayMs` (1 s) after a lost connection, doubled after each failed attempt up to `maxDelayMs` (30 s), each wait a random share of it above half; at least the `Retry-After` of a 429 or 503. */
+    retry?: { initialDelayMs?: number | undefined; maxDelayMs?: number | undefined } | undefined;
+    /** A connection that brings nothing for this long (not even the heartbeat the server sends every 15 s) is given up and opened again: 45 s by default. */
+    idleTimeoutMs?: number | undefined;
+    /**
+     * Called, and awaited, when the server says events may have been missed (its history no longer
+     * reaches the stream's last event): read everything again (the changes feed), then the stream
+     * goes on after `lastEventId`. Without it, the iteration throws an EventStreamResetError.
+     */
+    onReset?: ((lastEventId: string) => void | Promise<void>) | undefined;
+}
+
+const RETRY_DEFAULTS = { initialDelayMs: 1_000, maxDelayMs: 30_000 };
+const IDLE_TIMEOUT_MS = 45_000;
+
+/** Whether a failed attempt to connect is worth another: no answer, too many requests, the server unavailable. */
+function isRetryable(error: unknown): boolean {
+    if (error instanceof FetchError) return true;
+    return error instanceof ResponseError && (error.status === 429 || error.status >= 500);
+}
+
+/** The `Retry-After` of a refusal, in milliseconds (0 without one). */
+function retryAfterMs(error: unknown): number {
+    const seconds = error instanceof ResponseError ? Number(error.response.headers.get('retry-after')) : NaN;
+    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1_000 : 0;
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason once it aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+        if (signal?.aborted) return reject(signal.reason);
+        const aborted = () => {
+            clearTimeout(timer);
+            reject(signal!.reason);
+        };
+        const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', aborted);
+            resolve();
+        }, ms);
+        signal?.addEventListener('abort', aborted, { once: true });
+    });
+}
+
+/** A connection given up for its silence. */
+class IdleConnection extends Error {}
+
+/**
+ * A live stream of events (an operation answering `text/event-stream`), as an async iterable
+ * that reconnects: when the connection is lost, the server ends it (restarting, say) or it stays
+ * silent past `idleTimeoutMs`, it connects again, with backoff, and with the id of the last event
+ * it delivered as `Last-Event-ID`, so that the server goes on after it: no event missed, none
+ * repeated. It stops when `signal` aborts (throwing its reason) or the loop reading it ends
+ * (`break`); a refusal that no retry can mend (400, 401, 403, 404) is thrown as a ResponseError.
+ */
+export class EventStream<T> implements AsyncIterable<T> {
+    /** The id of the last event delivered (or of a reset handled): where the next connection goes on from. */
+    lastEventId: string | undefined;
+
+    constructor(
+        private readonly connect: (lastEventId: string | undefined, options: RequestOptions) => Promise<EventStreamApiResponse<T>>,
+        lastEventId: string | undefined,
+        private readonly options: EventStreamOptions = {},
+    ) {
+        this.lastEventId = lastEventId;
+    }
+
+    async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+        const { signal, headers, onReset } = this.options;
+        const initialDelayMs = this.options.retry?.initialDelayMs ?? RETRY_DEFAULTS.initialDelayMs;
+        const maxDelayMs = this.options.retry?.maxDelayMs ?? RETRY_DEFAULTS.maxDelayMs;
+        const idleTimeoutMs = this.options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+        let failures = 0;
+        for (;;) {
+            signal?.throwIfAborted();
+            const connection = new AbortController();
+            const abort = () => connection.abort(signal?.reason);
+            signal?.addEventListener('abort', abort, { once: true });
+            let idle: ReturnType<typeof setTimeout> | undefined;
+            const stillAlive = () => {
+                clearTimeout(idle);
+                idle = setTimeout(() => connection.abort(new IdleConnection()), idleTimeoutMs);
+            };
+            let waitMs = initialDelayMs;
+            try {
+                stillAlive();
+                // The Configuration's timeout bounds a whole answer, which a stream never completes: off.
+                const response = await this.connect(this.lastEventId, { signal: connection.signal, headers, timeoutMs: Infinity });
+                failures = 0;
+                const parser = new EventStreamParser(this.lastEventId);
+                for await (const text of response.text()) {
+                    stillAlive();
+                    for (const message of parser.push(text)) {
+                        if (message.event === 'reset') {
+                            const from = message.id ?? '';
+                            if (!onReset) throw new EventStreamResetError(from);
+                            await onReset(from);
+                            this.lastEventId = from;
+                            continue;
+                        }
+                        const event = response.parse(message);
+                        this.lastEventId = message.id;
+                        yield event;
+                    }
+                }
+                // The server ended the stream (it is stopping, say): connect again.
+            } catch (error) {
+                if (signal?.aborted) throw signal.reason;
+                const silent = connection.signal.reason instanceof IdleConnection;
+                if (!silent && !isRetryable(error)) throw error;
+                failures += 1;
+                waitMs = Math.max(Math.min(maxDelayMs, initialDelayMs * 2 ** (failures - 1)), retryAfterMs(error));
+            } finally {
+                clearTimeout(idle);
+                signal?.removeEventListener('abort', abort);
+                connection.abort();
+            }
+            await pause(waitMs * (0.5 + Math.random() / 2), signal);
+        }
+    }
 }
