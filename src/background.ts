@@ -9,39 +9,68 @@ import { redisTransport } from './events/signal-redis.js';
 import type { BackgroundJob } from './jobs/background-job.js';
 import { startJobEngine, type JobEngine } from './jobs/job-engine.js';
 import { trashPurgeJob } from './trash/trash-purge.js';
+import { webhookDeliveryJob } from './webhooks/delivery-job.js';
+import { deliveryRelay, deliveryRelayJob } from './webhooks/delivery-relay.js';
+import { systemResolve, type Resolve } from './webhooks/public-address.js';
+import { createWebhookSender } from './webhooks/webhook-sender.js';
 
 // The composition root of the background work, shared by the API process (src/server.ts) and the
 // worker process (src/worker.ts): which jobs there are, and how processes tell each other of new events.
 
 export interface BackgroundDependencies {
-  readonly config: Pick<Config, 'history' | 'background'>;
+  readonly config: Pick<Config, 'history' | 'background' | 'webhooks'>;
   readonly db: Knex;
   readonly kind: 'postgres' | 'pglite';
   readonly logger: Logger;
   readonly signal: EventSignal;
   /** Tests drive time with pg-boss's TestClock. */
   readonly clock?: Parameters<typeof startJobEngine>[0]['clock'];
+  /** How webhook hosts are resolved: the system's resolver; tests give names addresses of their own. */
+  readonly resolve?: Resolve;
 }
 
 /** Every job the engine runs. */
-export function backgroundJobs({ config, db, logger }: BackgroundDependencies): BackgroundJob[] {
+export function backgroundJobs({
+  config,
+  db,
+  logger,
+  signal,
+  resolve = systemResolve,
+}: BackgroundDependencies): BackgroundJob[] {
+  const send = createWebhookSender({ ...config.webhooks, resolve });
   return [
     trashPurgeJob(db, config.history.trashRetentionDays, logger),
     changeHistoryPruneJob(db, config.history.changesHistoryDays, logger),
+    webhookDeliveryJob({ db, config: config.webhooks, logger, signal, send }) as BackgroundJob,
+    deliveryRelayJob(db, config.webhooks.timeoutMs),
   ];
 }
 
-/** The engine with every job; this process runs them unless RUN_JOBS=false. */
-export function startBackground(dependencies: BackgroundDependencies): Promise<JobEngine> {
-  const { config, db, kind, logger, clock } = dependencies;
-  return startJobEngine({
+/**
+ * The engine with every job; this process runs them unless RUN_JOBS=false. Whether or not it runs
+ * them, it sends the jobs of the webhook deliveries its users' writes made, as it hears of them.
+ */
+export async function startBackground(dependencies: BackgroundDependencies): Promise<JobEngine> {
+  const { config, db, kind, logger, signal, clock } = dependencies;
+  const engine = await startJobEngine({
     db,
     kind,
     logger,
     jobs: backgroundJobs(dependencies),
     runJobs: config.background.runJobs,
+    superviseSeconds: config.background.superviseSeconds,
     ...(clock ? { clock } : {}),
   });
+  const relay = deliveryRelay(db, engine, config.webhooks.timeoutMs, logger);
+  const unsubscribe = signal.subscribe((userId) => relay.wake(userId));
+  return {
+    ...engine,
+    async stop() {
+      unsubscribe();
+      await relay.stop();
+      await engine.stop();
+    },
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ export interface Config {
   readonly quotas: QuotaConfig;
   readonly history: HistoryConfig;
   readonly background: BackgroundConfig;
+  readonly webhooks: WebhookConfig;
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
   readonly shutdownTimeoutMs: number;
@@ -87,6 +88,8 @@ export interface QuotaConfig {
   readonly tasksPerList: number | undefined;
   /** QUOTA_SUBTASKS_PER_PARENT: direct subtasks of one task, not counting the trash. */
   readonly subtasksPerParent: number | undefined;
+  /** QUOTA_WEBHOOKS_PER_USER: webhooks held, enabled or not. */
+  readonly webhooksPerUser: number | undefined;
   /** QUOTA_IDEMPOTENCY_KEYS_PER_USER: Idempotency-Key answers kept at once. */
   readonly idempotencyKeysPerUser: number | undefined;
   /** IDEMPOTENCY_MAX_ANSWER_BYTES: the largest answer kept for a key; a keyed request whose answer is larger is refused. */
@@ -111,6 +114,30 @@ export interface BackgroundConfig {
    * (Redis pub/sub then) and on the embedded database (one process).
    */
   readonly listenUrl: string | undefined;
+  /**
+   * JOBS_SUPERVISE_SECONDS: how often the job engine looks for jobs whose process died (or that
+   * ran past their expiry) and runs them again; the longest a killed worker's jobs wait.
+   */
+  readonly superviseSeconds: number;
+}
+
+/** How webhooks are delivered, and where to. */
+export interface WebhookConfig {
+  /** WEBHOOK_ALLOW_HTTP: http:// URLs are accepted and delivered to (development, tests); https:// only otherwise. */
+  readonly allowHttp: boolean;
+  /**
+   * WEBHOOK_ALLOW_PRIVATE: URLs and addresses that are not public (loopback, private, link-local,
+   * unique local...) are accepted and delivered to (development, tests); never otherwise.
+   */
+  readonly allowPrivate: boolean;
+  /** WEBHOOK_TIMEOUT_MS: the most one attempt may take, connecting and answering included. */
+  readonly timeoutMs: number;
+  /** WEBHOOK_MAX_ATTEMPTS: attempts of a delivery before it has failed for good. */
+  readonly maxAttempts: number;
+  /** WEBHOOK_RETRY_BASE_SECONDS: the wait after a delivery's first failed attempt, doubled after each next one... */
+  readonly retryBaseSeconds: number;
+  /** WEBHOOK_RETRY_MAX_DELAY_SECONDS: ...up to this. */
+  readonly retryMaxDelaySeconds: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -153,6 +180,7 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       listsPerUser: quota(env, 'QUOTA_LISTS_PER_USER', 100),
       tasksPerList: quota(env, 'QUOTA_TASKS_PER_LIST', 5000),
       subtasksPerParent: quota(env, 'QUOTA_SUBTASKS_PER_PARENT', 100),
+      webhooksPerUser: quota(env, 'QUOTA_WEBHOOKS_PER_USER', 10),
       idempotencyKeysPerUser: quota(env, 'QUOTA_IDEMPOTENCY_KEYS_PER_USER', 1000),
       idempotencyAnswerBytes: integer(env, 'IDEMPOTENCY_MAX_ANSWER_BYTES', {
         min: 1024,
@@ -167,7 +195,9 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
     background: {
       runJobs: boolean(env, 'RUN_JOBS', true),
       listenUrl: databaseUrl(env, 'DATABASE_LISTEN_URL') ?? database.databaseUrl,
+      superviseSeconds: integer(env, 'JOBS_SUPERVISE_SECONDS', { min: 1, max: 3600, fallback: 60 }),
     },
+    webhooks: webhookConfig(env),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(
       env,
@@ -177,6 +207,32 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
     ),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', { min: 0, max: 600_000, fallback: 10_000 }),
     webConcurrency: webConcurrency(env, database.databaseUrl),
+  };
+}
+
+/**
+ * The defaults retry for about a day: after 1, 2, 4... minutes up to 4 hours between attempts, the
+ * 14th and last attempt comes some 24 hours after the first.
+ */
+function webhookConfig(env: Env): WebhookConfig {
+  const retryBaseSeconds = integer(env, 'WEBHOOK_RETRY_BASE_SECONDS', { min: 1, max: 86_400, fallback: 60 });
+  const retryMaxDelaySeconds = integer(env, 'WEBHOOK_RETRY_MAX_DELAY_SECONDS', {
+    min: 1,
+    max: 7 * 86_400,
+    fallback: 4 * 3600,
+  });
+  if (retryMaxDelaySeconds < retryBaseSeconds) {
+    throw new ConfigError(
+      `WEBHOOK_RETRY_MAX_DELAY_SECONDS (${retryMaxDelaySeconds}) must be at least WEBHOOK_RETRY_BASE_SECONDS (${retryBaseSeconds}): it bounds the waits that start there`,
+    );
+  }
+  return {
+    allowHttp: boolean(env, 'WEBHOOK_ALLOW_HTTP', false),
+    allowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', { min: 100, max: 60_000, fallback: 10_000 }),
+    maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', { min: 1, max: 100, fallback: 14 }),
+    retryBaseSeconds,
+    retryMaxDelaySeconds,
   };
 }
 

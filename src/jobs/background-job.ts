@@ -1,4 +1,5 @@
-import type { Job, QueueOptions, SendOptions, WorkOptions } from 'pg-boss';
+import type { Knex } from 'knex';
+import type { Job, JobInsert, QueueOptions, SendOptions, WorkOptions } from 'pg-boss';
 
 /**
  * Work done in the background, on the job engine (pg-boss): in the API processes by default, or in
@@ -14,11 +15,15 @@ export interface BackgroundJob<Data extends object = object> {
   readonly work?: WorkOptions;
   /** A cron expression: the engine sends the job itself on this schedule (once across all processes). */
   readonly schedule?: string;
-  /** Runs a batch of the queue's jobs; a throw fails (and retries) them all. */
-  readonly run: (jobs: Job<Data>[]) => Promise<void>;
+  /** Runs a batch of the queue's jobs (and may queue others); a throw fails (and retries) them all. */
+  readonly run: (jobs: Job<Data>[], queue: JobQueue) => Promise<void>;
 }
 
 /** What the rest of the server asks of the engine: to run a job soon (or later). */
 export interface JobQueue {
   send(name: string, data: object, options?: SendOptions): Promise<string | null>;
+  /** Inserts jobs as part of the caller's transaction: they exist if and only if it commits. */
+  insert(name: string, jobs: JobInsert[], trx: Knex.Transaction): Promise<void>;
+  /** Tells this process's workers of the queue, if it runs them, that jobs are ready: they fetch now, not at their next poll. */
+  wake(name: string): void;
 }

@@ -8,15 +8,7 @@ import { fromKnex, fromPglite, type Db } from 'pg-boss';
  * takes it, so that a job's statement never lands inside a request's open transaction.
  */
 export function jobDatabase(db: Knex, kind: 'postgres' | 'pglite'): Db {
-  const knexAdapter = fromKnex(db);
-  // pg-boss passes `undefined` for a missing value, which pg sends as NULL and Knex refuses.
-  const throughKnex: Db = {
-    executeSql: (text, values) =>
-      knexAdapter.executeSql(
-        text,
-        values?.map((value) => (value === undefined ? null : value)),
-      ),
-  };
+  const throughKnex = jobTransaction(db);
   if (kind === 'postgres') return throughKnex;
   const client = db.client as {
     acquireConnection(): Promise<PGlite>;
@@ -34,5 +26,21 @@ export function jobDatabase(db: Knex, kind: 'postgres' | 'pglite'): Db {
         await client.releaseConnection(connection);
       }
     },
+  };
+}
+
+/**
+ * pg-boss's statements run in a Knex transaction (or over a pool), as `db` of a call that must
+ * commit with the caller's own writes (a job inserted with the row that says it was sent).
+ */
+export function jobTransaction(trx: Knex): Db {
+  const knexAdapter = fromKnex(trx);
+  return {
+    // pg-boss passes `undefined` for a missing value, which pg sends as NULL and Knex refuses.
+    executeSql: (text, values) =>
+      knexAdapter.executeSql(
+        text,
+        values?.map((value) => (value === undefined ? null : value)),
+      ),
   };
 }

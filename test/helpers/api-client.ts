@@ -79,10 +79,12 @@ export class TestUser {
     return this.token;
   }
 
-  /** `path` is relative to `/api/{user_id}` when it starts with `/tasks`, `/lists`, `/trash` or `/changes`. */
+  /** `path` is relative to `/api/{user_id}` when it starts with `/tasks`, `/lists`, `/trash`, `/changes` or `/webhooks`. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as ApiResponse
   async call<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
-    const full = /^\/(tasks|lists|trash|changes)\b/.test(path) ? `/api/${encodeURIComponent(this.id)}${path}` : path;
+    const full = /^\/(tasks|lists|trash|changes|webhooks)\b/.test(path)
+      ? `/api/${encodeURIComponent(this.id)}${path}`
+      : path;
     return request<T>(this.baseUrl, method, full, { token: await this.bearer(), ...options });
   }
 

@@ -7,6 +7,7 @@ import { startBackground } from '../../src/background.js';
 import { createEventSignal, type EventSignal } from '../../src/events/event-signal.js';
 import type { JobEngine } from '../../src/jobs/job-engine.js';
 import type { Clock } from 'pg-boss';
+import type { Resolve } from '../../src/webhooks/public-address.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createHttpServer } from '../../src/http/http-server.js';
 import { createRedisClient, waitUntilReady } from '../../src/rate-limit/rate-limit.redis-store.js';
@@ -48,14 +49,23 @@ export interface TestServerOptions {
   readonly logLevel?: Config['logLevel'];
   /** Overrides of the history settings (trash retention, changes history). */
   readonly history?: Partial<Config['history']>;
+  /** Overrides of the webhook settings (https and public addresses only, the service's retries by default). */
+  readonly webhooks?: Partial<Config['webhooks']>;
   /** The signal of new events between processes (default: this server's own, local). */
   readonly signal?: EventSignal;
   /**
    * Starts the job engine (pg-boss) over the database as the server process does, on `kind`
    * (a pooled PostgreSQL is `postgres`), optionally on pg-boss's TestClock; `runJobs: false`
-   * only sends jobs (as an API process beside `make worker`).
+   * only sends jobs (as an API process beside `make worker`); `superviseSeconds` how soon jobs of
+   * a dead process run again; `resolve` how webhook hosts resolve.
    */
-  readonly background?: { readonly kind: 'postgres' | 'pglite'; readonly clock?: Clock; readonly runJobs?: boolean };
+  readonly background?: {
+    readonly kind: 'postgres' | 'pglite';
+    readonly clock?: Clock;
+    readonly runJobs?: boolean;
+    readonly superviseSeconds?: number;
+    readonly resolve?: Resolve;
+  };
 }
 
 /** The app over `db`, listening on a free loopback port. */
@@ -71,6 +81,7 @@ export async function startTestServer(
     waitForRedis = false,
     logLevel = 'info',
     history = {},
+    webhooks = {},
     signal: givenSignal,
     background,
   }: TestServerOptions = {},
@@ -99,7 +110,12 @@ export async function startTestServer(
     rateLimit: { ...defaults.rateLimit, ...rateLimit },
     quotas: { ...defaults.quotas, ...quotas },
     history: { ...defaults.history, ...history },
-    background: { ...defaults.background, runJobs: background?.runJobs ?? true },
+    webhooks: { ...defaults.webhooks, ...webhooks },
+    background: {
+      ...defaults.background,
+      runJobs: background?.runJobs ?? true,
+      superviseSeconds: background?.superviseSeconds ?? defaults.background.superviseSeconds,
+    },
   };
   const redis = config.rateLimit.redisUrl
     ? createRedisClient(config.rateLimit.redisUrl, logger, redisKeyPrefix)
@@ -116,7 +132,15 @@ export async function startTestServer(
   } else if (redis) await waitUntilReady(redis, 2_000);
   const signal = givenSignal ?? createEventSignal(undefined, logger);
   const jobs = background
-    ? await startBackground({ config, db, kind: background.kind, logger, signal, clock: background.clock })
+    ? await startBackground({
+        config,
+        db,
+        kind: background.kind,
+        logger,
+        signal,
+        clock: background.clock,
+        resolve: background.resolve,
+      })
     : undefined;
   const app = createApp({ config, db, logger, redis, docsPagePath, signal, jobs });
   const server: Server = createHttpServer(app, {
