@@ -269,7 +269,8 @@ for (const kind of DATABASE_KINDS) {
       const id = `evt_${sent!.event_id}`;
       expect(failing.received.slice(before).map((request) => request.headers['webhook-id'])).to.deep.equal([id]);
       const earlier = failing.received.slice(0, before).filter((request) => request.headers['webhook-id'] === id);
-      expect(earlier).to.have.length(latest!.attempts);
+      // As many as it recorded, or one more: an attempt under way when the webhook was disabled is not recorded.
+      expect(earlier.length).to.be.within(latest!.attempts, latest!.attempts + 1);
 
       // A resend that fails is over after its one attempt: no automatic retries, and the webhook stays enabled.
       failing.answer = () => ({ status: 500 });
