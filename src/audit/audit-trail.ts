@@ -3,7 +3,8 @@ import type { AuthenticatedUser } from '../contract/authenticated-user.js';
 import { afterCommit } from '../db/request-transaction.js';
 
 /** What a change was made to: a task, a list or a webhook, by id. */
-export type AuditSubject = { readonly task_id: number } | { readonly list_id: number } | { readonly webhook_id: number };
+export type AuditSubject =
+  { readonly task_id: number } | { readonly list_id: number } | { readonly webhook_id: number };
 
 /** The parts of a handler's input an audit line needs. */
 export interface Auditable {

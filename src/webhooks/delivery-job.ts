@@ -34,7 +34,7 @@ const EXPIRY_MARGIN_SECONDS = 5;
 function attemptJobOptions(timeoutMs: number): QueueOptions {
   return {
     retryLimit: 30,
-    retryDelay: 5,
+    retryDelay: 1,
     retryBackoff: true,
     retryDelayMax: 3600,
     expireInSeconds: Math.ceil(timeoutMs / 1000) + EXPIRY_MARGIN_SECONDS,

@@ -2,10 +2,12 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { BackgroundJob, JobQueue } from '../jobs/background-job.js';
 import { attemptJob, DELIVERY_QUEUE } from './delivery-job.js';
-import { takeUnqueued } from './delivery-runs.store.js';
+import { anyUnqueued, takeUnqueued } from './delivery-runs.store.js';
 
 /** Deliveries taken per transaction. */
 const BATCH = 500;
+/** Announcements are gathered this long into one pass: a burst of writes costs one probe. */
+const GATHER_MS = 20;
 
 /**
  * Sends the job of each pending delivery that has none yet (made by the events trigger, or sent
@@ -19,6 +21,8 @@ export async function relayDeliveries(
   timeoutMs: number,
   users?: readonly string[],
 ): Promise<number> {
+  // Most writes make no delivery (their user has no webhook): a read, not a transaction, says so.
+  if (!(await anyUnqueued(db, users))) return 0;
   let relayed = 0;
   for (;;) {
     const batch = await db.transaction(async (trx) => {
@@ -47,13 +51,15 @@ export interface DeliveryRelay {
 
 /**
  * Relays as the event signal says a user's writes committed: in this process after its own writes,
- * in every process after any (LISTEN/NOTIFY, Redis). Announcements that come while a pass runs are
- * gathered into the next one. A lost announcement delays a delivery until the minutely sweep.
+ * in every process after any (LISTEN/NOTIFY, Redis). Announcements are gathered for a moment, and
+ * those that come while a pass runs into the next one. A lost announcement delays a delivery until
+ * the minutely sweep.
  */
 export function deliveryRelay(db: Knex, queue: JobQueue, timeoutMs: number, logger: Logger): DeliveryRelay {
   const waiting = new Set<string>();
   let everyone = false;
   let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
   const pass = async (): Promise<void> => {
@@ -67,18 +73,28 @@ export function deliveryRelay(db: Knex, queue: JobQueue, timeoutMs: number, logg
         logger.warn({ err: error }, 'could not send the jobs of new webhook deliveries (the sweep sends them)');
       }
     }
-    running = undefined;
+  };
+  const schedule = (): void => {
+    if (stopped || running !== undefined || timer !== undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      running = pass().finally(() => {
+        running = undefined;
+        if (everyone || waiting.size > 0) schedule();
+      });
+    }, GATHER_MS);
+    timer.unref();
   };
 
   return {
     wake(userId) {
-      if (stopped) return;
       if (userId === undefined) everyone = true;
       else waiting.add(userId);
-      running ??= pass();
+      schedule();
     },
     async stop() {
       stopped = true;
+      clearTimeout(timer);
       await running;
     },
   };

@@ -100,6 +100,13 @@ export async function markSucceeded(trx: Knex, target: AttemptTarget): Promise<v
     .update({ last_success_at: trx.fn.now() });
 }
 
+/** Whether any pending delivery (of these users, or of anyone) has no job yet: one probe of a small partial index. */
+export async function anyUnqueued(db: Knex, users: readonly string[] | undefined): Promise<boolean> {
+  const query = db('webhook_deliveries').select(db.raw('1')).where({ status: 'pending', queued: false }).limit(1);
+  if (users !== undefined) query.whereIn('user_id', users);
+  return (await query).length > 0;
+}
+
 /** A pending delivery the relay took: it sends the job of its next attempt. */
 export interface TakenDelivery {
   readonly id: number;

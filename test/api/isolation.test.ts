@@ -155,10 +155,10 @@ describeEachDatabase('isolation between users', (suite) => {
       it(`answers 404 to ${operation.name} exactly as for a nonexistent id, and leaves the webhook unchanged`, async () => {
         const alice = suite.newUser();
         const bob = suite.newUser();
-        const created = await alice.call('POST', '/webhooks', {
+        const created = await alice.call<{ id: number; secret: string }>('POST', '/webhooks', {
           json: { url: 'https://alice.example.com/in', event_types: ['task.created'], description: 'private' },
         });
-        const { secret, ...webhook } = created.body as Record<string, unknown> & { id: number };
+        const { secret, ...webhook } = created.body;
         await alice.createTask();
 
         const onAlices = await bob.call<Problem>(operation.method, operation.path(webhook.id), operation.options);
@@ -169,10 +169,17 @@ describeEachDatabase('isolation between users', (suite) => {
         expect(JSON.stringify(onAlices.body)).not.to.include('alice.example.com');
 
         expect((await alice.call('GET', `/webhooks/${webhook.id}`)).body).to.deep.equal(webhook);
-        const [row] = await suite.database().knex('webhooks').where('id', webhook.id);
-        expect(row.secret, 'the secret as it was').to.equal(secret);
-        const deliveries = await alice.call('GET', `/webhooks/${webhook.id}/deliveries`);
-        expect(deliveries.body.items.map((delivery: { status: string }) => delivery.status)).to.deep.equal(['pending']);
+        const [row] = await suite
+          .database()
+          .knex('webhooks')
+          .select<{ secret: string }[]>('secret')
+          .where('id', webhook.id);
+        expect(row!.secret, 'the secret as it was').to.equal(secret);
+        const deliveries = await alice.call<{ items: { status: string }[] }>(
+          'GET',
+          `/webhooks/${webhook.id}/deliveries`,
+        );
+        expect(deliveries.body.items.map((delivery) => delivery.status)).to.deep.equal(['pending']);
       });
     }
   });

@@ -306,6 +306,7 @@ describeEachDatabase('webhooks: each operation', (suite) => {
       const events = await suite
         .database()
         .knex('events')
+        .select<{ seq: number; type: string }[]>('seq', 'type')
         .where('user_id', alice.id)
         .whereIn('type', ['task.created', 'task.completed', 'list.created'])
         .orderBy('seq', 'desc');

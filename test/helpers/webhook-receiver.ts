@@ -1,5 +1,11 @@
 import { EventEmitter, once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { EVENT_BOUND_MS, within } from './wait.js';
@@ -36,20 +42,20 @@ export class WebhookReceiver {
 
   /** Listens on `port` (any free one by default). */
   static async start(port = 0): Promise<WebhookReceiver> {
-    let receiver: WebhookReceiver | undefined;
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => receiver!.take(request.url ?? '', request.headers, Buffer.concat(chunks), response));
-    });
+    const server = createServer();
     server.listen(port, '127.0.0.1');
     await once(server, 'listening');
-    receiver = new WebhookReceiver(server, (server.address() as AddressInfo).port);
+    const receiver = new WebhookReceiver(server, (server.address() as AddressInfo).port);
+    server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => receiver.take(request.url ?? '', request.headers, Buffer.concat(chunks), response));
+    });
     server.on('connection', (socket: Socket) => {
-      receiver!.connections += 1;
-      receiver!.sockets.add(socket);
-      socket.once('close', () => receiver!.sockets.delete(socket));
-      receiver!.changes.emit('change');
+      receiver.connections += 1;
+      receiver.sockets.add(socket);
+      socket.once('close', () => receiver.sockets.delete(socket));
+      receiver.changes.emit('change');
     });
     return receiver;
   }
