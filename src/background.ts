@@ -9,7 +9,7 @@ import { redisTransport } from './events/signal-redis.js';
 import type { BackgroundJob } from './jobs/background-job.js';
 import { startJobEngine, type JobEngine } from './jobs/job-engine.js';
 import { trashPurgeJob } from './trash/trash-purge.js';
-import { webhookDeliveryJob } from './webhooks/delivery-job.js';
+import { webhookDeliveryJob, type AttemptTiming } from './webhooks/delivery-job.js';
 import { deliveryRelay, deliveryRelayJob } from './webhooks/delivery-relay.js';
 import { systemResolve, type Resolve } from './webhooks/public-address.js';
 import { createWebhookSender } from './webhooks/webhook-sender.js';
@@ -29,6 +29,11 @@ export interface BackgroundDependencies {
   readonly resolve?: Resolve;
 }
 
+/** How the webhook attempts' jobs are timed: the attempt's bound and the engine's heartbeat. */
+function attemptTiming(config: BackgroundDependencies['config']): AttemptTiming {
+  return { timeoutMs: config.webhooks.timeoutMs, heartbeatSeconds: config.background.heartbeatSeconds };
+}
+
 /** Every job the engine runs. */
 export function backgroundJobs({
   config,
@@ -38,11 +43,12 @@ export function backgroundJobs({
   resolve = systemResolve,
 }: BackgroundDependencies): BackgroundJob[] {
   const send = createWebhookSender({ ...config.webhooks, resolve });
+  const timing = attemptTiming(config);
   return [
     trashPurgeJob(db, config.history.trashRetentionDays, logger),
     changeHistoryPruneJob(db, config.history.changesHistoryDays, logger),
-    webhookDeliveryJob({ db, config: config.webhooks, logger, signal, send }) as BackgroundJob,
-    deliveryRelayJob(db, config.webhooks.timeoutMs),
+    webhookDeliveryJob({ db, config: config.webhooks, timing, logger, signal, send }),
+    deliveryRelayJob(db, timing),
   ];
 }
 
@@ -61,7 +67,7 @@ export async function startBackground(dependencies: BackgroundDependencies): Pro
     superviseSeconds: config.background.superviseSeconds,
     ...(clock ? { clock } : {}),
   });
-  const relay = deliveryRelay(db, engine, config.webhooks.timeoutMs, logger);
+  const relay = deliveryRelay(db, engine, attemptTiming(config), logger);
   const unsubscribe = signal.subscribe((userId) => relay.wake(userId));
   return {
     ...engine,

@@ -119,6 +119,11 @@ export interface BackgroundConfig {
    * ran past their expiry) and runs them again; the longest a killed worker's jobs wait.
    */
   readonly superviseSeconds: number;
+  /**
+   * JOBS_HEARTBEAT_SECONDS: how often a long job (a webhook delivery) says it is alive; one silent
+   * for longer is taken for dead (its process was killed) and runs again at the next supervision.
+   */
+  readonly heartbeatSeconds: number;
 }
 
 /** How webhooks are delivered, and where to. */
@@ -196,6 +201,8 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       runJobs: boolean(env, 'RUN_JOBS', true),
       listenUrl: databaseUrl(env, 'DATABASE_LISTEN_URL') ?? database.databaseUrl,
       superviseSeconds: integer(env, 'JOBS_SUPERVISE_SECONDS', { min: 1, max: 3600, fallback: 60 }),
+      // pg-boss's least heartbeat is 10 s.
+      heartbeatSeconds: integer(env, 'JOBS_HEARTBEAT_SECONDS', { min: 10, max: 3600, fallback: 30 }),
     },
     webhooks: webhookConfig(env),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),

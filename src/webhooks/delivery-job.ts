@@ -22,21 +22,29 @@ export interface AttemptJobData {
   readonly attempt: number;
 }
 
-/** What an attempt's expiry allows beyond WEBHOOK_TIMEOUT_MS: the attempt's reads and its record. */
-const EXPIRY_MARGIN_SECONDS = 5;
+/** What the attempts' jobs are timed by: WEBHOOK_TIMEOUT_MS, JOBS_HEARTBEAT_SECONDS. */
+export interface AttemptTiming {
+  readonly timeoutMs: number;
+  readonly heartbeatSeconds: number;
+}
+
+/** What an attempt's run may take beyond WEBHOOK_TIMEOUT_MS (its reads and its record, on a slow database). */
+const EXPIRY_MARGIN_SECONDS = 60;
 
 /**
  * The options of every attempt's job, on the job itself (not only on the queue, which keeps the
  * options it was first made with). A failed attempt is no failed job: it is recorded, and its
- * retry is a new job (recordOutcome). pg-boss retries a job only when its run broke (its process
- * died: the job expires; the database went away): soon, then less often, for days.
+ * retry is a new job (recordOutcome). pg-boss runs a job again only when its run broke: its
+ * process died (its heartbeat stops), or the database went away; soon, then less often, for most
+ * of a day. The expiry only bounds a run that hangs with its process alive.
  */
-function attemptJobOptions(timeoutMs: number): QueueOptions {
+function attemptJobOptions({ timeoutMs, heartbeatSeconds }: AttemptTiming): QueueOptions {
   return {
     retryLimit: 30,
     retryDelay: 1,
     retryBackoff: true,
     retryDelayMax: 3600,
+    heartbeatSeconds,
     expireInSeconds: Math.ceil(timeoutMs / 1000) + EXPIRY_MARGIN_SECONDS,
     deleteAfterSeconds: 86_400,
   };
@@ -47,9 +55,9 @@ export function attemptJob(
   delivery: number,
   attempt: number,
   startAfter: Date,
-  timeoutMs: number,
+  timing: AttemptTiming,
 ): JobInsert<AttemptJobData> {
-  return { data: { delivery, attempt }, startAfter, ...attemptJobOptions(timeoutMs) };
+  return { data: { delivery, attempt }, startAfter, ...attemptJobOptions(timing) };
 }
 
 /** The wait after a delivery's `attempt`-th failed attempt: exponential, from the base up to the bound. */
@@ -63,6 +71,7 @@ export function retryDelaySeconds(
 export interface DeliveryJobDependencies {
   readonly db: Knex;
   readonly config: WebhookConfig;
+  readonly timing: AttemptTiming;
   readonly logger: Logger;
   readonly signal: EventSignal;
   readonly send: WebhookSender;
@@ -88,7 +97,7 @@ const DISABLED: AttemptOutcome = { succeeded: false, responseCode: null, error: 
  * attempt commit together or not at all. Returns whether the webhook was disabled.
  */
 async function recordOutcome(
-  { db, config }: DeliveryJobDependencies,
+  { db, config, timing }: DeliveryJobDependencies,
   queue: JobQueue,
   target: AttemptTarget,
   attempt: number,
@@ -108,7 +117,7 @@ async function recordOutcome(
     if (webhook.enabled && attempt < limit) {
       const inSeconds = retryDelaySeconds(attempt, config);
       const due = await runs.recordAttempt(trx, target, { ...result, then: { status: 'pending', inSeconds } });
-      await queue.insert(DELIVERY_QUEUE, [attemptJob(target.id, attempt + 1, due!, config.timeoutMs)], trx);
+      await queue.insert(DELIVERY_QUEUE, [attemptJob(target.id, attempt + 1, due!, timing)], trx);
       return false;
     }
     await runs.recordAttempt(trx, target, { ...result, then: { status: 'failed' } });
@@ -148,14 +157,17 @@ async function attemptDelivery(deps: DeliveryJobDependencies, queue: JobQueue, j
 }
 
 /** The delivery attempts, each as a job of its own (several at once per process). */
-export function webhookDeliveryJob(deps: DeliveryJobDependencies): BackgroundJob<AttemptJobData> {
+export function webhookDeliveryJob(deps: DeliveryJobDependencies): BackgroundJob {
   return {
     name: DELIVERY_QUEUE,
-    queue: attemptJobOptions(deps.config.timeoutMs),
+    queue: attemptJobOptions(deps.timing),
     // A slow receiver holds its batch up to WEBHOOK_TIMEOUT_MS: two fetchers keep the others moving.
     work: { batchSize: 5, localConcurrency: 2, pollingIntervalSeconds: 1, burstWhenBatchFull: true },
     run: async (jobs, queue) => {
-      const results = await Promise.allSettled(jobs.map((job) => attemptDelivery(deps, queue, job.data)));
+      // Only attemptJob() sends to this queue.
+      const results = await Promise.allSettled(
+        jobs.map((job) => attemptDelivery(deps, queue, job.data as AttemptJobData)),
+      );
       // The batch is retried whole; the attempts it recorded are recognised as made (attemptDelivery).
       const broken = results.find((result) => result.status === 'rejected');
       if (broken) throw broken.reason;

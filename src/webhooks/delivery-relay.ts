@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { BackgroundJob, JobQueue } from '../jobs/background-job.js';
-import { attemptJob, DELIVERY_QUEUE } from './delivery-job.js';
+import { attemptJob, DELIVERY_QUEUE, type AttemptTiming } from './delivery-job.js';
 import { anyUnqueued, takeUnqueued } from './delivery-runs.store.js';
 
 /** Deliveries taken per transaction. */
@@ -18,7 +18,7 @@ const GATHER_MS = 20;
 export async function relayDeliveries(
   db: Knex,
   queue: JobQueue,
-  timeoutMs: number,
+  timing: AttemptTiming,
   users?: readonly string[],
 ): Promise<number> {
   // Most writes make no delivery (their user has no webhook): a read, not a transaction, says so.
@@ -29,7 +29,7 @@ export async function relayDeliveries(
       const taken = await takeUnqueued(trx, users, BATCH);
       if (taken.length > 0) {
         const jobs = taken.map((delivery) =>
-          attemptJob(delivery.id, delivery.attempts + 1, delivery.next_attempt_at, timeoutMs),
+          attemptJob(delivery.id, delivery.attempts + 1, delivery.next_attempt_at, timing),
         );
         await queue.insert(DELIVERY_QUEUE, jobs, trx);
       }
@@ -55,7 +55,7 @@ export interface DeliveryRelay {
  * those that come while a pass runs into the next one. A lost announcement delays a delivery until
  * the minutely sweep.
  */
-export function deliveryRelay(db: Knex, queue: JobQueue, timeoutMs: number, logger: Logger): DeliveryRelay {
+export function deliveryRelay(db: Knex, queue: JobQueue, timing: AttemptTiming, logger: Logger): DeliveryRelay {
   const waiting = new Set<string>();
   let everyone = false;
   let stopped = false;
@@ -68,7 +68,7 @@ export function deliveryRelay(db: Knex, queue: JobQueue, timeoutMs: number, logg
       everyone = false;
       waiting.clear();
       try {
-        await relayDeliveries(db, queue, timeoutMs, users);
+        await relayDeliveries(db, queue, timing, users);
       } catch (error) {
         logger.warn({ err: error }, 'could not send the jobs of new webhook deliveries (the sweep sends them)');
       }
@@ -101,13 +101,13 @@ export function deliveryRelay(db: Knex, queue: JobQueue, timeoutMs: number, logg
 }
 
 /** The sweep: every minute, the deliveries whose relay was missed (a process that died after its commit, a lost signal). */
-export function deliveryRelayJob(db: Knex, timeoutMs: number): BackgroundJob {
+export function deliveryRelayJob(db: Knex, timing: AttemptTiming): BackgroundJob {
   return {
     name: 'webhook-relay',
     schedule: '* * * * *',
     queue: { retryLimit: 0, expireInSeconds: 5 * 60 },
     run: async (_jobs, queue) => {
-      await relayDeliveries(db, queue, timeoutMs);
+      await relayDeliveries(db, queue, timing);
     },
   };
 }

@@ -56,14 +56,15 @@ export interface TestServerOptions {
   /**
    * Starts the job engine (pg-boss) over the database as the server process does, on `kind`
    * (a pooled PostgreSQL is `postgres`), optionally on pg-boss's TestClock; `runJobs: false`
-   * only sends jobs (as an API process beside `make worker`); `superviseSeconds` how soon jobs of
-   * a dead process run again; `resolve` how webhook hosts resolve.
+   * only sends jobs (as an API process beside `make worker`); `superviseSeconds` and
+   * `heartbeatSeconds` how soon jobs of a dead process run again; `resolve` how webhook hosts resolve.
    */
   readonly background?: {
     readonly kind: 'postgres' | 'pglite';
     readonly clock?: Clock;
     readonly runJobs?: boolean;
     readonly superviseSeconds?: number;
+    readonly heartbeatSeconds?: number;
     readonly resolve?: Resolve;
   };
 }
@@ -115,6 +116,7 @@ export async function startTestServer(
       ...defaults.background,
       runJobs: background?.runJobs ?? true,
       superviseSeconds: background?.superviseSeconds ?? defaults.background.superviseSeconds,
+      heartbeatSeconds: background?.heartbeatSeconds ?? defaults.background.heartbeatSeconds,
     },
   };
   const redis = config.rateLimit.redisUrl

@@ -21,7 +21,7 @@ import { verified, WebhookReceiver, type Received } from '../helpers/webhook-rec
 type Webhook = components['schemas']['Webhook'];
 type DeliveryPage = components['schemas']['WebhookDeliveryPage'];
 
-/** The worker's settings: loopback receivers allowed; a dead worker's jobs expire in 3 + 5 s, looked for every second. */
+/** The worker's settings: loopback receivers allowed; a dead worker's jobs are taken for dead after a 10 s heartbeat, looked for every second. */
 const WORKER_ENV = {
   WEBHOOK_ALLOW_HTTP: 'true',
   WEBHOOK_ALLOW_PRIVATE: 'true',
@@ -30,6 +30,7 @@ const WORKER_ENV = {
   WEBHOOK_RETRY_MAX_DELAY_SECONDS: '2',
   WEBHOOK_MAX_ATTEMPTS: '20',
   JOBS_SUPERVISE_SECONDS: '1',
+  JOBS_HEARTBEAT_SECONDS: '10',
 };
 const EVENTS = 30;
 /** The request held open: one of the worker's second round of fetches, with others under way beside it. */
@@ -65,7 +66,7 @@ skipWithoutPostgres('webhook deliveries when the worker is killed (SIGKILL) in t
     await migratePostgres(database.url, ADMIN_BOUNDS);
     ({ knex } = await openPostgresPool(database.url, 10));
     api = await startTestServer(knex, {
-      background: { kind: 'postgres', runJobs: false },
+      background: { kind: 'postgres', runJobs: false, heartbeatSeconds: 10 },
       webhooks: { allowHttp: true, allowPrivate: true, timeoutMs: 3000 },
     });
     receiver = await WebhookReceiver.start();
@@ -139,7 +140,7 @@ skipWithoutPostgres('webhook deliveries when the worker is killed (SIGKILL) in t
     console.log(
       `      kill test: ${EVENTS} events; ${receivedAtKill} requests (${distinctAtKill} distinct) reached the receiver before the SIGKILL, one held open, ${recordedAtKill.length} recorded as delivered; ` +
         `${receiver.received.length} requests in all for ${copies.size} deliveries, ${duplicates} duplicates (same webhook-id and body); ` +
-        `the new worker ran ${restartedMs} ms after the kill, every event was delivered ${recoveredMs} ms after it (jobs expire after 3 + 5 s, looked for every 1 s)`,
+        `the new worker ran ${restartedMs} ms after the kill, every event was delivered ${recoveredMs} ms after it (a job silent for 10 s is taken for dead, looked for every 1 s)`,
     );
   });
 });

@@ -58,7 +58,7 @@ describe('config', () => {
       idempotencyAnswerBytes: 65_536,
     });
     expect(config.history).to.deep.equal({ trashRetentionDays: 30, changesHistoryDays: 30 });
-    expect(config.background.superviseSeconds).to.equal(60);
+    expect(config.background).to.deep.include({ superviseSeconds: 60, heartbeatSeconds: 30 });
     expect(config.webhooks).to.deep.equal({
       allowHttp: false,
       allowPrivate: false,
@@ -111,6 +111,7 @@ describe('config', () => {
       QUOTA_SUBTASKS_PER_PARENT: '12',
       QUOTA_WEBHOOKS_PER_USER: '3',
       JOBS_SUPERVISE_SECONDS: '5',
+      JOBS_HEARTBEAT_SECONDS: '12',
       WEBHOOK_ALLOW_HTTP: 'true',
       WEBHOOK_ALLOW_PRIVATE: '1',
       WEBHOOK_TIMEOUT_MS: '2500',
@@ -170,7 +171,7 @@ describe('config', () => {
       idempotencyAnswerBytes: 4096,
     });
     expect(config.history).to.deep.equal({ trashRetentionDays: 7, changesHistoryDays: 90 });
-    expect(config.background.superviseSeconds).to.equal(5);
+    expect(config.background).to.deep.include({ superviseSeconds: 5, heartbeatSeconds: 12 });
     expect(config.webhooks).to.deep.equal({
       allowHttp: true,
       allowPrivate: true,
