@@ -90,8 +90,9 @@ function signedHeaders(secret: string, messageId: string, body: string): Record<
 const DISABLED: AttemptOutcome = { succeeded: false, responseCode: null, error: 'webhook_disabled' };
 
 /**
- * Records an attempt's outcome, unless the delivery is no longer waiting for this attempt (it was
- * recorded by a run of the same job that outlived its expiry, or the delivery ended meanwhile).
+ * Records an attempt's outcome, unless the delivery is no longer waiting for this attempt (a run
+ * of the same job taken for dead recorded it, or the delivery ended meanwhile: its webhook was
+ * disabled or deleted).
  * Locks the webhook's row before the delivery's, as every writer of a webhook's deliveries does.
  * A failure is retried by a new job, inserted in the same transaction: the record and the next
  * attempt commit together or not at all. Returns whether the webhook was disabled.
@@ -121,7 +122,7 @@ async function recordOutcome(
       return false;
     }
     await runs.recordAttempt(trx, target, { ...result, then: { status: 'failed' } });
-    // Its automatic attempts all failed, and nothing reached the webhook since the event: a day of failures.
+    // Its automatic attempts all failed (over about a day by default), and nothing reached the webhook since its event.
     const failing =
       delivery.attempt_limit === null &&
       webhook.enabled &&
@@ -150,7 +151,7 @@ async function attemptDelivery(deps: DeliveryJobDependencies, queue: JobQueue, j
   if (await recordOutcome(deps, queue, target, job.attempt, outcome)) {
     deps.logger.warn(
       { webhook_id: target.webhook_id, user_id: target.user_id },
-      'webhook disabled: its deliveries failed for a day',
+      'webhook disabled: its deliveries kept failing',
     );
     deps.signal.announce(target.user_id);
   }
