@@ -761,6 +761,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/{user_id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the webhooks
+         * @description Every webhook of the user, the oldest first, without their secrets. The answer's `ETag` changes
+         *     whenever any webhook does: with it in `If-None-Match`, the answer is 304 while none changed.
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Create a webhook
+         * @description Creates an enabled webhook: each event of the user of one of `event_types` recorded from now on
+         *     is delivered to `url` (see the Webhooks section). The answer carries the signing `secret`, the
+         *     only time it is shown (and in a replay of this request with its `Idempotency-Key`): keep it.
+         *     400 at `/url` for a URL the server does not deliver to (see `WebhookUrl`); 409 when the user
+         *     holds as many webhooks as the `webhooks` quota allows.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The webhook's id.
+                 * @example 3
+                 */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a webhook
+         * @description Returns one of the user's webhooks, without its secret.
+         */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a webhook
+         * @description Deletes the webhook with its deliveries; no attempt starts after this (one under way may still arrive).
+         */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a webhook
+         * @description Changes only the fields present in the body (JSON Merge Patch, RFC 7396); an empty object
+         *     changes nothing. `application/json` is accepted as a synonym of `application/merge-patch+json`.
+         *     A new `url` or `event_types` applies to the attempts and events from then on. `enabled: false`
+         *     disables the webhook and fails its pending deliveries (`webhook_disabled`); `enabled: true`
+         *     enables it again. `rotate_secret: true` gives it a new secret, shown in this answer only.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/{user_id}/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The webhook's id.
+                 * @example 3
+                 */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a webhook's deliveries
+         * @description The webhook's deliveries, the newest first: each event delivered (or being delivered) to it,
+         *     with its status, its attempts and what the last one got. Deliveries are kept as long as their
+         *     event (`CHANGES_HISTORY_DAYS`, 30 days by default).
+         *
+         *     Pages are cut by an opaque cursor, as `listTasks` cuts them: pass the previous page's
+         *     `next_cursor` as `cursor`; `next_cursor` is null on the last page.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/{user_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The webhook's id.
+                 * @example 3
+                 */
+                webhook_id: components["parameters"]["WebhookId"];
+                /**
+                 * @description The delivery's id.
+                 * @example 812
+                 */
+                delivery_id: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description Sends a delivery that is over (failed, or succeeded) again, now: one more attempt, with the same
+         *     `webhook-id`, whose outcome is final (no automatic retries follow). Takes no body. The answer
+         *     is the delivery as it now is: pending, its next attempt due now. 409 while the delivery is still
+         *     pending, or when the webhook is disabled (enable it first).
+         */
+        post: operations["retryWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -852,11 +1005,12 @@ export interface components {
             /**
              * @description `tasks`: tasks held; `stored_bytes`: UTF-8 bytes of every task's title, description and tags;
              *     `idempotency_keys`: `Idempotency-Key` answers kept; `lists`: lists held; `tasks_per_list`:
-             *     tasks in one list that are not in the trash; `subtasks_per_parent`: direct subtasks of one task.
+             *     tasks in one list that are not in the trash; `subtasks_per_parent`: direct subtasks of one task;
+             *     `webhooks`: webhooks held.
              * @example tasks
              * @enum {string}
              */
-            name: "tasks" | "stored_bytes" | "idempotency_keys" | "lists" | "tasks_per_list" | "subtasks_per_parent";
+            name: "tasks" | "stored_bytes" | "idempotency_keys" | "lists" | "tasks_per_list" | "subtasks_per_parent" | "webhooks";
             /**
              * Format: int64
              * @example 10000
@@ -1851,11 +2005,96 @@ export interface components {
          * @enum {string}
          */
         EventType: "task.created" | "task.updated" | "task.completed" | "task.reopened" | "task.moved" | "task.trashed" | "task.restored" | "task.deleted" | "list.created" | "list.updated" | "list.deleted" | "reminder.fired" | "webhook.disabled";
+        /**
+         * Format: int64
+         * @description The id of one of the user's webhooks.
+         * @example 3
+         */
+        WebhookIdentifier: number;
+        /**
+         * @description Where the deliveries are POSTed: an `https://` URL whose host has a public address. Refused with
+         *     400 at `/url`: another scheme (a server run with `WEBHOOK_ALLOW_HTTP=true` also takes `http://`),
+         *     a user name or password in the URL, and a host that is a loopback, private, link-local or
+         *     otherwise non-public IP address or a `localhost` name (a server run with
+         *     `WEBHOOK_ALLOW_PRIVATE=true` takes those). The address a name resolves to is checked again at
+         *     each delivery, when connecting: a name that resolves to a non-public address is never
+         *     connected to (the delivery fails with `address_not_allowed`).
+         * @example https://hooks.example.com/todo
+         */
+        WebhookUrl: string;
+        /**
+         * @description The types of events delivered to the webhook: at least one, each once. The user's events of
+         *     other types are not delivered to it.
+         * @example [
+         *       "task.created",
+         *       "task.completed"
+         *     ]
+         */
+        WebhookEventTypes: components["schemas"]["EventType"][];
+        /**
+         * @description What the webhook is for, up to 500 characters, or null. No NUL characters, byte order marks (U+FEFF) or unpaired UTF-16 surrogates.
+         * @example The team's chat bot
+         */
+        WebhookDescription: string | null;
+        /**
+         * @description Why the webhook is disabled; null while it is enabled (listed first, as OpenAPI 3.0 needs for a
+         *     nullable list). `requested`: an `updateWebhook` set `enabled` to false. `deliveries_failed`: a
+         *     delivery failed for good (every attempt, over about a day) with no delivery to the webhook
+         *     succeeding since that one was made; a `webhook.disabled` event says so. `updateWebhook` with
+         *     `enabled: true` enables it again.
+         * @example null
+         * @enum {string|null}
+         */
+        WebhookDisabledReason: null | "requested" | "deliveries_failed";
+        /**
+         * @description The secret the deliveries are signed with (Standard Webhooks: `whsec_` and the base64 of 32
+         *     random bytes), for the receiver to verify `webhook-signature` with. Shown once: in the answer to
+         *     `createWebhook`, and to `updateWebhook` with `rotate_secret: true` (a replay of either with its
+         *     `Idempotency-Key` shows it again). Keep it where the receiver reads it; no other answer carries it.
+         * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw9zSa3fVyVqM=
+         */
+        WebhookSecret: string;
+        /**
+         * @description Where the user's events of some types are delivered, as signed HTTP POSTs (see the Webhooks
+         *     section). `secret` is present only in the answer that made it (see `WebhookSecret`).
+         * @example {
+         *       "id": 3,
+         *       "user_id": "alice",
+         *       "url": "https://hooks.example.com/todo",
+         *       "event_types": [
+         *         "task.created",
+         *         "task.completed"
+         *       ],
+         *       "description": "The team's chat bot",
+         *       "enabled": true,
+         *       "disabled_reason": null,
+         *       "created_at": "2026-12-30T09:30:00.000Z",
+         *       "updated_at": "2026-12-30T09:30:00.000Z"
+         *     }
+         */
+        Webhook: {
+            id: components["schemas"]["WebhookIdentifier"];
+            user_id: components["schemas"]["UserId"];
+            url: components["schemas"]["WebhookUrl"];
+            event_types: components["schemas"]["WebhookEventTypes"];
+            description: components["schemas"]["WebhookDescription"];
+            /**
+             * @description Whether events are delivered to it. A disabled webhook gets no new deliveries, and its pending ones have failed (`webhook_disabled`).
+             * @example true
+             */
+            enabled: boolean;
+            disabled_reason: components["schemas"]["WebhookDisabledReason"];
+            secret?: components["schemas"]["WebhookSecret"];
+            created_at: components["schemas"]["Timestamp"];
+            updated_at: components["schemas"]["Timestamp"];
+        };
         /** @description The objects the event is about, as the change left them (a deleted one as it was last). */
         EventData: {
             task?: components["schemas"]["Task"];
             list?: components["schemas"]["List"];
             reminder?: components["schemas"]["Reminder"];
+            /** @description The webhook a `webhook.disabled` event is about, as it was disabled (without its secret). */
+            webhook?: components["schemas"]["Webhook"];
         };
         /**
          * @description Something that happened to the user's tasks, lists, reminders or webhooks, recorded in the same
@@ -1876,6 +2115,164 @@ export interface components {
             type: components["schemas"]["EventType"];
             created_at: components["schemas"]["Timestamp"];
             data: components["schemas"]["EventData"];
+        };
+        /**
+         * @description Every webhook of the user, the oldest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": 3,
+         *           "user_id": "alice",
+         *           "url": "https://hooks.example.com/todo",
+         *           "event_types": [
+         *             "task.created",
+         *             "task.completed"
+         *           ],
+         *           "description": "The team's chat bot",
+         *           "enabled": true,
+         *           "disabled_reason": null,
+         *           "created_at": "2026-12-30T09:30:00.000Z",
+         *           "updated_at": "2026-12-30T09:30:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
+        WebhookCollection: {
+            items: components["schemas"]["Webhook"][];
+        };
+        /** @description A new webhook, enabled, with a new secret (in the answer, once). */
+        WebhookCreate: {
+            url: components["schemas"]["WebhookUrl"];
+            event_types: components["schemas"]["WebhookEventTypes"];
+            description?: components["schemas"]["WebhookDescription"];
+        };
+        /**
+         * @description The fields to change (JSON Merge Patch); absent fields stay as they are, `"description": null`
+         *     removes the description. `url`, `event_types` and `enabled` cannot be null. An empty object
+         *     changes nothing.
+         */
+        WebhookPatch: {
+            url?: components["schemas"]["WebhookUrl"];
+            event_types?: components["schemas"]["WebhookEventTypes"];
+            description?: components["schemas"]["WebhookDescription"];
+            /**
+             * @description false disables the webhook (its pending deliveries fail with `webhook_disabled`); true
+             *     enables it again, for the events recorded from then on (a delivery that failed meanwhile
+             *     can be sent again with `retryWebhookDelivery`).
+             * @example true
+             */
+            enabled?: boolean;
+            /**
+             * @description true replaces the secret with a new one, shown in this answer only: deliveries are signed
+             *     with it from then on, attempts already under way included. false changes nothing.
+             * @example true
+             */
+            rotate_secret?: boolean;
+        };
+        /**
+         * @description Why the delivery's last attempt failed; null when it succeeded or none was made (listed first,
+         *     as OpenAPI 3.0 needs for a nullable list). `http_status`: answered with a status other than 2xx
+         *     (a redirect is not followed: it fails too), see `last_response_code`. `timeout`: no complete
+         *     answer within `WEBHOOK_TIMEOUT_MS` (10 s by default). `connection_failed`: the connection was
+         *     refused or lost. `dns_failed`: the host name did not resolve. `tls_failed`: no TLS connection
+         *     with a valid certificate for the host. `address_not_allowed`: the URL's scheme, or the address
+         *     its host has or resolves to, is not one the server delivers to (see `WebhookUrl`).
+         *     `response_too_large`: the answer's body was longer than 4 KiB. `webhook_disabled`: the webhook
+         *     was disabled before the delivery succeeded.
+         * @example http_status
+         * @enum {string|null}
+         */
+        DeliveryError: null | "http_status" | "timeout" | "connection_failed" | "dns_failed" | "tls_failed" | "address_not_allowed" | "response_too_large" | "webhook_disabled";
+        /**
+         * @description One event's delivery to one webhook: its attempts so far and what became of the last one.
+         * @example {
+         *       "id": 812,
+         *       "event_id": "1234",
+         *       "event_type": "task.completed",
+         *       "status": "pending",
+         *       "attempts": 2,
+         *       "created_at": "2026-12-30T09:31:00.000Z",
+         *       "last_attempt_at": "2026-12-30T09:32:00.412Z",
+         *       "next_attempt_at": "2026-12-30T09:34:00.412Z",
+         *       "last_response_code": 503,
+         *       "last_error": "http_status"
+         *     }
+         */
+        WebhookDelivery: {
+            /**
+             * Format: int64
+             * @example 812
+             */
+            id: number;
+            /**
+             * @description The `id` of the event delivered (the `webhook-id` header is `evt_` and this).
+             * @example 1234
+             */
+            event_id: string;
+            event_type: components["schemas"]["EventType"];
+            /**
+             * @description `pending`: an attempt is due (at `next_attempt_at`) or under way. `succeeded`: an attempt was
+             *     answered with a 2xx status. `failed`: every attempt failed (`WEBHOOK_MAX_ATTEMPTS`, 14 over
+             *     about a day by default; one for a delivery sent again with `retryWebhookDelivery`), or the
+             *     webhook was disabled first.
+             * @example pending
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed";
+            /**
+             * Format: int32
+             * @description How many attempts were made and their outcome recorded.
+             * @example 2
+             */
+            attempts: number;
+            created_at: components["schemas"]["Timestamp"];
+            /**
+             * Format: date-time
+             * @description When the last attempt ended; null before the first.
+             * @example 2026-12-30T09:32:00.412Z
+             */
+            last_attempt_at: string | null;
+            /**
+             * Format: date-time
+             * @description While pending, when the next attempt is due (it may be under way already); null otherwise.
+             * @example 2026-12-30T09:34:00.412Z
+             */
+            next_attempt_at: string | null;
+            /**
+             * Format: int32
+             * @description The HTTP status the last attempt was answered with; null when it got no answer (or none was made).
+             * @example 503
+             */
+            last_response_code: number | null;
+            last_error: components["schemas"]["DeliveryError"];
+        };
+        /**
+         * @description One page of a webhook's deliveries, the newest first.
+         * @example {
+         *       "items": [
+         *         {
+         *           "id": 812,
+         *           "event_id": "1234",
+         *           "event_type": "task.completed",
+         *           "status": "succeeded",
+         *           "attempts": 1,
+         *           "created_at": "2026-12-30T09:31:00.000Z",
+         *           "last_attempt_at": "2026-12-30T09:31:00.212Z",
+         *           "next_attempt_at": null,
+         *           "last_response_code": 204,
+         *           "last_error": null
+         *         }
+         *       ],
+         *       "next_cursor": null
+         *     }
+         */
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            /**
+             * @description Pass as `cursor` for the next page; null on the last page.
+             * @example null
+             */
+            next_cursor: string | null;
         };
         /** @description An OpenAPI 3.0 document. */
         OpenApiDocument: {
@@ -2211,6 +2608,42 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description No such webhook for this user. */
+        WebhookNotFound: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No such webhook for this user, or no such delivery of that webhook. */
+        WebhookOrDeliveryNotFound: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The delivery cannot be sent again now: it is still pending (it will be, at `next_attempt_at`),
+         *     or its webhook is disabled. `detail` tells which. Nothing is changed.
+         */
+        DeliveryConflict: {
+            headers: {
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The reference page has not been built on this server (`make docs` builds it). */
         DocsNotBuilt: {
             headers: {
@@ -2332,6 +2765,16 @@ export interface components {
          * @example 1234
          */
         LastEventId: string;
+        /**
+         * @description The webhook's id.
+         * @example 3
+         */
+        WebhookId: number;
+        /**
+         * @description The delivery's id.
+         * @example 812
+         */
+        DeliveryId: number;
     };
     requestBodies: never;
     headers: {
@@ -3760,6 +4203,399 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Answer 304 with no body when the current `ETag` (of the task, the list or the answer) is one of these (or with `*`).
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhooks. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookCollection"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description A key the client makes up for this request (a UUID is a good choice), sent again with
+                 *     every retry of it. Up to 255 visible ASCII characters, bare or as a structured-field string
+                 *     in double quotes (`"abc"` and `abc` are the same key).
+                 *
+                 *     The request then happens exactly once: its writes and its answer are committed together, in
+                 *     one transaction, or not at all. A retry with the same key and the same request gets the stored
+                 *     answer (same status, body and headers) for 24 hours, without writing anything; one that comes
+                 *     while the first is still running gets 409 with `Retry-After`. A request that fails (an error
+                 *     answer, a lost connection, a server or database that went away) changed nothing and left the key
+                 *     free, so retrying it with the same key is always safe, whether or not an answer arrived. The same
+                 *     key with a different request is a 422. Only successful answers are stored.
+                 *
+                 *     A bulk answer is stored compact and rebuilt for a replay with each task as it is at the
+                 *     replay (see the operation). An answer larger than the server keeps (64 KiB by default) is not
+                 *     run at all: the request is a 413 and writes nothing. A new key beyond the user's
+                 *     `idempotency_keys` quota is a 409 with `Retry-After`.
+                 * @example 8e03978e-40d5-43e8-bc93-6894a57f9324
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/todo",
+                 *       "event_types": [
+                 *         "task.created",
+                 *         "task.completed"
+                 *       ],
+                 *       "description": "The team's chat bot"
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description The webhook was created; `secret` is shown this once. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    /**
+                     * @description The URL of the new webhook.
+                     * @example /api/alice/webhooks/3
+                     */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 3,
+                     *       "user_id": "alice",
+                     *       "url": "https://hooks.example.com/todo",
+                     *       "event_types": [
+                     *         "task.created",
+                     *         "task.completed"
+                     *       ],
+                     *       "description": "The team's chat bot",
+                     *       "enabled": true,
+                     *       "disabled_reason": null,
+                     *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw9zSa3fVyVqM=",
+                     *       "created_at": "2026-12-30T09:30:00.000Z",
+                     *       "updated_at": "2026-12-30T09:30:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["KeyInProgressOrQuotaExceeded"];
+            413: components["responses"]["BodyOrAnswerTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["IdempotencyKeyReused"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Answer 304 with no body when the current `ETag` (of the task, the list or the answer) is one of these (or with `*`).
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The webhook's id.
+                 * @example 3
+                 */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["WebhookNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Write only if the current `ETag` of the task (or list) is one of these (strong comparison), or,
+                 *     with `*`, if it exists. Otherwise 412 and nothing changes.
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The webhook's id.
+                 * @example 3
+                 */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook was deleted. */
+            204: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["WebhookNotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Write only if the current `ETag` of the task (or list) is one of these (strong comparison), or,
+                 *     with `*`, if it exists. Otherwise 412 and nothing changes.
+                 * @example "5Zx7Rgq1n0m9cDq1oZ3Kxw"
+                 */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The webhook's id.
+                 * @example 3
+                 */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": true,
+                 *       "description": null
+                 *     }
+                 */
+                "application/merge-patch+json": components["schemas"]["WebhookPatch"];
+                /**
+                 * @example {
+                 *       "enabled": true,
+                 *       "description": null
+                 *     }
+                 */
+                "application/json": components["schemas"]["WebhookPatch"];
+            };
+        };
+        responses: {
+            /** @description The webhook as updated (with `secret` only when `rotate_secret` was true). */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["WebhookNotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            428: components["responses"]["PreconditionRequired"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description The most tasks to return in one page. Takes one value (give the parameter once). */
+                limit?: components["parameters"]["Limit"];
+                /** @description The `next_cursor` of the previous page. Opaque; do not build or change it. Takes one value (give the parameter once). */
+                cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The webhook's id.
+                 * @example 3
+                 */
+                webhook_id: components["parameters"]["WebhookId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the deliveries. */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["WebhookNotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    retryWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The user whose tasks are addressed; must equal the token's `sub`.
+                 * @example alice
+                 */
+                user_id: components["parameters"]["UserId"];
+                /**
+                 * @description The webhook's id.
+                 * @example 3
+                 */
+                webhook_id: components["parameters"]["WebhookId"];
+                /**
+                 * @description The delivery's id.
+                 * @example 812
+                 */
+                delivery_id: components["parameters"]["DeliveryId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery, pending again; the attempt follows at once. */
+            202: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["WebhookOrDeliveryNotFound"];
+            409: components["responses"]["DeliveryConflict"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -56,9 +56,13 @@ import { createTaskHandlers } from './tasks/tasks.handlers.js';
 import { createTaskService } from './tasks/tasks.service.js';
 import { createUserHandlers } from './users/users.handlers.js';
 import { createUserProvisioner } from './users/users.service.js';
+import { createDeliveryHandlers } from './webhooks/deliveries.handlers.js';
+import { createDeliveryService } from './webhooks/deliveries.service.js';
+import { createWebhookHandlers } from './webhooks/webhooks.handlers.js';
+import { createWebhookService } from './webhooks/webhooks.service.js';
 
 export interface AppDependencies {
-  readonly config: Pick<Config, 'env' | 'auth' | 'http' | 'rateLimit' | 'quotas' | 'history' | 'events'>;
+  readonly config: Pick<Config, 'env' | 'auth' | 'http' | 'rateLimit' | 'quotas' | 'history' | 'events' | 'webhooks'>;
   readonly db: Knex;
   readonly logger: Logger;
   /** Where the rate-limit counters are kept when REDIS_URL is set; otherwise in the database. */
@@ -139,6 +143,14 @@ export function createApp({
     ),
     ...createChangesHandlers(createChangesService(featureDb, config.history)),
     ...createEventHandlers(featureDb, signal, config.events),
+    ...createWebhookHandlers(
+      createWebhookService(featureDb, {
+        requireIfMatch: config.http.requireIfMatch,
+        quotas: config.quotas,
+        urls: config.webhooks,
+      }),
+    ),
+    ...createDeliveryHandlers(createDeliveryService(featureDb)),
     ...createDocsHandlers(spec, docsPagePath),
   };
 

@@ -10,22 +10,42 @@ import type { BackgroundJob } from './jobs/background-job.js';
 import { startJobEngine, type JobEngine } from './jobs/job-engine.js';
 import { reminderFiringJob } from './reminders/reminder-firing.js';
 import { trashPurgeJob } from './trash/trash-purge.js';
+import { webhookDeliveryJob, type AttemptTiming } from './webhooks/delivery-job.js';
+import { deliveryRelay, deliveryRelayJob } from './webhooks/delivery-relay.js';
+import { systemResolve, type Resolve } from './webhooks/public-address.js';
+import { createWebhookSender } from './webhooks/webhook-sender.js';
 
 // The composition root of the background work, shared by the API process (src/server.ts) and the
 // worker process (src/worker.ts): which jobs there are, and how processes tell each other of new events.
 
 export interface BackgroundDependencies {
-  readonly config: Pick<Config, 'history' | 'background'>;
+  readonly config: Pick<Config, 'history' | 'background' | 'webhooks'>;
   readonly db: Knex;
   readonly kind: 'postgres' | 'pglite';
   readonly logger: Logger;
   readonly signal: EventSignal;
   /** Tests drive time with pg-boss's TestClock. */
   readonly clock?: Parameters<typeof startJobEngine>[0]['clock'];
+  /** How webhook hosts are resolved: the system's resolver; tests give names addresses of their own. */
+  readonly resolve?: Resolve;
+}
+
+/** How the webhook attempts' jobs are timed: the attempt's bound and the engine's heartbeat. */
+function attemptTiming(config: BackgroundDependencies['config']): AttemptTiming {
+  return { timeoutMs: config.webhooks.timeoutMs, heartbeatSeconds: config.background.heartbeatSeconds };
 }
 
 /** Every job the engine runs. */
-export function backgroundJobs({ config, db, logger, signal, clock }: BackgroundDependencies): BackgroundJob[] {
+export function backgroundJobs({
+  config,
+  db,
+  logger,
+  signal,
+  clock,
+  resolve = systemResolve,
+}: BackgroundDependencies): BackgroundJob[] {
+  const send = createWebhookSender({ ...config.webhooks, resolve });
+  const timing = attemptTiming(config);
   return [
     trashPurgeJob(db, config.history.trashRetentionDays, logger),
     changeHistoryPruneJob(db, config.history.changesHistoryDays, logger),
@@ -36,20 +56,36 @@ export function backgroundJobs({ config, db, logger, signal, clock }: Background
       clock: clock ?? { now: Date.now },
       pollMs: config.background.remindersPollMs,
     }),
+    webhookDeliveryJob({ db, config: config.webhooks, timing, logger, signal, send }),
+    deliveryRelayJob(db, timing),
   ];
 }
 
-/** The engine with every job; this process runs them unless RUN_JOBS=false. */
-export function startBackground(dependencies: BackgroundDependencies): Promise<JobEngine> {
-  const { config, db, kind, logger, clock } = dependencies;
-  return startJobEngine({
+/**
+ * The engine with every job; this process runs them unless RUN_JOBS=false. Whether or not it runs
+ * them, it sends the jobs of the webhook deliveries its users' writes made, as it hears of them.
+ */
+export async function startBackground(dependencies: BackgroundDependencies): Promise<JobEngine> {
+  const { config, db, kind, logger, signal, clock } = dependencies;
+  const engine = await startJobEngine({
     db,
     kind,
     logger,
     jobs: backgroundJobs(dependencies),
     runJobs: config.background.runJobs,
+    superviseSeconds: config.background.superviseSeconds,
     ...(clock ? { clock } : {}),
   });
+  const relay = deliveryRelay(db, engine, attemptTiming(config), logger);
+  const unsubscribe = signal.subscribe((userId) => relay.wake(userId));
+  return {
+    ...engine,
+    async stop() {
+      unsubscribe();
+      await relay.stop();
+      await engine.stop();
+    },
+  };
 }
 
 /**

@@ -20,6 +20,7 @@ export interface Config {
   readonly history: HistoryConfig;
   readonly background: BackgroundConfig;
   readonly events: EventsConfig;
+  readonly webhooks: WebhookConfig;
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
   readonly shutdownTimeoutMs: number;
@@ -88,6 +89,8 @@ export interface QuotaConfig {
   readonly tasksPerList: number | undefined;
   /** QUOTA_SUBTASKS_PER_PARENT: direct subtasks of one task, not counting the trash. */
   readonly subtasksPerParent: number | undefined;
+  /** QUOTA_WEBHOOKS_PER_USER: webhooks held, enabled or not. */
+  readonly webhooksPerUser: number | undefined;
   /** QUOTA_IDEMPOTENCY_KEYS_PER_USER: Idempotency-Key answers kept at once. */
   readonly idempotencyKeysPerUser: number | undefined;
   /** IDEMPOTENCY_MAX_ANSWER_BYTES: the largest answer kept for a key; a keyed request whose answer is larger is refused. */
@@ -117,6 +120,16 @@ export interface BackgroundConfig {
    * has come due, so how late a reminder may fire (a query each time); from 500.
    */
   readonly remindersPollMs: number;
+  /**
+   * JOBS_SUPERVISE_SECONDS: how often the job engine looks for jobs whose process died (or that
+   * ran past their expiry) and runs them again; the longest a killed worker's jobs wait.
+   */
+  readonly superviseSeconds: number;
+  /**
+   * JOBS_HEARTBEAT_SECONDS: how often a long job (a webhook delivery) says it is alive; one silent
+   * for longer is taken for dead (its process was killed) and runs again at the next supervision.
+   */
+  readonly heartbeatSeconds: number;
 }
 
 /** The live event stream (GET /api/{user_id}/events). */
@@ -128,6 +141,25 @@ export interface EventsConfig {
   readonly streamsPerUser: number;
   /** EVENT_STREAM_HEARTBEAT_MS: how often an idle stream sends a comment line (and reads the outbox again, in case a signal was lost). */
   readonly heartbeatMs: number;
+}
+
+/** How webhooks are delivered, and where to. */
+export interface WebhookConfig {
+  /** WEBHOOK_ALLOW_HTTP: http:// URLs are accepted and delivered to (development, tests); https:// only otherwise. */
+  readonly allowHttp: boolean;
+  /**
+   * WEBHOOK_ALLOW_PRIVATE: URLs and addresses that are not public (loopback, private, link-local,
+   * unique local...) are accepted and delivered to (development, tests); never otherwise.
+   */
+  readonly allowPrivate: boolean;
+  /** WEBHOOK_TIMEOUT_MS: the most one attempt may take, connecting and answering included. */
+  readonly timeoutMs: number;
+  /** WEBHOOK_MAX_ATTEMPTS: attempts of a delivery before it has failed for good. */
+  readonly maxAttempts: number;
+  /** WEBHOOK_RETRY_BASE_SECONDS: the wait after a delivery's first failed attempt, doubled after each next one... */
+  readonly retryBaseSeconds: number;
+  /** WEBHOOK_RETRY_MAX_DELAY_SECONDS: ...up to this. */
+  readonly retryMaxDelaySeconds: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -170,6 +202,7 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       listsPerUser: quota(env, 'QUOTA_LISTS_PER_USER', 100),
       tasksPerList: quota(env, 'QUOTA_TASKS_PER_LIST', 5000),
       subtasksPerParent: quota(env, 'QUOTA_SUBTASKS_PER_PARENT', 100),
+      webhooksPerUser: quota(env, 'QUOTA_WEBHOOKS_PER_USER', 10),
       idempotencyKeysPerUser: quota(env, 'QUOTA_IDEMPOTENCY_KEYS_PER_USER', 1000),
       idempotencyAnswerBytes: integer(env, 'IDEMPOTENCY_MAX_ANSWER_BYTES', {
         min: 1024,
@@ -186,6 +219,7 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
       streamsPerUser: integer(env, 'EVENT_STREAMS_PER_USER', { min: 0, max: 10_000, fallback: 5 }),
       heartbeatMs: integer(env, 'EVENT_STREAM_HEARTBEAT_MS', { min: 1000, max: 30_000, fallback: 15_000 }),
     },
+    webhooks: webhookConfig(env),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf(
       env,
@@ -195,6 +229,32 @@ export function loadConfig(env: Env, options: { stdoutIsTTY?: boolean } = {}): C
     ),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', { min: 0, max: 600_000, fallback: 10_000 }),
     webConcurrency: webConcurrency(env, database.databaseUrl),
+  };
+}
+
+/**
+ * The defaults retry for about a day: after 1, 2, 4... minutes up to 4 hours between attempts, the
+ * 14th and last attempt comes some 24 hours after the first.
+ */
+function webhookConfig(env: Env): WebhookConfig {
+  const retryBaseSeconds = integer(env, 'WEBHOOK_RETRY_BASE_SECONDS', { min: 1, max: 86_400, fallback: 60 });
+  const retryMaxDelaySeconds = integer(env, 'WEBHOOK_RETRY_MAX_DELAY_SECONDS', {
+    min: 1,
+    max: 7 * 86_400,
+    fallback: 4 * 3600,
+  });
+  if (retryMaxDelaySeconds < retryBaseSeconds) {
+    throw new ConfigError(
+      `WEBHOOK_RETRY_MAX_DELAY_SECONDS (${retryMaxDelaySeconds}) must be at least WEBHOOK_RETRY_BASE_SECONDS (${retryBaseSeconds}): it bounds the waits that start there`,
+    );
+  }
+  return {
+    allowHttp: boolean(env, 'WEBHOOK_ALLOW_HTTP', false),
+    allowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    timeoutMs: integer(env, 'WEBHOOK_TIMEOUT_MS', { min: 100, max: 60_000, fallback: 10_000 }),
+    maxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', { min: 1, max: 100, fallback: 14 }),
+    retryBaseSeconds,
+    retryMaxDelaySeconds,
   };
 }
 
@@ -229,6 +289,9 @@ function backgroundConfig(env: Env, mainUrl: Config['databaseUrl']): BackgroundC
     runJobs,
     listenUrl: listenUrl ?? mainUrl,
     remindersPollMs: integer(env, 'REMINDERS_POLL_MS', { min: 500, max: 60_000, fallback: 1000 }),
+    superviseSeconds: integer(env, 'JOBS_SUPERVISE_SECONDS', { min: 1, max: 3600, fallback: 60 }),
+    // pg-boss's least heartbeat is 10 s.
+    heartbeatSeconds: integer(env, 'JOBS_HEARTBEAT_SECONDS', { min: 10, max: 3600, fallback: 30 }),
   };
 }
 

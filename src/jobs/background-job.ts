@@ -1,4 +1,5 @@
-import type { Job, Queue, SendOptions, WorkOptions } from 'pg-boss';
+import type { Knex } from 'knex';
+import type { Job, JobInsert, Queue, SendOptions, WorkOptions } from 'pg-boss';
 
 /**
  * Work done in the background, on the job engine (pg-boss): in the API processes by default, or in
@@ -26,4 +27,8 @@ export interface BackgroundJob<Data extends object = object> {
  */
 export interface JobQueue {
   send(name: string, data: object, options?: SendOptions): Promise<string | null>;
+  /** Inserts jobs as part of the caller's transaction: they exist if and only if it commits. */
+  insert(name: string, jobs: JobInsert[], trx: Knex.Transaction): Promise<void>;
+  /** Tells this process's workers of the queue, if it runs them, that jobs are ready: they fetch now, not at their next poll. */
+  wake(name: string): void;
 }

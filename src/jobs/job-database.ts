@@ -80,6 +80,14 @@ function pooledDatabases(db: Knex, requestOrPool: Knex): JobDatabases {
   };
 }
 
+/**
+ * pg-boss's statements in a Knex transaction, as `db` of a call that must commit with the caller's
+ * own writes (a job inserted with the row that says it was sent).
+ */
+export function jobTransaction(trx: Knex.Transaction): Db {
+  return { executeSql: (text, values) => throughKnex(trx, text, values) };
+}
+
 /** `text` on `knex` (a pool or a transaction); pg-boss passes `undefined` for a missing value, which Knex refuses (pg sends NULL). */
 function throughKnex(knex: Knex, text: string, values?: unknown[]) {
   return fromKnex(knex).executeSql(

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { PgBoss, type Clock } from 'pg-boss';
 import type { Logger } from 'pino';
 import type { BackgroundJob, JobQueue } from './background-job.js';
-import { jobDatabases } from './job-database.js';
+import { jobDatabases, jobTransaction } from './job-database.js';
 
 export interface JobEngineOptions {
   readonly db: Knex;
@@ -11,6 +11,11 @@ export interface JobEngineOptions {
   readonly jobs: readonly BackgroundJob[];
   /** Whether this process runs the jobs (and the schedules and the engine's upkeep), or only sends them. */
   readonly runJobs: boolean;
+  /**
+   * JOBS_SUPERVISE_SECONDS: how often the upkeep fails the jobs that ran past their expiry (their
+   * process died, say), which then run again as their retry policy says.
+   */
+  readonly superviseSeconds?: number;
   /** Tests drive time with pg-boss's TestClock. */
   readonly clock?: Clock;
   /** How long stop() waits for the jobs under way (tests shorten it). */
@@ -26,6 +31,8 @@ export interface JobEngine extends JobQueue {
 const SCHEMA = 'pgboss';
 /** How long stop() waits for the jobs under way before leaving them to be retried elsewhere. */
 const STOP_TIMEOUT_MS = 10_000;
+/** JOBS_SUPERVISE_SECONDS's default. */
+const SUPERVISE_SECONDS = 60;
 
 /** Starts pg-boss over the server's database: creates (or migrates) its schema, its queues and schedules, and the workers. */
 export async function startJobEngine({
@@ -34,6 +41,7 @@ export async function startJobEngine({
   logger,
   jobs,
   runJobs,
+  superviseSeconds = SUPERVISE_SECONDS,
   clock,
   stopTimeoutMs = STOP_TIMEOUT_MS,
 }: JobEngineOptions): Promise<JobEngine> {
@@ -44,18 +52,32 @@ export async function startJobEngine({
     schema: SCHEMA,
     supervise: runJobs,
     schedule: runJobs,
+    // Expiry is checked by the monitor pass, which runs at the longer of the two intervals.
+    superviseIntervalSeconds: superviseSeconds,
+    monitorIntervalSeconds: superviseSeconds,
     ...(clock ? { clock } : {}),
   });
   boss.on('error', (error) => logger.warn({ err: error }, 'job engine error'));
   await boss.start();
-  // Inside a request's transaction the job is sent in it (job-database.ts).
-  const queue: JobQueue = { send: (name, data, options) => boss.send(name, data, { ...options, db: databases.sends }) };
+  /** This process's workers, by queue, to wake when jobs are ready. */
+  const workers = new Map<string, string>();
+  const queue: JobQueue = {
+    // Inside a request's transaction the job is sent in it (job-database.ts).
+    send: (name, data, options) => boss.send(name, data, { ...options, db: databases.sends }),
+    insert: async (name, batch, trx) => {
+      await boss.insert(name, batch, { db: jobTransaction(trx) });
+    },
+    wake: (name) => {
+      const worker = workers.get(name);
+      if (worker !== undefined) boss.notifyWorker(worker);
+    },
+  };
   try {
     for (const job of jobs) await boss.createQueue(job.name, job.queue);
     if (runJobs) {
       for (const job of jobs) {
         if (job.schedule) await boss.schedule(job.name, job.schedule);
-        await boss.work<object>(job.name, job.work ?? {}, async (batch) => {
+        const worker = await boss.work<object>(job.name, job.work ?? {}, async (batch) => {
           try {
             await job.run(batch, queue);
           } catch (error) {
@@ -63,6 +85,7 @@ export async function startJobEngine({
             throw error;
           }
         });
+        workers.set(job.name, worker);
         if (job.startUp) await queue.send(job.name, {});
       }
     }

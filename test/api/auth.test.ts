@@ -172,6 +172,29 @@ function userOperations(taskId: number): { name: string; method: string; suffix:
     },
     { name: 'deleteList', method: 'DELETE', suffix: `/lists/${taskId}`, options: {} },
     { name: 'moveList', method: 'POST', suffix: `/lists/${taskId}/move`, options: { json: {} } },
+    // The task's id as a webhook's and a delivery's, likewise.
+    { name: 'listWebhooks', method: 'GET', suffix: '/webhooks', options: {} },
+    {
+      name: 'createWebhook',
+      method: 'POST',
+      suffix: '/webhooks',
+      options: { json: { url: 'https://hooks.example.com/in', event_types: ['task.created'] } },
+    },
+    { name: 'getWebhook', method: 'GET', suffix: `/webhooks/${taskId}`, options: {} },
+    {
+      name: 'updateWebhook',
+      method: 'PATCH',
+      suffix: `/webhooks/${taskId}`,
+      options: { json: { enabled: false }, contentType: 'application/merge-patch+json' },
+    },
+    { name: 'deleteWebhook', method: 'DELETE', suffix: `/webhooks/${taskId}`, options: {} },
+    { name: 'listWebhookDeliveries', method: 'GET', suffix: `/webhooks/${taskId}/deliveries`, options: {} },
+    {
+      name: 'retryWebhookDelivery',
+      method: 'POST',
+      suffix: `/webhooks/${taskId}/deliveries/${taskId}/retry`,
+      options: {},
+    },
   ];
 }
 

@@ -42,6 +42,25 @@ const TASK_OPERATIONS: TaskOperation[] = [
   { name: 'purgeTask (DELETE)', method: 'DELETE', path: (id) => `/trash/${id}`, options: {} },
 ];
 
+/** Every operation on one webhook (and, for a retry, one of its deliveries: the same id serves). */
+const WEBHOOK_OPERATIONS: TaskOperation[] = [
+  { name: 'getWebhook (GET)', method: 'GET', path: (id) => `/webhooks/${id}`, options: {} },
+  {
+    name: 'updateWebhook (PATCH)',
+    method: 'PATCH',
+    path: (id) => `/webhooks/${id}`,
+    options: { json: { url: 'https://taken.example.com/over', enabled: false, rotate_secret: true } },
+  },
+  { name: 'deleteWebhook (DELETE)', method: 'DELETE', path: (id) => `/webhooks/${id}`, options: {} },
+  { name: 'listWebhookDeliveries (GET)', method: 'GET', path: (id) => `/webhooks/${id}/deliveries`, options: {} },
+  {
+    name: 'retryWebhookDelivery (POST)',
+    method: 'POST',
+    path: (id) => `/webhooks/${id}/deliveries/${id}/retry`,
+    options: {},
+  },
+];
+
 /** Every operation under `/api/{user_id}`: the task operations plus the collection's. */
 const ALL_USER_OPERATIONS: TaskOperation[] = [
   { name: 'listTasks (GET)', method: 'GET', path: () => '/tasks', options: {} },
@@ -49,6 +68,14 @@ const ALL_USER_OPERATIONS: TaskOperation[] = [
   // Refused before it streams: answered as any other request (a stream's own isolation: test/api/event-stream.test.ts).
   { name: 'streamEvents (GET)', method: 'GET', path: () => '/events', options: {} },
   ...TASK_OPERATIONS,
+  { name: 'listWebhooks (GET)', method: 'GET', path: () => '/webhooks', options: {} },
+  {
+    name: 'createWebhook (POST)',
+    method: 'POST',
+    path: () => '/webhooks',
+    options: { json: { url: 'https://planted.example.com/in', event_types: ['task.created'] } },
+  },
+  ...WEBHOOK_OPERATIONS,
 ];
 
 /** A problem document with the task id taken out, to compare "not yours" with "not there". */
@@ -63,6 +90,22 @@ function shapeOf(response: ApiResponse, taskId: number): unknown {
     contentType: response.headers.get('content-type'),
     wwwAuthenticate: response.headers.get('www-authenticate'),
     body: Object.fromEntries(Object.entries(rest).map(([key, value]) => [key, anonymise(value)])),
+  };
+}
+
+/** A problem about a webhook with its id taken out, to compare "not yours" with "not there". */
+function webhookShapeOf(response: ApiResponse, webhookId: number): unknown {
+  const places = new RegExp(`(?<=Webhook |/webhooks/|/deliveries/)${webhookId}\\b`, 'g');
+  const { request_id: requestId, ...rest } = response.body as Record<string, unknown>;
+  expect(requestId, 'request_id').to.be.a('string');
+  return {
+    status: response.status,
+    body: Object.fromEntries(
+      Object.entries(rest).map(([key, value]) => [
+        key,
+        typeof value === 'string' ? value.replace(places, '{id}') : value,
+      ]),
+    ),
   };
 }
 
@@ -107,6 +150,40 @@ describeEachDatabase('isolation between users', (suite) => {
       expect((await alice.call<Task>('GET', `/tasks/${task.id}`)).body).to.deep.equal(task);
       expect(await listIds(alice)).to.deep.equal([task.id]);
     });
+  });
+
+  describe("another user's webhook, through the other user's own path, is indistinguishable from a missing one", () => {
+    for (const operation of WEBHOOK_OPERATIONS) {
+      it(`answers 404 to ${operation.name} exactly as for a nonexistent id, and leaves the webhook unchanged`, async () => {
+        const alice = suite.newUser();
+        const bob = suite.newUser();
+        const created = await alice.call<{ id: number; secret: string }>('POST', '/webhooks', {
+          json: { url: 'https://alice.example.com/in', event_types: ['task.created'], description: 'private' },
+        });
+        const { secret, ...webhook } = created.body;
+        await alice.createTask();
+
+        const onAlices = await bob.call<Problem>(operation.method, operation.path(webhook.id), operation.options);
+        const onMissing = await bob.call(operation.method, operation.path(MISSING_TASK_ID), operation.options);
+        expect(onAlices.status).to.equal(404);
+        expect(onAlices.body.detail).to.equal(`Webhook ${webhook.id} was not found.`);
+        expect(webhookShapeOf(onAlices, webhook.id)).to.deep.equal(webhookShapeOf(onMissing, MISSING_TASK_ID));
+        expect(JSON.stringify(onAlices.body)).not.to.include('alice.example.com');
+
+        expect((await alice.call('GET', `/webhooks/${webhook.id}`)).body).to.deep.equal(webhook);
+        const [row] = await suite
+          .database()
+          .knex('webhooks')
+          .select<{ secret: string }[]>('secret')
+          .where('id', webhook.id);
+        expect(row!.secret, 'the secret as it was').to.equal(secret);
+        const deliveries = await alice.call<{ items: { status: string }[] }>(
+          'GET',
+          `/webhooks/${webhook.id}/deliveries`,
+        );
+        expect(deliveries.body.items.map((delivery) => delivery.status)).to.deep.equal(['pending']);
+      });
+    }
   });
 
   describe('lists', () => {

@@ -215,7 +215,12 @@ for (const kind of DATABASE_KINDS) {
         ]);
         for (const operation of operations) {
           const address = newAddress();
-          const path = operation.path.replace('{user_id}', user).replace('{task_id}', '1').replace('{list_id}', '1');
+          const path = operation.path
+            .replace('{user_id}', user)
+            .replace('{task_id}', '1')
+            .replace('{list_id}', '1')
+            .replace('{webhook_id}', '1')
+            .replace('{delivery_id}', '1');
           const body =
             operation.requestExample === undefined
               ? {}

@@ -17,9 +17,14 @@ import { tokenFor } from '../helpers/tokens.js';
 
 const USER = 'failure-user';
 
-/** The operation's path with the test user and a task id filled in. */
+/** The operation's path with the test user and an id (of a task, a list, a webhook, a delivery) filled in. */
 function concretePath(operation: SpecOperation): string {
-  return operation.path.replace('{user_id}', USER).replace('{task_id}', '1').replace('{list_id}', '1');
+  return operation.path
+    .replace('{user_id}', USER)
+    .replace('{task_id}', '1')
+    .replace('{list_id}', '1')
+    .replace('{webhook_id}', '1')
+    .replace('{delivery_id}', '1');
 }
 
 async function send(

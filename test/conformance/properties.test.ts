@@ -85,6 +85,15 @@ const byListId = new Set(
     .filter((operation) => operation.parameters.some((parameter) => parameter.name === 'list_id'))
     .map((operation) => operation.operationId),
 );
+/** Every operation on one webhook (its id in the path), by operationId. */
+const byWebhookId = new Set(
+  specOperations()
+    .map(({ operationId }) => operationSchemas(operationId))
+    .filter((operation) => operation.parameters.some((parameter) => parameter.name === 'webhook_id'))
+    .map((operation) => operation.operationId),
+);
+/** Webhooks made beforehand for the cases on one: fewer than the `webhooks` quota (10) allows a user. */
+const WEBHOOK_SUBJECTS = 9;
 /** Writes after which a field absent from the body has its default (the others keep what the task had). */
 const FULL_WRITES = new Set(['createTask', 'replaceTask']);
 
@@ -93,11 +102,15 @@ type Page = { items: Task[]; next_cursor: string | null };
 /** A query as it travels: text, an array being the parameter repeated. */
 type Query = Record<string, string | string[]>;
 
-/** The operation's path for the user, on the task (or, for an operation on a list, the list) with this id. */
+/**
+ * The operation's path for the user, on the task (or, for an operation on a list or a webhook, the
+ * list or the webhook) with this id; a delivery's id is the same number (a delivery the webhook
+ * may not have).
+ */
 function pathOf(operation: OperationSchemas, user: TestUser, id?: number | string): string {
   return operation.path
     .replace('{user_id}', encodeURIComponent(user.id))
-    .replace(/\{(task|list)_id\}/, encodeURIComponent(String(id)));
+    .replace(/\{(task|list|webhook|delivery)_id\}/g, encodeURIComponent(String(id)));
 }
 
 /** What a case on one task, or on one list, works on. */
@@ -107,6 +120,15 @@ type Subject = Pick<Task, 'id'>;
 async function createList(user: TestUser): Promise<Subject> {
   const response = await user.call<Subject>('POST', `/api/${encodeURIComponent(user.id)}/lists`, {
     json: { name: `List ${randomUUID()}` },
+  });
+  expect(response.status, JSON.stringify(response.body)).to.equal(201);
+  return response.body;
+}
+
+/** A webhook of the user's own. */
+async function createWebhook(user: TestUser): Promise<Subject> {
+  const response = await user.call<Subject>('POST', `/api/${encodeURIComponent(user.id)}/webhooks`, {
+    json: { url: 'https://hooks.example.com/in', event_types: ['task.created'] },
   });
   expect(response.status, JSON.stringify(response.body)).to.equal(201);
   return response.body;
@@ -1057,7 +1079,16 @@ const PATCH_RULES_ON_STATE = [
 ] as const;
 const rulesOf = (at: string, rules: readonly (readonly [string, string])[]): WordedRule[] =>
   rules.map(([pointer, message]) => ({ pointer: new RegExp(`^${at}${pointer}$`), message }));
+/** Where a webhook may point (WebhookUrl's description): the URL parser's, the scheme, credentials, the host. */
+const WEBHOOK_URL_RULES = [
+  'is not a valid URL',
+  'must be an https:// URL',
+  'must not contain a user name or password',
+  'must not name a loopback, private or otherwise non-public address',
+].map((message) => ({ pointer: /^\/url$/, message }));
 const WORDED: Record<string, WordedRule[]> = {
+  createWebhook: WEBHOOK_URL_RULES,
+  updateWebhook: WEBHOOK_URL_RULES,
   createTask: rulesOf('', TASK_RULES_IN_WORDS),
   replaceTask: rulesOf('', TASK_RULES_IN_WORDS),
   updateTask: rulesOf('', [...TASK_RULES_IN_WORDS, ...PATCH_RULES_ON_STATE]),
@@ -1085,6 +1116,7 @@ function stateCause(operationId: string, status: number, problem: Problem | unde
         operationId === 'listTasks' ||
         byTaskId.has(operationId) ||
         byListId.has(operationId) ||
+        byWebhookId.has(operationId) ||
         operationId === 'bulkTasks'
         ? 'missing'
         : undefined;
@@ -1096,7 +1128,10 @@ function stateCause(operationId: string, status: number, problem: Problem | unde
     case 400: {
       if (errors.length === 0) return undefined;
       // A cursor the server did not issue (or issued for another list): opaque, so any text fits the schema.
-      if (['listTasks', 'listTrash'].includes(operationId) && errors.every((issue) => issue.pointer === '/cursor'))
+      if (
+        ['listTasks', 'listTrash', 'listWebhookDeliveries'].includes(operationId) &&
+        errors.every((issue) => issue.pointer === '/cursor')
+      )
         return 'unknown cursor';
       // A changes token the server did not issue (or issued to another user): as opaque as a cursor.
       if (operationId === 'listChanges' && errors.every((issue) => issue.pointer === '/since')) return 'unknown token';
@@ -1254,15 +1289,18 @@ describeEachDatabase('properties: every operation, with requests drawn from the 
     it(`${operationId}: every request the spec allows is answered with a success or a state-caused error`, async function () {
       this.timeout(TIME_LIMIT_MS + 20_000);
       const user = suite.newUser();
-      // An operation on a list works on lists of the user's own (not the default one, which cannot be deleted).
+      // An operation on a list works on lists of the user's own (not the default one, which cannot be
+      // deleted); one on a webhook on webhooks of the user's own.
       const onList = byListId.has(operationId);
-      const newSubject = async (): Promise<Subject> => (onList ? createList(user) : user.createTask(TASK));
+      const onWebhook = byWebhookId.has(operationId);
+      const newSubject = async (): Promise<Subject> =>
+        onList ? createList(user) : onWebhook ? createWebhook(user) : user.createTask(TASK);
       const task = await newSubject();
-      // A task (or list) of its own for each case on one (a delete leaves the next case one), made
-      // beforehand; a shrinking run that uses them all up goes on with the first.
+      // A task (list, webhook) of its own for each case on one (a delete leaves the next case one),
+      // made beforehand; a run that uses them all up (the webhooks quota allows fewer) goes on with the first.
       const fresh: Subject[] = [];
-      if (byTaskId.has(operationId) || onList)
-        for (let made = 0; made < OPERATION_RUNS; made += 1) fresh.push(await newSubject());
+      const subjects = onWebhook ? WEBHOOK_SUBJECTS : byTaskId.has(operationId) || onList ? OPERATION_RUNS : 0;
+      for (let made = 0; made < subjects; made += 1) fresh.push(await newSubject());
       for (const full of [false, true]) {
         await fc.assert(
           fc.asyncProperty(drawnRequest(operation, full), async (request) => {

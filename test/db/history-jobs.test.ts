@@ -14,6 +14,8 @@ import type { JobQueue } from '../../src/jobs/background-job.js';
 /** The history jobs send nothing: a send would be a mistake. */
 const NO_SENDS: JobQueue = {
   send: () => Promise.reject(new Error('a history job sent a job')),
+  insert: () => Promise.reject(new Error('a history job inserted a job')),
+  wake: () => undefined,
 };
 
 // Issue 17: the trash's purge and the history's pruning as the job engine runs them (the

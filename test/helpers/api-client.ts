@@ -79,10 +79,10 @@ export class TestUser {
     return this.token;
   }
 
-  /** `path` is relative to `/api/{user_id}` when it starts with `/tasks`, `/lists`, `/trash`, `/changes` or `/events`. */
+  /** `path` is relative to `/api/{user_id}` when it starts with `/tasks`, `/lists`, `/trash`, `/changes`, `/events` or `/webhooks`. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as ApiResponse
   async call<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
-    const full = /^\/(tasks|lists|trash|changes|events)\b/.test(path)
+    const full = /^\/(tasks|lists|trash|changes|events|webhooks)\b/.test(path)
       ? `/api/${encodeURIComponent(this.id)}${path}`
       : path;
     return request<T>(this.baseUrl, method, full, { token: await this.bearer(), ...options });

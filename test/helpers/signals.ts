@@ -85,7 +85,13 @@ export interface ProcessSignal {
 
 export function postgresSignal(db: Knex, listenUrl: string): ProcessSignal {
   const { logger, lines } = recordingLogger();
-  const background: Config['background'] = { runJobs: false, listenUrl, remindersPollMs: 1000 };
+  const background: Config['background'] = {
+    runJobs: false,
+    listenUrl,
+    remindersPollMs: 1000,
+    superviseSeconds: 60,
+    heartbeatSeconds: 30,
+  };
   const signal = eventSignalFor({ background }, db, 'postgres', undefined, logger);
   return { signal, lines, close: () => signal.close() };
 }
@@ -98,7 +104,13 @@ export function redisSignal(db: Knex, name = `signal-test-${randomUUID()}`): Pro
   const { logger, lines } = recordingLogger();
   const redis = createRedisClient(TEST_REDIS_URL, logger, `test-${randomUUID()}:`);
   redis.options.connectionName = name;
-  const background: Config['background'] = { runJobs: false, listenUrl: undefined, remindersPollMs: 1000 };
+  const background: Config['background'] = {
+    runJobs: false,
+    listenUrl: undefined,
+    remindersPollMs: 1000,
+    superviseSeconds: 60,
+    heartbeatSeconds: 30,
+  };
   const signal = eventSignalFor({ background }, db, 'postgres', redis, logger);
   return {
     name,

@@ -7,6 +7,7 @@ import { startBackground } from '../../src/background.js';
 import { createEventSignal, type EventSignal } from '../../src/events/event-signal.js';
 import type { JobEngine } from '../../src/jobs/job-engine.js';
 import type { Clock } from 'pg-boss';
+import type { Resolve } from '../../src/webhooks/public-address.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createHttpServer } from '../../src/http/http-server.js';
 import { createRedisClient, waitUntilReady } from '../../src/rate-limit/rate-limit.redis-store.js';
@@ -50,6 +51,8 @@ export interface TestServerOptions {
   readonly history?: Partial<Config['history']>;
   /** Overrides of the event stream's settings (streams per user, the heartbeat). */
   readonly events?: Partial<Config['events']>;
+  /** Overrides of the webhook settings (https and public addresses only, the service's retries by default). */
+  readonly webhooks?: Partial<Config['webhooks']>;
   /** The signal of new events between processes (default: this server's own, local). */
   readonly signal?: EventSignal;
   /** The loopback port to listen on (default: a free one): a server started again where its clients know it. */
@@ -59,9 +62,17 @@ export interface TestServerOptions {
    * (a pooled PostgreSQL is `postgres`), optionally on pg-boss's TestClock, which sets the time of
    * the database's whole pg-boss schema: give such a server a database of its own
    * (createTestDatabase), started at a time later than any other clock's on it. `runJobs: false`
-   * only sends jobs (as an API process beside `make worker`).
+   * only sends jobs (as an API process beside `make worker`); `superviseSeconds` and
+   * `heartbeatSeconds` how soon jobs of a dead process run again; `resolve` how webhook hosts resolve.
    */
-  readonly background?: { readonly kind: 'postgres' | 'pglite'; readonly clock?: Clock; readonly runJobs?: boolean };
+  readonly background?: {
+    readonly kind: 'postgres' | 'pglite';
+    readonly clock?: Clock;
+    readonly runJobs?: boolean;
+    readonly superviseSeconds?: number;
+    readonly heartbeatSeconds?: number;
+    readonly resolve?: Resolve;
+  };
 }
 
 /** The app over `db`, listening on a free loopback port. */
@@ -78,6 +89,7 @@ export async function startTestServer(
     logLevel = 'info',
     history = {},
     events = {},
+    webhooks = {},
     signal: givenSignal,
     background,
     port: wantedPort = 0,
@@ -108,7 +120,13 @@ export async function startTestServer(
     quotas: { ...defaults.quotas, ...quotas },
     history: { ...defaults.history, ...history },
     events: { ...defaults.events, ...events },
-    background: { ...defaults.background, runJobs: background?.runJobs ?? true },
+    webhooks: { ...defaults.webhooks, ...webhooks },
+    background: {
+      ...defaults.background,
+      runJobs: background?.runJobs ?? true,
+      superviseSeconds: background?.superviseSeconds ?? defaults.background.superviseSeconds,
+      heartbeatSeconds: background?.heartbeatSeconds ?? defaults.background.heartbeatSeconds,
+    },
   };
   const redis = config.rateLimit.redisUrl
     ? createRedisClient(config.rateLimit.redisUrl, logger, redisKeyPrefix)
@@ -125,7 +143,15 @@ export async function startTestServer(
   } else if (redis) await waitUntilReady(redis, 2_000);
   const signal = givenSignal ?? createEventSignal(undefined, logger);
   const jobs = background
-    ? await startBackground({ config, db, kind: background.kind, logger, signal, clock: background.clock })
+    ? await startBackground({
+        config,
+        db,
+        kind: background.kind,
+        logger,
+        signal,
+        clock: background.clock,
+        resolve: background.resolve,
+      })
     : undefined;
   const app = createApp({ config, db, logger, redis, docsPagePath, signal, jobs });
   const server: Server = createHttpServer(app, {

@@ -78,7 +78,13 @@ describe('make worker (src/worker.ts)', function () {
         engine: await startBackground({
           config: {
             ...loadConfig({ BETTER_AUTH_SECRET: TEST_SECRET }),
-            background: { runJobs: false, listenUrl: undefined, remindersPollMs: 1000 },
+            background: {
+              runJobs: false,
+              listenUrl: undefined,
+              remindersPollMs: 1000,
+              superviseSeconds: 60,
+              heartbeatSeconds: 30,
+            },
           },
           db: knex,
           kind: 'postgres',

@@ -291,17 +291,40 @@ interface DatabaseOperation {
   send(): Promise<ApiResponse>;
 }
 
-/** What the operations below work on: a task, one to delete, a list of the user's own, and two trash items. */
+/**
+ * What the operations below work on: a task, one to delete, a list of the user's own, two trash
+ * items, a webhook with a delivery that is over (so it can be sent again), and one to delete.
+ */
 interface OutageFixture {
   readonly taskId: number;
   readonly doomedTaskId: number;
   readonly listId: number;
   readonly restorableId: number;
   readonly purgeableId: number;
+  readonly webhookId: number;
+  readonly deliveryId: number;
+  readonly doomedWebhookId: number;
+}
+
+async function newWebhook(user: TestUser): Promise<number> {
+  const webhook = await user.call<{ id: number }>('POST', '/webhooks', {
+    json: { url: 'https://hooks.example.com/outage', event_types: ['task.created'] },
+  });
+  expect(webhook.status).to.equal(201);
+  return webhook.body.id;
 }
 
 async function outageFixture(user: TestUser, title: string): Promise<OutageFixture> {
+  const webhookId = await newWebhook(user);
+  const doomedWebhookId = await newWebhook(user);
   const task = await user.createTask({ title });
+  // Disabled and enabled again: its delivery of the task's creation has failed, and may be sent again.
+  for (const enabled of [false, true]) await user.call('PATCH', `/webhooks/${webhookId}`, { json: { enabled } });
+  const deliveries = await user.call<{ items: { id: number; status: string }[] }>(
+    'GET',
+    `/webhooks/${webhookId}/deliveries`,
+  );
+  expect(deliveries.body.items.map((delivery) => delivery.status)).to.deep.equal(['failed']);
   const doomed = await user.createTask({ title: 'To delete' });
   const list = await user.call<{ id: number }>('POST', '/lists', { json: { name: 'Spare' } });
   expect(list.status).to.equal(201);
@@ -317,14 +340,18 @@ async function outageFixture(user: TestUser, title: string): Promise<OutageFixtu
     listId: list.body.id,
     restorableId: trashed[0]!,
     purgeableId: trashed[1]!,
+    webhookId,
+    deliveryId: deliveries.body.items[0]!.id,
+    doomedWebhookId,
   };
 }
 
 /** One valid request for every operation that needs the database, each of which succeeds once the database is back. */
 function databaseOperations(user: TestUser, fixture: OutageFixture): DatabaseOperation[] {
-  const { taskId, doomedTaskId, listId, restorableId, purgeableId } = fixture;
+  const { taskId, doomedTaskId, listId, restorableId, purgeableId, webhookId, deliveryId, doomedWebhookId } = fixture;
   const task = `/tasks/${taskId}`;
   const list = `/lists/${listId}`;
+  const webhook = `/webhooks/${webhookId}`;
   let names = 0;
   const newName = () => `Outage list ${++names}`;
   const mergePatch = 'application/merge-patch+json';
@@ -390,6 +417,28 @@ function databaseOperations(user: TestUser, fixture: OutageFixture): DatabaseOpe
     // Opened, checked and closed: where it starts is read before it streams (a 503 when it cannot be).
     { operationId: 'streamEvents', succeeds: 200, send: () => streamAnswer(user) },
     { operationId: 'deleteList', succeeds: 204, send: () => user.call('DELETE', list) },
+    { operationId: 'listWebhooks', succeeds: 200, send: () => user.call('GET', '/webhooks') },
+    {
+      operationId: 'createWebhook',
+      succeeds: 201,
+      send: () =>
+        user.call('POST', '/webhooks', {
+          json: { url: 'https://hooks.example.com/new', event_types: ['list.created'] },
+        }),
+    },
+    { operationId: 'getWebhook', succeeds: 200, send: () => user.call('GET', webhook) },
+    {
+      operationId: 'updateWebhook',
+      succeeds: 200,
+      send: () => user.call('PATCH', webhook, { json: { description: 'Patched' }, contentType: mergePatch }),
+    },
+    { operationId: 'listWebhookDeliveries', succeeds: 200, send: () => user.call('GET', `${webhook}/deliveries`) },
+    {
+      operationId: 'retryWebhookDelivery',
+      succeeds: 202,
+      send: () => user.call('POST', `${webhook}/deliveries/${deliveryId}/retry`),
+    },
+    { operationId: 'deleteWebhook', succeeds: 204, send: () => user.call('DELETE', `/webhooks/${doomedWebhookId}`) },
     // A task of its own: clear-completed above removed the other one.
     { operationId: 'deleteTask', succeeds: 204, send: () => user.call('DELETE', `/tasks/${doomedTaskId}`) },
   ];

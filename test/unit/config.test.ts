@@ -53,12 +53,27 @@ describe('config', () => {
       listsPerUser: 100,
       tasksPerList: 5000,
       subtasksPerParent: 100,
+      webhooksPerUser: 10,
       idempotencyKeysPerUser: 1000,
       idempotencyAnswerBytes: 65_536,
     });
     expect(config.background.remindersPollMs).to.equal(1000);
     expect(config.history).to.deep.equal({ trashRetentionDays: 30, changesHistoryDays: 30 });
-    expect(config.background).to.deep.equal({ runJobs: true, listenUrl: undefined, remindersPollMs: 1000 });
+    expect(config.background).to.deep.equal({
+      runJobs: true,
+      listenUrl: undefined,
+      remindersPollMs: 1000,
+      superviseSeconds: 60,
+      heartbeatSeconds: 30,
+    });
+    expect(config.webhooks).to.deep.equal({
+      allowHttp: false,
+      allowPrivate: false,
+      timeoutMs: 10_000,
+      maxAttempts: 14,
+      retryBaseSeconds: 60,
+      retryMaxDelaySeconds: 14_400,
+    });
     expect(config.dbTimeouts).to.deep.equal({
       connectTimeoutMs: 1000,
       acquireTimeoutMs: 1500,
@@ -101,6 +116,15 @@ describe('config', () => {
       QUOTA_LISTS_PER_USER: '7',
       QUOTA_TASKS_PER_LIST: 'off',
       QUOTA_SUBTASKS_PER_PARENT: '12',
+      QUOTA_WEBHOOKS_PER_USER: '3',
+      JOBS_SUPERVISE_SECONDS: '5',
+      JOBS_HEARTBEAT_SECONDS: '12',
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOW_PRIVATE: '1',
+      WEBHOOK_TIMEOUT_MS: '2500',
+      WEBHOOK_MAX_ATTEMPTS: '5',
+      WEBHOOK_RETRY_BASE_SECONDS: '10',
+      WEBHOOK_RETRY_MAX_DELAY_SECONDS: '600',
       TRASH_RETENTION_DAYS: '7',
       CHANGES_HISTORY_DAYS: '90',
       RUN_JOBS: 'false',
@@ -152,6 +176,7 @@ describe('config', () => {
       listsPerUser: 7,
       tasksPerList: undefined,
       subtasksPerParent: 12,
+      webhooksPerUser: 3,
       idempotencyKeysPerUser: 20,
       idempotencyAnswerBytes: 4096,
     });
@@ -160,6 +185,16 @@ describe('config', () => {
       runJobs: false,
       listenUrl: 'postgres://app@db-direct:5432/todo',
       remindersPollMs: 2000,
+      superviseSeconds: 5,
+      heartbeatSeconds: 12,
+    });
+    expect(config.webhooks).to.deep.equal({
+      allowHttp: true,
+      allowPrivate: true,
+      timeoutMs: 2500,
+      maxAttempts: 5,
+      retryBaseSeconds: 10,
+      retryMaxDelaySeconds: 600,
     });
     expect(config).to.deep.include({
       logLevel: 'debug',
@@ -431,6 +466,18 @@ describe('config', () => {
       /^JWT_JWKS_COOLDOWN_SECONDS \(61\) must be at most JWT_JWKS_CACHE_SECONDS \(60\)/,
     ],
     ['a negative token age', { JWT_MAX_AGE_SECONDS: '-1' }, /^JWT_MAX_AGE_SECONDS must be a whole number from 0/],
+    [
+      'a webhook retry bound below its base',
+      { WEBHOOK_RETRY_BASE_SECONDS: '120', WEBHOOK_RETRY_MAX_DELAY_SECONDS: '60' },
+      /^WEBHOOK_RETRY_MAX_DELAY_SECONDS \(60\) must be at least WEBHOOK_RETRY_BASE_SECONDS \(120\)/,
+    ],
+    ['no webhook attempt at all', { WEBHOOK_MAX_ATTEMPTS: '0' }, /^WEBHOOK_MAX_ATTEMPTS must be a whole number from 1/],
+    ['WEBHOOK_ALLOW_PRIVATE=yes', { WEBHOOK_ALLOW_PRIVATE: 'yes' }, /^WEBHOOK_ALLOW_PRIVATE must be true or false/],
+    [
+      'a job supervision of 0 s',
+      { JOBS_SUPERVISE_SECONDS: '0' },
+      /^JOBS_SUPERVISE_SECONDS must be a whole number from 1/,
+    ],
     [
       'JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE=yes',
       { JWT_ACCEPT_ANY_ISSUER_AND_AUDIENCE: 'yes' },

@@ -6,3 +6,4 @@ export * from './SystemApi.js';
 export * from './TasksApi.js';
 export * from './TrashApi.js';
 export * from './UsersApi.js';
+export * from './WebhooksApi.js';
