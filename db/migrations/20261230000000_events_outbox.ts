@@ -33,46 +33,56 @@ const UP = [
          else 'task.updated'
        end
      $$`,
-  // One insert per statement, from its transition tables: a bulk write costs one statement more, not one per row.
-  // An update that took no change number (nothing the client sees changed) is no event.
-  // A row changed again by the (sub)transaction that changed it before (a completed occurrence then
-  // linked to the next one, a deleted list's tasks trashed then taken out of it) is one change to
-  // the client, who is answered with its last state: its earlier event (the one its number names,
-  // written by this same transaction: the same xmin as the row's new version, and the same start,
-  // which no transaction whose xid was the same before wraparound had) gives way to one of the
-  // row's last state, of the earlier one's kind unless that was a plain edit.
+  // A create: one insert per statement, from its transition table (a bulk create costs one statement more).
   `create function tasks_record_events() returns trigger
      language plpgsql
      as $$
      begin
-       if tg_op = 'INSERT' then
-         insert into events (user_id, seq, type, data)
-           select n.user_id, n.change_seq, 'task.created', to_jsonb(n) - 'search' from new_rows n;
-       else
-         with earlier as (
-           delete from events e
-            using old_rows o, new_rows n, tasks t
-            where n.id = o.id and n.change_seq <> o.change_seq
-              and e.user_id = o.user_id and e.seq = o.change_seq
-              and t.id = n.id and t.xmin = e.xmin and e.created_at = now()::timestamptz(3)
-           returning e.user_id, e.seq, e.type
-         )
-         insert into events (user_id, seq, type, data)
-           select n.user_id, n.change_seq,
-                  coalesce(nullif(earlier.type, 'task.updated'), task_event_type(o, n)),
-                  to_jsonb(n) - 'search'
-             from new_rows n join old_rows o on o.id = n.id
-             left join earlier on earlier.user_id = o.user_id and earlier.seq = o.change_seq
-            where n.change_seq <> o.change_seq;
-       end if;
+       insert into events (user_id, seq, type, data)
+         select n.user_id, n.change_seq, 'task.created', to_jsonb(n) - 'search' from new_rows n;
        return null;
      end $$`,
   `create trigger tasks_record_insert_events after insert on tasks
      referencing new table as new_rows
      for each statement execute function tasks_record_events()`,
+  // A change: one row at a time, each with its old and new state at hand (joining a statement's two
+  // transition tables, whose sizes the planner does not know, took a nested loop: quadratic, seconds
+  // for a list of thousands of tasks deleted). An update that took no change number (nothing the
+  // client sees changed) is no event: the trigger does not even run.
+  //
+  // A row changed again by the (sub)transaction that changed it before (a completed occurrence then
+  // linked to the next one, a deleted list's tasks trashed then taken out of it) is one change to
+  // the client, who is answered with its last state: its earlier event (the one its number names,
+  // written by this same transaction: the same xmin as the row's new version, and the same start,
+  // which no transaction whose xid was the same before wraparound had) gives way to one of the
+  // row's last state, of the earlier one's kind unless that was a plain edit. The earlier event is
+  // read by its key alone, so that no other index (created_at, the same for all of this
+  // transaction's events) is ever chosen to find it.
+  `create function tasks_record_update_event() returns trigger
+     language plpgsql
+     as $$
+     declare
+       earlier_type text;
+       earlier_xmin xid;
+       earlier_at timestamptz;
+     begin
+       select e.type, e.xmin, e.created_at into earlier_type, earlier_xmin, earlier_at
+         from events e where e.user_id = old.user_id and e.seq = old.change_seq;
+       if earlier_at = now()::timestamptz(3)
+          and earlier_xmin = (select t.xmin from tasks t where t.id = new.id) then
+         delete from events where user_id = old.user_id and seq = old.change_seq;
+       else
+         earlier_type := null;
+       end if;
+       insert into events (user_id, seq, type, data)
+         values (new.user_id, new.change_seq,
+                 coalesce(nullif(earlier_type, 'task.updated'), task_event_type(old, new)),
+                 to_jsonb(new) - 'search');
+       return null;
+     end $$`,
   `create trigger tasks_record_update_events after update on tasks
-     referencing old table as old_rows new table as new_rows
-     for each statement execute function tasks_record_events()`,
+     for each row when (new.change_seq <> old.change_seq)
+     execute function tasks_record_update_event()`,
   // Lists change rarely: one row at a time.
   `create function lists_record_events() returns trigger
      language plpgsql
@@ -120,6 +130,7 @@ const DOWN = [
   `drop trigger lists_record_events on lists`,
   `drop function lists_record_events()`,
   `drop trigger tasks_record_update_events on tasks`,
+  `drop function tasks_record_update_event()`,
   `drop trigger tasks_record_insert_events on tasks`,
   `drop function tasks_record_events()`,
   `drop function task_event_type(tasks, tasks)`,

@@ -61,17 +61,44 @@ export function jobDatabases(db: Knex, kind: 'postgres' | 'pglite'): JobDatabase
  */
 function pooledDatabases(db: Knex, requestOrPool: Knex): JobDatabases {
   let session: readonly string[] = [];
+  const client = db.client as {
+    acquireConnection(): Promise<unknown>;
+    releaseConnection(connection: unknown): Promise<void>;
+  };
   const withSession = async (knex: Knex, text: string, values?: unknown[]) => {
     if (session.length === 0) return throughKnex(knex, text, values);
-    if (!values?.length) return throughKnex(knex, [...session, text].join(';\n'));
     return knex.transaction(async (trx) => {
       for (const statement of session) await trx.raw(statement);
       return throughKnex(trx, text, values);
     });
   };
+  /**
+   * Statements without parameters, which pg-boss sends several at once (its migrations, its locked
+   * blocks, which open and commit a transaction of their own), on one connection of the pool: a
+   * block that fails is rolled back there, or the pool would hand that connection on inside an
+   * aborted transaction (pg's own pool closes it instead). Engines starting together on a new
+   * database (a cluster's workers) fail their first migration that way, and retry.
+   */
+  const block = async (text: string) => {
+    const connection = await client.acquireConnection();
+    const onConnection = {
+      raw: (sql: string, bindings: Knex.RawBinding[]) => db.raw(sql, bindings).connection(connection),
+    } as unknown as Knex;
+    try {
+      return await throughKnex(onConnection, [...session, text].join(';\n'));
+    } catch (error) {
+      await db
+        .raw('rollback')
+        .connection(connection)
+        .catch(() => undefined);
+      throw error;
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  };
   return {
     engine: {
-      executeSql: (text, values) => withSession(db, text, values),
+      executeSql: (text, values) => (values?.length ? withSession(db, text, values) : block(text)),
       setSessionStatements: async (statements) => {
         session = statements;
       },

@@ -356,6 +356,37 @@ for (const kind of DATABASE_KINDS) {
     });
 
     if (kind !== 'pglite') {
+      it("starts several engines at once on a database without pg-boss's schema yet, as a cluster's workers do", async function () {
+        this.timeout(120_000);
+        const fresh = await createTestDatabase(kind);
+        const others = await Promise.all([1, 2].map(async () => (await openPostgresPool(fresh.url!, 4)).knex));
+        try {
+          const name = queueName();
+          const ran: string[] = [];
+          const job: BackgroundJob = {
+            name,
+            work: EAGER,
+            run: async (jobs) => void ran.push(...jobs.map((j) => j.id)),
+          };
+          // Settled, each: an engine that starts late must not outlive the test.
+          const starts = await within(
+            Promise.allSettled([fresh.knex, ...others].map((db) => start([job], { db }))),
+            IN_TEST_BOUND_MS * 4,
+            'three engines to start together',
+          );
+          expect(
+            starts.flatMap((result) => (result.status === 'rejected' ? [String(result.reason)] : [])),
+          ).to.deep.equal([]);
+          const id = await engines.at(-1)!.send(name, {});
+          await allCompleted(fresh.knex, name, 1);
+          expect(ran).to.deep.equal([id]);
+        } finally {
+          await Promise.all(engines.splice(0).map((engine) => engine.stop()));
+          await Promise.all(others.map((other) => other.destroy()));
+          await fresh.close();
+        }
+      });
+
       it('with two engines over one database, runs each of a batch of jobs exactly once, never twice at once', async () => {
         const other = (await openPostgresPool(database.url!, 4)).knex;
         try {
