@@ -20,7 +20,7 @@
  * the trash may still change there (a deleted list's tasks move to the default list: `task.moved`):
  * it stays in the trash until its `task.restored`.
  * `reminder.fired` is a reminder's time arriving (once per occurrence; `data` holds the task and
- * the reminder, whose `fires_at` is now null, a change the `task.updated` event just before it
+ * the reminder, whose `fires_at` is now null, a change a `task.updated` event before it
  * reports); `webhook.disabled` a webhook turned off after its deliveries kept failing.
  * The allowed values, as named constants; the plain strings are accepted too.
  */
