@@ -40,6 +40,15 @@ export async function streamStart(db: Knex, userId: string, lastEventId: string 
   return oldest !== null && after < oldest ? { after: latest, reset: true } : { after, reset: false };
 }
 
+/**
+ * The stream's position, first thing: an `id` alone, which dispatches no event but is the id a
+ * client sends back when it reconnects (SSE's last event ID), so that one that reconnects before
+ * its first event still misses none.
+ */
+function startingAt(id: number): string {
+  return `id: ${id}\n\n`;
+}
+
 /** One SSE message: the event's id, its type, and the Event as one line of JSON (JSON escapes every line break). */
 function message(id: number | string, type: string, data: unknown): string {
   return `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -108,7 +117,8 @@ export function eventStream(
 
       let failing = false;
       try {
-        if (start.reset && !(await send(message(position, 'reset', {})))) return;
+        const first = start.reset ? message(position, 'reset', {}) : startingAt(position);
+        if (!(await send(first))) return;
         while (!sink.closed.aborted) {
           if (!due) await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
