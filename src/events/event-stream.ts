@@ -125,7 +125,7 @@ export function eventStream(
           if (sink.closed.aborted) break;
           due = false;
           try {
-            position = await sendAfter(position);
+            await sendNew();
             if (failing) log.info('event stream reading again');
             failing = false;
           } catch (error) {
@@ -139,16 +139,15 @@ export function eventStream(
         clearInterval(heartbeat);
       }
 
-      /** Sends the events after `after`, page by page; returns the last one sent. */
-      async function sendAfter(after: number): Promise<number> {
-        let last = after;
+      /** Sends the events after `position`, page by page, moving it past each one sent (a later page failing re-sends none). */
+      async function sendNew(): Promise<void> {
         for (;;) {
-          const rows = await readEventsAfter(db, userId, last, PAGE);
+          const rows = await readEventsAfter(db, userId, position, PAGE);
           for (const row of rows) {
-            if (!(await send(message(row.seq, row.type, toEvent(row))))) return last;
-            last = row.seq;
+            if (!(await send(message(row.seq, row.type, toEvent(row))))) return;
+            position = row.seq;
           }
-          if (rows.length < PAGE) return last;
+          if (rows.length < PAGE) return;
         }
       }
     },

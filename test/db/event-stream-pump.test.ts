@@ -166,6 +166,21 @@ describe('event stream loop [pglite]', function () {
     expect(lines.some((line) => line.msg === 'event stream reading again')).to.equal(true);
   });
 
+  it('re-sends nothing when a later page fails: it goes on after the last event it sent', async () => {
+    const { userId, seqs } = await userWithEvents(150);
+    let transactions = 0;
+    // The second page's read fails once, after the first page was sent.
+    const flaky = new Proxy(db, {
+      get: (target, property) =>
+        property === 'transaction' && ++transactions === 2
+          ? () => Promise.reject(new Error('Connection terminated unexpectedly'))
+          : (Reflect.get(target, property, target) as unknown),
+    });
+    const { sink } = run(userId, 0, 20, flaky);
+    await pollUntil(() => sink.ids().length >= seqs.length, `all ${seqs.length} events`);
+    expect(sink.ids()).to.deep.equal(seqs);
+  });
+
   it('ends, letting go of its subscription, when its sink closes', async () => {
     const { userId, seqs } = await userWithEvents(1);
     let subscribed = 0;
