@@ -57,6 +57,7 @@ describe('config', () => {
       idempotencyAnswerBytes: 65_536,
     });
     expect(config.history).to.deep.equal({ trashRetentionDays: 30, changesHistoryDays: 30 });
+    expect(config.events).to.deep.equal({ streamsPerUser: 5, heartbeatMs: 15_000 });
     expect(config.dbTimeouts).to.deep.equal({
       connectTimeoutMs: 1000,
       acquireTimeoutMs: 1500,
@@ -101,6 +102,8 @@ describe('config', () => {
       QUOTA_SUBTASKS_PER_PARENT: '12',
       TRASH_RETENTION_DAYS: '7',
       CHANGES_HISTORY_DAYS: '90',
+      EVENT_STREAMS_PER_USER: '0',
+      EVENT_STREAM_HEARTBEAT_MS: '5000',
       IDEMPOTENCY_MAX_ANSWER_BYTES: '4096',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
@@ -151,6 +154,7 @@ describe('config', () => {
       idempotencyAnswerBytes: 4096,
     });
     expect(config.history).to.deep.equal({ trashRetentionDays: 7, changesHistoryDays: 90 });
+    expect(config.events).to.deep.equal({ streamsPerUser: 0, heartbeatMs: 5000 });
     expect(config).to.deep.include({
       logLevel: 'debug',
       logFormat: 'pretty',
@@ -498,6 +502,21 @@ describe('config', () => {
       'an acquire timeout shorter than the connect timeout',
       { DB_CONNECT_TIMEOUT_MS: '2000', DB_ACQUIRE_TIMEOUT_MS: '1000' },
       /^DB_ACQUIRE_TIMEOUT_MS \(1000\) must be at least DB_CONNECT_TIMEOUT_MS \(2000\)/,
+    ],
+    [
+      'a heartbeat under a second',
+      { EVENT_STREAM_HEARTBEAT_MS: '999' },
+      /^EVENT_STREAM_HEARTBEAT_MS must be a whole number from 1000 to 30000/,
+    ],
+    [
+      'a heartbeat longer than proxies keep an idle connection (30 s)',
+      { EVENT_STREAM_HEARTBEAT_MS: '30001' },
+      /^EVENT_STREAM_HEARTBEAT_MS must be a whole number from 1000 to 30000/,
+    ],
+    [
+      'a negative number of streams per user',
+      { EVENT_STREAMS_PER_USER: '-1' },
+      /^EVENT_STREAMS_PER_USER must be a whole number from 0 to 10000/,
     ],
     ['a REDIS_URL of another scheme', { REDIS_URL: 'http://redis:6379' }, /^REDIS_URL must be a URL such as redis:/],
     ['a REDIS_URL that is not a URL', { REDIS_URL: 'redis' }, /^REDIS_URL must be a URL such as redis:/],
