@@ -57,12 +57,21 @@ describe('config', () => {
       idempotencyAnswerBytes: 65_536,
     });
     expect(config.history).to.deep.equal({ trashRetentionDays: 30, changesHistoryDays: 30 });
-    expect(config.events).to.deep.equal({ streamsPerUser: 5, heartbeatMs: 15_000 });
     expect(config.dbTimeouts).to.deep.equal({
       connectTimeoutMs: 1000,
       acquireTimeoutMs: 1500,
       statementTimeoutMs: 1500,
     });
+  });
+
+  it("reads the event stream's settings: 5 streams per user and a heartbeat every 15 s by default", () => {
+    expect(loadConfig({ BETTER_AUTH_SECRET: SECRET }).events).to.deep.equal({ streamsPerUser: 5, heartbeatMs: 15_000 });
+    const config = loadConfig({
+      BETTER_AUTH_SECRET: SECRET,
+      EVENT_STREAMS_PER_USER: '0',
+      EVENT_STREAM_HEARTBEAT_MS: '5000',
+    });
+    expect(config.events).to.deep.equal({ streamsPerUser: 0, heartbeatMs: 5000 });
   });
 
   it('reads every variable', () => {
@@ -102,8 +111,6 @@ describe('config', () => {
       QUOTA_SUBTASKS_PER_PARENT: '12',
       TRASH_RETENTION_DAYS: '7',
       CHANGES_HISTORY_DAYS: '90',
-      EVENT_STREAMS_PER_USER: '0',
-      EVENT_STREAM_HEARTBEAT_MS: '5000',
       IDEMPOTENCY_MAX_ANSWER_BYTES: '4096',
       LOG_LEVEL: 'debug',
       LOG_FORMAT: 'pretty',
@@ -154,7 +161,6 @@ describe('config', () => {
       idempotencyAnswerBytes: 4096,
     });
     expect(config.history).to.deep.equal({ trashRetentionDays: 7, changesHistoryDays: 90 });
-    expect(config.events).to.deep.equal({ streamsPerUser: 0, heartbeatMs: 5000 });
     expect(config).to.deep.include({
       logLevel: 'debug',
       logFormat: 'pretty',
