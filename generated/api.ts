@@ -728,11 +728,16 @@ export interface paths {
          *
          *     **Resuming.** A client that reconnects sends the id of the last event it received as
          *     `Last-Event-ID`, and the stream goes on with the events after it: none missed, none repeated.
-         *     Without `Last-Event-ID` the stream starts with the next event. Events are kept
+         *     Without `Last-Event-ID` the stream starts with the next event. Every stream begins with its
+         *     position, a message of an `id` alone (which SSE clients take as their last event id without
+         *     dispatching an event): the id of the user's latest event when it connected, or the
+         *     `Last-Event-ID` it was given, so that a client that reconnects before its first event misses
+         *     none either. Events are kept
          *     `CHANGES_HISTORY_DAYS` (30 days by default). From an id older than that (its event was deleted
          *     with the history), or one this user's history does not reach (another server's, a restored
-         *     database), events may have been missed: the stream then starts with a message of type `reset`,
-         *     whose `data` is `{}` and whose `id` is that of the user's latest event, and goes on after it.
+         *     database), events may have been missed: the stream then starts with a message of type `reset`
+         *     instead, whose `data` is `{}` and whose `id` is that of the user's latest event (`0` before
+         *     any), and goes on after it.
          *     A client that keeps a copy should then read the changes feed again (`listChanges` without
          *     `since`), and apply the events that follow on top of it.
          *

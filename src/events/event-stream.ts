@@ -40,6 +40,15 @@ export async function streamStart(db: Knex, userId: string, lastEventId: string 
   return oldest !== null && after < oldest ? { after: latest, reset: true } : { after, reset: false };
 }
 
+/**
+ * The stream's position, first thing: an `id` alone, which dispatches no event but is the id a
+ * client sends back when it reconnects (SSE's last event ID), so that one that reconnects before
+ * its first event still misses none.
+ */
+function startingAt(id: number): string {
+  return `id: ${id}\n\n`;
+}
+
 /** One SSE message: the event's id, its type, and the Event as one line of JSON (JSON escapes every line break). */
 function message(id: number | string, type: string, data: unknown): string {
   return `id: ${id}\nevent: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -108,14 +117,15 @@ export function eventStream(
 
       let failing = false;
       try {
-        if (start.reset && !(await send(message(position, 'reset', {})))) return;
+        const first = start.reset ? message(position, 'reset', {}) : startingAt(position);
+        if (!(await send(first))) return;
         while (!sink.closed.aborted) {
           if (!due) await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
           if (sink.closed.aborted) break;
           due = false;
           try {
-            position = await sendAfter(position);
+            await sendNew();
             if (failing) log.info('event stream reading again');
             failing = false;
           } catch (error) {
@@ -129,16 +139,15 @@ export function eventStream(
         clearInterval(heartbeat);
       }
 
-      /** Sends the events after `after`, page by page; returns the last one sent. */
-      async function sendAfter(after: number): Promise<number> {
-        let last = after;
+      /** Sends the events after `position`, page by page, moving it past each one sent (a later page failing re-sends none). */
+      async function sendNew(): Promise<void> {
         for (;;) {
-          const rows = await readEventsAfter(db, userId, last, PAGE);
+          const rows = await readEventsAfter(db, userId, position, PAGE);
           for (const row of rows) {
-            if (!(await send(message(row.seq, row.type, toEvent(row))))) return last;
-            last = row.seq;
+            if (!(await send(message(row.seq, row.type, toEvent(row))))) return;
+            position = row.seq;
           }
-          if (rows.length < PAGE) return last;
+          if (rows.length < PAGE) return;
         }
       }
     },

@@ -117,6 +117,14 @@ describeEachDatabase('event stream', (suite) => {
       await alice.createTask({ title: 'After' });
       const [first] = await stream.eventsUntil(1);
       expect(first!.data.task?.title).to.equal('After');
+      // Its position, sent first: the event before it, which a client reconnecting sends back.
+      const [before] = await suite
+        .database()
+        .knex('events')
+        .where({ user_id: alice.id })
+        .where('seq', '<', Number(first!.id))
+        .max<{ seq: number }[]>('seq as seq');
+      expect(stream.position()).to.equal(String(before!.seq));
     });
 
     it("sends the user's own events only", async () => {
@@ -142,6 +150,7 @@ describeEachDatabase('event stream', (suite) => {
       await alice.createTask({ title: 'Six' });
       const events = await again.eventsUntil(4);
       expect(events.map((event) => event.data.task?.title)).to.deep.equal(['Three', 'Four', 'Five', 'Six']);
+      expect(again.position(), 'its position: the Last-Event-ID given').to.equal(seen.at(-1)!.id);
     });
 
     it('reads a long backlog page by page, in order', async () => {
@@ -285,6 +294,10 @@ describeEachDatabase('event stream', (suite) => {
         await pollUntil(() => signal.subscribers() === 0, 'the stream to unsubscribe');
       }
       await signal.close();
+      // Each logged once, when it ended, at info: a client leaving its stream is how streams end.
+      const lines = server.logs.filter((line) => line.operation === 'streamEvents');
+      expect(lines.map((line) => line.level)).to.deep.equal([30, 30, 30]);
+      for (const line of lines) expect(line.msg).to.match(/^GET \/api\/\S+\/events 200 \d+ ms \(aborted\)$/);
     });
 
     it('answers HEAD with the head alone, and holds nothing after it', async () => {

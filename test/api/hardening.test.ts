@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { createPglite, pgliteKnex, postgresKnex } from '../../src/db/database.js';
 import { expectProblem, request, TestUser, type ApiResponse, type Problem } from '../helpers/api-client.js';
 import { DATABASE_KINDS, POSTGRES_ADMIN_URL, sharedTestDatabase } from '../helpers/databases.js';
+import { openEventStream } from '../helpers/event-stream.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const APP_ORIGIN = 'https://app.example.com';
@@ -121,6 +122,17 @@ for (const kind of DATABASE_KINDS) {
         }
       });
 
+      it("lets an allowed origin's app read the event stream", async () => {
+        const stream = await openEventStream(server.baseUrl, user.id, {
+          token: await user.bearer(),
+          headers: { origin: APP_ORIGIN },
+        });
+        expect(stream.status).to.equal(200);
+        expect(stream.headers.get('access-control-allow-origin')).to.equal(APP_ORIGIN);
+        expect(stream.headers.get('vary')).to.include('Origin');
+        await stream.close();
+      });
+
       it('gives any other origin no CORS header at all', async () => {
         for (const headers of [{ origin: OTHER_ORIGIN }, { origin: 'null' }, {} as Record<string, string>]) {
           const response = await user.call('GET', '/api/me', { headers });
@@ -134,7 +146,7 @@ for (const kind of DATABASE_KINDS) {
         const response = await preflight(
           APP_ORIGIN,
           'PATCH',
-          'authorization, content-type, if-match, if-none-match, idempotency-key, x-request-id',
+          'authorization, content-type, if-match, if-none-match, idempotency-key, last-event-id, x-request-id',
         );
         expect(response.status).to.equal(204);
         expect(response.headers.get('access-control-allow-origin')).to.equal(APP_ORIGIN);
@@ -152,6 +164,7 @@ for (const kind of DATABASE_KINDS) {
           'if-match',
           'if-none-match',
           'idempotency-key',
+          'last-event-id',
           'x-request-id',
         ]);
         expect(response.headers.get('access-control-max-age')).to.equal('600');

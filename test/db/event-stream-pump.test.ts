@@ -12,7 +12,7 @@ import { pollUntil } from '../helpers/wait.js';
 // reads and when (pages, one read at a time, wake-ups coalesced), how it waits for a client that
 // takes nothing (no read, no write meanwhile; cut off after 4 heartbeats), and a read that fails.
 
-/** A sink whose writes the test can hold, as a client's full buffers would. */
+/** A sink whose writes of events the test can hold, as a client's full buffers would. */
 class HeldSink implements StreamSink {
   readonly chunks: string[] = [];
   private readonly closing = new AbortController();
@@ -24,7 +24,7 @@ class HeldSink implements StreamSink {
   write(chunk: string): Promise<boolean> {
     if (this.closed.aborted) return Promise.resolve(false);
     this.chunks.push(chunk);
-    if (!this.holding) return Promise.resolve(true);
+    if (!this.holding || !isEvent(chunk)) return Promise.resolve(true);
     return new Promise((resolve) => this.held.push(resolve));
   }
 
@@ -40,15 +40,18 @@ class HeldSink implements StreamSink {
     for (const resolve of this.held.splice(0)) resolve(true);
   }
 
-  /** The ids of the messages written (heartbeats aside). */
+  /** The ids of the events written (the position and heartbeats aside). */
   ids(): number[] {
-    return this.chunks.filter((chunk) => chunk.startsWith('id: ')).map((chunk) => Number(/^id: (\d+)/.exec(chunk)![1]));
+    return this.chunks.filter(isEvent).map((chunk) => Number(/^id: (\d+)/.exec(chunk)![1]));
   }
 
   heartbeats(): number {
     return this.chunks.filter((chunk) => chunk === ': heartbeat\n\n').length;
   }
 }
+
+/** A message that is an event (not the stream's position, an `id` alone, nor a heartbeat). */
+const isEvent = (chunk: string) => chunk.includes('\nevent: ');
 
 describe('event stream loop [pglite]', function () {
   this.timeout(30_000);
@@ -139,13 +142,10 @@ describe('event stream loop [pglite]', function () {
     const { userId, seqs } = await userWithEvents(1);
     const { sink } = run(userId, 0, 30);
     await pollUntil(() => sink.heartbeats() >= 3, 'three heartbeats');
-    const sent = sink.chunks.slice(0, seqs.length);
-    expect(
-      sent.every((chunk) => chunk.startsWith('id: ')),
-      'the backlog first',
-    ).to.equal(true);
+    expect(sink.chunks[0], 'its position first').to.equal('id: 0\n\n');
+    expect(sink.chunks.slice(1, 1 + seqs.length).every(isEvent), 'then the backlog').to.equal(true);
     // The first beat after the backlog sends nothing: the backlog was sent since the last one.
-    expect(sink.chunks.slice(seqs.length).every((chunk) => chunk === ': heartbeat\n\n')).to.equal(true);
+    expect(sink.chunks.slice(1 + seqs.length).every((chunk) => chunk === ': heartbeat\n\n')).to.equal(true);
   });
 
   it('survives a read that fails: warns once, and reads again at the next heartbeat', async () => {
@@ -164,6 +164,21 @@ describe('event stream loop [pglite]', function () {
       'event stream could not read the events: trying again at the next heartbeat',
     ]);
     expect(lines.some((line) => line.msg === 'event stream reading again')).to.equal(true);
+  });
+
+  it('re-sends nothing when a later page fails: it goes on after the last event it sent', async () => {
+    const { userId, seqs } = await userWithEvents(150);
+    let transactions = 0;
+    // The second page's read fails once, after the first page was sent.
+    const flaky = new Proxy(db, {
+      get: (target, property) =>
+        property === 'transaction' && ++transactions === 2
+          ? () => Promise.reject(new Error('Connection terminated unexpectedly'))
+          : (Reflect.get(target, property, target) as unknown),
+    });
+    const { sink } = run(userId, 0, 20, flaky);
+    await pollUntil(() => sink.ids().length >= seqs.length, `all ${seqs.length} events`);
+    expect(sink.ids()).to.deep.equal(seqs);
   });
 
   it('ends, letting go of its subscription, when its sink closes', async () => {

@@ -35,8 +35,10 @@ export interface OpenStream {
   readonly headers: Headers;
   /** A refusal's problem document; undefined for a stream. */
   readonly body: unknown;
-  /** Every message received so far (heartbeats aside). */
+  /** Every message received so far (its position and heartbeats aside). */
   readonly messages: SseMessage[];
+  /** The position it began with (an `id` alone), undefined when it began with a reset. */
+  position(): string | undefined;
   /** How many comment lines (heartbeats) came. */
   readonly comments: () => number;
   /** The events received so far (every message but a reset), parsed. */
@@ -80,6 +82,7 @@ export async function openEventStream(
   }
 
   const messages: SseMessage[] = [];
+  let position: string | undefined;
   let comments = 0;
   let ended = false;
   const waiters = new Set<() => void>();
@@ -96,9 +99,14 @@ export async function openEventStream(
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
+          const alone = /^id: (\d+)$/.exec(block);
           if (block.startsWith(':')) {
             expect(block, 'a comment line').to.match(/^: [a-z]+$/);
             comments += 1;
+          } else if (alone) {
+            expect(position, 'one position, first').to.equal(undefined);
+            expect(messages, 'the position first').to.deep.equal([]);
+            position = alone[1];
           } else messages.push(parseMessage(block));
           notify();
         }
@@ -117,6 +125,7 @@ export async function openEventStream(
     headers: response.headers,
     body: undefined,
     messages,
+    position: () => position,
     comments: () => comments,
     events: () =>
       messages.filter((message) => message.event !== 'reset').map((message) => JSON.parse(message.data) as Event),
@@ -168,6 +177,7 @@ function refusal(response: Response, body: unknown): OpenStream {
     headers: response.headers,
     body,
     messages: [],
+    position: () => undefined,
     comments: () => 0,
     events: () => [],
     until: never,

@@ -38,6 +38,14 @@ describe('SDK: reading an event stream', () => {
     expect(parse(['data: x\n\n'], '4')[0]!.id).to.equal('4');
   });
 
+  it('takes an id alone (the server position) as the last event id, without a message, once its block ends', () => {
+    const parser = new EventStreamParser();
+    expect(parser.push('id: 41\n')).to.deep.equal([]);
+    expect(parser.lastEventId, 'not before its blank line').to.equal(undefined);
+    expect(parser.push('\n')).to.deep.equal([]);
+    expect(parser.lastEventId).to.equal('41');
+  });
+
   it('sends nothing for a message without data, and nothing before its blank line', () => {
     expect(parse(['event: reset\n\n', 'id: 9\nevent: task.created\ndata: {}\n'])).to.deep.equal([]);
   });

@@ -190,12 +190,15 @@ describe(`SDK: the live event stream [${SDK_DATABASE_KIND}]`, function () {
     expect(alice.streamTokens(), 'a token for each connection').to.be.at.least(2);
   });
 
-  it('reconnects when its connection is cut, or goes silent past idleTimeoutMs: no event lost, none repeated', async () => {
-    const server = await serve();
+  it('reconnects when its connection is cut, or goes silent past idleTimeoutMs: no event lost, none repeated, even before its first', async () => {
+    // Heartbeats well within the idle timeout: only a silenced connection is given up.
+    const server = await serve({ events: { heartbeatMs: 100 } });
     const { port } = new URL(server.baseUrl);
     const proxy = await startTcpProxy({ host: '127.0.0.1', port: Number(port) });
     proxies.push(proxy);
     const alice = await newUser(server.baseUrl);
+    await alice.create('Before');
+    const [latest] = await database.knex('events').where({ user_id: alice.id }).max<{ seq: number }[]>('seq as seq');
     const viaProxy = new EventsApi(
       new Configuration({
         basePath: proxy.via(server.baseUrl).replace(/\/$/, ''),
@@ -203,11 +206,14 @@ describe(`SDK: the live event stream [${SDK_DATABASE_KIND}]`, function () {
       }),
     );
     const events: Event[] = [];
-    void collect(
-      viaProxy.streamEvents({ userId: alice.id }, { ...QUICK, idleTimeoutMs: 500, signal: abortable() }),
-      events,
-    );
-    await pollUntil(async () => (await streamsStarted(server.baseUrl)) === 1, 'the stream to be open');
+    // Waits of 200 to 400 ms before it reconnects: what is written right after a cut is written before.
+    const options = { retry: { initialDelayMs: 400, maxDelayMs: 400 }, idleTimeoutMs: 500, signal: abortable() };
+    const stream = viaProxy.streamEvents({ userId: alice.id }, options);
+    void collect(stream, events);
+    // The server's position comes first: the stream knows where it is before any event.
+    await pollUntil(() => stream.lastEventId === String(latest!.seq), 'the position');
+
+    proxy.cut();
     await alice.create('One');
     await eventually(events, 1);
 

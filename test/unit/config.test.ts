@@ -81,6 +81,16 @@ describe('config', () => {
     });
   });
 
+  it("reads the event stream's settings: 5 streams per user and a heartbeat every 15 s by default", () => {
+    expect(loadConfig({ BETTER_AUTH_SECRET: SECRET }).events).to.deep.equal({ streamsPerUser: 5, heartbeatMs: 15_000 });
+    const config = loadConfig({
+      BETTER_AUTH_SECRET: SECRET,
+      EVENT_STREAMS_PER_USER: '0',
+      EVENT_STREAM_HEARTBEAT_MS: '5000',
+    });
+    expect(config.events).to.deep.equal({ streamsPerUser: 0, heartbeatMs: 5000 });
+  });
+
   it('reads every variable', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
@@ -579,6 +589,21 @@ describe('config', () => {
       'an acquire timeout shorter than the connect timeout',
       { DB_CONNECT_TIMEOUT_MS: '2000', DB_ACQUIRE_TIMEOUT_MS: '1000' },
       /^DB_ACQUIRE_TIMEOUT_MS \(1000\) must be at least DB_CONNECT_TIMEOUT_MS \(2000\)/,
+    ],
+    [
+      'a heartbeat under a second',
+      { EVENT_STREAM_HEARTBEAT_MS: '999' },
+      /^EVENT_STREAM_HEARTBEAT_MS must be a whole number from 1000 to 30000/,
+    ],
+    [
+      'a heartbeat longer than proxies keep an idle connection (30 s)',
+      { EVENT_STREAM_HEARTBEAT_MS: '30001' },
+      /^EVENT_STREAM_HEARTBEAT_MS must be a whole number from 1000 to 30000/,
+    ],
+    [
+      'a negative number of streams per user',
+      { EVENT_STREAMS_PER_USER: '-1' },
+      /^EVENT_STREAMS_PER_USER must be a whole number from 0 to 10000/,
     ],
     ['a REDIS_URL of another scheme', { REDIS_URL: 'http://redis:6379' }, /^REDIS_URL must be a URL such as redis:/],
     ['a REDIS_URL that is not a URL', { REDIS_URL: 'redis' }, /^REDIS_URL must be a URL such as redis:/],

@@ -444,11 +444,17 @@ export class EventStreamParser {
     private afterCarriageReturn = false;
     private event = '';
     private data: string[] = [];
-    /** The last `id` sent, which every later message carries until another comes. */
+    /** The `id` of the message being read. */
+    private id: string | undefined;
+    /**
+     * The id of the last message read to its end (a message of an `id` alone included, which is
+     * no event): what a reconnection sends as `Last-Event-ID`.
+     */
     lastEventId: string | undefined;
 
     constructor(lastEventId?: string) {
         this.lastEventId = lastEventId;
+        this.id = lastEventId;
     }
 
     /** The messages `chunk` completes. */
@@ -474,6 +480,7 @@ export class EventStreamParser {
 
     private line(line: string): EventStreamMessage | undefined {
         if (line === '') {
+            this.lastEventId = this.id;
             const message = this.data.length === 0 ? undefined : { event: this.event || 'message', id: this.lastEventId, data: this.data.join('\n') };
             this.event = '';
             this.data = [];
@@ -486,7 +493,7 @@ export class EventStreamParser {
         if (value.startsWith(' ')) value = value.slice(1);
         if (field === 'event') this.event = value;
         else if (field === 'data') this.data.push(value);
-        else if (field === 'id' && !value.includes('\u0000')) this.lastEventId = value;
+        else if (field === 'id' && !value.includes('\u0000')) this.id = value;
         return undefined;
     }
 }
@@ -658,6 +665,9 @@ export class EventStream<T> implements AsyncIterable<T> {
                         this.lastEventId = message.id;
                         yield event;
                     }
+                    // Every message of the chunk delivered: its last id is this stream's, one that
+                    // carried no event among them (the server's position, sent first).
+                    this.lastEventId = parser.lastEventId;
                 }
                 // The server ended the stream (it is stopping, say): connect again.
             } catch (error) {
