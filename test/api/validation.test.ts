@@ -345,6 +345,39 @@ describeEachDatabase('request validation and request errors', (suite) => {
     }
   });
 
+  describe('webhook bodies', () => {
+    it('says what a webhook URL must be in words, from the schema or from the server, at /url', async () => {
+      const alice = suite.newUser();
+      const send = (url: string) => alice.call('POST', '/webhooks', { json: { url, event_types: ['task.created'] } });
+      for (const [url, message] of [
+        ['ftp://hooks.example.com/in', ruleOf('WebhookUrl')],
+        ['https://10.0.0.1/in', 'must not name a loopback, private or otherwise non-public address'],
+      ] as const) {
+        const problem = expectBadRequest(await send(url), inBody('/url'));
+        expect(problem.errors!.map((issue) => issue.message)).to.deep.equal([message]);
+      }
+      expect((await alice.call<{ items: unknown[] }>('GET', '/webhooks')).body.items).to.deep.equal([]);
+    });
+
+    it('names every problem of a webhook at once: each wrong event type, the description, an unknown member', async () => {
+      const response = await suite.newUser().call('POST', '/webhooks', {
+        json: {
+          url: 'https://hooks.example.com/in',
+          event_types: ['task.created', 'task.exploded', 'nope'],
+          description: 'a\u0000b',
+          active: true,
+        },
+      });
+      expectBadRequest(
+        response,
+        inBody('/event_types/1'),
+        inBody('/event_types/2'),
+        inBody('/description'),
+        inBody('/active'),
+      );
+    });
+  });
+
   describe('titles and tags of invisible characters alone are blank', () => {
     for (const [name, character] of Object.entries(INVISIBLE)) {
       it(`refuses a title and a tag of only ${name}, and keeps one as part of a title`, async () => {
