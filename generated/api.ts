@@ -2000,9 +2000,10 @@ export interface components {
          * @description What happened. `task.*` and `list.*` are the changes the changes feed reports, one event per
          *     change: `task.updated` an edit of its fields, `task.moved` a change of its list, parent or
          *     position, `task.trashed` and `task.restored` its trip to the trash and back, `task.deleted` its
-         *     purge from the trash; `list.deleted` a list deleted (its tasks each get `task.trashed`). A task in
-         *     the trash may still change there (a deleted list's tasks move to the default list: `task.moved`):
-         *     it stays in the trash until its `task.restored`.
+         *     purge from the trash; `list.deleted` a list deleted (its tasks each get `task.trashed`). A task
+         *     changed twice in one transaction (a completed occurrence then linked to the next one, a deleted
+         *     list's task trashed then placed in the default list) gets one event, of the first kind, with its
+         *     last state.
          *     `reminder.fired` is a reminder's time arriving (once per occurrence; `data` holds the task and
          *     the reminder, whose `fires_at` is now null, a change a `task.updated` event before it
          *     reports); `webhook.disabled` a webhook turned off after its deliveries kept failing.
