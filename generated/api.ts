@@ -1096,7 +1096,7 @@ export interface components {
          *     **Once per occurrence.** A reminder fires once, at its instant for the current occurrence: the
          *     server records a `reminder.fired` event (`data` holds the task and the reminder), which the
          *     live stream and webhooks deliver, and sets its `fires_at` to null. That changes the task: its
-         *     `updated_at` and ETag change, and the changes feed (and a `task.updated` event just before the
+         *     `updated_at` and ETag change, and the changes feed (and a `task.updated` event before the
          *     `reminder.fired` one) shows it. Reminders fire within seconds of their instant while the server
          *     runs; those that came due while it did not fire when it is back, once each.
          *
@@ -1826,7 +1826,7 @@ export interface components {
          *     position, `task.trashed` and `task.restored` its trip to the trash and back, `task.deleted` its
          *     purge from the trash; `list.deleted` a list deleted (its tasks each get `task.trashed`).
          *     `reminder.fired` is a reminder's time arriving (once per occurrence; `data` holds the task and
-         *     the reminder, whose `fires_at` is now null, a change the `task.updated` event just before it
+         *     the reminder, whose `fires_at` is now null, a change a `task.updated` event before it
          *     reports); `webhook.disabled` a webhook turned off after its deliveries kept failing.
          * @example task.completed
          * @enum {string}

@@ -51,8 +51,32 @@ export async function recordEvent(
   type: string,
   data: Record<string, unknown>,
 ): Promise<EventRow> {
-  const [row] = await trx('events')
-    .insert({ user_id: userId, seq: trx.raw('next_change_seq(?)', [userId]), type, data })
-    .returning<EventRow[]>(['seq', 'type', 'data', 'created_at']);
+  const [row] = await recordEvents(trx, [{ userId, type, data }]);
   return row!;
+}
+
+/** An event to record: its user, type and data. */
+export interface NewEvent {
+  readonly userId: string;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * Records several such events in one statement (a batch of fired reminders), each with its user's
+ * next change number, taken in the order given, in the caller's transaction.
+ */
+export async function recordEvents(trx: Knex.Transaction, events: readonly NewEvent[]): Promise<EventRow[]> {
+  if (events.length === 0) return [];
+  // The numbers are taken after the sort: PostgreSQL evaluates a volatile function of the select
+  // list once the rows are ordered.
+  const { rows } = await trx.raw<{ rows: EventRow[] }>(
+    `insert into events (user_id, seq, type, data)
+     select given.event->>'user_id', next_change_seq(given.event->>'user_id'), given.event->>'type', given.event->'data'
+       from jsonb_array_elements(?::jsonb) with ordinality as given (event, place)
+      order by given.place
+     returning seq, type, data, created_at`,
+    [JSON.stringify(events.map(({ userId, type, data }) => ({ user_id: userId, type, data })))],
+  );
+  return rows;
 }

@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { DEFAULT_TRANSACTION_RETRIES, retryingConflicts } from '../db/transaction-retry.js';
-import { recordEvent } from '../events/events.store.js';
+import { recordEvents } from '../events/events.store.js';
 import type { BackgroundJob } from '../jobs/background-job.js';
 import { toTask } from '../tasks/task-representation.js';
 import type { TaskRow } from '../tasks/tasks.store.js';
 import { toReminder } from './reminder-representation.js';
+import type { StoredReminder } from './reminder-schedule.js';
 import { REMINDERS_QUEUE, sendWakeUp } from './reminder-wakeup.js';
 import { claimDueTasks, nextReminderAt, writeFiredReminders } from './reminders.store.js';
 
@@ -36,9 +37,11 @@ export async function fireDueReminders(
     const batch = await retryingConflicts(DEFAULT_TRANSACTION_RETRIES, () =>
       db.transaction(async (trx) => {
         const tasks = await claimDueTasks(trx, now, BATCH);
-        let count = 0;
-        for (const task of tasks) count += await fireTask(trx, task, now);
-        return { claimed: tasks.length, users: new Set(tasks.map((task) => task.user_id)), count };
+        return {
+          claimed: tasks.length,
+          users: new Set(tasks.map((task) => task.user_id)),
+          count: await fire(trx, tasks, now),
+        };
       }),
     );
     for (const user of batch.users) announce(user);
@@ -47,22 +50,32 @@ export async function fireDueReminders(
   }
 }
 
-/** Marks the task's reminders due by `now` fired, and records an event for each; returns how many. */
-async function fireTask(trx: Knex.Transaction, task: TaskRow, now: Date): Promise<number> {
-  const isDue = (firesAt: string | null) => firesAt !== null && Date.parse(firesAt) <= now.getTime();
-  const due = task.reminders.filter((reminder) => isDue(reminder.fires_at));
-  const written = await writeFiredReminders(
-    trx,
-    task,
-    task.reminders.map((reminder) => (isDue(reminder.fires_at) ? { ...reminder, fires_at: null } : reminder)),
+/**
+ * Marks the tasks' reminders due by `now` fired (one statement), then records an event for each,
+ * with its task as it now is (one statement); returns how many fired.
+ */
+async function fire(trx: Knex.Transaction, tasks: readonly TaskRow[], now: Date): Promise<number> {
+  const isDue = ({ fires_at }: StoredReminder) => fires_at !== null && Date.parse(fires_at) <= now.getTime();
+  const written = new Map(
+    (
+      await writeFiredReminders(
+        trx,
+        tasks.map((task) => ({
+          task,
+          reminders: task.reminders.map((reminder) => (isDue(reminder) ? { ...reminder, fires_at: null } : reminder)),
+        })),
+      )
+    ).map((row) => [row.id, toTask(row)]),
   );
-  const shown = toTask(written);
-  for (const reminder of due)
-    await recordEvent(trx, task.user_id, 'reminder.fired', {
-      task: shown,
-      reminder: toReminder({ ...reminder, fires_at: null }),
-    });
-  return due.length;
+  const events = tasks.flatMap((task) =>
+    task.reminders.filter(isDue).map((reminder) => ({
+      userId: task.user_id,
+      type: 'reminder.fired',
+      data: { task: written.get(task.id)!, reminder: toReminder({ ...reminder, fires_at: null }) },
+    })),
+  );
+  await recordEvents(trx, events);
+  return events.length;
 }
 
 /** How soon a run that left reminders due (held by another transaction) runs again. */

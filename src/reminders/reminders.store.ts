@@ -25,17 +25,23 @@ export async function claimDueTasks(trx: Knex.Transaction, now: Date, limit: num
   return (await dueTasksQuery(trx, now, limit)) as TaskRow[];
 }
 
-/** Writes the task's reminders as they are once some fired: a change of the task (`updated_at` moves). */
+/**
+ * Writes the tasks' reminders as they are once some fired, in one statement: a change of each
+ * task (`updated_at` moves). Returns the tasks as they now are.
+ */
 export async function writeFiredReminders(
   trx: Knex.Transaction,
-  task: TaskRow,
-  reminders: readonly StoredReminder[],
-): Promise<TaskRow> {
-  const [row] = await trx('tasks')
-    .where({ user_id: task.user_id, id: task.id })
-    .update({ reminders: JSON.stringify(reminders), updated_at: trx.fn.now() })
-    .returning<TaskRow[]>(TASK_COLUMNS);
-  return row!;
+  fired: readonly { readonly task: TaskRow; readonly reminders: readonly StoredReminder[] }[],
+): Promise<TaskRow[]> {
+  if (fired.length === 0) return [];
+  const { rows } = await trx.raw<{ rows: TaskRow[] }>(
+    `update tasks set reminders = fired.reminders, updated_at = now()
+       from jsonb_to_recordset(?::jsonb) as fired (user_id text, id bigint, reminders jsonb)
+      where tasks.user_id = fired.user_id and tasks.id = fired.id
+     returning ${TASK_COLUMNS.map((column) => `tasks.${column}`).join(', ')}`,
+    [JSON.stringify(fired.map(({ task, reminders }) => ({ user_id: task.user_id, id: task.id, reminders })))],
+  );
+  return rows;
 }
 
 /** The query of the earliest instant a reminder is pending for, of any user: the first entry of tasks_next_reminder_idx. */

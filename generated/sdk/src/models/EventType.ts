@@ -18,7 +18,7 @@
  * position, `task.trashed` and `task.restored` its trip to the trash and back, `task.deleted` its
  * purge from the trash; `list.deleted` a list deleted (its tasks each get `task.trashed`).
  * `reminder.fired` is a reminder's time arriving (once per occurrence; `data` holds the task and
- * the reminder, whose `fires_at` is now null, a change the `task.updated` event just before it
+ * the reminder, whose `fires_at` is now null, a change a `task.updated` event before it
  * reports); `webhook.disabled` a webhook turned off after its deliveries kept failing.
  * The allowed values, as named constants; the plain strings are accepted too.
  */

@@ -20,7 +20,7 @@ import { mapValues } from '../runtime.js';
  * **Once per occurrence.** A reminder fires once, at its instant for the current occurrence: the
  * server records a `reminder.fired` event (`data` holds the task and the reminder), which the
  * live stream and webhooks deliver, and sets its `fires_at` to null. That changes the task: its
- * `updated_at` and ETag change, and the changes feed (and a `task.updated` event just before the
+ * `updated_at` and ETag change, and the changes feed (and a `task.updated` event before the
  * `reminder.fired` one) shows it. Reminders fire within seconds of their instant while the server
  * runs; those that came due while it did not fire when it is back, once each.
  * 
