@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { PGlite } from '@electric-sql/pglite';
+import type pg from 'pg';
 import { fromKnex, fromPglite, type Db } from 'pg-boss';
 
 /**
@@ -9,24 +10,45 @@ import { fromKnex, fromPglite, type Db } from 'pg-boss';
  */
 export function jobDatabase(db: Knex, kind: 'postgres' | 'pglite'): Db {
   const throughKnex = jobTransaction(db);
-  if (kind === 'postgres') return throughKnex;
   const client = db.client as {
-    acquireConnection(): Promise<PGlite>;
-    releaseConnection(connection: PGlite): Promise<void>;
+    acquireConnection(): Promise<unknown>;
+    releaseConnection(connection: unknown): Promise<void>;
   };
+  const runBlock = kind === 'pglite' ? pgliteBlock : postgresBlock;
   return {
     async executeSql(text, values) {
       if (values?.length) return throughKnex.executeSql(text, values);
       // Without parameters pg-boss may send several statements at once (its migrations, its
-      // locked blocks), which only PGlite's exec runs; fromPglite also rolls back a block that failed.
+      // locked blocks BEGIN ... COMMIT), on a connection of their own.
       const connection = await client.acquireConnection();
       try {
-        return await fromPglite(connection).executeSql(text);
+        return await runBlock(connection, text);
       } finally {
         await client.releaseConnection(connection);
       }
     },
   };
+}
+
+/** Only PGlite's exec runs several statements; fromPglite also rolls back a block that failed. */
+const pgliteBlock = (connection: unknown, text: string) => fromPglite(connection as PGlite).executeSql(text);
+
+/**
+ * A block that failed halfway (the loser of two processes creating pg-boss's schema at once, a
+ * statement timeout) leaves its connection in an aborted transaction: it is rolled back before the
+ * pool hands the connection to anyone else (pg's own pool would close it; Knex's does not).
+ */
+async function postgresBlock(connection: unknown, text: string): Promise<{ rows: unknown[] }> {
+  const client = connection as pg.Client;
+  try {
+    const result = (await client.query(text)) as
+      pg.QueryResult<pg.QueryResultRow> | pg.QueryResult<pg.QueryResultRow>[];
+    // Several statements answer one result each: their rows together, as pg-boss reads them.
+    return Array.isArray(result) ? { rows: result.flatMap((each) => each.rows) } : result;
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
