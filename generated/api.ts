@@ -733,9 +733,9 @@ export interface paths {
          *     dispatching an event): the id of the user's latest event when it connected, or the
          *     `Last-Event-ID` it was given, so that a client that reconnects before its first event misses
          *     none either. Events are kept
-         *     `CHANGES_HISTORY_DAYS` (30 days by default). From an id older than that (its event was deleted
-         *     with the history), or one this user's history does not reach (another server's, a restored
-         *     database), events may have been missed: the stream then starts with a message of type `reset`
+         *     `CHANGES_HISTORY_DAYS` (30 days by default). From an id that an event deleted with the history
+         *     follows, or one this user's history does not reach (another server's, a restored database),
+         *     events may have been missed: the stream then starts with a message of type `reset`
          *     instead, whose `data` is `{}` and whose `id` is that of the user's latest event (`0` before
          *     any), and goes on after it.
          *     A client that keeps a copy should then read the changes feed again (`listChanges` without

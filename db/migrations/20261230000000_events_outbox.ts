@@ -19,6 +19,13 @@ const UP = [
    )`,
   // The history's pruning walks it by age.
   `create index events_created_at_idx on events (created_at)`,
+  // The greatest event number pruned from a user's events. Pruning goes by age, which follows the
+  // numbers only roughly (a transaction's events take its start time, their numbers at its writes),
+  // so a stream resuming before this may have missed one, wherever the oldest event kept is.
+  `create table event_horizons (
+     user_id text primary key references users (id) on delete cascade,
+     horizon bigint not null check (horizon >= 0)
+   )`,
   // The kind of change an update of a task is, the first that applies.
   `create function task_event_type(old_row tasks, new_row tasks) returns text
      language sql immutable
@@ -134,6 +141,7 @@ const DOWN = [
   `drop trigger tasks_record_insert_events on tasks`,
   `drop function tasks_record_events()`,
   `drop function task_event_type(tasks, tasks)`,
+  `drop table event_horizons`,
   `drop table events`,
 ];
 

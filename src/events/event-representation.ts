@@ -23,21 +23,13 @@ function rowFromJson<Row>(json: Record<string, unknown>, timestamps: readonly st
   return row as Row;
 }
 
-export function taskFromJson(json: Record<string, unknown>): components['schemas']['Task'] {
-  return toTask(rowFromJson<TaskRow>(json, TASK_TIMESTAMPS));
-}
-
-export function listFromJson(json: Record<string, unknown>): components['schemas']['List'] {
-  return toList(rowFromJson<ListRow>(json, LIST_TIMESTAMPS));
-}
-
 /**
  * What an event says about its objects. A task's or a list's event stores the row itself; the
  * other kinds store their objects under their own names, already as the API shows them.
  */
 function eventData(row: EventRow): EventData {
-  if (row.type.startsWith('task.')) return { task: taskFromJson(row.data) };
-  if (row.type.startsWith('list.')) return { list: listFromJson(row.data) };
+  if (row.type.startsWith('task.')) return { task: toTask(rowFromJson<TaskRow>(row.data, TASK_TIMESTAMPS)) };
+  if (row.type.startsWith('list.')) return { list: toList(rowFromJson<ListRow>(row.data, LIST_TIMESTAMPS)) };
   return row.data;
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ResponseStream, StreamSink } from '../contract/response-stream.js';
 import { toEvent } from './event-representation.js';
 import type { EventSignal } from './event-signal.js';
-import { latestEventSeq, oldestEventSeq, readEventsAfter } from './events.store.js';
+import { eventHorizon, latestEventSeq, readEventsAfter } from './events.store.js';
 
 /** Events read at once: a stream far behind catches up page by page, never holding its whole backlog. */
 const PAGE = 100;
@@ -25,9 +25,9 @@ export interface StreamStart {
 
 /**
  * Where a stream with this Last-Event-ID starts. Without one, after the user's latest event.
- * After it, unless events after it may be gone: when it is older than the oldest event kept (its
- * own was pruned with the history, and others after it may have been), or ahead of the user's
- * latest (not an id of this history: another database, a restore). Then the stream goes on after
+ * After it, unless events after it may be gone: when it is behind the greatest number pruned
+ * with the history (the event horizon), or ahead of the user's latest (not an id of this history:
+ * another database, a restore). Then the stream goes on after
  * the latest, telling the client first (a `reset`) to read the changes feed again.
  */
 export async function streamStart(db: Knex, userId: string, lastEventId: string | undefined): Promise<StreamStart> {
@@ -36,8 +36,7 @@ export async function streamStart(db: Knex, userId: string, lastEventId: string 
   // Up to 19 digits: compared as a BigInt, so that one beyond 2^53 reads as ahead, not rounded.
   if (BigInt(lastEventId) > BigInt(latest)) return { after: latest, reset: true };
   const after = Number(lastEventId);
-  const oldest = await oldestEventSeq(db, userId);
-  return oldest !== null && after < oldest ? { after: latest, reset: true } : { after, reset: false };
+  return after < (await eventHorizon(db, userId)) ? { after: latest, reset: true } : { after, reset: false };
 }
 
 /**

@@ -26,19 +26,28 @@ export async function readEventsAfter(db: Knex, userId: string, after: number, l
   });
 }
 
-/** The number of the user's latest event (0 before any): a reader starting now goes on from it. */
+/**
+ * The number of the user's latest event, or of the latest pruned if greater (0 before any): a
+ * reader starting now goes on from it.
+ */
 export async function latestEventSeq(db: Knex, userId: string): Promise<number> {
   return db.transaction(async (trx) => {
     await trx.raw('select changes_barrier(?)', [userId]);
-    const row = await trx('events').where('user_id', userId).max<{ seq: number | null }>('seq as seq').first();
-    return row?.seq ?? 0;
+    const { rows } = await trx.raw<{ rows: { seq: number }[] }>(
+      `select greatest(
+         (select max(seq) from events where user_id = :userId),
+         (select horizon from event_horizons where user_id = :userId),
+         0) as seq`,
+      { userId },
+    );
+    return rows[0]!.seq;
   });
 }
 
-/** The number of the user's oldest event still kept (null when none is): a reader behind it missed pruned ones. */
-export async function oldestEventSeq(db: Knex, userId: string): Promise<number | null> {
-  const row = await db('events').where('user_id', userId).min<{ seq: number | null }>('seq as seq').first();
-  return row?.seq ?? null;
+/** The greatest number pruned from the user's events (0 when none was): a reader behind it may have missed one. */
+export async function eventHorizon(db: Knex, userId: string): Promise<number> {
+  const row = await db('event_horizons').where('user_id', userId).first<{ horizon: number } | undefined>('horizon');
+  return row?.horizon ?? 0;
 }
 
 /**

@@ -15,7 +15,7 @@ export interface JobEngineOptions {
    * JOBS_SUPERVISE_SECONDS: how often the upkeep fails the jobs that ran past their expiry (their
    * process died, say), which then run again as their retry policy says.
    */
-  readonly superviseSeconds?: number;
+  readonly superviseSeconds: number;
   /** Tests drive time with pg-boss's TestClock. */
   readonly clock?: Clock;
   /** How long stop() waits for the jobs under way (tests shorten it). */
@@ -31,8 +31,6 @@ export interface JobEngine extends JobQueue {
 const SCHEMA = 'pgboss';
 /** How long stop() waits for the jobs under way before leaving them to be retried elsewhere. */
 const STOP_TIMEOUT_MS = 10_000;
-/** JOBS_SUPERVISE_SECONDS's default. */
-const SUPERVISE_SECONDS = 60;
 
 /** Starts pg-boss over the server's database: creates (or migrates) its schema, its queues and schedules, and the workers. */
 export async function startJobEngine({
@@ -41,7 +39,7 @@ export async function startJobEngine({
   logger,
   jobs,
   runJobs,
-  superviseSeconds = SUPERVISE_SECONDS,
+  superviseSeconds,
   clock,
   stopTimeoutMs = STOP_TIMEOUT_MS,
 }: JobEngineOptions): Promise<JobEngine> {

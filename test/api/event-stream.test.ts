@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import net from 'node:net';
 import { expect } from 'chai';
+import { pruneEvents } from '../../src/changes/history-prune.js';
 import { expectProblem, request, TestUser, type Problem } from '../helpers/api-client.js';
 import { describeEachDatabase } from '../helpers/api-suite.js';
 import { openEventStream, type OpenStream, type StreamOptions } from '../helpers/event-stream.js';
@@ -34,6 +35,18 @@ describeEachDatabase('event stream', (suite) => {
     });
     servers.push(server);
     return server;
+  }
+
+  /** Makes the user's events whose number passes `which` 31 days old, for the history's pruning. */
+  async function ageEvents(user: TestUser, which: (seq: number) => boolean): Promise<void> {
+    const knex = suite.database().knex;
+    const seqs = (await knex('events').where('user_id', user.id).select<{ seq: number }[]>('seq'))
+      .map((row) => Number(row.seq))
+      .filter(which);
+    await knex('events')
+      .where('user_id', user.id)
+      .whereIn('seq', seqs)
+      .update({ created_at: knex.raw(`now() - interval '31 days'`) });
   }
 
   let quiet: TestServer;
@@ -179,11 +192,12 @@ describeEachDatabase('event stream', (suite) => {
     it('from an id older than the history kept: a reset naming the latest event, then what follows it', async () => {
       const alice = await userOn(quiet);
       const first = await follow(quiet, alice);
-      for (const title of ['Old', 'Kept']) await alice.createTask({ title });
-      const [old, kept] = await first.eventsUntil(2);
+      for (const title of ['Old', 'Gone', 'Kept']) await alice.createTask({ title });
+      const [old, gone, kept] = await first.eventsUntil(3);
       await first.close();
-      // The history's pruning deleted the oldest, `old` among them: events after it may be gone too.
-      await suite.database().knex('events').where({ user_id: alice.id }).where('seq', '<=', Number(old!.id)).del();
+      // The history's pruning deleted the oldest, up to `gone`, which a client at `old` has not seen.
+      await ageEvents(alice, (seq) => seq <= Number(gone!.id));
+      expect(await pruneEvents(suite.database().knex, 30)).to.be.at.least(1);
 
       const again = await follow(quiet, alice, { lastEventId: old!.id });
       await alice.createTask({ title: 'New' });
@@ -194,6 +208,27 @@ describeEachDatabase('event stream', (suite) => {
       ]);
       expect(again.messages[0]!.data).to.equal('{}');
       expect(again.events()[0]!.data.task?.title).to.equal('New');
+    });
+
+    it('from an id before an event pruned out of order (a later number, an earlier time): a reset', async () => {
+      const alice = await userOn(quiet);
+      const first = await follow(quiet, alice);
+      for (const title of ['Seen', 'Missed', 'Kept']) await alice.createTask({ title });
+      const [seen, missed, kept] = await first.eventsUntil(3);
+      await first.close();
+      // Events are pruned by age, and a transaction's events take its start time: one that began
+      // before `seen`'s and wrote after it has the later number and the older time.
+      await ageEvents(alice, (seq) => seq === Number(missed!.id));
+      expect(await pruneEvents(suite.database().knex, 30)).to.be.at.least(1);
+
+      const again = await follow(quiet, alice, { lastEventId: seen!.id });
+      await again.until((s) => s.messages.length === 1, 'the reset');
+      expect(again.messages[0]).to.deep.equal({ id: kept!.id, event: 'reset', data: '{}' });
+      // Resuming after the event pruned misses nothing: no reset, what follows it.
+      const after = await follow(quiet, alice, { lastEventId: missed!.id });
+      const events = await after.eventsUntil(1);
+      expect(after.messages.map(({ id, event }) => [id, event])).to.deep.equal([[kept!.id, 'task.created']]);
+      expect(events[0]!.data.task?.title).to.equal('Kept');
     });
 
     it('from an id its history does not reach (ahead of it): a reset, then what follows', async () => {

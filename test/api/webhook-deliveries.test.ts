@@ -1,5 +1,3 @@
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import type { LookupAddress } from 'node:dns';
 import { expect } from 'chai';
 import type { components } from '../../generated/api.js';
@@ -10,6 +8,7 @@ import { systemResolve, type Resolve } from '../../src/webhooks/public-address.j
 import { expectProblem, TestUser, type Task } from '../helpers/api-client.js';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { freePort } from '../helpers/throwaway-postgres.js';
 import { EVENT_BOUND_MS, pollUntil } from '../helpers/wait.js';
 import { verified, WebhookReceiver, type Received } from '../helpers/webhook-receiver.js';
 
@@ -80,16 +79,6 @@ async function eventsOf(database: TestDatabase, user: TestUser, types: string[])
     .whereIn('type', types)
     .orderBy('seq');
   return rows.map(toEvent);
-}
-
-/** A loopback port nothing listens on (for now). */
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as AddressInfo;
-  probe.close();
-  await once(probe, 'close');
-  return port;
 }
 
 const backgroundKind = (kind: string) => (kind === 'pglite' ? 'pglite' : 'postgres');

@@ -1,11 +1,10 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { feedQuery } from '../../src/changes/changes.store.js';
-import { postgresKnex } from '../../src/db/database.js';
 import type { ListFilters } from '../../src/tasks/list-query.js';
 import { listTasksQuery } from '../../src/tasks/tasks.store.js';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
-import { planNodes } from '../helpers/query-plans.js';
+import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { planNodes, seededPostgresDatabase } from '../helpers/query-plans.js';
 
 // Issue 16's reads walk an index on PostgreSQL, with 10,000 tasks for one user (in 5 lists, a
 // tenth of them in the trash, some purged: tombstones) and as many for others: the changes feed
@@ -55,15 +54,8 @@ describePostgres(
     let database: TestDatabase;
     let knex: Knex;
     before(async () => {
-      database = await createTestDatabase('postgres');
+      database = await seededPostgresDatabase(SEED);
       knex = database.knex;
-      // Seeded without the request statement bound: 20,000 rows through the tasks trigger.
-      const seeder = postgresKnex(database.directUrl!, 1, { statementBound: 'none' });
-      try {
-        for (const statement of SEED) await seeder.raw(statement);
-      } finally {
-        await seeder.destroy();
-      }
     });
     after(async () => database?.close());
 

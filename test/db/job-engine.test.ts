@@ -124,6 +124,7 @@ for (const kind of DATABASE_KINDS) {
         logger,
         jobs,
         runJobs,
+        superviseSeconds: defaultConfig().background.superviseSeconds,
         ...(stopTimeoutMs === undefined ? {} : { stopTimeoutMs }),
       });
       engines.push(engine);
@@ -449,6 +450,7 @@ for (const kind of DATABASE_KINDS) {
         logger,
         jobs,
         runJobs: true,
+        superviseSeconds: defaultConfig().background.superviseSeconds,
         clock,
       }));
 

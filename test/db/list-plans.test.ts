@@ -7,10 +7,9 @@ import {
   type ListQuery,
   type SortName,
 } from '../../src/tasks/list-query.js';
-import { postgresKnex } from '../../src/db/database.js';
 import { listTasksQuery } from '../../src/tasks/tasks.store.js';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
-import { planNodes, type PlanNode } from '../helpers/query-plans.js';
+import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { planNodes, type PlanNode, seededPostgresDatabase } from '../helpers/query-plans.js';
 
 // Every list query the store builds uses an index on PostgreSQL, with 50,000 tasks for one user
 // (issue 13's search attack) and 20,000 for others: the plans of the exact SQL listTasks runs
@@ -120,14 +119,7 @@ describePostgres('list query plans on PostgreSQL (50,000 tasks for the user, 20,
   this.timeout(60_000);
   let database: TestDatabase;
   before(async () => {
-    database = await createTestDatabase('postgres');
-    // Seeded without the request statement bound: 70,000 rows can take longer on a slow machine.
-    const seeder = postgresKnex(database.directUrl!, 1, { statementBound: 'none' });
-    try {
-      for (const statement of SEED) await seeder.raw(statement);
-    } finally {
-      await seeder.destroy();
-    }
+    database = await seededPostgresDatabase(SEED);
   });
   after(async () => database?.close());
 

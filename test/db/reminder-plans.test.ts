@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import { postgresKnex } from '../../src/db/database.js';
 import { dueTasksQuery, nextReminderQuery } from '../../src/reminders/reminders.store.js';
-import { planNodes, type PlanNode } from '../helpers/query-plans.js';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { planNodes, type PlanNode, seededPostgresDatabase } from '../helpers/query-plans.js';
+import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
 
 // The firing job's lookups use their partial index on PostgreSQL, with 100,000 tasks of 20 users
 // of which 5,000 have a reminder pending (a hundred of them due): the due tasks come in order
@@ -35,13 +34,7 @@ describePostgres('reminder query plans on PostgreSQL (5,000 of 100,000 tasks wit
   this.timeout(120_000);
   let database: TestDatabase;
   before(async () => {
-    database = await createTestDatabase('postgres');
-    const seeder = postgresKnex(database.directUrl!, 1, { statementBound: 'none' });
-    try {
-      for (const statement of SEED) await seeder.raw(statement);
-    } finally {
-      await seeder.destroy();
-    }
+    database = await seededPostgresDatabase(SEED);
   });
   after(async () => database?.close());
 

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
-import { postgresKnex } from '../../src/db/database.js';
 import { listTrashItemsQuery, type TrashPosition } from '../../src/trash/trash.store.js';
-import { planNodes } from '../helpers/query-plans.js';
-import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
+import { planNodes, seededPostgresDatabase } from '../helpers/query-plans.js';
+import { DATABASE_KINDS, type TestDatabase } from '../helpers/databases.js';
 
 // The trash's page query uses its index on PostgreSQL, with 40,000 tasks for the user of which
 // 10,000 in the trash (2,500 items of four tasks each): the items in order from
@@ -34,13 +33,7 @@ describePostgres('trash query plans on PostgreSQL (10,000 of 40,000 tasks in the
   this.timeout(60_000);
   let database: TestDatabase;
   before(async () => {
-    database = await createTestDatabase('postgres');
-    const seeder = postgresKnex(database.directUrl!, 1, { statementBound: 'none' });
-    try {
-      for (const statement of SEED) await seeder.raw(statement);
-    } finally {
-      await seeder.destroy();
-    }
+    database = await seededPostgresDatabase(SEED);
   });
   after(async () => database?.close());
 

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { postgresKnex } from '../../src/db/database.js';
+import { createTestDatabase, type TestDatabase } from './databases.js';
 
 /** One node of a PostgreSQL plan, as `explain (format json)` gives it. */
 export interface PlanNode {
@@ -29,4 +31,22 @@ export async function planNodes(
     bindings as Knex.RawBinding[],
   );
   return nodesOf(result.rows[0]!['QUERY PLAN'][0]!.Plan);
+}
+
+/**
+ * A fresh migrated PostgreSQL database, seeded by `seed` over a connection without the request
+ * statement bound (tens of thousands of rows through the tasks triggers take longer on a slow machine).
+ */
+export async function seededPostgresDatabase(seed: readonly string[]): Promise<TestDatabase> {
+  const database = await createTestDatabase('postgres');
+  const seeder = postgresKnex(database.directUrl!, 1, { statementBound: 'none' });
+  try {
+    for (const statement of seed) await seeder.raw(statement);
+  } catch (error) {
+    await database.close();
+    throw error;
+  } finally {
+    await seeder.destroy();
+  }
+  return database;
 }
