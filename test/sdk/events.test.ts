@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import { pruneEvents } from '../../src/changes/history-prune.js';
 import {
   Configuration,
   EventsApi,
@@ -262,16 +263,26 @@ describe(`SDK: the live event stream [${SDK_DATABASE_KIND}]`, function () {
   it('from an id the history no longer reaches: awaits onReset with the id to go on from, then goes on', async () => {
     const server = await serve();
     const alice = await newUser(server.baseUrl);
+    const lastSeq = async () =>
+      (await database.knex('events').where({ user_id: alice.id }).max<{ seq: number }[]>('seq as seq'))[0]!;
+    await alice.create('Seen');
+    const seen = await lastSeq();
     await alice.create('Pruned');
-    const [pruned] = await database.knex('events').where({ user_id: alice.id }).max<{ seq: number }[]>('seq as seq');
+    const pruned = await lastSeq();
     await alice.create('Latest');
-    await database.knex('events').where({ user_id: alice.id }).where('seq', '<=', pruned!.seq).del();
+    // The history's pruning took the events up to `pruned`, one of which a client at `seen` has not had.
+    await database
+      .knex('events')
+      .where({ user_id: alice.id })
+      .where('seq', '<=', pruned.seq)
+      .update({ created_at: database.knex.raw(`now() - interval '31 days'`) });
+    expect(await pruneEvents(database.knex, 30)).to.be.at.least(2);
     const [latest] = await database.knex('events').where({ user_id: alice.id }).max<{ seq: number }[]>('seq as seq');
 
     const resets: string[] = [];
     const events: Event[] = [];
     const stream = alice.events.streamEvents(
-      { userId: alice.id, lastEventID: String(pruned!.seq) },
+      { userId: alice.id, lastEventID: String(seen.seq) },
       { signal: abortable(), onReset: (id) => void resets.push(id) },
     );
     void collect(stream, events);
@@ -283,7 +294,7 @@ describe(`SDK: the live event stream [${SDK_DATABASE_KIND}]`, function () {
 
     const [now] = await database.knex('events').where({ user_id: alice.id }).max<{ seq: number }[]>('seq as seq');
     const unhandled = await collect(
-      alice.events.streamEvents({ userId: alice.id, lastEventID: String(pruned!.seq) }, QUICK),
+      alice.events.streamEvents({ userId: alice.id, lastEventID: String(seen.seq) }, QUICK),
       [],
     );
     expect(unhandled).to.be.instanceOf(EventStreamResetError).with.property('lastEventId', String(now!.seq));
