@@ -27,8 +27,8 @@ export interface StreamStart {
  * Where a stream with this Last-Event-ID starts. Without one, after the user's latest event.
  * After it, unless events after it may be gone: when it is behind the greatest number pruned
  * with the history (the event horizon), or ahead of the user's latest (not an id of this history:
- * another database, a restore). Then the stream goes on after
- * the latest, telling the client first (a `reset`) to read the changes feed again.
+ * another database, a restore). Then the stream goes on after the latest, telling the client
+ * first (a `reset`) to read the changes feed again.
  */
 export async function streamStart(db: Knex, userId: string, lastEventId: string | undefined): Promise<StreamStart> {
   const latest = await latestEventSeq(db, userId);
