@@ -63,7 +63,7 @@ export function backgroundJobs({
 
 /**
  * The engine with every job; this process runs them unless RUN_JOBS=false. Whether or not it runs
- * them, it sends the jobs of the webhook deliveries its users' writes made, as it hears of them.
+ * them, it sends the jobs of the webhook deliveries its own writes made, once they committed.
  */
 export async function startBackground(dependencies: BackgroundDependencies): Promise<JobEngine> {
   const { config, db, kind, logger, signal, clock } = dependencies;
@@ -77,7 +77,8 @@ export async function startBackground(dependencies: BackgroundDependencies): Pro
     ...(clock ? { clock } : {}),
   });
   const relay = deliveryRelay(db, engine, attemptTiming(config), logger);
-  const unsubscribe = signal.subscribe((userId) => relay.wake(userId));
+  // The process that committed a write sends its deliveries' jobs: the others need not look too.
+  const unsubscribe = signal.subscribe((userId) => relay.wake(userId), 'here');
   return {
     ...engine,
     async stop() {

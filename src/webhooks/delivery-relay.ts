@@ -6,8 +6,11 @@ import { anyUnqueued, takeUnqueued } from './delivery-runs.store.js';
 
 /** Deliveries taken per transaction. */
 const BATCH = 500;
-/** Announcements are gathered this long into one pass: a burst of writes costs one probe. */
-const GATHER_MS = 20;
+/**
+ * Announcements are gathered this long into one pass: a busy process probes ten times a second,
+ * not once a write, and a webhook's first attempt waits a tenth of a second at most for it.
+ */
+const GATHER_MS = 100;
 
 /**
  * Sends the job of each pending delivery that has none yet (made by the events trigger, or sent
@@ -50,8 +53,8 @@ export interface DeliveryRelay {
 }
 
 /**
- * Relays as the event signal says a user's writes committed: in this process after its own writes,
- * in every process after any (LISTEN/NOTIFY, Redis). Announcements are gathered for a moment, and
+ * Relays as the event signal says a user's writes committed in this process (the process that
+ * committed a write relays its deliveries). Announcements are gathered for a moment, and
  * those that come while a pass runs into the next one. A lost announcement delays a delivery until
  * the minutely sweep.
  */

@@ -87,6 +87,17 @@ for (const kind of ['postgres', 'pgbouncer'] as const) {
       expect(inA.users.filter((heard) => heard === user)).to.have.length(1);
     });
 
+    it("tells a subscriber of this process's announcements alone (the webhooks' relay) none of another's", async () => {
+      const [a, b] = [await processSignal(), await processSignal()];
+      const [everyone, own] = [new Heard(b.signal), new Heard(b.signal, 'here')];
+      const user = `user-${randomUUID()}`;
+      a.signal.announce(user);
+      await everyone.hears(user);
+      b.signal.announce('own');
+      await own.hears('own');
+      expect(own.users).to.deep.equal(['own']);
+    });
+
     it('carries ids of any length and character, many at once, in messages under the 8000-byte bound', async () => {
       const [a, b] = [await processSignal(), await processSignal()];
       const inB = new Heard(b.signal);

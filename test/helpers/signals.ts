@@ -41,11 +41,11 @@ export class Heard {
   private readonly waiters = new Set<() => void>();
   readonly unsubscribe: () => void;
 
-  constructor(signal: EventSignal) {
+  constructor(signal: EventSignal, reach?: 'everywhere' | 'here') {
     this.unsubscribe = signal.subscribe((user) => {
       this.users.push(user);
       for (const waiter of this.waiters) waiter();
-    });
+    }, reach);
   }
 
   /** Waits, bounded, until `condition` holds of what was heard. */
@@ -130,9 +130,9 @@ export function countingSignal(): EventSignal & { subscribers(): number } {
   let subscribers = 0;
   return {
     announce: (userId) => inner.announce(userId),
-    subscribe(listener) {
+    subscribe(listener, reach) {
       subscribers += 1;
-      const unsubscribe = inner.subscribe(listener);
+      const unsubscribe = inner.subscribe(listener, reach);
       let done = false;
       return () => {
         if (!done) subscribers -= 1;
