@@ -20,8 +20,8 @@ export interface EventSignal {
 
 /** How other processes hear of announcements: PostgreSQL's LISTEN/NOTIFY or Redis pub/sub. */
 export interface SignalTransport {
-  /** Sends one message (many users' ids) to every process, this one included. */
-  publish(message: string): Promise<void>;
+  /** Sends these messages (each many users' ids) to every process, this one included, at once. */
+  publish(messages: readonly string[]): Promise<void>;
   /** Starts receiving; `onGap` after a reconnection, when messages may have been lost. */
   start(onMessage: (message: string) => void, onGap: () => void): Promise<void>;
   close(): Promise<void>;
@@ -91,22 +91,30 @@ export function createEventSignal(transport: SignalTransport | undefined, logger
     }
   };
 
-  /** Publications not settled yet: closing waits for them (the database may close right after). */
-  const publishing = new Set<Promise<void>>();
+  /**
+   * The publication under way: one at a time, so that a busy process (its pool's connections all
+   * taken, their queue long) never queues publications of its own; what is announced meanwhile
+   * goes in the next one. Closing waits for it (the database may close right after).
+   */
+  let publishing: Promise<void> | undefined;
+  let closing = false;
   const flush = () => {
     timer = undefined;
+    if (publishing || pending.size === 0) return;
     const users = [...pending];
     pending.clear();
-    for (const message of messages(sender, users)) {
-      const published = transport!.publish(message).catch((error: unknown) => {
+    publishing = transport!
+      .publish(messages(sender, users))
+      .catch((error: unknown) => {
         logger.warn(
           { err: error },
           'could not tell the other processes of new events (their streams catch up at their next heartbeat)',
         );
+      })
+      .finally(() => {
+        publishing = undefined;
+        if (pending.size > 0 && !closing) timer ??= setTimeout(flush, GATHER_MS);
       });
-      publishing.add(published);
-      void published.finally(() => publishing.delete(published));
-    }
   };
 
   const started = transport?.start(
@@ -131,11 +139,12 @@ export function createEventSignal(transport: SignalTransport | undefined, logger
       return () => listeners.delete(listener);
     },
     async close() {
-      if (timer) {
-        clearTimeout(timer);
-        flush();
-      }
-      await Promise.all(publishing);
+      closing = true;
+      clearTimeout(timer);
+      timer = undefined;
+      await publishing;
+      flush();
+      await publishing;
       // Closed first: a start still waiting for its connection then gives up.
       await transport?.close();
       await started?.catch(() => undefined);

@@ -85,8 +85,9 @@ export function postgresTransport(
   };
 
   return {
-    async publish(message) {
-      await db.raw('select pg_notify(?, ?)', [CHANNEL, message]);
+    async publish(messages) {
+      // One statement, one connection of the pool, however many messages.
+      await db.raw('select pg_notify(?, message) from unnest(?::text[]) as message', [CHANNEL, [...messages]]);
     },
     start: (onMessage, onGap) => connect(onMessage, onGap, reconnectMs.first),
     async close() {

@@ -10,8 +10,11 @@ import type { SignalTransport } from './event-signal.js';
 export function redisTransport(redis: Redis, channel: string): SignalTransport {
   const subscriber = redis.duplicate({ autoResubscribe: false });
   return {
-    async publish(message) {
-      await redis.publish(channel, message);
+    async publish(messages) {
+      const pipeline = redis.pipeline();
+      for (const message of messages) pipeline.publish(channel, message);
+      const failure = (await pipeline.exec())?.find(([error]) => error)?.[0];
+      if (failure) throw failure;
     },
     async start(onMessage, onGap) {
       subscriber.on('message', (from: string, message: string) => {
