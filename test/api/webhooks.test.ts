@@ -44,6 +44,10 @@ function splitSecret(created: Webhook): { secret: string; webhook: Webhook } {
 }
 
 /** A 400 whose only problem is at /url with this message. */
+/** The URL's pattern, in the spec's words (its x-rule). */
+const URL_RULE =
+  'must be an https:// URL (http:// only on a server that allows it), without white space, control characters, byte order marks (U+FEFF) or unpaired surrogates';
+
 function expectUrlRefused(response: ApiResponse, message: string): void {
   const problem = expectProblem(response, 400);
   expect(problem.errors).to.deep.equal([{ location: 'body', pointer: '/url', message }]);
@@ -106,7 +110,11 @@ describeEachDatabase('webhooks: each operation', (suite) => {
       ['https://0x7f.1/todo', 'must not name a loopback, private or otherwise non-public address'],
       ['https://localhost/todo', 'must not name a loopback, private or otherwise non-public address'],
       ['https://api.localhost./todo', 'must not name a loopback, private or otherwise non-public address'],
-      ['https://exa mple.com/todo', 'must be an https:// URL (http:// only on a server that allows it)'],
+      ['https://exa mple.com/todo', URL_RULE],
+      // PostgreSQL's text cannot hold a NUL: refused by the contract, never a 500.
+      ['https://hooks.example.com/#\u0000', URL_RULE],
+      ['https://hooks.example.com/\u0007bell', URL_RULE],
+      ['https://hooks.example.com/\ud800', URL_RULE],
       ['https://[nope]/todo', 'is not a valid URL'],
     ] as const) {
       it(`refuses ${url} with a 400 at /url, writing nothing`, async () => {
@@ -182,6 +190,17 @@ describeEachDatabase('webhooks: each operation', (suite) => {
   });
 
   describe('updateWebhook', () => {
+    it('refuses a URL with a NUL character with a 400 at /url, changing nothing', async () => {
+      const alice = suite.newUser();
+      const { webhook } = splitSecret(await createWebhook(alice));
+      const refused = await alice.call('PATCH', `/webhooks/${webhook.id}`, {
+        json: { url: 'https://hooks.example.com/#\u0000', enabled: false },
+        contentType: 'application/merge-patch+json',
+      });
+      expectUrlRefused(refused, URL_RULE);
+      expect((await alice.call<Webhook>('GET', `/webhooks/${webhook.id}`)).body).to.deep.equal(webhook);
+    });
+
     it('changes only what the patch names; an empty patch, or the same values, change nothing', async () => {
       const alice = suite.newUser();
       const { webhook } = splitSecret(await createWebhook(alice, { description: 'old' }));

@@ -33,7 +33,8 @@ export interface WebhookCreate {
      * otherwise non-public IP address or a `localhost` name (a server run with
      * `WEBHOOK_ALLOW_PRIVATE=true` takes those). The address a name resolves to is checked again at
      * each delivery, when connecting: a name that resolves to a non-public address is never
-     * connected to (the delivery fails with `address_not_allowed`).
+     * connected to (the delivery fails with `address_not_allowed`). No white space, control
+     * characters, byte order marks (U+FEFF) or unpaired UTF-16 surrogates.
      * @type {string}
      * @memberof WebhookCreate
      */
