@@ -78,7 +78,7 @@ export async function startBackground(dependencies: BackgroundDependencies): Pro
   });
   const relay = deliveryRelay(db, engine, attemptTiming(config), logger);
   // The process that committed a write sends its deliveries' jobs: the others need not look too.
-  const unsubscribe = signal.subscribe((userId) => relay.wake(userId), 'here');
+  const unsubscribe = signal.subscribeOwn((userId) => relay.wake(userId));
   return {
     ...engine,
     async stop() {

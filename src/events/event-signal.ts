@@ -10,11 +10,10 @@ import type { Logger } from 'pino';
 export interface EventSignal {
   /** After the commit of a change of the user's. */
   announce(userId: string): void;
-  /**
-   * Calls `listener` with each user announced; `undefined` means every user (a reconnection may
-   * have missed some). `here`: only the announcements of this process, made after its own commits.
-   */
-  subscribe(listener: (userId: string | undefined) => void, reach?: 'everywhere' | 'here'): () => void;
+  /** Calls `listener` with each user announced; `undefined` means every user (a reconnection may have missed some). */
+  subscribe(listener: (userId: string | undefined) => void): () => void;
+  /** Calls `listener` with each user this process announces, after its own commits: never another process's. */
+  subscribeOwn(listener: (userId: string) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -76,13 +75,13 @@ function decode(message: string): [string, ...string[]] | undefined {
 }
 
 export function createEventSignal(transport: SignalTransport | undefined, logger: Logger): EventSignal {
-  const listeners = new Map<(userId: string | undefined) => void, 'everywhere' | 'here'>();
+  const listeners = new Set<(userId: string | undefined) => void>();
+  const ownListeners = new Set<(userId: string) => void>();
   const sender = randomUUID();
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
-  const tell = (userId: string | undefined, from: 'here' | 'elsewhere') => {
-    for (const [listener, reach] of listeners) {
-      if (from === 'elsewhere' && reach === 'here') continue;
+  const tell = <User extends string | undefined>(among: Set<(userId: User) => void>, userId: User) => {
+    for (const listener of among) {
       try {
         listener(userId);
       } catch (error) {
@@ -121,22 +120,27 @@ export function createEventSignal(transport: SignalTransport | undefined, logger
     (message) => {
       const [from, ...users] = decode(message) ?? [sender];
       if (from === sender) return; // told locally already (or not ours)
-      for (const user of users) tell(user, 'elsewhere');
+      for (const user of users) tell(listeners, user);
     },
-    () => tell(undefined, 'elsewhere'),
+    () => tell(listeners, undefined),
   );
   started?.catch((error: unknown) => logger.warn({ err: error }, "could not listen for other processes' events"));
 
   return {
     announce(userId) {
-      tell(userId, 'here');
+      tell(ownListeners, userId);
+      tell(listeners, userId);
       if (!transport) return;
       pending.add(userId);
       timer ??= setTimeout(flush, GATHER_MS);
     },
-    subscribe(listener, reach = 'everywhere') {
-      listeners.set(listener, reach);
+    subscribe(listener) {
+      listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+    subscribeOwn(listener) {
+      ownListeners.add(listener);
+      return () => ownListeners.delete(listener);
     },
     async close() {
       closing = true;

@@ -46,8 +46,8 @@ export async function relayDeliveries(
 }
 
 export interface DeliveryRelay {
-  /** After a commit of the user's (undefined: of anyone's): their new deliveries get their jobs soon. */
-  wake(userId: string | undefined): void;
+  /** After a commit of the user's in this process: their new deliveries get their jobs soon. */
+  wake(userId: string): void;
   /** Ends the pass under way, if any; no other starts. */
   stop(): Promise<void>;
 }
@@ -60,15 +60,13 @@ export interface DeliveryRelay {
  */
 export function deliveryRelay(db: Knex, queue: JobQueue, timing: AttemptTiming, logger: Logger): DeliveryRelay {
   const waiting = new Set<string>();
-  let everyone = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
   const pass = async (): Promise<void> => {
-    while (!stopped && (everyone || waiting.size > 0)) {
-      const users = everyone ? undefined : [...waiting];
-      everyone = false;
+    while (!stopped && waiting.size > 0) {
+      const users = [...waiting];
       waiting.clear();
       try {
         await relayDeliveries(db, queue, timing, users);
@@ -83,7 +81,7 @@ export function deliveryRelay(db: Knex, queue: JobQueue, timing: AttemptTiming, 
       timer = undefined;
       running = pass().finally(() => {
         running = undefined;
-        if (everyone || waiting.size > 0) schedule();
+        if (waiting.size > 0) schedule();
       });
     }, GATHER_MS);
     timer.unref();
@@ -91,8 +89,7 @@ export function deliveryRelay(db: Knex, queue: JobQueue, timing: AttemptTiming, 
 
   return {
     wake(userId) {
-      if (userId === undefined) everyone = true;
-      else waiting.add(userId);
+      waiting.add(userId);
       schedule();
     },
     async stop() {

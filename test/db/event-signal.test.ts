@@ -89,7 +89,7 @@ for (const kind of ['postgres', 'pgbouncer'] as const) {
 
     it("tells a subscriber of this process's announcements alone (the webhooks' relay) none of another's", async () => {
       const [a, b] = [await processSignal(), await processSignal()];
-      const [everyone, own] = [new Heard(b.signal), new Heard(b.signal, 'here')];
+      const [everyone, own] = [new Heard(b.signal), new Heard(b.signal, 'own')];
       const user = `user-${randomUUID()}`;
       a.signal.announce(user);
       await everyone.hears(user);

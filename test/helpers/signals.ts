@@ -41,11 +41,13 @@ export class Heard {
   private readonly waiters = new Set<() => void>();
   readonly unsubscribe: () => void;
 
-  constructor(signal: EventSignal, reach?: 'everywhere' | 'here') {
-    this.unsubscribe = signal.subscribe((user) => {
+  /** `own`: only what the signal's own process announced (subscribeOwn). */
+  constructor(signal: EventSignal, which: 'all' | 'own' = 'all') {
+    const hear = (user: string | undefined) => {
       this.users.push(user);
       for (const waiter of this.waiters) waiter();
-    }, reach);
+    };
+    this.unsubscribe = which === 'own' ? signal.subscribeOwn(hear) : signal.subscribe(hear);
   }
 
   /** Waits, bounded, until `condition` holds of what was heard. */
@@ -130,9 +132,10 @@ export function countingSignal(): EventSignal & { subscribers(): number } {
   let subscribers = 0;
   return {
     announce: (userId) => inner.announce(userId),
-    subscribe(listener, reach) {
+    subscribeOwn: (listener) => inner.subscribeOwn(listener),
+    subscribe(listener) {
       subscribers += 1;
-      const unsubscribe = inner.subscribe(listener, reach);
+      const unsubscribe = inner.subscribe(listener);
       let done = false;
       return () => {
         if (!done) subscribers -= 1;
