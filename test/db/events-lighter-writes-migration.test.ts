@@ -52,7 +52,10 @@ describeEachFreshDatabase('the lighter outbox writes migration', (fresh) => {
   it('records the rows as the jsonb form did, without the search vector, one event per task of a statement', async () => {
     await db.raw(`insert into users (id) values (?)`, [AFTER]);
     await db.raw(`insert into tasks (user_id, title) values (?, 'One'), (?, 'Two')`, [AFTER, AFTER]);
-    await db.raw(`update tasks set completed = true, completed_at = now(), updated_at = now() where user_id = ? and title = 'One'`, [AFTER]);
+    await db.raw(
+      `update tasks set completed = true, completed_at = now(), updated_at = now() where user_id = ? and title = 'One'`,
+      [AFTER],
+    );
     await db.raw(`update lists set name = 'Renamed' where user_id = ?`, [AFTER]);
     const events = await eventsOf(db, AFTER);
     expect(events.map(({ type }) => type)).to.deep.equal([
@@ -81,7 +84,9 @@ describeEachFreshDatabase('the lighter outbox writes migration', (fresh) => {
     );
     await db.raw(`insert into tasks (user_id, title) values (?, 'Gone with its user')`, [user]);
     const deliveries = async () =>
-      Number((await db('webhook_deliveries').where('user_id', user).count<{ count: string }[]>('* as count'))[0]!.count);
+      Number(
+        (await db('webhook_deliveries').where('user_id', user).count<{ count: string }[]>('* as count'))[0]!.count,
+      );
     expect(await deliveries()).to.equal(1);
     const othersBefore = await db('events').whereNot('user_id', user).count<{ count: string }[]>('* as count');
 
