@@ -21,10 +21,16 @@ export interface PostgresTransportTimings {
   readonly pingTimeoutMs?: number;
 }
 
+/** NOTIFY of every message at once, one statement however many: on the listening client, and through Knex. */
+const NOTIFY = 'select pg_notify($1, message) from unnest($2::text[]) as message';
+const NOTIFY_KNEX = 'select pg_notify(?, message) from unnest(?::text[]) as message';
+
 /**
- * PostgreSQL's LISTEN/NOTIFY. NOTIFY goes through the server's pool (it works through a
- * transaction-mode pooler); LISTEN holds one connection of its own to `listenUrl`, which must
- * reach PostgreSQL directly (a transaction-mode pooler does not keep a session's LISTEN). A lost
+ * PostgreSQL's LISTEN/NOTIFY. LISTEN holds one connection of its own to `listenUrl`, which must
+ * reach PostgreSQL directly (a transaction-mode pooler does not keep a session's LISTEN). NOTIFY
+ * goes through that connection while it listens, so that announcements never wait behind requests
+ * for a connection of the pool (a saturated pool would delay every live stream by its queue), and
+ * through the pool while it does not (it works through a transaction-mode pooler). A lost
  * listening connection is opened again, with backoff, and each time it listens again `onGap`
  * says that announcements may have been missed meanwhile.
  */
@@ -35,6 +41,8 @@ export function postgresTransport(
   { reconnectMs = RECONNECT_MS, pingMs = PING_MS, pingTimeoutMs = PING_TIMEOUT_MS }: PostgresTransportTimings = {},
 ): SignalTransport {
   let client: pg.Client | undefined;
+  /** The client once it listens, until it is lost. */
+  let listening: pg.Client | undefined;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
   let ping: NodeJS.Timeout | undefined;
@@ -44,6 +52,7 @@ export function postgresTransport(
     const reconnect = () => {
       if (closed || client !== next) return;
       client = undefined;
+      listening = undefined;
       clearInterval(ping);
       next.end().catch(() => undefined);
       retry = setTimeout(() => {
@@ -69,6 +78,7 @@ export function postgresTransport(
     }
     // Listening again: the next loss waits the first delay again.
     delayMs = reconnectMs.first;
+    listening = next;
     let pinging = false;
     ping = setInterval(() => {
       if (pinging) return;
@@ -86,8 +96,17 @@ export function postgresTransport(
 
   return {
     async publish(messages) {
-      // One statement, one connection of the pool, however many messages.
-      await db.raw('select pg_notify(?, message) from unnest(?::text[]) as message', [CHANNEL, [...messages]]);
+      const values = [CHANNEL, [...messages]];
+      if (listening) {
+        try {
+          await listening.query(NOTIFY, values);
+          return;
+        } catch (error) {
+          // Lost meanwhile (it reconnects by itself): the pool sends these.
+          logger.debug({ err: error }, 'the events listener could not notify: notifying through the pool');
+        }
+      }
+      await db.raw(NOTIFY_KNEX, values);
     },
     start: (onMessage, onGap) => connect(onMessage, onGap, reconnectMs.first),
     async close() {

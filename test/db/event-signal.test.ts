@@ -33,11 +33,12 @@ function named(url: string, name: string): string {
   return parsed.toString();
 }
 
-/** The backends of the connections named `name` that listen (their last statement the LISTEN, or a ping after it). */
+/** The backends of the connections named `name` that listen (their last statement the LISTEN, or a ping or a NOTIFY after it). */
 async function listenerPids(admin: Knex, name: string): Promise<number[]> {
   const { rows } = await admin.raw<{ rows: { pid: number }[] }>(
     `select pid from pg_stat_activity
-      where application_name = ? and query in ('listen todo_events', 'select 1') and state = 'idle'`,
+      where application_name = ? and state = 'idle'
+        and (query in ('listen todo_events', 'select 1') or query like 'select pg_notify(%')`,
     [name],
   );
   return rows.map((row) => row.pid);
@@ -96,6 +97,39 @@ for (const kind of ['postgres', 'pgbouncer'] as const) {
       b.signal.announce('own');
       await own.hears('own');
       expect(own.users).to.deep.equal(['own']);
+    });
+
+    it('notifies through its listening connection while it listens, through the pool while it cannot', async () => {
+      const notifiedThroughPool: string[] = [];
+      const counter = (query: { sql: string }) => {
+        if (query.sql.includes('pg_notify')) notifiedThroughPool.push(query.sql);
+      };
+      database.knex.on('query', counter);
+      try {
+        const [a, b] = [await processSignal(), await processSignal()];
+        const inB = new Heard(b.signal);
+        const user = `user-${randomUUID()}`;
+        a.signal.announce(user);
+        await inB.hears(user);
+        expect(notifiedThroughPool).to.deep.equal([]);
+
+        // A process whose listening connection cannot be opened still tells the others.
+        const { logger } = recordingLogger();
+        const deaf = createEventSignal(
+          postgresTransport(database.knex, 'postgres://postgres@127.0.0.1:1/nowhere', logger),
+          logger,
+        );
+        try {
+          const unheard = `user-${randomUUID()}`;
+          deaf.announce(unheard);
+          await inB.hears(unheard);
+          expect(notifiedThroughPool).to.have.length(1);
+        } finally {
+          await deaf.close();
+        }
+      } finally {
+        database.knex.off('query', counter);
+      }
     });
 
     it('carries ids of any length and character, many at once, in messages under the 8000-byte bound', async () => {
@@ -164,6 +198,12 @@ for (const kind of ['postgres', 'pgbouncer'] as const) {
         const user = `user-${randomUUID()}`;
         a.signal.announce(user);
         await inB.hears(user);
+        // And what it announces reaches the others, whether its listening connection is silent or new.
+        const inA = new Heard(a.signal);
+        proxy.silence();
+        const fromB = `user-${randomUUID()}`;
+        b.announce(fromB);
+        await inA.hears(fromB);
       } finally {
         await b.close();
         await proxy.close();
