@@ -5,8 +5,11 @@ import type { Knex } from 'knex';
 // much database time as the update itself; of that:
 // - the foreign key to users: a row lock (key share) on the user's row for every event, whose
 //   check is a query of its own. The one thing it did, taking a deleted user's events along, a
-//   trigger on users does instead. Every event is written with a change to one of the user's rows
-//   (which holds that user's row locked by its own key) or in place of one, so none outlives its user.
+//   trigger on users does instead, after the deletion's cascades (their triggers' names sort
+//   first). Every event is written with a change to one of the user's rows (a task, a list, a
+//   webhook) or in place of one, and that row is locked until the writer commits: a deletion of the
+//   user cascades to it, so waits for the writer, and its trigger's statement then sees the events
+//   committed meanwhile. None outlives its user.
 // - `data` as jsonb: building the binary form (keys sorted, de-duplicated) and first rendering the
 //   row's search vector as text, to remove it. It is now `json`, the row's text, rendered with its
 //   search vector emptied first; read back, it is the same object (the readers parse it either way).
